@@ -1,0 +1,89 @@
+import CBLAS
+
+/// Single-precision matrix multiply through OpenBLAS's CBLAS interface.
+///
+/// OpenBLAS is told to run single-threaded; large products are split across `Parallel` workers
+/// here instead, so that many small products (window attention) can also run concurrently without
+/// nesting thread pools.
+public enum GEMM {
+    nonisolated(unsafe) private static var configured = false
+
+    /// Pins OpenBLAS to one thread per call. Called by every entry point; cheap after the first time.
+    public static func configure() {
+        if !configured {
+            openblas_set_num_threads(1)
+            configured = true
+        }
+    }
+
+    /// Multiply-adds below this count run on the calling thread.
+    public static let parallelThreshold = 1 << 21
+
+    /// `C = alpha * op(A) * op(B) + beta * C` on row-major matrices, split over the cores when large.
+    ///
+    /// - Parameters:
+    ///   - transposeA: `op(A) = Aᵀ`; A is then stored `k x m` with leading dimension `lda`.
+    ///   - transposeB: `op(B) = Bᵀ`; B is then stored `n x k` with leading dimension `ldb`.
+    ///   - m, n, k: `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n` with leading dimension `ldc`.
+    public static func multiply(
+        transposeA: Bool = false, transposeB: Bool = false,
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        configure()
+        guard m > 0, n > 0 else { return }
+        let work = m * n * max(k, 1)
+        let workers = Parallel.workerCount
+        if work < parallelThreshold || workers <= 1 {
+            single(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        let sharedA = SharedPointer(a), sharedB = SharedPointer(b), sharedC = SharedMutablePointer(c)
+        if m >= n {
+            // Split the rows of C (and of op(A)).
+            Parallel.forEachChunk(of: m, minimumChunk: 16) { rows in
+                let aStart = transposeA ? rows.lowerBound : rows.lowerBound * lda
+                single(transposeA, transposeB, rows.count, n, k, alpha,
+                       sharedA.base + aStart, lda, sharedB.base, ldb, beta,
+                       sharedC.base + rows.lowerBound * ldc, ldc)
+            }
+        } else {
+            // Split the columns of C (and of op(B)).
+            Parallel.forEachChunk(of: n, minimumChunk: 16) { cols in
+                let bStart = transposeB ? cols.lowerBound * ldb : cols.lowerBound
+                single(transposeA, transposeB, m, cols.count, k, alpha,
+                       sharedA.base, lda, sharedB.base + bStart, ldb, beta,
+                       sharedC.base + cols.lowerBound, ldc)
+            }
+        }
+    }
+
+    /// One CBLAS call on the current thread (also safe to call from concurrent workers).
+    @inline(__always)
+    public static func single(
+        _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+        _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
+    ) {
+        cblas_sgemm(CblasRowMajor,
+                    transposeA ? CblasTrans : CblasNoTrans,
+                    transposeB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// The shared object that provides `cblas_sgemm` at run time (for checking it is OpenBLAS,
+    /// not GSL's reference `gslcblas`, which exports the same symbol).
+    public static func providingLibraryPath() -> String? {
+        cblas_sgemm_provider_path().map { String(cString: $0) }
+    }
+}
+
+/// A read-only raw pointer that may be captured by concurrently running chunks.
+public struct SharedPointer<Element>: @unchecked Sendable {
+    public let base: UnsafePointer<Element>
+    public init(_ base: UnsafePointer<Element>) { self.base = base }
+}

@@ -1,0 +1,37 @@
+import Dispatch
+import Foundation
+
+/// Coarse-grained data parallelism over the machine's cores.
+///
+/// All parallel work in the package goes through here, so the degree of parallelism is set in one
+/// place. Work is split into at most `workerCount` contiguous chunks: results never depend on the
+/// split (each chunk writes disjoint outputs), so runs are bit-identical across thread counts.
+public enum Parallel {
+    /// Number of concurrent workers; defaults to the number of active processors.
+    nonisolated(unsafe) public static var workerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
+
+    /// Calls `body` once per chunk of `0..<count`, chunks running concurrently.
+    ///
+    /// - Parameters:
+    ///   - count: the number of items.
+    ///   - minimumChunk: work smaller than this per worker runs on the calling thread.
+    public static func forEachChunk(of count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let workers = min(workerCount, max(1, count / max(1, minimumChunk)))
+        if workers <= 1 {
+            body(0..<count)
+            return
+        }
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let start = count * worker / workers
+            let end = count * (worker + 1) / workers
+            if start < end { body(start..<end) }
+        }
+    }
+}
+
+/// A raw pointer that may be captured by concurrently running chunks that write disjoint elements.
+public struct SharedMutablePointer<Element>: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Element>
+    public init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
+}
