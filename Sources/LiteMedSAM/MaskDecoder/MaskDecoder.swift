@@ -1,0 +1,237 @@
+import SAMTensor
+
+/// Which mask tokens the decoder returns.
+public enum MaskSelection: Sendable, Equatable {
+    /// Token 0 only (`multimask_output=False`): LiteMedSAM's trained output.
+    case single
+    /// Tokens 1…K−1 (`multimask_output=True`); untrained in this checkpoint.
+    case multimask
+    /// Every mask token, 0…K−1.
+    case all
+
+    func tokenIndices(maskTokens: Int) -> [Int] {
+        switch self {
+        case .single: return [0]
+        case .multimask: return Array(1..<maskTokens)
+        case .all: return Array(0..<maskTokens)
+        }
+    }
+}
+
+/// Mask-decoder output for a batch of B prompts.
+public struct MaskPrediction: Sendable {
+    /// Mask logits `[B, K, 256, 256]` in the padded model frame (threshold at 0).
+    public var logits: Tensor
+    /// Predicted IoU `[B, K]` (raw head output, no sigmoid).
+    public var iouPredictions: Tensor
+}
+
+/// `mask_decoder`: SAM's two-way-transformer decoder with LiteMedSAM's 256x256 mask output.
+///
+/// Tokens are `[iou_token, mask_tokens (K), sparse prompt tokens]`. The image side is the image
+/// embedding plus the dense prompt embedding, attended with the dense positional encoding.
+/// Masks are `hyper_in (K x 32) @ upscaled (32 x 256²)` where `upscaled` comes from two stride-2
+/// transposed convolutions (256 → 64 → 32 channels) of the transformer's image output.
+public struct MaskDecoder: Sendable {
+    public let transformerDim: Int
+    /// Number of mask tokens K (4 in LiteMedSAM: 1 single-mask + 3 multimask).
+    public let maskTokenCount: Int
+    let transformer: TwoWayTransformer
+    /// `iou_token.weight` `(1, dim)`.
+    let iouToken: [Float]
+    /// `mask_tokens.weight` `(K, dim)`.
+    let maskTokens: [Float]
+    let upscaling: OutputUpscaling
+    let hypernetworks: [DecoderMLP]
+    let iouHead: DecoderMLP
+
+    /// Prompts decoded together; bounds memory (keys are `B x 4096 x 256` floats per layer).
+    public var maximumBatch = 8
+
+    public init(_ store: inout WeightStore, prefix: String = "mask_decoder", transformerDim: Int = 256, maskTokenCount: Int = 4) throws {
+        self.transformerDim = transformerDim
+        self.maskTokenCount = maskTokenCount
+        transformer = try TwoWayTransformer(&store, "\(prefix).transformer", dim: transformerDim)
+        iouToken = try store.take("\(prefix).iou_token.weight", shape: [1, transformerDim])
+        maskTokens = try store.take("\(prefix).mask_tokens.weight", shape: [maskTokenCount, transformerDim])
+        upscaling = try OutputUpscaling(&store, "\(prefix).output_upscaling", dim: transformerDim)
+        hypernetworks = try (0..<maskTokenCount).map {
+            try DecoderMLP(&store, "\(prefix).output_hypernetworks_mlps.\($0)", input: transformerDim, hidden: transformerDim,
+                           output: transformerDim / 8, depth: 3)
+        }
+        iouHead = try DecoderMLP(&store, "\(prefix).iou_prediction_head", input: transformerDim, hidden: 256,
+                                 output: maskTokenCount, depth: 3)
+    }
+
+    /// Intermediate tensors for parity tests, per batch element 0.
+    public struct Trace: Sendable {
+        public var tokens: Tensor?
+        public var hs: Tensor?
+        public var keys: Tensor?
+        public var upscaled: Tensor?
+        public var hyperIn: Tensor?
+    }
+
+    /// Decodes B prompts against one image embedding.
+    ///
+    /// - Parameters:
+    ///   - imageEmbedding: `[64, 64, dim]` (NHWC).
+    ///   - positionalEncoding: `[64, 64, dim]`, the prompt encoder's dense PE.
+    ///   - sparseTokens: B arrays of `Ns x dim` values; every prompt must have the same `Ns`.
+    ///   - dense: the dense prompt embedding (constant, shared, or per prompt).
+    ///   - selection: which mask tokens to return.
+    ///   - trace: receives intermediates of batch element 0 when given.
+    public func callAsFunction(
+        imageEmbedding: Tensor, positionalEncoding: Tensor, sparseTokens: [[Float]],
+        dense: DenseEmbedding, selection: MaskSelection = .single, trace: ((Trace) -> Void)? = nil
+    ) -> MaskPrediction {
+        let count = sparseTokens.count
+        let outputs = selection.tokenIndices(maskTokens: maskTokenCount)
+        let side = imageEmbedding.shape[0]
+        let maskSide = 4 * side
+        var logits = Tensor(shape: [count, outputs.count, maskSide, maskSide])
+        var iou = Tensor(shape: [count, outputs.count])
+        var start = 0
+        while start < count {
+            let end = min(count, start + max(1, maximumBatch))
+            let chunkDense: DenseEmbedding
+            if case .perPrompt(let maps) = dense { chunkDense = .perPrompt(Array(maps[start..<end])) } else { chunkDense = dense }
+            let part = decodeChunk(imageEmbedding: imageEmbedding, positionalEncoding: positionalEncoding,
+                                   sparseTokens: Array(sparseTokens[start..<end]), dense: chunkDense,
+                                   outputs: outputs, trace: start == 0 ? trace : nil)
+            let perPrompt = outputs.count * maskSide * maskSide
+            logits.storage.replaceSubrange((start * perPrompt)..<(end * perPrompt), with: part.logits.storage)
+            iou.storage.replaceSubrange((start * outputs.count)..<(end * outputs.count), with: part.iouPredictions.storage)
+            start = end
+        }
+        return MaskPrediction(logits: logits, iouPredictions: iou)
+    }
+
+    private func decodeChunk(
+        imageEmbedding: Tensor, positionalEncoding: Tensor, sparseTokens: [[Float]],
+        dense: DenseEmbedding, outputs: [Int], trace: ((Trace) -> Void)?
+    ) -> MaskPrediction {
+        let dim = transformerDim
+        let batch = sparseTokens.count
+        let sparseCount = (sparseTokens.first?.count ?? 0) / dim
+        precondition(sparseTokens.allSatisfy { $0.count == sparseCount * dim }, "all prompts of a batch need the same number of sparse tokens")
+        let tokenCount = 1 + maskTokenCount + sparseCount
+        let side = imageEmbedding.shape[0], pixels = side * side
+
+        // Tokens: [iou_token, mask_tokens, sparse].
+        var tokenValues: [Float] = []
+        tokenValues.reserveCapacity(batch * tokenCount * dim)
+        for sparse in sparseTokens {
+            tokenValues.append(contentsOf: iouToken)
+            tokenValues.append(contentsOf: maskTokens)
+            tokenValues.append(contentsOf: sparse)
+        }
+        let tokens = Tensor(shape: [batch, tokenCount, dim], storage: tokenValues)
+
+        // Image side: embedding + dense prompt; batch 1 when it is the same for every prompt.
+        let image: Tensor
+        switch dense {
+        case .constant(let vector):
+            image = broadcastSum(imageEmbedding.reshaped([1, pixels, dim]), Tensor(shape: [1, 1, dim], storage: vector))
+        case .shared(let map):
+            image = broadcastSum(imageEmbedding.reshaped([1, pixels, dim]), map.reshaped([1, pixels, dim]))
+        case .perPrompt(let maps):
+            precondition(maps.count == batch, "need one dense map per prompt")
+            var values: [Float] = []
+            values.reserveCapacity(batch * pixels * dim)
+            for map in maps { values.append(contentsOf: broadcastSum(imageEmbedding, map).storage) }
+            image = Tensor(shape: [batch, pixels, dim], storage: values)
+        }
+        let (hs, keys) = transformer(image: image, imagePE: positionalEncoding.reshaped([1, pixels, dim]), tokens: tokens)
+
+        // Hypernetwork inputs: the selected mask tokens' outputs; IoU from the IoU token's output.
+        var hyperIn = Tensor(shape: [batch, outputs.count, dim / 8])
+        var iouTokenOut = Tensor(shape: [batch, dim])
+        for b in 0..<batch {
+            let base = b * tokenCount * dim
+            iouTokenOut.storage.replaceSubrange((b * dim)..<((b + 1) * dim), with: hs.storage[base..<(base + dim)])
+        }
+        for (slot, token) in outputs.enumerated() {
+            var rows = Tensor(shape: [batch, dim])
+            for b in 0..<batch {
+                let base = (b * tokenCount + 1 + token) * dim
+                rows.storage.replaceSubrange((b * dim)..<((b + 1) * dim), with: hs.storage[base..<(base + dim)])
+            }
+            let mapped = hypernetworks[token](rows)
+            for b in 0..<batch {
+                let width = dim / 8
+                hyperIn.storage.replaceSubrange(((b * outputs.count + slot) * width)..<((b * outputs.count + slot + 1) * width),
+                                                with: mapped.storage[(b * width)..<((b + 1) * width)])
+            }
+        }
+        let iouAll = iouHead(iouTokenOut)
+        var iou = Tensor(shape: [batch, outputs.count])
+        for b in 0..<batch { for (slot, token) in outputs.enumerated() { iou.storage[b * outputs.count + slot] = iouAll.storage[b * maskTokenCount + token] } }
+
+        // Masks per prompt: hyper_in (K x 32) @ upscaled (256² x 32)ᵀ.
+        let maskSide = 4 * side, maskPixels = maskSide * maskSide, width = dim / 8
+        var logits = Tensor(shape: [batch, outputs.count, maskSide, maskSide])
+        for b in 0..<batch {
+            let promptKeys = Tensor(shape: [side, side, dim], storage: Array(keys.storage[(b * pixels * dim)..<((b + 1) * pixels * dim)]))
+            let upscaled = upscaling(promptKeys)  // [256, 256, 32]
+            if b == 0, let trace {
+                trace(Trace(tokens: tokens, hs: hs, keys: keys, upscaled: upscaled, hyperIn: hyperIn))
+            }
+            upscaled.storage.withUnsafeBufferPointer { up in
+                hyperIn.storage.withUnsafeBufferPointer { hyper in
+                    logits.storage.withUnsafeMutableBufferPointer { out in
+                        GEMM.multiply(transposeB: true, m: outputs.count, n: maskPixels, k: width,
+                                      a: hyper.baseAddress! + b * outputs.count * width, lda: width,
+                                      b: up.baseAddress!, ldb: width,
+                                      c: out.baseAddress! + b * outputs.count * maskPixels, ldc: maskPixels)
+                    }
+                }
+            }
+        }
+        return MaskPrediction(logits: logits, iouPredictions: iou)
+    }
+}
+
+/// `mask_decoder.output_upscaling`: ConvTranspose 256→64 (k2 s2), LayerNorm2d (eps 1e-6), GELU,
+/// ConvTranspose 64→32 (k2 s2), GELU. `[64, 64, 256]` → `[256, 256, 32]` (NHWC).
+struct OutputUpscaling: Sendable {
+    let conv0Weight: [Float], conv0Bias: [Float]
+    let norm1: LayerNorm
+    let conv3Weight: [Float], conv3Bias: [Float]
+    let dim: Int
+
+    init(_ store: inout WeightStore, _ prefix: String, dim: Int) throws {
+        self.dim = dim
+        let w0 = try store.take("\(prefix).0.weight", shape: [dim, dim / 4, 2, 2])
+        conv0Weight = Convolution.prepareTransposed2x2(w0, inChannels: dim, outChannels: dim / 4)
+        conv0Bias = try store.take("\(prefix).0.bias", shape: [dim / 4])
+        norm1 = try store.layerNorm("\(prefix).1", dim: dim / 4, eps: 1e-6)
+        let w3 = try store.take("\(prefix).3.weight", shape: [dim / 4, dim / 8, 2, 2])
+        conv3Weight = Convolution.prepareTransposed2x2(w3, inChannels: dim / 4, outChannels: dim / 8)
+        conv3Bias = try store.take("\(prefix).3.bias", shape: [dim / 8])
+    }
+
+    func callAsFunction(_ input: Tensor) -> Tensor {
+        let side = input.shape[0]
+        var x = Self.transposed(input, side: side, inChannels: dim, outChannels: dim / 4, weight: conv0Weight, bias: conv0Bias)
+        norm1.applyInPlace(&x)
+        x.applyGELU()
+        var y = Self.transposed(x, side: 2 * side, inChannels: dim / 4, outChannels: dim / 8, weight: conv3Weight, bias: conv3Bias)
+        y.applyGELU()
+        return y
+    }
+
+    static func transposed(_ input: Tensor, side: Int, inChannels: Int, outChannels: Int, weight: [Float], bias: [Float]) -> Tensor {
+        Tensor(shape: [2 * side, 2 * side, outChannels]) { out in
+            input.storage.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
+                    bias.withUnsafeBufferPointer { b in
+                        Convolution.transposed2x2(x.baseAddress!, height: side, width: side, inChannels: inChannels,
+                                                  weight: w.baseAddress!, bias: b.baseAddress!, outChannels: outChannels,
+                                                  output: out.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+}
