@@ -60,6 +60,51 @@ def write_npz():
     np.savez_compressed(out("compressed.npz"), **npz_arrays())
 
 
+# ---------------------------------------------------------------- raw zips
+def write_zip64():
+    """One stored member whose central directory uses ZIP64 extras and a ZIP64 end record."""
+    import binascii
+    name = b"hello.txt"
+    data = b"hello zip64"
+    crc = binascii.crc32(data)
+    local = struct.pack("<IHHHHHIIIHH", 0x04034B50, 45, 0, 0, 0, 0, crc, len(data), len(data), len(name), 0)
+    local += name + data
+    extra = struct.pack("<HHQQQ", 1, 24, len(data), len(data), 0)
+    central = struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 45, 45, 0, 0, 0, 0, crc,
+                          0xFFFFFFFF, 0xFFFFFFFF, len(name), len(extra), 0, 0, 0, 0, 0xFFFFFFFF)
+    central += name + extra
+    cd_offset = len(local)
+    zip64_eocd_offset = cd_offset + len(central)
+    zip64_eocd = struct.pack("<IQHHIIQQQQ", 0x06064B50, 44, 45, 45, 0, 0, 1, 1, len(central), cd_offset)
+    locator = struct.pack("<IIQI", 0x07064B50, 0, zip64_eocd_offset, 1)
+    eocd = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, 0xFFFF, 0xFFFF, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    blob = local + central + zip64_eocd + locator + eocd
+    with open(out("zip64.zip"), "wb") as f:
+        f.write(blob)
+    with zipfile.ZipFile(out("zip64.zip")) as z:  # sanity check with the stdlib reader
+        assert z.read("hello.txt") == data
+
+
+def write_bad_crc():
+    """A stored and a deflated member whose central-directory crc32 is wrong."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(zipfile.ZipInfo("stored.txt", date_time=(2024, 1, 1, 0, 0, 0)), b"stored text " * 4)
+        info = zipfile.ZipInfo("deflated.txt", date_time=(2024, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        z.writestr(info, b"deflated text " * 20)
+    blob = bytearray(buf.getvalue())
+    position = 0
+    while True:
+        position = blob.find(b"PK\x01\x02", position)
+        if position < 0:
+            break
+        blob[position + 16] ^= 0xFF
+        position += 4
+    with open(out("bad_crc.zip"), "wb") as f:
+        f.write(bytes(blob))
+
+
 # ---------------------------------------------------------------- numpy pickles
 def write_numpy_pickles():
     tree = {
@@ -146,27 +191,29 @@ def write_fake_pth():
     state["layer.bias"] = Tensor(s0, 6, (4,), (1,))      # shares storage 0 at an offset
     state["bn.num_batches_tracked"] = Tensor(s1, 1, (), ())
     storages = {"0": weights.tobytes(), "1": longs.tobytes()}
-    write_pth("tiny.pth", "tiny", state, storages)
+    write_pth("tiny_state.zip", "tiny", state, storages)
 
     # Bad variants, one problem each.
     bad = collections.OrderedDict(w=Tensor(s0, 4, (2, 4), (4, 1)))   # needs 12 floats, storage has 10
-    write_pth("bad_extent.pth", "bad", bad, storages)
+    write_pth("bad_extent.zip", "bad", bad, storages)
     bad = collections.OrderedDict(w=Tensor(s0, 0, (3, 2), (1, 3)))   # transposed (non-contiguous)
-    write_pth("bad_stride.pth", "bad", bad, storages)
+    write_pth("bad_stride.zip", "bad", bad, storages)
     bf = Storage("0", torch.BFloat16Storage, 10)
     bad = collections.OrderedDict(w=Tensor(bf, 0, (2,), (1,)))
-    write_pth("bad_storage_type.pth", "bad", bad, storages)
+    write_pth("bad_storage_type.zip", "bad", bad, storages)
     short = Storage("0", torch.FloatStorage, 10)
     bad = collections.OrderedDict(w=Tensor(short, 0, (10,), (1,)))
-    write_pth("bad_short_storage.pth", "bad", bad, {"0": weights.tobytes()[:20]})
+    write_pth("bad_short_storage.zip", "bad", bad, {"0": weights.tobytes()[:20]})
     bad = collections.OrderedDict(w=Tensor(s0, 0, (2,), (1,)))
-    write_pth("bad_missing_storage.pth", "bad", bad, {"1": longs.tobytes()})
+    write_pth("bad_missing_storage.zip", "bad", bad, {"1": longs.tobytes()})
 
 
 def main():
     write_npy()
     write_npz()
     write_numpy_pickles()
+    write_zip64()
+    write_bad_crc()
     write_fake_pth()
     # Make the zip timestamps of np.savez deterministic is not needed: tests do not compare bytes.
     total = sum(os.path.getsize(out(f)) for f in os.listdir(HERE))
