@@ -9,12 +9,7 @@ import LiteMedSAM
 /// (the bound; measured errors are printed and are far smaller); IoU 1e-4; thresholded
 /// masks may differ on at most 0.1 % of pixels.
 final class MaskDecoderParityTests: XCTestCase {
-    static let model: LiteMedSAMModel? = try? LiteMedSAMModel(weights: ParityModel.store())
-
-    func model() throws -> LiteMedSAMModel {
-        guard let m = Self.model else { throw XCTSkip("checkpoint not available: run scripts/fetch-checkpoint.sh") }
-        return m
-    }
+    func model() throws -> LiteMedSAMModel { try ParityModel.model() }
 
     func embedding(_ name: String) throws -> Tensor {
         let nchw = try GoldenFixtures.tensor(name)

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TorchCheckpoint
+import TorchCheckpoint
 
 final class SHA256Tests: XCTestCase {
     func testKnownVectors() {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TorchCheckpoint
+import TorchCheckpoint
 
 final class ZipArchiveTests: XCTestCase {
     func testReadsZip64CentralDirectory() throws {

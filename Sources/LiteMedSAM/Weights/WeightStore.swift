@@ -47,6 +47,9 @@ public struct WeightStore: Sendable {
     /// All keys, sorted.
     public var keys: [String] { weights.keys.sorted() }
 
+    /// The shape stored under `key`, if any.
+    public func shape(of key: String) -> [Int]? { weights[key]?.shape }
+
     /// Whether the store has `key`.
     public func contains(_ key: String) -> Bool { weights[key] != nil }
 
