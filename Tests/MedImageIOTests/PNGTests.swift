@@ -16,7 +16,7 @@ final class PNGTests: XCTestCase {
     func testSixteenBitRoundTrip() throws {
         let values: [Float] = [0, 1, 1000, 40000, 65535, 12345]
         let image = try MedicalImage(width: 3, height: 2, channels: 1, bitDepth: 16, pixels: values)
-        let dir = try Fixture.temporaryDirectory()
+        let dir = try Fixture.temporaryDirectory(removedAfter: self)
         let path = dir.appendingPathComponent("grey16.png").path
         try PNG.write(image, to: path)
         let back = try PNG.read(contentsOf: path)
@@ -66,7 +66,7 @@ final class PNGTests: XCTestCase {
         let rgb = try MedicalImage(width: 2, height: 1, channels: 3, pixels: [1, 2, 3, 250, 251, 252])
         XCTAssertEqual(try PNG.decode(PNG.encode(rgb)), rgb)
         let mask = try MaskImage(width: 3, height: 1, pixels: [0, 1, 0])
-        let path = try Fixture.temporaryDirectory().appendingPathComponent("mask.png").path
+        let path = try Fixture.temporaryDirectory(removedAfter: self).appendingPathComponent("mask.png").path
         try PNG.write(mask, to: path)
         XCTAssertEqual(try PNG.read(contentsOf: path).pixels, [0, 255, 0])
         // Values are rounded and clamped on write.
@@ -85,7 +85,7 @@ final class PNGTests: XCTestCase {
     }
 
     func testCorruptTruncatedAndNonPNGFilesGiveErrors() throws {
-        let dir = try Fixture.temporaryDirectory()
+        let dir = try Fixture.temporaryDirectory(removedAfter: self)
         let image = try MedicalImage(width: 64, height: 64, channels: 3,
                                      pixels: (0..<(64 * 64 * 3)).map { Float(($0 * 37) % 256) })
         let good = try PNG.encode(image)
@@ -112,7 +112,7 @@ final class PNGTests: XCTestCase {
         assertDecodeError(text)
 
         let empty = dir.appendingPathComponent("empty.png").path
-        FileManager.default.createFile(atPath: empty, contents: Data())
+        _ = FileManager.default.createFile(atPath: empty, contents: Data())
         assertDecodeError(empty)
 
         assertDecodeError(dir.appendingPathComponent("missing.png").path)

@@ -10,7 +10,7 @@ final class VisualizationTests: XCTestCase {
             try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
             return url
         }
-        return try Fixture.temporaryDirectory()
+        return try Fixture.temporaryDirectory(removedAfter: self)
     }
 
     private func ctImageAndMask() throws -> (MedicalImage, MaskImage, [Float]) {
