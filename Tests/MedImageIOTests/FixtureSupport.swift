@@ -55,9 +55,11 @@ enum Fixture {
         return out
     }
 
-    static func temporaryDirectory() throws -> URL {
+    /// A fresh directory under the system temporary directory, removed when `test` finishes.
+    static func temporaryDirectory(removedAfter test: XCTestCase? = nil) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("MedImageIOTests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        test?.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
         return url
     }
 }
