@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "P2SAMKit", targets: [
-            "SAMTensor", "TorchCheckpoint", "MedImageIO", "LiteMedSAM",
+            "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO", "LiteMedSAM",
             "MultiRaterMetrics", "MultiRaterData",
         ]),
         .executable(name: "p2sam", targets: ["p2sam"]),
@@ -27,6 +27,8 @@ let package = Package(
 
         // Float32 tensors, CBLAS GEMM, convolutions, norms, attention.
         .target(name: "SAMTensor", dependencies: ["CBLAS"]),
+        // Reverse-mode autograd, losses and optimisers for training on CPU.
+        .target(name: "SAMAutograd", dependencies: ["SAMTensor"]),
         // PyTorch `.pth` zip + restricted pickle, NumPy `.npy`/`.npz`.
         .target(name: "TorchCheckpoint", dependencies: ["CZlib"]),
         // PNG read/write, resizing, LiteMedSAM pre/post-processing, overlays and heat maps.
@@ -45,6 +47,7 @@ let package = Package(
         ]),
 
         .testTarget(name: "SAMTensorTests", dependencies: ["SAMTensor"]),
+        .testTarget(name: "SAMAutogradTests", dependencies: ["SAMAutograd", "SAMTensor"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MedImageIOTests", dependencies: ["MedImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LiteMedSAMTests", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO"], resources: [.copy("Fixtures")]),

@@ -1,0 +1,1 @@
+// SAMAutograd: sources are added file by file; this file keeps the module non-empty.
