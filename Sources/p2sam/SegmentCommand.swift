@@ -1,7 +1,80 @@
 import ArgumentParser
+import Foundation
+import LiteMedSAM
+import MedImageIO
+import SAMTensor
+import TorchCheckpoint
 
-// Placeholder while this session builds the command; replaced by the real implementation.
+/// `p2sam segment`: one LiteMedSAM mask from a box and/or points.
 struct SegmentCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "segment", abstract: "(in progress)")
-    func run() throws { throw ValidationError("p2sam segment is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "segment",
+        abstract: "Segment an image with LiteMedSAM from a box and/or points.",
+        discussion: """
+        Coordinates are pixels of the input image (x = column, y = row). The mask is written at the \
+        image's own size (0/255). With --multimask the three multimask tokens are decoded and the one \
+        with the highest predicted IoU is written (note: this checkpoint trained only the single-mask \
+        token). --logits writes the raw decoder logits in the 256x256 model frame, shape (1, K, 256, 256), \
+        K = 3 with --multimask, else 1.
+        """)
+
+    @Option(help: "Input image (PNG).")
+    var image: String
+
+    @Option(help: "Box prompt x0,y0,x1,y1 in image pixels.")
+    var box: BoxArgument?
+
+    @Option(name: .customLong("point"), help: "Point prompt x,y,label (label 1 = inside, 0 = outside); repeatable.")
+    var points: [PointArgument] = []
+
+    @Flag(help: "Decode the three multimask tokens instead of the single-mask token.")
+    var multimask = false
+
+    @Option(help: "Output mask PNG (0/255, image size).")
+    var output: String
+
+    @Option(help: "Also write the decoder logits (1, K, 256, 256) as .npy.")
+    var logits: String?
+
+    @Option(help: "Also write an overlay PNG (image, mask, prompts). Default: none.")
+    var overlay: String?
+
+    @Option(help: "Reuse an embedding written by `p2sam embed` instead of running the encoder.")
+    var embedding: String?
+
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        if box == nil && points.isEmpty { throw ValidationError("give a --box and/or at least one --point") }
+    }
+
+    func run() throws {
+        let predictor = try model.loadPredictor()
+        let picture = try PNG.read(contentsOf: image)
+        let embedded: EmbeddedImage
+        if let embedding {
+            let array = try NPY.read(contentsOf: URL(fileURLWithPath: embedding))
+            guard array.dtype == .float32 else {
+                throw ValidationError("\(embedding): dtype \(array.dtype.rawValue), expected float32")
+            }
+            embedded = try EmbeddedImage(nchw: Tensor(shape: array.shape, storage: array.floats()),
+                                         originalHeight: picture.height, originalWidth: picture.width)
+        } else {
+            embedded = try predictor.embed(picture)
+        }
+        let prompt = ImagePrompt(box: box?.box, points: points.map(\.point))
+        let result = try predictor.segment(embedded, prompts: [prompt], selection: multimask ? .multimask : .single)[0]
+        let chosen = result.bestIndex
+        try PNG.write(result.masks[chosen], to: output)
+        if let logits {
+            try NPY.write(try NumpyArray(float32: result.logits.storage, shape: [1] + result.logits.shape), to: URL(fileURLWithPath: logits))
+        }
+        if let overlay {
+            let drawn = try Visualization.overlay(picture, mask: result.masks[chosen], box: prompt.box, points: prompt.points)
+            try PNG.write(drawn, to: overlay)
+        }
+        let area = result.masks[chosen].foregroundCount
+        let ious = result.iouPredictions.map { String(format: "%.3f", $0) }.joined(separator: ", ")
+        print("wrote \(output): \(area) foreground pixels of \(picture.width * picture.height); predicted IoU \(ious)\(multimask ? " (kept mask \(chosen + 1))" : "")")
+    }
 }

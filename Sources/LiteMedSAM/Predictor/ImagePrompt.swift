@@ -1,0 +1,30 @@
+import MedImageIO
+
+/// A prompt in the pixel frame of the original image (x = column, y = row): an optional box and
+/// any number of labelled points. Mapped to the 256x256 model frame by `LiteMedSAMPredictor`.
+public struct ImagePrompt: Sendable, Equatable {
+    public var box: BoundingBox?
+    public var points: [PromptPoint]
+
+    public init(box: BoundingBox? = nil, points: [PromptPoint] = []) {
+        self.box = box
+        self.points = points
+    }
+}
+
+/// The result of one prompt.
+public struct Segmentation: Sendable {
+    /// Decoder logits `[K, 256, 256]` in the padded model frame (threshold at 0).
+    public var logits: Tensor
+    /// Predicted IoU per returned mask token (`K` values).
+    public var iouPredictions: [Float]
+    /// Thresholded masks at the original image size, one per returned token.
+    public var masks: [MaskImage]
+
+    /// Index of the mask with the highest predicted IoU.
+    public var bestIndex: Int {
+        iouPredictions.indices.max { iouPredictions[$0] < iouPredictions[$1] } ?? 0
+    }
+}
+
+import SAMTensor
