@@ -137,7 +137,8 @@ struct TensorBuilder {
             throw bad("first argument is not a ('storage', type, key, location, numel) persistent id")
         }
         guard case let .global(storageType) = idItems[1] else {
-            throw TorchCheckpointError.unknownStorageType(archive: path, name: name, storageType: "\(idItems[1])")
+            let shown = idItems[1].stringValue.map { "'\($0)' (a string, not a torch storage class)" } ?? "\(idItems[1])"
+            throw TorchCheckpointError.unknownStorageType(archive: path, name: name, storageType: shown)
         }
         guard storageType.module == "torch", let dtype = TorchDType(storageClass: storageType.name) else {
             throw TorchCheckpointError.unknownStorageType(archive: path, name: name, storageType: storageType.description)
