@@ -26,6 +26,9 @@ final class NumpyPickleTests: XCTestCase {
             XCTAssertEqual(try masks[0].arrayValue?.uint8s(), [0, 0, 0, 0])
             XCTAssertEqual(try masks[1].arrayValue?.uint8s(), [1, 1, 1, 1])
             XCTAssertEqual(masks[1].arrayValue?.shape, [2, 2])
+            let fortran = try XCTUnwrap(tree["fortran_i16"]?.arrayValue, name)
+            XCTAssertEqual(fortran.shape, [2, 3])
+            XCTAssertEqual(try fortran.int64s(), [0, 1, 2, 3, 4, 5])
         }
     }
 
