@@ -139,6 +139,22 @@ final class PickleReaderTests: XCTestCase {
         assertThrows(["nesting exceeds the depth limit of 256"]) { try read(marks) }
     }
 
+    func testDeepChainsThatArePoppedOrCyclicAreReleasedSafely() {
+        // A list nested 300,000 deep, then popped: releasing it must not recurse 300,000 levels.
+        let n = 300_000
+        let popped = [0x80, 2] + [UInt8](repeating: 0x5D, count: n) + [UInt8](repeating: 0x61, count: n - 1) + [0x30, 0x4E, 0x2E]
+        XCTAssertEqual(try read(popped), .none)
+        // A deep chain built top-down through the memo (each list appended to after insertion).
+        var memoChain: [UInt8] = [0x80, 2, 0x5D, 0x72] + le32(0) + [0x30]
+        for i in 0 ..< 20_000 {
+            memoChain += [0x6A] + le32(UInt32(i)) + [0x5D, 0x72] + le32(UInt32(i + 1)) + [0x61, 0x30]
+        }
+        memoChain += [0x4E, 0x2E]
+        XCTAssertEqual(try read(memoChain), .none)
+        // A self-containing list that is dropped.
+        XCTAssertEqual(try read([0x80, 2, 0x5D, 0x71, 0, 0x68, 0, 0x61, 0x30, 0x4E, 0x2E]), .none)
+    }
+
     func testCapsStackObjectsAndMemo() {
         var limits = PickleLimits()
         limits.maxStackDepth = 1000
