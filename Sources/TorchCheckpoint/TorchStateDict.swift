@@ -161,9 +161,10 @@ struct TensorBuilder {
         guard let count = NumpyArray.elementCount(shape) else { throw bad("size \(shape) is too large") }
 
         // Only C-contiguous layouts are accepted (strides of size-1 dimensions do not matter).
+        // (Empty tensors have no layout to check, and their partial products could overflow.)
         var expected = 1
-        for d in stride.indices.reversed() {
-            if shape[d] != 1 && stride[d] != expected && count > 0 {
+        for d in stride.indices.reversed() where count > 0 {
+            if shape[d] != 1 && stride[d] != expected {
                 throw TorchCheckpointError.nonContiguous(archive: path, name: name, key: key, shape: shape, stride: stride)
             }
             expected *= shape[d]

@@ -152,17 +152,44 @@ final class TorchStateDictTests: XCTestCase {
 
     // MARK: Helpers
 
-    /// A one-tensor checkpoint whose persistent id carries `storageType`.
-    private func fakeArchive(storageType: PickleValue) throws -> ZipArchive {
+    /// A one-tensor checkpoint (tensor 'w', storage '0' holding one float 1.0) whose persistent id
+    /// carries `storageType` (a string, to exercise the non-global case) and the given size/stride.
+    private func fakeArchive(storageType: PickleValue, shape: [Int32] = [1], stride: [Int32] = [1]) throws -> ZipArchive {
         guard case let .string(typeName) = storageType else { fatalError() }
+        func int(_ v: Int32) -> [UInt8] { [0x4A] + (0 ..< 4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         var p: [UInt8] = [0x80, 2, 0x7D, 0x58, 1, 0, 0, 0, UInt8(ascii: "w")]
         p += Array("ctorch._utils\n_rebuild_tensor_v2\n".utf8)
         p += [0x28, 0x28, 0x58, 7, 0, 0, 0] + Array("storage".utf8)
-        p += [0x58, UInt8(typeName.utf8.count), 0, 0, 0] + Array(typeName.utf8)
+        if typeName.hasPrefix("torch.") {
+            p += Array("ctorch\n\(typeName.dropFirst(6))\n".utf8)
+        } else {
+            p += [0x58, UInt8(typeName.utf8.count), 0, 0, 0] + Array(typeName.utf8)
+        }
         p += [0x58, 1, 0, 0, 0, UInt8(ascii: "0"), 0x58, 3, 0, 0, 0] + Array("cpu".utf8) + [0x4B, 1, 0x74, 0x51]
-        p += [0x4B, 0, 0x4B, 1, 0x85, 0x4B, 1, 0x85, 0x89, 0x7D, 0x74, 0x52, 0x73, 0x2E]
+        p += [0x4B, 0, 0x28] + shape.flatMap(int) + [0x74, 0x28] + stride.flatMap(int) + [0x74]
+        p += [0x89, 0x7D, 0x74, 0x52, 0x73, 0x2E]
         let zip = makeStoredZip([("fake/data.pkl", p), ("fake/data/0", [0, 0, 128, 63])])
         return try ZipArchive(file: MappedFile(copying: zip, name: "fake.zip"))
+    }
+
+    func testFakeArchiveHelperAndEdgeShapes() throws {
+        let ok = try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage")))
+        XCTAssertEqual(try ok.tensor(named: "w").floats(), [1.0])
+        // An empty tensor whose other dimensions multiply past Int.max is accepted without overflow.
+        let empty = try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage"),
+                                                            shape: [0, Int32.max, Int32.max, Int32.max], stride: [1, 1, 1, 1]))
+        XCTAssertEqual(try empty.tensor(named: "w").count, 0)
+        // Huge non-empty shapes are refused, not overflowed.
+        assertThrows(["tensor 'w'", "too large"]) {
+            try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage"),
+                                                    shape: [Int32.max, Int32.max, Int32.max], stride: [1, 1, 1]))
+        }
+        assertThrows(["tensor 'w'", "needs 8 bytes of storage '0', which has only 4"]) {
+            try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage"), shape: [2], stride: [1]))
+        }
+        // Size-1 dimensions may carry any stride (as PyTorch produces for e.g. (32, 3, 1, 1)).
+        let one = try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage"), shape: [1, 1], stride: [7, 9]))
+        XCTAssertEqual(try one.tensor(named: "w").shape, [1, 1])
     }
 }
 
