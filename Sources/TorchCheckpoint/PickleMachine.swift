@@ -11,7 +11,8 @@ struct PickleMachine {
     private var stack: [PickleNode] = []
     private var marks: [Int] = []
     private var memo: [Int: PickleNode] = [:]
-    private var created = 0
+    /// Every node created, so all of them can be cut loose at the end (see `dismantle`).
+    private var arena: [PickleNode] = []
 
     init(data: UnsafeRawBufferPointer, source: String, allowed: Set<PickleGlobal>, limits: PickleLimits) {
         self.data = data
@@ -40,15 +41,13 @@ struct PickleMachine {
         throw PickleError.missingStop(source: source, length: data.count)
     }
 
-    /// Breaks every reference between nodes so that releasing them never recurses deeply.
+    /// Breaks every reference between nodes, so that releasing them never recurses deeply (a hostile
+    /// stream can build chains millions of levels deep, even ones it later pops) and cycles are freed.
     mutating func dismantle() {
-        var work = stack + Array(memo.values)
         stack.removeAll()
         memo.removeAll()
-        while let node = work.popLast() {
-            work += node.children
-            node.content = .leaf(.none)
-        }
+        for node in arena { node.content = .leaf(.none) }
+        arena.removeAll()
     }
 
     // MARK: - Opcodes
@@ -209,9 +208,10 @@ struct PickleMachine {
     // MARK: - Objects
 
     private mutating func make(_ content: PickleNode.Content) throws -> PickleNode {
-        created += 1
-        guard created <= limits.maxObjects else { throw limit("object count", limits.maxObjects) }
-        return PickleNode(content)
+        guard arena.count < limits.maxObjects else { throw limit("object count", limits.maxObjects) }
+        let node = PickleNode(content)
+        arena.append(node)
+        return node
     }
 
     private mutating func pushLeaf(_ value: PickleValue) throws {

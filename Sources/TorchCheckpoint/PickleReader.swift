@@ -54,16 +54,6 @@ final class PickleNode {
     init(_ content: Content) {
         self.content = content
     }
-
-    var children: [PickleNode] {
-        switch content {
-        case .leaf: return []
-        case let .list(items), let .tuple(items), let .set(items): return items
-        case let .dict(pairs): return pairs.flatMap { [$0.0, $0.1] }
-        case let .call(a, b), let .build(a, b): return [a, b]
-        case let .persistentID(a): return [a]
-        }
-    }
 }
 
 /// Converts the node graph to a value tree, refusing cycles, excessive depth and blow-up.

@@ -137,7 +137,8 @@ struct TensorBuilder {
             throw bad("first argument is not a ('storage', type, key, location, numel) persistent id")
         }
         guard case let .global(storageType) = idItems[1] else {
-            throw TorchCheckpointError.unknownStorageType(archive: path, name: name, storageType: "\(idItems[1])")
+            let shown = idItems[1].stringValue.map { "'\($0)' (a string, not a torch storage class)" } ?? "\(idItems[1])"
+            throw TorchCheckpointError.unknownStorageType(archive: path, name: name, storageType: shown)
         }
         guard storageType.module == "torch", let dtype = TorchDType(storageClass: storageType.name) else {
             throw TorchCheckpointError.unknownStorageType(archive: path, name: name, storageType: storageType.description)
@@ -160,9 +161,10 @@ struct TensorBuilder {
         guard let count = NumpyArray.elementCount(shape) else { throw bad("size \(shape) is too large") }
 
         // Only C-contiguous layouts are accepted (strides of size-1 dimensions do not matter).
+        // (Empty tensors have no layout to check, and their partial products could overflow.)
         var expected = 1
-        for d in stride.indices.reversed() {
-            if shape[d] != 1 && stride[d] != expected && count > 0 {
+        for d in stride.indices.reversed() where count > 0 {
+            if shape[d] != 1 && stride[d] != expected {
                 throw TorchCheckpointError.nonContiguous(archive: path, name: name, key: key, shape: shape, stride: stride)
             }
             expected *= shape[d]

@@ -116,6 +116,7 @@ def write_numpy_pickles():
         "masks": [np.zeros((2, 2), dtype=np.uint8), np.ones((2, 2), dtype=np.uint8)],
         "ratio": 0.5,
         "n": 3,
+        "fortran_i16": np.asfortranarray(np.arange(6, dtype="<i2").reshape(2, 3)),
     }
     for protocol in (2, 4):
         with open(out(f"arrays_p{protocol}.pkl"), "wb") as f:
