@@ -18,8 +18,7 @@ public enum Elementwise {
         guard let base = buffer.baseAddress else { return }
         let shared = SharedMutablePointer(base)
         Parallel.forEachChunk(of: buffer.count, minimumChunk: parallelMinimum) { range in
-            let p = shared.base
-            for i in range { p[i] = FastMath.gelu(p[i]) }
+            VectorMath.map(shared.base + range.lowerBound, count: range.count, VectorMath.gelu, FastMath.gelu)
         }
     }
 
@@ -41,6 +40,21 @@ public enum Elementwise {
         Parallel.forEachChunk(of: target.count, minimumChunk: parallelMinimum) { range in
             let x = sa.base, y = st.base
             for i in range { y[i] += x[i] }
+        }
+    }
+
+    /// Adds a per-channel `bias` (length `channels`) to every row, then applies exact GELU: one pass.
+    public static func addRowBiasThenGELU(_ bias: UnsafeBufferPointer<Float>, to target: UnsafeMutablePointer<Float>, rows: Int) {
+        let channels = bias.count
+        guard channels > 0, let b = bias.baseAddress else { return }
+        let sb = SharedPointer(b), st = SharedMutablePointer(target)
+        Parallel.forEachChunk(of: rows, minimumChunk: max(1, parallelMinimum / channels)) { range in
+            let bias = sb.base
+            for r in range {
+                let row = st.base + r * channels
+                for c in 0..<channels { row[c] += bias[c] }
+                VectorMath.map(row, count: channels, VectorMath.gelu, FastMath.gelu)
+            }
         }
     }
 

@@ -33,18 +33,6 @@ public enum Normalization {
 
     /// Softmax over each row of a `rows x cols` buffer, in place (max-subtracted for stability).
     public static func softmaxRows(_ buffer: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows {
-            let row = buffer + r * cols
-            var maximum = -Float.infinity
-            for c in 0..<cols { maximum = Swift.max(maximum, row[c]) }
-            var sum: Float = 0
-            for c in 0..<cols {
-                let e = FastMath.exp(row[c] - maximum)
-                row[c] = e
-                sum += e
-            }
-            let inverse = 1 / sum
-            for c in 0..<cols { row[c] *= inverse }
-        }
+        for r in 0..<rows { VectorMath.softmax(buffer + r * cols, count: cols) }
     }
 }
