@@ -1,0 +1,37 @@
+import Foundation
+
+/// A NumPy `.npz` archive: a zip of `.npy` members, stored (`np.savez`) or deflated
+/// (`np.savez_compressed`).
+public final class NPZArchive: @unchecked Sendable {
+    /// The underlying zip archive.
+    public let zip: ZipArchive
+
+    /// Opens and memory-maps the archive at `url`.
+    public init(contentsOf url: URL) throws {
+        zip = try ZipArchive(path: url.path)
+    }
+
+    /// Member names without the `.npy` suffix, in archive order.
+    public var names: [String] {
+        zip.names.map { $0.hasSuffix(".npy") ? String($0.dropLast(4)) : $0 }
+    }
+
+    /// The numeric array called `name` (with or without the `.npy` suffix).
+    public func array(named name: String) throws -> NumpyArray {
+        let (data, source) = try member(named: name)
+        return try NPY.read(data.bytes, source: source)
+    }
+
+    /// The string array called `name` (`<U n` or `|S n`) as a flat C-order list.
+    public func strings(named name: String) throws -> [String] {
+        let (data, source) = try member(named: name)
+        return try NPY.readStrings(data.bytes, source: source).values
+    }
+
+    private func member(named name: String) throws -> (ZipMemberData, String) {
+        guard let entry = zip.entry(named: name + ".npy") ?? zip.entry(named: name) else {
+            throw NumpyError.memberNotFound(archive: zip.path, name: name)
+        }
+        return (try zip.contents(of: entry), "\(zip.path):\(entry.name)")
+    }
+}
