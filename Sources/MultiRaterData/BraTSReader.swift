@@ -5,7 +5,7 @@ import MultiRaterMetrics
 ///
 /// `root` is either one case folder or a folder of case folders. A case folder holds `*_t1.nii[.gz]`
 /// and `*_seg.nii[.gz]`. Each axial slice k becomes a case `<case>-z<k>`: the T1 slice (row = y,
-/// column = x, values as stored) resized bilinearly to `size x size`, and three cumulative nested
+/// column = x, values as stored) resized bilinearly to `size x size` (nil: native size), and three cumulative nested
 /// "rater" masks (nearest resize): NET (label 1), NET + OD (labels 1, 2), NET + OD + ET (1, 2, 4).
 /// Slices are dropped per `dropRule`; the group id is the case folder name.
 public enum BraTSReader {
@@ -16,7 +16,7 @@ public enum BraTSReader {
         case anyEmpty = "any-empty"
     }
 
-    public static func read(root: URL, size: Int = 128, dropRule: DropRule = .allEmpty) throws -> MultiRaterDataset {
+    public static func read(root: URL, size: Int? = 128, dropRule: DropRule = .allEmpty) throws -> MultiRaterDataset {
         let fm = FileManager.default
         var caseFolders: [URL] = []
         if try findVolume(in: root, suffix: "_seg") != nil {
@@ -62,10 +62,11 @@ public enum BraTSReader {
                 }
                 if !keep { continue }
                 let id = "\(name)-z\(String(format: "%03d", k))"
-                let image = try CaseImage(width: size, height: size,
-                                          pixels: Resampling.bilinear(plane, width: w, height: h, toWidth: size, height: size),
+                let (ow, oh) = (size ?? w, size ?? h)
+                let image = try CaseImage(width: ow, height: oh,
+                                          pixels: Resampling.bilinear(plane, width: w, height: h, toWidth: ow, height: oh),
                                           sourceType: "nifti", name: id)
-                let raters = nested.map { Resampling.nearest($0, toWidth: size, height: size) }
+                let raters = nested.map { Resampling.nearest($0, toWidth: ow, height: oh) }
                 cases.append(try MultiRaterCase(image: image, raters: raters,
                                                 metadata: CaseMetadata(caseID: id, groupID: name, sourceIndex: cases.count)))
             }

@@ -1,4 +1,5 @@
 import Foundation
+import MedImageIO
 import MultiRaterMetrics
 
 /// A decoded raster: `channels` interleaved samples per pixel (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA),
@@ -21,17 +22,17 @@ public struct DecodedRaster: Sendable {
     /// Foreground where any colour channel is non-zero (`zeroIsForeground: false`), or where all
     /// colour channels are zero (`true`, e.g. BU-BIL expert masks where the cell is black). Alpha is ignored.
     public func mask(zeroIsForeground: Bool = false) -> BinaryMask {
-        var mask = BinaryMask(width: width, height: height)
-        let colour = colourChannels
-        for y in 0..<height {
-            for x in 0..<width {
-                let base = (y * width + x) * channels
+        let colour = colourChannels, count = width * height
+        var words = [UInt64](repeating: 0, count: (count + 63) / 64)
+        samples.withUnsafeBufferPointer { p in
+            for i in 0..<count {
+                let base = i * channels
                 var any = false
-                for c in 0..<colour where samples[base + c] != 0 { any = true; break }
-                if any != zeroIsForeground { mask[x, y] = true }
+                for c in 0..<colour where p[base + c] != 0 { any = true; break }
+                if any != zeroIsForeground { words[i >> 6] |= 1 << UInt64(i & 63) }
             }
         }
-        return mask
+        return try! BinaryMask(width: width, height: height, words: words)
     }
 
     /// The colour channels as a `CaseImage` (grey, or RGB), values as stored (0...255 or 0...65535).
@@ -50,12 +51,24 @@ public struct DecodedRaster: Sendable {
 public enum ImageFiles {
     /// Decodes a PNG file. - Throws: `DataError.invalidFile` naming the file.
     public static func readPNG(_ url: URL) throws -> DecodedRaster {
-        throw DataError.unsupported("\(url.path): PNG reading needs MedImageIO (branch helper/imageio not merged yet)")
+        let image: MedicalImage
+        do { image = try PNG.read(contentsOf: url.path) } catch {
+            throw DataError.invalidFile(path: url.path, reason: "\(error)")
+        }
+        // MedImageIO returns grey or RGB with alpha removed, values as stored.
+        return DecodedRaster(width: image.width, height: image.height, channels: image.channels,
+                             bitDepth: image.bitDepth, samples: image.pixels.map { UInt16(min(max($0, 0), 65535)) })
     }
 
     /// Writes an 8-bit grey (channels 1) or RGB (channels 3) PNG.
     public static func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, to url: URL) throws {
-        throw DataError.unsupported("\(url.path): PNG writing needs MedImageIO (branch helper/imageio not merged yet)")
+        do {
+            let image = try MedicalImage(width: width, height: height, channels: channels, bitDepth: 8,
+                                         pixels: bytes.map(Float.init))
+            try PNG.write(image, to: url.path)
+        } catch {
+            throw DataError.invalidFile(path: url.path, reason: "\(error)")
+        }
     }
 
     /// PNG files directly inside `folder`, sorted by natural order (`m2` before `m10`).
