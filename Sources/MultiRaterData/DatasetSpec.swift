@@ -1,0 +1,84 @@
+import Foundation
+
+/// A dataset named on the command line.
+///
+/// Forms: `npz:PATH`, `pickle:PATH`, `folder:PATH`, `brats:PATH`, `bubil:PATH`, `synthetic:N[:SEED]`
+/// (SEED defaults to 1). Without a prefix the kind is detected from PATH: `.npz` → npz,
+/// `.pkl`/`.pickle` → pickle, a folder with `RawImages/` + `ExpertsAnnotations/` (or one
+/// `BU-BIL_Dataset*` child) → bubil, a folder with `*_seg.nii[.gz]` in it or in a sub-folder → brats,
+/// any other folder → folder.
+public enum DatasetSpec: Sendable, Equatable {
+    case npz(URL)
+    case pickle(URL)
+    case folder(URL)
+    case brats(URL)
+    case bubil(URL)
+    case synthetic(count: Int, seed: UInt64)
+
+    /// One-paragraph description for `--help`.
+    public static let helpText = """
+        Dataset SPEC: npz:PATH (images (N,H,W[,C]) + masks (N,K,H,W), 0/1 or 0/255, or np.packbits along \
+        the last axis with a 'shape' entry), pickle:PATH (Probabilistic U-Net data_lidc.pickle layout), \
+        folder:PATH (ROOT/<case>/image.png + rater*.png), brats:PATH (BraTS NIfTI *_t1 + *_seg, 128x128 \
+        slices, 3 nested raters), bubil:PATH (BU-BIL RawImages + ExpertsAnnotations), synthetic:N[:SEED]. \
+        Without a prefix the kind is guessed from the path.
+        """
+
+    public init(parsing text: String) throws {
+        let kinds = ["npz", "pickle", "folder", "brats", "bubil", "synthetic"]
+        if let colon = text.firstIndex(of: ":"), kinds.contains(String(text[..<colon])) {
+            let kind = String(text[..<colon]), rest = String(text[text.index(after: colon)...])
+            guard !rest.isEmpty else { throw DataError.invalidSpec("'\(text)' has no path") }
+            let url = URL(fileURLWithPath: rest)
+            switch kind {
+            case "npz": self = .npz(url)
+            case "pickle": self = .pickle(url)
+            case "folder": self = .folder(url)
+            case "brats": self = .brats(url)
+            case "bubil": self = .bubil(url)
+            default:
+                let parts = rest.split(separator: ":")
+                guard (1...2).contains(parts.count), let n = Int(parts[0]), n >= 1,
+                      let seed = parts.count == 2 ? UInt64(parts[1]) : 1 else {
+                    throw DataError.invalidSpec("'\(text)': want synthetic:N[:SEED] with N >= 1")
+                }
+                self = .synthetic(count: n, seed: seed)
+            }
+            return
+        }
+        let url = URL(fileURLWithPath: text)
+        let lower = text.lowercased()
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw DataError.invalidFile(path: text, reason: "no such file or folder")
+        }
+        if lower.hasSuffix(".npz") { self = .npz(url) }
+        else if lower.hasSuffix(".pkl") || lower.hasSuffix(".pickle") { self = .pickle(url) }
+        else if ImageFiles.isDirectory(url) {
+            if BUBILReader.looksLike(url) { self = .bubil(url) }
+            else if Self.containsBraTS(url) { self = .brats(url) }
+            else { self = .folder(url) }
+        } else {
+            throw DataError.invalidSpec("cannot tell the kind of '\(text)'; use a prefix (npz:, pickle:, folder:, brats:, bubil:)")
+        }
+    }
+
+    static func containsBraTS(_ url: URL) -> Bool {
+        if (try? BraTSReader.findVolume(in: url, suffix: "_seg")) ?? nil != nil { return true }
+        let children = (try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)) ?? []
+        return children.contains { ((try? BraTSReader.findVolume(in: $0, suffix: "_seg")) ?? nil) != nil }
+    }
+
+    /// Reads the dataset.
+    public func load(bratsDropRule: BraTSReader.DropRule = .allEmpty) throws -> MultiRaterDataset {
+        switch self {
+        case .npz(let url): return try NPZDatasetReader.read(contentsOf: url)
+        case .pickle(let url): return try PickleDatasetReader.read(contentsOf: url)
+        case .folder(let url): return try FolderDatasetReader.read(root: url)
+        case .brats(let url): return try BraTSReader.read(root: url, dropRule: bratsDropRule)
+        case .bubil(let url): return try BUBILReader.read(root: url)
+        case let .synthetic(count, seed):
+            return MultiRaterDataset(name: "synthetic", source: "synthetic:\(count):\(seed)",
+                                     cases: try SyntheticCaseGenerator(seed: seed).generate(count: count))
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import MultiRaterMetrics
+
+/// The plain "bring your own data" layout: `ROOT/<case>/image.png` + `ROOT/<case>/rater*.png`
+/// (or ROOT itself is one case folder).
+///
+/// Raters are the PNGs whose name starts with `rater`, in natural order (`rater2` before `rater10`).
+/// A mask pixel is foreground when any colour channel is non-zero (alpha ignored). The image keeps its
+/// stored values (8- or 16-bit, grey or RGB). `image.png` may be absent (masks only). Case order is
+/// the sorted folder names; the group id is the case name.
+public enum FolderDatasetReader {
+    public static func read(root: URL) throws -> MultiRaterDataset {
+        guard ImageFiles.isDirectory(root) else { throw DataError.invalidFile(path: root.path, reason: "not a folder") }
+        let fm = FileManager.default
+        var folders: [URL]
+        if isCaseFolder(root) {
+            folders = [root]
+        } else {
+            let names = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
+            folders = names.filter { !$0.hasPrefix(".") }.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
+                .map { root.appendingPathComponent($0) }.filter(ImageFiles.isDirectory)
+        }
+        guard !folders.isEmpty else {
+            throw DataError.invalidFile(path: root.path, reason: "no PNGs: want ROOT/<case>/image.png + rater*.png")
+        }
+        var cases: [MultiRaterCase] = []
+        for (index, folder) in folders.enumerated() {
+            let name = folder.lastPathComponent
+            let pngs = try ImageFiles.pngFiles(in: folder)
+            guard !pngs.isEmpty else { throw DataError.invalidFile(path: folder.path, reason: "folder has no PNG files") }
+            let raterFiles = pngs.filter { $0.lastPathComponent.lowercased().hasPrefix("rater") }
+            guard !raterFiles.isEmpty else {
+                throw DataError.invalidFile(path: folder.path, reason: "no rater*.png masks (case has no raters)")
+            }
+            let raters = try raterFiles.map { try ImageFiles.readPNG($0).mask() }
+            var image: CaseImage?
+            if let imageURL = pngs.first(where: { $0.lastPathComponent.lowercased() == "image.png" }) {
+                image = try ImageFiles.readPNG(imageURL).caseImage(name: name)
+            }
+            do {
+                cases.append(try MultiRaterCase(image: image, raters: raters,
+                                                metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
+            } catch let DataError.invalidCase(_, reason) {
+                throw DataError.invalidFile(path: folder.path, reason: reason)
+            }
+        }
+        return MultiRaterDataset(name: root.lastPathComponent, source: "folder:\(root.path)", cases: cases)
+    }
+
+    static func isCaseFolder(_ url: URL) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.contains { $0.lowercased() == "image.png" }
+            || names.contains { $0.lowercased().hasPrefix("rater") && $0.lowercased().hasSuffix(".png") }
+    }
+}

@@ -1,1 +1,0 @@
-// MultiRaterData module: sources are added file by file; this file keeps the module non-empty.
