@@ -24,9 +24,10 @@ let package = Package(
         .systemLibrary(name: "CGSL", path: "Sources/CGSL"),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Float32 tensors, CBLAS GEMM, convolutions, norms, attention.
-        .target(name: "SAMTensor", dependencies: ["CBLAS"]),
+        .target(name: "SAMTensor", dependencies: ["CBLAS", "CMalloc"]),
         // Reverse-mode autograd, losses and optimisers for training on CPU.
         .target(name: "SAMAutograd", dependencies: ["SAMTensor"]),
         // PyTorch `.pth` zip + restricted pickle, NumPy `.npy`/`.npz`.

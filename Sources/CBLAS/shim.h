@@ -9,6 +9,7 @@
 void openblas_set_num_threads(int num_threads);
 int openblas_get_num_threads(void);
 char *openblas_get_config(void);
+char *openblas_get_corename(void);
 
 /// Path of the shared object that provides `cblas_sgemm` at run time, or NULL.
 static inline const char *cblas_sgemm_provider_path(void) {

@@ -18,7 +18,8 @@ public enum Elementwise {
         guard let base = buffer.baseAddress else { return }
         let shared = SharedMutablePointer(base)
         Parallel.forEachChunk(of: buffer.count, minimumChunk: parallelMinimum) { range in
-            VectorMath.map(shared.base + range.lowerBound, count: range.count, VectorMath.gelu, FastMath.gelu)
+            let p = shared.base
+            for i in range { p[i] = FastMath.gelu(p[i]) }
         }
     }
 
@@ -52,8 +53,7 @@ public enum Elementwise {
             let bias = sb.base
             for r in range {
                 let row = st.base + r * channels
-                for c in 0..<channels { row[c] += bias[c] }
-                VectorMath.map(row, count: channels, VectorMath.gelu, FastMath.gelu)
+                for c in 0..<channels { row[c] = FastMath.gelu(row[c] + bias[c]) }
             }
         }
     }

@@ -8,7 +8,11 @@ public enum FastMath {
     @inline(__always)
     public static func exp(_ x: Float) -> Float {
         let clamped = Swift.min(Swift.max(x, -87.0), 88.0)
-        let n = (clamped * 1.442_695_040_9).rounded(.toNearestOrEven)
+        // Adding 1.5·2²³ rounds to the nearest integer and leaves it in the low mantissa bits,
+        // so no (trapping, non-vectorisable) float-to-int conversion is needed.
+        let magic: Float = 12_582_912
+        let shifted = clamped * 1.442_695_040_9 + magic
+        let n = shifted - magic
         // ln 2 split in a high part with few significant bits and a low correction (Cody–Waite).
         let r = (clamped - n * 0.693_145_751_953_125) - n * 1.428_606_765_330_187e-6
         var p: Float = 1.0 / 5040.0
@@ -19,7 +23,7 @@ public enum FastMath {
         p = p * r + 0.5
         p = p * r + 1.0
         p = p * r + 1.0
-        let scale = Float(bitPattern: UInt32(bitPattern: Int32(n) &+ 127) &<< 23)
+        let scale = Float(bitPattern: (shifted.bitPattern &- 0x4B40_0000 &+ 127) &<< 23)
         return p * scale
     }
 

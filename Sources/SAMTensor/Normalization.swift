@@ -32,7 +32,19 @@ public enum Normalization {
     }
 
     /// Softmax over each row of a `rows x cols` buffer, in place (max-subtracted for stability).
+    ///
+    /// Separate passes (max, exp, sum, scale) keep the exp and scale loops free of loop-carried
+    /// dependencies, so they vectorise.
     public static func softmaxRows(_ buffer: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
-        for r in 0..<rows { VectorMath.softmax(buffer + r * cols, count: cols) }
+        for r in 0..<rows {
+            let row = buffer + r * cols
+            var maximum = -Float.infinity
+            for c in 0..<cols { maximum = Swift.max(maximum, row[c]) }
+            for c in 0..<cols { row[c] = FastMath.exp(row[c] - maximum) }
+            var sum: Float = 0
+            for c in 0..<cols { sum += row[c] }
+            let inverse = 1 / sum
+            for c in 0..<cols { row[c] *= inverse }
+        }
     }
 }

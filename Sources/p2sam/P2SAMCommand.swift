@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import SAMTensor
 
 /// The `p2sam` command-line tool: one subcommand per file in this folder.
 @main
@@ -14,4 +16,23 @@ struct P2SAMCommand: ParsableCommand {
             DataCommand.self,
         ]
     )
+
+    static func main() {
+        ProcessSetup.selectBLASKernels()
+        AllocatorTuning.retainFreedMemory()
+        Self.main(nil)
+    }
+}
+
+/// Process-level set-up that must happen before any work.
+enum ProcessSetup {
+    /// Re-executes the program once with `OPENBLAS_CORETYPE` set when `BLASKernelSelection`
+    /// recommends it (OpenBLAS reads it only at load time). Set `P2SAM_KEEP_BLAS_CORETYPE=1` to opt out.
+    static func selectBLASKernels() {
+        guard let core = BLASKernelSelection.recommendedCoreType() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv(BLASKernelSelection.reexecMarker, core, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        // exec failed (no /proc): carry on with OpenBLAS's own choice.
+    }
 }
