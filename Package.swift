@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .library(name: "P2SAMKit", targets: [
             "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData",
+            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty",
         ]),
         .executable(name: "p2sam", targets: ["p2sam"]),
     ],
@@ -41,9 +41,12 @@ let package = Package(
         // Multi-rater datasets: readers, splits, synthetic generator.
         .target(name: "MultiRaterData", dependencies: ["TorchCheckpoint", "MedImageIO", "MultiRaterMetrics", "CGSL", "CZlib"]),
 
+        // Prompt augmentation, multi-sample aggregation, UR-SAM and MedSAM-U (training-free uncertainty).
+        .target(name: "PromptUncertainty", dependencies: ["LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "SAMTensor", "CGSL"]),
+
         .executableTarget(name: "p2sam", dependencies: [
             "SAMTensor", "TorchCheckpoint", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData",
+            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,6 +56,7 @@ let package = Package(
         .testTarget(name: "MedImageIOTests", dependencies: ["MedImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LiteMedSAMTests", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MultiRaterMetricsTests", dependencies: ["MultiRaterMetrics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PromptUncertaintyTests", dependencies: ["PromptUncertainty", "LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData"]),
         .testTarget(name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,1 @@
+// PromptUncertainty: sources are added file by file; this file keeps the module non-empty.
