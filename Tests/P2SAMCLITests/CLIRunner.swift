@@ -1,0 +1,55 @@
+import Foundation
+import XCTest
+
+/// Runs the built `p2sam` executable (it sits next to the test bundle in `.build/<config>/`).
+enum CLIRunner {
+    static var executable: URL {
+        let bundleDirectory = Bundle.main.bundleURL
+        let candidates = [
+            bundleDirectory.appendingPathComponent("p2sam"),
+            bundleDirectory.deletingLastPathComponent().appendingPathComponent("p2sam"),
+            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent(".build/release/p2sam"),
+        ]
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
+    }
+
+    static var checkpoint: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Models/lite_medsam.pth")
+    }
+
+    struct Outcome {
+        let status: Int32
+        let output: String
+    }
+
+    /// Runs `p2sam arguments…`, returning the exit status and stdout + stderr.
+    static func run(_ arguments: [String]) throws -> Outcome {
+        guard FileManager.default.isExecutableFile(atPath: executable.path) else {
+            throw XCTSkip("p2sam is not built next to the tests (run `swift build -c release` first)")
+        }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Outcome(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    static func requireCheckpoint() throws {
+        guard FileManager.default.fileExists(atPath: checkpoint.path) else {
+            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
+        }
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("p2sam-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
