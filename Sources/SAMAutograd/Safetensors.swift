@@ -20,6 +20,11 @@ public struct SafetensorsLoadReport: Equatable {
     public var missing: [String]
     /// Tensors in the file that match no parameter (ignored).
     public var unexpected: [String]
+
+    public init(missing: [String], unexpected: [String]) {
+        self.missing = missing
+        self.unexpected = unexpected
+    }
 }
 
 /// Reading and writing the safetensors format (F32 tensors):
@@ -219,7 +224,10 @@ public enum Safetensors {
         guard let array = value as? [Any] else { return nil }
         var out: [Int] = []
         for element in array {
-            guard !(element is Bool), let number = element as? NSNumber else { return nil }
+            guard let number = element as? NSNumber else { return nil }
+            // Foundation bridges JSON 0/1 to Bool casts, so tell booleans and reals by their type code.
+            let code = String(cString: number.objCType)
+            guard code != "c", code != "B", code != "d", code != "f" else { return nil }
             let double = number.doubleValue
             guard double >= 0, double == double.rounded(), double < 9.0e15 else { return nil }
             out.append(Int(double))
