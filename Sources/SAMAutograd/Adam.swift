@@ -1,0 +1,111 @@
+import Foundation
+import SAMTensor
+
+/// Parameters optimised together with one learning rate and weight decay.
+public struct ParameterGroup {
+    public var parameters: [Parameter]
+    public var learningRate: Float
+    /// Decoupled weight decay (AdamW): each step multiplies the parameter by `1 − lr · weightDecay`
+    /// before the Adam update. 0 gives plain Adam.
+    public var weightDecay: Float
+
+    public init(_ parameters: [Parameter], learningRate: Float, weightDecay: Float = 0) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+    }
+}
+
+/// Adam / AdamW with bias correction, matching `torch.optim.Adam` / `AdamW` (non-amsgrad):
+///
+///     p ← p (1 − lr λ)                         (AdamW only, decoupled)
+///     m ← β1 m + (1 − β1) g,  v ← β2 v + (1 − β2) g²
+///     p ← p − lr · (m / (1 − β1^t)) / (√(v / (1 − β2^t)) + ε)
+///
+/// `t` counts the steps taken by each parameter. Parameters that are frozen
+/// (`requiresGradient == false`) or have no gradient are skipped (no decay, no moment update).
+/// For PyTorch Adam's coupled L2 regularisation, add `Loss.l2Penalty` to the loss instead.
+public final class Adam {
+    public var groups: [ParameterGroup]
+    public let beta1: Float
+    public let beta2: Float
+    public let epsilon: Float
+
+    struct State {
+        var step: Int
+        var m: [Float]
+        var v: [Float]
+    }
+    private var states: [ObjectIdentifier: State] = [:]
+
+    /// Adam (or AdamW, when a group has non-zero `weightDecay`) over parameter groups.
+    public init(groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.groups = groups
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.epsilon = epsilon
+    }
+
+    /// Plain Adam over one group.
+    public convenience init(_ parameters: [Parameter], learningRate: Float = 1e-3,
+                            beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
+        self.init(groups: [ParameterGroup(parameters, learningRate: learningRate)], beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+
+    /// AdamW over one group, PyTorch defaults (`lr` 1e-3, `weight_decay` 1e-2).
+    public static func adamW(_ parameters: [Parameter], learningRate: Float = 1e-3, weightDecay: Float = 1e-2,
+                             beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) -> Adam {
+        Adam(groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
+             beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+
+    /// Number of steps taken by `parameter` (0 if never updated).
+    public func stepCount(of parameter: Parameter) -> Int { states[ObjectIdentifier(parameter)]?.step ?? 0 }
+
+    /// Applies one update to every trainable parameter that has a gradient.
+    public func step() {
+        for group in groups {
+            for parameter in group.parameters where parameter.requiresGradient {
+                guard let gradient = parameter.gradient else { continue }
+                update(parameter, gradient: gradient, learningRate: group.learningRate, weightDecay: group.weightDecay)
+            }
+        }
+    }
+
+    /// Clears the gradients of all parameters of all groups.
+    public func zeroGradients() { for group in groups { group.parameters.zeroGradients() } }
+
+    private func update(_ parameter: Parameter, gradient: Tensor, learningRate lr: Float, weightDecay: Float) {
+        precondition(gradient.shape == parameter.value.shape, "\(parameter.name): gradient \(gradient.shape) vs value \(parameter.value.shape)")
+        let key = ObjectIdentifier(parameter)
+        let n = parameter.value.count
+        var state = states[key] ?? State(step: 0, m: [Float](repeating: 0, count: n), v: [Float](repeating: 0, count: n))
+        states[key] = nil
+        state.step += 1
+        let t = Double(state.step)
+        let correction1 = Float(1 - Foundation.pow(Double(beta1), t))
+        let correction2Root = Float((1 - Foundation.pow(Double(beta2), t)).squareRoot())
+        let stepSize = lr / correction1
+        let decay = 1 - lr * weightDecay
+        let (b1, b2, eps) = (beta1, beta2, epsilon)
+        var value = parameter.value
+        parameter.value = Tensor(shape: [0])   // release the reference so the update is in place
+        value.storage.withUnsafeMutableBufferPointer { p in
+            gradient.storage.withUnsafeBufferPointer { g in
+                state.m.withUnsafeMutableBufferPointer { m in
+                    state.v.withUnsafeMutableBufferPointer { v in
+                        for i in 0..<n {
+                            let gi = g[i]
+                            m[i] = b1 * m[i] + (1 - b1) * gi
+                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                            let denominator = v[i].squareRoot() / correction2Root + eps
+                            p[i] = p[i] * decay - stepSize * m[i] / denominator
+                        }
+                    }
+                }
+            }
+        }
+        parameter.value = value
+        states[key] = state
+    }
+}
