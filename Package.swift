@@ -11,7 +11,7 @@ let package = Package(
     products: [
         .library(name: "P2SAMKit", targets: [
             "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty",
+            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
         ]),
         .executable(name: "p2sam", targets: ["p2sam"]),
     ],
@@ -44,9 +44,14 @@ let package = Package(
         // Prompt augmentation, multi-sample aggregation, UR-SAM and MedSAM-U (training-free uncertainty).
         .target(name: "PromptUncertainty", dependencies: ["LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "SAMTensor", "CGSL"]),
 
+        // P²SAM inference: model file, prompt generation network, sampler.
+        .target(name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "SAMAutograd", "MedImageIO", "MultiRaterMetrics", "CGSL"]),
+        // P²SAM training: differentiable decoder, stages 1 and 2.
+        .target(name: "P2SAMTraining", dependencies: ["P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "CGSL"]),
+
         .executableTarget(name: "p2sam", dependencies: [
             "SAMTensor", "TorchCheckpoint", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty",
+            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,6 +61,8 @@ let package = Package(
         .testTarget(name: "MedImageIOTests", dependencies: ["MedImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LiteMedSAMTests", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MultiRaterMetricsTests", dependencies: ["MultiRaterMetrics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "P2SAMTests", dependencies: ["P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "MedImageIO"]),
+        .testTarget(name: "P2SAMTrainingTests", dependencies: ["P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "MultiRaterData"]),
         .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO"]),
         .testTarget(name: "PromptUncertaintyTests", dependencies: ["PromptUncertainty", "LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData"]),
         .testTarget(name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics"], resources: [.copy("Fixtures")]),
