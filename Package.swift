@@ -45,7 +45,7 @@ let package = Package(
         .target(name: "PromptUncertainty", dependencies: ["LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "SAMTensor", "CGSL"]),
 
         // P²SAM inference: model file, prompt generation network, sampler.
-        .target(name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "SAMAutograd", "MedImageIO", "MultiRaterMetrics", "CGSL"]),
+        .target(name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "SAMAutograd", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "CGSL"]),
         // P²SAM training: differentiable decoder, stages 1 and 2.
         .target(name: "P2SAMTraining", dependencies: ["P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "CGSL"]),
 

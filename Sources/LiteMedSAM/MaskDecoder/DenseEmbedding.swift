@@ -7,6 +7,9 @@ public enum DenseEmbedding: Sendable {
     case constant([Float])
     /// One `[64, 64, embedDim]` map shared by every prompt of the batch.
     case shared(Tensor)
-    /// One `[64, 64, embedDim]` map per prompt (e.g. P²SAM's sampled dense prompts).
+    /// One `[64, 64, embedDim]` map per prompt.
     case perPrompt([Tensor])
+    /// One vector per prompt, the same at every position (`embedDim` values each), e.g. P²SAM's
+    /// dense injection of a sampled latent.
+    case perPromptConstant([[Float]])
 }

@@ -95,7 +95,11 @@ public struct MaskDecoder: Sendable {
         while start < count {
             let end = min(count, start + max(1, maximumBatch))
             let chunkDense: DenseEmbedding
-            if case .perPrompt(let maps) = dense { chunkDense = .perPrompt(Array(maps[start..<end])) } else { chunkDense = dense }
+            switch dense {
+            case .perPrompt(let maps): chunkDense = .perPrompt(Array(maps[start..<end]))
+            case .perPromptConstant(let vectors): chunkDense = .perPromptConstant(Array(vectors[start..<end]))
+            default: chunkDense = dense
+            }
             let part = decodeChunk(imageEmbedding: imageEmbedding, positionalEncoding: positionalEncoding,
                                    sparseTokens: Array(sparseTokens[start..<end]), dense: chunkDense,
                                    outputs: outputs, trace: start == 0 ? trace : nil)
@@ -140,6 +144,14 @@ public struct MaskDecoder: Sendable {
             var values: [Float] = []
             values.reserveCapacity(batch * pixels * dim)
             for map in maps { values.append(contentsOf: broadcastSum(imageEmbedding, map).storage) }
+            image = Tensor(shape: [batch, pixels, dim], storage: values)
+        case .perPromptConstant(let vectors):
+            precondition(vectors.count == batch && vectors.allSatisfy { $0.count == dim }, "need one \(dim)-vector per prompt")
+            var values: [Float] = []
+            values.reserveCapacity(batch * pixels * dim)
+            for vector in vectors {
+                values.append(contentsOf: broadcastSum(imageEmbedding.reshaped([1, pixels, dim]), Tensor(shape: [1, 1, dim], storage: vector)).storage)
+            }
             image = Tensor(shape: [batch, pixels, dim], storage: values)
         }
         let (hs, keys) = transformer(image: image, imagePE: positionalEncoding.reshaped([1, pixels, dim]), tokens: tokens)

@@ -1,0 +1,149 @@
+import Foundation
+import LiteMedSAM
+import MedImageIO
+import MultiRaterData
+import SAMTensor
+
+/// An image prepared for sampling: its embedding, the PGN's Gaussian and the fixed prompt tokens.
+public struct P2SAMPreparedImage: Sendable {
+    public let embedded: EmbeddedImage
+    /// μ and σ of the latent Gaussian (256 values each).
+    public let mean: [Float]
+    public let standardDeviation: [Float]
+    /// Sparse tokens of the user's box/points or of the model's default prompt (`Ns x 256`).
+    public let promptTokens: [Float]
+}
+
+/// Per-pixel summaries of a set of binary samples at the image's own size.
+public struct SampleStatistics: Sendable {
+    public let width: Int
+    public let height: Int
+    public let count: Int
+    /// Fraction of samples marking each pixel (row-major `height x width`).
+    public let frequency: [Float]
+
+    /// Binary entropy of the frequency map in bits (0 where all samples agree, 1 at a 50/50 split).
+    public var entropy: [Float] {
+        frequency.map { p in
+            guard p > 0 && p < 1 else { return 0 }
+            return Float(-(Double(p) * log2(Double(p)) + Double(1 - p) * log2(Double(1 - p))))
+        }
+    }
+}
+
+/// Draws N plausible masks for an image from a P²SAM model (docs/p2sam-model.md, "Forward pass").
+///
+/// The encoder and the PGN run once per image; the decoder runs once per sample, in batches.
+/// The same seed gives bit-identical masks. Masks are delivered one by one to a callback, so the
+/// number of samples is bounded by time, not memory.
+public struct P2SAMSampler: Sendable {
+    public let model: P2SAMModel
+    /// Samples decoded together.
+    public var batchSize = 8
+    /// Upper bound on samples per call.
+    public static let maximumSampleCount = 100_000
+
+    public init(model: P2SAMModel) {
+        self.model = model
+    }
+
+    /// Preprocesses `image`, embeds it and runs the PGN; `prompt` (image pixels) optionally
+    /// conditions the samples on a box and/or points, otherwise the model's default prompt is used.
+    public func prepare(_ image: MedicalImage, prompt: ImagePrompt? = nil) throws -> P2SAMPreparedImage {
+        if let bad = image.pixels.first(where: { !$0.isFinite }) {
+            throw PredictorError.invalidImage("non-finite pixel value \(bad)")
+        }
+        let prepared = LiteMedSAMPreprocessor.preprocess(image)
+        let input = Tensor(shape: [3, 256, 256], storage: prepared.tensor)
+        let embedded = EmbeddedImage(embedding: model.imageEncoder(input),
+                                     originalHeight: prepared.originalHeight, originalWidth: prepared.originalWidth,
+                                     resizedHeight: prepared.resizedHeight, resizedWidth: prepared.resizedWidth)
+        let (mean, deviation) = model.pgn(PromptGenerationNetwork.input(fromModelInput: input))
+        var modelPrompt = Prompt()
+        if let prompt {
+            if let box = prompt.box {
+                let b = try PromptMapping.modelBox(box, height: prepared.originalHeight, width: prepared.originalWidth)
+                modelPrompt.box = BoxPrompt(x0: b[0], y0: b[1], x1: b[2], y1: b[3])
+            }
+            modelPrompt.points = try prompt.points.map { point in
+                let p = try PromptMapping.modelPoint(point, height: prepared.originalHeight, width: prepared.originalWidth)
+                return PointPrompt(x: p[0], y: p[1], label: point.isPositive ? .positive : .negative)
+            }
+        } else if model.configuration.defaultPrompt == .fullBox {
+            modelPrompt.box = BoxPrompt(x0: 0, y0: 0, x1: 255, y1: 255)
+        }
+        return P2SAMPreparedImage(embedded: embedded, mean: mean, standardDeviation: deviation,
+                                  promptTokens: model.promptEncoder.sparseEmbedding(for: modelPrompt))
+    }
+
+    /// `count` latents `z = μ + σ ⊙ ε`, ε from GSL's mt19937 seeded with `seed` (sample k uses
+    /// draws 256k … 256k + 255).
+    public func latents(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) -> [[Float]] {
+        let random = SeededRandom(seed: seed)
+        return (0..<count).map { _ in
+            (0..<prepared.mean.count).map { d in prepared.mean[d] + prepared.standardDeviation[d] * Float(random.gaussian()) }
+        }
+    }
+
+    /// Fused logits `Σ w_i logit_i` for the given latents: `[count, 256, 256]` in the model frame.
+    public func fusedLogits(for prepared: P2SAMPreparedImage, latents: [[Float]]) -> Tensor {
+        let dim = model.promptEncoder.embedDim
+        let sparse: [[Float]]
+        let dense: DenseEmbedding
+        switch model.configuration.injection {
+        case .sparse:
+            sparse = latents.map { prepared.promptTokens + $0 }
+            dense = .constant(model.promptEncoder.noMaskEmbed)
+        case .dense:
+            sparse = latents.map { _ in prepared.promptTokens }
+            let combiner = model.combiner!
+            dense = .perPromptConstant(latents.map { combiner(latent: $0, noMaskEmbed: model.promptEncoder.noMaskEmbed) })
+        }
+        var decoder = model.maskDecoder
+        decoder.maximumBatch = max(1, batchSize)
+        let prediction = decoder(imageEmbedding: prepared.embedded.embedding, positionalEncoding: model.promptEncoder.densePositionalEncoding,
+                                 sparseTokens: sparse, dense: dense, selection: .multimask)
+        let outputs = model.configuration.outputCount, plane = 256 * 256
+        precondition(prediction.logits.shape[1] == outputs && sparse.allSatisfy { $0.count % dim == 0 })
+        return Tensor(shape: [latents.count, 256, 256]) { fused in
+            prediction.logits.storage.withUnsafeBufferPointer { logits in
+                for k in 0..<latents.count {
+                    let out = fused.baseAddress! + k * plane
+                    for p in 0..<plane { out[p] = 0 }
+                    for i in 0..<outputs {
+                        let w = model.assemblingWeights[i], source = logits.baseAddress! + (k * outputs + i) * plane
+                        for p in 0..<plane { out[p] += w * source[p] }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Draws `count` masks at the image's own size, calling `onSample(index, mask)` for each in order,
+    /// and returns the frequency statistics.
+    public func sample(_ prepared: P2SAMPreparedImage, count: Int, seed: UInt64,
+                       onSample: (Int, MaskImage) throws -> Void = { _, _ in }) throws -> SampleStatistics {
+        guard (1...Self.maximumSampleCount).contains(count) else {
+            throw P2SAMModelError.invalidSampleCount(count, maximum: Self.maximumSampleCount)
+        }
+        let e = prepared.embedded
+        let all = latents(for: prepared, count: count, seed: seed)
+        var frequency = [Float](repeating: 0, count: e.originalHeight * e.originalWidth)
+        var start = 0
+        while start < count {
+            let end = min(count, start + max(1, batchSize))
+            let fused = fusedLogits(for: prepared, latents: Array(all[start..<end]))
+            let upscaled = LiteMedSAMPostprocessor.upscaledLogits(
+                fused.storage, count: end - start, resizedHeight: e.resizedHeight, resizedWidth: e.resizedWidth,
+                originalHeight: e.originalHeight, originalWidth: e.originalWidth)
+            let masks = LiteMedSAMPostprocessor.threshold(upscaled, count: end - start, height: e.originalHeight, width: e.originalWidth)
+            for (offset, mask) in masks.enumerated() {
+                for (p, value) in mask.pixels.enumerated() where value != 0 { frequency[p] += 1 }
+                try onSample(start + offset, mask)
+            }
+            start = end
+        }
+        return SampleStatistics(width: e.originalWidth, height: e.originalHeight, count: count,
+                                frequency: frequency.map { $0 / Float(count) })
+    }
+}
