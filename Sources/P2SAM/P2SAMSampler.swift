@@ -102,21 +102,9 @@ public struct P2SAMSampler: Sendable {
         var decoder = model.maskDecoder
         decoder.maximumBatch = max(1, batchSize)
         let prediction = decoder(imageEmbedding: prepared.embedded.embedding, positionalEncoding: model.promptEncoder.densePositionalEncoding,
-                                 sparseTokens: sparse, dense: dense, selection: .multimask)
-        let outputs = model.configuration.outputCount, plane = 256 * 256
-        precondition(prediction.logits.shape[1] == outputs && sparse.allSatisfy { $0.count % dim == 0 })
-        return Tensor(shape: [latents.count, 256, 256]) { fused in
-            prediction.logits.storage.withUnsafeBufferPointer { logits in
-                for k in 0..<latents.count {
-                    let out = fused.baseAddress! + k * plane
-                    for p in 0..<plane { out[p] = 0 }
-                    for i in 0..<outputs {
-                        let w = model.assemblingWeights[i], source = logits.baseAddress! + (k * outputs + i) * plane
-                        for p in 0..<plane { out[p] += w * source[p] }
-                    }
-                }
-            }
-        }
+                                 sparseTokens: sparse, dense: dense, selection: .weightedMultimask(model.assemblingWeights))
+        precondition(sparse.allSatisfy { $0.count % dim == 0 })
+        return prediction.logits.reshaped([latents.count, 256, 256])
     }
 
     /// Draws `count` masks at the image's own size, calling `onSample(index, mask)` for each in order,

@@ -17,15 +17,9 @@ public enum Normalization {
             for r in range {
                 let x = si.base + r * dim
                 let y = so.base + r * dim
-                var sum: Float = 0
-                for c in 0..<dim { sum += x[c] }
-                let mean = sum / Float(dim)
-                var squares: Float = 0
-                for c in 0..<dim {
-                    let d = x[c] - mean
-                    squares += d * d
-                }
-                let inverse = 1 / (squares / Float(dim) + eps).squareRoot()
+                let mean = Reduction.sum(x, count: dim) / Float(dim)
+                let variance = Reduction.sumOfSquaredDeviations(x, count: dim, from: mean) / Float(dim)
+                let inverse = 1 / (variance + eps).squareRoot()
                 for c in 0..<dim { y[c] = (x[c] - mean) * inverse * w[c] + b[c] }
             }
         }
@@ -33,18 +27,53 @@ public enum Normalization {
 
     /// Softmax over each row of a `rows x cols` buffer, in place (max-subtracted for stability).
     ///
-    /// Separate passes (max, exp, sum, scale) keep the exp and scale loops free of loop-carried
-    /// dependencies, so they vectorise.
+    /// The exp and scale loops carry no dependencies, so they vectorise; reductions use several
+    /// accumulators.
     public static func softmaxRows(_ buffer: UnsafeMutablePointer<Float>, rows: Int, cols: Int) {
         for r in 0..<rows {
             let row = buffer + r * cols
-            var maximum = -Float.infinity
-            for c in 0..<cols { maximum = Swift.max(maximum, row[c]) }
+            let maximum = Reduction.maximum(row, count: cols)
             for c in 0..<cols { row[c] = FastMath.exp(row[c] - maximum) }
-            var sum: Float = 0
-            for c in 0..<cols { sum += row[c] }
-            let inverse = 1 / sum
+            let inverse = 1 / Reduction.sum(row, count: cols)
             for c in 0..<cols { row[c] *= inverse }
         }
+    }
+}
+
+/// Reductions over contiguous floats with four independent accumulators (so they pipeline and
+/// vectorise; the summation order differs from a plain loop by float rounding only).
+public enum Reduction {
+    @inline(__always)
+    public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var a: Float = 0, b: Float = 0, c: Float = 0, d: Float = 0
+        var i = 0
+        while i + 4 <= count { a += x[i]; b += x[i + 1]; c += x[i + 2]; d += x[i + 3]; i += 4 }
+        while i < count { a += x[i]; i += 1 }
+        return (a + b) + (c + d)
+    }
+
+    @inline(__always)
+    public static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, from mean: Float) -> Float {
+        var a: Float = 0, b: Float = 0, c: Float = 0, d: Float = 0
+        var i = 0
+        while i + 4 <= count {
+            let p = x[i] - mean, q = x[i + 1] - mean, r = x[i + 2] - mean, s = x[i + 3] - mean
+            a += p * p; b += q * q; c += r * r; d += s * s
+            i += 4
+        }
+        while i < count { let p = x[i] - mean; a += p * p; i += 1 }
+        return (a + b) + (c + d)
+    }
+
+    @inline(__always)
+    public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        var a = -Float.infinity, b = -Float.infinity, c = -Float.infinity, d = -Float.infinity
+        var i = 0
+        while i + 4 <= count {
+            a = Swift.max(a, x[i]); b = Swift.max(b, x[i + 1]); c = Swift.max(c, x[i + 2]); d = Swift.max(d, x[i + 3])
+            i += 4
+        }
+        while i < count { a = Swift.max(a, x[i]); i += 1 }
+        return Swift.max(Swift.max(a, b), Swift.max(c, d))
     }
 }

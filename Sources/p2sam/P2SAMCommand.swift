@@ -11,6 +11,7 @@ struct P2SAMCommand: ParsableCommand {
         subcommands: [
             EmbedCommand.self,
             SegmentCommand.self,
+            SampleCommand.self,
             BenchmarkCommand.self,
             ScoreCommand.self,
             DataCommand.self,

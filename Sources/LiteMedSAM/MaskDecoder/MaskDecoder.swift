@@ -8,13 +8,23 @@ public enum MaskSelection: Sendable, Equatable {
     case multimask
     /// Every mask token, 0…K−1.
     case all
+    /// One output `Σ_i w_i · logit_i` over the multimask tokens 1…K−1 (P²SAM's assembling).
+    /// Masks are linear in the hypernetwork output, so this costs one mask, not K−1.
+    case weightedMultimask([Float])
 
+    /// The tokens whose hypernetworks run.
     func tokenIndices(maskTokens: Int) -> [Int] {
         switch self {
         case .single: return [0]
-        case .multimask: return Array(1..<maskTokens)
+        case .multimask, .weightedMultimask: return Array(1..<maskTokens)
         case .all: return Array(0..<maskTokens)
         }
+    }
+
+    /// Number of output channels.
+    func outputCount(maskTokens: Int) -> Int {
+        if case .weightedMultimask = self { return 1 }
+        return tokenIndices(maskTokens: maskTokens).count
     }
 }
 
@@ -86,11 +96,14 @@ public struct MaskDecoder: Sendable {
         dense: DenseEmbedding, selection: MaskSelection = .single, trace: ((Trace) -> Void)? = nil
     ) -> MaskPrediction {
         let count = sparseTokens.count
-        let outputs = selection.tokenIndices(maskTokens: maskTokenCount)
+        if case .weightedMultimask(let weights) = selection {
+            precondition(weights.count == maskTokenCount - 1, "need \(maskTokenCount - 1) assembling weights, got \(weights.count)")
+        }
+        let channels = selection.outputCount(maskTokens: maskTokenCount)
         let side = imageEmbedding.shape[0]
         let maskSide = 4 * side
-        var logits = Tensor(shape: [count, outputs.count, maskSide, maskSide])
-        var iou = Tensor(shape: [count, outputs.count])
+        var logits = Tensor(shape: [count, channels, maskSide, maskSide])
+        var iou = Tensor(shape: [count, channels])
         var start = 0
         while start < count {
             let end = min(count, start + max(1, maximumBatch))
@@ -102,10 +115,10 @@ public struct MaskDecoder: Sendable {
             }
             let part = decodeChunk(imageEmbedding: imageEmbedding, positionalEncoding: positionalEncoding,
                                    sparseTokens: Array(sparseTokens[start..<end]), dense: chunkDense,
-                                   outputs: outputs, trace: start == 0 ? trace : nil)
-            let perPrompt = outputs.count * maskSide * maskSide
+                                   selection: selection, trace: start == 0 ? trace : nil)
+            let perPrompt = channels * maskSide * maskSide
             logits.storage.replaceSubrange((start * perPrompt)..<(end * perPrompt), with: part.logits.storage)
-            iou.storage.replaceSubrange((start * outputs.count)..<(end * outputs.count), with: part.iouPredictions.storage)
+            iou.storage.replaceSubrange((start * channels)..<(end * channels), with: part.iouPredictions.storage)
             start = end
         }
         return MaskPrediction(logits: logits, iouPredictions: iou)
@@ -113,8 +126,9 @@ public struct MaskDecoder: Sendable {
 
     private func decodeChunk(
         imageEmbedding: Tensor, positionalEncoding: Tensor, sparseTokens: [[Float]],
-        dense: DenseEmbedding, outputs: [Int], trace: ((Trace) -> Void)?
+        dense: DenseEmbedding, selection: MaskSelection, trace: ((Trace) -> Void)?
     ) -> MaskPrediction {
+        let outputs = selection.tokenIndices(maskTokens: maskTokenCount)
         let dim = transformerDim
         let batch = sparseTokens.count
         let sparseCount = (sparseTokens.first?.count ?? 0) / dim
@@ -179,10 +193,14 @@ public struct MaskDecoder: Sendable {
         let iouAll = iouHead(iouTokenOut)
         var iou = Tensor(shape: [batch, outputs.count])
         for b in 0..<batch { for (slot, token) in outputs.enumerated() { iou.storage[b * outputs.count + slot] = iouAll.storage[b * maskTokenCount + token] } }
+        if case .weightedMultimask(let weights) = selection {
+            (hyperIn, iou) = Self.assemble(hyperIn: hyperIn, iou: iou, weights: weights)
+        }
+        let channels = hyperIn.shape[1]
 
         // Masks per prompt: hyper_in (K x 32) @ upscaled (256² x 32)ᵀ.
         let maskSide = 4 * side, maskPixels = maskSide * maskSide, width = dim / 8
-        var logits = Tensor(shape: [batch, outputs.count, maskSide, maskSide])
+        var logits = Tensor(shape: [batch, channels, maskSide, maskSide])
         for b in 0..<batch {
             let promptKeys = Tensor(shape: [side, side, dim], storage: Array(keys.storage[(b * pixels * dim)..<((b + 1) * pixels * dim)]))
             let upscaled = upscaling(promptKeys)  // [256, 256, 32]
@@ -192,15 +210,32 @@ public struct MaskDecoder: Sendable {
             upscaled.storage.withUnsafeBufferPointer { up in
                 hyperIn.storage.withUnsafeBufferPointer { hyper in
                     logits.storage.withUnsafeMutableBufferPointer { out in
-                        GEMM.multiply(transposeB: true, m: outputs.count, n: maskPixels, k: width,
-                                      a: hyper.baseAddress! + b * outputs.count * width, lda: width,
+                        GEMM.multiply(transposeB: true, m: channels, n: maskPixels, k: width,
+                                      a: hyper.baseAddress! + b * channels * width, lda: width,
                                       b: up.baseAddress!, ldb: width,
-                                      c: out.baseAddress! + b * outputs.count * maskPixels, ldc: maskPixels)
+                                      c: out.baseAddress! + b * channels * maskPixels, ldc: maskPixels)
                     }
                 }
             }
         }
         return MaskPrediction(logits: logits, iouPredictions: iou)
+    }
+}
+
+extension MaskDecoder {
+    /// Folds K hypernetwork outputs `[B, K, 32]` into one `Σ w_k h_k` per prompt (`[B, 1, 32]`),
+    /// and the IoU predictions likewise.
+    static func assemble(hyperIn: Tensor, iou: Tensor, weights: [Float]) -> (Tensor, Tensor) {
+        let (batch, k, width) = (hyperIn.shape[0], hyperIn.shape[1], hyperIn.shape[2])
+        var fused = Tensor(shape: [batch, 1, width])
+        var fusedIoU = Tensor(shape: [batch, 1])
+        for b in 0..<batch {
+            for (i, w) in weights.enumerated() where i < k {
+                for j in 0..<width { fused.storage[b * width + j] += w * hyperIn.storage[(b * k + i) * width + j] }
+                fusedIoU.storage[b] += w * iou.storage[b * k + i]
+            }
+        }
+        return (fused, fusedIoU)
     }
 }
 

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import LiteMedSAM
+import MedImageIO
+import MultiRaterData
+import MultiRaterMetrics
+import P2SAM
+
+/// `p2sam sample`: N plausible masks for one image from a P²SAM model.
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Draw N plausible masks for an image with P²SAM.",
+        discussion: """
+        Writes DIR/sample_000.png … (0/255 masks at the image's size), DIR/frequency.png (fraction of \
+        samples marking each pixel, heat map), DIR/entropy.png (binary entropy of that fraction in bits, \
+        heat map) and DIR/grid.png (the first 16 samples drawn over the image). The same seed gives \
+        bit-identical masks. With --raters DIR (PNG masks of expert raters) it prints GED, HM-IoU, D_max \
+        and D_mean of the samples against them.
+        """)
+
+    @Option(help: "Input image (PNG).")
+    var image: String
+
+    @Option(help: "Number of samples (1…\(P2SAMSampler.maximumSampleCount)).")
+    var count = 16
+
+    @Option(help: "Random seed (0…4294967295; GSL's mt19937 uses 32 bits).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Output folder.")
+    var output: String
+
+    @Option(help: "P²SAM model (.safetensors). Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath).")
+    var model: String?
+
+    @Option(help: "Optional box x0,y0,x1,y1 (image pixels) conditioning the samples.")
+    var box: BoxArgument?
+
+    @Option(name: .customLong("point"), help: "Optional point x,y,label conditioning the samples; repeatable.")
+    var points: [PointArgument] = []
+
+    @Option(help: "Folder of expert rater masks (PNG) to score the samples against.")
+    var raters: String?
+
+    @Option(help: "HM-IoU convention for --raters: standard or p2sam.")
+    var hmIou: HungarianIoUConvention = .standard
+
+    @Option(help: "D_max convention for --raters: per-rater or global.")
+    var dmax: MaximumDiceConvention = .perRater
+
+    @Option(help: "Samples decoded together (memory vs speed).")
+    var batch = 8
+
+    @OptionGroup var backbone: ModelOptions
+
+    func validate() throws {
+        guard (1...P2SAMSampler.maximumSampleCount).contains(count) else {
+            throw ValidationError("--count \(count) is out of range: use 1…\(P2SAMSampler.maximumSampleCount)")
+        }
+        guard seed <= UInt64(UInt32.max) else {
+            throw ValidationError("--seed \(seed) is out of range: use 0…\(UInt32.max) (GSL's mt19937 uses 32 bits of the seed)")
+        }
+        guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
+    }
+
+    func run() throws {
+        let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
+        let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
+        var sampler = P2SAMSampler(model: p2sam)
+        sampler.batchSize = batch
+        let picture = try PNG.read(contentsOf: image)
+        let prompt = (box != nil || !points.isEmpty) ? ImagePrompt(box: box?.box, points: points.map(\.point)) : nil
+        let start = Date()
+        let prepared = try sampler.prepare(picture, prompt: prompt)
+        let folder = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var gridMasks: [MaskImage] = []
+        var binary: [BinaryMask] = []
+        let keepForScore = raters != nil
+        let statistics = try sampler.sample(prepared, count: count, seed: seed) { index, mask in
+            try PNG.write(mask, to: folder.appendingPathComponent(String(format: "sample_%03d.png", index)).path)
+            if gridMasks.count < 16 { gridMasks.append(mask) }
+            if keepForScore { binary.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels)) }
+            if count >= 64 && (index + 1) % 64 == 0 {
+                FileHandle.standardError.write(Data("\rsampled \(index + 1)/\(count)".utf8))
+            }
+        }
+        if count >= 64 { FileHandle.standardError.write(Data("\n".utf8)) }
+        let elapsed = Date().timeIntervalSince(start)
+        try PNG.write(Visualization.heatMap(statistics.frequency, width: statistics.width, height: statistics.height), to: folder.appendingPathComponent("frequency.png").path)
+        try PNG.write(Visualization.heatMap(statistics.entropy, width: statistics.width, height: statistics.height, colorMap: .magmaLike), to: folder.appendingPathComponent("entropy.png").path)
+        try PNG.write(Visualization.maskGrid(picture, masks: gridMasks, box: prompt?.box, points: prompt?.points ?? [], columns: 4), to: folder.appendingPathComponent("grid.png").path)
+        let meanEntropy = statistics.entropy.reduce(0, +) / Float(max(1, statistics.entropy.count))
+        print(String(format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output, elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
+        if let raters {
+            let masks = try Self.raterMasks(in: URL(fileURLWithPath: raters))
+            let score = try MultiRaterScore(samples: binary, raters: masks, conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
+            print(String(format: "vs %d raters: GED %.4f  HM-IoU %.4f (%@)  D_max %.4f (%@)  D_mean %.4f  sample diversity %.4f",
+                         score.m, score.ged, score.hmIoU, hmIou.rawValue, score.dMax, dmax.rawValue, score.dMean, score.sampleDiversity))
+        }
+    }
+
+    /// The rater masks of one case folder: `rater*.png` when present (the dataset folder layout,
+    /// where `image.png` sits beside them), otherwise every PNG in the folder.
+    static func raterMasks(in folder: URL) throws -> [BinaryMask] {
+        let files = try ImageFiles.pngFiles(in: folder)
+        guard !files.isEmpty else { throw ValidationError("--raters \(folder.path) holds no PNG masks") }
+        let named = files.filter { $0.lastPathComponent.lowercased().hasPrefix("rater") }
+        return try (named.isEmpty ? files : named).map { try ImageFiles.readPNG($0).mask() }
+    }
+}
