@@ -55,6 +55,10 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Examples/: a library user's program (built with the package so it stays correct).
+        .executableTarget(name: "sample-and-score", dependencies: ["P2SAM", "MedImageIO", "MultiRaterMetrics"],
+                          path: "Examples/SampleAndScore"),
+
         .testTarget(name: "SAMTensorTests", dependencies: ["SAMTensor"]),
         .testTarget(name: "SAMAutogradTests", dependencies: ["SAMAutograd", "SAMTensor"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
