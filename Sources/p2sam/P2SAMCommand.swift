@@ -11,6 +11,9 @@ struct P2SAMCommand: ParsableCommand {
         subcommands: [
             EmbedCommand.self,
             SegmentCommand.self,
+            URSAMCommand.self,
+            MedSAMUCommand.self,
+            EvaluateCommand.self,
             BenchmarkCommand.self,
             ScoreCommand.self,
             DataCommand.self,
