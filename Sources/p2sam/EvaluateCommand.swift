@@ -1,0 +1,142 @@
+import ArgumentParser
+import Foundation
+import LiteMedSAM
+import MedImageIO
+import MultiRaterData
+import MultiRaterMetrics
+import PromptUncertainty
+
+/// The methods `evaluate` knows.
+enum EvaluationMethodName: String, CaseIterable, ExpressibleByArgument {
+    case single
+    case boxJitter = "box-jitter"
+    case ursam
+    case ugmp
+    case medsamu
+}
+
+/// Which part of the split to evaluate.
+enum EvaluationSplit: String, CaseIterable, ExpressibleByArgument {
+    case all, train, val, test
+}
+
+extension URSAMMethod.Output: ExpressibleByArgument {}
+
+/// `p2sam evaluate`: a prompt-uncertainty method on a multi-rater dataset with simulated boxes.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate single / box-jitter / ursam / ugmp / medsamu on a multi-rater dataset with simulated boxes.",
+        discussion: """
+            Per case: the box source (--box-from union|majority of the raters; majority = more than half \
+            of the K raters) gives the tight box [minX, minY, maxX+1, maxY+1]; --box-quality makes the \
+            prompt: tight, jitter:PX (each side outward by U{0..PX} model-scale pixels, MedSAM) or iou:R \
+            (random box with IoU R ± 0.05 to the tight box, rejection sampling, 1000 tries, closest draw \
+            as fallback). The box is drawn from its own random stream (seed, case index), so every method \
+            sees the same box. Cases whose box source is empty are counted and skipped. \
+            Methods (n = --count): single = one box, its mask repeated n times; box-jitter = n boxes from \
+            N(box, (σ·side)²), final = mean > 0.5; ursam = n boxes shifted U[±r·max(H,W)], final = rectified \
+            (--ursam-output for the ensemble or the Unc-FPC/FNC/FPNC baselines); ugmp = MedSAM-U UGMP (as \
+            box-jitter); medsamu = UGMP + UGPA (--points, --rounds). Scores: Dice and IoU of the final mask \
+            vs the majority-vote mask; GED, HM-IoU (standard), D_max (per-rater), D_mean of the n masks vs \
+            all raters. JSON: {"mean", "cases"} as in `p2sam score`, each with dice, iou, box_iou, \
+            mean_entropy, accepted added, plus the settings and the skipped cases.
+            """)
+
+    @OptionGroup var data: DatasetOptions
+
+    @Option(help: "single | box-jitter | ursam | ugmp | medsamu.")
+    var method: EvaluationMethodName
+
+    @Option(help: "all | train | val | test.")
+    var split: EvaluationSplit = .all
+
+    @Option(name: .customLong("protocol"), help: "Split protocol: index | grouped | first-500 | sorted-names | leave-one-group-out.")
+    var splitProtocol: SplitProtocol = .index
+
+    @Option(help: "Fold of multi-fold protocols (leave-one-group-out), 0-based.")
+    var fold = 0
+
+    @Option(name: .customLong("box-quality"), help: "tight | jitter:PX | iou:0.5 | iou:0.75.")
+    var boxQuality: String = "tight"
+
+    @Option(name: .customLong("box-from"), help: "union | majority.")
+    var boxFrom: String = "union"
+
+    @Option(help: "Number of masks n per case (>= 1).")
+    var count = 3
+
+    @Option(help: "Random seed (GSL mt19937; box simulation and methods are seeded per case from it).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others.")
+    var window: String?
+
+    @Option(name: .customLong("jitter"), help: "box-jitter / ugmp / medsamu: box σ as a fraction of the side.")
+    var jitterFraction = 0.05
+
+    @Option(help: "ursam: shift ratio r.")
+    var ratio = 0.01
+
+    @Option(name: .customLong("lower-bound"), help: "ursam: literal | midpoint.")
+    var lowerBound: UncertaintyRectification.LowerBound = .literal
+
+    @Option(help: "ursam: alpha_h.")
+    var alpha: Float = 1.2
+
+    @Option(name: .customLong("ursam-output"), help: "ursam final mask: rectified | ensemble | fpc | fnc | fpnc.")
+    var ursamOutput: URSAMMethod.Output = .rectified
+
+    @Option(help: "medsamu: top-k uncertain points in refinement (0 = boxes only).")
+    var points = 0
+
+    @Option(help: "medsamu: maximum refinement rounds.")
+    var rounds = 1
+
+    @Option(help: "Write the report as JSON.")
+    var json: String?
+
+    @Option(help: "Evaluate at most this many cases (after the split).")
+    var limit: Int?
+
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        if count < 1 { throw ValidationError("--count must be at least 1 (got \(count))") }
+        if BoxQuality(boxQuality) == nil { throw ValidationError("--box-quality must be tight, jitter:PX or iou:R with 0 < R <= 1") }
+        if !["union", "majority"].contains(boxFrom) { throw ValidationError("--box-from must be union or majority") }
+        if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
+    }
+
+    /// The method object for `--method` (add new methods here).
+    func makeMethod() -> any EvaluationMethod {
+        switch method {
+        case .single: return SingleBoxMethod()
+        case .boxJitter, .ugmp: return BoxJitterMethod(jitterFraction: jitterFraction)
+        case .ursam:
+            return URSAMMethod(ratio: ratio, rectification: UncertaintyRectification(lowerBound: lowerBound, upperFactor: alpha),
+                               output: ursamOutput)
+        case .medsamu:
+            return MedSAMUMethod(adaptation: PromptAdaptation(ensemble: MultiPromptEnsemble(jitterFraction: jitterFraction),
+                                                              pointCount: points, maxRounds: rounds), refine: true)
+        }
+    }
+
+    func run() throws {
+        try runWithExit {
+            let dataset = try data.load()
+            let indices = try EvaluateCommandRunner.selectedIndices(dataset, split: split, splitProtocol: splitProtocol, fold: fold, seed: seed)
+            let chosen = limit.map { Array(indices.prefix($0)) } ?? indices
+            let runner = EvaluateCommandRunner(
+                method: makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
+                count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)))
+            let predictor = try model.loadPredictor()
+            var report = try runner.run(dataset, indices: chosen, predictor: predictor)
+            report.method = method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
+                + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
+            report.split = split == .all ? "all" : "\(splitProtocol.rawValue) fold \(fold) \(split.rawValue)"
+            print(report.text())
+            if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
+        }
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import MultiRaterMetrics
+
+/// One case of `evaluate`: the multi-rater score of the n masks (encoded exactly as `p2sam score`'s
+/// case objects) plus `dice` and `iou` of the final mask vs the majority-vote mask, `box_iou` of the
+/// simulated box vs the tight box, and, when the method has them, `mean_entropy` (bits) and `accepted`.
+struct EvaluationCaseScore: Encodable {
+    var score: MultiRaterScore
+    var dice: Double
+    var iou: Double
+    var boxIoU: Double
+    var meanEntropy: Double?
+    /// For a mean over cases: the fraction accepted; for a case: 1 or 0.
+    var accepted: Double?
+
+    enum CodingKeys: String, CodingKey { case dice, iou, boxIoU = "box_iou", meanEntropy = "mean_entropy", accepted }
+
+    func encode(to encoder: Encoder) throws {
+        try score.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dice, forKey: .dice)
+        try c.encode(iou, forKey: .iou)
+        try c.encode(boxIoU, forKey: .boxIoU)
+        try c.encodeIfPresent(meanEntropy, forKey: .meanEntropy)
+        try c.encodeIfPresent(accepted, forKey: .accepted)
+    }
+
+    static func mean(of list: [EvaluationCaseScore]) -> EvaluationCaseScore {
+        let k = Double(list.count)
+        func avg(_ f: (EvaluationCaseScore) -> Double) -> Double { list.reduce(0) { $0 + f($1) } / k }
+        func optionalAvg(_ f: (EvaluationCaseScore) -> Double?) -> Double? {
+            let values = list.compactMap(f)
+            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        }
+        return EvaluationCaseScore(score: MultiRaterScore.mean(of: list.map(\.score)), dice: avg(\.dice), iou: avg(\.iou),
+                                   boxIoU: avg(\.boxIoU), meanEntropy: optionalAvg(\.meanEntropy), accepted: optionalAvg(\.accepted))
+    }
+}
+
+/// The `evaluate` report: `mean` and `cases` as in `p2sam score`, plus the run's settings and skips.
+struct EvaluationReport: Encodable {
+    var method: String
+    var dataset: String
+    var split: String
+    var boxQuality: String
+    var boxFrom: String
+    var count: Int
+    var seed: UInt64
+    var skipped: [String]
+    var seconds: Double
+    var mean: EvaluationCaseScore?
+    var cases: [String: EvaluationCaseScore]
+    var order: [String]
+
+    enum CodingKeys: String, CodingKey {
+        case method, dataset, split, boxQuality = "box_quality", boxFrom = "box_from", count, seed, skipped, seconds, mean, cases
+    }
+
+    func writeJSON(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(self).write(to: url)
+    }
+
+    /// The `score` table for the n masks, then the Dice/IoU summary.
+    func text() -> String {
+        var lines: [String] = []
+        if !order.isEmpty {
+            lines.append(ScoreReport(cases: order.map { ($0, cases[$0]!.score) }).table())
+        }
+        if let m = mean {
+            var line = String(format: "final mask vs majority vote (%d cases): Dice %.4f  IoU %.4f;  simulated box IoU %.3f", order.count, m.dice, m.iou, m.boxIoU)
+            if let e = m.meanEntropy { line += String(format: ";  mean entropy %.4f bits", e) }
+            if let a = m.accepted { line += String(format: ";  refinement accepted in %.0f %% of cases", 100 * a) }
+            lines.append(line)
+        }
+        if !skipped.isEmpty { lines.append("skipped \(skipped.count) case(s) whose box source mask is empty: \(skipped.joined(separator: ", "))") }
+        return lines.joined(separator: "\n")
+    }
+}

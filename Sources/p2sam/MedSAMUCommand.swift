@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import LiteMedSAM
+import MedImageIO
+import MultiRaterData
+import PromptUncertainty
+
+/// `p2sam medsamu`: MedSAM-U's training-free part (UGMP + UGPA) on one image and box.
+struct MedSAMUCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "medsamu",
+        abstract: "MedSAM-U: uncertainty-guided multi-prompt (UGMP) and prompt adaptation (UGPA).",
+        discussion: """
+            UGMP decodes --box-count boxes drawn from N(box, σ²) per coordinate (σ = --jitter × side, at \
+            least one model pixel; clipped) and takes the mean probability and its entropy (bits). UGPA \
+            refines the box to the bounding box of entropy > 0.5·max, adds the --points most uncertain \
+            pixels as positive points (default 0: LiteMedSAM was trained on boxes only), re-runs UGMP and \
+            accepts the result only if the mean entropy drops (--rounds rounds at most). Writes \
+            DIR/initial.png, DIR/refined.png (the refined attempt of the last round), DIR/final.png (the \
+            accepted output), DIR/entropy_initial.png, DIR/entropy_refined.png and DIR/prompts.png (initial \
+            box cyan, refined box orange, points green). A box partly outside the image is clipped (a note \
+            is printed); entirely outside or zero width/height is an error.
+            """)
+
+    @Option(help: "Input image (PNG).")
+    var image: String
+
+    @Option(help: "Box prompt x0,y0,x1,y1 in image pixels.")
+    var box: BoxArgument
+
+    @Option(help: "Top-k uncertain points added when refining (0 = boxes only).")
+    var points = 0
+
+    @Option(name: .customLong("point-spacing"), help: "Minimum distance between points, in model (256) pixels; 0 = literal top-k.")
+    var pointSpacing = 0.0
+
+    @Option(name: .customLong("box-count"), help: "Boxes per UGMP ensemble.")
+    var boxCount = 3
+
+    @Option(help: "Box jitter σ as a fraction of the box side.")
+    var jitter = 0.05
+
+    @Option(help: "Maximum refinement rounds.")
+    var rounds = 1
+
+    @Option(help: "Random seed (GSL mt19937).")
+    var seed: UInt64 = 1
+
+    @Option(help: "Output folder (created).")
+    var output: String
+
+    @OptionGroup var model: ModelOptions
+
+    func validate() throws {
+        if boxCount < 1 { throw ValidationError("--box-count must be at least 1 (got \(boxCount))") }
+        if points < 0 { throw ValidationError("--points must be >= 0") }
+        if rounds < 0 { throw ValidationError("--rounds must be >= 0") }
+    }
+
+    func run() throws {
+        try runWithExit {
+            let picture = try PNG.read(contentsOf: image)
+            let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
+            if checked.wasClipped { print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)") }
+            let segmenter = try LiteMedSAMSegmenter(predictor: try model.loadPredictor(), picture: picture)
+            let adaptation = PromptAdaptation(ensemble: MultiPromptEnsemble(boxCount: boxCount, jitterFraction: jitter),
+                                              pointCount: points, pointSpacing: pointSpacing, maxRounds: rounds)
+            let result = try adaptation.run(segmenter, box: checked.box, random: SeededRandom(seed: seed))
+            let dir = try URSAMCommandOutput.folder(output)
+            let (w, h) = (picture.width, picture.height)
+            let attempt = result.rounds.last?.result ?? result.initial
+            try PNG.write(result.initial.mask.maskImage(), to: dir + "/initial.png")
+            try PNG.write(attempt.mask.maskImage(), to: dir + "/refined.png")
+            try PNG.write(result.final.mask.maskImage(), to: dir + "/final.png")
+            try PNG.write(Visualization.heatMap(result.initial.statistics.entropy, width: w, height: h), to: dir + "/entropy_initial.png")
+            try PNG.write(Visualization.heatMap(attempt.statistics.entropy, width: w, height: h), to: dir + "/entropy_refined.png")
+            try PNG.write(try MedSAMUCommandDrawing.prompts(picture, result: result), to: dir + "/prompts.png")
+            print(String(format: "initial mean entropy %.5f bits", result.initial.meanEntropy))
+            for (i, round) in result.rounds.enumerated() {
+                print(String(format: "round %d: box [%.1f, %.1f, %.1f, %.1f]%@, %d points, mean entropy %.5f bits: %@", i + 1,
+                             round.box.x0, round.box.y0, round.box.x1, round.box.y1,
+                             round.keptPreviousBox ? " (no uncertainty region: previous box kept)" : "",
+                             round.points.count, round.result.meanEntropy, round.accepted ? "accepted" : "rejected"))
+            }
+            print("refinement \(result.accepted ? "accepted" : "not accepted"); final mask \(result.final.mask.foregroundCount) px")
+            print("wrote \(dir)/initial.png, refined.png, final.png, entropy_initial.png, entropy_refined.png, prompts.png")
+        }
+    }
+}
+
+/// The prompts picture of `medsamu`.
+enum MedSAMUCommandDrawing {
+    /// The image with the final mask, the initial box (cyan) and the last refined box (orange) with its points.
+    static func prompts(_ picture: MedicalImage, result: PromptAdaptation.Result) throws -> MedicalImage {
+        var style = Visualization.OverlayStyle()
+        let first = try Visualization.overlay(picture, mask: result.final.mask.maskImage(), box: result.initialBox, style: style)
+        guard let round = result.rounds.last else { return first }
+        style.boxColor = .orange
+        return try Visualization.overlay(first, box: round.box, points: round.points, style: style)
+    }
+}
