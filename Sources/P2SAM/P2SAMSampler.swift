@@ -50,14 +50,23 @@ public struct P2SAMSampler: Sendable {
     /// Preprocesses `image`, embeds it and runs the PGN; `prompt` (image pixels) optionally
     /// conditions the samples on a box and/or points, otherwise the model's default prompt is used.
     public func prepare(_ image: MedicalImage, prompt: ImagePrompt? = nil) throws -> P2SAMPreparedImage {
+        try prepare(image, embedded: nil, prompt: prompt)
+    }
+
+    /// As `prepare(_:prompt:)`, reusing an embedding of the same image made by LiteMedSAM's
+    /// predictor (the encoder is shared and frozen), so the encoder does not run twice.
+    public func prepare(_ image: MedicalImage, embedded reuse: EmbeddedImage?, prompt: ImagePrompt? = nil) throws -> P2SAMPreparedImage {
         if let bad = image.pixels.first(where: { !$0.isFinite }) {
             throw PredictorError.invalidImage("non-finite pixel value \(bad)")
         }
         let prepared = LiteMedSAMPreprocessor.preprocess(image)
         let input = Tensor(shape: [3, 256, 256], storage: prepared.tensor)
-        let embedded = EmbeddedImage(embedding: model.imageEncoder(input),
-                                     originalHeight: prepared.originalHeight, originalWidth: prepared.originalWidth,
-                                     resizedHeight: prepared.resizedHeight, resizedWidth: prepared.resizedWidth)
+        if let reuse, reuse.originalWidth != image.width || reuse.originalHeight != image.height {
+            throw PredictorError.invalidEmbedding("embedding is of a \(reuse.originalWidth)x\(reuse.originalHeight) image, not \(image.width)x\(image.height)")
+        }
+        let embedded = reuse ?? EmbeddedImage(embedding: model.imageEncoder(input),
+                                              originalHeight: prepared.originalHeight, originalWidth: prepared.originalWidth,
+                                              resizedHeight: prepared.resizedHeight, resizedWidth: prepared.resizedWidth)
         let (mean, deviation) = model.pgn(PromptGenerationNetwork.input(fromModelInput: input))
         var modelPrompt = Prompt()
         if let prompt {

@@ -4,6 +4,7 @@ import LiteMedSAM
 import MedImageIO
 import MultiRaterData
 import MultiRaterMetrics
+import P2SAM
 import PromptUncertainty
 
 /// The methods `evaluate` knows.
@@ -13,6 +14,7 @@ enum EvaluationMethodName: String, CaseIterable, ExpressibleByArgument {
     case ursam
     case ugmp
     case medsamu
+    case p2sam
 }
 
 /// Which part of the split to evaluate.
@@ -26,7 +28,7 @@ extension URSAMMethod.Output: ExpressibleByArgument {}
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Evaluate single / box-jitter / ursam / ugmp / medsamu on a multi-rater dataset with simulated boxes.",
+        abstract: "Evaluate P²SAM, single, box-jitter, ursam, ugmp or medsamu on a multi-rater dataset.",
         discussion: """
             Per case: the box source (--box-from union|majority of the raters; majority = more than half \
             of the K raters) gives the tight box [minX, minY, maxX+1, maxY+1]; --box-quality makes the \
@@ -37,7 +39,9 @@ struct EvaluateCommand: ParsableCommand {
             Methods (n = --count): single = one box, its mask repeated n times; box-jitter = n boxes from \
             N(box, (σ·side)²), final = mean > 0.5; ursam = n boxes shifted U[±r·max(H,W)], final = rectified \
             (--ursam-output for the ensemble or the Unc-FPC/FNC/FPNC baselines); ugmp = MedSAM-U UGMP (as \
-            box-jitter); medsamu = UGMP + UGPA (--points, --rounds). Scores: Dice and IoU of the final mask \
+            box-jitter); medsamu = UGMP + UGPA (--points, --rounds); p2sam = n samples of a P²SAM model \
+            (--model; its default prompt, or the simulated box with --p2sam-box), final = pixels marked by at \
+            least half of the samples. Scores: Dice and IoU of the final mask \
             vs the majority-vote mask; GED, HM-IoU (standard), D_max (per-rater), D_mean of the n masks vs \
             all raters. JSON: {"mean", "cases"} as in `p2sam score`, each with dice, iou, box_iou, \
             mean_entropy, accepted added, plus the settings and the skipped cases.
@@ -45,7 +49,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var data: DatasetOptions
 
-    @Option(help: "single | box-jitter | ursam | ugmp | medsamu.")
+    @Option(help: "p2sam | single | box-jitter | ursam | ugmp | medsamu.")
     var method: EvaluationMethodName
 
     @Option(help: "all | train | val | test.")
@@ -93,6 +97,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "medsamu: maximum refinement rounds.")
     var rounds = 1
 
+    @Option(name: .customLong("model"), help: "p2sam: the P²SAM model (.safetensors). Default: the bundled default model.")
+    var p2samModel: String?
+
+    @Flag(name: .customLong("p2sam-box"), help: "p2sam: condition the samples on the simulated box (default: the model's own prompt).")
+    var p2samBox = false
+
     @Option(help: "Write the report as JSON.")
     var json: String?
 
@@ -109,8 +119,12 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     /// The method object for `--method` (add new methods here).
-    func makeMethod() -> any EvaluationMethod {
+    func makeMethod() throws -> any EvaluationMethod {
         switch method {
+        case .p2sam:
+            let url = p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
+            let p2sam = try P2SAMModel(modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
+            return P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
         case .single: return SingleBoxMethod()
         case .boxJitter, .ugmp: return BoxJitterMethod(jitterFraction: jitterFraction)
         case .ursam:
@@ -128,12 +142,13 @@ struct EvaluateCommand: ParsableCommand {
             let indices = try EvaluateCommandRunner.selectedIndices(dataset, split: split, splitProtocol: splitProtocol, fold: fold, seed: seed)
             let chosen = limit.map { Array(indices.prefix($0)) } ?? indices
             let runner = EvaluateCommandRunner(
-                method: makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
+                method: try makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
                 count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)))
             let predictor = try model.loadPredictor()
             var report = try runner.run(dataset, indices: chosen, predictor: predictor)
             report.method = method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
                 + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
+                + (method == .p2sam ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : ""))" : "")
             report.split = split == .all ? "all" : "\(splitProtocol.rawValue) fold \(fold) \(split.rawValue)"
             print(report.text())
             if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }

@@ -1,0 +1,30 @@
+import Foundation
+import LiteMedSAM
+import MedImageIO
+import MultiRaterMetrics
+import P2SAM
+
+/// P²SAM in `p2sam evaluate`: n masks drawn from the model (the case's embedding is reused);
+/// final = pixels marked by at least half of the samples. Without `--p2sam-box` the model's own
+/// default prompt is used, so no box is needed and cases with empty raters are evaluated too.
+struct P2SAMMethod: EvaluationMethod {
+    var sampler: P2SAMSampler
+    /// Condition the samples on the simulated box.
+    var conditionOnBox: Bool
+
+    var needsBox: Bool { conditionOnBox }
+
+    func run(_ input: EvaluationInput) throws -> EvaluationOutput {
+        let prepared = try sampler.prepare(input.picture, embedded: input.segmenter.image,
+                                           prompt: conditionOnBox ? ImagePrompt(box: input.box) : nil)
+        var samples: [BinaryMask] = []
+        let seed = UInt64(input.random.integer(below: Int(UInt32.max)))
+        let statistics = try sampler.sample(prepared, count: input.count, seed: seed) { _, mask in
+            samples.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels))
+        }
+        let final = try BinaryMask(width: statistics.width, height: statistics.height, floats: statistics.frequency, threshold: 0.4999)
+        let entropy = statistics.entropy
+        return EvaluationOutput(final: final, samples: samples,
+                                meanEntropy: Double(entropy.reduce(0, +)) / Double(max(1, entropy.count)))
+    }
+}
