@@ -31,3 +31,18 @@ for q in 0.5 0.75; do
     done
   done
 done
+# Reference rows: the tight box (oracle prompt), and the fixed-threshold baselines on the IoU-0.5 boxes.
+for d in qubiq lidc bubil; do
+  for m in "tight-single|--method single --box-quality tight" \
+           "0.5-ursam-ens|--method ursam --ursam-output ensemble --box-quality iou:0.5" \
+           "0.5-fpc|--method ursam --ursam-output fpc --box-quality iou:0.5" \
+           "0.5-fnc|--method ursam --ursam-output fnc --box-quality iou:0.5" \
+           "0.5-fpnc|--method ursam --ursam-output fpnc --box-quality iou:0.5"; do
+    name=${m%%|*}; args=${m#*|}
+    [ -f "$OUT/$d-$name.json" ] && continue
+    # shellcheck disable=SC2086
+    "$B" evaluate ${SPEC[$d]} $args --box-from union --count 3 --seed 1 \
+      --json "$OUT/$d-$name.json" > "$OUT/$d-$name.txt" 2> "$OUT/$d-$name.log"
+    echo "done $d $name"
+  done
+done

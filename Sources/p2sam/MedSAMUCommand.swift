@@ -19,7 +19,7 @@ struct MedSAMUCommand: ParsableCommand {
             DIR/initial.png, DIR/refined.png (the refined attempt of the last round), DIR/final.png (the \
             accepted output), DIR/entropy_initial.png, DIR/entropy_refined.png and DIR/prompts.png (initial \
             box cyan, refined box orange, points green). A box partly outside the image is clipped (a note \
-            is printed); entirely outside or zero width/height is an error.
+            is printed); entirely outside or zero width/height is an error (negative coordinates: write --box=-5,10,40,60).
             """)
 
     @Option(help: "Input image (PNG).")

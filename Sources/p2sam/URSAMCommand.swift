@@ -15,7 +15,7 @@ struct URSAMCommand: ParsableCommand {
         discussion: """
             Each box coordinate is shifted by U[-r·L, r·L] with L = max(H, W) (the 256 model side in image \
             pixels), n times; the boxes are clipped to the image. A box partly outside the image is clipped \
-            first (a note is printed); a box entirely outside, or with zero width/height, is an error. \
+            first (a note is printed); a box entirely outside, or with zero width/height, is an error (negative coordinates: write --box=-5,10,40,60). \
             Writes DIR/ensemble.png and DIR/rectified.png (0/255), DIR/entropy.png (entropy of the mean in \
             bits, 0..1, as a heat map), DIR/uncertain.png (M_unc, 0/255) and DIR/overlay.png. \
             T_unc = min(u) + min((S_ŷ + S_b) / 2 S_b, 1)·(max(u) - min(u)); uncertain pixels are kept iff \
