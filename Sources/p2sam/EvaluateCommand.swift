@@ -42,7 +42,7 @@ struct EvaluateCommand: ParsableCommand {
             box-jitter); medsamu = UGMP + UGPA (--points, --rounds); p2sam = n samples of a P²SAM model \
             (--model; its default prompt, or the simulated box with --p2sam-box), final = pixels marked by at \
             least half of the samples. Scores: Dice and IoU of the final mask \
-            vs the majority-vote mask; GED, HM-IoU (standard), D_max (per-rater), D_mean of the n masks vs \
+            vs the majority-vote mask; GED, HM-IoU (--hm-iou, default standard), D_max (--dmax, default per-rater), D_mean of the n masks vs \
             all raters. JSON: {"mean", "cases"} as in `p2sam score`, each with dice, iou, box_iou, \
             mean_entropy, accepted added, plus the settings and the skipped cases.
             """)
@@ -103,6 +103,12 @@ struct EvaluateCommand: ParsableCommand {
     @Flag(name: .customLong("p2sam-box"), help: "p2sam: condition the samples on the simulated box (default: the model's own prompt).")
     var p2samBox = false
 
+    @Option(help: "HM-IoU convention: standard or p2sam.")
+    var hmIou: HungarianIoUConvention = .standard
+
+    @Option(help: "D_max convention: per-rater or global.")
+    var dmax: MaximumDiceConvention = .perRater
+
     @Option(help: "Write the report as JSON.")
     var json: String?
 
@@ -143,7 +149,8 @@ struct EvaluateCommand: ParsableCommand {
             let chosen = limit.map { Array(indices.prefix($0)) } ?? indices
             let runner = EvaluateCommandRunner(
                 method: try makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
-                count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)))
+                count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)),
+                conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
             let predictor = try model.loadPredictor()
             var report = try runner.run(dataset, indices: chosen, predictor: predictor)
             report.method = method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")

@@ -14,6 +14,8 @@ struct EvaluateCommandRunner {
     var count: Int
     var seed: UInt64
     var window: IntensityWindow?
+    /// HM-IoU and D_max conventions of the set scores.
+    var conventions = MetricConventions()
 
     /// Dataset indices of the chosen split part (dataset order).
     static func selectedIndices(_ dataset: MultiRaterDataset, split: EvaluationSplit, splitProtocol: SplitProtocol,
@@ -56,7 +58,7 @@ struct EvaluateCommandRunner {
             }
             let segmenter = try LiteMedSAMSegmenter(predictor: predictor, picture: picture)
             let output = try method.run(EvaluationInput(segmenter: segmenter, picture: picture, box: box, count: count, random: methodRandom))
-            let score = try MultiRaterScore(samples: output.samples, raters: item.raters)
+            let score = try MultiRaterScore(samples: output.samples, raters: item.raters, conventions: conventions)
             scored.append((id, EvaluationCaseScore(score: score, dice: try diceCoefficient(output.final, majority),
                                                    iou: try intersectionOverUnion(output.final, majority), boxIoU: boxIoU,
                                                    meanEntropy: output.meanEntropy, accepted: output.accepted.map { $0 ? 1 : 0 })))

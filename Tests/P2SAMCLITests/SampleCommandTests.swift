@@ -1,0 +1,60 @@
+import Foundation
+import XCTest
+import MedImageIO
+
+/// `p2sam sample` with the bundled default model, as a user runs it.
+final class SampleCommandTests: XCTestCase {
+    var directory: URL!
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let example = root.appendingPathComponent("Examples/data/synthetic-0000")
+    static let defaultModel = root.appendingPathComponent("Models/p2sam/default.safetensors")
+
+    override func setUpWithError() throws {
+        try CLIRunner.requireCheckpoint()
+        guard FileManager.default.fileExists(atPath: Self.defaultModel.path) else {
+            throw XCTSkip("no bundled default model at Models/p2sam/default.safetensors")
+        }
+        directory = try CLIRunner.temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
+
+    func sample(_ extra: [String], into name: String) throws -> CLIRunner.Outcome {
+        try CLIRunner.run(["sample", "--image", Self.example.appendingPathComponent("image.png").path,
+                           "--output", directory.appendingPathComponent(name).path, "--model", Self.defaultModel.path] + extra)
+    }
+
+    func testSameSeedGivesIdenticalFilesAndTheContractOutputs() throws {
+        let first = try sample(["--count", "5", "--seed", "11", "--raters", Self.example.path], into: "a")
+        XCTAssertEqual(first.status, 0, first.output)
+        XCTAssertTrue(first.output.contains("GED"), first.output)
+        XCTAssertEqual(try sample(["--count", "5", "--seed", "11"], into: "b").status, 0)
+        for k in 0..<5 {
+            let name = String(format: "sample_%03d.png", k)
+            let a = try PNG.read(contentsOf: directory.appendingPathComponent("a/\(name)").path)
+            let b = try PNG.read(contentsOf: directory.appendingPathComponent("b/\(name)").path)
+            XCTAssertEqual(a, b, name)
+            XCTAssertEqual([a.width, a.height], [128, 128])
+        }
+        for file in ["frequency.png", "entropy.png", "grid.png"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("a/\(file)").path), file)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("a/sample_005.png").path))
+    }
+
+    func testOutOfRangeCountsAndSeedsAreRefused() throws {
+        for extra in [["--count", "0"], ["--count", "100001"], ["--seed", "4294967296"], ["--seed", "-1"]] {
+            let outcome = try sample(extra, into: "x")
+            XCTAssertNotEqual(outcome.status, 0, "\(extra) accepted")
+            XCTAssertFalse(outcome.output.contains("Backtracing"), outcome.output)
+        }
+    }
+
+    func testAModelFileForAnotherArchitectureIsRefused() throws {
+        let outcome = try CLIRunner.run(["sample", "--image", Self.example.appendingPathComponent("image.png").path,
+                                         "--output", directory.appendingPathComponent("x").path, "--model", CLIRunner.checkpoint.path])
+        XCTAssertNotEqual(outcome.status, 0)
+        XCTAssertTrue(outcome.output.contains("lite_medsam.pth"), outcome.output)
+        XCTAssertFalse(outcome.output.contains("Backtracing"), outcome.output)
+    }
+}
