@@ -82,20 +82,32 @@ public final class P2SAMNetwork: @unchecked Sendable {
     }
 
     /// Logits `[B, n, 65536]` of mask tokens `tokens` (e.g. `[0]` for LiteMedSAM's single mask).
-    func tokenLogits(_ w: GraphWeights, embedding: Tensor, latent: Variable?, tokens: [Int], batch: Int = 1) -> Variable {
-        let features = decoderFeatures(w, embedding: embedding, latent: latent, batch: batch)
+    func tokenLogits(_ w: GraphWeights, embedding: Tensor, latent: Variable?, tokens: [Int], batch: Int = 1,
+                     box: [Float]? = nil) -> Variable {
+        let features = decoderFeatures(w, embedding: embedding, latent: latent, batch: batch, box: box)
         return decoder.masks(hyper: decoder.hypernetworkInputs(w, features, tokens: tokens), features)
     }
 
-    func decoderFeatures(_ w: GraphWeights, embedding: Tensor, latent: Variable?, batch: Int) -> DifferentiableMaskDecoder.Features {
+    /// Logits `[n, 256, 256]` of mask tokens `tokens` for one embedding, without a latent sample
+    /// (stage-1 behaviour), with an explicit box `[x0, y0, x1, y1]` (256 frame) or the model's default prompt.
+    public func tokenLogits(embedding: Tensor, tokens: [Int], box: [Float]? = nil) -> Tensor {
+        let graph = Graph()
+        let w = GraphWeights(graph: graph, parameters: parameters)
+        let out = tokenLogits(w, embedding: embedding, latent: nil, tokens: tokens, box: box).value
+        return out.reshaped([tokens.count, 256, 256])
+    }
+
+    func decoderFeatures(_ w: GraphWeights, embedding: Tensor, latent: Variable?, batch: Int,
+                         box explicitBox: [Float]? = nil) -> DifferentiableMaskDecoder.Features {
         let graph = w.graph
         let dim = configuration.latentDim
         let noMask = w("prompt_encoder.no_mask_embed.weight")                                 // [1, 256]
         var sparseParts: [Variable] = []
-        if configuration.prompt == .fullBox {
+        if configuration.prompt == .fullBox || explicitBox != nil {
             let corners = Variable.concatenate([w("prompt_encoder.point_embeddings.2.weight"),
                                                 w("prompt_encoder.point_embeddings.3.weight")], alongAxis: 0)
-            var box = (graph.constant(fullBoxEncoding) + corners).reshaped([1, 2, dim])
+            let positions = explicitBox.map { encoding.boxCorners(x0: $0[0], y0: $0[1], x1: $0[2], y1: $0[3]) } ?? fullBoxEncoding
+            var box = (graph.constant(positions) + corners).reshaped([1, 2, dim])
             if batch > 1 { box = Variable.concatenate(Array(repeating: box, count: batch), alongAxis: 0) }
             sparseParts.append(box)
         }
