@@ -14,6 +14,7 @@ struct P2SAMCommand: ParsableCommand {
             BenchmarkCommand.self,
             ScoreCommand.self,
             DataCommand.self,
+            TrainCommand.self,
         ]
     )
 
