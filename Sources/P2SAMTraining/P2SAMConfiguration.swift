@@ -40,7 +40,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     public static let defaultPGNWidths = [32, 64, 128, 192]
     public static let lightPGNWidths = [16, 32, 64, 128]
 
-    public init(maskTokenCount: Int = 9, injection: Injection = .sparse, prompt: DefaultPrompt = .none,
+    public init(maskTokenCount: Int = 9, injection: Injection = .sparse, prompt: DefaultPrompt = .fullBox,
                 assembling: AssemblingParametrisation = .free, pgnWidths: [Int] = P2SAMConfiguration.defaultPGNWidths) {
         precondition(pgnWidths.count == 4 && pgnWidths.allSatisfy { $0 > 0 }, "the PGN has 4 blocks")
         self.maskTokenCount = maskTokenCount

@@ -3,11 +3,16 @@ import Foundation
 /// A one-line progress bar on stderr: epoch, cases done, running loss, rate (cases/s) and ETA.
 public final class TrainingProgress {
     private let enabled: Bool
+    private let showsMessages: Bool
     private var lastDraw = Date.distantPast
     private let interval: TimeInterval
 
-    public init(enabled: Bool = true, interval: TimeInterval = 0.25) {
+    /// - Parameters:
+    ///   - enabled: draw the bar.
+    ///   - messages: print epoch summaries and notices (default: when the bar is drawn).
+    public init(enabled: Bool = true, messages: Bool? = nil, interval: TimeInterval = 0.25) {
         self.enabled = enabled
+        self.showsMessages = messages ?? enabled
         self.interval = interval
     }
 
@@ -29,8 +34,8 @@ public final class TrainingProgress {
 
     /// Ends the bar's line and prints `message` on stderr.
     public func message(_ message: String) {
-        guard enabled else { return }
-        FileHandle.standardError.write(("\r\u{1B}[K" + message + "\n").data(using: .utf8)!)
+        guard showsMessages else { return }
+        FileHandle.standardError.write(((enabled ? "\r\u{1B}[K" : "") + message + "\n").data(using: .utf8)!)
     }
 
     static func clock(_ seconds: Double) -> String {

@@ -46,8 +46,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "dense | sparse (stage 1; stage 2 takes it from --init).")
     var injection: String?
 
-    @Option(help: "Default prompt: none | full-box (stage 1).")
-    var prompt: String = DefaultPrompt.none.rawValue
+    @Option(help: "Default prompt: none | full-box (stage 1; default full-box: lower validation loss and faster convergence than none on QUBIQ).")
+    var prompt: String = DefaultPrompt.fullBox.rawValue
 
     @Option(help: "Assembling weights: free | official (w_0 = 1 − Σ others).")
     var assembling: String = AssemblingParametrisation.free.rawValue
@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).") var cacheDir: String?
     @Flag(name: .customLong("no-disk-cache"), help: "Keep embeddings in memory only.") var noDiskCache = false
     @Flag(help: "Continue from <output>.resume.safetensors.") var resume = false
-    @Flag(help: "No progress bar.") var quiet = false
+    @Flag(help: "No progress bar (epoch summaries are still printed on stderr).") var quiet = false
     @Option(help: "Free-form notes for the model file.") var notes: String = ""
 
     @OptionGroup var model: ModelOptions
@@ -78,7 +78,7 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try runWithExit {
             let options = try trainingOptions()
-            let progress = TrainingProgress(enabled: !quiet)
+            let progress = TrainingProgress(enabled: !quiet, messages: true)
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
             let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
             let network = try TrainModelSetup.network(command: self, store: store, checkpointSHA256: sha)

@@ -1,4 +1,4 @@
-import MedImageIO
+
 import MultiRaterData
 
 /// Tiny synthetic inputs for the training tests.
@@ -14,10 +14,23 @@ enum SyntheticInputs {
 
     /// The LiteMedSAM model input `(3, 256, 256)` of a synthetic case.
     static func modelInput(seed: UInt64) throws -> [Float] {
-        let c = try cases(count: 1, seed: seed)[0]
-        let image = c.image!.minMaxNormalized()
-        let picture = try MedicalImage(width: image.width, height: image.height, channels: image.channels,
-                                       pixels: image.pixels.map { $0.rounded() })
-        return LiteMedSAMPreprocessor.preprocess(picture).tensor
+        try ModelFrame.preprocess(cases(count: 1, seed: seed)[0].image!).tensor
+    }
+}
+
+import P2SAMTraining
+import SAMTensor
+
+extension SyntheticInputs {
+    /// Training cases from synthetic data with cheap pseudo-embeddings (no encoder run): mechanics tests only.
+    static func trainingCases(count: Int, seed: UInt64 = 7) throws -> [TrainingCase] {
+        let random = SeededRandom(seed: seed)
+        return try cases(count: count, seed: seed).map { c in
+            let pre = try ModelFrame.preprocess(c.image!)
+            let embedding = Tensor(shape: [64, 64, 256], storage: (0..<(64 * 64 * 256)).map { _ in Float(random.gaussian(sigma: 0.3)) })
+            return TrainingCase(caseID: c.metadata.caseID, embedding: embedding,
+                                pgnInput: P2SAMNetwork.pgnInput(fromModelInput: pre.tensor),
+                                raters: c.raters.map(ModelFrame.mask), resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth)
+        }
     }
 }
