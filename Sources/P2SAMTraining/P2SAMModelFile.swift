@@ -50,6 +50,9 @@ public enum P2SAMModelFile {
     ///
     /// - Throws: `P2SAMTrainingError.invalidModel` naming the first mismatch.
     public static func read(_ url: URL, backbone store: WeightStore, baseCheckpointSHA256: String) throws -> Loaded {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw P2SAMTrainingError.invalidModel("\(url.path): no such file")
+        }
         let file: SafetensorsFile
         do { file = try Safetensors.read(contentsOf: url, rejectingNonFinite: true) } catch {
             throw P2SAMTrainingError.invalidModel("\(url.path): \(error)")
