@@ -38,7 +38,11 @@ struct TrainCommand: ParsableCommand {
     var validationSplit: String = "validation"
 
     @Option(help: "Output model file (.safetensors): the best epoch by validation loss.")
-    var output: String
+    var output: String?
+
+    @Flag(name: .customLong("evaluate-only"),
+          help: "Do not train: score the --init model on --validation-split (loss, and GED of --validation-samples samples).")
+    var evaluateOnly = false
 
     @Option(name: .customLong("init"), help: "Initial model: stage 2 needs the stage-1 model; stage 1 may continue from a stage-1 model.")
     var initial: String?
@@ -85,6 +89,13 @@ struct TrainCommand: ParsableCommand {
             let split = try TrainDataSetup.load(command: self, store: store, checkpointSHA256: sha, progress: progress)
             progress.message("training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.prompt.rawValue)) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters")
             let trainer = try P2SAMTrainer(network: network, options: options)
+            if evaluateOnly {
+                guard let result = trainer.validate(split.validation) else { throw ValidationError("no case to evaluate on (all rater masks empty?)") }
+                print(String(format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f", validationSplit, split.name,
+                             split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged))
+                return
+            }
+            guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
             progress.message("trainable: \(trainer.optimizer.parameters.reduce(0) { $0 + $1.value.count }) values in \(trainer.trainableNames.count) tensors")
             let metadata = P2SAMModelFile.metadata(configuration: network.configuration, stage: stage, baseCheckpointSHA256: sha,
                                                    dataset: data.dataset, split: split.name, epochs: epochs, seed: seed,
@@ -102,6 +113,8 @@ struct TrainCommand: ParsableCommand {
         guard let loss = SetLoss(rawValue: setLoss) else { throw ValidationError("--set-loss must be none, best-of-k or hungarian") }
         guard stage == 1 || stage == 2 else { throw ValidationError("--stage must be 1 or 2") }
         if stage == 2 && initial == nil { throw ValidationError("stage 2 needs --init MODEL.safetensors (the stage-1 model)") }
+        if evaluateOnly && initial == nil { throw ValidationError("--evaluate-only needs --init MODEL.safetensors") }
+        if evaluateOnly && validationSplit == "none" { throw ValidationError("--evaluate-only needs --validation-split validation or test") }
         let options = TrainingOptions(stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
                                       setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
                                       maxGradientNorm: maxGradNorm)
