@@ -125,17 +125,27 @@ public final class P2SAMTrainer {
 
     // MARK: Validation
 
+    /// Validation figures, means over cases.
+    public struct ValidationResult: Sendable {
+        /// ℓ_seg (stage 1: over non-empty raters; stage 2: over samples x raters).
+        public var loss: Double
+        /// GED, d = 1 − IoU (stage 1: the one mask; stage 2: `validationSamples` samples).
+        public var ged: Double
+        /// Mean pairwise 1 − IoU between samples (0 for one mask).
+        public var sampleDiversity: Double
+    }
+
     /// Validation loss and GED over `cases`, with a fixed seed (comparable across epochs).
     ///
     /// Stage 1: ℓ_seg of the assembled mask, mean over the non-empty raters, then over cases; GED of the
     /// one mask. Stage 2: `validationSamples` samples; ℓ_seg mean over samples x raters; GED of the
     /// samples. Masks are compared in the model frame, cropped to the image region.
-    public func validate(_ cases: [TrainingCase]) -> (loss: Double, ged: Double)? {
+    public func validate(_ cases: [TrainingCase]) -> ValidationResult? {
         let saved = network.parameters.all.map(\.requiresGradient)
         network.parameters.setTrainable { _ in false }
         defer { for (p, r) in zip(network.parameters.all, saved) { p.requiresGradient = r } }
         let random = SeededRandom(seed: options.seed &+ 0xA11D)
-        var losses: [Double] = [], geds: [Double] = []
+        var losses: [Double] = [], geds: [Double] = [], diversities: [Double] = []
         for item in cases {
             let candidates = options.stage == 1 ? item.nonEmptyRaters : Array(item.raters.indices)
             var samples: [[Float]] = []
@@ -160,14 +170,19 @@ public final class P2SAMTrainer {
                 }
                 losses.append(sum / Double(samples.count * candidates.count))
             }
-            if let g = Self.ged(samples: samples, raters: item.raters, height: item.resizedHeight, width: item.resizedWidth) { geds.append(g) }
+            if let score = Self.score(samples: samples, raters: item.raters, height: item.resizedHeight, width: item.resizedWidth) {
+                geds.append(score.ged)
+                diversities.append(score.sampleDiversity)
+            }
         }
         guard !losses.isEmpty else { return nil }
-        return (losses.reduce(0, +) / Double(losses.count), geds.isEmpty ? .nan : geds.reduce(0, +) / Double(geds.count))
+        func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
+        return ValidationResult(loss: mean(losses), ged: mean(geds), sampleDiversity: mean(diversities))
     }
 
-    /// GED (d = 1 − IoU) of thresholded sample logits against rater masks, cropped to `height x width`.
-    static func ged(samples: [[Float]], raters: [[UInt8]], height: Int, width: Int) -> Double? {
+    /// Multi-rater scores (GED with d = 1 − IoU, …) of thresholded sample logits against rater masks,
+    /// cropped to `height x width`.
+    static func score(samples: [[Float]], raters: [[UInt8]], height: Int, width: Int) -> MultiRaterScore? {
         func crop(_ f: (Int) -> Bool) -> [Bool] {
             var out = [Bool](repeating: false, count: height * width)
             for y in 0..<height { for x in 0..<width { out[y * width + x] = f(y * 256 + x) } }
@@ -176,6 +191,6 @@ public final class P2SAMTrainer {
         guard let sampleMasks = try? samples.map({ s in try BinaryMask(width: width, height: height, bools: crop { s[$0] > 0 }) }),
               let raterMasks = try? raters.map({ r in try BinaryMask(width: width, height: height, bools: crop { r[$0] != 0 }) }),
               let score = try? MultiRaterScore(samples: sampleMasks, raters: raterMasks) else { return nil }
-        return score.ged
+        return score
     }
 }

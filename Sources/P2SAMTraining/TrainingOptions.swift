@@ -52,6 +52,8 @@ public struct EpochReport: Sendable, Codable, Equatable {
     public var validationLoss: Double?
     /// Mean GED over the validation cases (stage 2: `validationSamples` samples; stage 1: the one mask).
     public var validationGED: Double?
+    /// Mean pairwise 1 − IoU between the validation samples.
+    public var validationDiversity: Double?
     public var seconds: Double
     public var casesPerSecond: Double
     /// Whether this epoch's model was written as the best so far.

@@ -84,7 +84,7 @@ public struct TrainingRun {
             let criterion = validated?.loss ?? trainLoss
             let isBest = criterion < bestLoss
             var report = EpochReport(epoch: epoch + 1, trainLoss: trainLoss, validationLoss: validated?.loss,
-                                     validationGED: validated?.ged, seconds: seconds, casesPerSecond: Double(done) / max(seconds, 1e-9),
+                                     validationGED: validated?.ged, validationDiversity: validated?.sampleDiversity, seconds: seconds, casesPerSecond: Double(done) / max(seconds, 1e-9),
                                      isBest: isBest)
             if isBest {
                 bestLoss = criterion
@@ -99,10 +99,11 @@ public struct TrainingRun {
             report.isBest = isBest
             history.append(report)
             try saveSidecar(epochsDone: epoch + 1, bestLoss: bestLoss, history: history)
-            progress.message(String(format: "epoch %d/%d: train loss %.4f, val loss %@, val GED %@, %.1f s (%.2f cases/s)%@",
+            progress.message(String(format: "epoch %d/%d: train loss %.4f, val loss %@, val GED %@ (sample diversity %@), %.1f s (%.2f cases/s)%@",
                                     epoch + 1, options.epochs, trainLoss,
                                     validated.map { String(format: "%.4f", $0.loss) } ?? "n/a",
                                     validated.map { String(format: "%.4f", $0.ged) } ?? "n/a",
+                                    validated.map { String(format: "%.4f", $0.sampleDiversity) } ?? "n/a",
                                     seconds, report.casesPerSecond, isBest ? " *best, saved" : ""))
         }
         return history

@@ -91,8 +91,8 @@ struct TrainCommand: ParsableCommand {
             let trainer = try P2SAMTrainer(network: network, options: options)
             if evaluateOnly {
                 guard let result = trainer.validate(split.validation) else { throw ValidationError("no case to evaluate on (all rater masks empty?)") }
-                print(String(format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f", validationSplit, split.name,
-                             split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged))
+                print(String(format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f, sample diversity %.4f", validationSplit, split.name,
+                             split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged, result.sampleDiversity))
                 return
             }
             guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
