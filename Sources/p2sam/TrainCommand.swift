@@ -25,7 +25,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var data: DatasetOptions
 
     @Option(name: .customLong("split-protocol"),
-            help: "index | grouped | first-500 | sorted-names | leave-one-group-out (default: sorted-names).")
+            help: "index | grouped | first-500 | sorted-names | leave-one-group-out.")
     var splitProtocol: String = SplitProtocol.sortedNames.rawValue
 
     @Option(help: "Fold of a multi-fold protocol: its name (e.g. test=LIDC-IDRI-0001) or 0-based index.")
