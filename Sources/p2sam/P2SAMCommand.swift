@@ -18,6 +18,7 @@ struct P2SAMCommand: ParsableCommand {
             BenchmarkCommand.self,
             ScoreCommand.self,
             DataCommand.self,
+            TrainCommand.self,
         ]
     )
 

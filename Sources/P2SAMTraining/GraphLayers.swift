@@ -1,0 +1,105 @@
+import SAMAutograd
+import SAMTensor
+
+/// A `ParameterSet` entered into one `Graph`: layers look their weights up by PyTorch key.
+///
+/// Keep the graph alive while the returned variables are used (variables hold it unowned).
+struct GraphWeights {
+    let graph: Graph
+    let parameters: ParameterSet
+
+    /// The parameter `name` as a variable of the graph.
+    func callAsFunction(_ name: String) -> Variable { graph.parameter(parameters[name]) }
+
+    /// `x Wᵀ + b` with `prefix.weight`, `prefix.bias`.
+    func linear(_ x: Variable, _ prefix: String) -> Variable {
+        x.linear(weight: self("\(prefix).weight"), bias: self("\(prefix).bias"))
+    }
+
+    /// LayerNorm over the last dimension with `prefix.weight`, `prefix.bias`.
+    func layerNorm(_ x: Variable, _ prefix: String, eps: Float = 1e-5) -> Variable {
+        x.layerNorm(weight: self("\(prefix).weight"), bias: self("\(prefix).bias"), eps: eps)
+    }
+
+    /// SAM's `MLP`: `layers.0 … layers.{depth−1}`, ReLU between layers.
+    func mlp(_ x: Variable, _ prefix: String, depth: Int) -> Variable {
+        var y = x
+        for i in 0..<depth {
+            y = linear(y, "\(prefix).layers.\(i)")
+            if i < depth - 1 { y = y.relu() }
+        }
+        return y
+    }
+}
+
+extension Variable {
+    /// 2x2 average pooling, stride 2, of `[H, W, C]` or `[B, H, W, C]` (H, W even).
+    func averagePooled2x2() -> Variable {
+        let shape = self.shape
+        let (batch, height, width, channels) = shape.count == 4 ? (shape[0], shape[1], shape[2], shape[3]) : (1, shape[0], shape[1], shape[2])
+        precondition(height % 2 == 0 && width % 2 == 0, "averagePooled2x2: odd size \(shape)")
+        let (oh, ow) = (height / 2, width / 2)
+        let outShape = (shape.count == 4 ? [batch] : []) + [oh, ow, channels]
+        let x = value
+        let y = Tensor(shape: outShape) { out in
+            x.storage.withUnsafeBufferPointer { src in
+                for b in 0..<batch {
+                    for oy in 0..<oh {
+                        for ox in 0..<ow {
+                            let o = ((b * oh + oy) * ow + ox) * channels
+                            let i00 = ((b * height + 2 * oy) * width + 2 * ox) * channels
+                            let i01 = i00 + channels, i10 = i00 + width * channels, i11 = i10 + channels
+                            for c in 0..<channels { out[o + c] = 0.25 * (src[i00 + c] + src[i01 + c] + src[i10 + c] + src[i11 + c]) }
+                        }
+                    }
+                }
+            }
+        }
+        return graph.record(y, inputs: [self]) { graph, g in
+            let dx = Tensor(shape: shape) { out in
+                g.storage.withUnsafeBufferPointer { gb in
+                    for b in 0..<batch {
+                        for oy in 0..<oh {
+                            for ox in 0..<ow {
+                                let o = ((b * oh + oy) * ow + ox) * channels
+                                let i00 = ((b * height + 2 * oy) * width + 2 * ox) * channels
+                                let i01 = i00 + channels, i10 = i00 + width * channels, i11 = i10 + channels
+                                for c in 0..<channels {
+                                    let v = 0.25 * gb[o + c]
+                                    out[i00 + c] = v; out[i01 + c] = v; out[i10 + c] = v; out[i11 + c] = v
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            graph.accumulate(dx, into: self)
+        }
+    }
+
+    /// Element-wise clamp to `[lower, upper]`; the gradient is passed only inside the interval.
+    func clamped(_ lower: Float, _ upper: Float) -> Variable {
+        let x = value
+        let y = Tensor(shape: x.shape, storage: x.storage.map { Swift.min(Swift.max($0, lower), upper) })
+        return graph.record(y, inputs: [self]) { graph, g in
+            var dx = g.storage
+            for i in dx.indices where x.storage[i] < lower || x.storage[i] > upper { dx[i] = 0 }
+            graph.accumulate(Tensor(shape: x.shape, storage: dx), into: self)
+        }
+    }
+
+    /// P²SAM's official assembling parametrisation: `[1 − Σ w[1…], w[1…]]` from a stored `[n]` vector
+    /// (its element 0 is ignored and receives no gradient).
+    func officialAssembling() -> Variable {
+        let w = value.storage
+        var y = w
+        y[0] = 1 - w.dropFirst().reduce(0, +)
+        return graph.record(Tensor(shape: shape, storage: y), inputs: [self]) { graph, g in
+            var dx = g.storage
+            let g0 = dx[0]
+            dx[0] = 0
+            for i in 1..<dx.count { dx[i] -= g0 }
+            graph.accumulate(Tensor(shape: [dx.count], storage: dx), into: self)
+        }
+    }
+}

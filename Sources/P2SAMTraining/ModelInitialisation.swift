@@ -1,0 +1,123 @@
+import Foundation
+import LiteMedSAM
+import MultiRaterData
+import SAMTensor
+
+/// Initialisations of `docs/p2sam-model.md` ("Initialisation for stage 1", Fcomb, PGN head).
+///
+/// All random draws come from one GSL mt19937 (`SeededRandom`) in a fixed order, so a seed fixes the model.
+public enum ModelInitialisation {
+    /// Checkpoint tensors copied into the P²SAM model (everything except the image encoder).
+    static func isDecoderOrPromptKey(_ key: String) -> Bool {
+        key.hasPrefix("mask_decoder.") || key.hasPrefix("prompt_encoder.")
+    }
+
+    /// The stage-1 starting point: prompt encoder and mask decoder from LiteMedSAM's checkpoint, widened to
+    /// `configuration.maskTokenCount` tokens, plus the assembling weights.
+    ///
+    /// With 9 tokens, tokens 1…8 and hypernetwork MLPs 1…8 are copies of token 0 and MLP 0 plus Gaussian
+    /// noise of standard deviation `0.02 ×` that tensor's standard deviation (draw order: token rows 1…8,
+    /// then MLPs 1…8, layers 0…2, weight then bias, elements in row-major order); IoU-head rows 1…8 copy
+    /// row 0. With the checkpoint's own token count (4) every tensor is copied unchanged (parity checks).
+    ///
+    /// - Parameter store: a LiteMedSAM state dict (`LiteMedSAMCheckpoint.weights(at:)`).
+    public static func stageOne(from store: WeightStore, configuration: P2SAMConfiguration, seed: UInt64) throws -> ParameterSet {
+        var store = store
+        let k = configuration.maskTokenCount
+        let checkpointTokens = store.shape(of: "mask_decoder.mask_tokens.weight")?[0] ?? 4
+        let set = ParameterSet()
+        let random = SeededRandom(seed: seed)
+        var deferredMLPs: [(String, Tensor)] = []
+        for key in store.keys where isDecoderOrPromptKey(key) {
+            guard let shape = store.shape(of: key) else { continue }
+            let values = try store.take(key, shape: shape)
+            let tensor = Tensor(shape: shape, storage: values)
+            if k == checkpointTokens {
+                set.add(key, tensor)
+                continue
+            }
+            if key == "mask_decoder.mask_tokens.weight" {
+                let dim = shape[1]
+                let row0 = Array(values[0..<dim])
+                let sigma = 0.02 * standardDeviation(row0)
+                var rows = row0
+                for _ in 1..<k { rows += row0.map { $0 + Float(random.gaussian(sigma: sigma)) } }
+                set.add(key, Tensor(shape: [k, dim], storage: rows))
+            } else if key.hasPrefix("mask_decoder.output_hypernetworks_mlps.") {
+                let index = Int(key.split(separator: ".")[2])!
+                if index == 0 { set.add(key, tensor) ; deferredMLPs.append((key, tensor)) }
+            } else if key.hasPrefix("mask_decoder.iou_prediction_head.layers.2.") {
+                let rowSize = shape.count == 2 ? shape[1] : 1
+                let row0 = Array(values[0..<rowSize])
+                let newShape = shape.count == 2 ? [k, shape[1]] : [k]
+                set.add(key, Tensor(shape: newShape, storage: Array([[Float]](repeating: row0, count: k).joined())))
+            } else {
+                set.add(key, tensor)
+            }
+        }
+        if k != checkpointTokens {
+            // MLPs 1…k−1 after all token noise, in a fixed order.
+            let order = deferredMLPs.sorted { $0.0 < $1.0 }
+            for i in 1..<k {
+                for layer in 0..<3 {
+                    for kind in ["weight", "bias"] {
+                        let source = "mask_decoder.output_hypernetworks_mlps.0.layers.\(layer).\(kind)"
+                        guard let (_, t) = order.first(where: { $0.0 == source }) else {
+                            throw P2SAMTrainingError.invalidModel("checkpoint lacks \(source)")
+                        }
+                        let sigma = 0.02 * standardDeviation(t.storage)
+                        let noisy = t.storage.map { $0 + Float(random.gaussian(sigma: sigma)) }
+                        set.add("mask_decoder.output_hypernetworks_mlps.\(i).layers.\(layer).\(kind)", Tensor(shape: t.shape, storage: noisy))
+                    }
+                }
+            }
+        }
+        let outputs = max(k - 1, 1)
+        set.add("p2sam.assembling_weights", Tensor(shape: [outputs], repeating: 1 / Float(outputs)))
+        return set
+    }
+
+    /// Adds the PGN (and, for dense injection, Fcomb) to a stage-1 parameter set.
+    ///
+    /// Convolutions and Fcomb layers 0–2 use PyTorch's default initialisation, U(−1/√fan_in, 1/√fan_in)
+    /// for weights and biases (draw order: PGN blocks/convs, weight then bias; then Fcomb layers 0…2).
+    /// The PGN head has weight 0, μ-bias 0 and log σ-bias `initialLogSigma`; Fcomb layer 3 has weight 0
+    /// and bias = `prompt_encoder.no_mask_embed.weight`, so stage 2 starts from stage 1's behaviour.
+    public static func addStageTwoModules(to set: ParameterSet, configuration: P2SAMConfiguration, seed: UInt64,
+                                          initialLogSigma: Float = Foundation.log(0.1)) {
+        let random = SeededRandom(seed: seed &+ 0x5047_4E00)
+        func uniform(_ count: Int, fanIn: Int) -> [Float] {
+            let bound = 1 / Double(fanIn).squareRoot()
+            return (0..<count).map { _ in Float(random.uniform(-bound, bound)) }
+        }
+        var inChannels = 1
+        for (b, width) in configuration.pgnWidths.enumerated() {
+            for c in 0..<3 {
+                let fanIn = inChannels * 9
+                set.add("pgn.blocks.\(b).convs.\(c).weight",
+                        Tensor(shape: [width, inChannels, 3, 3], storage: uniform(width * fanIn, fanIn: fanIn)))
+                set.add("pgn.blocks.\(b).convs.\(c).bias", Tensor(shape: [width], storage: uniform(width, fanIn: fanIn)))
+                inChannels = width
+            }
+        }
+        let latent = configuration.latentDim
+        set.add("pgn.head.weight", Tensor(shape: [2 * latent, inChannels]))
+        set.add("pgn.head.bias", Tensor(shape: [2 * latent],
+                                        storage: [Float](repeating: 0, count: latent) + [Float](repeating: initialLogSigma, count: latent)))
+        guard configuration.injection == .dense else { return }
+        let inputs = [2 * latent, latent, latent]
+        for (layer, fanIn) in inputs.enumerated() {
+            set.add("fcomb.layers.\(layer).weight", Tensor(shape: [latent, fanIn], storage: uniform(latent * fanIn, fanIn: fanIn)))
+            set.add("fcomb.layers.\(layer).bias", Tensor(shape: [latent], storage: uniform(latent, fanIn: fanIn)))
+        }
+        set.add("fcomb.layers.3.weight", Tensor(shape: [latent, latent]))
+        set.add("fcomb.layers.3.bias", set["prompt_encoder.no_mask_embed.weight"].value.reshaped([latent]))
+    }
+
+    static func standardDeviation(_ values: [Float]) -> Double {
+        guard values.count > 1 else { return 0 }
+        let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
+        let variance = values.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / Double(values.count - 1)
+        return variance.squareRoot()
+    }
+}

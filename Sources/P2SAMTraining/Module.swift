@@ -1,1 +1,0 @@
-// P2SAMTraining: sources are added file by file; this file keeps the module non-empty.

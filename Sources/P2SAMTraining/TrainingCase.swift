@@ -1,0 +1,37 @@
+import SAMTensor
+
+/// One case ready for training: its cached image embedding, the PGN input and the rater masks, all in
+/// the 256x256 model frame. The embedding is held as Float16 (2 MB instead of 4 MB per case).
+public struct TrainingCase: Sendable {
+    public let caseID: String
+    /// `[64, 64, 256]` NHWC, Float16.
+    let embeddingHalf: [Float16]
+    /// PGN input `[128, 128, 1]`.
+    public let pgnInput: Tensor
+    /// Rater masks in the model frame, 0/1 bytes, 256x256 each.
+    public let raters: [[UInt8]]
+    /// Size of the image inside the padded model frame.
+    public let resizedHeight: Int
+    public let resizedWidth: Int
+
+    public init(caseID: String, embedding: Tensor, pgnInput: Tensor, raters: [[UInt8]], resizedHeight: Int, resizedWidth: Int) {
+        precondition(embedding.shape == [64, 64, 256], "embedding shape \(embedding.shape)")
+        precondition(pgnInput.shape == [128, 128, 1], "PGN input shape \(pgnInput.shape)")
+        precondition(!raters.isEmpty && raters.allSatisfy { $0.count == 256 * 256 }, "raters must be 256x256")
+        self.caseID = caseID
+        embeddingHalf = embedding.storage.map { Float16($0) }
+        self.pgnInput = pgnInput
+        self.raters = raters
+        self.resizedHeight = resizedHeight
+        self.resizedWidth = resizedWidth
+    }
+
+    /// The image embedding `[64, 64, 256]`.
+    public var embedding: Tensor { Tensor(shape: [64, 64, 256], storage: embeddingHalf.map { Float($0) }) }
+
+    /// Rater `k` as a loss target `[1, 256, 256]` of 0/1 floats.
+    public func target(_ k: Int) -> Tensor { Tensor(shape: [1, 256, 256], storage: raters[k].map { Float($0) }) }
+
+    /// Indices of the raters with a non-empty mask.
+    public var nonEmptyRaters: [Int] { raters.indices.filter { raters[$0].contains(1) } }
+}

@@ -1,0 +1,61 @@
+/// Hyper-parameters of one training run (stage 1 or 2).
+public struct TrainingOptions: Sendable, Codable, Equatable {
+    /// 1: mask decoder, prompt-encoder embeddings and assembling weights; 2: PGN (+ Fcomb).
+    public var stage: Int
+    public var epochs: Int
+    /// Adam learning rate (stage 1 default 1e-3; stage 2 default 1e-4, the paper's 1e-5 is very slow).
+    public var learningRate: Float
+    /// Cases per optimiser step (gradients averaged).
+    public var batchSize: Int
+    public var seed: UInt64
+    /// Stage 2: how samples are matched to raters.
+    public var setLoss: SetLoss
+    /// Stage 2 with a set loss: samples K per case.
+    public var samples: Int
+    /// Stage 2: L2 coefficient on the PGN weights.
+    public var l2: Float
+    /// Samples per validation case for GED (stage 2).
+    public var validationSamples: Int
+    /// Clip the global gradient norm to this value when set.
+    public var maxGradientNorm: Float?
+
+    public init(stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
+                setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
+                maxGradientNorm: Float? = nil) {
+        self.stage = stage
+        self.epochs = epochs
+        self.learningRate = learningRate ?? (stage == 1 ? 1e-3 : 1e-4)
+        self.batchSize = batchSize
+        self.seed = seed
+        self.setLoss = setLoss
+        self.samples = samples
+        self.l2 = l2
+        self.validationSamples = validationSamples
+        self.maxGradientNorm = maxGradientNorm
+    }
+
+    /// Checks ranges; throws `invalidOptions` naming the first problem.
+    public func validate() throws {
+        guard stage == 1 || stage == 2 else { throw P2SAMTrainingError.invalidOptions("stage must be 1 or 2, got \(stage)") }
+        guard epochs >= 1 else { throw P2SAMTrainingError.invalidOptions("epochs must be >= 1") }
+        guard learningRate > 0, learningRate.isFinite else { throw P2SAMTrainingError.invalidOptions("learning rate must be positive") }
+        guard batchSize >= 1 else { throw P2SAMTrainingError.invalidOptions("batch size must be >= 1") }
+        guard samples >= 1, validationSamples >= 1 else { throw P2SAMTrainingError.invalidOptions("sample counts must be >= 1") }
+        if stage == 1 && setLoss != .none { throw P2SAMTrainingError.invalidOptions("--set-loss applies to stage 2 only") }
+    }
+}
+
+/// What one epoch achieved.
+public struct EpochReport: Sendable, Codable, Equatable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var validationLoss: Double?
+    /// Mean GED over the validation cases (stage 2: `validationSamples` samples; stage 1: the one mask).
+    public var validationGED: Double?
+    /// Mean pairwise 1 − IoU between the validation samples.
+    public var validationDiversity: Double?
+    public var seconds: Double
+    public var casesPerSecond: Double
+    /// Whether this epoch's model was written as the best so far.
+    public var isBest: Bool
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import LiteMedSAM
+import MultiRaterData
+import P2SAMTraining
+import SAMTensor
+import TorchCheckpoint
+
+/// `p2sam train`: stage 1 or stage 2 of P²SAM on a multi-rater dataset (`docs/p2sam-model.md`).
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train P²SAM: stage 1 (decoder with 9 mask tokens) or stage 2 (prompt generation network).",
+        discussion: """
+            Image embeddings are computed once per case with LiteMedSAM's encoder and cached in memory and \
+            under --cache-dir (Float16, keyed by dataset, window, case and checkpoint sha256). Each epoch \
+            validates on the validation split (loss, and GED of --validation-samples samples in stage 2); \
+            the best model by validation loss is written to --output, and <output>.resume.safetensors \
+            after every epoch (use --resume to continue). Stage 2 needs --init (the stage-1 model).
+            """)
+
+    @Option(help: "1 (decoder, prompt embeddings, assembling weights) or 2 (PGN, + Fcomb for dense).")
+    var stage: Int
+
+    @OptionGroup var data: DatasetOptions
+
+    @Option(name: .customLong("split-protocol"),
+            help: "index | grouped | first-500 | sorted-names | leave-one-group-out.")
+    var splitProtocol: String = SplitProtocol.sortedNames.rawValue
+
+    @Option(help: "Fold of a multi-fold protocol: its name (e.g. test=LIDC-IDRI-0001) or 0-based index.")
+    var fold: String?
+
+    @Option(help: "Training subset: first-500 (the first 500 training cases in index order).")
+    var subset: String?
+
+    @Option(name: .customLong("validation-split"), help: "Split validated each epoch: validation | test | none.")
+    var validationSplit: String = "validation"
+
+    @Option(help: "Output model file (.safetensors): the best epoch by validation loss.")
+    var output: String?
+
+    @Flag(name: .customLong("evaluate-only"),
+          help: "Do not train: score the --init model on --validation-split (loss, and GED of --validation-samples samples).")
+    var evaluateOnly = false
+
+    @Option(name: .customLong("init"), help: "Initial model: stage 2 needs the stage-1 model; stage 1 may continue from a stage-1 model.")
+    var initial: String?
+
+    @Option(help: "dense | sparse (stage 1; stage 2 takes it from --init).")
+    var injection: String?
+
+    @Option(help: "Default prompt: none | full-box (stage 1; default full-box: lower validation loss and faster convergence than none on QUBIQ).")
+    var prompt: String = DefaultPrompt.fullBox.rawValue
+
+    @Option(help: "Assembling weights: free | official (w_0 = 1 − Σ others).")
+    var assembling: String = AssemblingParametrisation.free.rawValue
+
+    @Option(name: .customLong("pgn-widths"), help: "PGN block widths (stage 2 from a stage-1 model), e.g. 32,64,128,192 or 16,32,64,128 (light).")
+    var pgnWidths: String = "32,64,128,192"
+
+    @Option(help: "Epochs.") var epochs: Int = 10
+    @Option(help: "Adam learning rate (default: 1e-3 stage 1, 1e-4 stage 2).") var lr: Float?
+    @Option(help: "Cases per optimiser step.") var batch: Int = 2
+    @Option(help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
+    @Option(name: .customLong("set-loss"), help: "Stage 2: none | best-of-k | hungarian.") var setLoss: String = "none"
+    @Option(help: "Stage 2 set loss: samples K per case.") var samples: Int = 4
+    @Option(name: .customLong("validation-samples"), help: "Samples per validation case for GED (stage 2).") var validationSamples: Int = 8
+    @Option(help: "Stage 2: L2 coefficient on the PGN weights.") var l2: Float = 1e-5
+    @Option(name: .customLong("max-grad-norm"), help: "Clip the global gradient norm.") var maxGradNorm: Float?
+    @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
+    @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window: String?
+    @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).") var cacheDir: String?
+    @Flag(name: .customLong("no-disk-cache"), help: "Keep embeddings in memory only.") var noDiskCache = false
+    @Flag(help: "Continue from <output>.resume.safetensors.") var resume = false
+    @Flag(help: "No progress bar (epoch summaries are still printed on stderr).") var quiet = false
+    @Option(help: "Free-form notes for the model file.") var notes: String = ""
+
+    @OptionGroup var model: ModelOptions
+
+
+    func run() throws {
+        try runWithExit {
+            let options = try trainingOptions()
+            let progress = TrainingProgress(enabled: !quiet, messages: true)
+            let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
+            let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
+            let network = try TrainModelSetup.network(command: self, store: store, checkpointSHA256: sha)
+            let split = try TrainDataSetup.load(command: self, store: store, checkpointSHA256: sha, progress: progress)
+            progress.message("training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.prompt.rawValue)) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters")
+            let trainer = try P2SAMTrainer(network: network, options: options)
+            if evaluateOnly {
+                guard let result = trainer.validate(split.validation) else { throw ValidationError("no case to evaluate on (all rater masks empty?)") }
+                print(String(format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f, sample diversity %.4f", validationSplit, split.name,
+                             split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged, result.sampleDiversity))
+                return
+            }
+            guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
+            progress.message("trainable: \(trainer.optimizer.parameters.reduce(0) { $0 + $1.value.count }) values in \(trainer.trainableNames.count) tensors")
+            let metadata = P2SAMModelFile.metadata(configuration: network.configuration, stage: stage, baseCheckpointSHA256: sha,
+                                                   dataset: data.dataset, split: split.name, epochs: epochs, seed: seed,
+                                                   notes: notesText(options))
+            let outputURL = URL(fileURLWithPath: output)
+            try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let run = TrainingRun(trainer: trainer, training: split.training, validation: split.validation,
+                                  output: outputURL, metadata: metadata, progress: progress)
+            let history = try run.run(resume: resume)
+            TrainReport.print(history, output: output)
+        }
+    }
+
+    func trainingOptions() throws -> TrainingOptions {
+        guard let loss = SetLoss(rawValue: setLoss) else { throw ValidationError("--set-loss must be none, best-of-k or hungarian") }
+        guard stage == 1 || stage == 2 else { throw ValidationError("--stage must be 1 or 2") }
+        if stage == 2 && initial == nil { throw ValidationError("stage 2 needs --init MODEL.safetensors (the stage-1 model)") }
+        if evaluateOnly && initial == nil { throw ValidationError("--evaluate-only needs --init MODEL.safetensors") }
+        if evaluateOnly && validationSplit == "none" { throw ValidationError("--evaluate-only needs --validation-split validation or test") }
+        let options = TrainingOptions(stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
+                                      setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
+                                      maxGradientNorm: maxGradNorm)
+        do { try options.validate() } catch { throw ValidationError("\(error)") }
+        return options
+    }
+
+    func notesText(_ options: TrainingOptions) -> String {
+        var parts = ["lr \(options.learningRate)", "batch \(options.batchSize)", "assembling \(assembling)"]
+        if stage == 2 { parts.append("set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)")) }
+        if let window { parts.append("window \(window)") }
+        if let initial { parts.append("init \(URL(fileURLWithPath: initial).lastPathComponent)") }
+        if !notes.isEmpty { parts.append(notes) }
+        return parts.joined(separator: ", ")
+    }
+}

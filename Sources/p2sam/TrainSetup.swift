@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import LiteMedSAM
+import MultiRaterData
+import P2SAMTraining
+import SAMTensor
+
+/// Builds the network of `p2sam train`: a fresh stage-1 model, or one read from `--init`.
+enum TrainModelSetup {
+    static func network(command c: TrainCommand, store: WeightStore, checkpointSHA256: String) throws -> P2SAMNetwork {
+        let requestedInjection = try c.injection.map { text -> Injection in
+            guard let i = Injection(rawValue: text) else { throw ValidationError("--injection must be dense or sparse") }
+            return i
+        }
+        guard let prompt = DefaultPrompt(rawValue: c.prompt) else { throw ValidationError("--prompt must be none or full-box") }
+        guard let assembling = AssemblingParametrisation(rawValue: c.assembling) else { throw ValidationError("--assembling must be free or official") }
+        let widths = c.pgnWidths.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--pgn-widths needs 4 positive integers, e.g. 32,64,128,192") }
+
+        guard let initial = c.initial else {
+            let configuration = P2SAMConfiguration(injection: requestedInjection ?? .sparse, prompt: prompt, assembling: assembling, pgnWidths: widths)
+            let parameters = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: c.seed)
+            return P2SAMNetwork(configuration: configuration, parameters: parameters)
+        }
+        let loaded = try P2SAMModelFile.read(URL(fileURLWithPath: initial), backbone: store, baseCheckpointSHA256: checkpointSHA256)
+        if let requestedInjection, requestedInjection != loaded.configuration.injection {
+            throw ValidationError("--injection \(requestedInjection.rawValue) contradicts \(initial) (a \(loaded.configuration.injection.rawValue) model)")
+        }
+        if c.stage == 1 && loaded.stage != 1 { throw ValidationError("stage 1 can only continue from a stage-1 model; \(initial) is stage \(loaded.stage)") }
+        var configuration = loaded.configuration
+        configuration.assembling = assembling
+        if c.stage == 2 && loaded.stage == 1 {
+            configuration.pgnWidths = widths
+            ModelInitialisation.addStageTwoModules(to: loaded.parameters, configuration: configuration, seed: c.seed)
+        }
+        return P2SAMNetwork(configuration: configuration, parameters: loaded.parameters)
+    }
+}
+
+/// The training and validation cases of `p2sam train`, with cached embeddings.
+enum TrainDataSetup {
+    struct Split {
+        var name: String
+        var training: [TrainingCase]
+        var validation: [TrainingCase]
+    }
+
+    static func load(command c: TrainCommand, store: WeightStore, checkpointSHA256: String, progress: TrainingProgress) throws -> Split {
+        let dataset = try c.data.load()
+        guard !dataset.cases.isEmpty else { throw ValidationError("the dataset has no cases") }
+        guard let splitProtocol = SplitProtocol(rawValue: c.splitProtocol) else {
+            throw ValidationError("--split-protocol must be one of " + SplitProtocol.allCases.map(\.rawValue).joined(separator: ", "))
+        }
+        let manifest = splitProtocol.manifest(for: dataset, seed: c.seed)
+        var fold: SplitFold
+        if let name = c.fold {
+            if let i = Int(name), manifest.folds.indices.contains(i) { fold = manifest.folds[i] }
+            else if let f = manifest.folds.first(where: { $0.name == name }) { fold = f }
+            else { throw ValidationError("no fold '\(name)'; folds: " + manifest.folds.map(\.name).joined(separator: ", ")) }
+        } else {
+            fold = manifest.folds[0]
+        }
+        if let subset = c.subset {
+            guard subset == "first-500" else { throw ValidationError("--subset must be first-500") }
+            fold = DatasetSplitter.firstTraining(fold)
+        }
+        var trainIndices = fold.train
+        var validationIndices: [Int]
+        switch c.validationSplit {
+        case "validation": validationIndices = fold.validation
+        case "test": validationIndices = fold.test
+        case "none": validationIndices = []
+        default: throw ValidationError("--validation-split must be validation, test or none")
+        }
+        if let n = c.maxCases {
+            trainIndices = Array(trainIndices.prefix(n))
+            validationIndices = Array(validationIndices.prefix(n))
+        }
+        guard !trainIndices.isEmpty else { throw ValidationError("the training split '\(fold.name)' is empty") }
+        var window: IntensityWindow?
+        if let text = c.window {
+            guard let w = IntensityWindow(parsing: text) else { throw ValidationError("bad --window '\(text)'") }
+            window = w
+        }
+        let directory: URL? = c.noDiskCache ? nil : URL(fileURLWithPath: c.cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings"))
+        let cache = try EmbeddingCache(directory: directory)
+        let preparation = TrainingDataPreparation(datasetKey: dataset.source, window: window, windowName: c.window,
+                                                  checkpointSHA256: checkpointSHA256, cache: cache)
+        var encoder: LiteMedSAMModel?
+        let started = Date()
+        let embed: TrainingDataPreparation.Embedder = { input in
+            if encoder == nil { encoder = try! LiteMedSAMModel(weights: store) }
+            return encoder!.embed(input)
+        }
+        let all = trainIndices + validationIndices
+        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed) { done, total in
+            let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
+            progress.update(epoch: 0, epochs: 0, done: done, total: total, loss: 0, rate: rate)
+        }
+        progress.message(String(format: "embeddings: %d cases in %.1f s (%d cached, %d computed)", all.count,
+                                Date().timeIntervalSince(started), cache.hits, cache.misses))
+        return Split(name: "\(splitProtocol.rawValue):\(fold.name)",
+                     training: Array(prepared.prefix(trainIndices.count)), validation: Array(prepared.suffix(validationIndices.count)))
+    }
+}
+
+/// The summary `p2sam train` prints on stdout.
+enum TrainReport {
+    static func print(_ history: [EpochReport], output: String) {
+        Swift.print("epoch  train_loss  val_loss  val_ged  seconds  cases/s")
+        for r in history {
+            Swift.print(String(format: "%5d  %10.4f  %8@  %7@  %7.1f  %7.2f%@", r.epoch, r.trainLoss,
+                               r.validationLoss.map { String(format: "%.4f", $0) } ?? "n/a",
+                               r.validationGED.map { String(format: "%.4f", $0) } ?? "n/a", r.seconds, r.casesPerSecond,
+                               r.isBest ? "  best" : ""))
+        }
+        Swift.print("model: \(output)")
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import LiteMedSAM
+import MultiRaterData
+import P2SAMTraining
+import SAMAutograd
+import SAMTensor
+import XCTest
+
+final class TrainingTests: XCTestCase {
+    func network(_ configuration: P2SAMConfiguration, stage: Int) throws -> P2SAMNetwork {
+        let set = try ModelInitialisation.stageOne(from: try TestCheckpoint.weights(), configuration: configuration, seed: 3)
+        if stage == 2 { ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 3) }
+        return P2SAMNetwork(configuration: configuration, parameters: set)
+    }
+
+    func testStageOneReducesTheLossOnOneCase() throws {
+        let net = try network(P2SAMConfiguration(injection: .sparse), stage: 1)
+        let cases = try SyntheticInputs.trainingCases(count: 2).filter { !$0.nonEmptyRaters.isEmpty }
+        let item = try XCTUnwrap(cases.first)
+        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, learningRate: 1e-3, batchSize: 1))
+        var losses: [Double] = []
+        // The same seed every step: the same rater, so the loss must fall.
+        for _ in 0..<6 { losses.append(try trainer.step([item], random: SeededRandom(seed: 0))) }
+        print("stage-1 losses on one case: \(losses)")
+        XCTAssertLessThan(losses.last!, losses.first! - 0.01)
+        XCTAssertNotEqual(net.parameters["p2sam.assembling_weights"].value.storage, [Float](repeating: 0.125, count: 8))
+    }
+
+    func testStageTwoTrainsOnlyThePGNAndFcomb() throws {
+        var configuration = P2SAMConfiguration(injection: .dense)
+        configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
+        let net = try network(configuration, stage: 2)
+        let before = net.parameters.snapshot()
+        let cases = try SyntheticInputs.trainingCases(count: 1)
+        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 2, learningRate: 1e-3, batchSize: 1))
+        XCTAssertTrue(trainer.trainableNames.allSatisfy { $0.hasPrefix("pgn.") || $0.hasPrefix("fcomb.") })
+        // Fcomb's last layer starts at 0 (the contract), so z reaches the loss only from the second step on.
+        _ = try trainer.step(cases, random: SeededRandom(seed: 1))
+        _ = try trainer.step(cases, random: SeededRandom(seed: 2))
+        let after = net.parameters.snapshot()
+        for name in net.parameters.names where !name.hasPrefix("pgn.") && !name.hasPrefix("fcomb.") {
+            XCTAssertTrue(before[name] == after[name], "\(name) changed in stage 2")
+        }
+        XCTAssertTrue(before["pgn.head.weight"] != after["pgn.head.weight"], "the PGN head did not move")
+        XCTAssertTrue(before["fcomb.layers.3.weight"] != after["fcomb.layers.3.weight"], "Fcomb did not move")
+    }
+
+    func testOfficialAssemblingKeepsTheWeightsSummingToOne() throws {
+        let net = try network(P2SAMConfiguration(injection: .sparse, assembling: .official), stage: 1)
+        let item = try SyntheticInputs.trainingCases(count: 3).first { !$0.nonEmptyRaters.isEmpty }!
+        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, batchSize: 1))
+        _ = try trainer.step([item], random: SeededRandom(seed: 1))
+        let w = net.parameters["p2sam.assembling_weights"].value.storage
+        XCTAssertEqual(w.reduce(0, +), 1, accuracy: 1e-5)
+        XCTAssertNotEqual(w, [Float](repeating: 0.125, count: 8))
+    }
+
+    func testNonFiniteLossStopsWithAClearMessage() throws {
+        let net = try network(P2SAMConfiguration(injection: .sparse), stage: 1)
+        let item = try SyntheticInputs.trainingCases(count: 3).first { !$0.nonEmptyRaters.isEmpty }!
+        var poisoned = net.parameters["mask_decoder.mask_tokens.weight"].value
+        poisoned.storage[300] = .nan
+        net.parameters["mask_decoder.mask_tokens.weight"].value = poisoned
+        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, batchSize: 1))
+        XCTAssertThrowsError(try trainer.step([item], random: SeededRandom(seed: 1))) { error in
+            XCTAssertTrue("\(error)".contains("non-finite loss"), "\(error)")
+        }
+    }
+
+    /// Two epochs in one go and one epoch + resume give the same parameters.
+    func testResumeContinuesExactly() throws {
+        let cases = try SyntheticInputs.trainingCases(count: 3)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2sam-resume-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var configuration = P2SAMConfiguration(injection: .sparse)
+        configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
+        func run(epochs: Int, output: URL, resume: Bool, network: P2SAMNetwork) throws -> [EpochReport] {
+            let options = TrainingOptions(stage: 2, epochs: epochs, learningRate: 1e-3, batchSize: 1, validationSamples: 2)
+            let trainer = try P2SAMTrainer(network: network, options: options)
+            let meta = P2SAMModelFile.metadata(configuration: configuration, stage: 2, baseCheckpointSHA256: "x",
+                                               dataset: "synthetic", split: "test", epochs: epochs, seed: 1, notes: "")
+            return try TrainingRun(trainer: trainer, training: Array(cases.prefix(2)), validation: [cases[2]],
+                                   output: output, metadata: meta).run(resume: resume)
+        }
+        let straight = try network(configuration, stage: 2)
+        let a = directory.appendingPathComponent("a.safetensors")
+        let fullHistory = try run(epochs: 2, output: a, resume: false, network: straight)
+        XCTAssertEqual(fullHistory.count, 2)
+
+        let b = directory.appendingPathComponent("b.safetensors")
+        _ = try run(epochs: 1, output: b, resume: false, network: try network(configuration, stage: 2))
+        let resumed = try network(configuration, stage: 2)   // fresh weights: the sidecar must restore them
+        let history = try run(epochs: 2, output: b, resume: true, network: resumed)
+        XCTAssertEqual(history.count, 2)
+        XCTAssertEqual(history[1].trainLoss, fullHistory[1].trainLoss, accuracy: 1e-9)
+        for name in straight.parameters.names {
+            XCTAssertTrue(straight.parameters[name].value == resumed.parameters[name].value, "\(name) differs after resume")
+        }
+        XCTAssertTrue(FileManager.default.fileExists(atPath: TrainingRun.sidecarURL(for: b).path))
+        let saved = try Safetensors.read(contentsOf: a)
+        XCTAssertEqual(saved.metadata["stage"], "2")
+        XCTAssertEqual(saved.metadata["format"], "p2sam-v1")
+    }
+}
