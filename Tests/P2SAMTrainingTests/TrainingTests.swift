@@ -17,7 +17,7 @@ final class TrainingTests: XCTestCase {
         let net = try network(P2SAMConfiguration(injection: .sparse), stage: 1)
         let cases = try SyntheticInputs.trainingCases(count: 2).filter { !$0.nonEmptyRaters.isEmpty }
         let item = try XCTUnwrap(cases.first)
-        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, learningRate: 1e-3, batchSize: 1))
+        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, learningRate: 1e-4, batchSize: 1))
         var losses: [Double] = []
         // The same seed every step: the same rater, so the loss must fall.
         for _ in 0..<6 { losses.append(try trainer.step([item], random: SeededRandom(seed: 0))) }
