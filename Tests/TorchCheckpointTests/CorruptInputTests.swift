@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TorchCheckpoint
+import TorchCheckpoint
 
 /// Randomly corrupted inputs must produce errors, never crashes or hangs.
 final class CorruptInputTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TorchCheckpoint
+import TorchCheckpoint
 
 final class NumpyPickleTests: XCTestCase {
     func testResolvesArraysInProtocol2And4Pickles() throws {

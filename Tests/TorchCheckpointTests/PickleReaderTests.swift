@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TorchCheckpoint
+import TorchCheckpoint
 
 final class PickleReaderTests: XCTestCase {
     private let reader = PickleReader(allowedGlobals: [PickleGlobal("collections", "OrderedDict")])

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import TorchCheckpoint
+import TorchCheckpoint
 
 final class TorchStateDictTests: XCTestCase {
     func testLoadsFakeCheckpoint() throws {
