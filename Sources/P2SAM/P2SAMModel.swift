@@ -50,7 +50,12 @@ public struct P2SAMModel: Sendable {
         guard FileManager.default.fileExists(atPath: modelFile.path) else {
             throw P2SAMModelError.notAP2SAMModel("no model file at \(modelFile.path)")
         }
-        let file = try Safetensors.read(contentsOf: modelFile, rejectingNonFinite: true)
+        let file: SafetensorsFile
+        do {
+            file = try Safetensors.read(contentsOf: modelFile, rejectingNonFinite: true)
+        } catch {
+            throw P2SAMModelError.notAP2SAMModel("\(modelFile.path) is not a readable safetensors model file (\(error))")
+        }
         var weights: [String: NamedWeight] = [:]
         for (name, tensor) in file.tensors { weights[name] = NamedWeight(shape: tensor.shape, values: tensor.storage) }
         var backboneStore = try LiteMedSAMCheckpoint.weights(at: backbone, verifyChecksum: verifyBackboneChecksum)
