@@ -87,15 +87,7 @@ public enum PNG {
         var pixels = [Float](repeating: 0, count: width * height * colorChannels)
 
         if is16 {
-            var buffer = [UInt16](repeating: 0, count: count)
-            let ok = buffer.withUnsafeMutableBytes { raw in
-                png_image_finish_read(&image, nil, raw.baseAddress, 0, nil)
-            }
-            guard ok != 0 else {
-                let message = libpngMessage(&image)
-                png_image_free(&image)
-                throw MedImageIOError.pngDecode(path: name, message: message)
-            }
+            let buffer: [UInt16] = try finishRead(&image, count: count, name: name)
             for p in 0..<(width * height) {
                 let base = p * components
                 if hasAlpha {
@@ -108,15 +100,7 @@ public enum PNG {
                 }
             }
         } else {
-            var buffer = [UInt8](repeating: 0, count: count)
-            let ok = buffer.withUnsafeMutableBytes { raw in
-                png_image_finish_read(&image, nil, raw.baseAddress, 0, nil)
-            }
-            guard ok != 0 else {
-                let message = libpngMessage(&image)
-                png_image_free(&image)
-                throw MedImageIOError.pngDecode(path: name, message: message)
-            }
+            let buffer: [UInt8] = try finishRead(&image, count: count, name: name)
             for p in 0..<(width * height) {
                 let base = p * components
                 for c in 0..<colorChannels { pixels[p * colorChannels + c] = Float(buffer[base + c]) }
@@ -192,6 +176,20 @@ public enum PNG {
     }
 
     /// libpng's NUL-terminated message from `png_image.message`.
+    /// Decodes the pixels of a begun read into `count` samples; frees the image and throws on failure.
+    private static func finishRead<Sample: FixedWidthInteger>(_ image: inout png_image, count: Int, name: String) throws -> [Sample] {
+        var buffer = [Sample](repeating: 0, count: count)
+        let ok = buffer.withUnsafeMutableBytes { raw in
+            png_image_finish_read(&image, nil, raw.baseAddress, 0, nil)
+        }
+        guard ok != 0 else {
+            let message = libpngMessage(&image)
+            png_image_free(&image)
+            throw MedImageIOError.pngDecode(path: name, message: message)
+        }
+        return buffer
+    }
+
     private static func libpngMessage(_ image: inout png_image) -> String {
         let text = withUnsafeBytes(of: &image.message) { raw -> String in
             let bytes = raw.prefix { $0 != 0 }

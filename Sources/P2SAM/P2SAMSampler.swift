@@ -70,14 +70,7 @@ public struct P2SAMSampler: Sendable {
         let (mean, deviation) = model.pgn(PromptGenerationNetwork.input(fromModelInput: input))
         var modelPrompt = Prompt()
         if let prompt {
-            if let box = prompt.box {
-                let b = try PromptMapping.modelBox(box, height: prepared.originalHeight, width: prepared.originalWidth)
-                modelPrompt.box = BoxPrompt(x0: b[0], y0: b[1], x1: b[2], y1: b[3])
-            }
-            modelPrompt.points = try prompt.points.map { point in
-                let p = try PromptMapping.modelPoint(point, height: prepared.originalHeight, width: prepared.originalWidth)
-                return PointPrompt(x: p[0], y: p[1], label: point.isPositive ? .positive : .negative)
-            }
+            modelPrompt = try Prompt(prompt, imageHeight: prepared.originalHeight, imageWidth: prepared.originalWidth)
         } else if model.configuration.defaultPrompt == .fullBox {
             modelPrompt.box = BoxPrompt(x0: 0, y0: 0, x1: 255, y1: 255)
         }

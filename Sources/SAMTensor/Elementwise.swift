@@ -2,17 +2,6 @@
 public enum Elementwise {
     static let parallelMinimum = 1 << 16
 
-    /// Applies `transform` to every element of `buffer` in place.
-    @inline(__always)
-    static func apply(_ buffer: UnsafeMutableBufferPointer<Float>, _ transform: @escaping (Float) -> Float) {
-        guard let base = buffer.baseAddress else { return }
-        let shared = SharedMutablePointer(base)
-        Parallel.forEachChunk(of: buffer.count, minimumChunk: parallelMinimum) { range in
-            let p = shared.base
-            for i in range { p[i] = transform(p[i]) }
-        }
-    }
-
     /// Exact GELU in place.
     public static func gelu(_ buffer: UnsafeMutableBufferPointer<Float>) {
         guard let base = buffer.baseAddress else { return }
@@ -41,20 +30,6 @@ public enum Elementwise {
         Parallel.forEachChunk(of: target.count, minimumChunk: parallelMinimum) { range in
             let x = sa.base, y = st.base
             for i in range { y[i] += x[i] }
-        }
-    }
-
-    /// Adds a per-channel `bias` (length `channels`) to every row, then applies exact GELU: one pass.
-    public static func addRowBiasThenGELU(_ bias: UnsafeBufferPointer<Float>, to target: UnsafeMutablePointer<Float>, rows: Int) {
-        let channels = bias.count
-        guard channels > 0, let b = bias.baseAddress else { return }
-        let sb = SharedPointer(b), st = SharedMutablePointer(target)
-        Parallel.forEachChunk(of: rows, minimumChunk: max(1, parallelMinimum / channels)) { range in
-            let bias = sb.base
-            for r in range {
-                let row = st.base + r * channels
-                for c in 0..<channels { row[c] = FastMath.gelu(row[c] + bias[c]) }
-            }
         }
     }
 

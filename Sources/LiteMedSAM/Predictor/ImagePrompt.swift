@@ -12,6 +12,22 @@ public struct ImagePrompt: Sendable, Equatable {
     }
 }
 
+extension Prompt {
+    /// `prompt` (image pixels) mapped to the 256x256 model frame as upstream does it
+    /// (`int(coord · 256 / max(H, W))`), after checking it lies inside an `imageWidth x imageHeight` image.
+    public init(_ prompt: ImagePrompt, imageHeight: Int, imageWidth: Int) throws {
+        self.init()
+        if let box = prompt.box {
+            let b = try PromptMapping.modelBox(box, height: imageHeight, width: imageWidth)
+            self.box = BoxPrompt(x0: b[0], y0: b[1], x1: b[2], y1: b[3])
+        }
+        points = try prompt.points.map { point in
+            let p = try PromptMapping.modelPoint(point, height: imageHeight, width: imageWidth)
+            return PointPrompt(x: p[0], y: p[1], label: point.isPositive ? .positive : .negative)
+        }
+    }
+}
+
 /// The result of one prompt.
 public struct Segmentation: Sendable {
     /// Decoder logits `[K, 256, 256]` in the padded model frame (threshold at 0).

@@ -36,17 +36,7 @@ public final class LiteMedSAMPredictor: Sendable {
     /// Maps a prompt from original pixels to the 256x256 model frame (truncating, as upstream),
     /// after checking it lies inside the image.
     public func modelPrompt(_ prompt: ImagePrompt, for image: EmbeddedImage) throws -> Prompt {
-        let (h, w) = (image.originalHeight, image.originalWidth)
-        var result = Prompt()
-        if let box = prompt.box {
-            let b = try PromptMapping.modelBox(box, height: h, width: w)
-            result.box = BoxPrompt(x0: b[0], y0: b[1], x1: b[2], y1: b[3])
-        }
-        result.points = try prompt.points.map { point in
-            let p = try PromptMapping.modelPoint(point, height: h, width: w)
-            return PointPrompt(x: p[0], y: p[1], label: point.isPositive ? .positive : .negative)
-        }
-        return result
+        try Prompt(prompt, imageHeight: image.originalHeight, imageWidth: image.originalWidth)
     }
 
     /// Decodes `prompts` against `image`; prompts with the same number of tokens run as one batch.
