@@ -26,7 +26,7 @@ extension WeightStore {
     /// `w' = w γ / √(var + eps)`, `b' = β − mean γ / √(var + eps)`.
     ///
     /// - Returns: the folded weight in PyTorch layout `(out, in/groups, k, k)` and bias `(out)`.
-    mutating func conv2dBN(_ prefix: String, out outChannels: Int, inPerGroup: Int, kernel: Int) throws -> (weight: [Float], bias: [Float]) {
+    public mutating func conv2dBN(_ prefix: String, out outChannels: Int, inPerGroup: Int, kernel: Int) throws -> (weight: [Float], bias: [Float]) {
         var weight = try take("\(prefix).c.weight", shape: [outChannels, inPerGroup, kernel, kernel])
         let gamma = try take("\(prefix).bn.weight", shape: [outChannels])
         let beta = try take("\(prefix).bn.bias", shape: [outChannels])

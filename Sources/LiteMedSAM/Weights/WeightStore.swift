@@ -37,7 +37,7 @@ public struct WeightStore: Sendable {
     /// BatchNorm's step counter: stored by PyTorch, meaningless for inference.
     public static let ignoredKeySuffixes = [".num_batches_tracked"]
 
-    private let weights: [String: NamedWeight]
+    private var weights: [String: NamedWeight]
     private var taken: Set<String> = []
 
     public init(_ weights: [String: NamedWeight]) {
@@ -61,6 +61,16 @@ public struct WeightStore: Sendable {
         }
         taken.insert(key)
         return weight.values
+    }
+
+    /// Replaces the values of `key` (same shape), e.g. to merge a low-rank update into a frozen
+    /// weight before the model is built. The key's taken/untaken state is unchanged.
+    public mutating func replaceValues(of key: String, with values: [Float]) throws {
+        guard let weight = weights[key] else { throw WeightLoadingError.missingKey(key) }
+        guard values.count == weight.values.count else {
+            throw WeightLoadingError.shapeMismatch(key: key, expected: weight.shape, found: [values.count])
+        }
+        weights[key] = NamedWeight(shape: weight.shape, values: values)
     }
 
     /// Fails with the list of keys nobody took (apart from the ignored ones).
