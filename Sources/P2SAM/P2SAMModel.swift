@@ -18,9 +18,57 @@ public struct P2SAMModel: Sendable {
     public let pgn: PromptGenerationNetwork
     /// Present for `dense` injection.
     public let combiner: LatentCombiner?
+    /// Rank of the encoder's LoRA (metadata `lora_rank`), merged into `imageEncoder`; nil for the
+    /// plain LiteMedSAM encoder.
+    public let loraRank: Int?
 
     /// Builds the model from named parameters (strict: every key must be used) and a loaded encoder.
+    ///
+    /// A model whose metadata declares `lora_rank` adapts the encoder: it needs the backbone's weights to
+    /// merge into, so it is refused here; use `init(parameters:metadata:backbone:)`.
     public init(parameters: WeightStore, metadata: [String: String], imageEncoder: TinyViTEncoder) throws {
+        if metadata[TinyViTLoRA.metadataKey] != nil {
+            throw P2SAMModelError.notAP2SAMModel("it adapts the image encoder with LoRA (metadata '\(TinyViTLoRA.metadataKey)'); load it with the backbone weights so the factors are merged")
+        }
+        try Self.rejectUndeclaredLoRA(parameters)
+        try self.init(checked: parameters, metadata: metadata, imageEncoder: imageEncoder, loraRank: nil)
+    }
+
+    /// Builds the model from named parameters and the LiteMedSAM state dict `backbone` (strict: every
+    /// parameter key must be used). When the metadata declares `lora_rank` r, the parameters must hold
+    /// exactly the rank-r LoRA factors of every TinyViT attention block (`TinyViTLoRA`); they are merged
+    /// into the backbone's `qkv` weights (`W + B·A` on the q and v rows) before the encoder is built, so
+    /// inference runs at the plain encoder's speed. LoRA keys without that metadata are an error.
+    public init(parameters: WeightStore, metadata: [String: String], backbone: WeightStore) throws {
+        var store = parameters
+        var encoderWeights = backbone
+        var rank: Int?
+        if let text = metadata[TinyViTLoRA.metadataKey] {
+            guard let r = Int(text), r >= 1 else {
+                throw P2SAMModelError.notAP2SAMModel("metadata '\(TinyViTLoRA.metadataKey)' must be a positive integer, found '\(text)'")
+            }
+            do {
+                let lora = try TinyViTLoRA(rank: r, taking: &store)
+                encoderWeights = try lora.merged(into: backbone)
+            } catch let error as WeightLoadingError {
+                throw P2SAMModelError.notAP2SAMModel("its LoRA factors do not match rank \(r) on this encoder: \(error.description)")
+            }
+            rank = r
+        } else {
+            try Self.rejectUndeclaredLoRA(parameters)
+        }
+        let encoder = try TinyViTEncoder(&encoderWeights)
+        try self.init(checked: store, metadata: metadata, imageEncoder: encoder, loraRank: rank)
+    }
+
+    /// LoRA factor keys in a file without `lora_rank` metadata are an error naming one of them.
+    static func rejectUndeclaredLoRA(_ parameters: WeightStore) throws {
+        if let key = parameters.keys.first(where: TinyViTLoRA.isFactorKey) {
+            throw P2SAMModelError.notAP2SAMModel("it has LoRA tensors (e.g. '\(key)') but no '\(TinyViTLoRA.metadataKey)' metadata")
+        }
+    }
+
+    private init(checked parameters: WeightStore, metadata: [String: String], imageEncoder: TinyViTEncoder, loraRank: Int?) throws {
         let configuration = try P2SAMConfiguration(metadata: metadata)
         if let base = metadata["base_checkpoint_sha256"], base != LiteMedSAMCheckpoint.officialSHA256 {
             throw P2SAMModelError.notAP2SAMModel("it was trained on backbone sha256 \(base), not lite_medsam.pth \(LiteMedSAMCheckpoint.officialSHA256)")
@@ -39,6 +87,7 @@ public struct P2SAMModel: Sendable {
         self.configuration = configuration
         self.metadata = metadata
         self.imageEncoder = imageEncoder
+        self.loraRank = loraRank
     }
 
     /// Loads a model file (safetensors) and the LiteMedSAM encoder it builds on.
@@ -58,8 +107,7 @@ public struct P2SAMModel: Sendable {
         }
         var weights: [String: NamedWeight] = [:]
         for (name, tensor) in file.tensors { weights[name] = NamedWeight(shape: tensor.shape, values: tensor.storage) }
-        var backboneStore = try LiteMedSAMCheckpoint.weights(at: backbone, verifyChecksum: verifyBackboneChecksum)
-        let encoder = try TinyViTEncoder(&backboneStore)
-        try self.init(parameters: WeightStore(weights), metadata: file.metadata, imageEncoder: encoder)
+        let backboneStore = try LiteMedSAMCheckpoint.weights(at: backbone, verifyChecksum: verifyBackboneChecksum)
+        try self.init(parameters: WeightStore(weights), metadata: file.metadata, backbone: backboneStore)
     }
 }

@@ -54,7 +54,8 @@ public struct P2SAMSampler: Sendable {
     }
 
     /// As `prepare(_:prompt:)`, reusing an embedding of the same image made by LiteMedSAM's
-    /// predictor (the encoder is shared and frozen), so the encoder does not run twice.
+    /// predictor (the encoder is shared and frozen), so the encoder does not run twice. A model with
+    /// a LoRA-adapted encoder (`model.loraRank`) ignores `reuse` and embeds with its own encoder.
     public func prepare(_ image: MedicalImage, embedded reuse: EmbeddedImage?, prompt: ImagePrompt? = nil) throws -> P2SAMPreparedImage {
         if let bad = image.pixels.first(where: { !$0.isFinite }) {
             throw PredictorError.invalidImage("non-finite pixel value \(bad)")
@@ -64,7 +65,7 @@ public struct P2SAMSampler: Sendable {
         if let reuse, reuse.originalWidth != image.width || reuse.originalHeight != image.height {
             throw PredictorError.invalidEmbedding("embedding is of a \(reuse.originalWidth)x\(reuse.originalHeight) image, not \(image.width)x\(image.height)")
         }
-        let embedded = reuse ?? EmbeddedImage(embedding: model.imageEncoder(input),
+        let embedded = (model.loraRank == nil ? reuse : nil) ?? EmbeddedImage(embedding: model.imageEncoder(input),
                                               originalHeight: prepared.originalHeight, originalWidth: prepared.originalWidth,
                                               resizedHeight: prepared.resizedHeight, resizedWidth: prepared.resizedWidth)
         let (mean, deviation) = model.pgn(PromptGenerationNetwork.input(fromModelInput: input))

@@ -31,6 +31,18 @@ public enum LoRAParameters {
     /// Whether `name` is a LoRA factor.
     public static func isFactor(_ name: String) -> Bool { TinyViTLoRA.isFactorKey(name) }
 
+    /// A digest of the factors' values (FNV-1a 64 over their bits, in key order), or nil without LoRA:
+    /// keys cached embeddings of the merged encoder apart from the plain encoder's.
+    public static func fingerprint(of set: ParameterSet) -> String? {
+        guard rank(of: set) != nil else { return nil }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for name in set.names.filter(isFactor).sorted() {
+            for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+            for v in set[name].value.storage { hash = (hash ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01b3 }
+        }
+        return String(hash, radix: 16)
+    }
+
     /// The set's factors as a `TinyViTLoRA` (for merging into the inference encoder), or nil.
     public static func factors(of set: ParameterSet) throws -> TinyViTLoRA? {
         guard let rank = rank(of: set) else { return nil }

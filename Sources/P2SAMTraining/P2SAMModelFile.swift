@@ -31,8 +31,11 @@ public enum P2SAMModelFile {
         stage == 1 ? set.all.filter { !$0.name.hasPrefix("pgn.") && !$0.name.hasPrefix("fcomb.") } : set.all
     }
 
-    /// Writes the model atomically.
+    /// Writes the model atomically. The metadata's `lora_rank` is set from the set's LoRA factors
+    /// (removed when it has none), so file and metadata always agree.
     public static func write(_ set: ParameterSet, stage: Int, metadata: [String: String], to url: URL) throws {
+        var metadata = metadata
+        metadata[TinyViTLoRA.metadataKey] = LoRAParameters.rank(of: set).map(String.init)
         try Safetensors.save(parameters(of: set, stage: stage), to: url, metadata: metadata)
     }
 
@@ -78,8 +81,18 @@ public enum P2SAMModelFile {
         if let base = meta["base_checkpoint_sha256"], base != baseCheckpointSHA256 {
             throw P2SAMTrainingError.invalidModel("\(url.path) was trained on LiteMedSAM checkpoint \(base.prefix(12))…, not on the loaded backbone \(baseCheckpointSHA256.prefix(12))…")
         }
+        var loraRank: Int?
+        if let text = meta[TinyViTLoRA.metadataKey] {
+            guard let r = Int(text), r >= 1 else {
+                throw P2SAMTrainingError.invalidModel("\(url.path): metadata \(TinyViTLoRA.metadataKey) must be a positive integer, found '\(text)'")
+            }
+            loraRank = r
+        } else if let key = file.tensors.keys.sorted().first(where: LoRAParameters.isFactor) {
+            throw P2SAMTrainingError.invalidModel("\(url.path) has LoRA tensors (e.g. '\(key)') but no '\(TinyViTLoRA.metadataKey)' metadata")
+        }
         let configuration = P2SAMConfiguration(injection: injection, prompt: prompt, pgnWidths: widths)
         let set = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 0)
+        if let loraRank { LoRAParameters.add(to: set, rank: loraRank, seed: 0) }
         if stage == 2 { ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 0) }
         let expected = parameters(of: set, stage: stage)
         let names = Set(expected.map(\.name))
@@ -89,7 +102,8 @@ public enum P2SAMModelFile {
             var parts: [String] = []
             if !missing.isEmpty { parts.append("missing \(missing.count) key(s): \(missing.prefix(5).joined(separator: ", "))") }
             if !unexpected.isEmpty { parts.append("unexpected \(unexpected.count) key(s): \(unexpected.prefix(5).joined(separator: ", "))") }
-            throw P2SAMTrainingError.invalidModel("\(url.path) does not match a stage-\(stage) \(injection.rawValue) model on this backbone: " + parts.joined(separator: "; "))
+            let kind = loraRank.map { " LoRA rank-\($0)" } ?? ""
+            throw P2SAMTrainingError.invalidModel("\(url.path) does not match a stage-\(stage) \(injection.rawValue)\(kind) model on this backbone: " + parts.joined(separator: "; "))
         }
         for p in expected {
             let t = file.tensors[p.name]!

@@ -14,10 +14,15 @@ public final class P2SAMNetwork: @unchecked Sendable {
     /// `[2, 256]`: positional part of the full-box corners.
     let fullBoxEncoding: Tensor
     let encoding: FourierEncoding
+    /// The differentiable encoder (frozen weights) for stage 1 with LoRA; nil when training from cached
+    /// embeddings.
+    public let encoder: DifferentiableTinyViT?
 
-    public init(configuration: P2SAMConfiguration, parameters: ParameterSet) {
+    /// - Parameter encoder: needed for LoRA training (`parameters` then holds the LoRA factors).
+    public init(configuration: P2SAMConfiguration, parameters: ParameterSet, encoder: DifferentiableTinyViT? = nil) {
         self.configuration = configuration
         self.parameters = parameters
+        self.encoder = encoder
         decoder = DifferentiableMaskDecoder(maskTokenCount: configuration.maskTokenCount)
         encoding = FourierEncoding(gaussianMatrix: parameters["prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"].value)
         positionalEncoding = encoding.grid(side: 64)
@@ -26,6 +31,24 @@ public final class P2SAMNetwork: @unchecked Sendable {
 
     /// Whether the model has a PGN (stage 2).
     public var hasPGN: Bool { parameters.contains("pgn.head.weight") }
+
+    /// Rank of the encoder's LoRA factors in `parameters`, or nil.
+    public var loraRank: Int? { LoRAParameters.rank(of: parameters) }
+
+    /// The image embedding `[64, 64, 256]` from the `layers.0` output `[128, 128, 128]` through the
+    /// LoRA-adapted encoder (differentiable in the LoRA factors).
+    func adaptedEmbedding(_ w: GraphWeights, layerZeroOutput: Tensor) -> Variable {
+        guard let encoder else { preconditionFailure("adaptedEmbedding needs the network's differentiable encoder") }
+        return encoder(w.graph.constant(layerZeroOutput), lora: parameters)
+    }
+
+    /// The LoRA-adapted embedding of a `layers.0` output, without gradients (e.g. for checks).
+    public func adaptedEmbedding(layerZeroOutput: Tensor) -> Tensor {
+        let graph = Graph()
+        return withExtendedLifetime(graph) {
+            adaptedEmbedding(GraphWeights(graph: graph, parameters: parameters), layerZeroOutput: layerZeroOutput).value
+        }
+    }
 
     // MARK: PGN
 
@@ -72,6 +95,11 @@ public final class P2SAMNetwork: @unchecked Sendable {
     ///   - embedding: the image embedding `[64, 64, 256]` (NHWC).
     ///   - latent: z `[B, 256]`; nil in stage 1 (sparse: a zero token; dense: the plain no-mask embedding).
     func assembledLogits(_ w: GraphWeights, embedding: Tensor, latent: Variable?, batch: Int = 1) -> Variable {
+        assembledLogits(w, embedding: w.graph.constant(embedding), latent: latent, batch: batch)
+    }
+
+    /// As above, for an embedding `[64, 64, 256]` computed in the graph (LoRA).
+    func assembledLogits(_ w: GraphWeights, embedding: Variable, latent: Variable?, batch: Int = 1) -> Variable {
         let features = decoderFeatures(w, embedding: embedding, latent: latent, batch: batch)
         let outputs = configuration.outputCount
         let hyper = decoder.hypernetworkInputs(w, features, tokens: Array(1...outputs))       // [B, 8, 32]
@@ -84,7 +112,7 @@ public final class P2SAMNetwork: @unchecked Sendable {
     /// Logits `[B, n, 65536]` of mask tokens `tokens` (e.g. `[0]` for LiteMedSAM's single mask).
     func tokenLogits(_ w: GraphWeights, embedding: Tensor, latent: Variable?, tokens: [Int], batch: Int = 1,
                      box: [Float]? = nil) -> Variable {
-        let features = decoderFeatures(w, embedding: embedding, latent: latent, batch: batch, box: box)
+        let features = decoderFeatures(w, embedding: w.graph.constant(embedding), latent: latent, batch: batch, box: box)
         return decoder.masks(hyper: decoder.hypernetworkInputs(w, features, tokens: tokens), features)
     }
 
@@ -97,7 +125,7 @@ public final class P2SAMNetwork: @unchecked Sendable {
         return out.reshaped([tokens.count, 256, 256])
     }
 
-    func decoderFeatures(_ w: GraphWeights, embedding: Tensor, latent: Variable?, batch: Int,
+    func decoderFeatures(_ w: GraphWeights, embedding: Variable, latent: Variable?, batch: Int,
                          box explicitBox: [Float]? = nil) -> DifferentiableMaskDecoder.Features {
         let graph = w.graph
         let dim = configuration.latentDim
@@ -130,7 +158,7 @@ public final class P2SAMNetwork: @unchecked Sendable {
                 dense = noMask.reshaped([1, 1, dim])
             }
         }
-        let image = graph.constant(embedding.reshaped([1, 4096, dim])) + dense
+        let image = embedding.reshaped([1, 4096, dim]) + dense
         let sparse = sparseParts.isEmpty ? nil : (sparseParts.count == 1 ? sparseParts[0] : Variable.concatenate(sparseParts, alongAxis: 1))
         return decoder.features(w, image: image, positionalEncoding: graph.constant(positionalEncoding), sparse: sparse, batch: batch)
     }

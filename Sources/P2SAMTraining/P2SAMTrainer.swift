@@ -27,11 +27,12 @@ public final class P2SAMTrainer {
         "prompt_encoder.point_embeddings.2.weight", "prompt_encoder.point_embeddings.3.weight",
     ]
 
-    /// Whether parameter `name` is trained in `stage`.
+    /// Whether parameter `name` is trained in `stage` (stage 1 includes the encoder's LoRA factors when
+    /// the model has them; stage 2 keeps them frozen).
     public static func isTrainable(_ name: String, stage: Int) -> Bool {
         if stage == 1 {
             return (name.hasPrefix("mask_decoder.") && !name.hasPrefix("mask_decoder.iou_prediction_head."))
-                || stageOnePromptKeys.contains(name) || name == "p2sam.assembling_weights"
+                || stageOnePromptKeys.contains(name) || name == "p2sam.assembling_weights" || LoRAParameters.isFactor(name)
         }
         return name.hasPrefix("pgn.") || name.hasPrefix("fcomb.")
     }
@@ -40,6 +41,12 @@ public final class P2SAMTrainer {
         try options.validate()
         if options.stage == 2 && !network.hasPGN {
             throw P2SAMTrainingError.invalidModel("stage 2 needs the PGN parameters (add them with ModelInitialisation.addStageTwoModules)")
+        }
+        if options.stage == 1 && options.loraRank != network.loraRank {
+            throw P2SAMTrainingError.invalidOptions("the model's LoRA rank is \(network.loraRank.map(String.init) ?? "none"), the options ask for \(options.loraRank.map(String.init) ?? "none")")
+        }
+        if options.stage == 1 && options.loraRank != nil && network.encoder == nil {
+            throw P2SAMTrainingError.invalidModel("LoRA training needs the network's differentiable encoder (P2SAMNetwork(…, encoder:))")
         }
         self.network = network
         self.options = options
@@ -51,23 +58,35 @@ public final class P2SAMTrainer {
 
     // MARK: One step
 
+    /// The case's image embedding in `w`'s graph: through the LoRA-adapted encoder from its `layers.0`
+    /// output in stage 1 with LoRA, else its cached embedding as a constant.
+    func embedding(_ w: GraphWeights, _ item: TrainingCase) throws -> Variable {
+        guard options.stage == 1 && options.loraRank != nil else {
+            guard item.hasEmbedding else { throw P2SAMTrainingError.invalidData("case \(item.caseID) has no cached embedding") }
+            return w.graph.constant(item.embedding)
+        }
+        guard let layerZero = item.layerZeroOutput else {
+            throw P2SAMTrainingError.invalidData("LoRA training needs the encoder's layers.0 output of case \(item.caseID)")
+        }
+        return network.adaptedEmbedding(w, layerZeroOutput: layerZero)
+    }
+
     /// The loss of one case, back-propagated with `scale` (1/batch); returns the loss value.
     func accumulate(_ item: TrainingCase, random: SeededRandom, scale: Float) throws -> Double {
         let graph = Graph()
         let w = GraphWeights(graph: graph, parameters: network.parameters)
-        let embedding = item.embedding
         var loss: Variable
         if options.stage == 1 {
             let candidates = item.nonEmptyRaters
             guard !candidates.isEmpty else { return 0 }
             let rater = candidates[random.integer(below: candidates.count)]
-            let logits = network.assembledLogits(w, embedding: embedding, latent: nil)
+            let logits = network.assembledLogits(w, embedding: try embedding(w, item), latent: nil)
             loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
         } else {
             let k = options.setLoss == .none ? 1 : options.samples
             let noise = Self.gaussianNoise(random, count: k, dim: network.configuration.latentDim)
             let z = network.latentSamples(w, pgnInput: item.pgnInput, noise: noise)
-            let logits = network.assembledLogits(w, embedding: embedding, latent: z, batch: k)   // [K, 65536]
+            let logits = network.assembledLogits(w, embedding: try embedding(w, item), latent: z, batch: k)   // [K, 65536]
             if options.setLoss == .none {
                 let rater = random.integer(below: item.raters.count)
                 loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
@@ -140,7 +159,7 @@ public final class P2SAMTrainer {
     /// Stage 1: ℓ_seg of the assembled mask, mean over the non-empty raters, then over cases; GED of the
     /// one mask. Stage 2: `validationSamples` samples; ℓ_seg mean over samples x raters; GED of the
     /// samples. Masks are compared in the model frame, cropped to the image region.
-    public func validate(_ cases: [TrainingCase]) -> ValidationResult? {
+    public func validate(_ cases: [TrainingCase]) throws -> ValidationResult? {
         let saved = network.parameters.all.map(\.requiresGradient)
         network.parameters.setTrainable { _ in false }
         defer { for (p, r) in zip(network.parameters.all, saved) { p.requiresGradient = r } }
@@ -151,6 +170,11 @@ public final class P2SAMTrainer {
             var samples: [[Float]] = []
             let count = options.stage == 1 ? 1 : options.validationSamples
             var done = 0
+            // The (LoRA-adapted) embedding once per case.
+            let embeddingGraph = Graph()
+            let embeddingValue = try withExtendedLifetime(embeddingGraph) {
+                try embedding(GraphWeights(graph: embeddingGraph, parameters: network.parameters), item).value
+            }
             while done < count {
                 let chunk = min(4, count - done)
                 let graph = Graph()
@@ -158,7 +182,7 @@ public final class P2SAMTrainer {
                 let latent = options.stage == 1 ? nil
                     : network.latentSamples(w, pgnInput: item.pgnInput,
                                             noise: Self.gaussianNoise(random, count: chunk, dim: network.configuration.latentDim))
-                let logits = network.assembledLogits(w, embedding: item.embedding, latent: latent, batch: options.stage == 1 ? 1 : chunk).value
+                let logits = network.assembledLogits(w, embedding: embeddingValue, latent: latent, batch: options.stage == 1 ? 1 : chunk).value
                 let pixels = logits.shape[1]
                 for s in 0..<logits.shape[0] { samples.append(Array(logits.storage[(s * pixels)..<((s + 1) * pixels)])) }
                 done += chunk

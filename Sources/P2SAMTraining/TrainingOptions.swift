@@ -18,10 +18,14 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var validationSamples: Int
     /// Clip the global gradient norm to this value when set.
     public var maxGradientNorm: Float?
+    /// Stage 1: also train LoRA factors of this rank on the q and v projections of every TinyViT attention
+    /// block (the encoder then runs, differentiably, from each case's cached `layers.0` output); nil = off,
+    /// the frozen encoder's cached embeddings are used. Missing in older resume files = nil.
+    public var loraRank: Int?
 
     public init(stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
                 setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
-                maxGradientNorm: Float? = nil) {
+                maxGradientNorm: Float? = nil, loraRank: Int? = nil) {
         self.stage = stage
         self.epochs = epochs
         self.learningRate = learningRate ?? (stage == 1 ? 1e-3 : 1e-4)
@@ -32,6 +36,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.l2 = l2
         self.validationSamples = validationSamples
         self.maxGradientNorm = maxGradientNorm
+        self.loraRank = loraRank
     }
 
     /// Checks ranges; throws `invalidOptions` naming the first problem.
@@ -42,6 +47,10 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         guard batchSize >= 1 else { throw P2SAMTrainingError.invalidOptions("batch size must be >= 1") }
         guard samples >= 1, validationSamples >= 1 else { throw P2SAMTrainingError.invalidOptions("sample counts must be >= 1") }
         if stage == 1 && setLoss != .none { throw P2SAMTrainingError.invalidOptions("--set-loss applies to stage 2 only") }
+        if let loraRank {
+            guard stage == 1 else { throw P2SAMTrainingError.invalidOptions("--lora-rank applies to stage 1 only (stage 2 keeps a stage-1 model's LoRA frozen)") }
+            guard loraRank >= 1 else { throw P2SAMTrainingError.invalidOptions("LoRA rank must be >= 1, got \(loraRank)") }
+        }
     }
 }
 

@@ -80,7 +80,7 @@ public struct TrainingRun {
             }
             let seconds = Date().timeIntervalSince(started)
             let trainLoss = lossSum / Double(max(done, 1))
-            let validated = trainer.validate(validation)
+            let validated = try trainer.validate(validation)
             let criterion = validated?.loss ?? trainLoss
             let isBest = criterion < bestLoss
             var report = EpochReport(epoch: epoch + 1, trainLoss: trainLoss, validationLoss: validated?.loss,

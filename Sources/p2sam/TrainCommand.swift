@@ -68,6 +68,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("validation-samples"), help: "Samples per validation case for GED (stage 2).") var validationSamples: Int = 8
     @Option(help: "Stage 2: L2 coefficient on the PGN weights.") var l2: Float = 1e-5
     @Option(name: .customLong("max-grad-norm"), help: "Clip the global gradient norm.") var maxGradNorm: Float?
+    @Option(name: .customLong("lora-rank"),
+            help: "Stage 1: also train LoRA of this rank (e.g. 4) on q and v of every TinyViT attention block (the encoder then runs in every step from cached layers.0 outputs; slower). Default: off (cached embeddings of the frozen encoder).")
+    var loraRank: Int?
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
     @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window: String?
     @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).") var cacheDir: String?
@@ -81,16 +84,18 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
-            let options = try trainingOptions()
+            _ = try trainingOptions(loraRank: nil)
             let progress = TrainingProgress(enabled: !quiet, messages: true)
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
             let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
             let network = try TrainModelSetup.network(command: self, store: store, checkpointSHA256: sha)
-            let split = try TrainDataSetup.load(command: self, store: store, checkpointSHA256: sha, progress: progress)
-            progress.message("training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.prompt.rawValue)) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters")
+            // Stage 1 trains the model's LoRA (from --lora-rank, or continued from an --init LoRA model).
+            let options = try trainingOptions(loraRank: stage == 1 ? network.loraRank : nil)
+            let split = try TrainDataSetup.load(command: self, store: store, checkpointSHA256: sha, network: network, progress: progress)
+            progress.message("training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.prompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters")
             let trainer = try P2SAMTrainer(network: network, options: options)
             if evaluateOnly {
-                guard let result = trainer.validate(split.validation) else { throw ValidationError("no case to evaluate on (all rater masks empty?)") }
+                guard let result = try trainer.validate(split.validation) else { throw ValidationError("no case to evaluate on (all rater masks empty?)") }
                 print(String(format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f, sample diversity %.4f", validationSplit, split.name,
                              split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged, result.sampleDiversity))
                 return
@@ -109,15 +114,19 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func trainingOptions() throws -> TrainingOptions {
+    func trainingOptions(loraRank effectiveLoRARank: Int?) throws -> TrainingOptions {
         guard let loss = SetLoss(rawValue: setLoss) else { throw ValidationError("--set-loss must be none, best-of-k or hungarian") }
         guard stage == 1 || stage == 2 else { throw ValidationError("--stage must be 1 or 2") }
+        if let loraRank {
+            guard stage == 1 else { throw ValidationError("--lora-rank applies to stage 1 (stage 2 keeps a stage-1 model's LoRA frozen)") }
+            guard loraRank >= 1 else { throw ValidationError("--lora-rank must be >= 1") }
+        }
         if stage == 2 && initial == nil { throw ValidationError("stage 2 needs --init MODEL.safetensors (the stage-1 model)") }
         if evaluateOnly && initial == nil { throw ValidationError("--evaluate-only needs --init MODEL.safetensors") }
         if evaluateOnly && validationSplit == "none" { throw ValidationError("--evaluate-only needs --validation-split validation or test") }
         let options = TrainingOptions(stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
                                       setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
-                                      maxGradientNorm: maxGradNorm)
+                                      maxGradientNorm: maxGradNorm, loraRank: effectiveLoRARank)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -125,6 +134,7 @@ struct TrainCommand: ParsableCommand {
     func notesText(_ options: TrainingOptions) -> String {
         var parts = ["lr \(options.learningRate)", "batch \(options.batchSize)", "assembling \(assembling)"]
         if stage == 2 { parts.append("set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)")) }
+        if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
         if let window { parts.append("window \(window)") }
         if let initial { parts.append("init \(URL(fileURLWithPath: initial).lastPathComponent)") }
         if !notes.isEmpty { parts.append(notes) }

@@ -20,20 +20,33 @@ enum TrainModelSetup {
         guard let initial = c.initial else {
             let configuration = P2SAMConfiguration(injection: requestedInjection ?? .sparse, prompt: prompt, assembling: assembling, pgnWidths: widths)
             let parameters = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: c.seed)
-            return P2SAMNetwork(configuration: configuration, parameters: parameters)
+            if c.stage == 1, let rank = c.loraRank { LoRAParameters.add(to: parameters, rank: rank, seed: c.seed) }
+            return P2SAMNetwork(configuration: configuration, parameters: parameters, encoder: try encoder(c, parameters, store))
         }
         let loaded = try P2SAMModelFile.read(URL(fileURLWithPath: initial), backbone: store, baseCheckpointSHA256: checkpointSHA256)
         if let requestedInjection, requestedInjection != loaded.configuration.injection {
             throw ValidationError("--injection \(requestedInjection.rawValue) contradicts \(initial) (a \(loaded.configuration.injection.rawValue) model)")
         }
         if c.stage == 1 && loaded.stage != 1 { throw ValidationError("stage 1 can only continue from a stage-1 model; \(initial) is stage \(loaded.stage)") }
+        if c.stage == 1, let rank = c.loraRank {
+            if let loadedRank = LoRAParameters.rank(of: loaded.parameters) {
+                guard loadedRank == rank else { throw ValidationError("--lora-rank \(rank) contradicts \(initial) (LoRA rank \(loadedRank))") }
+            } else {
+                LoRAParameters.add(to: loaded.parameters, rank: rank, seed: c.seed)
+            }
+        }
         var configuration = loaded.configuration
         configuration.assembling = assembling
         if c.stage == 2 && loaded.stage == 1 {
             configuration.pgnWidths = widths
             ModelInitialisation.addStageTwoModules(to: loaded.parameters, configuration: configuration, seed: c.seed)
         }
-        return P2SAMNetwork(configuration: configuration, parameters: loaded.parameters)
+        return P2SAMNetwork(configuration: configuration, parameters: loaded.parameters, encoder: try encoder(c, loaded.parameters, store))
+    }
+
+    /// The differentiable encoder for stage 1 with LoRA, else nil.
+    static func encoder(_ c: TrainCommand, _ parameters: ParameterSet, _ store: WeightStore) throws -> DifferentiableTinyViT? {
+        c.stage == 1 && LoRAParameters.rank(of: parameters) != nil ? try DifferentiableTinyViT(store) : nil
     }
 }
 
@@ -45,7 +58,10 @@ enum TrainDataSetup {
         var validation: [TrainingCase]
     }
 
-    static func load(command c: TrainCommand, store: WeightStore, checkpointSHA256: String, progress: TrainingProgress) throws -> Split {
+    /// Stage 1 with LoRA: cases hold the `layers.0` output (memory only). A model with a (frozen) LoRA
+    /// otherwise: embeddings of the merged encoder, cached under a key that includes the factors' digest.
+    static func load(command c: TrainCommand, store: WeightStore, checkpointSHA256: String, network: P2SAMNetwork,
+                     progress: TrainingProgress) throws -> Split {
         let dataset = try c.data.load()
         guard !dataset.cases.isEmpty else { throw ValidationError("the dataset has no cases") }
         guard let splitProtocol = SplitProtocol(rawValue: c.splitProtocol) else {
@@ -84,21 +100,33 @@ enum TrainDataSetup {
         }
         let directory: URL? = c.noDiskCache ? nil : URL(fileURLWithPath: c.cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings"))
         let cache = try EmbeddingCache(directory: directory)
+        let trainsLoRA = c.stage == 1 && network.loraRank != nil
+        let frozenLoRA = trainsLoRA ? nil : try LoRAParameters.factors(of: network.parameters)
+        let encoderWeights = try frozenLoRA.map { try $0.merged(into: store) } ?? store
+        let cacheIdentity = checkpointSHA256 + (frozenLoRA == nil ? "" : "+lora-" + (LoRAParameters.fingerprint(of: network.parameters) ?? ""))
         let preparation = TrainingDataPreparation(datasetKey: dataset.source, window: window, windowName: c.window,
-                                                  checkpointSHA256: checkpointSHA256, cache: cache)
+                                                  checkpointSHA256: cacheIdentity, cache: cache)
         var encoder: LiteMedSAMModel?
         let started = Date()
         let embed: TrainingDataPreparation.Embedder = { input in
-            if encoder == nil { encoder = try! LiteMedSAMModel(weights: store) }
+            if encoder == nil { encoder = try! LiteMedSAMModel(weights: encoderWeights) }
             return encoder!.embed(input)
         }
+        let layerZero: TrainingDataPreparation.Embedder? = trainsLoRA ? { input in
+            if encoder == nil { encoder = try! LiteMedSAMModel(weights: encoderWeights) }
+            return encoder!.imageEncoder.layerZeroOutput(input)
+        } : nil
         let all = trainIndices + validationIndices
-        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed) { done, total in
+        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed, layerZero: layerZero) { done, total in
             let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
             progress.update(epoch: 0, epochs: 0, done: done, total: total, loss: 0, rate: rate)
         }
-        progress.message(String(format: "embeddings: %d cases in %.1f s (%d cached, %d computed)", all.count,
-                                Date().timeIntervalSince(started), cache.hits, cache.misses))
+        if trainsLoRA {
+            progress.message(String(format: "layers.0 outputs (LoRA training): %d cases in %.1f s", all.count, Date().timeIntervalSince(started)))
+        } else {
+            progress.message(String(format: "embeddings%@: %d cases in %.1f s (%d cached, %d computed)", frozenLoRA == nil ? "" : " (LoRA-merged encoder)",
+                                    all.count, Date().timeIntervalSince(started), cache.hits, cache.misses))
+        }
         return Split(name: "\(splitProtocol.rawValue):\(fold.name)",
                      training: Array(prepared.prefix(trainIndices.count)), validation: Array(prepared.suffix(validationIndices.count)))
     }
