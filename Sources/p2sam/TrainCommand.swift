@@ -53,7 +53,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Default prompt: none | full-box (stage 1; default full-box: lower validation loss and faster convergence than none on QUBIQ).")
     var prompt: String = DefaultPrompt.fullBox.rawValue
 
-    @Option(help: "Assembling weights: free | official (w_0 = 1 − Σ others).")
+    @Option(help: "Assembling weights: free | official (w_0 = 1 − Σ others) | single (no assembling: token 1 alone, the ablation).")
     var assembling: String = AssemblingParametrisation.free.rawValue
 
     @Option(name: .customLong("pgn-widths"), help: "PGN block widths (stage 2 from a stage-1 model), e.g. 32,64,128,192 or 16,32,64,128 (light).")
@@ -63,7 +63,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Adam learning rate (default: 1e-3 stage 1, 1e-4 stage 2).") var lr: Float?
     @Option(help: "Cases per optimiser step.") var batch: Int = 2
     @Option(help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
-    @Option(name: .customLong("set-loss"), help: "Stage 2: none | best-of-k | hungarian.") var setLoss: String = "none"
+    @Option(name: .customLong("set-loss"), help: "Stage 2: none | best-of-k | hungarian | energy (energy: GED surrogate over K samples and all raters).") var setLoss: String = "none"
+    @Option(name: .customLong("select-by"), help: "Keep the epoch with the lowest validation loss | ged (default: ged for stage 2 with a set loss, else loss).") var selectBy: String?
     @Option(help: "Stage 2 set loss: samples K per case.") var samples: Int = 4
     @Option(name: .customLong("validation-samples"), help: "Samples per validation case for GED (stage 2).") var validationSamples: Int = 8
     @Option(help: "Stage 2: L2 coefficient on the PGN weights.") var l2: Float = 1e-5
@@ -110,14 +111,18 @@ struct TrainCommand: ParsableCommand {
     }
 
     func trainingOptions() throws -> TrainingOptions {
-        guard let loss = SetLoss(rawValue: setLoss) else { throw ValidationError("--set-loss must be none, best-of-k or hungarian") }
+        guard let loss = SetLoss(rawValue: setLoss) else { throw ValidationError("--set-loss must be none, best-of-k, hungarian or energy") }
+        let selection = try selectBy.map { value -> ModelSelection in
+            guard let parsed = ModelSelection(rawValue: value) else { throw ValidationError("--select-by must be loss or ged") }
+            return parsed
+        }
         guard stage == 1 || stage == 2 else { throw ValidationError("--stage must be 1 or 2") }
         if stage == 2 && initial == nil { throw ValidationError("stage 2 needs --init MODEL.safetensors (the stage-1 model)") }
         if evaluateOnly && initial == nil { throw ValidationError("--evaluate-only needs --init MODEL.safetensors") }
         if evaluateOnly && validationSplit == "none" { throw ValidationError("--evaluate-only needs --validation-split validation or test") }
         let options = TrainingOptions(stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
                                       setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
-                                      maxGradientNorm: maxGradNorm)
+                                      maxGradientNorm: maxGradNorm, selection: selection)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -125,6 +130,7 @@ struct TrainCommand: ParsableCommand {
     func notesText(_ options: TrainingOptions) -> String {
         var parts = ["lr \(options.learningRate)", "batch \(options.batchSize)", "assembling \(assembling)"]
         if stage == 2 { parts.append("set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)")) }
+        parts.append("selected by validation \(options.effectiveSelection.rawValue)")
         if let window { parts.append("window \(window)") }
         if let initial { parts.append("init \(URL(fileURLWithPath: initial).lastPathComponent)") }
         if !notes.isEmpty { parts.append(notes) }
