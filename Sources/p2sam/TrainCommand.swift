@@ -15,7 +15,7 @@ struct TrainCommand: ParsableCommand {
             Image embeddings are computed once per case with LiteMedSAM's encoder and cached in memory and \
             under --cache-dir (Float16, keyed by dataset, window, case and checkpoint sha256). Each epoch \
             validates on the validation split (loss, and GED of --validation-samples samples in stage 2); \
-            the best model by validation loss is written to --output, and <output>.resume.safetensors \
+            the best model by validation loss (or GED, --select-by) is written to --output, and <output>.resume.safetensors \
             after every epoch (use --resume to continue). Stage 2 needs --init (the stage-1 model).
             """)
 
