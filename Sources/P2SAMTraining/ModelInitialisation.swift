@@ -73,7 +73,9 @@ public enum ModelInitialisation {
             }
         }
         let outputs = max(k - 1, 1)
-        set.add("p2sam.assembling_weights", Tensor(shape: [outputs], repeating: 1 / Float(outputs)))
+        let weights = configuration.assembling == .single
+            ? (0..<outputs).map { $0 == 0 ? Float(1) : 0 } : [Float](repeating: 1 / Float(outputs), count: outputs)
+        set.add("p2sam.assembling_weights", Tensor(shape: [outputs], storage: weights))
         return set
     }
 

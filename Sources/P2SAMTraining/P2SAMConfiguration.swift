@@ -22,6 +22,9 @@ public enum AssemblingParametrisation: String, Sendable, Codable, CaseIterable {
     case free
     /// P²SAM's official form: `w_0 = 1 − Σ w_{1…7}`; only w_1…w_7 are optimised.
     case official
+    /// No assembling (the "stage 1 without assembling" ablation): w fixed to (1, 0, …, 0), never
+    /// trained, so the output is mask token 1's logits alone.
+    case single
 }
 
 /// The architecture choices of one P²SAM model, as recorded in the model file's metadata.

@@ -10,7 +10,8 @@ import SAMTensor
 ///   `not_a_point_embed` and the assembling weights; target = a uniformly random non-empty rater
 ///   (cases whose raters are all empty are skipped); no PGN (sparse mode: z = 0 token).
 /// - Stage 2: only the PGN (+ Fcomb in dense mode); target = a uniformly random rater (empty allowed),
-///   or K samples matched to the raters (`SetLoss`); + L2 on the PGN weights.
+///   or K samples matched to the raters (`SetLoss`), or the energy distance of K samples to all
+///   raters; + L2 on the PGN weights.
 ///
 /// Randomness: epoch e uses its own GSL mt19937 seeded from `(seed, e)` for the data order, the rater
 /// choices and ε, so a run is reproducible and resumes exactly at an epoch boundary.
@@ -50,7 +51,10 @@ public final class P2SAMTrainer {
         }
         self.network = network
         self.options = options
-        network.parameters.setTrainable { Self.isTrainable($0, stage: options.stage) }
+        let fixedWeights = network.configuration.assembling == .single
+        network.parameters.setTrainable { name in
+            Self.isTrainable(name, stage: options.stage) && !(fixedWeights && name == "p2sam.assembling_weights")
+        }
         let trainable = network.parameters.trainable
         trainableNames = trainable.map(\.name)
         optimizer = ResumableAdam(trainable, learningRate: options.learningRate)
@@ -90,6 +94,8 @@ public final class P2SAMTrainer {
             if options.setLoss == .none {
                 let rater = random.integer(below: item.raters.count)
                 loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
+            } else if options.setLoss == .energy {
+                loss = Loss.energyDistance(logits: logits, raters: item.raterMatrix)
             } else {
                 let pixels = logits.shape[1]
                 let cost: [[Double]] = logits.value.storage.withUnsafeBufferPointer { all in

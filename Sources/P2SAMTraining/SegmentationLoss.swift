@@ -40,12 +40,17 @@ public enum SetLoss: String, Sendable, Codable, CaseIterable {
     case bestOfK = "best-of-k"
     /// Hungarian matching of the K samples to the raters on ℓ_seg; the mean over matched pairs.
     case hungarian
+    /// The energy distance between the K samples and all raters with the soft Jaccard distance
+    /// (`Loss.energyDistance`): a differentiable surrogate of the evaluation's GED that rewards
+    /// samples as diverse as the raters. Not in the paper (an extension; see docs/p2sam-model.md).
+    case energy
 
-    /// The matched `(sample, rater)` pairs for a cost matrix `cost[k][j]` (K samples x M raters).
+    /// The matched `(sample, rater)` pairs for a cost matrix `cost[k][j]` (K samples x M raters);
+    /// `none` and `energy` match nothing (they return the single pair (0, 0)).
     public func pairs(cost: [[Double]]) -> [(sample: Int, rater: Int)] {
         let k = cost.count, m = cost.first?.count ?? 0
         switch self {
-        case .none:
+        case .none, .energy:
             return [(0, 0)]
         case .bestOfK:
             return (0..<m).map { j in ((0..<k).min { cost[$0][j] < cost[$1][j] }!, j) }

@@ -67,6 +67,11 @@ public struct TrainingCase: Sendable {
     /// Rater `k` as a loss target `[1, 256, 256]` of 0/1 floats.
     public func target(_ k: Int) -> Tensor { Tensor(shape: [1, 256, 256], storage: raters[k].map { Float($0) }) }
 
+    /// All raters as `[M, 65536]` 0/1 floats (the set losses' targets).
+    public var raterMatrix: Tensor {
+        Tensor(shape: [raters.count, 256 * 256], storage: raters.flatMap { $0.map { Float($0) } })
+    }
+
     /// Indices of the raters with a non-empty mask.
     public var nonEmptyRaters: [Int] { raters.indices.filter { raters[$0].contains(1) } }
 }

@@ -18,14 +18,19 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     public var validationSamples: Int
     /// Clip the global gradient norm to this value when set.
     public var maxGradientNorm: Float?
+    /// Which validation figure picks the saved model; nil = `ModelSelection.default(for:)`.
+    public var selection: ModelSelection?
     /// Stage 1: also train LoRA factors of this rank on the q and v projections of every TinyViT attention
     /// block (the encoder then runs, differentiably, from each case's cached `layers.0` output); nil = off,
     /// the frozen encoder's cached embeddings are used. Missing in older resume files = nil.
     public var loraRank: Int?
 
+    /// The selection criterion in force.
+    public var effectiveSelection: ModelSelection { selection ?? .default(stage: stage, setLoss: setLoss) }
+
     public init(stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
                 setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
-                maxGradientNorm: Float? = nil, loraRank: Int? = nil) {
+                maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil) {
         self.stage = stage
         self.epochs = epochs
         self.learningRate = learningRate ?? (stage == 1 ? 1e-3 : 1e-4)
@@ -36,6 +41,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.l2 = l2
         self.validationSamples = validationSamples
         self.maxGradientNorm = maxGradientNorm
+        self.selection = selection
         self.loraRank = loraRank
     }
 
@@ -51,6 +57,21 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
             guard stage == 1 else { throw P2SAMTrainingError.invalidOptions("--lora-rank applies to stage 1 only (stage 2 keeps a stage-1 model's LoRA frozen)") }
             guard loraRank >= 1 else { throw P2SAMTrainingError.invalidOptions("LoRA rank must be >= 1, got \(loraRank)") }
         }
+        if setLoss == .energy && samples < 2 { throw P2SAMTrainingError.invalidOptions("the energy set loss needs --samples >= 2 (K = 1 has no diversity term)") }
+    }
+}
+
+/// The validation figure that decides which epoch's model is kept.
+public enum ModelSelection: String, Sendable, Codable, CaseIterable {
+    /// Lowest mean ℓ_seg (the paper's criterion). In stage 2 it is a mean over samples x raters, which
+    /// favours the collapsed "mean" prediction.
+    case loss
+    /// Lowest validation GED of `validationSamples` samples (rewards matching the raters' spread).
+    case ged
+
+    /// `ged` for stage 2 with a set loss (the losses meant to produce diversity), `loss` otherwise.
+    public static func `default`(stage: Int, setLoss: SetLoss) -> ModelSelection {
+        stage == 2 && setLoss != .none ? .ged : .loss
     }
 }
 

@@ -4,7 +4,7 @@ import SAMAutograd
 import SAMTensor
 
 /// The epoch loop of one stage: seeded data order, progress bar, validation every epoch, the best model by
-/// validation loss written to `output`, a resume sidecar after every epoch, and a NaN guard.
+/// validation loss or GED (`TrainingOptions.effectiveSelection`) written to `output`, a resume sidecar after every epoch, and a NaN guard.
 ///
 /// The sidecar `<output>.resume.safetensors` holds the current parameters (`param/<name>`), Adam's
 /// moments (`adam.m/…`, `adam.v/…`) and, in its metadata, the completed epoch count, Adam's step, the best
@@ -47,7 +47,7 @@ public struct TrainingRun {
         var startEpoch = 0
         if resume {
             (startEpoch, bestLoss, history) = try restore()
-            progress.message("resumed after epoch \(startEpoch) (best validation loss \(String(format: "%.4f", bestLoss)))")
+            progress.message("resumed after epoch \(startEpoch) (best validation \(options.effectiveSelection.rawValue) \(String(format: "%.4f", bestLoss)))")
         }
         let eligible = options.stage == 1 ? training.indices.filter { !training[$0].nonEmptyRaters.isEmpty } : Array(training.indices)
         guard !eligible.isEmpty else {
@@ -70,7 +70,7 @@ public struct TrainingRun {
                     progress.message("")
                     throw P2SAMTrainingError.nonFinite("\(error) at epoch \(epoch + 1), case \(done + 1)/\(order.count); stopped. "
                         + (history.isEmpty ? "No epoch finished, no model written."
-                           : "The last good model is \(output.path) (best validation loss \(String(format: "%.4f", bestLoss))); resume state after epoch \(history.count) in \(Self.sidecarURL(for: output).lastPathComponent)."))
+                           : "The last good model is \(output.path) (best validation \(options.effectiveSelection.rawValue) \(String(format: "%.4f", bestLoss))); resume state after epoch \(history.count) in \(Self.sidecarURL(for: output).lastPathComponent)."))
                 }
                 lossSum += loss * Double(batch.count)
                 done += batch.count
@@ -81,7 +81,7 @@ public struct TrainingRun {
             let seconds = Date().timeIntervalSince(started)
             let trainLoss = lossSum / Double(max(done, 1))
             let validated = try trainer.validate(validation)
-            let criterion = validated?.loss ?? trainLoss
+            let criterion = Self.criterion(validated, trainLoss: trainLoss, selection: options.effectiveSelection)
             let isBest = criterion < bestLoss
             var report = EpochReport(epoch: epoch + 1, trainLoss: trainLoss, validationLoss: validated?.loss,
                                      validationGED: validated?.ged, validationDiversity: validated?.sampleDiversity, seconds: seconds, casesPerSecond: Double(done) / max(seconds, 1e-9),
@@ -90,8 +90,8 @@ public struct TrainingRun {
                 bestLoss = criterion
                 var meta = metadata
                 meta["epochs"] = String(epoch + 1)
-                meta["notes"] = [metadata["notes"] ?? "", String(format: "best of %d epochs by validation loss: train %.4f, validation %@, val GED %@",
-                                                                 options.epochs, trainLoss, validated.map { String(format: "%.4f", $0.loss) } ?? "n/a",
+                meta["notes"] = [metadata["notes"] ?? "", String(format: "best of %d epochs by validation %@: train %.4f, validation %@, val GED %@",
+                                                                 options.epochs, options.effectiveSelection.rawValue, trainLoss, validated.map { String(format: "%.4f", $0.loss) } ?? "n/a",
                                                                  validated.map { String(format: "%.4f", $0.ged) } ?? "n/a")]
                     .filter { !$0.isEmpty }.joined(separator: "; ")
                 try P2SAMModelFile.write(parameters, stage: options.stage, metadata: meta, to: output)
@@ -107,6 +107,15 @@ public struct TrainingRun {
                                     seconds, report.casesPerSecond, isBest ? " *best, saved" : ""))
         }
         return history
+    }
+
+    /// The figure minimised by model selection; the training loss when there is no validation result.
+    static func criterion(_ validated: P2SAMTrainer.ValidationResult?, trainLoss: Double, selection: ModelSelection) -> Double {
+        guard let validated else { return trainLoss }
+        switch selection {
+        case .loss: return validated.loss
+        case .ged: return validated.ged.isFinite ? validated.ged : validated.loss
+        }
     }
 
     private func saveSidecar(epochsDone: Int, bestLoss: Double, history: [EpochReport]) throws {

@@ -55,11 +55,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "all | train | val | test.")
     var split: EvaluationSplit = .all
 
-    @Option(name: .customLong("protocol"), help: "Split protocol: index | grouped | first-500 | sorted-names | leave-one-group-out.")
+    @Option(name: [.customLong("protocol"), .customLong("split-protocol")],
+            help: "Split protocol: index | grouped | first-500 | sorted-names | leave-one-group-out.")
     var splitProtocol: SplitProtocol = .index
 
-    @Option(help: "Fold of multi-fold protocols (leave-one-group-out), 0-based.")
-    var fold = 0
+    @Option(help: "Fold of multi-fold protocols: 0-based index or name, e.g. test=LIDC-IDRI-0001 (as `p2sam train --fold`).")
+    var fold = "0"
 
     @Option(name: .customLong("box-quality"), help: "tight | jitter:PX | iou:0.5 | iou:0.75.")
     var boxQuality: String = "tight"

@@ -19,10 +19,12 @@ struct EvaluateCommandRunner {
 
     /// Dataset indices of the chosen split part (dataset order).
     static func selectedIndices(_ dataset: MultiRaterDataset, split: EvaluationSplit, splitProtocol: SplitProtocol,
-                                fold: Int, seed: UInt64) throws -> [Int] {
+                                fold name: String, seed: UInt64) throws -> [Int] {
         guard split != .all else { return Array(dataset.cases.indices) }
         let folds = splitProtocol.manifest(for: dataset, seed: seed).folds
-        guard folds.indices.contains(fold) else { throw ValidationError("--fold \(fold): the protocol has \(folds.count) fold(s)") }
+        guard let fold = Int(name).flatMap({ folds.indices.contains($0) ? $0 : nil }) ?? folds.firstIndex(where: { $0.name == name }) else {
+            throw ValidationError("--fold \(name): the protocol has \(folds.count) fold(s): " + folds.enumerated().map { "\($0.offset) = \($0.element.name)" }.joined(separator: ", "))
+        }
         switch split {
         case .train: return folds[fold].train
         case .val: return folds[fold].validation

@@ -15,7 +15,7 @@ struct TrainCommand: ParsableCommand {
             Image embeddings are computed once per case with LiteMedSAM's encoder and cached in memory and \
             under --cache-dir (Float16, keyed by dataset, window, case and checkpoint sha256). Each epoch \
             validates on the validation split (loss, and GED of --validation-samples samples in stage 2); \
-            the best model by validation loss is written to --output, and <output>.resume.safetensors \
+            the best model by validation loss (or GED, --select-by) is written to --output, and <output>.resume.safetensors \
             after every epoch (use --resume to continue). Stage 2 needs --init (the stage-1 model).
             """)
 
@@ -53,7 +53,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Default prompt: none | full-box (stage 1; default full-box: lower validation loss and faster convergence than none on QUBIQ).")
     var prompt: String = DefaultPrompt.fullBox.rawValue
 
-    @Option(help: "Assembling weights: free | official (w_0 = 1 − Σ others).")
+    @Option(help: "Assembling weights: free | official (w_0 = 1 − Σ others) | single (no assembling: token 1 alone, the ablation).")
     var assembling: String = AssemblingParametrisation.free.rawValue
 
     @Option(name: .customLong("pgn-widths"), help: "PGN block widths (stage 2 from a stage-1 model), e.g. 32,64,128,192 or 16,32,64,128 (light).")
@@ -63,7 +63,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Adam learning rate (default: 1e-3 stage 1, 1e-4 stage 2).") var lr: Float?
     @Option(help: "Cases per optimiser step.") var batch: Int = 2
     @Option(help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
-    @Option(name: .customLong("set-loss"), help: "Stage 2: none | best-of-k | hungarian.") var setLoss: String = "none"
+    @Option(name: .customLong("set-loss"), help: "Stage 2: none | best-of-k | hungarian | energy (energy: GED surrogate over K samples and all raters).") var setLoss: String = "none"
+    @Option(name: .customLong("select-by"), help: "Keep the epoch with the lowest validation loss | ged (default: ged for stage 2 with a set loss, else loss).") var selectBy: String?
     @Option(help: "Stage 2 set loss: samples K per case.") var samples: Int = 4
     @Option(name: .customLong("validation-samples"), help: "Samples per validation case for GED (stage 2).") var validationSamples: Int = 8
     @Option(help: "Stage 2: L2 coefficient on the PGN weights.") var l2: Float = 1e-5
@@ -115,7 +116,11 @@ struct TrainCommand: ParsableCommand {
     }
 
     func trainingOptions(loraRank effectiveLoRARank: Int?) throws -> TrainingOptions {
-        guard let loss = SetLoss(rawValue: setLoss) else { throw ValidationError("--set-loss must be none, best-of-k or hungarian") }
+        guard let loss = SetLoss(rawValue: setLoss) else { throw ValidationError("--set-loss must be none, best-of-k, hungarian or energy") }
+        let selection = try selectBy.map { value -> ModelSelection in
+            guard let parsed = ModelSelection(rawValue: value) else { throw ValidationError("--select-by must be loss or ged") }
+            return parsed
+        }
         guard stage == 1 || stage == 2 else { throw ValidationError("--stage must be 1 or 2") }
         if let loraRank {
             guard stage == 1 else { throw ValidationError("--lora-rank applies to stage 1 (stage 2 keeps a stage-1 model's LoRA frozen)") }
@@ -126,7 +131,7 @@ struct TrainCommand: ParsableCommand {
         if evaluateOnly && validationSplit == "none" { throw ValidationError("--evaluate-only needs --validation-split validation or test") }
         let options = TrainingOptions(stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
                                       setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
-                                      maxGradientNorm: maxGradNorm, loraRank: effectiveLoRARank)
+                                      maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -134,6 +139,7 @@ struct TrainCommand: ParsableCommand {
     func notesText(_ options: TrainingOptions) -> String {
         var parts = ["lr \(options.learningRate)", "batch \(options.batchSize)", "assembling \(assembling)"]
         if stage == 2 { parts.append("set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)")) }
+        parts.append("selected by validation \(options.effectiveSelection.rawValue)")
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
         if let window { parts.append("window \(window)") }
         if let initial { parts.append("init \(URL(fileURLWithPath: initial).lastPathComponent)") }

@@ -13,7 +13,7 @@ enum TrainModelSetup {
             return i
         }
         guard let prompt = DefaultPrompt(rawValue: c.prompt) else { throw ValidationError("--prompt must be none or full-box") }
-        guard let assembling = AssemblingParametrisation(rawValue: c.assembling) else { throw ValidationError("--assembling must be free or official") }
+        guard let assembling = AssemblingParametrisation(rawValue: c.assembling) else { throw ValidationError("--assembling must be free, official or single") }
         let widths = c.pgnWidths.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
         guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--pgn-widths needs 4 positive integers, e.g. 32,64,128,192") }
 

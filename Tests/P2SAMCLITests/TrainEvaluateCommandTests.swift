@@ -1,0 +1,76 @@
+import Foundation
+import XCTest
+
+/// `p2sam train` (both stages) and `p2sam evaluate` on the project's synthetic data, as a user runs
+/// them: files appear, the JSON has the contract's keys, and bad options are refused by name.
+final class TrainEvaluateCommandTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws {
+        try CLIRunner.requireCheckpoint()
+        directory = try CLIRunner.temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
+
+    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    func train(_ extra: [String]) throws -> CLIRunner.Outcome {
+        try CLIRunner.run(["train", "--dataset", "synthetic:6:1", "--epochs", "1", "--quiet",
+                           "--cache-dir", path("cache"), "--checkpoint", CLIRunner.checkpoint.path] + extra)
+    }
+
+    func testTwoStagesThenEvaluateWritesModelsAndJSON() throws {
+        let one = try train(["--stage", "1", "--output", path("s1.safetensors")])
+        XCTAssertEqual(one.status, 0, one.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("s1.safetensors")))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("s1.safetensors.resume.safetensors")))
+        XCTAssertTrue(one.output.contains("epoch 1/1"), one.output)
+
+        let two = try train(["--stage", "2", "--init", path("s1.safetensors"), "--set-loss", "energy", "--samples", "2",
+                             "--pgn-widths", "16,32,64,128", "--output", path("s2.safetensors")])
+        XCTAssertEqual(two.status, 0, two.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("s2.safetensors")))
+
+        let evaluated = try CLIRunner.run(["evaluate", "--dataset", "synthetic:6:1", "--split", "test", "--method", "p2sam",
+                                           "--model", path("s2.safetensors"), "--count", "3", "--json", path("eval.json"),
+                                           "--checkpoint", CLIRunner.checkpoint.path])
+        XCTAssertEqual(evaluated.status, 0, evaluated.output)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval.json")))) as? [String: Any])
+        XCTAssertTrue((json["method"] as? String)?.hasPrefix("p2sam") ?? false, "\(json["method"] ?? "nil")")
+        let mean = try XCTUnwrap(json["mean"] as? [String: Any])
+        for key in ["ged", "hm_iou", "d_max", "d_mean", "sample_diversity", "n"] { XCTAssertNotNil(mean[key], "mean lacks \(key)") }
+        XCTAssertEqual(mean["n"] as? Int, 3)
+        let cases = try XCTUnwrap(json["cases"] as? [String: [String: Any]])
+        XCTAssertFalse(cases.isEmpty)
+        for (id, c) in cases { XCTAssertTrue((c["ged"] as? Double).map { $0.isFinite && $0 >= 0 } ?? false, "\(id): \(c)") }
+    }
+
+    func testBadTrainingOptionsAreRefusedByName() throws {
+        let cases: [([String], String)] = [
+            (["--stage", "3", "--output", path("x.safetensors")], "--stage"),
+            (["--stage", "2", "--output", path("x.safetensors")], "--init"),
+            (["--stage", "1", "--output", path("x.safetensors"), "--set-loss", "magic"], "--set-loss"),
+            (["--stage", "1", "--output", path("x.safetensors"), "--select-by", "luck"], "--select-by"),
+            (["--stage", "1", "--output", path("x.safetensors"), "--resume"], "resume"),
+            (["--stage", "1", "--output", path("x.safetensors"), "--assembling", "vote"], "--assembling"),
+        ]
+        for (arguments, expected) in cases {
+            let outcome = try train(arguments)
+            XCTAssertNotEqual(outcome.status, 0, "\(arguments) was accepted")
+            XCTAssertTrue(outcome.output.contains(expected), "\(arguments): \(outcome.output)")
+            XCTAssertFalse(outcome.output.contains("Fatal error"), outcome.output)
+        }
+        let missing = try CLIRunner.run(["train", "--stage", "1", "--dataset", "npz:\(path("missing.npz"))", "--output", path("x.safetensors"),
+                                         "--checkpoint", CLIRunner.checkpoint.path])
+        XCTAssertNotEqual(missing.status, 0)
+        XCTAssertTrue(missing.output.contains("missing.npz"), missing.output)
+    }
+
+    func testEnergyWithOneSampleIsRefused() throws {
+        let outcome = try train(["--stage", "2", "--init", path("none.safetensors"), "--set-loss", "energy", "--samples", "1",
+                                 "--output", path("x.safetensors")])
+        XCTAssertNotEqual(outcome.status, 0)
+        XCTAssertTrue(outcome.output.contains("--samples >= 2"), outcome.output)
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import LiteMedSAM
+import MultiRaterData
+import P2SAMTraining
+import SAMAutograd
+import SAMTensor
+import XCTest
+
+/// The stage-2 energy set loss, model selection by validation GED, and the no-assembling ablation.
+final class DiversityTrainingTests: XCTestCase {
+    func network(_ configuration: P2SAMConfiguration, stage: Int) throws -> P2SAMNetwork {
+        let set = try ModelInitialisation.stageOne(from: try TestCheckpoint.weights(), configuration: configuration, seed: 3)
+        if stage == 2 { ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 3) }
+        return P2SAMNetwork(configuration: configuration, parameters: set)
+    }
+
+    /// The energy set loss runs through the trainer: finite values in its range (attraction ≤ 1 minus
+    /// half a repulsion ≤ 1), gradients reach the PGN, and nothing outside the PGN changes. (Whether it
+    /// buys diversity on real data is measured in docs/p2sam-results.md, not asserted on random embeddings.)
+    func testEnergyLossStepTrainsOnlyThePGN() throws {
+        var configuration = P2SAMConfiguration(injection: .sparse)
+        configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
+        let item = try XCTUnwrap(SyntheticInputs.trainingCases(count: 2).first)
+        let net = try network(configuration, stage: 2)
+        let before = net.parameters.snapshot()
+        let options = TrainingOptions(stage: 2, learningRate: 1e-2, batchSize: 1, setLoss: .energy, samples: 3, l2: 0)
+        let trainer = try P2SAMTrainer(network: net, options: options)
+        var losses: [Double] = []
+        for step in 0..<2 { losses.append(try trainer.step([item], random: SeededRandom(seed: UInt64(step)))) }
+        XCTAssertTrue(losses.allSatisfy { $0.isFinite && $0 > -0.5 && $0 <= 1 }, "\(losses)")
+        let after = net.parameters.snapshot()
+        XCTAssertTrue(before["pgn.head.bias"] != after["pgn.head.bias"], "the energy loss did not reach the PGN")
+        for name in net.parameters.names where !name.hasPrefix("pgn.") {
+            XCTAssertTrue(before[name] == after[name], "\(name) changed in stage 2")
+        }
+    }
+
+    func testEnergyNeedsTwoSamples() {
+        XCTAssertThrowsError(try TrainingOptions(stage: 2, setLoss: .energy, samples: 1).validate()) { error in
+            XCTAssertTrue("\(error)".contains("--samples >= 2"), "\(error)")
+        }
+    }
+
+    func testModelSelectionDefaults() {
+        XCTAssertEqual(TrainingOptions(stage: 1).effectiveSelection, .loss)
+        XCTAssertEqual(TrainingOptions(stage: 2).effectiveSelection, .loss)
+        XCTAssertEqual(TrainingOptions(stage: 2, setLoss: .energy).effectiveSelection, .ged)
+        XCTAssertEqual(TrainingOptions(stage: 2, setLoss: .hungarian).effectiveSelection, .ged)
+        XCTAssertEqual(TrainingOptions(stage: 2, setLoss: .energy, selection: .loss).effectiveSelection, .loss)
+    }
+
+    /// Resume files written before `selection` existed still decode (the key is optional).
+    func testOptionsWithoutSelectionStillDecode() throws {
+        let json = #"{"stage":2,"epochs":3,"learningRate":0.0001,"batchSize":2,"seed":1,"setLoss":"none","samples":4,"l2":1e-05,"validationSamples":8}"#
+        let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8))
+        XCTAssertNil(options.selection)
+        XCTAssertEqual(options.effectiveSelection, .loss)
+    }
+
+    func testSingleAssemblingKeepsTheOneHotWeights() throws {
+        let net = try network(P2SAMConfiguration(injection: .sparse, assembling: .single), stage: 1)
+        let oneHot: [Float] = [1, 0, 0, 0, 0, 0, 0, 0]
+        XCTAssertEqual(net.parameters["p2sam.assembling_weights"].value.storage, oneHot)
+        let item = try SyntheticInputs.trainingCases(count: 3).first { !$0.nonEmptyRaters.isEmpty }!
+        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, batchSize: 1))
+        XCTAssertFalse(trainer.trainableNames.contains("p2sam.assembling_weights"))
+        let before = net.parameters["mask_decoder.mask_tokens.weight"].value
+        _ = try trainer.step([item], random: SeededRandom(seed: 1))
+        XCTAssertEqual(net.parameters["p2sam.assembling_weights"].value.storage, oneHot)
+        XCTAssertTrue(before != net.parameters["mask_decoder.mask_tokens.weight"].value, "the decoder did not train")
+    }
+}
