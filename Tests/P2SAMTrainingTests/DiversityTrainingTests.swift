@@ -9,9 +9,7 @@ import XCTest
 /// The stage-2 energy set loss, model selection by validation GED, and the no-assembling ablation.
 final class DiversityTrainingTests: XCTestCase {
     func network(_ configuration: P2SAMConfiguration, stage: Int) throws -> P2SAMNetwork {
-        let set = try ModelInitialisation.stageOne(from: try TestCheckpoint.weights(), configuration: configuration, seed: 3)
-        if stage == 2 { ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 3) }
-        return P2SAMNetwork(configuration: configuration, parameters: set)
+        try SyntheticInputs.network(configuration, stage: stage)
     }
 
     /// The energy set loss runs through the trainer: finite values in its range (attraction ≤ 1 minus

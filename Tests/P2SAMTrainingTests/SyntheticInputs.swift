@@ -22,6 +22,13 @@ import P2SAMTraining
 import SAMTensor
 
 extension SyntheticInputs {
+    /// A fresh network from the real checkpoint (seed 3): stage 1, or stage 1 + the stage-2 modules.
+    static func network(_ configuration: P2SAMConfiguration, stage: Int) throws -> P2SAMNetwork {
+        let set = try ModelInitialisation.stageOne(from: try TestCheckpoint.weights(), configuration: configuration, seed: 3)
+        if stage == 2 { ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 3) }
+        return P2SAMNetwork(configuration: configuration, parameters: set)
+    }
+
     /// Training cases from synthetic data with cheap pseudo-embeddings (no encoder run): mechanics tests only.
     static func trainingCases(count: Int, seed: UInt64 = 7) throws -> [TrainingCase] {
         let random = SeededRandom(seed: seed)

@@ -8,9 +8,7 @@ import XCTest
 
 final class TrainingTests: XCTestCase {
     func network(_ configuration: P2SAMConfiguration, stage: Int) throws -> P2SAMNetwork {
-        let set = try ModelInitialisation.stageOne(from: try TestCheckpoint.weights(), configuration: configuration, seed: 3)
-        if stage == 2 { ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 3) }
-        return P2SAMNetwork(configuration: configuration, parameters: set)
+        try SyntheticInputs.network(configuration, stage: stage)
     }
 
     func testStageOneReducesTheLossOnOneCase() throws {
