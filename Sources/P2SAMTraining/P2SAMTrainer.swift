@@ -81,7 +81,7 @@ public final class P2SAMTrainer {
         let w = GraphWeights(graph: graph, parameters: network.parameters)
         var loss: Variable
         if options.stage == 1 {
-            let candidates = item.nonEmptyRaters
+            let candidates = options.stageOneCandidates(item)
             guard !candidates.isEmpty else { return 0 }
             let rater = candidates[random.integer(below: candidates.count)]
             let logits = network.assembledLogits(w, embedding: try embedding(w, item), latent: nil)
@@ -172,7 +172,7 @@ public final class P2SAMTrainer {
         let random = SeededRandom(seed: options.seed &+ 0xA11D)
         var losses: [Double] = [], geds: [Double] = [], diversities: [Double] = []
         for item in cases {
-            let candidates = options.stage == 1 ? item.nonEmptyRaters : Array(item.raters.indices)
+            let candidates = options.stage == 1 ? options.stageOneCandidates(item) : Array(item.raters.indices)
             var samples: [[Float]] = []
             let count = options.stage == 1 ? 1 : options.validationSamples
             var done = 0

@@ -24,13 +24,23 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// block (the encoder then runs, differentiably, from each case's cached `layers.0` output); nil = off,
     /// the frozen encoder's cached embeddings are used. Missing in older resume files = nil.
     public var loraRank: Int?
+    /// Stage 1: also train on empty rater masks (nil/false = the paper: one random non-empty rater, cases
+    /// whose raters are all empty skipped). For data where "no lesion" is a common answer (LIDC: 41 % of
+    /// the rater masks are empty), so that the decoder learns to return an empty mask at all.
+    public var stageOneIncludesEmpty: Bool?
+
+    /// The raters stage 1 may pick for `item`.
+    public func stageOneCandidates(_ item: TrainingCase) -> [Int] {
+        stageOneIncludesEmpty == true ? Array(item.raters.indices) : item.nonEmptyRaters
+    }
 
     /// The selection criterion in force.
     public var effectiveSelection: ModelSelection { selection ?? .default(stage: stage, setLoss: setLoss) }
 
     public init(stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
                 setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
-                maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil) {
+                maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil,
+                stageOneIncludesEmpty: Bool? = nil) {
         self.stage = stage
         self.epochs = epochs
         self.learningRate = learningRate ?? (stage == 1 ? 1e-3 : 1e-4)
@@ -43,6 +53,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.maxGradientNorm = maxGradientNorm
         self.selection = selection
         self.loraRank = loraRank
+        self.stageOneIncludesEmpty = stageOneIncludesEmpty
     }
 
     /// Checks ranges; throws `invalidOptions` naming the first problem.
@@ -52,6 +63,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         guard learningRate > 0, learningRate.isFinite else { throw P2SAMTrainingError.invalidOptions("learning rate must be positive") }
         guard batchSize >= 1 else { throw P2SAMTrainingError.invalidOptions("batch size must be >= 1") }
         guard samples >= 1, validationSamples >= 1 else { throw P2SAMTrainingError.invalidOptions("sample counts must be >= 1") }
+        if stage == 2 && stageOneIncludesEmpty == true { throw P2SAMTrainingError.invalidOptions("--stage1-raters applies to stage 1 only") }
         if stage == 1 && setLoss != .none { throw P2SAMTrainingError.invalidOptions("--set-loss applies to stage 2 only") }
         if let loraRank {
             guard stage == 1 else { throw P2SAMTrainingError.invalidOptions("--lora-rank applies to stage 1 only (stage 2 keeps a stage-1 model's LoRA frozen)") }

@@ -49,7 +49,7 @@ public struct TrainingRun {
             (startEpoch, bestLoss, history) = try restore()
             progress.message("resumed after epoch \(startEpoch) (best validation \(options.effectiveSelection.rawValue) \(String(format: "%.4f", bestLoss)))")
         }
-        let eligible = options.stage == 1 ? training.indices.filter { !training[$0].nonEmptyRaters.isEmpty } : Array(training.indices)
+        let eligible = options.stage == 1 ? training.indices.filter { !options.stageOneCandidates(training[$0]).isEmpty } : Array(training.indices)
         guard !eligible.isEmpty else {
             throw P2SAMTrainingError.invalidData("no training case has a non-empty rater mask")
         }

@@ -72,6 +72,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("lora-rank"),
             help: "Stage 1: also train LoRA of this rank (e.g. 4) on q and v of every TinyViT attention block (the encoder then runs in every step from cached layers.0 outputs; slower). Default: off (cached embeddings of the frozen encoder).")
     var loraRank: Int?
+    @Option(name: .customLong("stage1-raters"),
+            help: "Stage 1 targets: non-empty (the paper: a random non-empty rater; all-empty cases skipped) | all (empty masks too, for data where 'no lesion' is common, e.g. LIDC).")
+    var stageOneRaters: String = "non-empty"
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
     @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window: String?
     @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).") var cacheDir: String?
@@ -126,12 +129,15 @@ struct TrainCommand: ParsableCommand {
             guard stage == 1 else { throw ValidationError("--lora-rank applies to stage 1 (stage 2 keeps a stage-1 model's LoRA frozen)") }
             guard loraRank >= 1 else { throw ValidationError("--lora-rank must be >= 1") }
         }
+        guard ["non-empty", "all"].contains(stageOneRaters) else { throw ValidationError("--stage1-raters must be non-empty or all") }
+        if stage == 2 && stageOneRaters == "all" { throw ValidationError("--stage1-raters applies to stage 1 only") }
         if stage == 2 && initial == nil { throw ValidationError("stage 2 needs --init MODEL.safetensors (the stage-1 model)") }
         if evaluateOnly && initial == nil { throw ValidationError("--evaluate-only needs --init MODEL.safetensors") }
         if evaluateOnly && validationSplit == "none" { throw ValidationError("--evaluate-only needs --validation-split validation or test") }
         let options = TrainingOptions(stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
                                       setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
-                                      maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank)
+                                      maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank,
+                                      stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -141,6 +147,7 @@ struct TrainCommand: ParsableCommand {
         if stage == 2 { parts.append("set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)")) }
         parts.append("selected by validation \(options.effectiveSelection.rawValue)")
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
+        if options.stageOneIncludesEmpty == true { parts.append("stage-1 targets include empty raters") }
         if let window { parts.append("window \(window)") }
         if let initial { parts.append("init \(URL(fileURLWithPath: initial).lastPathComponent)") }
         if !notes.isEmpty { parts.append(notes) }

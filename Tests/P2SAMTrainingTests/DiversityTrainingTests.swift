@@ -67,4 +67,22 @@ final class DiversityTrainingTests: XCTestCase {
         XCTAssertEqual(net.parameters["p2sam.assembling_weights"].value.storage, oneHot)
         XCTAssertTrue(before != net.parameters["mask_decoder.mask_tokens.weight"].value, "the decoder did not train")
     }
+
+    /// `--stage1-raters all`: a case whose raters are all empty is skipped by the paper's stage 1 (loss 0,
+    /// nothing trained) but trained on when empty targets are allowed.
+    func testStageOneCanTrainOnEmptyRaters() throws {
+        let source = try XCTUnwrap(SyntheticInputs.trainingCases(count: 1).first)
+        let empty = TrainingCase(caseID: "empty", embedding: source.embedding, pgnInput: source.pgnInput,
+                                 raters: source.raters.map { [UInt8](repeating: 0, count: $0.count) },
+                                 resizedHeight: source.resizedHeight, resizedWidth: source.resizedWidth)
+        let paper = try P2SAMTrainer(network: try network(P2SAMConfiguration(injection: .sparse), stage: 1),
+                                     options: TrainingOptions(stage: 1, batchSize: 1))
+        XCTAssertEqual(try paper.step([empty], random: SeededRandom(seed: 1)), 0)
+        let net = try network(P2SAMConfiguration(injection: .sparse), stage: 1)
+        let before = net.parameters["mask_decoder.mask_tokens.weight"].value
+        let withEmpty = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, batchSize: 1, stageOneIncludesEmpty: true))
+        XCTAssertGreaterThan(try withEmpty.step([empty], random: SeededRandom(seed: 1)), 0.01)
+        XCTAssertTrue(before != net.parameters["mask_decoder.mask_tokens.weight"].value, "an empty target trained nothing")
+        XCTAssertThrowsError(try TrainingOptions(stage: 2, stageOneIncludesEmpty: true).validate())
+    }
 }
