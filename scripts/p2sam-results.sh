@@ -53,6 +53,11 @@ for set in "${sets[@]}"; do
     for f in 0001 0002 0003; do
       args=(--dataset "npz:$data/lidc-real/lidc_crops_128.npz" --window lung --split-protocol leave-one-group-out
             --fold "test=LIDC-IDRI-$f" --split test)
+      # stage 1 on all raters (--stage1-raters all), stage 2 energy: the LIDC recipe
+      stage1_only "$models/lidc$f-s2-all-energy.safetensors" "$models/lidc$f-s1only-all.safetensors"
+      model_row "lidc$f-p2sam-energy-allraters" "$models/lidc$f-s2-all-energy.safetensors" "${args[@]}"
+      model_row "lidc$f-stage1-allraters" "$models/lidc$f-s1only-all.safetensors" "${args[@]}"
+      # the paper's stage 1 (non-empty raters only), with the energy loss and with the paper's loss
       stage1_only "$models/lidc$f-s2-energy.safetensors" "$models/lidc$f-s1only-energy.safetensors"
       model_row "lidc$f-p2sam-energy" "$models/lidc$f-s2-energy.safetensors" "${args[@]}"
       model_row "lidc$f-p2sam-sparse-paperloss" "$models/lidc$f-s2-sparse.safetensors" "${args[@]}"
