@@ -59,6 +59,7 @@ for set in "${sets[@]}"; do
       model_row "lidc$f-stage1-allraters" "$models/lidc$f-s1only-all.safetensors" "${args[@]}"
       # the paper's stage 1 (non-empty raters only), with the energy loss and with the paper's loss
       stage1_only "$models/lidc$f-s2-energy.safetensors" "$models/lidc$f-s1only-energy.safetensors"
+      stage1_only "$models/lidc$f-s2-sparse.safetensors" "$models/lidc$f-s1only-energy.safetensors"
       model_row "lidc$f-p2sam-energy" "$models/lidc$f-s2-energy.safetensors" "${args[@]}"
       model_row "lidc$f-p2sam-sparse-paperloss" "$models/lidc$f-s2-sparse.safetensors" "${args[@]}"
       model_row "lidc$f-stage1-assembling" "$models/lidc$f-s1only-energy.safetensors" "${args[@]}"
