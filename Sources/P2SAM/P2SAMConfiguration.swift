@@ -7,7 +7,7 @@ public enum LatentInjection: String, Sendable, Codable, CaseIterable {
 }
 
 /// The default prompt a model was trained with.
-public enum DefaultPrompt: String, Sendable, Codable {
+public enum DefaultPrompt: String, Sendable, Codable, CaseIterable {
     /// No box or point tokens.
     case none
     /// The full-image box `[0, 0, 255, 255]` in the model frame.

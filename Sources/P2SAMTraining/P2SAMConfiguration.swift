@@ -1,20 +1,12 @@
 import Foundation
+import P2SAM
 
-/// How the latent sample z enters the mask decoder (`docs/p2sam-model.md`, forward pass step 5).
-public enum Injection: String, Sendable, Codable, CaseIterable {
-    /// `Fcomb([z ; no_mask_embed])` replaces the dense no-mask embedding.
-    case dense
-    /// z is appended as one more sparse token.
-    case sparse
-}
+/// How the latent sample z enters the mask decoder: the inference module's `LatentInjection`
+/// (`docs/p2sam-model.md`, forward pass step 5).
+public typealias Injection = LatentInjection
 
-/// The default prompt of a P²SAM model (metadata `prompt`).
-public enum DefaultPrompt: String, Sendable, Codable, CaseIterable {
-    /// No box and no points: only the mask tokens (and the sparse z token).
-    case none
-    /// The full-image box `[0, 0, 255, 255]` in the 256x256 model frame.
-    case fullBox = "full-box"
-}
+/// The default prompt of a P²SAM model (metadata `prompt`): the inference module's `DefaultPrompt`.
+public typealias DefaultPrompt = P2SAM.DefaultPrompt
 
 /// How the 8 assembling weights are parametrised (all 8 are stored either way).
 public enum AssemblingParametrisation: String, Sendable, Codable, CaseIterable {
