@@ -163,6 +163,29 @@ public final class P2SAMNetwork: @unchecked Sendable {
         return decoder.features(w, image: image, positionalEncoding: graph.constant(positionalEncoding), sparse: sparse, batch: batch)
     }
 
+    // MARK: Tape-free forward (checks against inference)
+
+    /// The PGN's Gaussian `(μ, σ)` (256 values each) for a PGN input `[128, 128, 1]`, without gradients.
+    public func latentGaussian(pgnInput: Tensor) -> (mean: [Float], standardDeviation: [Float]) {
+        let graph = Graph()
+        return withExtendedLifetime(graph) {
+            let (mean, logSigma) = pgn(GraphWeights(graph: graph, parameters: parameters), input: pgnInput)
+            return (mean.value.storage, logSigma.exp().value.storage)
+        }
+    }
+
+    /// Assembled logits `[B, 256, 256]` (model frame) for one image embedding `[64, 64, 256]` and B latent
+    /// samples, without gradients: the training forward that `P2SAMSampler.fusedLogits` must reproduce.
+    public func assembledLogits(embedding: Tensor, latents: [[Float]]) -> Tensor {
+        let graph = Graph()
+        return withExtendedLifetime(graph) {
+            let w = GraphWeights(graph: graph, parameters: parameters)
+            let z = graph.constant(Tensor(shape: [latents.count, configuration.latentDim], storage: Array(latents.joined())))
+            return assembledLogits(w, embedding: embedding, latent: z, batch: latents.count).value
+                .reshaped([latents.count, 256, 256])
+        }
+    }
+
     // MARK: Sampling
 
     /// B latent samples `z = μ + σ ε` for the PGN input `pgnInput`, ε given `[B, 256]`.
