@@ -10,7 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "P2SAMKit", targets: [
-            "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO", "LiteMedSAM",
+            "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
             "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
         ]),
         .executable(name: "p2sam", targets: ["p2sam"]),
@@ -28,29 +28,31 @@ let package = Package(
 
         // Float32 tensors, CBLAS GEMM, convolutions, norms, attention.
         .target(name: "SAMTensor", dependencies: ["CBLAS", "CMalloc"]),
+        // Weight and array formats: PyTorch `.pth` zip + restricted pickle, NumPy `.npy`/`.npz`, safetensors.
+        .target(name: "TorchCheckpoint", dependencies: ["SAMTensor", "CZlib"]),
         // Reverse-mode autograd, losses and optimisers for training on CPU.
-        .target(name: "SAMAutograd", dependencies: ["SAMTensor"]),
-        // PyTorch `.pth` zip + restricted pickle, NumPy `.npy`/`.npz`.
-        .target(name: "TorchCheckpoint", dependencies: ["CZlib"]),
-        // PNG read/write, resizing, LiteMedSAM pre/post-processing, overlays and heat maps.
+        .target(name: "SAMAutograd", dependencies: ["SAMTensor", "TorchCheckpoint"]),
+        // The seeded GSL random source shared by samplers, prompt augmentation, splits and training.
+        .target(name: "SeededSampling", dependencies: ["CGSL"]),
+        // PNG read/write, resizing kernels, prompt geometry, overlays and heat maps.
         .target(name: "MedImageIO", dependencies: ["CPNG"]),
-        // TinyViT image encoder, SAM prompt encoder and mask decoder, predictor.
+        // TinyViT image encoder, SAM prompt encoder and mask decoder, pre/post-processing, predictor.
         .target(name: "LiteMedSAM", dependencies: ["SAMTensor", "TorchCheckpoint", "MedImageIO"]),
         // IoU/Dice, GED, HM-IoU, D_max/D_mean, diversity, calibration.
         .target(name: "MultiRaterMetrics"),
         // Multi-rater datasets: readers, splits, synthetic generator.
-        .target(name: "MultiRaterData", dependencies: ["TorchCheckpoint", "MedImageIO", "MultiRaterMetrics", "CGSL", "CZlib"]),
+        .target(name: "MultiRaterData", dependencies: ["TorchCheckpoint", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "CZlib"]),
 
         // Prompt augmentation, multi-sample aggregation, UR-SAM and MedSAM-U (training-free uncertainty).
-        .target(name: "PromptUncertainty", dependencies: ["LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "SAMTensor", "CGSL"]),
+        .target(name: "PromptUncertainty", dependencies: ["LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "SAMTensor"]),
 
         // P²SAM inference: model file, prompt generation network, sampler.
-        .target(name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "SAMAutograd", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "CGSL"]),
+        .target(name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "SeededSampling"]),
         // P²SAM training: differentiable decoder, stages 1 and 2.
-        .target(name: "P2SAMTraining", dependencies: ["P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "CGSL"]),
+        .target(name: "P2SAMTraining", dependencies: ["P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "SeededSampling"]),
 
         .executableTarget(name: "p2sam", dependencies: [
-            "SAMTensor", "TorchCheckpoint", "MedImageIO", "LiteMedSAM",
+            "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
             "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
@@ -60,16 +62,18 @@ let package = Package(
                           path: "Examples/SampleAndScore"),
 
         .testTarget(name: "SAMTensorTests", dependencies: ["SAMTensor"]),
-        .testTarget(name: "SAMAutogradTests", dependencies: ["SAMAutograd", "SAMTensor"]),
+        // Test support: seeded random tensors and the finite-difference gradient checker.
+        .target(name: "GradientChecking", dependencies: ["SAMAutograd", "SAMTensor"], path: "Tests/Support/GradientChecking"),
+        .testTarget(name: "SAMAutogradTests", dependencies: ["SAMAutograd", "SAMTensor", "TorchCheckpoint", "GradientChecking"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MedImageIOTests", dependencies: ["MedImageIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "MedImageIOTests", dependencies: ["MedImageIO", "LiteMedSAM"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LiteMedSAMTests", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MultiRaterMetricsTests", dependencies: ["MultiRaterMetrics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "P2SAMTests", dependencies: ["P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "MedImageIO"]),
-        .testTarget(name: "P2SAMTrainingTests", dependencies: ["P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "MultiRaterData"]),
+        .testTarget(name: "P2SAMTests", dependencies: ["P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO"]),
+        .testTarget(name: "P2SAMTrainingTests", dependencies: ["P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO", "MultiRaterData", "SeededSampling", "GradientChecking"]),
         .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO"]),
-        .testTarget(name: "PromptUncertaintyTests", dependencies: ["PromptUncertainty", "LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData"]),
-        .testTarget(name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "PromptUncertaintyTests", dependencies: ["PromptUncertainty", "LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "SeededSampling"]),
+        .testTarget(name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v5]
 )

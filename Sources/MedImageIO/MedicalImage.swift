@@ -115,7 +115,9 @@ public struct MaskImage: Sendable, Equatable {
         self.pixels = pixels
     }
 
-    init(uncheckedWidth width: Int, height: Int, pixels: [UInt8]) {
+    /// Creates a mask whose size the caller has already established (e.g. a model output of known
+    /// shape); a size mismatch is a programming error (precondition), not a user error.
+    public init(uncheckedWidth width: Int, height: Int, pixels: [UInt8]) {
         precondition(pixels.count == width * height)
         self.width = width
         self.height = height

@@ -1,4 +1,5 @@
 import Foundation
+import SeededSampling
 
 /// One train/validation/test partition, as indices into the dataset's case order.
 public struct SplitFold: Sendable, Codable, Equatable {

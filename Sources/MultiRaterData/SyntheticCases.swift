@@ -1,5 +1,6 @@
 import Foundation
 import MultiRaterMetrics
+import SeededSampling
 
 /// Parameters of the synthetic multi-rater generator.
 public struct SyntheticConfiguration: Sendable, Equatable {

@@ -1,7 +1,7 @@
 import Foundation
 import LiteMedSAM
-import SAMAutograd
 import SAMTensor
+import TorchCheckpoint
 
 /// A P²SAM model ready for inference: LiteMedSAM's frozen TinyViT encoder plus the trained prompt
 /// encoder, 9-token mask decoder, assembling weights, prompt generation network and (dense

@@ -1,8 +1,8 @@
 import Foundation
 import LiteMedSAM
 import MedImageIO
-import MultiRaterData
 import SAMTensor
+import SeededSampling
 
 /// An image prepared for sampling: its embedding, the PGN's Gaussian and the fixed prompt tokens.
 public struct P2SAMPreparedImage: Sendable {

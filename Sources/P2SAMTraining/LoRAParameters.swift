@@ -1,6 +1,7 @@
 import LiteMedSAM
 import MultiRaterData
 import SAMTensor
+import SeededSampling
 
 /// The LoRA factors of the image encoder inside a P²SAM `ParameterSet` (keys, shapes and merge
 /// formula: `TinyViTLoRA`; contract: docs/p2sam-model.md).

@@ -2,6 +2,7 @@ import Foundation
 import LiteMedSAM
 import MultiRaterData
 import SAMTensor
+import SeededSampling
 
 /// Initialisations of `docs/p2sam-model.md` ("Initialisation for stage 1", Fcomb, PGN head).
 ///

@@ -2,6 +2,7 @@ import Foundation
 import LiteMedSAM
 import SAMAutograd
 import SAMTensor
+import TorchCheckpoint
 
 /// Reading and writing P²SAM model files (safetensors, F32; keys and metadata of `docs/p2sam-model.md`).
 public enum P2SAMModelFile {

@@ -3,6 +3,7 @@ import MultiRaterData
 import MultiRaterMetrics
 import SAMAutograd
 import SAMTensor
+import SeededSampling
 
 /// Trains one stage of P²SAM (`docs/p2sam-model.md`, "Training losses").
 ///

@@ -2,6 +2,8 @@ import Foundation
 import MultiRaterData
 import SAMAutograd
 import SAMTensor
+import SeededSampling
+import TorchCheckpoint
 
 /// The epoch loop of one stage: seeded data order, progress bar, validation every epoch, the best model by
 /// validation loss or GED (`TrainingOptions.effectiveSelection`) written to `output`, a resume sidecar after every epoch, and a NaN guard.

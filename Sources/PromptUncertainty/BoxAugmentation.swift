@@ -1,5 +1,5 @@
 import MedImageIO
-import MultiRaterData
+import SeededSampling
 
 /// Random box prompts around a given box, in image pixels, driven by an explicitly seeded GSL
 /// Mersenne Twister (``SeededRandom``).

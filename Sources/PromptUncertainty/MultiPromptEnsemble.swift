@@ -1,7 +1,7 @@
 import LiteMedSAM
 import MedImageIO
-import MultiRaterData
 import MultiRaterMetrics
+import SeededSampling
 
 /// MedSAM-U's UGMP (Uncertainty-Guided Multi-Prompt, paper §III-B, Eqs. 4–8): N boxes jittered around
 /// one box (`N(b, σ²)` per coordinate, σ = fraction × side), each decoded together with the same point

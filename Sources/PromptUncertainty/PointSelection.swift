@@ -1,6 +1,6 @@
 import MedImageIO
-import MultiRaterData
 import MultiRaterMetrics
+import SeededSampling
 
 /// Point prompts and boxes derived from masks and pixel maps. Points are pixel indices of the
 /// original image (`x` column, `y` row), always positive (foreground) here.

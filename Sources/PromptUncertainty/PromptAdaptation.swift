@@ -1,7 +1,7 @@
 import LiteMedSAM
 import MedImageIO
-import MultiRaterData
 import MultiRaterMetrics
+import SeededSampling
 
 /// MedSAM-U's UGPA (Uncertainty-Guided Prompt Adaptation, paper §III-C, Eqs. 9–14, Algorithm 1),
 /// training-free on LiteMedSAM.

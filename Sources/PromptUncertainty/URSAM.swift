@@ -1,7 +1,7 @@
 import LiteMedSAM
 import MedImageIO
-import MultiRaterData
 import MultiRaterMetrics
+import SeededSampling
 
 /// UR-SAM (training-free): prompt augmentation by uniform box shifts, ensemble, entropy, and
 /// uncertainty rectification (paper §III-C/D). Everything is per 2-D image and per target.

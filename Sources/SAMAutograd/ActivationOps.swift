@@ -3,7 +3,7 @@ import SAMTensor
 
 /// Numerically stable logistic function.
 @inline(__always)
-func stableSigmoid(_ x: Float) -> Float {
+public func stableSigmoid(_ x: Float) -> Float {
     let e = FastMath.exp(-Swift.abs(x))
     return x >= 0 ? 1 / (1 + e) : e / (1 + e)
 }

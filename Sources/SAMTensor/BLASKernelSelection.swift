@@ -1,6 +1,6 @@
-import Foundation
 import CBLAS
 import CMalloc
+import Foundation
 
 /// Chooses OpenBLAS's kernel set on machines where its automatic detection falls short.
 ///

@@ -3,6 +3,7 @@ import LiteMedSAM
 import MultiRaterData
 import P2SAMTraining
 import SAMTensor
+import SeededSampling
 
 /// Stage-2 training rows of `p2sam benchmark`: one optimiser step over a batch of 2 cached cases (PGN
 /// forward + backward, decoder forward + backward to the latent, Adam), with the paper's single-sample

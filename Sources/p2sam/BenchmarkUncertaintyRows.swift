@@ -2,6 +2,7 @@ import LiteMedSAM
 import MedImageIO
 import MultiRaterData
 import PromptUncertainty
+import SeededSampling
 
 /// `p2sam benchmark` rows for the training-free uncertainty methods (issue 4): whole pipelines on the
 /// 128x128 benchmark image, encoder included. There is no PyTorch reference for them (shown as nan).

@@ -3,6 +3,7 @@ import MedImageIO
 import MultiRaterData
 import MultiRaterMetrics
 import PromptUncertainty
+import SeededSampling
 
 /// How the simulated box is made from the raters' mask.
 enum BoxQuality: Equatable, CustomStringConvertible {

@@ -3,6 +3,7 @@ import MedImageIO
 import MultiRaterData
 import MultiRaterMetrics
 import PromptUncertainty
+import SeededSampling
 
 /// What a method gets for one case.
 struct EvaluationInput {

@@ -5,6 +5,7 @@ import MedImageIO
 import MultiRaterData
 import MultiRaterMetrics
 import PromptUncertainty
+import SeededSampling
 
 /// The case loop of `evaluate`: simulate the box, embed, run the method, score; progress on stderr.
 struct EvaluateCommandRunner {

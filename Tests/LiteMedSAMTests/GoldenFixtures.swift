@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import SAMTensor
+import XCTest
 
 /// The PyTorch reference tensors in `Fixtures/` (made by `Fixtures/make_fixtures.py`).
 enum GoldenFixtures {

@@ -1,6 +1,6 @@
-import XCTest
-import SAMTensor
 import LiteMedSAM
+import SAMTensor
+import XCTest
 
 /// TinyViT against PyTorch, stage by stage, so a regression points at its layer.
 ///

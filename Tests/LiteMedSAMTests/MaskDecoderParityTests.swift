@@ -1,6 +1,6 @@
-import XCTest
-import SAMTensor
 import LiteMedSAM
+import SAMTensor
+import XCTest
 
 /// Prompt encoder and mask decoder against PyTorch, on the goldens' own embeddings (so decoder
 /// errors are not mixed with encoder errors).

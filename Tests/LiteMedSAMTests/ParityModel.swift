@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
-import SAMTensor
 import LiteMedSAM
+import SAMTensor
+import XCTest
 
 /// The model the parity tests run with: the real checkpoint, read by the package's own loader,
 /// loaded once per test process.

@@ -1,5 +1,5 @@
-import XCTest
 import LiteMedSAM
+import XCTest
 
 /// Strict state-dict loading: every key must be taken, with the right shape.
 final class StrictLoadingTests: XCTestCase {

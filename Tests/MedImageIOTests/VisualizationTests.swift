@@ -1,4 +1,5 @@
 import Foundation
+import LiteMedSAM
 import MedImageIO
 import XCTest
 

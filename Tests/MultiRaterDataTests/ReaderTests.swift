@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import MultiRaterData
 import MultiRaterMetrics
+import XCTest
 
 /// Fixture paths and the expectations written by Fixtures/make_fixtures.py.
 enum Fixture {

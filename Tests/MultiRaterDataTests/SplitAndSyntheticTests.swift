@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import MultiRaterData
 import MultiRaterMetrics
+import XCTest
 
 final class SplitAndSyntheticTests: XCTestCase {
     func testSyntheticIsDeterministicPerSeed() throws {

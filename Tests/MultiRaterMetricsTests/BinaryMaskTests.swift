@@ -1,5 +1,5 @@
-import XCTest
 import MultiRaterMetrics
+import XCTest
 
 final class BinaryMaskTests: XCTestCase {
     func testConstructorsAgree() throws {

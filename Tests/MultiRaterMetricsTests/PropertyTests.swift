@@ -1,5 +1,5 @@
-import XCTest
 import MultiRaterMetrics
+import XCTest
 
 final class PropertyTests: XCTestCase {
     func testIoUSymmetricAndBounded() throws {

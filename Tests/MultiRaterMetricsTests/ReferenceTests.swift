@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import MultiRaterMetrics
+import XCTest
 
 /// Compares with the values written by Fixtures/make_reference.py (NumPy + SciPy, independent code).
 final class ReferenceTests: XCTestCase {

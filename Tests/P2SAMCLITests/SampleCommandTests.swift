@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import MedImageIO
+import XCTest
 
 /// `p2sam sample` with the bundled default model, as a user runs it.
 final class SampleCommandTests: XCTestCase {

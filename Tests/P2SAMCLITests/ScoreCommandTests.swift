@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import MedImageIO
+import XCTest
 
 /// `p2sam score` as a user runs it: JSON keys, per-case matching, and bad input.
 final class ScoreCommandTests: XCTestCase {

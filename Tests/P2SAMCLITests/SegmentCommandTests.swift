@@ -1,7 +1,7 @@
 import Foundation
-import XCTest
 import MedImageIO
 import TorchCheckpoint
+import XCTest
 
 /// `p2sam embed` / `segment` as a user runs them: output formats, and bad input refused with a
 /// clear message and a non-zero exit status (never a crash).

@@ -1,8 +1,8 @@
 import Foundation
-import XCTest
 import LiteMedSAM
 import P2SAM
 import SAMTensor
+import XCTest
 
 /// Test models built from lite_medsam.pth per docs/p2sam-model.md: tokens 1…8 copy token 0
 /// exactly (no noise), w = 1/8, a small random PGN with σ fixed at 0.5, and (dense) an Fcomb whose

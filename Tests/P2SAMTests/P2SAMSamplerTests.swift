@@ -1,10 +1,11 @@
 import Foundation
-import XCTest
 import LiteMedSAM
 import MedImageIO
 import P2SAM
 import SAMAutograd
 import SAMTensor
+import TorchCheckpoint
+import XCTest
 
 final class P2SAMSamplerTests: XCTestCase {
     /// A 128x128 grey image with a bright disk.

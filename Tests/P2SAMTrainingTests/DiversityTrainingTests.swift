@@ -4,6 +4,7 @@ import MultiRaterData
 import P2SAMTraining
 import SAMAutograd
 import SAMTensor
+import SeededSampling
 import XCTest
 
 /// The stage-2 energy set loss, model selection by validation GED, and the no-assembling ablation.

@@ -3,6 +3,7 @@ import LiteMedSAM
 import P2SAMTraining
 import SAMAutograd
 import SAMTensor
+import TorchCheckpoint
 import XCTest
 
 final class InitialisationAndModelFileTests: XCTestCase {

@@ -4,6 +4,7 @@ import MultiRaterData
 import P2SAMTraining
 import SAMAutograd
 import SAMTensor
+import SeededSampling
 import XCTest
 
 /// The differentiable TinyViT (from the `layers.0` output) against the inference encoder, with and

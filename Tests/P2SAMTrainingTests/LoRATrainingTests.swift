@@ -5,6 +5,8 @@ import P2SAM
 import P2SAMTraining
 import SAMAutograd
 import SAMTensor
+import SeededSampling
+import TorchCheckpoint
 import XCTest
 
 /// P²SAM has its own (inference) `P2SAMConfiguration`; these tests use the training one.

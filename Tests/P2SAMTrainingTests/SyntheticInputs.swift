@@ -1,4 +1,5 @@
 
+import SeededSampling
 import MultiRaterData
 
 /// Tiny synthetic inputs for the training tests.

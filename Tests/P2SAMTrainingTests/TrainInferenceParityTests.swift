@@ -6,6 +6,7 @@ import P2SAM
 import P2SAMTraining
 import SAMAutograd
 import SAMTensor
+import SeededSampling
 import XCTest
 
 /// The training network and `P2SAMSampler` must be the same model: a P²SAM model with random non-zero

@@ -4,6 +4,8 @@ import MultiRaterData
 import P2SAMTraining
 import SAMAutograd
 import SAMTensor
+import SeededSampling
+import TorchCheckpoint
 import XCTest
 
 final class TrainingTests: XCTestCase {

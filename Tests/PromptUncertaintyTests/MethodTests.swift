@@ -3,6 +3,7 @@ import MedImageIO
 import MultiRaterData
 import MultiRaterMetrics
 import PromptUncertainty
+import SeededSampling
 import XCTest
 
 final class MethodTests: XCTestCase {

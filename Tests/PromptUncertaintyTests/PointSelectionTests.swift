@@ -2,6 +2,7 @@ import MedImageIO
 import MultiRaterData
 import MultiRaterMetrics
 import PromptUncertainty
+import SeededSampling
 import XCTest
 
 final class PointSelectionTests: XCTestCase {

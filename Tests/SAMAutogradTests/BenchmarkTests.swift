@@ -1,4 +1,5 @@
 import Dispatch
+import GradientChecking
 import SAMAutograd
 import SAMTensor
 import XCTest

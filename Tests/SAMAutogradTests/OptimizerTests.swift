@@ -1,3 +1,4 @@
+import GradientChecking
 import SAMAutograd
 import SAMTensor
 import XCTest

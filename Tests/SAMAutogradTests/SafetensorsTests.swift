@@ -1,6 +1,7 @@
 import Foundation
 import SAMAutograd
 import SAMTensor
+import TorchCheckpoint
 import XCTest
 
 /// Bytes written by make_safetensors_reference.py (json + struct only).

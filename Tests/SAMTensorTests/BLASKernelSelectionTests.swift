@@ -1,5 +1,5 @@
-import XCTest
 import SAMTensor
+import XCTest
 
 final class BLASKernelSelectionTests: XCTestCase {
     let avx512: Set<String> = ["fma", "avx2", "avx512f", "avx512dq", "avx512bw", "avx512vl"]

@@ -1,6 +1,6 @@
-import XCTest
 import Foundation
 import SAMTensor
+import XCTest
 
 final class FastMathTests: XCTestCase {
     func testExpRelativeError() {

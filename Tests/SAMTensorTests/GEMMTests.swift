@@ -1,5 +1,5 @@
-import XCTest
 import SAMTensor
+import XCTest
 
 final class GEMMTests: XCTestCase {
     /// `cblas_sgemm` must come from OpenBLAS, not GSL's reference `gslcblas` (both export it).

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TorchCheckpoint
+import XCTest
 
 /// Randomly corrupted inputs must produce errors, never crashes or hangs.
 final class CorruptInputTests: XCTestCase {

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TorchCheckpoint
+import XCTest
 
 final class NPZTests: XCTestCase {
     private let expectedNames = ["image", "mask", "labels", "case_ids", "big"]

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TorchCheckpoint
+import XCTest
 
 final class NumpyPickleTests: XCTestCase {
     func testResolvesArraysInProtocol2And4Pickles() throws {

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TorchCheckpoint
+import XCTest
 
 final class PickleReaderTests: XCTestCase {
     private let reader = PickleReader(allowedGlobals: [PickleGlobal("collections", "OrderedDict")])

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TorchCheckpoint
+import XCTest
 
 final class SHA256Tests: XCTestCase {
     func testKnownVectors() {

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import TorchCheckpoint
+import XCTest
 
 final class ZipArchiveTests: XCTestCase {
     func testReadsZip64CentralDirectory() throws {

@@ -1,3 +1,5 @@
+import MedImageIO
+
 /// The LiteMedSAM model input made from one image, with the sizes needed to map prompts in
 /// and masks back out.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+import SAMAutograd
 import SAMTensor
 
 extension Loss {
@@ -42,7 +43,7 @@ extension Loss {
         precondition(x.rank == 2 && raters.rank == 2 && x.shape[1] == raters.shape[1] && raters.shape[0] >= 1,
                      "energyDistance: logits \(x.shape) vs raters \(raters.shape)")
         let (k, m, n) = (x.shape[0], raters.shape[0], x.shape[1])
-        let p = map(x, stableSigmoid)
+        let p = Tensor(shape: x.shape, storage: x.storage.map(stableSigmoid))
         // d = 1 − (I + s) / U with U = A + B − I + s; ∂d/∂I = −(U + I + s) / U², ∂d/∂A = ∂d/∂B = (I + s) / U².
         struct Pair { var value: Double; var dI: Double; var dSum: Double }
         func pair(_ i: Double, _ a: Double, _ b: Double) -> Pair {

@@ -3,10 +3,10 @@ import SAMTensor
 import XCTest
 
 /// SplitMix64: a tiny seeded generator so every test draws the same numbers on every run.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
+public struct SeededGenerator: RandomNumberGenerator {
+    public var state: UInt64
+    public init(seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -17,7 +17,7 @@ struct SeededGenerator: RandomNumberGenerator {
 
 extension Tensor {
     /// Uniform values in `range`; with `awayFromZero`, magnitudes are at least that (kinks, logs).
-    static func random(_ shape: [Int], in range: ClosedRange<Float> = -1...1, awayFromZero: Float = 0,
+    public static func random(_ shape: [Int], in range: ClosedRange<Float> = -1...1, awayFromZero: Float = 0,
                        using generator: inout SeededGenerator) -> Tensor {
         let values = (0..<shape.reduce(1, *)).map { _ -> Float in
             var v = Float.random(in: range, using: &generator)
@@ -29,13 +29,13 @@ extension Tensor {
 }
 
 /// The outcome of comparing analytic gradients with central finite differences.
-struct GradientCheckReport {
+public struct GradientCheckReport {
     /// Max over entries of `|a − n| − (atol + rtol |n|)`; ≤ 0 passes.
-    var worstExcess: Double = -.infinity
-    var worstAbsolute: Double = 0
-    var worst: String = ""
-    var checked = 0
-    var passed: Bool { worstExcess <= 0 && checked > 0 }
+    public var worstExcess: Double = -.infinity
+    public var worstAbsolute: Double = 0
+    public var worst: String = ""
+    public var checked = 0
+    public var passed: Bool { worstExcess <= 0 && checked > 0 }
 }
 
 /// Central finite-difference gradient checker.
@@ -44,8 +44,8 @@ struct GradientCheckReport {
 /// `L = Σ R ⊙ f(inputs)` with fixed random `R` (so non-uniform output gradients are exercised),
 /// accumulated in Double for the numeric side. Each input element `x` is perturbed by ±ε:
 /// `n = (L(x + ε) − L(x − ε)) / 2ε`, and must satisfy `|a − n| ≤ atol + rtol · |n|`.
-enum GradientChecker {
-    static func check(
+public enum GradientChecker {
+    public static func check(
         _ inputs: [Tensor], epsilon: Float = 1e-2, absoluteTolerance: Double = 1e-3, relativeTolerance: Double = 1e-2,
         seed: UInt64 = 7, maximumEntriesPerInput: Int = 400,
         _ f: (Graph, [Variable]) -> Variable
@@ -93,7 +93,7 @@ enum GradientChecker {
 }
 
 /// Asserts that the analytic gradients of `f` match finite differences.
-func assertGradients(
+public func assertGradients(
     _ inputs: [Tensor], epsilon: Float = 1e-2, absoluteTolerance: Double = 1e-3, relativeTolerance: Double = 1e-2,
     file: StaticString = #filePath, line: UInt = #line, _ f: (Graph, [Variable]) -> Variable
 ) {

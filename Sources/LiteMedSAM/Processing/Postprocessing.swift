@@ -1,3 +1,5 @@
+import MedImageIO
+
 /// LiteMedSAM postprocessing exactly as upstream (REFERENCE.md §3):
 /// decoder logits `(K, 256, 256)` → crop to `[:resizedHeight, :resizedWidth]` → bilinear resize
 /// to the original `(H, W)` with PyTorch `align_corners=False` semantics (``BilinearResize``)
