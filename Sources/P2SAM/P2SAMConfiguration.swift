@@ -1,44 +1,41 @@
-/// How a sampled latent `z` (256 values) enters the mask decoder (see docs/p2sam-model.md).
-public enum LatentInjection: String, Sendable, Codable, CaseIterable {
-    /// Official code: `Fcomb([z ; no_mask_embed])` replaces the dense prompt embedding.
-    case dense
-    /// Paper text: `z` is one extra sparse prompt token.
-    case sparse
-}
-
-/// The default prompt a model was trained with.
-public enum DefaultPrompt: String, Sendable, Codable, CaseIterable {
-    /// No box or point tokens.
-    case none
-    /// The full-image box `[0, 0, 255, 255]` in the model frame.
-    case fullBox = "full-box"
-}
-
-/// Architecture settings of a P²SAM model, stored in its file's metadata.
-public struct P2SAMConfiguration: Sendable, Equatable {
-    public var injection: LatentInjection
-    public var defaultPrompt: DefaultPrompt
-    /// PGN block widths (default `[32, 64, 128, 192]`).
-    public var pgnWidths: [Int]
-    public var latentDim: Int
-    /// Number of mask tokens in the decoder: 1 (LiteMedSAM's single-mask token) + 8 outputs.
+/// The architecture of one P²SAM model, used by inference and training alike and recorded in the model
+/// file's metadata (`format`, `injection`, `prompt`, `pgn_widths`, `latent_dim`; docs/p2sam-model.md).
+public struct P2SAMConfiguration: Sendable, Equatable, Codable {
+    /// Mask tokens of the decoder: 9 for P²SAM (token 0 = LiteMedSAM's, 1…8 = P²SAM's outputs).
+    /// Other counts exist only for parity checks against LiteMedSAM (4).
     public var maskTokenCount: Int
+    public var injection: LatentInjection
+    /// The prompt used when the caller gives none (stored as metadata `prompt`).
+    public var defaultPrompt: DefaultPrompt
+    /// Training-time parametrisation of the assembling weights (not stored: the file holds all 8 weights).
+    public var assembling: AssemblingParametrisation
+    /// Output channels of the PGN's 4 blocks (default `[32, 64, 128, 192]`; CPU-light `[16, 32, 64, 128]`).
+    public var pgnWidths: [Int]
+    /// Dimension of z: 256, the decoder's token width.
+    public var latentDim: Int { 256 }
 
+    /// Metadata `format` of P²SAM model files.
     public static let formatName = "p2sam-v1"
+    public static let defaultPGNWidths = [32, 64, 128, 192]
+    public static let lightPGNWidths = [16, 32, 64, 128]
 
-    public init(injection: LatentInjection = .sparse, defaultPrompt: DefaultPrompt = .none,
-                pgnWidths: [Int] = [32, 64, 128, 192], latentDim: Int = 256, maskTokenCount: Int = 9) {
+    public init(maskTokenCount: Int = 9, injection: LatentInjection = .sparse, defaultPrompt: DefaultPrompt = .fullBox,
+                assembling: AssemblingParametrisation = .free, pgnWidths: [Int] = P2SAMConfiguration.defaultPGNWidths) {
+        precondition(pgnWidths.count == 4 && pgnWidths.allSatisfy { $0 > 0 }, "the PGN has 4 blocks")
+        self.maskTokenCount = maskTokenCount
         self.injection = injection
         self.defaultPrompt = defaultPrompt
+        self.assembling = assembling
         self.pgnWidths = pgnWidths
-        self.latentDim = latentDim
-        self.maskTokenCount = maskTokenCount
     }
 
-    /// Number of fused outputs (`maskTokenCount − 1`).
+    /// Number of P²SAM outputs fused by the assembling weights (`maskTokenCount − 1`).
     public var outputCount: Int { maskTokenCount - 1 }
 
-    /// Reads the settings from safetensors metadata.
+    /// Reads the architecture from a model file's metadata (a missing `prompt` means `none`, missing
+    /// `pgn_widths` the default widths, as in files written before those keys existed).
+    ///
+    /// - Throws: `P2SAMModelError.notAP2SAMModel` naming the offending key.
     public init(metadata: [String: String]) throws {
         guard metadata["format"] == Self.formatName else {
             throw P2SAMModelError.notAP2SAMModel("metadata 'format' is \(metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(Self.formatName)'")
@@ -46,35 +43,24 @@ public struct P2SAMConfiguration: Sendable, Equatable {
         guard let injectionName = metadata["injection"], let injection = LatentInjection(rawValue: injectionName) else {
             throw P2SAMModelError.notAP2SAMModel("metadata 'injection' must be dense or sparse, found \(metadata["injection"] ?? "nothing")")
         }
-        let prompt = DefaultPrompt(rawValue: metadata["prompt"] ?? "none")
-        guard let prompt else { throw P2SAMModelError.notAP2SAMModel("metadata 'prompt' must be none or full-box") }
-        let widths = (metadata["pgn_widths"] ?? "32,64,128,192").split(separator: ",").compactMap { Int($0) }
+        guard let prompt = DefaultPrompt(rawValue: metadata["prompt"] ?? "none") else {
+            throw P2SAMModelError.notAP2SAMModel("metadata 'prompt' must be none or full-box")
+        }
+        let widths = (metadata["pgn_widths"] ?? Self.defaultPGNWidths.map(String.init).joined(separator: ","))
+            .split(separator: ",").compactMap { Int($0) }
         guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else {
             throw P2SAMModelError.notAP2SAMModel("metadata 'pgn_widths' must be four positive integers")
         }
         let latent = Int(metadata["latent_dim"] ?? "256") ?? -1
         guard latent == 256 else { throw P2SAMModelError.notAP2SAMModel("latent_dim must be 256 (the SAM token width), found \(latent)") }
-        self.init(injection: injection, defaultPrompt: prompt, pgnWidths: widths, latentDim: latent)
+        self.init(injection: injection, defaultPrompt: prompt, pgnWidths: widths)
     }
 
-    /// The metadata entries describing these settings.
+    /// The metadata entries describing this architecture.
     public var metadata: [String: String] {
         ["format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
          "pgn_widths": pgnWidths.map(String.init).joined(separator: ","), "latent_dim": String(latentDim)]
     }
-}
 
-/// Errors of loading or using a P²SAM model.
-public enum P2SAMModelError: Error, CustomStringConvertible, Equatable {
-    case notAP2SAMModel(String)
-    case invalidSampleCount(Int, maximum: Int)
-    case invalidSeed(String)
-
-    public var description: String {
-        switch self {
-        case .notAP2SAMModel(let why): return "not a P²SAM model for this backbone: \(why)"
-        case .invalidSampleCount(let n, let maximum): return "sample count \(n) is out of range: use 1…\(maximum)"
-        case .invalidSeed(let why): return "invalid seed: \(why)"
-        }
-    }
+    enum CodingKeys: String, CodingKey { case maskTokenCount, injection, defaultPrompt = "prompt", assembling, pgnWidths }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import LiteMedSAM
 import MultiRaterData
+import P2SAM
 import SAMTensor
 import SeededSampling
 

@@ -1,4 +1,5 @@
 import Foundation
+import P2SAM
 import SAMAutograd
 import SAMTensor
 
@@ -131,7 +132,7 @@ public final class P2SAMNetwork: @unchecked Sendable {
         let dim = configuration.latentDim
         let noMask = w("prompt_encoder.no_mask_embed.weight")                                 // [1, 256]
         var sparseParts: [Variable] = []
-        if configuration.prompt == .fullBox || explicitBox != nil {
+        if configuration.defaultPrompt == .fullBox || explicitBox != nil {
             let corners = Variable.concatenate([w("prompt_encoder.point_embeddings.2.weight"),
                                                 w("prompt_encoder.point_embeddings.3.weight")], alongAxis: 0)
             let positions = explicitBox.map { encoding.boxCorners(x0: $0[0], y0: $0[1], x1: $0[2], y1: $0[3]) } ?? fullBoxEncoding

@@ -1,5 +1,6 @@
 import Foundation
 import MultiRaterData
+import P2SAM
 import SAMAutograd
 import SAMTensor
 import SeededSampling
@@ -18,10 +19,11 @@ public struct TrainingRun {
     public var output: URL
     /// The contract metadata (`P2SAMModelFile.metadata`); `epochs` and `notes` are filled in per save.
     public var metadata: [String: String]
-    public var progress: TrainingProgress
+    /// Receives progress and notices (the library itself never prints); nil for a silent run.
+    public var progress: (any TrainingObserver)?
 
     public init(trainer: P2SAMTrainer, training: [TrainingCase], validation: [TrainingCase], output: URL,
-                metadata: [String: String], progress: TrainingProgress = TrainingProgress(enabled: false)) {
+                metadata: [String: String], progress: (any TrainingObserver)? = nil) {
         self.trainer = trainer
         self.training = training
         self.validation = validation
@@ -49,7 +51,7 @@ public struct TrainingRun {
         var startEpoch = 0
         if resume {
             (startEpoch, bestLoss, history) = try restore()
-            progress.message("resumed after epoch \(startEpoch) (best validation \(options.effectiveSelection.rawValue) \(String(format: "%.4f", bestLoss)))")
+            progress?.message("resumed after epoch \(startEpoch) (best validation \(options.effectiveSelection.rawValue) \(String(format: "%.4f", bestLoss)))")
         }
         let eligible = options.stage == 1 ? training.indices.filter { !options.stageOneCandidates(training[$0]).isEmpty } : Array(training.indices)
         guard !eligible.isEmpty else {
@@ -69,7 +71,7 @@ public struct TrainingRun {
                 do {
                     loss = try trainer.step(batch, random: random)
                 } catch let error as P2SAMTrainingError {
-                    progress.message("")
+                    progress?.message("")
                     throw P2SAMTrainingError.nonFinite("\(error) at epoch \(epoch + 1), case \(done + 1)/\(order.count); stopped. "
                         + (history.isEmpty ? "No epoch finished, no model written."
                            : "The last good model is \(output.path) (best validation \(options.effectiveSelection.rawValue) \(String(format: "%.4f", bestLoss))); resume state after epoch \(history.count) in \(Self.sidecarURL(for: output).lastPathComponent)."))
@@ -78,7 +80,7 @@ public struct TrainingRun {
                 done += batch.count
                 index += batch.count
                 let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
-                progress.update(epoch: epoch + 1, epochs: options.epochs, done: done, total: order.count, loss: lossSum / Double(done), rate: rate)
+                progress?.update(epoch: epoch + 1, epochs: options.epochs, done: done, total: order.count, loss: lossSum / Double(done), rate: rate)
             }
             let seconds = Date().timeIntervalSince(started)
             let trainLoss = lossSum / Double(max(done, 1))
@@ -101,7 +103,7 @@ public struct TrainingRun {
             report.isBest = isBest
             history.append(report)
             try saveSidecar(epochsDone: epoch + 1, bestLoss: bestLoss, history: history)
-            progress.message(String(format: "epoch %d/%d: train loss %.4f, val loss %@, val GED %@ (sample diversity %@), %.1f s (%.2f cases/s)%@",
+            progress?.message(String(format: "epoch %d/%d: train loss %.4f, val loss %@, val GED %@ (sample diversity %@), %.1f s (%.2f cases/s)%@",
                                     epoch + 1, options.epochs, trainLoss,
                                     validated.map { String(format: "%.4f", $0.loss) } ?? "n/a",
                                     validated.map { String(format: "%.4f", $0.ged) } ?? "n/a",

@@ -1,6 +1,7 @@
 import Foundation
 import LiteMedSAM
 import MultiRaterData
+import P2SAM
 import P2SAMTraining
 import SAMTensor
 import SeededSampling
@@ -26,7 +27,7 @@ enum BenchmarkTraining {
         let training = try preparation.prepare(cases) { predictor.model.embed($0) }
         var rows: [BenchmarkRow] = []
         for (label, setLoss) in [("paper loss", SetLoss.none), ("energy, K = 4", SetLoss.energy)] {
-            let loaded = try P2SAMModelFile.read(modelURL, backbone: store, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
+            let loaded = try P2SAMModelFile.readTrainable(modelURL, backbone: store, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
             guard loaded.stage == 2 else { throw P2SAMTrainingError.invalidModel("\(modelURL.path) is a stage-\(loaded.stage) model; the training rows need a stage-2 model") }
             let network = P2SAMNetwork(configuration: loaded.configuration, parameters: loaded.parameters)
             let trainer = try P2SAMTrainer(network: network, options: TrainingOptions(stage: 2, batchSize: batch, setLoss: setLoss, samples: 4))

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import LiteMedSAM
 import MultiRaterData
+import P2SAM
 import P2SAMTraining
 import SAMTensor
 import TorchCheckpoint
@@ -96,7 +97,7 @@ struct TrainCommand: ParsableCommand {
             // Stage 1 trains the model's LoRA (from --lora-rank, or continued from an --init LoRA model).
             let options = try trainingOptions(loraRank: stage == 1 ? network.loraRank : nil)
             let split = try TrainDataSetup.load(command: self, store: store, checkpointSHA256: sha, network: network, progress: progress)
-            progress.message("training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.prompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters")
+            progress.message("training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.defaultPrompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters")
             let trainer = try P2SAMTrainer(network: network, options: options)
             if evaluateOnly {
                 guard let result = try trainer.validate(split.validation) else { throw ValidationError("no case to evaluate on (all rater masks empty?)") }

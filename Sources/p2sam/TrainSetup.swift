@@ -2,14 +2,15 @@ import ArgumentParser
 import Foundation
 import LiteMedSAM
 import MultiRaterData
+import P2SAM
 import P2SAMTraining
 import SAMTensor
 
 /// Builds the network of `p2sam train`: a fresh stage-1 model, or one read from `--init`.
 enum TrainModelSetup {
     static func network(command c: TrainCommand, store: WeightStore, checkpointSHA256: String) throws -> P2SAMNetwork {
-        let requestedInjection = try c.injection.map { text -> Injection in
-            guard let i = Injection(rawValue: text) else { throw ValidationError("--injection must be dense or sparse") }
+        let requestedInjection = try c.injection.map { text -> LatentInjection in
+            guard let i = LatentInjection(rawValue: text) else { throw ValidationError("--injection must be dense or sparse") }
             return i
         }
         guard let prompt = DefaultPrompt(rawValue: c.prompt) else { throw ValidationError("--prompt must be none or full-box") }
@@ -18,12 +19,12 @@ enum TrainModelSetup {
         guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--pgn-widths needs 4 positive integers, e.g. 32,64,128,192") }
 
         guard let initial = c.initial else {
-            let configuration = P2SAMConfiguration(injection: requestedInjection ?? .sparse, prompt: prompt, assembling: assembling, pgnWidths: widths)
+            let configuration = P2SAMConfiguration(injection: requestedInjection ?? .sparse, defaultPrompt: prompt, assembling: assembling, pgnWidths: widths)
             let parameters = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: c.seed)
             if c.stage == 1, let rank = c.loraRank { LoRAParameters.add(to: parameters, rank: rank, seed: c.seed) }
             return P2SAMNetwork(configuration: configuration, parameters: parameters, encoder: try encoder(c, parameters, store))
         }
-        let loaded = try P2SAMModelFile.read(URL(fileURLWithPath: initial), backbone: store, baseCheckpointSHA256: checkpointSHA256)
+        let loaded = try P2SAMModelFile.readTrainable(URL(fileURLWithPath: initial), backbone: store, baseCheckpointSHA256: checkpointSHA256)
         if let requestedInjection, requestedInjection != loaded.configuration.injection {
             throw ValidationError("--injection \(requestedInjection.rawValue) contradicts \(initial) (a \(loaded.configuration.injection.rawValue) model)")
         }

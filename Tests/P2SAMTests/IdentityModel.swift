@@ -87,6 +87,8 @@ enum IdentityModel {
     static func model(injection: LatentInjection) throws -> P2SAMModel {
         var backbone = try LiteMedSAMCheckpoint.weights(at: checkpoint)
         let encoder = try TinyViTEncoder(&backbone)
-        return try P2SAMModel(parameters: WeightStore(try parameters(injection: injection)), metadata: metadata(injection: injection), imageEncoder: encoder)
+        let tensors = try parameters(injection: injection).mapValues { Tensor(shape: $0.shape, storage: $0.values) }
+        let file = try P2SAMModelFile(tensors: tensors, metadata: metadata(injection: injection))
+        return try P2SAMModel(file: file, imageEncoder: encoder)
     }
 }

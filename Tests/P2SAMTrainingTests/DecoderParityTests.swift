@@ -1,6 +1,7 @@
 import Foundation
 import LiteMedSAM
 import MultiRaterData
+import P2SAM
 import P2SAMTraining
 import SAMTensor
 import XCTest
@@ -23,7 +24,7 @@ final class DecoderParityTests: XCTestCase {
     func testFourTokenDecoderMatchesInferenceDecoder() throws {
         let store = try TestCheckpoint.weights()
         let model = try LiteMedSAMModel(weights: store)
-        var configuration = P2SAMConfiguration(maskTokenCount: 4, injection: .dense, prompt: .none)
+        var configuration = P2SAMConfiguration(maskTokenCount: 4, injection: .dense, defaultPrompt: .none)
         configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
         let parameters = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 1)
         let network = P2SAMNetwork(configuration: configuration, parameters: parameters)

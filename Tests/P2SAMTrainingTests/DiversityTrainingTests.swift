@@ -1,6 +1,7 @@
 import Foundation
 import LiteMedSAM
 import MultiRaterData
+import P2SAM
 import P2SAMTraining
 import SAMAutograd
 import SAMTensor

@@ -1,5 +1,6 @@
 import Foundation
 import LiteMedSAM
+import P2SAM
 import P2SAMTraining
 import SAMAutograd
 import SAMTensor
@@ -37,7 +38,7 @@ final class InitialisationAndModelFileTests: XCTestCase {
 
     func testModelFileRoundTripAndStrictErrors() throws {
         let store = try TestCheckpoint.weights()
-        let configuration = P2SAMConfiguration(injection: .sparse, prompt: .fullBox, pgnWidths: P2SAMConfiguration.lightPGNWidths)
+        let configuration = P2SAMConfiguration(injection: .sparse, defaultPrompt: .fullBox, pgnWidths: P2SAMConfiguration.lightPGNWidths)
         let set = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 2)
         ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 2)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2sam-model-\(UUID().uuidString)")
@@ -48,15 +49,15 @@ final class InitialisationAndModelFileTests: XCTestCase {
         let meta = P2SAMModelFile.metadata(configuration: configuration, stage: 2, baseCheckpointSHA256: sha,
                                            dataset: "synthetic", split: "index", epochs: 1, seed: 2, notes: "")
         try P2SAMModelFile.write(set, stage: 2, metadata: meta, to: url)
-        let loaded = try P2SAMModelFile.read(url, backbone: store, baseCheckpointSHA256: sha)
+        let loaded = try P2SAMModelFile.readTrainable(url, backbone: store, baseCheckpointSHA256: sha)
         XCTAssertEqual(loaded.stage, 2)
-        XCTAssertEqual(loaded.configuration.prompt, .fullBox)
+        XCTAssertEqual(loaded.configuration.defaultPrompt, .fullBox)
         XCTAssertEqual(loaded.configuration.pgnWidths, P2SAMConfiguration.lightPGNWidths)
         XCTAssertEqual(loaded.parameters["pgn.head.bias"].value, set["pgn.head.bias"].value)
         XCTAssertEqual(loaded.parameters.names.count, set.names.count)
 
         // Another backbone.
-        XCTAssertThrowsError(try P2SAMModelFile.read(url, backbone: store, baseCheckpointSHA256: "00")) { error in
+        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(url, backbone: store, baseCheckpointSHA256: "00")) { error in
             XCTAssertTrue("\(error)".contains("not on the loaded backbone"), "\(error)")
         }
         // A mis-shaped tensor.
@@ -64,14 +65,14 @@ final class InitialisationAndModelFileTests: XCTestCase {
         file.tensors["mask_decoder.mask_tokens.weight"] = Tensor(shape: [4, 256])
         let bad = directory.appendingPathComponent("bad.safetensors")
         try Data(Safetensors.encode(file.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, metadata: file.metadata)).write(to: bad)
-        XCTAssertThrowsError(try P2SAMModelFile.read(bad, backbone: store, baseCheckpointSHA256: sha)) { error in
+        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(bad, backbone: store, baseCheckpointSHA256: sha)) { error in
             XCTAssertTrue("\(error)".contains("mask_decoder.mask_tokens.weight"), "\(error)")
         }
         // A missing key (stage-2 file without its head).
         file = try Safetensors.read(contentsOf: url)
         file.tensors["pgn.head.weight"] = nil
         try Data(Safetensors.encode(file.tensors.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }, metadata: file.metadata)).write(to: bad)
-        XCTAssertThrowsError(try P2SAMModelFile.read(bad, backbone: store, baseCheckpointSHA256: sha)) { error in
+        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(bad, backbone: store, baseCheckpointSHA256: sha)) { error in
             XCTAssertTrue("\(error)".contains("missing 1 key(s): pgn.head.weight"), "\(error)")
         }
     }

@@ -9,8 +9,6 @@ import SeededSampling
 import TorchCheckpoint
 import XCTest
 
-/// P²SAM has its own (inference) `P2SAMConfiguration`; these tests use the training one.
-private typealias P2SAMConfiguration = P2SAMTraining.P2SAMConfiguration
 
 /// Stage 1 with LoRA: training steps, model files with LoRA factors, merge at load, strict errors.
 final class LoRATrainingTests: XCTestCase {
@@ -63,8 +61,8 @@ final class LoRATrainingTests: XCTestCase {
         // Stage-1 file: read back strictly with its factors.
         let stageOne = directory.appendingPathComponent("s1.safetensors")
         try P2SAMModelFile.write(set, stage: 1, metadata: metadata(configuration, stage: 1), to: stageOne)
-        let loaded = try P2SAMModelFile.read(stageOne, backbone: store, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
-        XCTAssertEqual(loaded.metadata[TinyViTLoRA.metadataKey], "4")
+        let loaded = try P2SAMModelFile.readTrainable(stageOne, backbone: store, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
+        XCTAssertEqual(loaded.metadata[P2SAMModelFile.loraRankKey], "4")
         XCTAssertEqual(LoRAParameters.rank(of: loaded.parameters), 4)
         XCTAssertEqual(loaded.parameters["image_encoder.layers.2.blocks.0.attn.qkv.lora_v.b"].value, b)
 
@@ -100,16 +98,16 @@ final class LoRATrainingTests: XCTestCase {
         }
         let sha = LiteMedSAMCheckpoint.officialSHA256
         let undeclared = try file("undeclared.safetensors", metadata: base)
-        XCTAssertThrowsError(try P2SAMModelFile.read(undeclared, backbone: store, baseCheckpointSHA256: sha)) { error in
+        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(undeclared, backbone: store, baseCheckpointSHA256: sha)) { error in
             XCTAssertTrue("\(error)".contains("no 'lora_rank' metadata"), "\(error)")
         }
         XCTAssertThrowsError(try P2SAMModel(modelFile: undeclared, backbone: TestCheckpoint.url)) { error in
             XCTAssertTrue("\(error)".contains("no 'lora_rank' metadata"), "\(error)")
         }
         var wrong = base
-        wrong[TinyViTLoRA.metadataKey] = "2"
+        wrong[P2SAMModelFile.loraRankKey] = "2"
         let wrongRank = try file("rank2.safetensors", metadata: wrong)
-        XCTAssertThrowsError(try P2SAMModelFile.read(wrongRank, backbone: store, baseCheckpointSHA256: sha)) { error in
+        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(wrongRank, backbone: store, baseCheckpointSHA256: sha)) { error in
             XCTAssertTrue("\(error)".contains("has shape [4, 128]"), "\(error)")
         }
         XCTAssertThrowsError(try P2SAMModel(modelFile: wrongRank, backbone: TestCheckpoint.url)) { error in
@@ -117,7 +115,7 @@ final class LoRATrainingTests: XCTestCase {
         }
         // Declared and consistent: loads.
         var good = base
-        good[TinyViTLoRA.metadataKey] = "4"
+        good[P2SAMModelFile.loraRankKey] = "4"
         XCTAssertEqual(try P2SAMModel(modelFile: try file("good.safetensors", metadata: good), backbone: TestCheckpoint.url).loraRank, 4)
     }
 

@@ -1,4 +1,5 @@
 
+import P2SAM
 import SeededSampling
 import MultiRaterData
 

@@ -47,10 +47,10 @@ final class TrainInferenceParityTests: XCTestCase {
         }
     }
 
-    private func checkParity(injection: Injection, prompt: P2SAMTraining.DefaultPrompt) throws {
+    private func checkParity(injection: LatentInjection, prompt: DefaultPrompt) throws {
         let store = try TestCheckpoint.weights()
-        var configuration = P2SAMTraining.P2SAMConfiguration(injection: injection, prompt: prompt)
-        configuration.pgnWidths = P2SAMTraining.P2SAMConfiguration.lightPGNWidths
+        var configuration = P2SAMConfiguration(injection: injection, defaultPrompt: prompt)
+        configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
         let set = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 3)
         LoRAParameters.add(to: set, rank: 4, seed: 3)
         ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 3)

@@ -36,8 +36,6 @@ public struct TinyViTLoRA: Sendable, Equatable {
 
     /// The update scale (α / r with α = r): 1.
     public static let scale: Float = 1
-    /// Model-file metadata key holding the rank.
-    public static let metadataKey = "lora_rank"
 
     /// The attention blocks of an encoder, stage by stage (layers.1 …).
     public static func sites(prefix: String = "image_encoder", configuration: TinyViTConfiguration = .liteMedSAM) -> [Site] {
@@ -74,7 +72,7 @@ public struct TinyViTLoRA: Sendable, Equatable {
     /// Checks that `factors` holds exactly the keys and shapes of `keyShapes(rank:)`.
     public init(rank: Int, factors: [String: Tensor], prefix: String = "image_encoder",
                 configuration: TinyViTConfiguration = .liteMedSAM) throws {
-        guard rank >= 1 else { throw WeightLoadingError.shapeMismatch(key: Self.metadataKey, expected: [1], found: [rank]) }
+        precondition(rank >= 1, "LoRA rank must be at least 1, got \(rank)")
         let expected = Self.keyShapes(rank: rank, prefix: prefix, configuration: configuration)
         for (key, shape) in expected {
             guard let tensor = factors[key] else { throw WeightLoadingError.missingKey(key) }

@@ -1,7 +1,9 @@
 import Foundation
+import P2SAMTraining
 
-/// A one-line progress bar on stderr: epoch, cases done, running loss, rate (cases/s) and ETA.
-public final class TrainingProgress {
+/// A one-line progress bar on stderr: epoch, cases done, running loss, rate (cases/s) and ETA; the CLI's
+/// observer of a library training run.
+final class TrainingProgress: TrainingObserver {
     private let enabled: Bool
     private let showsMessages: Bool
     private var lastDraw = Date.distantPast
@@ -10,14 +12,14 @@ public final class TrainingProgress {
     /// - Parameters:
     ///   - enabled: draw the bar.
     ///   - messages: print epoch summaries and notices (default: when the bar is drawn).
-    public init(enabled: Bool = true, messages: Bool? = nil, interval: TimeInterval = 0.25) {
+    init(enabled: Bool = true, messages: Bool? = nil, interval: TimeInterval = 0.25) {
         self.enabled = enabled
         self.showsMessages = messages ?? enabled
         self.interval = interval
     }
 
     /// Redraws the bar (throttled unless `force`).
-    public func update(epoch: Int, epochs: Int, done: Int, total: Int, loss: Double, rate: Double, force: Bool = false) {
+    func update(epoch: Int, epochs: Int, done: Int, total: Int, loss: Double, rate: Double, force: Bool) {
         guard enabled else { return }
         let now = Date()
         guard force || now.timeIntervalSince(lastDraw) >= interval else { return }
@@ -33,7 +35,7 @@ public final class TrainingProgress {
     }
 
     /// Ends the bar's line and prints `message` on stderr.
-    public func message(_ message: String) {
+    func message(_ message: String) {
         guard showsMessages else { return }
         FileHandle.standardError.write(((enabled ? "\r\u{1B}[K" : "") + message + "\n").data(using: .utf8)!)
     }

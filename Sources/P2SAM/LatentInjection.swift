@@ -1,0 +1,7 @@
+/// How a sampled latent `z` (256 values) enters the mask decoder (see docs/p2sam-model.md).
+public enum LatentInjection: String, Sendable, Codable, CaseIterable {
+    /// Official code: `Fcomb([z ; no_mask_embed])` replaces the dense prompt embedding.
+    case dense
+    /// Paper text: `z` is one extra sparse prompt token.
+    case sparse
+}
