@@ -57,17 +57,12 @@ public struct P2SAMSampler: Sendable {
     /// predictor (the encoder is shared and frozen), so the encoder does not run twice. A model with
     /// a LoRA-adapted encoder (`model.loraRank`) ignores `reuse` and embeds with its own encoder.
     public func prepare(_ image: MedicalImage, embedded reuse: EmbeddedImage?, prompt: ImagePrompt? = nil) throws -> P2SAMPreparedImage {
-        if let bad = image.pixels.first(where: { !$0.isFinite }) {
-            throw PredictorError.invalidImage("non-finite pixel value \(bad)")
-        }
-        let prepared = LiteMedSAMPreprocessor.preprocess(image)
-        let input = Tensor(shape: [3, 256, 256], storage: prepared.tensor)
+        let prepared = try LiteMedSAMPreprocessor.checkedPreprocess(image)
         if let reuse, reuse.originalWidth != image.width || reuse.originalHeight != image.height {
             throw PredictorError.invalidEmbedding("embedding is of a \(reuse.originalWidth)x\(reuse.originalHeight) image, not \(image.width)x\(image.height)")
         }
-        let embedded = (model.loraRank == nil ? reuse : nil) ?? EmbeddedImage(embedding: model.imageEncoder(input),
-                                              originalHeight: prepared.originalHeight, originalWidth: prepared.originalWidth,
-                                              resizedHeight: prepared.resizedHeight, resizedWidth: prepared.resizedWidth)
+        let embedded = (model.loraRank == nil ? reuse : nil) ?? model.imageEncoder.embed(prepared)
+        let input = Tensor(shape: [3, PreprocessedImage.side, PreprocessedImage.side], storage: prepared.tensor)
         let (mean, deviation) = model.pgn(PromptGenerationNetwork.input(fromModelInput: input))
         var modelPrompt = Prompt()
         if let prompt {

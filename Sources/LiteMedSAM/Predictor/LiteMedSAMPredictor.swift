@@ -23,14 +23,7 @@ public final class LiteMedSAMPredictor: Sendable {
 
     /// Runs preprocessing and the image encoder.
     public func embed(_ image: MedicalImage) throws -> EmbeddedImage {
-        if let bad = image.pixels.first(where: { !$0.isFinite }) {
-            throw PredictorError.invalidImage("non-finite pixel value \(bad)")
-        }
-        let prepared = LiteMedSAMPreprocessor.preprocess(image)
-        let input = Tensor(shape: [3, PreprocessedImage.side, PreprocessedImage.side], storage: prepared.tensor)
-        return EmbeddedImage(embedding: model.embed(input),
-                             originalHeight: prepared.originalHeight, originalWidth: prepared.originalWidth,
-                             resizedHeight: prepared.resizedHeight, resizedWidth: prepared.resizedWidth)
+        try model.imageEncoder.embed(image)
     }
 
     /// Maps a prompt from original pixels to the 256x256 model frame (truncating, as upstream),
