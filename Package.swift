@@ -75,5 +75,5 @@ let package = Package(
         .testTarget(name: "PromptUncertaintyTests", dependencies: ["PromptUncertainty", "LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "SeededSampling"]),
         .testTarget(name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling"], resources: [.copy("Fixtures")]),
     ],
-    swiftLanguageModes: [.v5]
+    swiftLanguageModes: [.v6]
 )

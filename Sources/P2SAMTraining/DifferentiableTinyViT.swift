@@ -16,7 +16,7 @@ import SAMTensor
 /// - `layers.{1,2}.downsample`: 1x1 conv-BN, GELU, depthwise 3x3 conv-BN (stride 2, or 1 to 320 channels),
 ///   GELU, 1x1 conv-BN;
 /// - neck: 1x1 conv (no bias) → LayerNorm2d (eps 1e-6) → 3x3 conv (no bias, padding 1) → LayerNorm2d.
-public final class DifferentiableTinyViT: @unchecked Sendable {
+public final class DifferentiableTinyViT {
     struct Block {
         let site: TinyViTLoRA.Site
         let windowSize: Int

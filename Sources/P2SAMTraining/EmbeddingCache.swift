@@ -7,7 +7,7 @@ import SAMTensor
 /// `[64, 64, 256]` embedding as little-endian Float16. The key names the dataset, the intensity
 /// window, the case id and the LiteMedSAM checkpoint's sha256, so a changed input never reuses a stale
 /// entry; the stored key is compared on read (a hash collision is a miss).
-public final class EmbeddingCache: @unchecked Sendable {
+public final class EmbeddingCache {
     /// Where entries are written, or nil for memory only.
     public let directory: URL?
     private var memory: [String: Tensor] = [:]

@@ -6,7 +6,7 @@ import SAMTensor
 /// The differentiable P²SAM network (`docs/p2sam-model.md`, "Forward pass"): PGN, injection, decoder
 /// with 9 mask tokens, assembling. Holds the parameters and the constants derived from them once
 /// (dense positional encoding, the full-box corner encodings).
-public final class P2SAMNetwork: @unchecked Sendable {
+public final class P2SAMNetwork {
     public let configuration: P2SAMConfiguration
     public let parameters: ParameterSet
     let decoder: DifferentiableMaskDecoder

@@ -4,7 +4,7 @@ import SAMTensor
 /// An ordered, named collection of `Parameter`s (PyTorch-style keys, `docs/p2sam-model.md`).
 ///
 /// A reference type: the graph, the optimiser and the model-file writer all share the same tensors.
-public final class ParameterSet: @unchecked Sendable {
+public final class ParameterSet {
     private var storage: [String: Parameter] = [:]
     /// Keys in insertion order (the order of the model file).
     public private(set) var names: [String] = []

@@ -4,7 +4,7 @@ import SAMTensor
 ///
 /// Parameters are reference types so that a graph, an optimiser and a checkpoint writer all see the
 /// same storage. Names are stable keys, PyTorch style (`mask_decoder.mask_tokens.weight`).
-public final class Parameter: @unchecked Sendable {
+public final class Parameter {
     /// Stable key used by checkpoints and optimiser state.
     public let name: String
     /// Current value; optimisers update it in place.

@@ -58,14 +58,15 @@ public enum BLASKernelSelection {
 /// reference measurements). Raising the thresholds makes repeated forward passes reuse memory.
 /// Peak RSS still follows the largest live working set. Process-wide; call once at start-up.
 public enum AllocatorTuning {
-    nonisolated(unsafe) private static var applied = false
-
-    public static func retainFreedMemory() {
-        guard !applied else { return }
-        applied = true
+    /// Runs once, thread-safely (a lazily initialised static).
+    private static let tuning: Void = {
         #if os(Linux)
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
         _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
         #endif
+    }()
+
+    public static func retainFreedMemory() {
+        _ = tuning
     }
 }

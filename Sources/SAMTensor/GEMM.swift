@@ -6,14 +6,12 @@ import CBLAS
 /// here instead, so that many small products (window attention) can also run concurrently without
 /// nesting thread pools.
 public enum GEMM {
-    nonisolated(unsafe) private static var configured = false
+    /// Runs once, thread-safely (a lazily initialised static).
+    private static let singleThreadedBLAS: Void = openblas_set_num_threads(1)
 
     /// Pins OpenBLAS to one thread per call. Called by every entry point; cheap after the first time.
     public static func configure() {
-        if !configured {
-            openblas_set_num_threads(1)
-            configured = true
-        }
+        _ = singleThreadedBLAS
     }
 
     /// Multiply-adds below this count run on the calling thread.
@@ -83,6 +81,7 @@ public enum GEMM {
 }
 
 /// A read-only raw pointer that may be captured by concurrently running chunks.
+/// `@unchecked Sendable`: a read-only view for concurrently running chunks; the owner keeps the memory alive.
 public struct SharedPointer<Element>: @unchecked Sendable {
     public let base: UnsafePointer<Element>
     public init(_ base: UnsafePointer<Element>) { self.base = base }

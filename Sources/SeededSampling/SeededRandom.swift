@@ -8,7 +8,7 @@ public final class SeededRandom {
 
     /// GSL semantics: seed 0 selects GSL's default seed (4357) for mt19937.
     public init(seed: UInt64) {
-        rng = gsl_rng_alloc(gsl_rng_mt19937)
+        rng = gsl_rng_alloc(p2sam_gsl_rng_mt19937())
         gsl_rng_set(rng, UInt(truncatingIfNeeded: seed))
     }
 

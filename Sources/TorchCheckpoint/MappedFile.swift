@@ -23,6 +23,7 @@ public enum MappedFileError: Error, CustomStringConvertible, Equatable {
 ///
 /// The buffer stays valid for the lifetime of the object; the mapping is removed (or the copy freed)
 /// in `deinit`. The bytes are never written, so sharing across threads is safe.
+/// `@unchecked Sendable`: the bytes are never written after `init` (see above), only read.
 public final class MappedFile: @unchecked Sendable {
     /// The path the bytes came from, or a descriptive name for in-memory data.
     public let path: String

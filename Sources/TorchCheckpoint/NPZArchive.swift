@@ -2,6 +2,7 @@ import Foundation
 
 /// A NumPy `.npz` archive: a zip of `.npy` members, stored (`np.savez`) or deflated
 /// (`np.savez_compressed`).
+/// `@unchecked Sendable`: immutable after `init` (a `let` read-only `ZipArchive`).
 public final class NPZArchive: @unchecked Sendable {
     /// The underlying zip archive.
     public let zip: ZipArchive

@@ -5,6 +5,7 @@ import Foundation
 /// `data.pkl` is decoded with a `PickleReader` restricted to `TorchStateDict.allowedGlobals`; each
 /// `torch._utils._rebuild_tensor_v2` call becomes a `TorchTensor` that views its storage member
 /// zero-copy when the member is stored (as torch writes it).
+/// `@unchecked Sendable`: immutable after `init`; its tensors view read-only archive bytes that it keeps alive.
 public final class TorchStateDict: @unchecked Sendable {
     /// The globals a state-dict pickle may reference.
     public static let allowedGlobals: Set<PickleGlobal> = [

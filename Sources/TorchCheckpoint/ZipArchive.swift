@@ -4,6 +4,7 @@
 /// and length is checked against the file size, so a truncated or corrupt archive produces a
 /// `ZipError` instead of a crash. Stored members are exposed zero-copy as slices of the mapping;
 /// deflated members are inflated into owned memory, bounded by their declared size.
+/// `@unchecked Sendable`: every stored property is a `let` set in `init`, and the mapped bytes are read-only.
 public final class ZipArchive: @unchecked Sendable {
     /// The mapped file bytes; alive as long as the archive (or any `ZipMemberData` from it).
     public let file: MappedFile
@@ -142,6 +143,7 @@ public final class ZipArchive: @unchecked Sendable {
 
 /// The uncompressed bytes of one zip member: either a slice of the archive's mapping (kept alive by
 /// a reference to the archive) or an owned buffer freed on deinit.
+/// `@unchecked Sendable`: immutable after `init`; it points into read-only bytes that it keeps alive.
 public final class ZipMemberData: @unchecked Sendable {
     /// The member's bytes, valid for the lifetime of this object.
     public let bytes: UnsafeRawBufferPointer

@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import MultiRaterData
 import MultiRaterMetrics
+import SAMTensor
 import SeededSampling
 
 /// `p2sam score --benchmark-lidc PATH`: metrics over every slice of the LIDC pylidc mask file.
@@ -49,25 +50,17 @@ enum ScoreBenchmark {
         print(String(format: "scoring wall time:            %.3f s (total with load %.3f s)", seconds(loaded, end), seconds(start, end)))
     }
 
-    /// `body(0..<count)` in parallel chunks (DispatchQueue.concurrentPerform); results in index order.
+    /// `body(i)` for every `i` in `0..<count`, in parallel chunks (`Parallel`); results in index order,
+    /// the first error (by index) rethrown.
     static func parallelMap<T>(_ count: Int, _ body: (Int) throws -> T) throws -> [T] {
-        var results = [T?](repeating: nil, count: count)
-        var firstError: Error?
-        let lock = NSLock()
-        let chunks = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount * 8))
+        var results = [Result<T, any Error>?](repeating: nil, count: count)
         results.withUnsafeMutableBufferPointer { buffer in
-            let out = buffer
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                let lower = count * c / chunks, upper = count * (c + 1) / chunks
-                for i in lower..<upper {
-                    do { out[i] = try body(i) } catch {
-                        lock.lock(); if firstError == nil { firstError = error }; lock.unlock()
-                        return
-                    }
-                }
+            guard let base = buffer.baseAddress else { return }
+            let out = SharedMutablePointer(base)
+            Parallel.forEachChunk(of: count) { range in
+                for i in range { out.base[i] = Result { try body(i) } }
             }
         }
-        if let firstError { throw firstError }
-        return results.map { $0! }
+        return try results.map { try $0!.get() }
     }
 }
