@@ -19,7 +19,7 @@ import SeededSampling
 public final class P2SAMTrainer {
     public let network: P2SAMNetwork
     public let options: TrainingOptions
-    public let optimizer: ResumableAdam
+    public let optimizer: Adam
     /// Names of the trained parameters.
     public let trainableNames: [String]
 
@@ -58,7 +58,7 @@ public final class P2SAMTrainer {
         }
         let trainable = network.parameters.trainable
         trainableNames = trainable.map(\.name)
-        optimizer = ResumableAdam(trainable, learningRate: options.learningRate)
+        optimizer = Adam(trainable, learningRate: options.learningRate)
     }
 
     // MARK: One step
@@ -132,7 +132,7 @@ public final class P2SAMTrainer {
             throw P2SAMTrainingError.nonFinite("non-finite \(error.location) (\(error.count) element(s), first \(error.value) at \(error.index))")
         }
         if let maxNorm = options.maxGradientNorm { GradientClipping.clipByGlobalNorm(optimizer.parameters, maxNorm: maxNorm) }
-        optimizer.update()
+        optimizer.step()
         if network.configuration.assembling == .official { Self.normaliseOfficialAssembling(network.parameters) }
         return total / Double(batch.count)
     }

@@ -131,7 +131,7 @@ public struct TrainingRun {
         let meta: [String: String] = [
             "format": "p2sam-resume-v1",
             "epochs_done": String(epochsDone),
-            "adam_step": String(trainer.optimizer.step),
+            "adam_step": String(trainer.optimizer.stepCount),
             "best_loss": String(bestLoss),
             "options": String(decoding: try encoder.encode(options), as: UTF8.self),
             "history": String(decoding: try encoder.encode(history), as: UTF8.self),

@@ -25,6 +25,8 @@ public struct ParameterGroup {
 /// `t` counts the steps taken by each parameter. Parameters that are frozen
 /// (`requiresGradient == false`) or have no gradient are skipped (no decay, no moment update).
 /// For PyTorch Adam's coupled L2 regularisation, add `Loss.l2Penalty` to the loss instead.
+/// The moments can be saved and restored (`stateTensors()`, `restore(step:tensors:)`) so a training run
+/// resumes exactly.
 public final class Adam {
     public var groups: [ParameterGroup]
     public let beta1: Float
@@ -61,6 +63,37 @@ public final class Adam {
 
     /// Number of steps taken by `parameter` (0 if never updated).
     public func stepCount(of parameter: Parameter) -> Int { states[ObjectIdentifier(parameter)]?.step ?? 0 }
+
+    /// Steps taken so far: the largest step count over the parameters (every trainable parameter with a
+    /// gradient is updated at every step, so they normally agree).
+    public var stepCount: Int { states.values.map(\.step).max() ?? 0 }
+
+    /// Every parameter of every group, in group order.
+    public var parameters: [Parameter] { groups.flatMap(\.parameters) }
+
+    // MARK: Saving and restoring (exact resume)
+
+    /// The moments as named tensors (`adam.m/<name>`, `adam.v/<name>`) for parameters updated at least once.
+    public func stateTensors() -> [(name: String, tensor: Tensor)] {
+        var out: [(String, Tensor)] = []
+        for parameter in parameters {
+            guard let state = states[ObjectIdentifier(parameter)] else { continue }
+            out.append(("adam.m/\(parameter.name)", Tensor(shape: parameter.value.shape, storage: state.m)))
+            out.append(("adam.v/\(parameter.name)", Tensor(shape: parameter.value.shape, storage: state.v)))
+        }
+        return out
+    }
+
+    /// Restores the moments saved by `stateTensors()`, each parameter at step `step`. Parameters without
+    /// saved moments start afresh.
+    public func restore(step: Int, tensors: [String: Tensor]) {
+        states = [:]
+        for parameter in parameters {
+            guard let m = tensors["adam.m/\(parameter.name)"], let v = tensors["adam.v/\(parameter.name)"],
+                  m.count == parameter.value.count, v.count == parameter.value.count else { continue }
+            states[ObjectIdentifier(parameter)] = State(step: step, m: m.storage, v: v.storage)
+        }
+    }
 
     /// Applies one update to every trainable parameter that has a gradient.
     public func step() {
