@@ -9,10 +9,7 @@ let package = Package(
     name: "p2sam-swift",
     platforms: [.macOS(.v13)],
     products: [
-        .library(name: "P2SAMKit", targets: [
-            "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
-        ]),
+        .library(name: "P2SAMKit", targets: ["P2SAMKit"]),
         .executable(name: "p2sam", targets: ["p2sam"]),
     ],
     dependencies: [
@@ -51,6 +48,12 @@ let package = Package(
         // P²SAM training: differentiable decoder, stages 1 and 2.
         .target(name: "P2SAMTraining", dependencies: ["P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "SeededSampling"]),
 
+        // The umbrella module: `import P2SAMKit` re-exports every library module.
+        .target(name: "P2SAMKit", dependencies: [
+            "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
+            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
+        ]),
+
         .executableTarget(name: "p2sam", dependencies: [
             "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
             "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
@@ -58,7 +61,7 @@ let package = Package(
         ]),
 
         // Examples/: a library user's program (built with the package so it stays correct).
-        .executableTarget(name: "sample-and-score", dependencies: ["P2SAM", "MedImageIO", "MultiRaterMetrics"],
+        .executableTarget(name: "sample-and-score", dependencies: ["P2SAMKit"],
                           path: "Examples/SampleAndScore"),
 
         .testTarget(name: "SAMTensorTests", dependencies: ["SAMTensor"]),

@@ -1,9 +1,7 @@
 // Draw 16 plausible masks for an image with P²SAM and score them against expert masks.
 // Usage: sample-and-score IMAGE.png RATER_DIR [MODEL.safetensors]
 import Foundation
-import MedImageIO
-import MultiRaterMetrics
-import P2SAM
+import P2SAMKit
 
 let arguments = CommandLine.arguments
 guard arguments.count >= 3 else {

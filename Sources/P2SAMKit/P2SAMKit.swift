@@ -1,0 +1,26 @@
+// `import P2SAMKit` gives the whole public API of the library: one import for applications.
+//
+// | module | holds |
+// |---|---|
+// | SAMTensor | float32 tensors, GEMM, convolutions, norms, `Parallel` |
+// | TorchCheckpoint | `.pth` (zip + restricted pickle), `.npy`/`.npz`, safetensors, SHA-256 |
+// | SAMAutograd | reverse-mode autograd, losses, Adam/AdamW, `ReduceLROnPlateau`, saving parameters |
+// | SeededSampling | `SeededRandom` (GSL mt19937, explicit seeds) |
+// | MedImageIO | PNG, resize kernels, prompt geometry, overlays, heat maps |
+// | LiteMedSAM | encoder, prompt encoder, decoder, pre/post-processing, `LiteMedSAMPredictor` |
+// | MultiRaterMetrics | GED, HM-IoU, D_max, D_mean, diversities, calibration |
+// | MultiRaterData | dataset readers, splits, synthetic cases |
+// | PromptUncertainty | UR-SAM, MedSAM-U |
+// | P2SAM | P²SAM model file, PGN, `P2SAMSampler` |
+// | P2SAMTraining | P²SAM training (stages 1 and 2) |
+@_exported import LiteMedSAM
+@_exported import MedImageIO
+@_exported import MultiRaterData
+@_exported import MultiRaterMetrics
+@_exported import P2SAM
+@_exported import P2SAMTraining
+@_exported import PromptUncertainty
+@_exported import SAMAutograd
+@_exported import SAMTensor
+@_exported import SeededSampling
+@_exported import TorchCheckpoint
