@@ -65,3 +65,40 @@ final class FineTuningLossTests: XCTestCase {
         XCTAssertEqual(UncertaintyWeighting.weight(sigma: 1), 0.5)
     }
 }
+
+/// Sharpness-aware minimisation: the ascent has length ρ along the gradient, the second gradient is taken
+/// at the perturbed point, and restoring returns the weights (to rounding).
+final class SharpnessAwareMinimizationTests: XCTestCase {
+    func testAscentRestoreAndSecondGradient() {
+        // f(w) = Σ w⁴: ∇f = 4 w³.
+        let w = Parameter("w", value: Tensor(shape: [3], storage: [0.5, -1.0, 2.0]))
+        let original = w.value.storage
+        func backward() {
+            let graph = Graph()
+            let v = graph.parameter(w)
+            graph.backward(from: (v * v * v * v).sum())
+        }
+        backward()
+        let g = original.map { 4 * $0 * $0 * $0 }
+        XCTAssertEqual(w.gradient!.storage, g)
+        let sam = SharpnessAwareMinimization(radius: 0.05)
+        let perturbation = sam.ascend([w])
+        XCTAssertNil(w.gradient)
+        let norm = g.map { Double($0 * $0) }.reduce(0, +).squareRoot()
+        XCTAssertEqual(perturbation.gradientNorm, norm, accuracy: 1e-9)
+        let moved = zip(w.value.storage, original).map { Double($0 - $1) }
+        XCTAssertEqual(moved.map { $0 * $0 }.reduce(0, +).squareRoot(), 0.05, accuracy: 1e-6)
+        for (step, gi) in zip(moved, g) { XCTAssertEqual(step, 0.05 * Double(gi) / norm, accuracy: 1e-6) }
+        backward()
+        let perturbed = w.value.storage
+        sam.restore(perturbation)
+        for (a, b) in zip(w.value.storage, original) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+        for (gi, p) in zip(w.gradient!.storage, perturbed) { XCTAssertEqual(gi, 4 * p * p * p, accuracy: 1e-4) }
+        // A zero gradient moves nothing.
+        w.zeroGradient()
+        w.gradient = Tensor(shape: [3], storage: [0, 0, 0])
+        let none = sam.ascend([w])
+        XCTAssertEqual(none.gradientNorm, 0)
+        for (a, b) in zip(w.value.storage, original) { XCTAssertEqual(a, b, accuracy: 1e-6) }
+    }
+}
