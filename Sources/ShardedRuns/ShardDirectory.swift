@@ -76,14 +76,25 @@ public final class ShardDirectory {
     /// - Throws: `ShardError.unexpectedCase` for a case outside the shard or already written;
     ///   `.unwritableDirectory` when the write fails (the file is left as before the call).
     public func append<Value: Encodable>(_ record: ShardRecord<Value>) throws {
-        guard manifest.caseIDs.contains(record.caseID), !finished.contains(record.caseID) else {
-            throw ShardError.unexpectedCase(path: url.appendingPathComponent(Self.recordsName).path, caseID: record.caseID)
+        try append(contentsOf: [record])
+    }
+
+    /// Appends the records of several finished cases with one write and one flush (for cases that
+    /// take milliseconds, where a flush per case would cost more than the case).
+    /// - Throws: as `append(_:)`; on failure none of the records is kept.
+    public func append<Value: Encodable>(contentsOf records: [ShardRecord<Value>]) throws {
+        var batch = Set<String>()
+        for record in records {
+            guard manifest.caseIDs.contains(record.caseID), !finished.contains(record.caseID), batch.insert(record.caseID).inserted else {
+                throw ShardError.unexpectedCase(path: url.appendingPathComponent(Self.recordsName).path, caseID: record.caseID)
+            }
         }
-        let line = try record.encodedLine()
+        var lines = Data()
+        for record in records { lines.append(try record.encodedLine()) }
         do {
             let offset = try handle.offset()
             do {
-                try handle.write(contentsOf: line)
+                try handle.write(contentsOf: lines)
                 try handle.synchronize()
             } catch {
                 try? handle.truncate(atOffset: offset)
@@ -92,7 +103,7 @@ public final class ShardDirectory {
         } catch {
             throw ShardError.unwritableDirectory(path: url.path, reason: Self.reason(error))
         }
-        finished.insert(record.caseID)
+        finished.formUnion(batch)
     }
 
     /// Writes `data` to a temporary file beside `url`, then renames it over `url`.

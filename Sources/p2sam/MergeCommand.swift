@@ -39,6 +39,8 @@ struct MergeCommand: ParsableCommand {
             case "embed":
                 let merged = try ShardMerge.merge(urls, as: EmbeddingCaseRecord.self)
                 try DatasetEmbedding.report(manifest: merged.manifest, records: merged.records, json: json)
+            case "lidc-score":
+                try ScoreShards.report(try ShardMerge.merge(urls, as: LIDCScoreRecord.self).records, json: json)
             default:
                 throw ValidationError("\(shards[0]): unknown shard kind '\(kind)'")
             }

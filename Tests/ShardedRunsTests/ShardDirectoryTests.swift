@@ -75,6 +75,19 @@ final class ShardDirectoryTests: XCTestCase {
         XCTAssertEqual(String(decoding: try Data(contentsOf: file), as: UTF8.self).split(separator: "\n").count, 5)
     }
 
+    func testABatchIsWrittenWholeOrNotAtAll() throws {
+        let url = root.appendingPathComponent("batch")
+        let directory = try ShardDirectory(url: url, manifest: try manifest(.whole))
+        try directory.append(contentsOf: ["c00", "c01"].map { ShardRecord(caseID: $0, value: value($0)) })
+        XCTAssertThrowsError(try directory.append(contentsOf: ["c02", "c02"].map { ShardRecord(caseID: $0, value: value($0)) })) {
+            XCTAssertEqual($0 as? ShardError, .unexpectedCase(path: url.appendingPathComponent(ShardDirectory.recordsName).path, caseID: "c02"))
+        }
+        XCTAssertThrowsError(try directory.append(ShardRecord(caseID: "c01", value: value("c01"))))
+        XCTAssertThrowsError(try directory.append(ShardRecord(caseID: "zz", value: value("zz"))))
+        XCTAssertEqual(directory.finished, ["c00", "c01"])
+        XCTAssertEqual(try ShardDirectory(url: url, manifest: try manifest(.whole)).pendingCaseIDs, Array(ids.dropFirst(2)))
+    }
+
     func testResumeRefusesADirectoryOfAnotherRun() throws {
         let url = try writeShards(2)[0]
         XCTAssertThrowsError(try ShardDirectory(url: url, manifest: try manifest(try Shard(index: 0, count: 2), seed: 9))) { error in
