@@ -1,6 +1,7 @@
 import Foundation
 import MultiRaterData
 import MultiRaterMetrics
+import SeededSampling
 import ShardedRuns
 
 /// The record of one slice in a sharded `score --benchmark-lidc` run: raters 0-1 scored as samples
