@@ -45,7 +45,9 @@ struct EvaluateCommand: ParsableCommand {
             least half of the samples. Scores: Dice and IoU of the final mask \
             vs the majority-vote mask; GED, HM-IoU (--hm-iou, default standard), D_max (--dmax, default per-rater), D_mean of the n masks vs \
             all raters. JSON: {"mean", "cases"} as in `p2sam score`, each with dice, iou, box_iou, \
-            mean_entropy, accepted added, plus the settings and the skipped cases.
+            mean_entropy, accepted added, plus the settings and the skipped cases. \
+            With --shard i/n --output DIR only shard i's cases run, recorded in DIR/cases.jsonl beside a \
+            manifest; `p2sam merge` of all n directories prints and writes this same report (docs/cluster.md).
             """)
 
     @OptionGroup var data: DatasetOptions
@@ -114,7 +116,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Write the report as JSON.")
     var json: String?
 
-    @Option(help: "Evaluate at most this many cases (after the split).")
+    @Option(help: "Evaluate at most this many cases (the first by sorted case id, after the split).")
     var limit: Int?
 
     @Option(help: ArgumentHelp("Write the run's per-case records (cases.jsonl) and manifest to DIR; a re-run resumes. Needed with --shard.", valueName: "DIR"))
@@ -126,6 +128,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func validate() throws {
         if sharding.shard != nil && output == nil { throw ValidationError("--shard needs --output DIR (the shard's directory, merged later with `p2sam merge`)") }
+        if sharding.value.count > 1 && json != nil { throw ValidationError("a shard writes no report: give --json to `p2sam merge`") }
         if count < 1 { throw ValidationError("--count must be at least 1 (got \(count))") }
         if BoxQuality(boxQuality) == nil { throw ValidationError("--box-quality must be tight, jitter:PX or iou:R with 0 < R <= 1") }
         if !["union", "majority"].contains(boxFrom) { throw ValidationError("--box-from must be union or majority") }

@@ -89,6 +89,7 @@ struct SampleCommand: ParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
+        if sharding.value.count > 1 && json != nil { throw ValidationError("a shard writes no report: give --json to `p2sam merge`") }
     }
 
     func run() throws {

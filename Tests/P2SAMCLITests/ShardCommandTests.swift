@@ -81,6 +81,9 @@ final class ShardCommandTests: XCTestCase {
             XCTAssertNotEqual(outcome.status, 0)
             XCTAssertTrue(outcome.output.contains("--shard '\(bad)'"), outcome.output)
         }
+        let shardJSON = try CLIRunner.run(evaluate + ["--shard", "0/2", "--output", path("x"), "--json", path("x.json")])
+        XCTAssertNotEqual(shardJSON.status, 0)
+        XCTAssertTrue(shardJSON.output.contains("give --json to `p2sam merge`"), shardJSON.output)
         let noOutput = try CLIRunner.run(evaluate + ["--shard", "0/2"])
         XCTAssertNotEqual(noOutput.status, 0)
         XCTAssertTrue(noOutput.output.contains("--shard needs --output"), noOutput.output)

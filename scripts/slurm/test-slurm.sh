@@ -30,7 +30,7 @@ pids=()
 cleanup() {
   status=$?
   if [ -n "${SLURM_CONF:-}" ] && [ -f "$SLURM_CONF" ]; then
-    scancel --full --quiet --clusters=p2samtest --user=root 2>/dev/null || scancel --quiet --user=root 2>/dev/null || true
+    scancel --quiet --user=root 2>/dev/null || true   # this cluster's jobs only: SLURM_CONF is ours
   fi
   for ((k = ${#pids[@]} - 1; k >= 0; k--)); do kill "${pids[k]}" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do
