@@ -43,6 +43,9 @@ let package = Package(
         // Prompt augmentation, multi-sample aggregation, UR-SAM and MedSAM-U (training-free uncertainty).
         .target(name: "PromptUncertainty", dependencies: ["LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "SAMTensor"]),
 
+        // Dataset runs split into shards (--shard i/n): per-case seeds, JSON Lines records, resume, merge.
+        .target(name: "ShardedRuns", dependencies: ["TorchCheckpoint"]),
+
         // P²SAM inference: model file, prompt generation network, sampler.
         .target(name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "SeededSampling"]),
         // P²SAM training: differentiable decoder, stages 1 and 2.
@@ -51,12 +54,12 @@ let package = Package(
         // The umbrella module: `import P2SAMKit` re-exports every library module.
         .target(name: "P2SAMKit", dependencies: [
             "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
+            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
         ]),
 
         .executableTarget(name: "p2sam", dependencies: [
             "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining",
+            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -76,6 +79,7 @@ let package = Package(
         .testTarget(name: "P2SAMTrainingTests", dependencies: ["P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO", "MultiRaterData", "SeededSampling", "GradientChecking"]),
         .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO"]),
         .testTarget(name: "PromptUncertaintyTests", dependencies: ["PromptUncertainty", "LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "SeededSampling"]),
+        .testTarget(name: "ShardedRunsTests", dependencies: ["ShardedRuns"]),
         .testTarget(name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling"], resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

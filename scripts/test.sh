@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The README's test command: installs what it needs, builds in release mode, runs every test.
-# The last line sums up XCTest's totals as "tests: N passed, N failed, N skipped".
+# The README's test command: installs what it needs, builds in release mode, runs every test, then
+# the Slurm recipe on a real one-node Slurm (scripts/slurm/test-slurm.sh; skipped only when not root).
+# The last line sums up the totals (XCTest's plus the Slurm test) as "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -11,12 +12,21 @@ trap 'rm -f "$log"' EXIT
 set +e
 swift test -c release "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
+# Only when a filter was given (`scripts/test.sh --filter X`) is the Slurm test left out.
+slurm_passed=0; slurm_failed=0; slurm_skipped=0
+if [ "$#" -eq 0 ]; then
+  bash scripts/slurm/test-slurm.sh .build/release/p2sam 2>&1 | tee -a "$log"
+  slurm_status=${PIPESTATUS[0]}
+  if [ "$slurm_status" != 0 ]; then slurm_failed=1; status=1
+  elif grep -q '^slurm test: SKIPPED' "$log"; then slurm_skipped=1
+  else slurm_passed=1; fi
+fi
 set -e
 summary="$(grep -E 'Executed [0-9]+ tests?, with' "$log" | tail -n 1 || true)"
 if [ -n "$summary" ]; then
   executed="$(grep -oE 'Executed [0-9]+' <<< "$summary" | grep -oE '[0-9]+')"
   failed="$(grep -oE '[0-9]+ failures?' <<< "$summary" | grep -oE '^[0-9]+' || echo 0)"
   skipped="$(grep -oE '[0-9]+ tests? skipped' <<< "$summary" | grep -oE '^[0-9]+' || echo 0)"
-  echo "tests: $((executed - failed - skipped)) passed, $failed failed, $skipped skipped"
+  echo "tests: $((executed - failed - skipped + slurm_passed)) passed, $((failed + slurm_failed)) failed, $((skipped + slurm_skipped)) skipped"
 fi
 exit "$status"

@@ -13,6 +13,7 @@
 // | PromptUncertainty | UR-SAM, MedSAM-U |
 // | P2SAM | P²SAM model file, PGN, `P2SAMSampler` |
 // | P2SAMTraining | P²SAM training (stages 1 and 2) |
+// | ShardedRuns | dataset runs in shards: per-case seeds, JSON Lines records, resume, merge |
 @_exported import LiteMedSAM
 @_exported import MedImageIO
 @_exported import MultiRaterData
@@ -23,4 +24,5 @@
 @_exported import SAMAutograd
 @_exported import SAMTensor
 @_exported import SeededSampling
+@_exported import ShardedRuns
 @_exported import TorchCheckpoint

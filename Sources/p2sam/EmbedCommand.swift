@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import LiteMedSAM
 import MedImageIO
+import MultiRaterData
+import P2SAMTraining
+import ShardedRuns
 import TorchCheckpoint
 
 /// `p2sam embed`: the LiteMedSAM image embedding of one image, as a NumPy file.
@@ -9,22 +12,84 @@ struct EmbedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "embed",
         abstract: "Write the LiteMedSAM image embedding of an image.",
-        discussion: "The output is a NumPy v1 .npy file, little-endian float32, shape (1, 256, 64, 64), readable by numpy.load.")
+        discussion: """
+            The output is a NumPy v1 .npy file, little-endian float32, shape (1, 256, 64, 64), readable by numpy.load.
+
+            Dataset form: --dataset SPEC --cache-dir CACHE --output DIR fills the embedding cache that \
+            `p2sam train --cache-dir CACHE` reads (same keys; give train the same --window), recording each \
+            case in DIR/cases.jsonl. With --shard i/n only that shard's cases are embedded; a re-run resumes; \
+            `p2sam merge` checks that every case is there.
+            """)
 
     @Option(help: "Input image (PNG: 8/16-bit grey, RGB or RGBA).")
-    var image: String
+    var image: String?
 
-    @Option(help: "Output .npy file.")
+    @Option(help: "Output .npy file (with --dataset: the run's shard directory).")
     var output: String
+
+    @Option(help: ArgumentHelp("Embed every case of a dataset into the training embedding cache.", valueName: "SPEC"))
+    var dataset: String?
+
+    @Option(name: .customLong("cache-dir"), help: "--dataset: the embedding cache folder (default ~/.cache/p2sam/embeddings, as `p2sam train`).")
+    var cacheDir: String?
+
+    @Option(help: "--dataset: intensity window for CT, as `p2sam train --window`.")
+    var window: String?
+
+    @Option(help: "--dataset: embed at most this many cases (the first by sorted id).")
+    var limit: Int?
+
+    @OptionGroup var sharding: ShardOptions
 
     @OptionGroup var model: ModelOptions
 
+    func validate() throws {
+        guard (image == nil) != (dataset == nil) else { throw ValidationError("give either --image PNG or --dataset SPEC") }
+        if dataset == nil && (sharding.shard != nil || cacheDir != nil || window != nil || limit != nil) {
+            throw ValidationError("--shard, --cache-dir, --window and --limit belong to the --dataset form")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
+    }
+
     func run() throws {
+        if let dataset {
+            try runWithExit { try runDataset(dataset) }
+            return
+        }
+        let image = self.image!
         let predictor = try model.loadPredictor()
         let picture = try PNG.read(contentsOf: image)
         let embedded = try predictor.embed(picture)
         let tensor = embedded.embeddingNCHW()
         try NPY.write(try NumpyArray(float32: tensor.storage, shape: tensor.shape), to: URL(fileURLWithPath: output))
         print("wrote \(output): float32 (1, 256, 64, 64) embedding of \(image) (\(picture.width)x\(picture.height))")
+    }
+
+    /// The dataset form: one shard (or all) of the cases' embeddings into the training cache.
+    private func runDataset(_ spec: String) throws {
+        let data = try DatasetSpec(parsing: spec).load()
+        let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
+        let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
+        let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
+        let cacheURL = URL(fileURLWithPath: cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings")).standardizedFileURL
+        let manifest = try ShardManifest(
+            kind: "embed", dataset: data.source, split: "all", method: "litemedsam-embedding", modelSHA256: "\(model.checkpointURL.lastPathComponent)=\(sha)",
+            seed: 0, conventions: "none", settings: ["window": window ?? "default", "cache_dir": cacheURL.path, "limit": limit.map(String.init) ?? "none"],
+            toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
+        let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
+        let pending = directory.pendingCaseIDs
+        if !pending.isEmpty {
+            let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
+            try DatasetEmbedding.run(dataset: data, caseIDs: pending, store: store, checkpointSHA256: sha,
+                                     window: window.flatMap(IntensityWindow.init(parsing:)), windowName: window,
+                                     cache: try EmbeddingCache(directory: cacheURL), directory: directory)
+        }
+        guard manifest.shard.count == 1 else {
+            print("shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`")
+            return
+        }
+        let merged = try ShardMerge.merge([directory.url], as: EmbeddingCaseRecord.self)
+        try DatasetEmbedding.report(manifest: merged.manifest, records: merged.records, json: nil)
     }
 }

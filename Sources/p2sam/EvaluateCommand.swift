@@ -6,6 +6,7 @@ import MultiRaterData
 import MultiRaterMetrics
 import P2SAM
 import PromptUncertainty
+import ShardedRuns
 
 /// The methods `evaluate` knows.
 enum EvaluationMethodName: String, CaseIterable, ExpressibleByArgument {
@@ -34,8 +35,8 @@ struct EvaluateCommand: ParsableCommand {
             of the K raters) gives the tight box [minX, minY, maxX+1, maxY+1]; --box-quality makes the \
             prompt: tight, jitter:PX (each side outward by U{0..PX} model-scale pixels, MedSAM) or iou:R \
             (random box with IoU R ± 0.05 to the tight box, rejection sampling, 1000 tries, closest draw \
-            as fallback). The box is drawn from its own random stream (seed, case index), so every method \
-            sees the same box. Cases whose box source is empty are counted and skipped. \
+            as fallback). The box is drawn from its own random stream (seed, case id), so every method \
+            sees the same box and a case gets the same masks in any shard or subset. Cases run in sorted id order. Cases whose box source is empty are counted and skipped. \
             Methods (n = --count): single = one box, its mask repeated n times; box-jitter = n boxes from \
             N(box, (σ·side)²), final = mean > 0.5; ursam = n boxes shifted U[±r·max(H,W)], final = rectified \
             (--ursam-output for the ensemble or the Unc-FPC/FNC/FPNC baselines); ugmp = MedSAM-U UGMP (as \
@@ -44,7 +45,9 @@ struct EvaluateCommand: ParsableCommand {
             least half of the samples. Scores: Dice and IoU of the final mask \
             vs the majority-vote mask; GED, HM-IoU (--hm-iou, default standard), D_max (--dmax, default per-rater), D_mean of the n masks vs \
             all raters. JSON: {"mean", "cases"} as in `p2sam score`, each with dice, iou, box_iou, \
-            mean_entropy, accepted added, plus the settings and the skipped cases.
+            mean_entropy, accepted added, plus the settings and the skipped cases. \
+            With --shard i/n --output DIR only shard i's cases run, recorded in DIR/cases.jsonl beside a \
+            manifest; `p2sam merge` of all n directories prints and writes this same report (docs/cluster.md).
             """)
 
     @OptionGroup var data: DatasetOptions
@@ -113,12 +116,19 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Write the report as JSON.")
     var json: String?
 
-    @Option(help: "Evaluate at most this many cases (after the split).")
+    @Option(help: "Evaluate at most this many cases (the first by sorted case id, after the split).")
     var limit: Int?
+
+    @Option(help: ArgumentHelp("Write the run's per-case records (cases.jsonl) and manifest to DIR; a re-run resumes. Needed with --shard.", valueName: "DIR"))
+    var output: String?
+
+    @OptionGroup var sharding: ShardOptions
 
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
+        if sharding.shard != nil && output == nil { throw ValidationError("--shard needs --output DIR (the shard's directory, merged later with `p2sam merge`)") }
+        if sharding.value.count > 1 && json != nil { throw ValidationError("a shard writes no report: give --json to `p2sam merge`") }
         if count < 1 { throw ValidationError("--count must be at least 1 (got \(count))") }
         if BoxQuality(boxQuality) == nil { throw ValidationError("--box-quality must be tight, jitter:PX or iou:R with 0 < R <= 1") }
         if !["union", "majority"].contains(boxFrom) { throw ValidationError("--box-from must be union or majority") }
@@ -143,23 +153,64 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
+    /// The method as the report names it.
+    var methodDescription: String {
+        method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
+            + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
+            + (method == .p2sam ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : ""))" : "")
+    }
+
+    /// The manifest of this run's shard over `caseIDs`.
+    func manifest(dataset: MultiRaterDataset, caseIDs: [String]) throws -> ShardManifest {
+        var files = [model.checkpointURL]
+        if method == .p2sam { files.append(p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()) }
+        let settings = ["box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "window": window ?? "default",
+                        "jitter": String(jitterFraction), "ratio": String(ratio), "lower_bound": lowerBound.rawValue,
+                        "alpha": String(alpha), "points": String(points), "rounds": String(rounds), "limit": limit.map(String.init) ?? "none"]
+        return try ShardManifest(kind: "evaluate", dataset: dataset.source,
+                                 split: split == .all ? "all" : "\(splitProtocol.rawValue) fold \(fold) \(split.rawValue)",
+                                 method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
+                                 conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)", settings: settings,
+                                 toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
+    }
+
     func run() throws {
         try runWithExit {
             let dataset = try data.load()
             let indices = try EvaluateCommandRunner.selectedIndices(dataset, split: split, splitProtocol: splitProtocol, fold: fold, seed: seed)
-            let chosen = limit.map { Array(indices.prefix($0)) } ?? indices
+            let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
+            let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
+            let manifest = try manifest(dataset: dataset, caseIDs: chosen)
             let runner = EvaluateCommandRunner(
                 method: try makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
                 count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)),
                 conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
             let predictor = try model.loadPredictor()
-            var report = try runner.run(dataset, indices: chosen, predictor: predictor)
-            report.method = method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
-                + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
-                + (method == .p2sam ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : ""))" : "")
-            report.split = split == .all ? "all" : "\(splitProtocol.rawValue) fold \(fold) \(split.rawValue)"
-            print(report.text())
-            if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
+            if let output {
+                let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
+                let pending = directory.pendingCaseIDs
+                if directory.repairedTail { FileHandle.standardError.write(Data("\(output): cut off a half-written last record; redoing its case\n".utf8)) }
+                try runner.run(dataset, caseIDs: pending, predictor: predictor) { try directory.append($0) }
+                guard manifest.shard.count == 1 else {
+                    print("shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`")
+                    return
+                }
+                let merged = try ShardMerge.merge([directory.url], as: EvaluationCaseRecord.self)
+                try Self.report(EvaluationReport(manifest: merged.manifest, records: merged.records), json: json)
+                return
+            }
+            // Unsharded: the same records, through the same JSON encoding, in the same order, as a merge.
+            var records: [ShardRecord<EvaluationCaseRecord>] = []
+            try runner.run(dataset, caseIDs: manifest.caseIDs, predictor: predictor) {
+                records.append(try ShardRecord<EvaluationCaseRecord>(line: try $0.encodedLine()))
+            }
+            try Self.report(EvaluationReport(manifest: manifest, records: records), json: json)
         }
+    }
+
+    /// Prints the report and writes its JSON (shared with `p2sam merge`).
+    static func report(_ report: EvaluationReport, json: String?) throws {
+        print(report.text())
+        if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
     }
 }

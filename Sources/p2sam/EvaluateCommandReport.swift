@@ -1,10 +1,11 @@
 import Foundation
 import MultiRaterMetrics
+import ShardedRuns
 
 /// One case of `evaluate`: the multi-rater score of the n masks (encoded exactly as `p2sam score`'s
 /// case objects) plus `dice` and `iou` of the final mask vs the majority-vote mask, `box_iou` of the
 /// simulated box vs the tight box, and, when the method has them, `mean_entropy` (bits) and `accepted`.
-struct EvaluationCaseScore: Encodable {
+struct EvaluationCaseScore: Codable {
     var score: MultiRaterScore
     var dice: Double
     var iou: Double
@@ -14,6 +15,21 @@ struct EvaluationCaseScore: Encodable {
     var accepted: Double?
 
     enum CodingKeys: String, CodingKey { case dice, iou, boxIoU = "box_iou", meanEntropy = "mean_entropy", accepted }
+
+    init(score: MultiRaterScore, dice: Double, iou: Double, boxIoU: Double, meanEntropy: Double?, accepted: Double?) {
+        self.score = score; self.dice = dice; self.iou = iou; self.boxIoU = boxIoU
+        self.meanEntropy = meanEntropy; self.accepted = accepted
+    }
+
+    init(from decoder: Decoder) throws {
+        score = try MultiRaterScore(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dice = try c.decode(Double.self, forKey: .dice)
+        iou = try c.decode(Double.self, forKey: .iou)
+        boxIoU = try c.decode(Double.self, forKey: .boxIoU)
+        meanEntropy = try c.decodeIfPresent(Double.self, forKey: .meanEntropy)
+        accepted = try c.decodeIfPresent(Double.self, forKey: .accepted)
+    }
 
     func encode(to encoder: Encoder) throws {
         try score.encode(to: encoder)
@@ -37,7 +53,39 @@ struct EvaluationCaseScore: Encodable {
     }
 }
 
+/// The record `evaluate` keeps of one case (one line of a shard's `cases.jsonl`): its scores, or
+/// why it was skipped, and the seconds it took (the only field that differs between runs).
+struct EvaluationCaseRecord: Codable {
+    var score: EvaluationCaseScore?
+    var skipped: String?
+    var seconds: Double
+
+    enum CodingKeys: String, CodingKey { case skipped, seconds }
+
+    init(score: EvaluationCaseScore?, skipped: String?, seconds: Double) {
+        self.score = score; self.skipped = skipped; self.seconds = seconds
+    }
+
+    init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        skipped = try c.decodeIfPresent(String.self, forKey: .skipped)
+        seconds = try c.decode(Double.self, forKey: .seconds)
+        score = skipped == nil ? try EvaluationCaseScore(from: decoder) : nil
+    }
+
+    func encode(to encoder: Encoder) throws {
+        try score?.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(skipped, forKey: .skipped)
+        try c.encode(seconds, forKey: .seconds)
+    }
+}
+
 /// The `evaluate` report: `mean` and `cases` as in `p2sam score`, plus the run's settings and skips.
+///
+/// Built only from per-case records in sorted case-id order (`init(manifest:records:)`), whether the
+/// records come from one unsharded run or from `p2sam merge`, so both give the same numbers bit for bit.
+/// `seconds` is the sum of the cases' seconds: it is the one field that differs between runs.
 struct EvaluationReport: Encodable {
     var method: String
     var dataset: String
@@ -54,6 +102,22 @@ struct EvaluationReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case method, dataset, split, boxQuality = "box_quality", boxFrom = "box_from", count, seed, skipped, seconds, mean, cases
+    }
+
+    init(manifest: ShardManifest, records: [ShardRecord<EvaluationCaseRecord>]) {
+        let scored = records.compactMap { r in r.value.score.map { (r.caseID, $0) } }
+        method = manifest.method
+        dataset = manifest.dataset
+        split = manifest.split
+        boxQuality = manifest.settings["box_quality"] ?? ""
+        boxFrom = manifest.settings["box_from"] ?? ""
+        count = Int(manifest.settings["count"] ?? "") ?? 0
+        seed = manifest.seed
+        skipped = records.filter { $0.value.skipped != nil }.map(\.caseID)
+        seconds = records.reduce(0) { $0 + $1.value.seconds }
+        mean = scored.isEmpty ? nil : EvaluationCaseScore.mean(of: scored.map(\.1))
+        cases = Dictionary(scored, uniquingKeysWith: { a, _ in a })
+        order = scored.map(\.0)
     }
 
     func writeJSON(to url: URL) throws {

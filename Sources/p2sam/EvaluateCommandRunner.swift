@@ -6,8 +6,10 @@ import MultiRaterData
 import MultiRaterMetrics
 import PromptUncertainty
 import SeededSampling
+import ShardedRuns
 
 /// The case loop of `evaluate`: simulate the box, embed, run the method, score; progress on stderr.
+/// Cases run in sorted id order and each yields one `EvaluationCaseRecord`.
 struct EvaluateCommandRunner {
     var method: any EvaluationMethod
     var quality: BoxQuality
@@ -34,44 +36,47 @@ struct EvaluateCommandRunner {
         }
     }
 
-    func run(_ dataset: MultiRaterDataset, indices: [Int], predictor: LiteMedSAMPredictor) throws -> EvaluationReport {
-        var scored: [(String, EvaluationCaseScore)] = []
-        var skipped: [String] = []
+    /// The record of one case. Its box and method streams are seeded from (seed, case id), so the
+    /// case gets the same masks in any shard, split file or `--limit`.
+    func record(_ item: MultiRaterCase, predictor: LiteMedSAMPredictor) throws -> EvaluationCaseRecord {
         let start = Date()
-        for (i, index) in indices.enumerated() {
-            let item = dataset.cases[index]
-            let id = item.metadata.caseID
-            guard let image = item.image else { throw DataError.invalidCase(id: id, reason: "case has no image") }
-            let majority = EvaluateCommandCases.majority(item.raters)
-            let source = boxFromMajority ? majority : EvaluateCommandCases.union(item.raters)
-            let picture = try EvaluateCommandCases.picture(image, window: window)
-            let frame = ImageFrame(width: picture.width, height: picture.height)
-            let boxRandom = SeededRandom(seed: seed &* 1_000_003 &+ UInt64(index))
-            let methodRandom = SeededRandom(seed: seed &* 2_000_003 &+ UInt64(index) &+ 17)
-            var box = BoundingBox(x0: 0, y0: 0, x1: Double(frame.width), y1: Double(frame.height))
-            var boxIoU = 1.0
-            if method.needsBox {
-                guard let tight = BoundingBox(tightAround: source) else {
-                    skipped.append(id)
-                    progress(i + 1, indices.count, id, start, note: "skipped (empty \(boxFromMajority ? "majority" : "union"))")
-                    continue
-                }
-                box = try quality.box(around: tight, frame: frame, random: boxRandom)
-                boxIoU = box.intersectionOverUnion(with: tight)
+        let id = item.metadata.caseID
+        guard let image = item.image else { throw DataError.invalidCase(id: id, reason: "case has no image") }
+        let majority = EvaluateCommandCases.majority(item.raters)
+        let source = boxFromMajority ? majority : EvaluateCommandCases.union(item.raters)
+        let picture = try EvaluateCommandCases.picture(image, window: window)
+        let frame = ImageFrame(width: picture.width, height: picture.height)
+        let boxRandom = SeededRandom(seed: CaseSeed.seed(run: seed, caseID: id, stream: "box"))
+        let methodRandom = SeededRandom(seed: CaseSeed.seed(run: seed, caseID: id, stream: "method"))
+        var box = BoundingBox(x0: 0, y0: 0, x1: Double(frame.width), y1: Double(frame.height))
+        var boxIoU = 1.0
+        if method.needsBox {
+            guard let tight = BoundingBox(tightAround: source) else {
+                return EvaluationCaseRecord(score: nil, skipped: "empty \(boxFromMajority ? "majority" : "union")",
+                                            seconds: Date().timeIntervalSince(start))
             }
-            let segmenter = try LiteMedSAMSegmenter(predictor: predictor, picture: picture)
-            let output = try method.run(EvaluationInput(segmenter: segmenter, picture: picture, box: box, count: count, random: methodRandom))
-            let score = try MultiRaterScore(samples: output.samples, raters: item.raters, conventions: conventions)
-            scored.append((id, EvaluationCaseScore(score: score, dice: try diceCoefficient(output.final, majority),
-                                                   iou: try intersectionOverUnion(output.final, majority), boxIoU: boxIoU,
-                                                   meanEntropy: output.meanEntropy, accepted: output.accepted.map { $0 ? 1 : 0 })))
-            progress(i + 1, indices.count, id, start, note: nil)
+            box = try quality.box(around: tight, frame: frame, random: boxRandom)
+            boxIoU = box.intersectionOverUnion(with: tight)
         }
-        return EvaluationReport(method: "", dataset: dataset.source, split: "", boxQuality: quality.description,
-                                boxFrom: boxFromMajority ? "majority" : "union", count: count, seed: seed, skipped: skipped,
-                                seconds: Date().timeIntervalSince(start),
-                                mean: scored.isEmpty ? nil : EvaluationCaseScore.mean(of: scored.map(\.1)),
-                                cases: Dictionary(scored, uniquingKeysWith: { a, _ in a }), order: scored.map(\.0))
+        let segmenter = try LiteMedSAMSegmenter(predictor: predictor, picture: picture)
+        let output = try method.run(EvaluationInput(segmenter: segmenter, picture: picture, box: box, count: count, random: methodRandom))
+        let score = try MultiRaterScore(samples: output.samples, raters: item.raters, conventions: conventions)
+        let caseScore = EvaluationCaseScore(score: score, dice: try diceCoefficient(output.final, majority),
+                                            iou: try intersectionOverUnion(output.final, majority), boxIoU: boxIoU,
+                                            meanEntropy: output.meanEntropy, accepted: output.accepted.map { $0 ? 1 : 0 })
+        return EvaluationCaseRecord(score: caseScore, skipped: nil, seconds: Date().timeIntervalSince(start))
+    }
+
+    /// Runs `caseIDs` (in order) through `record`, handing each record to `sink`; progress on stderr.
+    func run(_ dataset: MultiRaterDataset, caseIDs: [String], predictor: LiteMedSAMPredictor,
+             sink: (ShardRecord<EvaluationCaseRecord>) throws -> Void) throws {
+        let index = Dictionary(dataset.cases.enumerated().map { ($0.element.metadata.caseID, $0.offset) }, uniquingKeysWith: { a, _ in a })
+        let start = Date()
+        for (i, id) in caseIDs.enumerated() {
+            let value = try record(dataset.cases[index[id]!], predictor: predictor)
+            try sink(ShardRecord(caseID: id, value: value))
+            progress(i + 1, caseIDs.count, id, start, note: value.skipped.map { "skipped (\($0))" })
+        }
     }
 
     private func progress(_ done: Int, _ total: Int, _ id: String, _ start: Date, note: String?) {

@@ -19,6 +19,7 @@ struct P2SAMCommand: ParsableCommand {
             ScoreCommand.self,
             DataCommand.self,
             TrainCommand.self,
+            MergeCommand.self,
         ]
     )
 

@@ -5,6 +5,7 @@ import MedImageIO
 import MultiRaterData
 import MultiRaterMetrics
 import P2SAM
+import ShardedRuns
 
 /// `p2sam sample`: N plausible masks for one image from a P²SAM model.
 struct SampleCommand: ParsableCommand {
@@ -17,10 +18,30 @@ struct SampleCommand: ParsableCommand {
         heat map) and DIR/grid.png (the first 16 samples drawn over the image). The same seed gives \
         bit-identical masks. With --raters DIR (PNG masks of expert raters) it prints GED, HM-IoU, D_max \
         and D_mean of the samples against them.
+
+        Dataset form: --dataset SPEC --output DIR samples every case (with the model's own prompt) into \
+        DIR/<case>/sample_NNN.png, records each case's scores against its raters in DIR/cases.jsonl and \
+        prints the `p2sam score` report. Each case's stream is seeded from (--seed, case id), so a case \
+        gets the same masks in any shard. With --shard i/n only that shard's cases are sampled (merge the \
+        shard directories with `p2sam merge`); a re-run resumes where it stopped.
         """)
 
     @Option(help: "Input image (PNG).")
-    var image: String
+    var image: String?
+
+    @Option(help: ArgumentHelp("Sample every case of a dataset instead of one image (see `p2sam data --help`).", valueName: "SPEC"))
+    var dataset: String?
+
+    @Option(help: "--dataset: intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others.")
+    var window: String?
+
+    @Option(help: "--dataset: sample at most this many cases (the first by sorted id).")
+    var limit: Int?
+
+    @Option(help: "--dataset: write the report as JSON (unsharded runs; sharded runs: `p2sam merge --json`).")
+    var json: String?
+
+    @OptionGroup var sharding: ShardOptions
 
     @Option(help: "Number of samples (1…\(P2SAMSampler.maximumSampleCount)).")
     var count = 16
@@ -62,9 +83,21 @@ struct SampleCommand: ParsableCommand {
             throw ValidationError("--seed \(seed) is out of range: use 0…\(UInt32.max) (GSL's mt19937 uses 32 bits of the seed)")
         }
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
+        guard (image == nil) != (dataset == nil) else { throw ValidationError("give either --image PNG or --dataset SPEC") }
+        if dataset == nil && (sharding.shard != nil || limit != nil || json != nil || window != nil) {
+            throw ValidationError("--shard, --limit, --json and --window belong to the --dataset form")
+        }
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
+        if sharding.value.count > 1 && json != nil { throw ValidationError("a shard writes no report: give --json to `p2sam merge`") }
     }
 
     func run() throws {
+        if let dataset {
+            try runWithExit { try runDataset(dataset) }
+            return
+        }
+        let image = self.image!
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
         let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
@@ -99,6 +132,38 @@ struct SampleCommand: ParsableCommand {
             print(String(format: "vs %d raters: GED %.4f  HM-IoU %.4f (%@)  D_max %.4f (%@)  D_mean %.4f  sample diversity %.4f",
                          score.m, score.ged, score.hmIoU, hmIou.rawValue, score.dMax, dmax.rawValue, score.dMean, score.sampleDiversity))
         }
+    }
+
+    /// The dataset form: one shard (or the whole run) of P²SAM samples over the dataset's cases.
+    private func runDataset(_ spec: String) throws {
+        let data = try DatasetSpec(parsing: spec).load()
+        let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
+        let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
+        guard !chosen.isEmpty else { throw ValidationError("--dataset \(spec) has no cases") }
+        let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
+        let conventions = MetricConventions(hungarianIoU: hmIou, maximumDice: dmax)
+        let manifest = try ShardManifest(
+            kind: "sample", dataset: data.source, split: "all", method: "p2sam(\(model ?? P2SAMModelLocation.bundledRelativePath))",
+            modelSHA256: try ModelDigest.describe([backbone.checkpointURL, modelURL]), seed: seed,
+            conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)",
+            settings: ["count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none"],
+            toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
+        let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
+        if directory.repairedTail { FileHandle.standardError.write(Data("\(output): cut off a half-written last record; redoing its case\n".utf8)) }
+        let pending = directory.pendingCaseIDs
+        if !pending.isEmpty {
+            let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
+            var sampler = P2SAMSampler(model: p2sam)
+            sampler.batchSize = batch
+            try DatasetSampling.run(dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
+                                    window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
+        }
+        guard manifest.shard.count == 1 else {
+            print("shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`")
+            return
+        }
+        let merged = try ShardMerge.merge([directory.url], as: SampleCaseRecord.self)
+        try DatasetSampling.report(SampledDatasetReport(manifest: merged.manifest, records: merged.records), json: json)
     }
 
     /// The rater masks of one case folder: `rater*.png` when present (the dataset folder layout,

@@ -43,14 +43,26 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Seed of the benchmark's sample rule.")
     var seed: UInt64 = 1
 
+    @Option(help: ArgumentHelp("--benchmark-lidc: write per-slice records to DIR (with --shard: one shard; merge with `p2sam merge`).", valueName: "DIR"))
+    var output: String?
+
+    @OptionGroup var sharding: ShardOptions
+
     func validate() throws {
         if benchmarkLIDC == nil && (samples == nil || raters == nil) {
             throw ValidationError("give --samples DIR and --raters DIR (or --benchmark-lidc PATH)")
+        }
+        if (sharding.shard != nil || output != nil) && (benchmarkLIDC == nil || output == nil) {
+            throw ValidationError("--shard and --output go together with --benchmark-lidc PATH (--shard needs --output DIR)")
         }
     }
 
     func run() throws {
         let conventions = MetricConventions(hungarianIoU: hmIoU, maximumDice: dMax)
+        if let path = benchmarkLIDC, let output {
+            try runWithExit { try ScoreShards.run(path: path, seed: seed, conventions: conventions, shard: sharding.value, output: output) }
+            return
+        }
         if let path = benchmarkLIDC {
             try runWithExit { try ScoreBenchmark.run(path: path, seed: seed, conventions: conventions) }
             return
