@@ -1,4 +1,5 @@
 import Foundation
+import LiteMedSAM
 import MultiRaterData
 import MultiRaterMetrics
 import SAMAutograd
@@ -33,7 +34,7 @@ public final class P2SAMTrainer {
     /// the model has them; stage 2 keeps them frozen).
     public static func isTrainable(_ name: String, stage: Int) -> Bool {
         if stage == 1 {
-            return (name.hasPrefix("mask_decoder.") && !name.hasPrefix("mask_decoder.iou_prediction_head."))
+            return (name.hasPrefix(MaskDecoder.defaultKey + ".") && !name.hasPrefix(MaskDecoder.iouHeadKey() + "."))
                 || stageOnePromptKeys.contains(name) || name == "p2sam.assembling_weights" || LoRAParameters.isFactor(name)
         }
         return name.hasPrefix("pgn.") || name.hasPrefix("fcomb.")

@@ -77,15 +77,32 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
         self.maskTokenCount = maskTokenCount
         transformer = try TwoWayTransformer(&store, "\(prefix).transformer", dim: transformerDim)
         iouToken = try EmbeddingTable(&store, "\(prefix).iou_token", rows: 1, dim: transformerDim)
-        maskTokens = try EmbeddingTable(&store, "\(prefix).mask_tokens", rows: maskTokenCount, dim: transformerDim)
+        maskTokens = try EmbeddingTable(&store, "\(prefix).\(Self.maskTokensName)", rows: maskTokenCount, dim: transformerDim)
         upscaling = try OutputUpscaling(&store, "\(prefix).output_upscaling", dim: transformerDim)
         hypernetworks = try (0..<maskTokenCount).map {
-            try DecoderMLP(&store, "\(prefix).output_hypernetworks_mlps.\($0)", input: transformerDim, hidden: transformerDim,
+            try DecoderMLP(&store, Self.hypernetworkKey(token: $0, prefix: prefix), input: transformerDim, hidden: transformerDim,
                            output: transformerDim / 8, depth: 3)
         }
-        iouHead = try DecoderMLP(&store, "\(prefix).iou_prediction_head", input: transformerDim, hidden: 256,
+        iouHead = try DecoderMLP(&store, Self.iouHeadKey(prefix: prefix), input: transformerDim, hidden: 256,
                                  output: maskTokenCount, depth: 3)
     }
+
+    /// The key prefix of mask token `token`'s hypernetwork MLP (`prefix.output_hypernetworks_mlps.token`).
+    public static func hypernetworkKey(token: Int, prefix: String = defaultKey) -> String {
+        "\(prefix).output_hypernetworks_mlps.\(token)"
+    }
+
+    /// The key prefix of the IoU prediction head (`prefix.iou_prediction_head`).
+    public static func iouHeadKey(prefix: String = defaultKey) -> String { "\(prefix).iou_prediction_head" }
+
+    /// The number of mask tokens of the decoder stored under `prefix` in `store` (rows of its mask-token
+    /// table), or nil when the store has none.
+    public static func maskTokenCount(in store: WeightStore, prefix: String = defaultKey) -> Int? {
+        store.shape(of: "\(prefix).\(maskTokensName).weight")?.first
+    }
+
+    /// The mask-token table's name under the prefix.
+    static let maskTokensName = "mask_tokens"
 
     /// Every parameter the decoder reads (`prefix.*` keys and shapes), in a fixed order.
     public var parameterDeclarations: [ParameterDeclaration] {
