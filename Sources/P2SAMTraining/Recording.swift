@@ -45,16 +45,22 @@ struct Recording: ForwardContext {
     /// Projections, heads as contiguous channel chunks, scaled softmax, `out_proj`; a batch-1 side is
     /// repeated to the other side's batch after its projection.
     func attention(query: Variable, key: Variable, value: Variable, _ layer: DecoderAttention) -> Variable {
-        var qp = linear(query, layer.qProj), kp = linear(key, layer.kProj), vp = linear(value, layer.vProj)
+        var qp = linear(query, layer.qProj)
+        var kp = linear(key, layer.kProj)
+        var vp = linear(value, layer.vProj)
         let batch = max(qp.shape[0], kp.shape[0])
         func repeated(_ x: Variable) -> Variable {
             x.shape[0] == batch ? x : Variable.concatenate(Array(repeating: x, count: batch), alongAxis: 0)
         }
-        precondition(qp.shape[0] == kp.shape[0] || qp.shape[0] == 1 || kp.shape[0] == 1,
-                     "attention \(layer.key): batch \(qp.shape[0]) vs \(kp.shape[0])")
+        precondition(
+            qp.shape[0] == kp.shape[0] || qp.shape[0] == 1 || kp.shape[0] == 1,
+            "attention \(layer.key): batch \(qp.shape[0]) vs \(kp.shape[0])")
         (qp, kp, vp) = (repeated(qp), repeated(kp), repeated(vp))
-        let nq = qp.shape[1], nk = kp.shape[1], width = qp.shape[2]
-        let heads = layer.heads, headWidth = width / heads
+        let nq = qp.shape[1]
+        let nk = kp.shape[1]
+        let width = qp.shape[2]
+        let heads = layer.heads
+        let headWidth = width / heads
         func split(_ x: Variable, _ n: Int) -> Variable {
             x.reshaped([batch, n, heads, headWidth]).permuted([0, 2, 1, 3]).reshaped([batch * heads, n, headWidth])
         }

@@ -34,10 +34,12 @@ final class DecoderDeclarationTests: XCTestCase {
 
         let c = TapeFree()
         let dim = decoder.transformerDim
-        let sparse = Tensor(shape: [2, 2, dim], storage: prompts.flatMap { model.promptEncoder.sparseEmbedding(for: $0) })
+        let sparse = Tensor(
+            shape: [2, 2, dim], storage: prompts.flatMap { model.promptEncoder.sparseEmbedding(for: $0) })
         let image = broadcast(nhwc.reshaped([1, 4096, dim]), model.promptEncoder.noMaskEmbed)
-        let features = decoder.features(c, image: image, positionalEncoding: model.promptEncoder.densePositionalEncoding.reshaped([1, 4096, dim]),
-                                        sparseTokens: sparse, batch: 2)
+        let features = decoder.features(
+            c, image: image, positionalEncoding: model.promptEncoder.densePositionalEncoding.reshaped([1, 4096, dim]),
+            sparseTokens: sparse, batch: 2)
         let hyper = decoder.hypernetworkOutputs(c, features, maskTokenIndices: [0, 1, 2, 3])
         let logits = decoder.maskLogits(c, hypernetworkOutputs: hyper, features)
         let iou = decoder.iouPredictions(c, features)

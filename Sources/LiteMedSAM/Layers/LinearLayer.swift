@@ -9,7 +9,9 @@ public struct LinearLayer: Sendable, DeclaresParameters {
     public let linear: Linear
 
     /// Reads `key.weight` `(out, in)` and, when `bias`, `key.bias` `(out)` from `store`, strictly.
-    public init(_ store: inout WeightStore, _ key: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true) throws {
+    public init(_ store: inout WeightStore, _ key: String, in inFeatures: Int, out outFeatures: Int, bias: Bool = true)
+        throws
+    {
         self.key = key
         linear = try store.linear(key, in: inFeatures, out: outFeatures, bias: bias)
     }

@@ -21,8 +21,9 @@ public struct TapeFree: ForwardContext, Sendable {
     public func sum(_ x: Tensor, _ y: Tensor) -> Tensor { broadcastSum(x, y) }
 
     public func attention(query: Tensor, key: Tensor, value: Tensor, _ layer: DecoderAttention) -> Tensor {
-        layer.attend(projectedQueries: layer.qProj.linear(query), projectedKeys: layer.kProj.linear(key),
-                     projectedValues: layer.vProj.linear(value))
+        layer.attend(
+            projectedQueries: layer.qProj.linear(query), projectedKeys: layer.kProj.linear(key),
+            projectedValues: layer.vProj.linear(value))
     }
 
     public func transposedConvolution(_ x: Tensor, _ layer: TransposedConvolutionLayer) -> Tensor {
@@ -33,39 +34,51 @@ public struct TapeFree: ForwardContext, Sendable {
         var values: [Float] = []
         values.reserveCapacity(batch * 4 * side * side * layer.outChannels)
         for b in 0..<batch {
-            let image = Tensor(shape: Array(x.shape.dropFirst()), storage: Array(x.storage[(b * perImage)..<((b + 1) * perImage)]))
+            let image = Tensor(
+                shape: Array(x.shape.dropFirst()), storage: Array(x.storage[(b * perImage)..<((b + 1) * perImage)]))
             values.append(contentsOf: layer.apply(image).storage)
         }
         return Tensor(shape: [batch, 2 * side, 2 * side, layer.outChannels], storage: values)
     }
 
-    public func rows(of table: EmbeddingTable) -> Tensor { Tensor(shape: [table.rows, table.dim], storage: table.values) }
+    public func rows(of table: EmbeddingTable) -> Tensor {
+        Tensor(shape: [table.rows, table.dim], storage: table.values)
+    }
 
     public func concatenate(_ parts: [Tensor], alongAxis axis: Int) -> Tensor {
         precondition(!parts.isEmpty, "concatenate: no parts")
         var shape = parts[0].shape
         let outer = shape[..<axis].reduce(1, *)
-        precondition(parts.allSatisfy { $0.rank == shape.count && Array($0.shape[..<axis]) == Array(shape[..<axis])
-                         && Array($0.shape[(axis + 1)...]) == Array(shape[(axis + 1)...]) },
-                     "concatenate: shapes \(parts.map(\.shape)) differ off axis \(axis)")
+        precondition(
+            parts.allSatisfy {
+                $0.rank == shape.count && Array($0.shape[..<axis]) == Array(shape[..<axis])
+                    && Array($0.shape[(axis + 1)...]) == Array(shape[(axis + 1)...])
+            },
+            "concatenate: shapes \(parts.map(\.shape)) differ off axis \(axis)")
         let inner = parts.map { $0.count / max(outer, 1) }
         shape[axis] = parts.reduce(0) { $0 + $1.shape[axis] }
         var values: [Float] = []
         values.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         for o in 0..<outer {
-            for (part, width) in zip(parts, inner) { values.append(contentsOf: part.storage[(o * width)..<((o + 1) * width)]) }
+            for (part, width) in zip(parts, inner) {
+                values.append(contentsOf: part.storage[(o * width)..<((o + 1) * width)])
+            }
         }
         return Tensor(shape: shape, storage: values)
     }
 
     public func slice(_ x: Tensor, alongAxis axis: Int, _ range: Range<Int>) -> Tensor {
-        precondition(range.lowerBound >= 0 && range.upperBound <= x.shape[axis], "slice \(range) of axis \(axis) of \(x.shape)")
-        let outer = x.shape[..<axis].reduce(1, *), stride = x.shape[(axis + 1)...].reduce(1, *)
+        precondition(
+            range.lowerBound >= 0 && range.upperBound <= x.shape[axis], "slice \(range) of axis \(axis) of \(x.shape)")
+        let outer = x.shape[..<axis].reduce(1, *)
+        let stride = x.shape[(axis + 1)...].reduce(1, *)
         let width = x.shape[axis] * stride
         var values: [Float] = []
         values.reserveCapacity(outer * range.count * stride)
         for o in 0..<outer {
-            values.append(contentsOf: x.storage[(o * width + range.lowerBound * stride)..<(o * width + range.upperBound * stride)])
+            values.append(
+                contentsOf: x.storage[(o * width + range.lowerBound * stride)..<(o * width + range.upperBound * stride)]
+            )
         }
         var shape = x.shape
         shape[axis] = range.count
@@ -77,14 +90,16 @@ public struct TapeFree: ForwardContext, Sendable {
     public func multiplyTransposed(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (batch, m, k) = (a.shape[0], a.shape[1], a.shape[2])
         let n = b.shape[1]
-        precondition(a.rank == 3 && b.rank == 3 && b.shape[0] == batch && b.shape[2] == k,
-                     "multiplyTransposed: \(a.shape) x \(b.shape)ᵀ")
+        precondition(
+            a.rank == 3 && b.rank == 3 && b.shape[0] == batch && b.shape[2] == k,
+            "multiplyTransposed: \(a.shape) x \(b.shape)ᵀ")
         return Tensor(shape: [batch, m, n]) { out in
             a.storage.withUnsafeBufferPointer { ab in
                 b.storage.withUnsafeBufferPointer { bb in
                     for i in 0..<batch {
-                        GEMM.multiply(transposeB: true, m: m, n: n, k: k, a: ab.baseAddress! + i * m * k, lda: k,
-                                      b: bb.baseAddress! + i * n * k, ldb: k, c: out.baseAddress! + i * m * n, ldc: n)
+                        GEMM.multiply(
+                            transposeB: true, m: m, n: n, k: k, a: ab.baseAddress! + i * m * k, lda: k,
+                            b: bb.baseAddress! + i * n * k, ldb: k, c: out.baseAddress! + i * m * n, ldc: n)
                     }
                 }
             }

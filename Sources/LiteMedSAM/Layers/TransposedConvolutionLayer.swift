@@ -25,22 +25,26 @@ public struct TransposedConvolutionLayer: Sendable, DeclaresParameters {
     public var biasKey: String { "\(key).bias" }
 
     public var parameterDeclarations: [ParameterDeclaration] {
-        [ParameterDeclaration(key: weightKey, shape: [inChannels, outChannels, 2, 2]),
-         ParameterDeclaration(key: biasKey, shape: [outChannels])]
+        [
+            ParameterDeclaration(key: weightKey, shape: [inChannels, outChannels, 2, 2]),
+            ParameterDeclaration(key: biasKey, shape: [outChannels]),
+        ]
     }
 
     /// Tape-free forward of one NHWC image `[H, W, in]` (H = W) → `[2H, 2W, out]`.
     func apply(_ input: Tensor) -> Tensor {
         let side = input.shape[0]
-        precondition(input.rank == 3 && input.shape[1] == side && input.shape[2] == inChannels,
-                     "transposed convolution \(key): input \(input.shape), want [H, H, \(inChannels)]")
+        precondition(
+            input.rank == 3 && input.shape[1] == side && input.shape[2] == inChannels,
+            "transposed convolution \(key): input \(input.shape), want [H, H, \(inChannels)]")
         return Tensor(shape: [2 * side, 2 * side, outChannels]) { out in
             input.storage.withUnsafeBufferPointer { x in
                 preparedWeight.withUnsafeBufferPointer { w in
                     bias.withUnsafeBufferPointer { b in
-                        Convolution.transposed2x2(x.baseAddress!, height: side, width: side, inChannels: inChannels,
-                                                  weight: w.baseAddress!, bias: b.baseAddress!, outChannels: outChannels,
-                                                  output: out.baseAddress!)
+                        Convolution.transposed2x2(
+                            x.baseAddress!, height: side, width: side, inChannels: inChannels,
+                            weight: w.baseAddress!, bias: b.baseAddress!, outChannels: outChannels,
+                            output: out.baseAddress!)
                     }
                 }
             }

@@ -37,29 +37,35 @@ public struct DecoderAttention: Sendable, DeclaresParameters {
         precondition(v.shape[0] == bk && v.shape[1] == nk, "attention: keys \(k.shape) vs values \(v.shape)")
         precondition(bq == bk || bq == 1 || bk == 1, "attention: batch \(bq) vs \(bk)")
         let batch = max(bq, bk)
-        let width = internalDim, headWidth = internalDim / heads
+        let width = internalDim
+        let headWidth = internalDim / heads
         let scale = 1 / Float(headWidth).squareRoot()
         var mixed = Tensor(shape: [batch, nq, width])
         q.storage.withUnsafeBufferPointer { qb in
             k.storage.withUnsafeBufferPointer { kb in
                 v.storage.withUnsafeBufferPointer { vb in
                     mixed.storage.withUnsafeMutableBufferPointer { ob in
-                        let sq = SharedPointer(qb.baseAddress!), sk = SharedPointer(kb.baseAddress!)
-                        let sv = SharedPointer(vb.baseAddress!), so = SharedMutablePointer(ob.baseAddress!)
-                        let qStride = bq == 1 ? 0 : nq * width, kStride = bk == 1 ? 0 : nk * width
+                        let sq = SharedPointer(qb.baseAddress!)
+                        let sk = SharedPointer(kb.baseAddress!)
+                        let sv = SharedPointer(vb.baseAddress!)
+                        let so = SharedMutablePointer(ob.baseAddress!)
+                        let qStride = bq == 1 ? 0 : nq * width
+                        let kStride = bk == 1 ? 0 : nk * width
                         Parallel.forEachChunk(of: batch * heads) { pairs in
                             var scores = [Float](repeating: 0, count: nq * nk)
                             scores.withUnsafeMutableBufferPointer { sb in
                                 let s = sb.baseAddress!
                                 for pair in pairs {
-                                    let b = pair / heads, h = pair % heads
+                                    let b = pair / heads
+                                    let h = pair % heads
                                     let qh = sq.base + b * qStride + h * headWidth
                                     let kh = sk.base + b * kStride + h * headWidth
                                     let vh = sv.base + b * kStride + h * headWidth
                                     GEMM.single(false, true, nq, nk, headWidth, scale, qh, width, kh, width, 0, s, nk)
                                     Normalization.softmaxRows(s, rows: nq, cols: nk)
-                                    GEMM.single(false, false, nq, headWidth, nk, 1, s, nk, vh, width, 0,
-                                                so.base + b * nq * width + h * headWidth, width)
+                                    GEMM.single(
+                                        false, false, nq, headWidth, nk, 1, s, nk, vh, width, 0,
+                                        so.base + b * nq * width + h * headWidth, width)
                                 }
                             }
                         }

@@ -25,19 +25,24 @@ extension MaskDecoder {
     ///   - positionalEncoding: the prompt encoder's dense PE, `[1, P, dim]`.
     ///   - sparseTokens: sparse prompt tokens `[B, Ns, dim]`, or nil for none.
     ///   - batch: B.
-    public func features<C: ForwardContext>(_ c: C, image: C.Value, positionalEncoding: C.Value, sparseTokens: C.Value?,
-                                            batch: Int) -> DecoderFeatures<C.Value> {
+    public func features<C: ForwardContext>(
+        _ c: C, image: C.Value, positionalEncoding: C.Value, sparseTokens: C.Value?,
+        batch: Int
+    ) -> DecoderFeatures<C.Value> {
         let tokens = tokens(c, sparseTokens: sparseTokens, batch: batch)
         let (hs, keys) = transformer.forward(c, image: image, imagePE: positionalEncoding, tokens: tokens)
         let pixels = c.shape(of: keys)[1]
         let side = Int(Double(pixels).squareRoot())
         precondition(side * side == pixels, "decoder features: \(pixels) embedding pixels are not a square")
         let upscaled = upscaling.forward(c, c.reshape(keys, [batch, side, side, transformerDim]))
-        return DecoderFeatures(tokenOutputs: hs, upscaled: c.reshape(upscaled, [batch, 16 * pixels, transformerDim / 8]))
+        return DecoderFeatures(
+            tokenOutputs: hs, upscaled: c.reshape(upscaled, [batch, 16 * pixels, transformerDim / 8]))
     }
 
     /// Hypernetwork outputs `[B, n, dim/8]` of the mask tokens `maskTokenIndices` (each in 0..<K).
-    public func hypernetworkOutputs<C: ForwardContext>(_ c: C, _ features: DecoderFeatures<C.Value>, maskTokenIndices: [Int]) -> C.Value {
+    public func hypernetworkOutputs<C: ForwardContext>(
+        _ c: C, _ features: DecoderFeatures<C.Value>, maskTokenIndices: [Int]
+    ) -> C.Value {
         let parts = maskTokenIndices.map { t in
             hypernetworks[t].forward(c, c.slice(features.tokenOutputs, alongAxis: 1, (1 + t)..<(2 + t)))
         }
@@ -50,7 +55,9 @@ extension MaskDecoder {
     }
 
     /// Mask logits `[B, n, 16·P]` (`hyper · upscaledᵀ`) for hypernetwork outputs `[B, n, dim/8]`.
-    public func maskLogits<C: ForwardContext>(_ c: C, hypernetworkOutputs hyper: C.Value, _ features: DecoderFeatures<C.Value>) -> C.Value {
+    public func maskLogits<C: ForwardContext>(
+        _ c: C, hypernetworkOutputs hyper: C.Value, _ features: DecoderFeatures<C.Value>
+    ) -> C.Value {
         c.multiplyTransposed(hyper, features.upscaled)
     }
 }

@@ -12,15 +12,20 @@ struct TwoWayAttentionBlock: Sendable, DeclaresParameters {
     let crossAttnImageToToken: DecoderAttention
     let skipFirstLayerPE: Bool
 
-    init(_ store: inout WeightStore, _ key: String, dim: Int, heads: Int, mlpDim: Int, downsampleRate: Int, skipFirstLayerPE: Bool) throws {
+    init(
+        _ store: inout WeightStore, _ key: String, dim: Int, heads: Int, mlpDim: Int, downsampleRate: Int,
+        skipFirstLayerPE: Bool
+    ) throws {
         selfAttn = try DecoderAttention(&store, "\(key).self_attn", dim: dim, heads: heads, downsampleRate: 1)
         norm1 = try LayerNormLayer(&store, "\(key).norm1", dim: dim, eps: 1e-5)
-        crossAttnTokenToImage = try DecoderAttention(&store, "\(key).cross_attn_token_to_image", dim: dim, heads: heads, downsampleRate: downsampleRate)
+        crossAttnTokenToImage = try DecoderAttention(
+            &store, "\(key).cross_attn_token_to_image", dim: dim, heads: heads, downsampleRate: downsampleRate)
         norm2 = try LayerNormLayer(&store, "\(key).norm2", dim: dim, eps: 1e-5)
         mlp = try TransformerMLP(&store, "\(key).mlp", dim: dim, hidden: mlpDim)
         norm3 = try LayerNormLayer(&store, "\(key).norm3", dim: dim, eps: 1e-5)
         norm4 = try LayerNormLayer(&store, "\(key).norm4", dim: dim, eps: 1e-5)
-        crossAttnImageToToken = try DecoderAttention(&store, "\(key).cross_attn_image_to_token", dim: dim, heads: heads, downsampleRate: downsampleRate)
+        crossAttnImageToToken = try DecoderAttention(
+            &store, "\(key).cross_attn_image_to_token", dim: dim, heads: heads, downsampleRate: downsampleRate)
         self.skipFirstLayerPE = skipFirstLayerPE
     }
 
@@ -35,7 +40,8 @@ struct TwoWayAttentionBlock: Sendable, DeclaresParameters {
     ///   - keys: `[Bk, 4096, dim]`, `Bk` = B or 1 (shared); `keyPE`: `[1, 4096, dim]`.
     /// - Returns: updated queries `[B, T, dim]` and keys `[B, 4096, dim]`.
     func forward<C: ForwardContext>(_ c: C, queries input: C.Value, keys: C.Value, queryPE: C.Value, keyPE: C.Value)
-        -> (queries: C.Value, keys: C.Value) {
+        -> (queries: C.Value, keys: C.Value)
+    {
         var queries: C.Value
         if skipFirstLayerPE {
             queries = c.attention(query: input, key: input, value: input, selfAttn)
@@ -71,12 +77,17 @@ struct TwoWayTransformer: Sendable, DeclaresParameters {
     let finalAttnTokenToImage: DecoderAttention
     let normFinalAttn: LayerNormLayer
 
-    init(_ store: inout WeightStore, _ key: String, depth: Int = 2, dim: Int = 256, heads: Int = 8, mlpDim: Int = 2048, downsampleRate: Int = 2) throws {
+    init(
+        _ store: inout WeightStore, _ key: String, depth: Int = 2, dim: Int = 256, heads: Int = 8, mlpDim: Int = 2048,
+        downsampleRate: Int = 2
+    ) throws {
         layers = try (0..<depth).map {
-            try TwoWayAttentionBlock(&store, "\(key).layers.\($0)", dim: dim, heads: heads, mlpDim: mlpDim,
-                                     downsampleRate: downsampleRate, skipFirstLayerPE: $0 == 0)
+            try TwoWayAttentionBlock(
+                &store, "\(key).layers.\($0)", dim: dim, heads: heads, mlpDim: mlpDim,
+                downsampleRate: downsampleRate, skipFirstLayerPE: $0 == 0)
         }
-        finalAttnTokenToImage = try DecoderAttention(&store, "\(key).final_attn_token_to_image", dim: dim, heads: heads, downsampleRate: downsampleRate)
+        finalAttnTokenToImage = try DecoderAttention(
+            &store, "\(key).final_attn_token_to_image", dim: dim, heads: heads, downsampleRate: downsampleRate)
         normFinalAttn = try LayerNormLayer(&store, "\(key).norm_final_attn", dim: dim, eps: 1e-5)
     }
 
@@ -89,13 +100,16 @@ struct TwoWayTransformer: Sendable, DeclaresParameters {
     ///   - imagePE: `[1, 4096, dim]`.
     ///   - tokens: `[B, T, dim]` (IoU token, mask tokens, sparse prompt tokens).
     /// - Returns: `hs` `[B, T, dim]` and the updated image keys `[B, 4096, dim]`.
-    func forward<C: ForwardContext>(_ c: C, image: C.Value, imagePE: C.Value, tokens: C.Value) -> (hs: C.Value, keys: C.Value) {
+    func forward<C: ForwardContext>(_ c: C, image: C.Value, imagePE: C.Value, tokens: C.Value) -> (
+        hs: C.Value, keys: C.Value
+    ) {
         var queries = tokens
         var keys = image
         for layer in layers {
             (queries, keys) = layer.forward(c, queries: queries, keys: keys, queryPE: tokens, keyPE: imagePE)
         }
-        let attention = c.attention(query: c.sum(queries, tokens), key: c.sum(keys, imagePE), value: keys, finalAttnTokenToImage)
+        let attention = c.attention(
+            query: c.sum(queries, tokens), key: c.sum(keys, imagePE), value: keys, finalAttnTokenToImage)
         c.add(&queries, attention)
         c.normalize(&queries, normFinalAttn)
         return (queries, keys)
