@@ -61,3 +61,5 @@ extension MaskDecoder {
         c.multiplyTransposed(hyper, features.upscaled)
     }
 }
+
+extension DecoderFeatures: Sendable where Value: Sendable {}
