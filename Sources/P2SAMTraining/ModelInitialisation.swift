@@ -11,7 +11,7 @@ import SeededSampling
 public enum ModelInitialisation {
     /// Checkpoint tensors copied into the P²SAM model (everything except the image encoder).
     static func isDecoderOrPromptKey(_ key: String) -> Bool {
-        key.hasPrefix("mask_decoder.") || key.hasPrefix("prompt_encoder.")
+        key.hasPrefix(MaskDecoder.defaultKey + ".") || key.hasPrefix("prompt_encoder.")
     }
 
     /// The stage-1 starting point: prompt encoder and mask decoder from LiteMedSAM's checkpoint, widened to
@@ -21,15 +21,28 @@ public enum ModelInitialisation {
     /// noise of standard deviation `0.02 ×` that tensor's standard deviation (draw order: token rows 1…8,
     /// then MLPs 1…8, layers 0…2, weight then bias, elements in row-major order); IoU-head rows 1…8 copy
     /// row 0. With the checkpoint's own token count (4) every tensor is copied unchanged (parity checks).
+    /// The decoder's keys come from its layer declarations (`MaskDecoder`).
     ///
     /// - Parameter store: a LiteMedSAM state dict (`LiteMedSAMCheckpoint.weights(at:)`).
     public static func stageOne(from store: WeightStore, configuration: P2SAMConfiguration, seed: UInt64) throws -> ParameterSet {
         var store = store
         let k = configuration.maskTokenCount
-        let checkpointTokens = store.shape(of: "mask_decoder.mask_tokens.weight")?[0] ?? 4
+        let checkpointTokens = MaskDecoder.maskTokenCount(in: store) ?? 4
+        let checkpointDecoder: MaskDecoder
+        do {
+            var probe = store
+            checkpointDecoder = try MaskDecoder(&probe, maskTokenCount: checkpointTokens)
+        } catch let error as WeightLoadingError {
+            throw P2SAMTrainingError.invalidModel("the checkpoint's mask decoder: \(error.description)")
+        }
+        let maskTokensKey = checkpointDecoder.maskTokens.weightKey
+        let firstHypernetwork = checkpointDecoder.hypernetworks[0]
+        let firstHypernetworkKeys = Set(firstHypernetwork.parameterDeclarations.map(\.key))
+        let otherHypernetworkKeys = Set(checkpointDecoder.hypernetworks.dropFirst().flatMap(\.parameterDeclarations).map(\.key))
+        let iouOutputKeys = Set(checkpointDecoder.iouHead.layers.last!.parameterDeclarations.map(\.key))
         let set = ParameterSet()
         let random = SeededRandom(seed: seed)
-        var deferredMLPs: [(String, Tensor)] = []
+        var firstHypernetworkValues: [String: Tensor] = [:]
         for key in store.keys where isDecoderOrPromptKey(key) {
             guard let shape = store.shape(of: key) else { continue }
             let values = try store.take(key, shape: shape)
@@ -38,17 +51,19 @@ public enum ModelInitialisation {
                 set.add(key, tensor)
                 continue
             }
-            if key == "mask_decoder.mask_tokens.weight" {
+            if key == maskTokensKey {
                 let dim = shape[1]
                 let row0 = Array(values[0..<dim])
                 let sigma = 0.02 * standardDeviation(row0)
                 var rows = row0
                 for _ in 1..<k { rows += row0.map { $0 + Float(random.gaussian(sigma: sigma)) } }
                 set.add(key, Tensor(shape: [k, dim], storage: rows))
-            } else if key.hasPrefix("mask_decoder.output_hypernetworks_mlps.") {
-                let index = Int(key.split(separator: ".")[2])!
-                if index == 0 { set.add(key, tensor) ; deferredMLPs.append((key, tensor)) }
-            } else if key.hasPrefix("mask_decoder.iou_prediction_head.layers.2.") {
+            } else if firstHypernetworkKeys.contains(key) {
+                set.add(key, tensor)
+                firstHypernetworkValues[key] = tensor
+            } else if otherHypernetworkKeys.contains(key) {
+                continue
+            } else if iouOutputKeys.contains(key) {
                 let rowSize = shape.count == 2 ? shape[1] : 1
                 let row0 = Array(values[0..<rowSize])
                 let newShape = shape.count == 2 ? [k, shape[1]] : [k]
@@ -58,19 +73,16 @@ public enum ModelInitialisation {
             }
         }
         if k != checkpointTokens {
-            // MLPs 1…k−1 after all token noise, in a fixed order.
-            let order = deferredMLPs.sorted { $0.0 < $1.0 }
+            // MLPs 1…k−1 after all token noise, in a fixed order (layers 0…2, weight then bias).
             for i in 1..<k {
-                for layer in 0..<3 {
-                    for kind in ["weight", "bias"] {
-                        let source = "mask_decoder.output_hypernetworks_mlps.0.layers.\(layer).\(kind)"
-                        guard let (_, t) = order.first(where: { $0.0 == source }) else {
-                            throw P2SAMTrainingError.invalidModel("checkpoint lacks \(source)")
-                        }
-                        let sigma = 0.02 * standardDeviation(t.storage)
-                        let noisy = t.storage.map { $0 + Float(random.gaussian(sigma: sigma)) }
-                        set.add("mask_decoder.output_hypernetworks_mlps.\(i).layers.\(layer).\(kind)", Tensor(shape: t.shape, storage: noisy))
+                let target = MaskDecoder.hypernetworkKey(token: i)
+                for declaration in firstHypernetwork.parameterDeclarations {
+                    guard let t = firstHypernetworkValues[declaration.key] else {
+                        throw P2SAMTrainingError.invalidModel("checkpoint lacks \(declaration.key)")
                     }
+                    let sigma = 0.02 * standardDeviation(t.storage)
+                    let noisy = t.storage.map { $0 + Float(random.gaussian(sigma: sigma)) }
+                    set.add(target + declaration.key.dropFirst(firstHypernetwork.key.count), Tensor(shape: t.shape, storage: noisy))
                 }
             }
         }

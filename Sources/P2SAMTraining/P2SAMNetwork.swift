@@ -1,4 +1,5 @@
 import Foundation
+import LiteMedSAM
 import P2SAM
 import SAMAutograd
 import SAMTensor
@@ -9,7 +10,10 @@ import SAMTensor
 public final class P2SAMNetwork {
     public let configuration: P2SAMConfiguration
     public let parameters: ParameterSet
-    let decoder: DifferentiableMaskDecoder
+    /// LiteMedSAM's mask decoder layers with `configuration.maskTokenCount` tokens, run with `Recording`
+    /// (they read `parameters` by key; their own values, copied from `parameters` at initialisation, are
+    /// not used).
+    let decoder: MaskDecoder
     /// `[1, 4096, 256]`.
     let positionalEncoding: Tensor
     /// `[2, 256]`: positional part of the full-box corners.
@@ -24,10 +28,30 @@ public final class P2SAMNetwork {
         self.configuration = configuration
         self.parameters = parameters
         self.encoder = encoder
-        decoder = DifferentiableMaskDecoder(maskTokenCount: configuration.maskTokenCount)
+        decoder = Self.decoderLayers(of: parameters, maskTokenCount: configuration.maskTokenCount)
         encoding = FourierEncoding(gaussianMatrix: parameters["prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"].value)
         positionalEncoding = encoding.grid(side: 64)
         fullBoxEncoding = encoding.boxCorners(x0: 0, y0: 0, x1: 255, y1: 255)
+    }
+
+    /// The mask decoder's layers declared over the decoder parameters of `parameters`, strictly: the set
+    /// must hold exactly the keys and shapes of a `maskTokenCount`-token decoder (a programming error
+    /// otherwise: model files are checked against `ModelInitialisation` when read).
+    static func decoderLayers(of parameters: ParameterSet, maskTokenCount: Int) -> MaskDecoder {
+        let prefix = MaskDecoder.defaultKey + "."
+        var weights: [String: NamedWeight] = [:]
+        for name in parameters.names where name.hasPrefix(prefix) {
+            let value = parameters[name].value
+            weights[name] = NamedWeight(shape: value.shape, values: value.storage)
+        }
+        var store = WeightStore(weights)
+        do {
+            let decoder = try MaskDecoder(&store, maskTokenCount: maskTokenCount)
+            try store.finish()
+            return decoder
+        } catch {
+            preconditionFailure("P2SAMNetwork: the parameters do not hold a \(maskTokenCount)-token mask decoder: \(error)")
+        }
     }
 
     /// Whether the model has a PGN (stage 2).
@@ -38,7 +62,7 @@ public final class P2SAMNetwork {
 
     /// The image embedding `[64, 64, 256]` from the `layers.0` output `[128, 128, 128]` through the
     /// LoRA-adapted encoder (differentiable in the LoRA factors).
-    func adaptedEmbedding(_ w: GraphWeights, layerZeroOutput: Tensor) -> Variable {
+    func adaptedEmbedding(_ w: Recording, layerZeroOutput: Tensor) -> Variable {
         guard let encoder else { preconditionFailure("adaptedEmbedding needs the network's differentiable encoder") }
         return encoder(w.graph.constant(layerZeroOutput), lora: parameters)
     }
@@ -47,7 +71,7 @@ public final class P2SAMNetwork {
     public func adaptedEmbedding(layerZeroOutput: Tensor) -> Tensor {
         let graph = Graph()
         return withExtendedLifetime(graph) {
-            adaptedEmbedding(GraphWeights(graph: graph, parameters: parameters), layerZeroOutput: layerZeroOutput).value
+            adaptedEmbedding(Recording(graph: graph, parameters: parameters), layerZeroOutput: layerZeroOutput).value
         }
     }
 
@@ -74,7 +98,7 @@ public final class P2SAMNetwork {
     }
 
     /// PGN forward: `(μ, log σ)`, each `[256]` (log σ clamped to [−10, 5]).
-    func pgn(_ w: GraphWeights, input: Tensor) -> (mean: Variable, logSigma: Variable) {
+    func pgn(_ w: Recording, input: Tensor) -> (mean: Variable, logSigma: Variable) {
         var x = w.graph.constant(input)
         for b in 0..<4 {
             if b > 0 { x = x.averagePooled2x2() }
@@ -95,39 +119,39 @@ public final class P2SAMNetwork {
     /// - Parameters:
     ///   - embedding: the image embedding `[64, 64, 256]` (NHWC).
     ///   - latent: z `[B, 256]`; nil in stage 1 (sparse: a zero token; dense: the plain no-mask embedding).
-    func assembledLogits(_ w: GraphWeights, embedding: Tensor, latent: Variable?, batch: Int = 1) -> Variable {
+    func assembledLogits(_ w: Recording, embedding: Tensor, latent: Variable?, batch: Int = 1) -> Variable {
         assembledLogits(w, embedding: w.graph.constant(embedding), latent: latent, batch: batch)
     }
 
     /// As above, for an embedding `[64, 64, 256]` computed in the graph (LoRA).
-    func assembledLogits(_ w: GraphWeights, embedding: Variable, latent: Variable?, batch: Int = 1) -> Variable {
+    func assembledLogits(_ w: Recording, embedding: Variable, latent: Variable?, batch: Int = 1) -> Variable {
         let features = decoderFeatures(w, embedding: embedding, latent: latent, batch: batch)
         let outputs = configuration.outputCount
-        let hyper = decoder.hypernetworkInputs(w, features, tokens: Array(1...outputs))       // [B, 8, 32]
+        let hyper = decoder.hypernetworkOutputs(w, features, maskTokenIndices: Array(1...outputs))   // [B, 8, 32]
         var weights = w("p2sam.assembling_weights")
         if configuration.assembling == .official { weights = weights.officialAssembling() }
-        let fused = Variable.matmul(weights.reshaped([1, outputs]), hyper)                   // [B, 1, 32]
-        return decoder.masks(hyper: fused, features).reshaped([batch, features.upscaled.shape[1]])
+        let fused = Variable.matmul(weights.reshaped([1, outputs]), hyper)                          // [B, 1, 32]
+        return decoder.maskLogits(w, hypernetworkOutputs: fused, features).reshaped([batch, features.upscaled.shape[1]])
     }
 
     /// Logits `[B, n, 65536]` of mask tokens `tokens` (e.g. `[0]` for LiteMedSAM's single mask).
-    func tokenLogits(_ w: GraphWeights, embedding: Tensor, latent: Variable?, tokens: [Int], batch: Int = 1,
+    func tokenLogits(_ w: Recording, embedding: Tensor, latent: Variable?, tokens: [Int], batch: Int = 1,
                      box: [Float]? = nil) -> Variable {
         let features = decoderFeatures(w, embedding: w.graph.constant(embedding), latent: latent, batch: batch, box: box)
-        return decoder.masks(hyper: decoder.hypernetworkInputs(w, features, tokens: tokens), features)
+        return decoder.maskLogits(w, hypernetworkOutputs: decoder.hypernetworkOutputs(w, features, maskTokenIndices: tokens), features)
     }
 
     /// Logits `[n, 256, 256]` of mask tokens `tokens` for one embedding, without a latent sample
     /// (stage-1 behaviour), with an explicit box `[x0, y0, x1, y1]` (256 frame) or the model's default prompt.
     public func tokenLogits(embedding: Tensor, tokens: [Int], box: [Float]? = nil) -> Tensor {
         let graph = Graph()
-        let w = GraphWeights(graph: graph, parameters: parameters)
+        let w = Recording(graph: graph, parameters: parameters)
         let out = tokenLogits(w, embedding: embedding, latent: nil, tokens: tokens, box: box).value
         return out.reshaped([tokens.count, 256, 256])
     }
 
-    func decoderFeatures(_ w: GraphWeights, embedding: Variable, latent: Variable?, batch: Int,
-                         box explicitBox: [Float]? = nil) -> DifferentiableMaskDecoder.Features {
+    func decoderFeatures(_ w: Recording, embedding: Variable, latent: Variable?, batch: Int,
+                         box explicitBox: [Float]? = nil) -> DecoderFeatures<Variable> {
         let graph = w.graph
         let dim = configuration.latentDim
         let noMask = w("prompt_encoder.no_mask_embed.weight")                                 // [1, 256]
@@ -161,7 +185,7 @@ public final class P2SAMNetwork {
         }
         let image = embedding.reshaped([1, 4096, dim]) + dense
         let sparse = sparseParts.isEmpty ? nil : (sparseParts.count == 1 ? sparseParts[0] : Variable.concatenate(sparseParts, alongAxis: 1))
-        return decoder.features(w, image: image, positionalEncoding: graph.constant(positionalEncoding), sparse: sparse, batch: batch)
+        return decoder.features(w, image: image, positionalEncoding: graph.constant(positionalEncoding), sparseTokens: sparse, batch: batch)
     }
 
     // MARK: Tape-free forward (checks against inference)
@@ -170,7 +194,7 @@ public final class P2SAMNetwork {
     public func latentGaussian(pgnInput: Tensor) -> (mean: [Float], standardDeviation: [Float]) {
         let graph = Graph()
         return withExtendedLifetime(graph) {
-            let (mean, logSigma) = pgn(GraphWeights(graph: graph, parameters: parameters), input: pgnInput)
+            let (mean, logSigma) = pgn(Recording(graph: graph, parameters: parameters), input: pgnInput)
             return (mean.value.storage, logSigma.exp().value.storage)
         }
     }
@@ -180,7 +204,7 @@ public final class P2SAMNetwork {
     public func assembledLogits(embedding: Tensor, latents: [[Float]]) -> Tensor {
         let graph = Graph()
         return withExtendedLifetime(graph) {
-            let w = GraphWeights(graph: graph, parameters: parameters)
+            let w = Recording(graph: graph, parameters: parameters)
             let z = graph.constant(Tensor(shape: [latents.count, configuration.latentDim], storage: Array(latents.joined())))
             return assembledLogits(w, embedding: embedding, latent: z, batch: latents.count).value
                 .reshaped([latents.count, 256, 256])
@@ -190,7 +214,7 @@ public final class P2SAMNetwork {
     // MARK: Sampling
 
     /// B latent samples `z = μ + σ ε` for the PGN input `pgnInput`, ε given `[B, 256]`.
-    func latentSamples(_ w: GraphWeights, pgnInput: Tensor, noise: Tensor) -> Variable {
+    func latentSamples(_ w: Recording, pgnInput: Tensor, noise: Tensor) -> Variable {
         let (mean, logSigma) = pgn(w, input: pgnInput)
         let sigma = logSigma.exp()
         let dim = configuration.latentDim

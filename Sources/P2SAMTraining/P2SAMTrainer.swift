@@ -1,4 +1,5 @@
 import Foundation
+import LiteMedSAM
 import MultiRaterData
 import MultiRaterMetrics
 import SAMAutograd
@@ -33,7 +34,7 @@ public final class P2SAMTrainer {
     /// the model has them; stage 2 keeps them frozen).
     public static func isTrainable(_ name: String, stage: Int) -> Bool {
         if stage == 1 {
-            return (name.hasPrefix("mask_decoder.") && !name.hasPrefix("mask_decoder.iou_prediction_head."))
+            return (name.hasPrefix(MaskDecoder.defaultKey + ".") && !name.hasPrefix(MaskDecoder.iouHeadKey() + "."))
                 || stageOnePromptKeys.contains(name) || name == "p2sam.assembling_weights" || LoRAParameters.isFactor(name)
         }
         return name.hasPrefix("pgn.") || name.hasPrefix("fcomb.")
@@ -65,7 +66,7 @@ public final class P2SAMTrainer {
 
     /// The case's image embedding in `w`'s graph: through the LoRA-adapted encoder from its `layers.0`
     /// output in stage 1 with LoRA, else its cached embedding as a constant.
-    func embedding(_ w: GraphWeights, _ item: TrainingCase) throws -> Variable {
+    func embedding(_ w: Recording, _ item: TrainingCase) throws -> Variable {
         guard options.stage == 1 && options.loraRank != nil else {
             guard item.hasEmbedding else { throw P2SAMTrainingError.invalidData("case \(item.caseID) has no cached embedding") }
             return w.graph.constant(item.embedding)
@@ -79,7 +80,7 @@ public final class P2SAMTrainer {
     /// The loss of one case, back-propagated with `scale` (1/batch); returns the loss value.
     func accumulate(_ item: TrainingCase, random: SeededRandom, scale: Float) throws -> Double {
         let graph = Graph()
-        let w = GraphWeights(graph: graph, parameters: network.parameters)
+        let w = Recording(graph: graph, parameters: network.parameters)
         var loss: Variable
         if options.stage == 1 {
             let candidates = options.stageOneCandidates(item)
@@ -180,12 +181,12 @@ public final class P2SAMTrainer {
             // The (LoRA-adapted) embedding once per case.
             let embeddingGraph = Graph()
             let embeddingValue = try withExtendedLifetime(embeddingGraph) {
-                try embedding(GraphWeights(graph: embeddingGraph, parameters: network.parameters), item).value
+                try embedding(Recording(graph: embeddingGraph, parameters: network.parameters), item).value
             }
             while done < count {
                 let chunk = min(4, count - done)
                 let graph = Graph()
-                let w = GraphWeights(graph: graph, parameters: network.parameters)
+                let w = Recording(graph: graph, parameters: network.parameters)
                 let latent = options.stage == 1 ? nil
                     : network.latentSamples(w, pgnInput: item.pgnInput,
                                             noise: Self.gaussianNoise(random, count: chunk, dim: network.configuration.latentDim))

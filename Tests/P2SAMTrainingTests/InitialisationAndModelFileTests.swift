@@ -28,6 +28,17 @@ final class InitialisationAndModelFileTests: XCTestCase {
         let again = try ModelInitialisation.stageOne(from: store, configuration: P2SAMConfiguration(), seed: 5)
         XCTAssertEqual(again["mask_decoder.mask_tokens.weight"].value, tokens, "initialisation must be reproducible")
 
+        // The widened decoder parameters are exactly what a 9-token decoder declares.
+        var decoderWeights: [String: NamedWeight] = [:]
+        for name in set.names where name.hasPrefix(MaskDecoder.defaultKey + ".") {
+            decoderWeights[name] = NamedWeight(shape: set[name].value.shape, values: set[name].value.storage)
+        }
+        var decoderStore = WeightStore(decoderWeights)
+        let decoder = try MaskDecoder(&decoderStore, maskTokenCount: 9)
+        XCTAssertNoThrow(try decoderStore.finish())
+        XCTAssertEqual(Set(decoder.parameterDeclarations.map(\.key)), Set(decoderWeights.keys))
+        for declaration in decoder.parameterDeclarations { XCTAssertEqual(decoderWeights[declaration.key]?.shape, declaration.shape) }
+
         ModelInitialisation.addStageTwoModules(to: set, configuration: P2SAMConfiguration(injection: .dense), seed: 5)
         XCTAssertEqual(set["pgn.blocks.0.convs.0.weight"].value.shape, [32, 1, 3, 3])
         XCTAssertEqual(set["pgn.blocks.3.convs.2.weight"].value.shape, [192, 192, 3, 3])

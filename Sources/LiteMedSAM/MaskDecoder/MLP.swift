@@ -1,44 +1,49 @@
-import SAMTensor
+/// SAM's decoder `MLP` at a key prefix (`layers.0 … layers.{n−1}`, ReLU between layers, none after
+/// the last). Used for the hypernetworks (256 → 256 → 256 → 32) and the IoU head (256 → 256 → 256 → tokens).
+public struct DecoderMLP: Sendable, DeclaresParameters {
+    public let key: String
+    public let layers: [LinearLayer]
 
-/// SAM's decoder `MLP` (`layers.0 … layers.{n−1}`, ReLU between layers, none after the last).
-/// Used for the hypernetworks (256 → 256 → 256 → 32) and the IoU head (256 → 256 → 256 → tokens).
-struct DecoderMLP: Sendable {
-    let layers: [Linear]
-
-    init(_ store: inout WeightStore, _ prefix: String, input: Int, hidden: Int, output: Int, depth: Int) throws {
-        var layers: [Linear] = []
+    init(_ store: inout WeightStore, _ key: String, input: Int, hidden: Int, output: Int, depth: Int) throws {
+        self.key = key
+        var layers: [LinearLayer] = []
         for i in 0..<depth {
             let inFeatures = i == 0 ? input : hidden
             let outFeatures = i == depth - 1 ? output : hidden
-            layers.append(try store.linear("\(prefix).layers.\(i)", in: inFeatures, out: outFeatures))
+            layers.append(try LinearLayer(&store, "\(key).layers.\(i)", in: inFeatures, out: outFeatures))
         }
         self.layers = layers
     }
 
-    /// Applies the MLP over the last dimension.
-    func callAsFunction(_ input: Tensor) -> Tensor {
+    public var parameterDeclarations: [ParameterDeclaration] { layers.parameterDeclarations }
+
+    /// Applies the MLP over the last dimension: `[…, input]` → `[…, output]`.
+    public func forward<C: ForwardContext>(_ context: C, _ input: C.Value) -> C.Value {
         var x = input
         for (i, layer) in layers.enumerated() {
-            x = layer(x)
-            if i < layers.count - 1 { x.applyReLU() }
+            x = context.linear(x, layer)
+            if i < layers.count - 1 { context.applyReLU(&x) }
         }
         return x
     }
 }
 
-/// `transformer.layers.N.mlp`: `lin2(ReLU(lin1(x)))`.
-struct TransformerMLP: Sendable {
-    let lin1: Linear
-    let lin2: Linear
+/// `transformer.layers.N.mlp` at a key prefix: `lin2(ReLU(lin1(x)))`.
+struct TransformerMLP: Sendable, DeclaresParameters {
+    let lin1: LinearLayer
+    let lin2: LinearLayer
 
-    init(_ store: inout WeightStore, _ prefix: String, dim: Int, hidden: Int) throws {
-        lin1 = try store.linear("\(prefix).lin1", in: dim, out: hidden)
-        lin2 = try store.linear("\(prefix).lin2", in: hidden, out: dim)
+    init(_ store: inout WeightStore, _ key: String, dim: Int, hidden: Int) throws {
+        lin1 = try LinearLayer(&store, "\(key).lin1", in: dim, out: hidden)
+        lin2 = try LinearLayer(&store, "\(key).lin2", in: hidden, out: dim)
     }
 
-    func callAsFunction(_ input: Tensor) -> Tensor {
-        var hidden = lin1(input)
-        hidden.applyReLU()
-        return lin2(hidden)
+    var parameterDeclarations: [ParameterDeclaration] { [lin1, lin2].parameterDeclarations }
+
+    /// `[…, dim]` → `[…, dim]`.
+    func forward<C: ForwardContext>(_ context: C, _ input: C.Value) -> C.Value {
+        var hidden = context.linear(input, lin1)
+        context.applyReLU(&hidden)
+        return context.linear(hidden, lin2)
     }
 }

@@ -42,35 +42,72 @@ public struct MaskPrediction: Sendable {
 /// embedding plus the dense prompt embedding, attended with the dense positional encoding.
 /// Masks are `hyper_in (K x 32) @ upscaled (32 x 256²)` where `upscaled` comes from two stride-2
 /// transposed convolutions (256 → 64 → 32 channels) of the transformer's image output.
-public struct MaskDecoder: Sendable {
+///
+/// The layers are written once against `ForwardContext`: this type's `callAsFunction` is the inference
+/// entry point (tape-free, chunked by `maximumBatch`, dense-embedding variants, folded assembling);
+/// `features`, `hypernetworkOutputs` and `maskLogits` run the same layers in any context (training
+/// records them on a gradient tape).
+public struct MaskDecoder: Sendable, DeclaresParameters {
+    /// The key prefix of LiteMedSAM's decoder in its checkpoint.
+    public static let defaultKey = "mask_decoder"
+    /// The key prefix (`mask_decoder`).
+    public let key: String
     public let transformerDim: Int
     /// Number of mask tokens K (4 in LiteMedSAM: 1 single-mask + 3 multimask).
     public let maskTokenCount: Int
     let transformer: TwoWayTransformer
-    /// `iou_token.weight` `(1, dim)`.
-    let iouToken: [Float]
-    /// `mask_tokens.weight` `(K, dim)`.
-    let maskTokens: [Float]
+    /// `iou_token` `(1, dim)`.
+    public let iouToken: EmbeddingTable
+    /// `mask_tokens` `(K, dim)`.
+    public let maskTokens: EmbeddingTable
     let upscaling: OutputUpscaling
-    let hypernetworks: [DecoderMLP]
-    let iouHead: DecoderMLP
+    /// `output_hypernetworks_mlps.i`, one per mask token (dim → dim → dim → dim/8).
+    public let hypernetworks: [DecoderMLP]
+    /// `iou_prediction_head` (dim → 256 → 256 → K).
+    public let iouHead: DecoderMLP
 
     /// Prompts decoded together; bounds memory (keys are `B x 4096 x 256` floats per layer).
     public var maximumBatch = 8
 
-    public init(_ store: inout WeightStore, prefix: String = "mask_decoder", transformerDim: Int = 256, maskTokenCount: Int = 4) throws {
+    /// Reads every `prefix.*` weight from `store`, strictly (missing or mis-shaped keys throw; the caller's
+    /// `store.finish()` reports unused ones).
+    public init(_ store: inout WeightStore, prefix: String = MaskDecoder.defaultKey, transformerDim: Int = 256, maskTokenCount: Int = 4) throws {
+        key = prefix
         self.transformerDim = transformerDim
         self.maskTokenCount = maskTokenCount
         transformer = try TwoWayTransformer(&store, "\(prefix).transformer", dim: transformerDim)
-        iouToken = try store.take("\(prefix).iou_token.weight", shape: [1, transformerDim])
-        maskTokens = try store.take("\(prefix).mask_tokens.weight", shape: [maskTokenCount, transformerDim])
+        iouToken = try EmbeddingTable(&store, "\(prefix).iou_token", rows: 1, dim: transformerDim)
+        maskTokens = try EmbeddingTable(&store, "\(prefix).\(Self.maskTokensName)", rows: maskTokenCount, dim: transformerDim)
         upscaling = try OutputUpscaling(&store, "\(prefix).output_upscaling", dim: transformerDim)
         hypernetworks = try (0..<maskTokenCount).map {
-            try DecoderMLP(&store, "\(prefix).output_hypernetworks_mlps.\($0)", input: transformerDim, hidden: transformerDim,
+            try DecoderMLP(&store, Self.hypernetworkKey(token: $0, prefix: prefix), input: transformerDim, hidden: transformerDim,
                            output: transformerDim / 8, depth: 3)
         }
-        iouHead = try DecoderMLP(&store, "\(prefix).iou_prediction_head", input: transformerDim, hidden: 256,
+        iouHead = try DecoderMLP(&store, Self.iouHeadKey(prefix: prefix), input: transformerDim, hidden: 256,
                                  output: maskTokenCount, depth: 3)
+    }
+
+    /// The key prefix of mask token `token`'s hypernetwork MLP (`prefix.output_hypernetworks_mlps.token`).
+    public static func hypernetworkKey(token: Int, prefix: String = defaultKey) -> String {
+        "\(prefix).output_hypernetworks_mlps.\(token)"
+    }
+
+    /// The key prefix of the IoU prediction head (`prefix.iou_prediction_head`).
+    public static func iouHeadKey(prefix: String = defaultKey) -> String { "\(prefix).iou_prediction_head" }
+
+    /// The number of mask tokens of the decoder stored under `prefix` in `store` (rows of its mask-token
+    /// table), or nil when the store has none.
+    public static func maskTokenCount(in store: WeightStore, prefix: String = defaultKey) -> Int? {
+        store.shape(of: "\(prefix).\(maskTokensName).weight")?.first
+    }
+
+    /// The mask-token table's name under the prefix.
+    static let maskTokensName = "mask_tokens"
+
+    /// Every parameter the decoder reads (`prefix.*` keys and shapes), in a fixed order.
+    public var parameterDeclarations: [ParameterDeclaration] {
+        transformer.parameterDeclarations + iouToken.parameterDeclarations + maskTokens.parameterDeclarations
+            + upscaling.parameterDeclarations + hypernetworks.parameterDeclarations + iouHead.parameterDeclarations
     }
 
     /// Intermediate tensors for parity tests, per batch element 0.
@@ -140,8 +177,8 @@ public struct MaskDecoder: Sendable {
         var tokenValues: [Float] = []
         tokenValues.reserveCapacity(batch * tokenCount * dim)
         for sparse in sparseTokens {
-            tokenValues.append(contentsOf: iouToken)
-            tokenValues.append(contentsOf: maskTokens)
+            tokenValues.append(contentsOf: iouToken.values)
+            tokenValues.append(contentsOf: maskTokens.values)
             tokenValues.append(contentsOf: sparse)
         }
         let tokens = Tensor(shape: [batch, tokenCount, dim], storage: tokenValues)
@@ -168,7 +205,8 @@ public struct MaskDecoder: Sendable {
             }
             image = Tensor(shape: [batch, pixels, dim], storage: values)
         }
-        let (hs, keys) = transformer(image: image, imagePE: positionalEncoding.reshaped([1, pixels, dim]), tokens: tokens)
+        let context = TapeFree()
+        let (hs, keys) = transformer.forward(context, image: image, imagePE: positionalEncoding.reshaped([1, pixels, dim]), tokens: tokens)
 
         // Hypernetwork inputs: the selected mask tokens' outputs; IoU from the IoU token's output.
         var hyperIn = Tensor(shape: [batch, outputs.count, dim / 8])
@@ -183,14 +221,14 @@ public struct MaskDecoder: Sendable {
                 let base = (b * tokenCount + 1 + token) * dim
                 rows.storage.replaceSubrange((b * dim)..<((b + 1) * dim), with: hs.storage[base..<(base + dim)])
             }
-            let mapped = hypernetworks[token](rows)
+            let mapped = hypernetworks[token].forward(context, rows)
             for b in 0..<batch {
                 let width = dim / 8
                 hyperIn.storage.replaceSubrange(((b * outputs.count + slot) * width)..<((b * outputs.count + slot + 1) * width),
                                                 with: mapped.storage[(b * width)..<((b + 1) * width)])
             }
         }
-        let iouAll = iouHead(iouTokenOut)
+        let iouAll = iouHead.forward(context, iouTokenOut)
         var iou = Tensor(shape: [batch, outputs.count])
         for b in 0..<batch { for (slot, token) in outputs.enumerated() { iou.storage[b * outputs.count + slot] = iouAll.storage[b * maskTokenCount + token] } }
         if case .weightedMultimask(let weights) = selection {
@@ -203,7 +241,7 @@ public struct MaskDecoder: Sendable {
         var logits = Tensor(shape: [batch, channels, maskSide, maskSide])
         for b in 0..<batch {
             let promptKeys = Tensor(shape: [side, side, dim], storage: Array(keys.storage[(b * pixels * dim)..<((b + 1) * pixels * dim)]))
-            let upscaled = upscaling(promptKeys)  // [256, 256, 32]
+            let upscaled = upscaling.forward(context, promptKeys)  // [256, 256, 32]
             if b == 0, let trace {
                 trace(Trace(tokens: tokens, hs: hs, keys: keys, upscaled: upscaled, hyperIn: hyperIn))
             }
@@ -236,49 +274,5 @@ extension MaskDecoder {
             }
         }
         return (fused, fusedIoU)
-    }
-}
-
-/// `mask_decoder.output_upscaling`: ConvTranspose 256→64 (k2 s2), LayerNorm2d (eps 1e-6), GELU,
-/// ConvTranspose 64→32 (k2 s2), GELU. `[64, 64, 256]` → `[256, 256, 32]` (NHWC).
-struct OutputUpscaling: Sendable {
-    let conv0Weight: [Float], conv0Bias: [Float]
-    let norm1: LayerNorm
-    let conv3Weight: [Float], conv3Bias: [Float]
-    let dim: Int
-
-    init(_ store: inout WeightStore, _ prefix: String, dim: Int) throws {
-        self.dim = dim
-        let w0 = try store.take("\(prefix).0.weight", shape: [dim, dim / 4, 2, 2])
-        conv0Weight = Convolution.prepareTransposed2x2(w0, inChannels: dim, outChannels: dim / 4)
-        conv0Bias = try store.take("\(prefix).0.bias", shape: [dim / 4])
-        norm1 = try store.layerNorm("\(prefix).1", dim: dim / 4, eps: 1e-6)
-        let w3 = try store.take("\(prefix).3.weight", shape: [dim / 4, dim / 8, 2, 2])
-        conv3Weight = Convolution.prepareTransposed2x2(w3, inChannels: dim / 4, outChannels: dim / 8)
-        conv3Bias = try store.take("\(prefix).3.bias", shape: [dim / 8])
-    }
-
-    func callAsFunction(_ input: Tensor) -> Tensor {
-        let side = input.shape[0]
-        var x = Self.transposed(input, side: side, inChannels: dim, outChannels: dim / 4, weight: conv0Weight, bias: conv0Bias)
-        norm1.applyInPlace(&x)
-        x.applyGELU()
-        var y = Self.transposed(x, side: 2 * side, inChannels: dim / 4, outChannels: dim / 8, weight: conv3Weight, bias: conv3Bias)
-        y.applyGELU()
-        return y
-    }
-
-    static func transposed(_ input: Tensor, side: Int, inChannels: Int, outChannels: Int, weight: [Float], bias: [Float]) -> Tensor {
-        Tensor(shape: [2 * side, 2 * side, outChannels]) { out in
-            input.storage.withUnsafeBufferPointer { x in
-                weight.withUnsafeBufferPointer { w in
-                    bias.withUnsafeBufferPointer { b in
-                        Convolution.transposed2x2(x.baseAddress!, height: side, width: side, inChannels: inChannels,
-                                                  weight: w.baseAddress!, bias: b.baseAddress!, outChannels: outChannels,
-                                                  output: out.baseAddress!)
-                    }
-                }
-            }
-        }
     }
 }

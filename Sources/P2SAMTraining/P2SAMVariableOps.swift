@@ -1,37 +1,7 @@
 import SAMAutograd
 import SAMTensor
 
-/// A `ParameterSet` entered into one `Graph`: layers look their weights up by PyTorch key.
-///
-/// Keep the graph alive while the returned variables are used (variables hold it unowned).
-struct GraphWeights {
-    let graph: Graph
-    let parameters: ParameterSet
-
-    /// The parameter `name` as a variable of the graph.
-    func callAsFunction(_ name: String) -> Variable { graph.parameter(parameters[name]) }
-
-    /// `x Wᵀ + b` with `prefix.weight`, `prefix.bias`.
-    func linear(_ x: Variable, _ prefix: String) -> Variable {
-        x.linear(weight: self("\(prefix).weight"), bias: self("\(prefix).bias"))
-    }
-
-    /// LayerNorm over the last dimension with `prefix.weight`, `prefix.bias`.
-    func layerNorm(_ x: Variable, _ prefix: String, eps: Float = 1e-5) -> Variable {
-        x.layerNorm(weight: self("\(prefix).weight"), bias: self("\(prefix).bias"), eps: eps)
-    }
-
-    /// SAM's `MLP`: `layers.0 … layers.{depth−1}`, ReLU between layers.
-    func mlp(_ x: Variable, _ prefix: String, depth: Int) -> Variable {
-        var y = x
-        for i in 0..<depth {
-            y = linear(y, "\(prefix).layers.\(i)")
-            if i < depth - 1 { y = y.relu() }
-        }
-        return y
-    }
-}
-
+/// Autograd operations only P²SAM's network uses (PGN pooling, log σ clamp, official assembling).
 extension Variable {
     /// 2x2 average pooling, stride 2, of `[H, W, C]` or `[B, H, W, C]` (H, W even).
     func averagePooled2x2() -> Variable {

@@ -1,0 +1,54 @@
+/// How a forward pass runs, chosen per call: the decoder's layers are written once against this
+/// protocol and run tape-free on tensors (`TapeFree`, inference) or recording a gradient tape
+/// (P²SAM training's `Recording`, on autograd variables).
+///
+/// Shapes are stated per method; "batch-1 broadcast" means either operand may have leading
+/// dimension 1 where the other has B. In-place methods let the tape-free path reuse buffers.
+public protocol ForwardContext {
+    associatedtype Value
+
+    /// The shape of `x`.
+    func shape(of x: Value) -> [Int]
+
+    /// `x Wᵀ + b` over the last dimension: `[…, in]` → `[…, out]`.
+    func linear(_ x: Value, _ layer: LinearLayer) -> Value
+
+    /// Layer normalisation of `x` over its last dimension, in place.
+    func normalize(_ x: inout Value, _ layer: LayerNormLayer)
+
+    /// `max(x, 0)`, in place.
+    func applyReLU(_ x: inout Value)
+
+    /// GELU (erf form), in place.
+    func applyGELU(_ x: inout Value)
+
+    /// `x += y` for equal shapes.
+    func add(_ x: inout Value, _ y: Value)
+
+    /// `x + y` with batch-1 broadcast (`[1, N, C]` with `[B, N, C]`, or `[1, 1, C]` with `[B, N, C]`).
+    func sum(_ x: Value, _ y: Value) -> Value
+
+    /// SAM's decoder attention: projections, per-head scaled softmax attention, output projection.
+    /// `query` `[Bq, Nq, dim]`, `key` and `value` `[Bk, Nk, dim]`, `Bq` and `Bk` equal or one of them 1;
+    /// returns `[max(Bq, Bk), Nq, dim]`.
+    func attention(query: Value, key: Value, value: Value, _ layer: DecoderAttention) -> Value
+
+    /// Kernel-2 stride-2 transposed convolution on NHWC: `[B, H, W, in]` → `[B, 2H, 2W, out]`
+    /// (also `[H, W, in]` → `[2H, 2W, out]`).
+    func transposedConvolution(_ x: Value, _ layer: TransposedConvolutionLayer) -> Value
+
+    /// The table's rows `[rows, dim]`.
+    func rows(of table: EmbeddingTable) -> Value
+
+    /// `parts` joined along `axis` (all other dimensions equal).
+    func concatenate(_ parts: [Value], alongAxis axis: Int) -> Value
+
+    /// Elements `range` of `axis`.
+    func slice(_ x: Value, alongAxis axis: Int, _ range: Range<Int>) -> Value
+
+    /// The same elements with another shape.
+    func reshape(_ x: Value, _ shape: [Int]) -> Value
+
+    /// Batched `a bᵀ`: `[B, M, K]` and `[B, N, K]` → `[B, M, N]`.
+    func multiplyTransposed(_ a: Value, _ b: Value) -> Value
+}

@@ -1,0 +1,65 @@
+/// The mask decoder's transformer and upscaling outputs for B prompts, in some `ForwardContext`.
+public struct DecoderFeatures<Value> {
+    /// Output of every token `[B, T, dim]`: the IoU token, the K mask tokens, then the sparse tokens.
+    public var tokenOutputs: Value
+    /// Upscaled image features `[B, 16·P, dim/8]` for P embedding pixels (256x256 row-major for a
+    /// 64x64 embedding).
+    public var upscaled: Value
+}
+
+extension MaskDecoder {
+    /// The decoder tokens `[B, 1 + K + Ns, dim]`: IoU token, mask tokens, then `sparseTokens`
+    /// (`[B, Ns, dim]`, or nil for none).
+    public func tokens<C: ForwardContext>(_ c: C, sparseTokens: C.Value?, batch: Int) -> C.Value {
+        let learned = c.concatenate([c.rows(of: iouToken), c.rows(of: maskTokens)], alongAxis: 0)
+        var fixed = c.reshape(learned, [1, 1 + maskTokenCount, transformerDim])
+        if batch > 1 { fixed = c.concatenate(Array(repeating: fixed, count: batch), alongAxis: 0) }
+        guard let sparseTokens else { return fixed }
+        return c.concatenate([fixed, sparseTokens], alongAxis: 1)
+    }
+
+    /// Runs the two-way transformer and the output upscaling for B prompts, unchunked.
+    ///
+    /// - Parameters:
+    ///   - image: image embedding plus dense prompt embedding, `[1 or B, P, dim]` (P = 4096).
+    ///   - positionalEncoding: the prompt encoder's dense PE, `[1, P, dim]`.
+    ///   - sparseTokens: sparse prompt tokens `[B, Ns, dim]`, or nil for none.
+    ///   - batch: B.
+    public func features<C: ForwardContext>(
+        _ c: C, image: C.Value, positionalEncoding: C.Value, sparseTokens: C.Value?,
+        batch: Int
+    ) -> DecoderFeatures<C.Value> {
+        let tokens = tokens(c, sparseTokens: sparseTokens, batch: batch)
+        let (hs, keys) = transformer.forward(c, image: image, imagePE: positionalEncoding, tokens: tokens)
+        let pixels = c.shape(of: keys)[1]
+        let side = Int(Double(pixels).squareRoot())
+        precondition(side * side == pixels, "decoder features: \(pixels) embedding pixels are not a square")
+        let upscaled = upscaling.forward(c, c.reshape(keys, [batch, side, side, transformerDim]))
+        return DecoderFeatures(
+            tokenOutputs: hs, upscaled: c.reshape(upscaled, [batch, 16 * pixels, transformerDim / 8]))
+    }
+
+    /// Hypernetwork outputs `[B, n, dim/8]` of the mask tokens `maskTokenIndices` (each in 0..<K).
+    public func hypernetworkOutputs<C: ForwardContext>(
+        _ c: C, _ features: DecoderFeatures<C.Value>, maskTokenIndices: [Int]
+    ) -> C.Value {
+        let parts = maskTokenIndices.map { t in
+            hypernetworks[t].forward(c, c.slice(features.tokenOutputs, alongAxis: 1, (1 + t)..<(2 + t)))
+        }
+        return parts.count == 1 ? parts[0] : c.concatenate(parts, alongAxis: 1)
+    }
+
+    /// IoU predictions `[B, 1, K]` of every mask token.
+    public func iouPredictions<C: ForwardContext>(_ c: C, _ features: DecoderFeatures<C.Value>) -> C.Value {
+        iouHead.forward(c, c.slice(features.tokenOutputs, alongAxis: 1, 0..<1))
+    }
+
+    /// Mask logits `[B, n, 16·P]` (`hyper · upscaledᵀ`) for hypernetwork outputs `[B, n, dim/8]`.
+    public func maskLogits<C: ForwardContext>(
+        _ c: C, hypernetworkOutputs hyper: C.Value, _ features: DecoderFeatures<C.Value>
+    ) -> C.Value {
+        c.multiplyTransposed(hyper, features.upscaled)
+    }
+}
+
+extension DecoderFeatures: Sendable where Value: Sendable {}
