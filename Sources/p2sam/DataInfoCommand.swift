@@ -67,6 +67,7 @@ struct DataExportCommand: ParsableCommand {
             parsedWindow = w
         }
         try runWithExit {
+            try OutputLocation.prepareFolder(output)
             let dataset = try options.load()
             try FolderExporter.export(dataset, to: URL(fileURLWithPath: output), window: parsedWindow)
             print("exported \(dataset.cases.count) cases to \(output)")
@@ -102,6 +103,7 @@ struct DataSplitCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
+            try OutputLocation.prepareFiles(output)
             let dataset = try options.load()
             let manifest = splitProtocol.manifest(for: dataset, seed: seed)
             try manifest.write(to: URL(fileURLWithPath: output))

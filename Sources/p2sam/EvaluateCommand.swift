@@ -176,6 +176,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
+            try OutputLocation.prepareFiles(json)
             let dataset = try data.load()
             let indices = try EvaluateCommandRunner.selectedIndices(dataset, split: split, splitProtocol: splitProtocol, fold: fold, seed: seed)
             let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })

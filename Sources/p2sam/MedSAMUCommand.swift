@@ -60,6 +60,7 @@ struct MedSAMUCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
+            try OutputLocation.prepareFolder(output)
             let picture = try PNG.read(contentsOf: image)
             let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
             if checked.wasClipped { print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)") }

@@ -64,6 +64,9 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Folder of expert rater masks (PNG) to score the samples against.")
     var raters: String?
 
+    @Option(help: "Foreground value of the --raters masks: 255 (any non-zero) | 0 (black object) | auto (the value covering less).")
+    var foreground: MaskForeground = .nonZero
+
     @Option(help: "HM-IoU convention for --raters: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
@@ -98,16 +101,27 @@ struct SampleCommand: ParsableCommand {
             return
         }
         let image = self.image!
+        try runWithExit {
+            let folder = URL(fileURLWithPath: output)
+            try OutputLocation.prepareFolder(output)
+            let picture = try PNG.read(contentsOf: image)
+            // Rater masks are read (and checked) before the model runs.
+            let raterMasks = try raters.map { try Self.raterMasks(in: URL(fileURLWithPath: $0), foreground: foreground) }
+            if let first = raterMasks?.first, first.width != picture.width || first.height != picture.height {
+                throw DataError.invalidFile(path: raters!, reason: "rater masks are \(first.width)x\(first.height), but the image \(image) is \(picture.width)x\(picture.height)")
+            }
+            try sample(picture: picture, folder: folder, raterMasks: raterMasks)
+        }
+    }
+
+    private func sample(picture: MedicalImage, folder: URL, raterMasks: [BinaryMask]?) throws {
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
         let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
-        let picture = try PNG.read(contentsOf: image)
         let prompt = (box != nil || !points.isEmpty) ? ImagePrompt(box: box?.box, points: points.map(\.point)) : nil
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
-        let folder = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var gridMasks: [MaskImage] = []
         var binary: [BinaryMask] = []
         let keepForScore = raters != nil
@@ -126,8 +140,7 @@ struct SampleCommand: ParsableCommand {
         try PNG.write(Visualization.maskGrid(picture, masks: gridMasks, box: prompt?.box, points: prompt?.points ?? [], columns: 4), to: folder.appendingPathComponent("grid.png").path)
         let meanEntropy = statistics.entropy.reduce(0, +) / Float(max(1, statistics.entropy.count))
         print(String(format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output, elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
-        if let raters {
-            let masks = try Self.raterMasks(in: URL(fileURLWithPath: raters))
+        if let masks = raterMasks {
             let score = try MultiRaterScore(samples: binary, raters: masks, conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
             print(String(format: "vs %d raters: GED %.4f  HM-IoU %.4f (%@)  D_max %.4f (%@)  D_mean %.4f  sample diversity %.4f",
                          score.m, score.ged, score.hmIoU, hmIou.rawValue, score.dMax, dmax.rawValue, score.dMean, score.sampleDiversity))
@@ -166,12 +179,15 @@ struct SampleCommand: ParsableCommand {
         try DatasetSampling.report(SampledDatasetReport(manifest: merged.manifest, records: merged.records), json: json)
     }
 
-    /// The rater masks of one case folder: `rater*.png` when present (the dataset folder layout,
-    /// where `image.png` sits beside them), otherwise every PNG in the folder.
-    static func raterMasks(in folder: URL) throws -> [BinaryMask] {
-        let files = try ImageFiles.pngFiles(in: folder)
-        guard !files.isEmpty else { throw ValidationError("--raters \(folder.path) holds no PNG masks") }
-        let named = files.filter { $0.lastPathComponent.lowercased().hasPrefix("rater") }
-        return try (named.isEmpty ? files : named).map { try ImageFiles.readPNG($0).mask() }
+    /// The rater masks of one case folder, chosen by `MaskFiles.raterFiles` (the rule of `p2sam score`),
+    /// with a warning for masks covering more than half of the image.
+    static func raterMasks(in folder: URL, foreground: MaskForeground) throws -> [BinaryMask] {
+        let files = try MaskFiles.raterFiles(in: folder)
+        guard !files.isEmpty else { throw DataError.invalidFile(path: folder.path, reason: "--raters folder holds no PNG masks") }
+        let masks = try files.map { ScoreInputs.MaskFile(url: $0, mask: try ImageFiles.readMask($0, foreground: foreground)) }
+        let pair = ScoreInputs.CasePair(name: folder.lastPathComponent, samples: [], raters: masks)
+        try ScoreInputs.checkSizes(pair)
+        ScoreInputs.coverageWarnings([pair], foreground: foreground).forEach(Diagnostics.warn)
+        return masks.map(\.mask)
     }
 }

@@ -90,6 +90,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try runWithExit {
             _ = try trainingOptions(loraRank: nil)
+            if !evaluateOnly {
+                guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
+                try OutputLocation.prepareFiles(output)
+            }
             let progress = TrainingProgress(enabled: !quiet, messages: true)
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
             let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256

@@ -1,0 +1,15 @@
+import Foundation
+
+/// Messages of the command-line tool on stderr, all with the same lower-case prefixes
+/// (`error: …`, `warning: …`).
+enum Diagnostics {
+    /// Writes `warning: message` on stderr.
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
+    /// Writes `error: message` on stderr.
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    }
+}
