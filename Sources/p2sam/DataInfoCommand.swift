@@ -77,7 +77,7 @@ struct DataExportCommand: ParsableCommand {
 
 extension SplitProtocol: ExpressibleByArgument {}
 
-/// `p2sam data split --dataset SPEC --protocol P --output manifest.json`.
+/// `p2sam data split --dataset SPEC --split-protocol P --output manifest.json`.
 struct DataSplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "split",
@@ -87,13 +87,13 @@ struct DataSplitCommand: ParsableCommand {
             mt19937, PHiSeg/MoSE/CCDM), first-500 (index split, first 500 training cases), \
             sorted-names (sorted case names 60/20/20: canonical QUBIQ and BU-BIL), \
             leave-one-group-out (canonical LIDC-real: one fold per patient, last 20 % of the training \
-            slices as validation).
+            slices as validation). The default, sorted-names, is also the default of `train` and \
+            `evaluate`. A split with an empty part is an error. (--fold is ignored here: every fold is written.)
             """)
 
     @OptionGroup var options: DatasetOptions
 
-    @Option(name: .customLong("protocol"), help: "index | grouped | first-500 | sorted-names | leave-one-group-out.")
-    var splitProtocol: SplitProtocol = .index
+    @OptionGroup var split: SplitOptions
 
     @Option(name: .long, help: "Seed (grouped protocol).")
     var seed: UInt64 = 1
@@ -105,7 +105,12 @@ struct DataSplitCommand: ParsableCommand {
         try runWithExit {
             try OutputLocation.prepareFiles(output)
             let dataset = try options.load()
-            let manifest = splitProtocol.manifest(for: dataset, seed: seed)
+            let manifest = split.effectiveProtocol.manifest(for: dataset, seed: seed)
+            for fold in manifest.folds {
+                if let part = fold.emptyParts.first {
+                    throw SplitOptions.emptyPartError(part: part, fold: fold, manifest: manifest, dataset: dataset)
+                }
+            }
             try manifest.write(to: URL(fileURLWithPath: output))
             for fold in manifest.folds {
                 print("\(fold.name): train \(fold.train.count), validation \(fold.validation.count), test \(fold.test.count)")

@@ -13,3 +13,10 @@ enum Diagnostics {
         FileHandle.standardError.write(Data("error: \(message)\n".utf8))
     }
 }
+
+/// A run-time error of the command-line tool (printed as `error: description`, without the usage text
+/// that option errors get).
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

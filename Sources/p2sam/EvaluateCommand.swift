@@ -18,11 +18,6 @@ enum EvaluationMethodName: String, CaseIterable, ExpressibleByArgument {
     case p2sam
 }
 
-/// Which part of the split to evaluate.
-enum EvaluationSplit: String, CaseIterable, ExpressibleByArgument {
-    case all, train, val, test
-}
-
 extension URSAMMethod.Output: ExpressibleByArgument {}
 
 /// `p2sam evaluate`: a prompt-uncertainty method on a multi-rater dataset with simulated boxes.
@@ -55,15 +50,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "p2sam | single | box-jitter | ursam | ugmp | medsamu.")
     var method: EvaluationMethodName
 
-    @Option(help: "all | train | val | test.")
-    var split: EvaluationSplit = .all
+    @Option(help: "Part of the split to evaluate: test | validation | train | all (default: test, the part `train` never sees).")
+    var split: SplitPart = .test
 
-    @Option(name: [.customLong("protocol"), .customLong("split-protocol")],
-            help: "Split protocol: index | grouped | first-500 | sorted-names | leave-one-group-out.")
-    var splitProtocol: SplitProtocol = .index
-
-    @Option(help: "Fold of multi-fold protocols: 0-based index or name, e.g. test=LIDC-IDRI-0001 (as `p2sam train --fold`).")
-    var fold = "0"
+    @OptionGroup var splitOptions: SplitOptions
 
     @Option(name: .customLong("box-quality"), help: "tight | jitter:PX | iou:0.5 | iou:0.75.")
     var boxQuality: String = "tight"
@@ -168,7 +158,7 @@ struct EvaluateCommand: ParsableCommand {
                         "jitter": String(jitterFraction), "ratio": String(ratio), "lower_bound": lowerBound.rawValue,
                         "alpha": String(alpha), "points": String(points), "rounds": String(rounds), "limit": limit.map(String.init) ?? "none"]
         return try ShardManifest(kind: "evaluate", dataset: dataset.source,
-                                 split: split == .all ? "all" : "\(splitProtocol.rawValue) fold \(fold) \(split.rawValue)",
+                                 split: split == .all ? "all" : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
                                  method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
                                  conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)", settings: settings,
                                  toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
@@ -178,7 +168,7 @@ struct EvaluateCommand: ParsableCommand {
         try runWithExit {
             try OutputLocation.prepareFiles(json)
             let dataset = try data.load()
-            let indices = try EvaluateCommandRunner.selectedIndices(dataset, split: split, splitProtocol: splitProtocol, fold: fold, seed: seed)
+            let indices = try EvaluateCommandRunner.selectedIndices(dataset, part: split, options: splitOptions, seed: seed)
             let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
             let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
             let manifest = try manifest(dataset: dataset, caseIDs: chosen)
