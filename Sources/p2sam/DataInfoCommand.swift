@@ -11,7 +11,9 @@ struct DataInfoCommand: ParsableCommand {
         discussion: """
             The inter-rater line is leave-one-rater-out: each rater in turn is the single sample (n = 1) \
             scored against the other K - 1 raters, averaged over raters and then over the cases with \
-            K >= 2 (HM-IoU standard, D_max per-rater; with n = 1 both conventions agree).
+            K >= 2 (HM-IoU standard, D_max per-rater; with n = 1 both conventions agree). Its diversity \
+            is that of the K - 1 remaining raters (0 for two-rater data); the next line gives the raters' \
+            own diversity over all K.
             """)
 
     @OptionGroup var options: DatasetOptions
@@ -33,8 +35,9 @@ struct DataInfoCommand: ParsableCommand {
             }
             if s.casesWithoutImage > 0 { print("without image:  \(s.casesWithoutImage) cases (masks only)") }
             if let r = s.interRater {
-                print(String(format: "inter-rater (leave-one-rater-out, %d cases with K >= 2): GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f  rater diversity %.4f",
+                print(String(format: "inter-rater (leave-one-rater-out, %d cases with K >= 2): GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f  diversity of the K-1 remaining raters %.4f",
                              s.interRaterCases, r.ged, r.hmIoU, r.dMax, r.dMean, r.raterDiversity))
+                print(String(format: "rater diversity: %.4f (mean 1 - IoU over pairs of distinct raters, all K)", s.raterDiversity ?? 0))
             } else {
                 print("inter-rater:    n/a (no case has two raters)")
             }

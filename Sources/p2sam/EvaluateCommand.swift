@@ -154,14 +154,28 @@ struct EvaluateCommand: ParsableCommand {
     func manifest(dataset: MultiRaterDataset, caseIDs: [String]) throws -> ShardManifest {
         var files = [model.checkpointURL]
         if method == .p2sam { files.append(p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()) }
-        let settings = ["box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "window": window ?? "default",
-                        "jitter": String(jitterFraction), "ratio": String(ratio), "lower_bound": lowerBound.rawValue,
-                        "alpha": String(alpha), "points": String(points), "rounds": String(rounds), "limit": limit.map(String.init) ?? "none"]
+        // Every option (defaults included): the JSON report carries them as its settings.
+        let settings = fullSettings.mapValues { $0 ?? "none" }
         return try ShardManifest(kind: "evaluate", dataset: dataset.source,
                                  split: split == .all ? "all" : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
                                  method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
                                  conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)", settings: settings,
                                  toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
+    }
+
+    /// Every option of this run (nil when unset), as the JSON report's `settings`.
+    var fullSettings: [String: String?] {
+        [
+            "dataset": data.dataset, "brats_drop": data.bratsDrop, "foreground": data.foreground?.rawValue,
+            "method": method.rawValue, "split": split.rawValue,
+            "split_protocol": splitOptions.effectiveProtocol.rawValue, "fold": splitOptions.fold ?? "0",
+            "box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "seed": String(seed),
+            "window": window, "jitter": String(jitterFraction), "ratio": String(ratio),
+            "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
+            "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
+            "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "limit": limit.map(String.init),
+            "skip_checksum": String(model.skipChecksum),
+        ]
     }
 
     func run() throws {

@@ -38,7 +38,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "--dataset: sample at most this many cases (the first by sorted id).")
     var limit: Int?
 
-    @Option(help: "--dataset: write the report as JSON (unsharded runs; sharded runs: `p2sam merge --json`).")
+    @Option(help: "Write a JSON report: --image: settings, model sha256s, mean entropy and the scores with --raters; --dataset: the report of an unsharded run (sharded runs: `p2sam merge --json`).")
     var json: String?
 
     @OptionGroup var sharding: ShardOptions
@@ -87,8 +87,8 @@ struct SampleCommand: ParsableCommand {
         }
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
         guard (image == nil) != (dataset == nil) else { throw ValidationError("give either --image PNG or --dataset SPEC") }
-        if dataset == nil && (sharding.shard != nil || limit != nil || json != nil || window != nil) {
-            throw ValidationError("--shard, --limit, --json and --window belong to the --dataset form")
+        if dataset == nil && (sharding.shard != nil || limit != nil || window != nil) {
+            throw ValidationError("--shard, --limit and --window belong to the --dataset form")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
@@ -104,6 +104,7 @@ struct SampleCommand: ParsableCommand {
         try runWithExit {
             let folder = URL(fileURLWithPath: output)
             try OutputLocation.prepareFolder(output)
+            try OutputLocation.prepareFiles(json)
             let picture = try PNG.read(contentsOf: image)
             // Rater masks are read (and checked) before the model runs.
             let raterMasks = try raters.map { try Self.raterMasks(in: URL(fileURLWithPath: $0), foreground: foreground) }
@@ -140,10 +141,25 @@ struct SampleCommand: ParsableCommand {
         try PNG.write(Visualization.maskGrid(picture, masks: gridMasks, box: prompt?.box, points: prompt?.points ?? [], columns: 4), to: folder.appendingPathComponent("grid.png").path)
         let meanEntropy = statistics.entropy.reduce(0, +) / Float(max(1, statistics.entropy.count))
         print(String(format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output, elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
+        var score: MultiRaterScore?
         if let masks = raterMasks {
-            let score = try MultiRaterScore(samples: binary, raters: masks, conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
+            let s = try MultiRaterScore(samples: binary, raters: masks, conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
             print(String(format: "vs %d raters: GED %.4f  HM-IoU %.4f (%@)  D_max %.4f (%@)  D_mean %.4f  sample diversity %.4f",
-                         score.m, score.ged, score.hmIoU, hmIou.rawValue, score.dMax, dmax.rawValue, score.dMean, score.sampleDiversity))
+                         s.m, s.ged, s.hmIoU, hmIou.rawValue, s.dMax, dmax.rawValue, s.dMean, s.sampleDiversity))
+            score = s
+        }
+        if let json {
+            var provenance = ReportProvenance(command: "sample", settings: [
+                "image": image, "count": String(count), "seed": String(seed), "output": output,
+                "model": modelURL.path, "box": box?.text, "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
+                "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue,
+                "batch": String(batch), "checkpoint": backbone.checkpointURL.path, "skip_checksum": String(backbone.skipChecksum),
+            ])
+            try provenance.addCheckpoint(backbone)
+            try provenance.addModel("p2sam", at: modelURL)
+            let report = SampleReport(provenance: provenance, samples: count, injection: p2sam.configuration.injection.rawValue,
+                                      meanEntropy: Double(meanEntropy), seconds: elapsed, score: score)
+            try report.writeJSON(to: URL(fileURLWithPath: json))
         }
     }
 

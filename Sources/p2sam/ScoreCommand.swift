@@ -90,7 +90,11 @@ struct ScoreCommand: ParsableCommand {
                     throw DataError.invalidCase(id: pair.name, reason: "\(error)")
                 }
             }
-            let report = ScoreReport(cases: scores)
+            var report = ScoreReport(cases: scores)
+            report.provenance = ReportProvenance(command: "score", settings: [
+                "samples": samples, "raters": raters, "foreground": foreground.rawValue,
+                "hm_iou": hmIoU.rawValue, "dmax": dMax.rawValue,
+            ])
             print(report.table())
             if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
         }
