@@ -50,7 +50,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "p2sam | single | box-jitter | ursam | ugmp | medsamu.")
     var method: EvaluationMethodName
 
-    @Option(help: "Part of the split to evaluate: test | validation | train | all (default: test, the part `train` never sees).")
+    @Option(help: "Part of the split to evaluate (default: test, the part `train` never sees).")
     var split: SplitPart = .test
 
     @OptionGroup var splitOptions: SplitOptions

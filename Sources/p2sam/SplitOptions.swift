@@ -8,7 +8,7 @@ struct SplitOptions: ParsableArguments {
     static let defaultProtocol = SplitProtocol.sortedNames
 
     @Option(name: .customLong("split-protocol"),
-            help: "Split protocol: index | grouped | first-500 | sorted-names | leave-one-group-out (default: sorted-names).")
+            help: "Split protocol (default: sorted-names, the same in train, evaluate and data split).")
     var splitProtocol: SplitProtocol?
 
     @Option(name: .customLong("protocol"), help: .hidden)
