@@ -13,16 +13,20 @@ public enum MaskForeground: String, Sendable, CaseIterable {
     /// Per mask: the value that covers less of the image is foreground (ties: non-zero).
     case auto
 
-    /// The foreground of `raster`, which must hold at most two distinct colour values.
+    /// Pixels that may hold a value other than a mask's two main values (stray anti-aliasing or
+    /// annotation-tool pixels, as in a few BU-BIL masks): 1 % of the image.
+    public static let strayValueTolerance = 0.01
+
+    /// The foreground of `raster`, which must be a two-valued mask: its two most common colour values
+    /// cover at least 99 % of the pixels (the rest follow the same rule as the main values).
     ///
     /// - Parameter path: the file, named in the error.
-    /// - Throws: `DataError.invalidFile` when the raster has more than two distinct values (a photo or
-    ///   an anti-aliased drawing, not a mask).
+    /// - Throws: `DataError.invalidFile` for a picture with more values (a photo, a heat map).
     public func mask(of raster: DecodedRaster, path: String) throws -> BinaryMask {
-        let values = raster.distinctColourValues(limit: 3)
-        if values.count > 2 {
-            let shown = values.map { $0.map(String.init).joined(separator: "/") }.joined(separator: ", ")
-            throw DataError.invalidFile(path: path, reason: "not a binary mask: it holds more than two pixel values (\(shown), …); a mask holds background 0 and one foreground value")
+        let census = raster.colourValueCensus()
+        if census.otherFraction > Self.strayValueTolerance {
+            let shown = census.mainValues.map { $0.map(String.init).joined(separator: "/") }.joined(separator: ", ")
+            throw DataError.invalidFile(path: path, reason: String(format: "not a binary mask: %.0f %% of its pixels hold values other than its two main values (%@); a mask holds a background and one foreground value", 100 * census.otherFraction, shown))
         }
         let nonZero = raster.mask(zeroIsForeground: false)
         switch self {
@@ -34,19 +38,25 @@ public enum MaskForeground: String, Sendable, CaseIterable {
 }
 
 extension DecodedRaster {
-    /// The first `limit` distinct colour-value tuples in scan order (alpha ignored).
-    func distinctColourValues(limit: Int) -> [[UInt16]] {
-        let colour = colourChannels
-        var seen: [[UInt16]] = []
-        var pixel = [UInt16](repeating: 0, count: colour)
-        for i in 0..<(width * height) {
-            for c in 0..<colour { pixel[c] = samples[i * channels + c] }
-            if !seen.contains(pixel) {
-                seen.append(pixel)
-                if seen.count >= limit { break }
+    /// The two most common colour values (alpha ignored) and the fraction of pixels holding others.
+    /// Counts up to eight distinct values exactly; pixels beyond those count as "other".
+    func colourValueCensus() -> (mainValues: [[UInt16]], otherFraction: Double) {
+        let colour = colourChannels, count = width * height
+        guard count > 0 else { return ([], 0) }
+        var keys: [UInt64] = [], counts: [Int] = [], overflow = 0
+        samples.withUnsafeBufferPointer { p in
+            for i in 0..<count {
+                var key: UInt64 = 0
+                for c in 0..<colour { key = key << 16 | UInt64(p[i * channels + c]) }
+                if let k = keys.firstIndex(of: key) { counts[k] += 1 }
+                else if keys.count < 8 { keys.append(key); counts.append(1) }
+                else { overflow += 1 }
             }
         }
-        return seen
+        let order = counts.indices.sorted { counts[$0] > counts[$1] }.prefix(2)
+        let main = order.reduce(0) { $0 + counts[$1] }
+        let values = order.map { k in (0..<colour).reversed().map { UInt16(truncatingIfNeeded: keys[k] >> (16 * UInt64($0))) } }
+        return (values, Double(count - main) / Double(count))
     }
 }
 
