@@ -8,7 +8,9 @@ import MultiRaterMetrics
 /// in sorted name order; raters are the expert folders in sorted order. In the masks the cell is
 /// black: foreground = all colour channels 0 (alpha ignored; `foreground` overrides). Images keep their stored values.
 public enum BUBILReader {
-    public static func read(root: URL, foreground: MaskForeground = .zero) throws -> MultiRaterDataset {
+    /// - Parameter progress: called with (cases read, cases in all) after each case.
+    public static func read(root: URL, foreground: MaskForeground = .zero,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
         let base = resolve(root)
         let raw = base.appendingPathComponent("RawImages"), experts = base.appendingPathComponent("ExpertsAnnotations")
         guard ImageFiles.isDirectory(raw), ImageFiles.isDirectory(experts) else {
@@ -42,6 +44,7 @@ public enum BUBILReader {
             }
             cases.append(try MultiRaterCase(image: image, raters: raters,
                                             metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
+            progress?(index + 1, images.count)
         }
         return MultiRaterDataset(name: base.lastPathComponent, source: "bubil:\(root.path)", cases: cases)
     }

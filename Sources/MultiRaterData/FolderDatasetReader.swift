@@ -11,7 +11,9 @@ import MultiRaterMetrics
 /// stored values (8- or 16-bit, grey or RGB). `image.png` may be absent (masks only). Case order is
 /// the sorted folder names; the group id is the case name.
 public enum FolderDatasetReader {
-    public static func read(root: URL, foreground: MaskForeground = .nonZero) throws -> MultiRaterDataset {
+    /// - Parameter progress: called with (cases read, cases in all) after each case.
+    public static func read(root: URL, foreground: MaskForeground = .nonZero,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
         guard ImageFiles.isDirectory(root) else { throw DataError.invalidFile(path: root.path, reason: "not a folder") }
         let fm = FileManager.default
         var folders: [URL]
@@ -45,6 +47,7 @@ public enum FolderDatasetReader {
             } catch let DataError.invalidCase(_, reason) {
                 throw DataError.invalidFile(path: folder.path, reason: reason)
             }
+            progress?(index + 1, folders.count)
         }
         return MultiRaterDataset(name: root.lastPathComponent, source: "folder:\(root.path)", cases: cases)
     }

@@ -28,7 +28,12 @@ struct DatasetOptions: ParsableArguments {
         guard let rule = BraTSReader.DropRule(rawValue: bratsDrop) else {
             throw ValidationError("--brats-drop must be all-empty or any-empty")
         }
-        let loaded = try DatasetSpec(parsing: dataset).load(bratsDropRule: rule, foreground: foreground)
+        var bar: ProgressBar?
+        let loaded = try DatasetSpec(parsing: dataset).load(bratsDropRule: rule, foreground: foreground) { done, total in
+            if bar == nil { bar = ProgressBar("reading cases", total: total, unit: "cases") }
+            bar?.update(done)
+        }
+        bar?.finish()
         if foreground != .auto {
             let large = loaded.cases.filter { $0.raters.contains { $0.foregroundFraction > 0.5 } }
             if let first = large.first {

@@ -126,15 +126,14 @@ struct SampleCommand: ParsableCommand {
         var gridMasks: [MaskImage] = []
         var binary: [BinaryMask] = []
         let keepForScore = raters != nil
+        let bar = ProgressBar("sampling", total: count, unit: "samples")
         let statistics = try sampler.sample(prepared, count: count, seed: seed) { index, mask in
             try PNG.write(mask, to: folder.appendingPathComponent(String(format: "sample_%03d.png", index)).path)
             if gridMasks.count < 16 { gridMasks.append(mask) }
             if keepForScore { binary.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels)) }
-            if count >= 64 && (index + 1) % 64 == 0 {
-                FileHandle.standardError.write(Data("\rsampled \(index + 1)/\(count)".utf8))
-            }
+            bar.update(index + 1)
         }
-        if count >= 64 { FileHandle.standardError.write(Data("\n".utf8)) }
+        bar.finish()
         let elapsed = Date().timeIntervalSince(start)
         try PNG.write(Visualization.heatMap(statistics.frequency, width: statistics.width, height: statistics.height), to: folder.appendingPathComponent("frequency.png").path)
         try PNG.write(Visualization.heatMap(statistics.entropy, width: statistics.width, height: statistics.height, colorMap: .magmaLike), to: folder.appendingPathComponent("entropy.png").path)

@@ -112,10 +112,11 @@ enum TrainDataSetup {
             return encoder!.imageEncoder.layerZeroOutput(input)
         } : nil
         let all = trainIndices + validationIndices
-        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed, layerZero: layerZero) { done, total in
-            let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
-            progress.update(epoch: 0, epochs: 0, done: done, total: total, loss: 0, rate: rate)
+        let bar = ProgressBar(trainsLoRA ? "encoder layers.0 pre-pass" : "embedding pre-pass", total: all.count, unit: "cases", enabled: !c.quiet)
+        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed, layerZero: layerZero) { done, _ in
+            bar.update(done)
         }
+        bar.finish()
         if trainsLoRA {
             progress.message(String(format: "layers.0 outputs (LoRA training): %d cases in %.1f s", all.count, Date().timeIntervalSince(started)))
         } else {

@@ -21,8 +21,14 @@ final class TrainEvaluateCommandTests: XCTestCase {
     }
 
     func testTwoStagesThenEvaluateWritesModelsAndJSON() throws {
-        let one = try train(["--stage", "1", "--output", path("s1.safetensors")])
+        // Stage 1 with its progress bars: the embedding pre-pass is named, not drawn as "epoch 0/0".
+        let one = try CLIRunner.run(["train", "--dataset", "synthetic:6:1", "--epochs", "1", "--cache-dir", path("cache"),
+                                     "--checkpoint", CLIRunner.checkpoint.path, "--stage", "1", "--output", path("s1.safetensors")],
+                                    environment: ["P2SAM_PROGRESS": "always"])
         XCTAssertEqual(one.status, 0, one.output)
+        XCTAssertTrue(one.output.contains("embedding pre-pass"), one.output)
+        XCTAssertTrue(one.output.contains("cases/s  ETA"), one.output)
+        XCTAssertFalse(one.output.contains("epoch 0/0"), one.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("s1.safetensors")))
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("s1.safetensors.resume.safetensors")))
         XCTAssertTrue(one.output.contains("epoch 1/1"), one.output)
