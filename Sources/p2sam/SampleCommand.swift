@@ -15,7 +15,9 @@ struct SampleCommand: ParsableCommand {
         discussion: """
         Writes DIR/sample_000.png … (0/255 masks at the image's size), DIR/frequency.png (fraction of \
         samples marking each pixel, heat map), DIR/entropy.png (binary entropy of that fraction in bits, \
-        heat map) and DIR/grid.png (the first 16 samples drawn over the image). The same seed gives \
+        heat map) — both drawn over the image with a colour bar and its scale, enlarged to at least 512 px — \
+        and DIR/grid.png (the first 16 samples drawn over the image, numbered S1…, and with --raters a row \
+        of the raters' masks R1… in orange). The same seed gives \
         bit-identical masks. With --raters DIR (PNG masks of expert raters) it prints GED, HM-IoU, D_max \
         and D_mean of the samples against them.
 
@@ -135,9 +137,13 @@ struct SampleCommand: ParsableCommand {
         }
         bar.finish()
         let elapsed = Date().timeIntervalSince(start)
-        try PNG.write(Visualization.heatMap(statistics.frequency, width: statistics.width, height: statistics.height), to: folder.appendingPathComponent("frequency.png").path)
-        try PNG.write(Visualization.heatMap(statistics.entropy, width: statistics.width, height: statistics.height, colorMap: .magmaLike), to: folder.appendingPathComponent("entropy.png").path)
-        try PNG.write(Visualization.maskGrid(picture, masks: gridMasks, box: prompt?.box, points: prompt?.points ?? [], columns: 4), to: folder.appendingPathComponent("grid.png").path)
+        try PNG.write(Visualization.heatMapFigure(statistics.frequency, width: statistics.width, height: statistics.height, over: picture,
+                                                  scale: .frequency), to: folder.appendingPathComponent("frequency.png").path)
+        try PNG.write(Visualization.heatMapFigure(statistics.entropy, width: statistics.width, height: statistics.height, over: picture,
+                                                  scale: .entropy, colorMap: .magmaLike), to: folder.appendingPathComponent("entropy.png").path)
+        let raterPictures = try (raterMasks ?? []).map { try MaskImage(width: $0.width, height: $0.height, pixels: $0.bytes(foreground: 255)) }
+        try PNG.write(Visualization.sampleGrid(picture, samples: gridMasks, raters: raterPictures, box: prompt?.box, points: prompt?.points ?? [],
+                                               columns: 4, totalSamples: count), to: folder.appendingPathComponent("grid.png").path)
         let meanEntropy = statistics.entropy.reduce(0, +) / Float(max(1, statistics.entropy.count))
         print(String(format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output, elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
         var score: MultiRaterScore?

@@ -76,4 +76,18 @@ final class SampleCommandTests: XCTestCase {
         XCTAssertTrue(refused.output.contains("m3.png") && refused.output.contains("not a binary mask"), refused.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("t/sample_000.png").path))
     }
+
+    func testPicturesAreEnlargedAndTheGridShowsTheRaters() throws {
+        XCTAssertEqual(try sample(["--count", "4"], into: "plain").status, 0)
+        let withRaters = try sample(["--count", "4", "--raters", Self.example.path], into: "raters")
+        XCTAssertEqual(withRaters.status, 0, withRaters.output)
+        for name in ["frequency.png", "entropy.png", "grid.png"] {
+            let picture = try PNG.read(contentsOf: directory.appendingPathComponent("plain/\(name)").path)
+            XCTAssertGreaterThanOrEqual(max(picture.width, picture.height), 512, name)
+            XCTAssertEqual(picture.channels, 3, name)
+        }
+        let plain = try PNG.read(contentsOf: directory.appendingPathComponent("plain/grid.png").path)
+        let rated = try PNG.read(contentsOf: directory.appendingPathComponent("raters/grid.png").path)
+        XCTAssertGreaterThan(rated.height, plain.height + 128, "no raters' row")
+    }
 }
