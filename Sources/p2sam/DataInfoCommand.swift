@@ -91,7 +91,7 @@ struct DataSplitCommand: ParsableCommand {
             sorted-names (sorted case names 60/20/20: canonical QUBIQ and BU-BIL), \
             leave-one-group-out (canonical LIDC-real: one fold per patient, last 20 % of the training \
             slices as validation). The default, sorted-names, is also the default of `train` and \
-            `evaluate`. A split with an empty part is an error. (--fold is ignored here: every fold is written.)
+            `evaluate`. A split with an empty part is an error. Every fold is written unless --fold names one.
             """)
 
     @OptionGroup var options: DatasetOptions
@@ -108,7 +108,8 @@ struct DataSplitCommand: ParsableCommand {
         try runWithExit {
             try OutputLocation.prepareFiles(output)
             let dataset = try options.load()
-            let manifest = split.effectiveProtocol.manifest(for: dataset, seed: seed)
+            var manifest = split.effectiveProtocol.manifest(for: dataset, seed: seed)
+            if split.fold != nil { manifest.folds = [try split.selectedFold(of: manifest)] }
             for fold in manifest.folds {
                 if let part = fold.emptyParts.first {
                     throw SplitOptions.emptyPartError(part: part, fold: fold, manifest: manifest, dataset: dataset)

@@ -44,6 +44,12 @@ final class SplitVocabularyTests: XCTestCase {
         XCTAssertEqual(split.status, 0, split.output)
         let manifest = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("m.json")))) as? [String: Any])
         XCTAssertEqual(manifest["protocol"] as? String, "sorted-names")
+        // --fold writes the one fold it names.
+        let one = try CLIRunner.run(["data", "split", "--dataset", "synthetic:10", "--split-protocol", "leave-one-group-out",
+                                     "--fold", "2", "--output", path("f.json")])
+        XCTAssertEqual(one.status, 0, one.output)
+        let folds = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("f.json")))) as? [String: Any])["folds"] as? [Any]
+        XCTAssertEqual(folds?.count, 1)
         // The old spellings still work.
         let old = try CLIRunner.run(["data", "split", "--dataset", "synthetic:10", "--protocol", "index", "--output", path("i.json")])
         XCTAssertEqual(old.status, 0, old.output)
