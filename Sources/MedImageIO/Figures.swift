@@ -113,7 +113,7 @@ extension Visualization {
 
     /// Sampled masks drawn over the image in a grid, each tile numbered (`S1`, `S2`, …, counted from 1),
     /// and, when `raters` are given, a row of the raters' masks (`R1`, …, drawn in orange) below.
-    /// Tiles are enlarged to at least 256 px.
+    /// Tiles are enlarged to at least 256 px, and the figure to at least 512 px wide.
     ///
     /// - Throws: ``MedImageIOError/invalidImage(_:)`` when a mask's size differs from the image's or
     ///   there is no sample.
@@ -121,7 +121,10 @@ extension Visualization {
                                   box: BoundingBox? = nil, points: [PromptPoint] = [], columns: Int,
                                   totalSamples: Int? = nil) throws -> MedicalImage {
         guard !samples.isEmpty else { throw MedImageIOError.invalidImage("a sample grid needs at least one sample") }
-        let factor = displayFactor(width: image.width, height: image.height, minimumSide: 256)
+        let shownColumns = max(1, min(columns, max(samples.count, raters.count)))
+        // Tiles of at least 256 px, and a figure at least 512 px wide.
+        let factor = max(displayFactor(width: image.width, height: image.height, minimumSide: 256),
+                         displayFactor(width: image.width * shownColumns, height: 1))
         let text = 2, pad = 8, gap = 4
         var raterStyle = OverlayStyle()
         raterStyle.maskColor = .orange
@@ -136,7 +139,7 @@ extension Visualization {
         let sampleTiles = try tiles(samples, prefix: "S", style: OverlayStyle())
         let raterTiles = try tiles(raters, prefix: "R", style: raterStyle)
         let tileW = image.width * factor, tileH = image.height * factor
-        let cols = max(1, min(columns, max(samples.count, raters.count)))
+        let cols = shownColumns
         let sampleRows = (samples.count + cols - 1) / cols
         let raterRows = (raters.count + cols - 1) / cols
         let header = BitmapFont.glyphHeight * text + 2 * pad

@@ -55,6 +55,8 @@ final class FigureTests: XCTestCase {
         let corner = (0..<20).flatMap { y in (0..<30).map { x in rgb(samplesOnly, 8 + x, header + y) } }
         XCTAssertTrue(corner.contains([0, 0, 0]) && corner.contains([255, 255, 255]))
         XCTAssertThrowsError(try Visualization.sampleGrid(image, samples: [], columns: 4))
+        let single = try Visualization.sampleGrid(image, samples: [mask], columns: 4)
+        XCTAssertGreaterThanOrEqual(single.width, 512)
     }
 
     func testDifferentLabelsDrawDifferentPixels() throws {
