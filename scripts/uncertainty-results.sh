@@ -7,9 +7,9 @@ OUT=${2:-/tmp/unc-results}
 B=${P2SAM:-.build-unc/release/p2sam}
 mkdir -p "$OUT"
 declare -A SPEC=(
-  [qubiq]="--dataset npz:$DATA/qubiq-brain-growth/qubiq_brain_growth_128.npz"
-  [lidc]="--dataset npz:$DATA/lidc-real/lidc_crops_128.npz --window lung"
-  [bubil]="--dataset bubil:$DATA/bu-bil-d1 --protocol sorted-names --split test"
+  [qubiq]="--dataset npz:$DATA/qubiq-brain-growth/qubiq_brain_growth_128.npz --split all"
+  [lidc]="--dataset npz:$DATA/lidc-real/lidc_crops_128.npz --window lung --split all"
+  [bubil]="--dataset bubil:$DATA/bu-bil-d1 --split-protocol sorted-names --split test"
 )
 METHODS=(
   "single|--method single"

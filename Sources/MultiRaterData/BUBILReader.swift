@@ -6,9 +6,11 @@ import MultiRaterMetrics
 ///
 /// ROOT may also be a folder holding exactly one `BU-BIL_Dataset*` folder. Cases are the raw images
 /// in sorted name order; raters are the expert folders in sorted order. In the masks the cell is
-/// black: foreground = all colour channels 0 (alpha ignored). Images keep their stored values.
+/// black: foreground = all colour channels 0 (alpha ignored; `foreground` overrides). Images keep their stored values.
 public enum BUBILReader {
-    public static func read(root: URL) throws -> MultiRaterDataset {
+    /// - Parameter progress: called with (cases read, cases in all) after each case.
+    public static func read(root: URL, foreground: MaskForeground = .zero,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
         let base = resolve(root)
         let raw = base.appendingPathComponent("RawImages"), experts = base.appendingPathComponent("ExpertsAnnotations")
         guard ImageFiles.isDirectory(raw), ImageFiles.isDirectory(experts) else {
@@ -33,7 +35,7 @@ public enum BUBILReader {
                 guard let maskURL = listing["seg_" + file.lowercased()] else {
                     throw DataError.invalidFile(path: expertFolders[e].path, reason: "no seg_\(file) for image \(file)")
                 }
-                let mask = try ImageFiles.readPNG(maskURL).mask(zeroIsForeground: true)
+                let mask = try ImageFiles.readMask(maskURL, foreground: foreground)
                 guard mask.width == image.width && mask.height == image.height else {
                     throw DataError.invalidFile(path: maskURL.path,
                                                 reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
@@ -42,6 +44,7 @@ public enum BUBILReader {
             }
             cases.append(try MultiRaterCase(image: image, raters: raters,
                                             metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
+            progress?(index + 1, images.count)
         }
         return MultiRaterDataset(name: base.lastPathComponent, source: "bubil:\(root.path)", cases: cases)
     }

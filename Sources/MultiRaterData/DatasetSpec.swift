@@ -69,13 +69,25 @@ public enum DatasetSpec: Sendable, Equatable {
     }
 
     /// Reads the dataset.
-    public func load(bratsDropRule: BraTSReader.DropRule = .allEmpty) throws -> MultiRaterDataset {
+    ///
+    /// - Parameters:
+    ///   - foreground: the pixel value marking foreground in PNG masks (`folder:` default non-zero,
+    ///     `bubil:` default zero); the other kinds store masks as arrays and refuse it.
+    ///   - progress: called with (cases read, cases in all) while PNG folders are read.
+    public func load(bratsDropRule: BraTSReader.DropRule = .allEmpty, foreground: MaskForeground? = nil,
+                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
+        if let foreground {
+            switch self {
+            case .folder, .bubil: break
+            default: throw DataError.unsupported("a mask foreground value (\(foreground.rawValue)) applies to PNG masks (folder: and bubil: datasets) only")
+            }
+        }
         switch self {
         case .npz(let url): return try NPZDatasetReader.read(contentsOf: url)
         case .pickle(let url): return try PickleDatasetReader.read(contentsOf: url)
-        case .folder(let url): return try FolderDatasetReader.read(root: url)
+        case .folder(let url): return try FolderDatasetReader.read(root: url, foreground: foreground ?? .nonZero, progress: progress)
         case .brats(let url): return try BraTSReader.read(root: url, dropRule: bratsDropRule)
-        case .bubil(let url): return try BUBILReader.read(root: url)
+        case .bubil(let url): return try BUBILReader.read(root: url, foreground: foreground ?? .zero, progress: progress)
         case let .synthetic(count, seed):
             return MultiRaterDataset(name: "synthetic", source: "synthetic:\(count):\(seed)",
                                      cases: try SyntheticCaseGenerator(seed: seed).generate(count: count))

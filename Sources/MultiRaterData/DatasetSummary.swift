@@ -27,6 +27,9 @@ public struct DatasetSummary: Sendable {
     public var interRater: MultiRaterScore?
     /// Cases that entered `interRater`.
     public var interRaterCases: Int
+    /// The raters' own diversity: mean over the cases with K >= 2 of the mean 1 - IoU over pairs of
+    /// distinct raters (all K of them; `interRater`'s `raterDiversity` is that of the K - 1 left in).
+    public var raterDiversity: Double?
 
     public init(_ dataset: MultiRaterDataset) throws {
         let cases = dataset.cases
@@ -35,6 +38,7 @@ public struct DatasetSummary: Sendable {
         var masks = 0, empty = 0, allEmpty = 0, fgSum = 0.0, fgCount = 0, noImage = 0
         var lo = Float.infinity, hi = -Float.infinity
         var scores: [MultiRaterScore] = []
+        var diversities: [Double] = []
         for item in cases {
             histogram[item.raters.count, default: 0] += 1
             sizes["\(item.width)x\(item.height)", default: 0] += 1
@@ -49,7 +53,10 @@ public struct DatasetSummary: Sendable {
                 let r = image.valueRange
                 lo = min(lo, r.lowerBound); hi = max(hi, r.upperBound)
             } else { noImage += 1 }
-            if item.raters.count >= 2 { scores.append(try Self.leaveOneRaterOut(item.raters)) }
+            if item.raters.count >= 2 {
+                scores.append(try Self.leaveOneRaterOut(item.raters))
+                diversities.append(meanPairwiseDistance(try OverlapTable(samples: item.raters, raters: item.raters).raterRaterIoU))
+            }
         }
         raterHistogram = histogram
         emptyMaskFraction = masks == 0 ? 0 : Double(empty) / Double(masks)
@@ -61,6 +68,7 @@ public struct DatasetSummary: Sendable {
         casesWithoutImage = noImage
         interRater = scores.isEmpty ? nil : MultiRaterScore.mean(of: scores)
         interRaterCases = scores.count
+        raterDiversity = diversities.isEmpty ? nil : diversities.reduce(0, +) / Double(diversities.count)
     }
 
     /// Mean over k of the score of rater k (as the one sample) against the other raters.

@@ -4,12 +4,16 @@ import MultiRaterMetrics
 /// The plain "bring your own data" layout: `ROOT/<case>/image.png` + `ROOT/<case>/rater*.png`
 /// (or ROOT itself is one case folder).
 ///
-/// Raters are the PNGs whose name starts with `rater`, in natural order (`rater2` before `rater10`).
-/// A mask pixel is foreground when any colour channel is non-zero (alpha ignored). The image keeps its
+/// Raters follow `MaskFiles.raterFiles`: the PNGs whose name starts with `rater`, in natural order
+/// (`rater2` before `rater10`), else every PNG but `image.png` and the tool's pictures. A mask must hold
+/// at most two values; by default a pixel is foreground when any colour channel is non-zero (alpha
+/// ignored), `foreground` selects otherwise. The image keeps its
 /// stored values (8- or 16-bit, grey or RGB). `image.png` may be absent (masks only). Case order is
 /// the sorted folder names; the group id is the case name.
 public enum FolderDatasetReader {
-    public static func read(root: URL) throws -> MultiRaterDataset {
+    /// - Parameter progress: called with (cases read, cases in all) after each case.
+    public static func read(root: URL, foreground: MaskForeground = .nonZero,
+                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
         guard ImageFiles.isDirectory(root) else { throw DataError.invalidFile(path: root.path, reason: "not a folder") }
         let fm = FileManager.default
         var folders: [URL]
@@ -28,11 +32,11 @@ public enum FolderDatasetReader {
             let name = folder.lastPathComponent
             let pngs = try ImageFiles.pngFiles(in: folder)
             guard !pngs.isEmpty else { throw DataError.invalidFile(path: folder.path, reason: "folder has no PNG files") }
-            let raterFiles = pngs.filter { $0.lastPathComponent.lowercased().hasPrefix("rater") }
+            let raterFiles = try MaskFiles.raterFiles(in: folder)
             guard !raterFiles.isEmpty else {
                 throw DataError.invalidFile(path: folder.path, reason: "no rater*.png masks (case has no raters)")
             }
-            let raters = try raterFiles.map { try ImageFiles.readPNG($0).mask() }
+            let raters = try raterFiles.map { try ImageFiles.readMask($0, foreground: foreground) }
             var image: CaseImage?
             if let imageURL = pngs.first(where: { $0.lastPathComponent.lowercased() == "image.png" }) {
                 image = try ImageFiles.readPNG(imageURL).caseImage(name: name)
@@ -43,6 +47,7 @@ public enum FolderDatasetReader {
             } catch let DataError.invalidCase(_, reason) {
                 throw DataError.invalidFile(path: folder.path, reason: reason)
             }
+            progress?(index + 1, folders.count)
         }
         return MultiRaterDataset(name: root.lastPathComponent, source: "folder:\(root.path)", cases: cases)
     }

@@ -8,6 +8,11 @@ public struct SplitFold: Sendable, Codable, Equatable {
     public var validation: [Int]
     public var test: [Int]
 
+    /// The names of the empty parts (`train`, `validation`, `test`).
+    public var emptyParts: [String] {
+        [("train", train), ("validation", validation), ("test", test)].filter { $0.1.isEmpty }.map(\.0)
+    }
+
     public init(name: String, train: [Int], validation: [Int], test: [Int]) {
         self.name = name
         self.train = train
@@ -72,7 +77,9 @@ public enum DatasetSplitter {
     /// are shuffled with the seed, then whole groups go to train while the train set has fewer than
     /// `fractions.0 * N` cases, then to validation while train + validation has fewer than
     /// `(fractions.0 + fractions.1) * N`, the rest to test. No group spans two parts. Indices keep
-    /// dataset order within each part. Cases without a group id form singleton groups.
+    /// dataset order within each part. Cases without a group id form singleton groups. With three or
+    /// more groups no part is left empty: an empty test (then validation) part takes the smallest
+    /// training group (ties: the later one in shuffled order), so three patients give one per part.
     public static func grouped(groups: [String?], fractions: (Double, Double, Double) = (0.6, 0.2, 0.2),
                                seed: UInt64) -> SplitFold {
         var order: [String] = []
@@ -86,15 +93,31 @@ public enum DatasetSplitter {
         let total = fractions.0 + fractions.1 + fractions.2
         let trainTarget = Double(groups.count) * fractions.0 / total
         let valTarget = Double(groups.count) * (fractions.0 + fractions.1) / total
-        var train: [Int] = [], validation: [Int] = [], test: [Int] = []
+        var train: [String] = [], validation: [String] = [], test: [String] = []
+        var trainCount = 0, validationCount = 0
         for key in order {
-            let idx = members[key]!
-            if Double(train.count) < trainTarget { train += idx }
-            else if Double(train.count + validation.count) < valTarget { validation += idx }
-            else { test += idx }
+            let size = members[key]!.count
+            if Double(trainCount) < trainTarget { train.append(key); trainCount += size }
+            else if Double(trainCount + validationCount) < valTarget { validation.append(key); validationCount += size }
+            else { test.append(key) }
         }
-        return SplitFold(name: "grouped-\(seed)", train: train.sorted(), validation: validation.sorted(),
-                         test: test.sorted())
+        func takeSmallestTrainingGroup() -> String {
+            let i = train.indices.min { a, b in
+                let (sa, sb) = (members[train[a]]!.count, members[train[b]]!.count)
+                return sa != sb ? sa < sb : a > b
+            }!
+            return train.remove(at: i)
+        }
+        if test.isEmpty && train.count >= 2 { test.append(takeSmallestTrainingGroup()) }
+        if validation.isEmpty && train.count >= 2 { validation.append(takeSmallestTrainingGroup()) }
+        func indices(_ keys: [String]) -> [Int] { keys.flatMap { members[$0]! }.sorted() }
+        return SplitFold(name: "grouped-\(seed)", train: indices(train), validation: indices(validation),
+                         test: indices(test))
+    }
+
+    /// Number of distinct groups (cases without a group id count as one group each).
+    public static func groupCount(groups: [String?]) -> Int {
+        Set(groups.enumerated().map { $0.element ?? "#case-\($0.offset)" }).count
     }
 
     /// The "first 500 training samples" regime: the first `limit` training indices in a fixed order —

@@ -40,6 +40,10 @@ struct BenchmarkCommand: ParsableCommand {
         print("OpenBLAS: \(BLASKernelSelection.configuration()); kernels: \(BLASKernelSelection.coreName())")
         let peak = SGEMMPeak.measure()
         print(String(format: "measured SGEMM peak: %.0f GFLOP/s (2048³, OpenBLAS single-threaded calls split over the cores)", peak))
+        if let warning = SGEMMPeak.busyMachineWarning(measured: peak) { Diagnostics.warn(warning) }
+        let bar = ProgressBar("benchmark", total: training ? 8 : 7, unit: "measurements")
+        var step = 0
+        func advance() { step += 1; bar.update(step) }
 
         let input = Self.benchmarkInput()
         var rows: [BenchmarkRow] = []
@@ -49,6 +53,7 @@ struct BenchmarkCommand: ParsableCommand {
         let encoder = BenchmarkClock.measure(runs: runs, warmup: warmup) { embedding = predictor.model.embed(input) }
         rows.append(BenchmarkRow(name: "image encoder", ms: encoder, perUnit: nil, reference: (1288, 618),
                                  gflop: Self.encoderGFLOP, peak: peak, rss: ResidentMemory.peakBytes()))
+        advance()
 
         var generator = SeededBoxes(seed: 0)
         for count in [1, 16, 64] {
@@ -61,6 +66,7 @@ struct BenchmarkCommand: ParsableCommand {
             rows.append(BenchmarkRow(name: "prompt enc + decoder, \(count) prompt\(count == 1 ? "" : "s")", ms: time,
                                      perUnit: count, reference: reference,
                                      gflop: Self.decoderGFLOPPerPrompt * Double(count), peak: peak, rss: ResidentMemory.peakBytes()))
+            advance()
         }
 
         // Whole pipeline: a 128x128 grey image, 16 boxes in its pixels, masks back at 128x128.
@@ -73,14 +79,19 @@ struct BenchmarkCommand: ParsableCommand {
         }
         rows.append(BenchmarkRow(name: "1 image + 16 prompts (pipeline)", ms: pipeline, perUnit: nil, reference: (2550, 1337),
                                  gflop: Self.encoderGFLOP + 16 * Self.decoderGFLOPPerPrompt, peak: peak, rss: ResidentMemory.peakBytes()))
+        advance()
         rows += try BenchmarkUncertaintyRows.rows(predictor: predictor, image: image, runs: runs, warmup: warmup, peak: peak)
+        advance()
         _ = embedding
         let p2samURL = p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
         rows += try BenchmarkP2SAM.rows(modelURL: p2samURL, backbone: model, runs: runs, warmup: warmup, peak: peak)
+        advance()
         let inferencePeak = ResidentMemory.peakBytes()
         if training {
             rows += try BenchmarkTraining.rows(modelURL: p2samURL, backbone: model, predictor: predictor, runs: runs, warmup: warmup, peak: peak)
+            advance()
         }
+        bar.finish()
         BenchmarkRow.printTable(rows)
         if let rss = inferencePeak {
             print(String(format: "process peak RSS (inference phases; freed memory is kept for reuse): %.0f MB (PyTorch 1,069 MiB = 1,121 MB; target <= 400 MB)", Double(rss) / 1e6))

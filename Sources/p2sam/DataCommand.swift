@@ -20,10 +20,26 @@ struct DatasetOptions: ParsableArguments {
     @Option(name: .customLong("brats-drop"), help: "BraTS slice rule: all-empty (drop slices whose 3 masks are all empty) | any-empty (P²SAM paper).")
     var bratsDrop: String = BraTSReader.DropRule.allEmpty.rawValue
 
+    @Option(help: "Foreground value of PNG rater masks (folder: and bubil: datasets): 255 (any non-zero; folder default) | 0 (black object; bubil default) | auto (the value covering less, per mask).")
+    var foreground: MaskForeground?
+
+    /// Loads the dataset, warning (stderr) when rater masks cover more than half of their image.
     func load() throws -> MultiRaterDataset {
         guard let rule = BraTSReader.DropRule(rawValue: bratsDrop) else {
             throw ValidationError("--brats-drop must be all-empty or any-empty")
         }
-        return try DatasetSpec(parsing: dataset).load(bratsDropRule: rule)
+        var bar: ProgressBar?
+        let loaded = try DatasetSpec(parsing: dataset).load(bratsDropRule: rule, foreground: foreground) { done, total in
+            if bar == nil { bar = ProgressBar("reading cases", total: total, unit: "cases") }
+            bar?.update(done)
+        }
+        bar?.finish()
+        if foreground != .auto {
+            let large = loaded.cases.filter { $0.raters.contains { $0.foregroundFraction > 0.5 } }
+            if let first = large.first {
+                Diagnostics.warn("\(large.count) of \(loaded.cases.count) case(s) have rater masks marking more than half of the image as foreground (e.g. case \(first.metadata.caseID)); if the object is stored as \(foreground == .zero ? "non-zero" : "0 (black)"), pass --foreground \(foreground == .zero ? "255" : "0") (or auto)")
+            }
+        }
+        return loaded
     }
 }

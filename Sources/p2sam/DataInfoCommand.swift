@@ -11,7 +11,9 @@ struct DataInfoCommand: ParsableCommand {
         discussion: """
             The inter-rater line is leave-one-rater-out: each rater in turn is the single sample (n = 1) \
             scored against the other K - 1 raters, averaged over raters and then over the cases with \
-            K >= 2 (HM-IoU standard, D_max per-rater; with n = 1 both conventions agree).
+            K >= 2 (HM-IoU standard, D_max per-rater; with n = 1 both conventions agree). Its diversity \
+            is that of the K - 1 remaining raters (0 for two-rater data); the next line gives the raters' \
+            own diversity over all K.
             """)
 
     @OptionGroup var options: DatasetOptions
@@ -33,8 +35,9 @@ struct DataInfoCommand: ParsableCommand {
             }
             if s.casesWithoutImage > 0 { print("without image:  \(s.casesWithoutImage) cases (masks only)") }
             if let r = s.interRater {
-                print(String(format: "inter-rater (leave-one-rater-out, %d cases with K >= 2): GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f  rater diversity %.4f",
+                print(String(format: "inter-rater (leave-one-rater-out, %d cases with K >= 2): GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f  diversity of the K-1 remaining raters %.4f",
                              s.interRaterCases, r.ged, r.hmIoU, r.dMax, r.dMean, r.raterDiversity))
+                print(String(format: "rater diversity: %.4f (mean 1 - IoU over pairs of distinct raters, all K)", s.raterDiversity ?? 0))
             } else {
                 print("inter-rater:    n/a (no case has two raters)")
             }
@@ -67,6 +70,7 @@ struct DataExportCommand: ParsableCommand {
             parsedWindow = w
         }
         try runWithExit {
+            try OutputLocation.prepareFolder(output)
             let dataset = try options.load()
             try FolderExporter.export(dataset, to: URL(fileURLWithPath: output), window: parsedWindow)
             print("exported \(dataset.cases.count) cases to \(output)")
@@ -76,7 +80,7 @@ struct DataExportCommand: ParsableCommand {
 
 extension SplitProtocol: ExpressibleByArgument {}
 
-/// `p2sam data split --dataset SPEC --protocol P --output manifest.json`.
+/// `p2sam data split --dataset SPEC --split-protocol P --output manifest.json`.
 struct DataSplitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "split",
@@ -86,13 +90,13 @@ struct DataSplitCommand: ParsableCommand {
             mt19937, PHiSeg/MoSE/CCDM), first-500 (index split, first 500 training cases), \
             sorted-names (sorted case names 60/20/20: canonical QUBIQ and BU-BIL), \
             leave-one-group-out (canonical LIDC-real: one fold per patient, last 20 % of the training \
-            slices as validation).
+            slices as validation). The default, sorted-names, is also the default of `train` and \
+            `evaluate`. A split with an empty part is an error. Every fold is written unless --fold names one.
             """)
 
     @OptionGroup var options: DatasetOptions
 
-    @Option(name: .customLong("protocol"), help: "index | grouped | first-500 | sorted-names | leave-one-group-out.")
-    var splitProtocol: SplitProtocol = .index
+    @OptionGroup var split: SplitOptions
 
     @Option(name: .long, help: "Seed (grouped protocol).")
     var seed: UInt64 = 1
@@ -102,8 +106,15 @@ struct DataSplitCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
+            try OutputLocation.prepareFiles(output)
             let dataset = try options.load()
-            let manifest = splitProtocol.manifest(for: dataset, seed: seed)
+            var manifest = split.effectiveProtocol.manifest(for: dataset, seed: seed)
+            if split.fold != nil { manifest.folds = [try split.selectedFold(of: manifest)] }
+            for fold in manifest.folds {
+                if let part = fold.emptyParts.first {
+                    throw SplitOptions.emptyPartError(part: part, fold: fold, manifest: manifest, dataset: dataset)
+                }
+            }
             try manifest.write(to: URL(fileURLWithPath: output))
             for fold in manifest.folds {
                 print("\(fold.name): train \(fold.train.count), validation \(fold.validation.count), test \(fold.test.count)")

@@ -58,6 +58,7 @@ struct EmbedCommand: ParsableCommand {
             return
         }
         let image = self.image!
+        try OutputLocation.prepareFiles(output)
         let predictor = try model.loadPredictor()
         let picture = try PNG.read(contentsOf: image)
         let embedded = try predictor.embed(picture)

@@ -18,11 +18,6 @@ enum EvaluationMethodName: String, CaseIterable, ExpressibleByArgument {
     case p2sam
 }
 
-/// Which part of the split to evaluate.
-enum EvaluationSplit: String, CaseIterable, ExpressibleByArgument {
-    case all, train, val, test
-}
-
 extension URSAMMethod.Output: ExpressibleByArgument {}
 
 /// `p2sam evaluate`: a prompt-uncertainty method on a multi-rater dataset with simulated boxes.
@@ -55,15 +50,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "p2sam | single | box-jitter | ursam | ugmp | medsamu.")
     var method: EvaluationMethodName
 
-    @Option(help: "all | train | val | test.")
-    var split: EvaluationSplit = .all
+    @Option(help: "Part of the split to evaluate (default: test, the part `train` never sees).")
+    var split: SplitPart = .test
 
-    @Option(name: [.customLong("protocol"), .customLong("split-protocol")],
-            help: "Split protocol: index | grouped | first-500 | sorted-names | leave-one-group-out.")
-    var splitProtocol: SplitProtocol = .index
-
-    @Option(help: "Fold of multi-fold protocols: 0-based index or name, e.g. test=LIDC-IDRI-0001 (as `p2sam train --fold`).")
-    var fold = "0"
+    @OptionGroup var splitOptions: SplitOptions
 
     @Option(name: .customLong("box-quality"), help: "tight | jitter:PX | iou:0.5 | iou:0.75.")
     var boxQuality: String = "tight"
@@ -164,20 +154,35 @@ struct EvaluateCommand: ParsableCommand {
     func manifest(dataset: MultiRaterDataset, caseIDs: [String]) throws -> ShardManifest {
         var files = [model.checkpointURL]
         if method == .p2sam { files.append(p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()) }
-        let settings = ["box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "window": window ?? "default",
-                        "jitter": String(jitterFraction), "ratio": String(ratio), "lower_bound": lowerBound.rawValue,
-                        "alpha": String(alpha), "points": String(points), "rounds": String(rounds), "limit": limit.map(String.init) ?? "none"]
+        // Every option (defaults included): the JSON report carries them as its settings.
+        let settings = fullSettings.mapValues { $0 ?? "none" }
         return try ShardManifest(kind: "evaluate", dataset: dataset.source,
-                                 split: split == .all ? "all" : "\(splitProtocol.rawValue) fold \(fold) \(split.rawValue)",
+                                 split: split == .all ? "all" : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
                                  method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
                                  conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)", settings: settings,
                                  toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
     }
 
+    /// Every option of this run (nil when unset), as the JSON report's `settings`.
+    var fullSettings: [String: String?] {
+        [
+            "dataset": data.dataset, "brats_drop": data.bratsDrop, "foreground": data.foreground?.rawValue,
+            "method": method.rawValue, "split": split.rawValue,
+            "split_protocol": splitOptions.effectiveProtocol.rawValue, "fold": splitOptions.fold ?? "0",
+            "box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "seed": String(seed),
+            "window": window, "jitter": String(jitterFraction), "ratio": String(ratio),
+            "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
+            "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
+            "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "limit": limit.map(String.init),
+            "skip_checksum": String(model.skipChecksum),
+        ]
+    }
+
     func run() throws {
         try runWithExit {
+            try OutputLocation.prepareFiles(json)
             let dataset = try data.load()
-            let indices = try EvaluateCommandRunner.selectedIndices(dataset, split: split, splitProtocol: splitProtocol, fold: fold, seed: seed)
+            let indices = try EvaluateCommandRunner.selectedIndices(dataset, part: split, options: splitOptions, seed: seed)
             let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
             let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
             let manifest = try manifest(dataset: dataset, caseIDs: chosen)

@@ -99,6 +99,8 @@ struct EvaluationReport: Encodable {
     var mean: EvaluationCaseScore?
     var cases: [String: EvaluationCaseScore]
     var order: [String]
+    /// Version, full settings and model files.
+    var provenance: ReportProvenance?
 
     enum CodingKeys: String, CodingKey {
         case method, dataset, split, boxQuality = "box_quality", boxFrom = "box_from", count, seed, skipped, seconds, mean, cases
@@ -118,6 +120,23 @@ struct EvaluationReport: Encodable {
         mean = scored.isEmpty ? nil : EvaluationCaseScore.mean(of: scored.map(\.1))
         cases = Dictionary(scored, uniquingKeysWith: { a, _ in a })
         order = scored.map(\.0)
+        provenance = ReportProvenance(manifest: manifest)
+    }
+
+    func encode(to encoder: Encoder) throws {
+        try provenance?.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(method, forKey: .method)
+        try c.encode(dataset, forKey: .dataset)
+        try c.encode(split, forKey: .split)
+        try c.encode(boxQuality, forKey: .boxQuality)
+        try c.encode(boxFrom, forKey: .boxFrom)
+        try c.encode(count, forKey: .count)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(skipped, forKey: .skipped)
+        try c.encode(seconds, forKey: .seconds)
+        try c.encodeIfPresent(mean, forKey: .mean)
+        try c.encode(cases, forKey: .cases)
     }
 
     func writeJSON(to url: URL) throws {

@@ -21,19 +21,17 @@ struct EvaluateCommandRunner {
     var conventions = MetricConventions()
 
     /// Dataset indices of the chosen split part (dataset order).
-    static func selectedIndices(_ dataset: MultiRaterDataset, split: EvaluationSplit, splitProtocol: SplitProtocol,
-                                fold name: String, seed: UInt64) throws -> [Int] {
-        guard split != .all else { return Array(dataset.cases.indices) }
-        let folds = splitProtocol.manifest(for: dataset, seed: seed).folds
-        guard let fold = Int(name).flatMap({ folds.indices.contains($0) ? $0 : nil }) ?? folds.firstIndex(where: { $0.name == name }) else {
-            throw ValidationError("--fold \(name): the protocol has \(folds.count) fold(s): " + folds.enumerated().map { "\($0.offset) = \($0.element.name)" }.joined(separator: ", "))
+    /// - Throws: when the part is empty (naming the protocol, the fold and the group count).
+    static func selectedIndices(_ dataset: MultiRaterDataset, part: SplitPart, options: SplitOptions, seed: UInt64) throws -> [Int] {
+        guard !dataset.cases.isEmpty else { throw CommandError("the dataset has no cases") }
+        guard part != .all else { return Array(dataset.cases.indices) }
+        let manifest = options.effectiveProtocol.manifest(for: dataset, seed: seed)
+        let fold = try options.selectedFold(of: manifest)
+        let indices = part.indices(in: fold, caseCount: dataset.cases.count)
+        guard !indices.isEmpty else {
+            throw SplitOptions.emptyPartError(part: part.rawValue, fold: fold, manifest: manifest, dataset: dataset)
         }
-        switch split {
-        case .train: return folds[fold].train
-        case .val: return folds[fold].validation
-        case .test: return folds[fold].test
-        case .all: return []
-        }
+        return indices
     }
 
     /// The record of one case. Its box and method streams are seeded from (seed, case id), so the

@@ -60,6 +60,7 @@ struct MedSAMUCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
+            try OutputLocation.prepareFolder(output)
             let picture = try PNG.read(contentsOf: image)
             let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
             if checked.wasClipped { print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)") }
@@ -73,8 +74,13 @@ struct MedSAMUCommand: ParsableCommand {
             try PNG.write(result.initial.mask.maskImage(), to: dir + "/initial.png")
             try PNG.write(attempt.mask.maskImage(), to: dir + "/refined.png")
             try PNG.write(result.final.mask.maskImage(), to: dir + "/final.png")
-            try PNG.write(Visualization.heatMap(result.initial.statistics.entropy, width: w, height: h), to: dir + "/entropy_initial.png")
-            try PNG.write(Visualization.heatMap(attempt.statistics.entropy, width: w, height: h), to: dir + "/entropy_refined.png")
+            var initialScale = Visualization.HeatMapScale.entropy, refinedScale = Visualization.HeatMapScale.entropy
+            initialScale.title = "ENTROPY, INITIAL BOXES (BITS)"
+            refinedScale.title = "ENTROPY, REFINED PROMPTS (BITS)"
+            try PNG.write(Visualization.heatMapFigure(result.initial.statistics.entropy, width: w, height: h, over: picture,
+                                                      scale: initialScale, colorMap: .magmaLike), to: dir + "/entropy_initial.png")
+            try PNG.write(Visualization.heatMapFigure(attempt.statistics.entropy, width: w, height: h, over: picture,
+                                                      scale: refinedScale, colorMap: .magmaLike), to: dir + "/entropy_refined.png")
             try PNG.write(try MedSAMUCommandDrawing.prompts(picture, result: result), to: dir + "/prompts.png")
             print(String(format: "initial mean entropy %.5f bits", result.initial.meanEntropy))
             for (i, round) in result.rounds.enumerated() {
@@ -91,12 +97,18 @@ struct MedSAMUCommand: ParsableCommand {
 
 /// The prompts picture of `medsamu`.
 enum MedSAMUCommandDrawing {
-    /// The image with the final mask, the initial box (cyan) and the last refined box (orange) with its points.
+    /// The image with the final mask (yellow), the initial box (cyan) and the last refined box (orange)
+    /// with its points, enlarged to at least 512 px, with a legend.
     static func prompts(_ picture: MedicalImage, result: PromptAdaptation.Result) throws -> MedicalImage {
         var style = Visualization.OverlayStyle()
-        let first = try Visualization.overlay(picture, mask: result.final.mask.maskImage(), box: result.initialBox, style: style)
-        guard let round = result.rounds.last else { return first }
-        style.boxColor = .orange
-        return try Visualization.overlay(first, box: round.box, points: round.points, style: style)
+        var drawn = try Visualization.overlay(picture, mask: result.final.mask.maskImage(), box: result.initialBox, style: style)
+        var legend: [(String, RGBColor)] = [("FINAL MASK (\(result.accepted ? "REFINED" : "INITIAL"))", .yellow), ("INITIAL BOX", .cyan)]
+        if let round = result.rounds.last {
+            style.boxColor = .orange
+            drawn = try Visualization.overlay(drawn, box: round.box, points: round.points, style: style)
+            legend.append(("REFINED BOX", .orange))
+            if !round.points.isEmpty { legend.append(("+ POINT", .green)); legend.append(("- POINT", .red)) }
+        }
+        return Visualization.legendFigure(drawn, entries: legend)
     }
 }

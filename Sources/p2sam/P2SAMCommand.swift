@@ -8,6 +8,7 @@ struct P2SAMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "p2sam",
         abstract: "Probabilistic medical segmentation with LiteMedSAM (P²SAM) and multi-rater scoring.",
+        version: ToolVersion.current,
         subcommands: [
             EmbedCommand.self,
             SegmentCommand.self,
@@ -26,7 +27,27 @@ struct P2SAMCommand: ParsableCommand {
     static func main() {
         ProcessSetup.selectBLASKernels()
         AllocatorTuning.retainFreedMemory()
-        Self.main(nil)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            exit(reporting: error)
+        }
+    }
+
+    /// Prints `error` the one way the tool reports errors (`error: …` on stderr; help and `--version`
+    /// on stdout) and exits with its status.
+    static func exit(reporting error: Error) -> Never {
+        let code = exitCode(for: error)
+        var message = fullMessage(for: error)
+        if code == .success {
+            if !message.isEmpty { print(message) }
+        } else if !message.isEmpty {
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
+            else if !message.hasPrefix("error: ") && !message.hasPrefix("Usage:") { message = "error: " + message }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+        }
+        Foundation.exit(code.rawValue)
     }
 }
 

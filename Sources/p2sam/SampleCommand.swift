@@ -15,7 +15,9 @@ struct SampleCommand: ParsableCommand {
         discussion: """
         Writes DIR/sample_000.png … (0/255 masks at the image's size), DIR/frequency.png (fraction of \
         samples marking each pixel, heat map), DIR/entropy.png (binary entropy of that fraction in bits, \
-        heat map) and DIR/grid.png (the first 16 samples drawn over the image). The same seed gives \
+        heat map) — both drawn over the image with a colour bar and its scale, enlarged to at least 512 px — \
+        and DIR/grid.png (the first 16 samples drawn over the image, numbered S1…, and with --raters a row \
+        of the raters' masks R1… in orange). The same seed gives \
         bit-identical masks. With --raters DIR (PNG masks of expert raters) it prints GED, HM-IoU, D_max \
         and D_mean of the samples against them.
 
@@ -38,7 +40,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "--dataset: sample at most this many cases (the first by sorted id).")
     var limit: Int?
 
-    @Option(help: "--dataset: write the report as JSON (unsharded runs; sharded runs: `p2sam merge --json`).")
+    @Option(help: "Write a JSON report: --image: settings, model sha256s, mean entropy and the scores with --raters; --dataset: the report of an unsharded run (sharded runs: `p2sam merge --json`).")
     var json: String?
 
     @OptionGroup var sharding: ShardOptions
@@ -64,6 +66,9 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Folder of expert rater masks (PNG) to score the samples against.")
     var raters: String?
 
+    @Option(help: "Foreground value of the --raters masks: 255 (any non-zero) | 0 (black object) | auto (the value covering less).")
+    var foreground: MaskForeground = .nonZero
+
     @Option(help: "HM-IoU convention for --raters: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
@@ -84,8 +89,8 @@ struct SampleCommand: ParsableCommand {
         }
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
         guard (image == nil) != (dataset == nil) else { throw ValidationError("give either --image PNG or --dataset SPEC") }
-        if dataset == nil && (sharding.shard != nil || limit != nil || json != nil || window != nil) {
-            throw ValidationError("--shard, --limit, --json and --window belong to the --dataset form")
+        if dataset == nil && (sharding.shard != nil || limit != nil || window != nil) {
+            throw ValidationError("--shard, --limit and --window belong to the --dataset form")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
@@ -98,39 +103,68 @@ struct SampleCommand: ParsableCommand {
             return
         }
         let image = self.image!
+        try runWithExit {
+            let folder = URL(fileURLWithPath: output)
+            try OutputLocation.prepareFolder(output)
+            try OutputLocation.prepareFiles(json)
+            let picture = try PNG.read(contentsOf: image)
+            // Rater masks are read (and checked) before the model runs.
+            let raterMasks = try raters.map { try Self.raterMasks(in: URL(fileURLWithPath: $0), foreground: foreground) }
+            if let first = raterMasks?.first, first.width != picture.width || first.height != picture.height {
+                throw DataError.invalidFile(path: raters!, reason: "rater masks are \(first.width)x\(first.height), but the image \(image) is \(picture.width)x\(picture.height)")
+            }
+            try sample(picture: picture, folder: folder, raterMasks: raterMasks)
+        }
+    }
+
+    private func sample(picture: MedicalImage, folder: URL, raterMasks: [BinaryMask]?) throws {
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
         let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
-        let picture = try PNG.read(contentsOf: image)
         let prompt = (box != nil || !points.isEmpty) ? ImagePrompt(box: box?.box, points: points.map(\.point)) : nil
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
-        let folder = URL(fileURLWithPath: output)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var gridMasks: [MaskImage] = []
         var binary: [BinaryMask] = []
         let keepForScore = raters != nil
+        let bar = ProgressBar("sampling", total: count, unit: "samples")
         let statistics = try sampler.sample(prepared, count: count, seed: seed) { index, mask in
             try PNG.write(mask, to: folder.appendingPathComponent(String(format: "sample_%03d.png", index)).path)
             if gridMasks.count < 16 { gridMasks.append(mask) }
             if keepForScore { binary.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels)) }
-            if count >= 64 && (index + 1) % 64 == 0 {
-                FileHandle.standardError.write(Data("\rsampled \(index + 1)/\(count)".utf8))
-            }
+            bar.update(index + 1)
         }
-        if count >= 64 { FileHandle.standardError.write(Data("\n".utf8)) }
+        bar.finish()
         let elapsed = Date().timeIntervalSince(start)
-        try PNG.write(Visualization.heatMap(statistics.frequency, width: statistics.width, height: statistics.height), to: folder.appendingPathComponent("frequency.png").path)
-        try PNG.write(Visualization.heatMap(statistics.entropy, width: statistics.width, height: statistics.height, colorMap: .magmaLike), to: folder.appendingPathComponent("entropy.png").path)
-        try PNG.write(Visualization.maskGrid(picture, masks: gridMasks, box: prompt?.box, points: prompt?.points ?? [], columns: 4), to: folder.appendingPathComponent("grid.png").path)
+        try PNG.write(Visualization.heatMapFigure(statistics.frequency, width: statistics.width, height: statistics.height, over: picture,
+                                                  scale: .frequency), to: folder.appendingPathComponent("frequency.png").path)
+        try PNG.write(Visualization.heatMapFigure(statistics.entropy, width: statistics.width, height: statistics.height, over: picture,
+                                                  scale: .entropy, colorMap: .magmaLike), to: folder.appendingPathComponent("entropy.png").path)
+        let raterPictures = try (raterMasks ?? []).map { try MaskImage(width: $0.width, height: $0.height, pixels: $0.bytes(foreground: 255)) }
+        try PNG.write(Visualization.sampleGrid(picture, samples: gridMasks, raters: raterPictures, box: prompt?.box, points: prompt?.points ?? [],
+                                               columns: 4, totalSamples: count), to: folder.appendingPathComponent("grid.png").path)
         let meanEntropy = statistics.entropy.reduce(0, +) / Float(max(1, statistics.entropy.count))
         print(String(format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output, elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
-        if let raters {
-            let masks = try Self.raterMasks(in: URL(fileURLWithPath: raters))
-            let score = try MultiRaterScore(samples: binary, raters: masks, conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
+        var score: MultiRaterScore?
+        if let masks = raterMasks {
+            let s = try MultiRaterScore(samples: binary, raters: masks, conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
             print(String(format: "vs %d raters: GED %.4f  HM-IoU %.4f (%@)  D_max %.4f (%@)  D_mean %.4f  sample diversity %.4f",
-                         score.m, score.ged, score.hmIoU, hmIou.rawValue, score.dMax, dmax.rawValue, score.dMean, score.sampleDiversity))
+                         s.m, s.ged, s.hmIoU, hmIou.rawValue, s.dMax, dmax.rawValue, s.dMean, s.sampleDiversity))
+            score = s
+        }
+        if let json {
+            var provenance = ReportProvenance(command: "sample", settings: [
+                "image": image, "count": String(count), "seed": String(seed), "output": output,
+                "model": modelURL.path, "box": box?.text, "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
+                "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue,
+                "batch": String(batch), "checkpoint": backbone.checkpointURL.path, "skip_checksum": String(backbone.skipChecksum),
+            ])
+            try provenance.addCheckpoint(backbone)
+            try provenance.addModel("p2sam", at: modelURL)
+            let report = SampleReport(provenance: provenance, samples: count, injection: p2sam.configuration.injection.rawValue,
+                                      meanEntropy: Double(meanEntropy), seconds: elapsed, score: score)
+            try report.writeJSON(to: URL(fileURLWithPath: json))
         }
     }
 
@@ -166,12 +200,15 @@ struct SampleCommand: ParsableCommand {
         try DatasetSampling.report(SampledDatasetReport(manifest: merged.manifest, records: merged.records), json: json)
     }
 
-    /// The rater masks of one case folder: `rater*.png` when present (the dataset folder layout,
-    /// where `image.png` sits beside them), otherwise every PNG in the folder.
-    static func raterMasks(in folder: URL) throws -> [BinaryMask] {
-        let files = try ImageFiles.pngFiles(in: folder)
-        guard !files.isEmpty else { throw ValidationError("--raters \(folder.path) holds no PNG masks") }
-        let named = files.filter { $0.lastPathComponent.lowercased().hasPrefix("rater") }
-        return try (named.isEmpty ? files : named).map { try ImageFiles.readPNG($0).mask() }
+    /// The rater masks of one case folder, chosen by `MaskFiles.raterFiles` (the rule of `p2sam score`),
+    /// with a warning for masks covering more than half of the image.
+    static func raterMasks(in folder: URL, foreground: MaskForeground) throws -> [BinaryMask] {
+        let files = try MaskFiles.raterFiles(in: folder)
+        guard !files.isEmpty else { throw DataError.invalidFile(path: folder.path, reason: "--raters folder holds no PNG masks") }
+        let masks = try files.map { ScoreInputs.MaskFile(url: $0, mask: try ImageFiles.readMask($0, foreground: foreground)) }
+        let pair = ScoreInputs.CasePair(name: folder.lastPathComponent, samples: [], raters: masks)
+        try ScoreInputs.checkSizes(pair)
+        ScoreInputs.coverageWarnings([pair], foreground: foreground).forEach(Diagnostics.warn)
+        return masks.map(\.mask)
     }
 }

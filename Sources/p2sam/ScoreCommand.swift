@@ -5,6 +5,7 @@ import MultiRaterMetrics
 
 extension HungarianIoUConvention: ExpressibleByArgument {}
 extension MaximumDiceConvention: ExpressibleByArgument {}
+extension MaskForeground: ExpressibleByArgument {}
 
 /// `p2sam score`: multi-rater metrics of sampled masks against rater masks (PNG folders).
 struct ScoreCommand: ParsableCommand {
@@ -13,8 +14,13 @@ struct ScoreCommand: ParsableCommand {
         abstract: "Score sampled masks against multi-rater annotations (GED, HM-IoU, D_max, D_mean, diversity).",
         discussion: """
             A DIR holds either PNG masks (one case, named after the folder) or one sub-folder per case \
-            with PNG masks inside; cases are matched by sub-folder name. Any non-zero pixel is \
-            foreground (RGB/RGBA: any colour channel non-zero; alpha ignored). Conventions: IoU(∅,∅) = \
+            with PNG masks inside; cases are matched by sub-folder name. Samples are the sample_*.png \
+            files when there are any (what `p2sam sample` writes), raters the rater*.png files when there \
+            are any; otherwise every PNG except image.png and the pictures the tool writes (grid.png, \
+            frequency.png, entropy.png, overlay.png, prompts.png). A mask holds two values: by default \
+            any non-zero pixel is foreground (RGB/RGBA: any colour channel non-zero; alpha ignored); \
+            --foreground 0 reads rater masks whose object is black, auto takes the smaller value. \
+            A file with more than two values, or of another size, is an error naming it. Conventions: IoU(∅,∅) = \
             Dice(∅,∅) = 1; GED squared, d = 1 - IoU, V-statistic with diagonals. HM-IoU 'standard' \
             replicates both sets to lcm(n, m) (square Hungarian), 'p2sam' matches n x m and averages the \
             min(n, m) pairs. D_max 'per-rater' = mean over raters of the best Dice, 'global' = best pair. \
@@ -26,6 +32,9 @@ struct ScoreCommand: ParsableCommand {
 
     @Option(name: .long, help: "Folder of rater masks (PNG), or of one sub-folder per case.")
     var raters: String?
+
+    @Option(help: "Foreground value of the rater masks: 255 (any non-zero) | 0 (black object) | auto (the value covering less).")
+    var foreground: MaskForeground = .nonZero
 
     @Option(name: .customLong("hm-iou"), help: "HM-IoU convention: standard | p2sam.")
     var hmIoU: HungarianIoUConvention = .standard
@@ -68,18 +77,24 @@ struct ScoreCommand: ParsableCommand {
             return
         }
         try runWithExit {
+            try OutputLocation.prepareFiles(json)
             let pairs = try ScoreInputs.matchedCases(samples: URL(fileURLWithPath: samples!),
-                                                     raters: URL(fileURLWithPath: raters!))
+                                                     raters: URL(fileURLWithPath: raters!), foreground: foreground)
+            ScoreInputs.coverageWarnings(pairs, foreground: foreground).forEach(Diagnostics.warn)
             var scores: [(String, MultiRaterScore)] = []
             for pair in pairs {
                 do {
-                    scores.append((pair.name, try MultiRaterScore(samples: pair.samples, raters: pair.raters,
+                    scores.append((pair.name, try MultiRaterScore(samples: pair.samples.map(\.mask), raters: pair.raters.map(\.mask),
                                                                   conventions: conventions)))
                 } catch {
                     throw DataError.invalidCase(id: pair.name, reason: "\(error)")
                 }
             }
-            let report = ScoreReport(cases: scores)
+            var report = ScoreReport(cases: scores)
+            report.provenance = ReportProvenance(command: "score", settings: [
+                "samples": samples, "raters": raters, "foreground": foreground.rawValue,
+                "hm_iou": hmIoU.rawValue, "dmax": dMax.rawValue,
+            ])
             print(report.table())
             if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
         }
@@ -89,7 +104,7 @@ struct ScoreCommand: ParsableCommand {
 /// Runs `body`, printing any error to stderr and exiting with status 1.
 func runWithExit(_ body: () throws -> Void) throws {
     do { try body() } catch let error as ValidationError { throw error } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        Diagnostics.error("\(error)")
         throw ExitCode(1)
     }
 }

@@ -6,6 +6,8 @@ struct ScoreReport: Encodable {
     var mean: MultiRaterScore
     var cases: [String: MultiRaterScore]
     private var order: [String]
+    /// Version, settings and model files (absent in tables embedded in other reports).
+    var provenance: ReportProvenance?
 
     init(cases list: [(String, MultiRaterScore)]) {
         precondition(!list.isEmpty)
@@ -15,6 +17,13 @@ struct ScoreReport: Encodable {
     }
 
     enum CodingKeys: String, CodingKey { case mean, cases }
+
+    func encode(to encoder: Encoder) throws {
+        try provenance?.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(mean, forKey: .mean)
+        try c.encode(cases, forKey: .cases)
+    }
 
     func writeJSON(to url: URL) throws {
         let encoder = JSONEncoder()

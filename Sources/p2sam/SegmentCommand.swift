@@ -49,6 +49,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
+        try OutputLocation.prepareFiles(output, logits, overlay)
         let predictor = try model.loadPredictor()
         let picture = try PNG.read(contentsOf: image)
         let embedded: EmbeddedImage

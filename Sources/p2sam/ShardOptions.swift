@@ -27,7 +27,8 @@ enum ModelDigest {
     }
 }
 
-/// The version written into shard manifests (shards of different versions are not merged).
+/// The version of the tool: printed by `p2sam --version`, written into every JSON report and into
+/// shard manifests (shards of different versions are not merged).
 enum ToolVersion {
     static let current = "0.2.0"
 }

@@ -25,12 +25,7 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var data: DatasetOptions
 
-    @Option(name: .customLong("split-protocol"),
-            help: "index | grouped | first-500 | sorted-names | leave-one-group-out.")
-    var splitProtocol: String = SplitProtocol.sortedNames.rawValue
-
-    @Option(help: "Fold of a multi-fold protocol: its name (e.g. test=LIDC-IDRI-0001) or 0-based index.")
-    var fold: String?
+    @OptionGroup var split: SplitOptions
 
     @Option(help: "Training subset: first-500 (the first 500 training cases in index order).")
     var subset: String?
@@ -64,7 +59,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Adam learning rate (default: 1e-3 stage 1, 1e-4 stage 2).") var lr: Float?
     @Option(help: "Cases per optimiser step.") var batch: Int = 2
     @Option(help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
-    @Option(name: .customLong("set-loss"), help: "Stage 2: none | best-of-k | hungarian | energy (energy: GED surrogate over K samples and all raters).") var setLoss: String = "none"
+    @Option(name: .customLong("set-loss"),
+            help: "Stage 2 loss: energy (default: GED surrogate over K samples and all raters) | paper (the paper's loss alone, which collapses sample diversity, see README; alias none) | best-of-k | hungarian.")
+    var setLoss: String?
     @Option(name: .customLong("select-by"), help: "Keep the epoch with the lowest validation loss | ged (default: ged for stage 2 with a set loss, else loss).") var selectBy: String?
     @Option(help: "Stage 2 set loss: samples K per case.") var samples: Int = 4
     @Option(name: .customLong("validation-samples"), help: "Samples per validation case for GED (stage 2).") var validationSamples: Int = 8
@@ -90,6 +87,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try runWithExit {
             _ = try trainingOptions(loraRank: nil)
+            if !evaluateOnly {
+                guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
+                try OutputLocation.prepareFiles(output)
+            }
             let progress = TrainingProgress(enabled: !quiet, messages: true)
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
             let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
@@ -120,7 +121,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func trainingOptions(loraRank effectiveLoRARank: Int?) throws -> TrainingOptions {
-        guard let loss = SetLoss(rawValue: setLoss) else { throw ValidationError("--set-loss must be none, best-of-k, hungarian or energy") }
+        let requested = setLoss ?? (stage == 2 ? SetLoss.energy.rawValue : SetLoss.none.rawValue)
+        guard let loss = SetLoss(rawValue: requested == "paper" ? SetLoss.none.rawValue : requested) else {
+            throw ValidationError("--set-loss must be energy, paper (alias none), best-of-k or hungarian")
+        }
         let selection = try selectBy.map { value -> ModelSelection in
             guard let parsed = ModelSelection(rawValue: value) else { throw ValidationError("--select-by must be loss or ged") }
             return parsed

@@ -64,19 +64,10 @@ enum TrainDataSetup {
     static func load(command c: TrainCommand, store: WeightStore, checkpointSHA256: String, network: P2SAMNetwork,
                      progress: TrainingProgress) throws -> Split {
         let dataset = try c.data.load()
-        guard !dataset.cases.isEmpty else { throw ValidationError("the dataset has no cases") }
-        guard let splitProtocol = SplitProtocol(rawValue: c.splitProtocol) else {
-            throw ValidationError("--split-protocol must be one of " + SplitProtocol.allCases.map(\.rawValue).joined(separator: ", "))
-        }
+        guard !dataset.cases.isEmpty else { throw CommandError("the dataset has no cases") }
+        let splitProtocol = c.split.effectiveProtocol
         let manifest = splitProtocol.manifest(for: dataset, seed: c.seed)
-        var fold: SplitFold
-        if let name = c.fold {
-            if let i = Int(name), manifest.folds.indices.contains(i) { fold = manifest.folds[i] }
-            else if let f = manifest.folds.first(where: { $0.name == name }) { fold = f }
-            else { throw ValidationError("no fold '\(name)'; folds: " + manifest.folds.map(\.name).joined(separator: ", ")) }
-        } else {
-            fold = manifest.folds[0]
-        }
+        var fold = try c.split.selectedFold(of: manifest)
         if let subset = c.subset {
             guard subset == "first-500" else { throw ValidationError("--subset must be first-500") }
             fold = DatasetSplitter.firstTraining(fold)
@@ -84,7 +75,7 @@ enum TrainDataSetup {
         var trainIndices = fold.train
         var validationIndices: [Int]
         switch c.validationSplit {
-        case "validation": validationIndices = fold.validation
+        case "validation", "val": validationIndices = fold.validation
         case "test": validationIndices = fold.test
         case "none": validationIndices = []
         default: throw ValidationError("--validation-split must be validation, test or none")
@@ -93,7 +84,10 @@ enum TrainDataSetup {
             trainIndices = Array(trainIndices.prefix(n))
             validationIndices = Array(validationIndices.prefix(n))
         }
-        guard !trainIndices.isEmpty else { throw ValidationError("the training split '\(fold.name)' is empty") }
+        guard !trainIndices.isEmpty else { throw SplitOptions.emptyPartError(part: "train", fold: fold, manifest: manifest, dataset: dataset) }
+        if validationIndices.isEmpty && c.validationSplit != "none" {
+            throw SplitOptions.emptyPartError(part: c.validationSplit == "test" ? "test" : "validation", fold: fold, manifest: manifest, dataset: dataset)
+        }
         var window: IntensityWindow?
         if let text = c.window {
             guard let w = IntensityWindow(parsing: text) else { throw ValidationError("bad --window '\(text)'") }
@@ -118,10 +112,11 @@ enum TrainDataSetup {
             return encoder!.imageEncoder.layerZeroOutput(input)
         } : nil
         let all = trainIndices + validationIndices
-        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed, layerZero: layerZero) { done, total in
-            let rate = Double(done) / max(Date().timeIntervalSince(started), 1e-9)
-            progress.update(epoch: 0, epochs: 0, done: done, total: total, loss: 0, rate: rate)
+        let bar = ProgressBar(trainsLoRA ? "encoder layers.0 pre-pass" : "embedding pre-pass", total: all.count, unit: "cases", enabled: !c.quiet)
+        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed, layerZero: layerZero) { done, _ in
+            bar.update(done)
         }
+        bar.finish()
         if trainsLoRA {
             progress.message(String(format: "layers.0 outputs (LoRA training): %d cases in %.1f s", all.count, Date().timeIntervalSince(started)))
         } else {

@@ -60,6 +60,7 @@ struct URSAMCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
+            try OutputLocation.prepareFolder(output)
             let picture = try PNG.read(contentsOf: image)
             let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
             if checked.wasClipped { print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)") }
@@ -74,7 +75,8 @@ struct URSAMCommand: ParsableCommand {
             try PNG.write(result.ensemble.maskImage(), to: dir + "/ensemble.png")
             try PNG.write(result.rectified.mask.maskImage(), to: dir + "/rectified.png")
             try PNG.write(result.rectified.uncertain.maskImage(), to: dir + "/uncertain.png")
-            try PNG.write(Visualization.heatMap(result.statistics.entropy, width: w, height: h), to: dir + "/entropy.png")
+            try PNG.write(Visualization.heatMapFigure(result.statistics.entropy, width: w, height: h, over: picture, scale: .entropy,
+                                                      colorMap: .magmaLike), to: dir + "/entropy.png")
             try PNG.write(try Visualization.overlay(picture, mask: result.rectified.mask.maskImage(), box: checked.box), to: dir + "/overlay.png")
             let r = result.rectified
             print(String(format: "T_unc = %.4f bits (area factor %.3f; entropy range %.4f-%.4f bits)", r.threshold, r.areaFactor,

@@ -32,6 +32,20 @@ final class SplitAndSyntheticTests: XCTestCase {
         XCTAssertEqual([bubil.train.count, bubil.validation.count, bubil.test.count], [21, 7, 7])
     }
 
+    /// LIDC-real's three patients (9, 28 and 30 slices, in this order): seed 1 used to put all 67
+    /// slices into train. Now each part gets one whole patient, the largest one training.
+    func testGroupedSplitOfThreePatientsLeavesNoPartEmpty() {
+        let groups: [String?] = Array(repeating: "0001", count: 9) + Array(repeating: "0002", count: 28) + Array(repeating: "0003", count: 30)
+        let fold = DatasetSplitter.grouped(groups: groups, seed: 1)
+        XCTAssertEqual(fold.emptyParts, [])
+        XCTAssertEqual(Set(fold.train.map { groups[$0]! }), ["0003"])
+        XCTAssertEqual([fold.train.count, fold.validation.count, fold.test.count], [30, 28, 9])
+        XCTAssertEqual(DatasetSplitter.groupCount(groups: groups), 3)
+        // Two groups cannot fill three parts: the empty part is reported, not hidden.
+        let two = DatasetSplitter.grouped(groups: Array(groups.prefix(37)), seed: 1)
+        XCTAssertEqual(two.emptyParts.count, 1)
+    }
+
     func testSeededSplitsAreReproducibleAndPartition() {
         let a = DatasetSplitter.indexOrder(count: 100, seed: 5), b = DatasetSplitter.indexOrder(count: 100, seed: 5)
         XCTAssertEqual(a, b)

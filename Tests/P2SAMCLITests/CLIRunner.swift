@@ -24,14 +24,18 @@ enum CLIRunner {
         let output: String
     }
 
-    /// Runs `p2sam arguments…`, returning the exit status and stdout + stderr.
-    static func run(_ arguments: [String]) throws -> Outcome {
+    /// Runs `p2sam arguments…` (with `environment` added to this process's), returning the exit
+    /// status and stdout + stderr.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Outcome {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
             throw XCTSkip("p2sam is not built next to the tests (run `swift build -c release` first)")
         }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

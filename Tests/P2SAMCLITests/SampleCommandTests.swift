@@ -57,4 +57,37 @@ final class SampleCommandTests: XCTestCase {
         XCTAssertTrue(outcome.output.contains("lite_medsam.pth"), outcome.output)
         XCTAssertFalse(outcome.output.contains("Backtracing"), outcome.output)
     }
+
+    func testRatersAreChosenAsScoreChoosesThemAndCheckedBeforeSampling() throws {
+        // The contract layout (m0.png…) beside the case image: three raters, not four.
+        let raters = directory.appendingPathComponent("raters")
+        try FileManager.default.createDirectory(at: raters, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: Self.example.appendingPathComponent("image.png"), to: raters.appendingPathComponent("image.png"))
+        for k in 0..<3 {
+            try FileManager.default.copyItem(at: Self.example.appendingPathComponent("rater\(k).png"), to: raters.appendingPathComponent("m\(k).png"))
+        }
+        let outcome = try sample(["--count", "3", "--raters", raters.path], into: "s")
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+        XCTAssertTrue(outcome.output.contains("vs 3 raters"), outcome.output)
+        // A photo among them is refused by name, before any sample is written.
+        try TestPictures.writeGradient(raters.appendingPathComponent("m3.png"), width: 128, height: 128)
+        let refused = try sample(["--count", "3", "--raters", raters.path], into: "t")
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("m3.png") && refused.output.contains("not a binary mask"), refused.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("t/sample_000.png").path))
+    }
+
+    func testPicturesAreEnlargedAndTheGridShowsTheRaters() throws {
+        XCTAssertEqual(try sample(["--count", "4"], into: "plain").status, 0)
+        let withRaters = try sample(["--count", "4", "--raters", Self.example.path], into: "raters")
+        XCTAssertEqual(withRaters.status, 0, withRaters.output)
+        for name in ["frequency.png", "entropy.png", "grid.png"] {
+            let picture = try PNG.read(contentsOf: directory.appendingPathComponent("plain/\(name)").path)
+            XCTAssertGreaterThanOrEqual(max(picture.width, picture.height), 512, name)
+            XCTAssertEqual(picture.channels, 3, name)
+        }
+        let plain = try PNG.read(contentsOf: directory.appendingPathComponent("plain/grid.png").path)
+        let rated = try PNG.read(contentsOf: directory.appendingPathComponent("raters/grid.png").path)
+        XCTAssertGreaterThan(rated.height, plain.height + 128, "no raters' row")
+    }
 }

@@ -8,7 +8,7 @@ final class ShardCommandTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let defaultModel = root.appendingPathComponent("Models/p2sam/default.safetensors")
     /// Box jitter and a jittered box use both per-case random streams.
-    let evaluate = ["evaluate", "--dataset", "synthetic:5:3", "--method", "box-jitter", "--box-quality", "jitter:10", "--count", "3", "--seed", "5"]
+    let evaluate = ["evaluate", "--dataset", "synthetic:5:3", "--split", "all", "--method", "box-jitter", "--box-quality", "jitter:10", "--count", "3", "--seed", "5"]
 
     override func setUpWithError() throws {
         try CLIRunner.requireCheckpoint()
@@ -51,7 +51,7 @@ final class ShardCommandTests: XCTestCase {
         XCTAssertEqual(some.count, 2)
         for (id, value) in some { XCTAssertEqual(value as? NSDictionary, all[id] as? NSDictionary, id) }
         // A different seed changes the numbers (the comparison above can fail).
-        _ = try run(["evaluate", "--dataset", "synthetic:5:3", "--method", "box-jitter", "--box-quality", "jitter:10", "--count", "3",
+        _ = try run(["evaluate", "--dataset", "synthetic:5:3", "--split", "all", "--method", "box-jitter", "--box-quality", "jitter:10", "--count", "3",
                      "--seed", "6", "--limit", "2", "--json", path("seed6.json")])
         XCTAssertNotEqual(try report("seed6.json")["mean"] as? NSDictionary, try report("limit.json")["mean"] as? NSDictionary)
     }
@@ -87,7 +87,7 @@ final class ShardCommandTests: XCTestCase {
         let noOutput = try CLIRunner.run(evaluate + ["--shard", "0/2"])
         XCTAssertNotEqual(noOutput.status, 0)
         XCTAssertTrue(noOutput.output.contains("--shard needs --output"), noOutput.output)
-        let small = ["evaluate", "--dataset", "synthetic:2:3", "--method", "single", "--count", "1"]
+        let small = ["evaluate", "--dataset", "synthetic:2:3", "--split", "all", "--method", "single", "--count", "1"]
         _ = try run(small + ["--seed", "1", "--shard", "0/2", "--output", path("a0")])
         _ = try run(small + ["--seed", "2", "--shard", "1/2", "--output", path("b1")])
         let mixed = try CLIRunner.run(["merge", path("a0"), path("b1")])

@@ -21,16 +21,24 @@ final class TrainEvaluateCommandTests: XCTestCase {
     }
 
     func testTwoStagesThenEvaluateWritesModelsAndJSON() throws {
-        let one = try train(["--stage", "1", "--output", path("s1.safetensors")])
+        // Stage 1 with its progress bars: the embedding pre-pass is named, not drawn as "epoch 0/0".
+        let one = try CLIRunner.run(["train", "--dataset", "synthetic:6:1", "--epochs", "1", "--cache-dir", path("cache"),
+                                     "--checkpoint", CLIRunner.checkpoint.path, "--stage", "1", "--output", path("s1.safetensors")],
+                                    environment: ["P2SAM_PROGRESS": "always"])
         XCTAssertEqual(one.status, 0, one.output)
+        XCTAssertTrue(one.output.contains("embedding pre-pass"), one.output)
+        XCTAssertTrue(one.output.contains("cases/s  ETA"), one.output)
+        XCTAssertFalse(one.output.contains("epoch 0/0"), one.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("s1.safetensors")))
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("s1.safetensors.resume.safetensors")))
         XCTAssertTrue(one.output.contains("epoch 1/1"), one.output)
 
-        let two = try train(["--stage", "2", "--init", path("s1.safetensors"), "--set-loss", "energy", "--samples", "2",
+        // No --set-loss: stage 2 defaults to the energy set loss (the paper's loss collapses diversity).
+        let two = try train(["--stage", "2", "--init", path("s1.safetensors"), "--samples", "2",
                              "--pgn-widths", "16,32,64,128", "--output", path("s2.safetensors")])
         XCTAssertEqual(two.status, 0, two.output)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path("s2.safetensors")))
+        let notes = try Self.safetensorsMetadata(path("s2.safetensors"))["notes"] ?? ""
+        XCTAssertTrue(notes.contains("set loss energy K=2"), notes)
 
         let evaluated = try CLIRunner.run(["evaluate", "--dataset", "synthetic:6:1", "--split", "test", "--method", "p2sam",
                                            "--model", path("s2.safetensors"), "--count", "3", "--json", path("eval.json"),
@@ -44,6 +52,22 @@ final class TrainEvaluateCommandTests: XCTestCase {
         let cases = try XCTUnwrap(json["cases"] as? [String: [String: Any]])
         XCTAssertFalse(cases.isEmpty)
         for (id, c) in cases { XCTAssertTrue((c["ged"] as? Double).map { $0.isFinite && $0 >= 0 } ?? false, "\(id): \(c)") }
+    }
+
+    /// The `__metadata__` of a safetensors file.
+    static func safetensorsMetadata(_ path: String) throws -> [String: String] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path))
+        let length = data.prefix(8).enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any]
+        return header?["__metadata__"] as? [String: String] ?? [:]
+    }
+
+    func testStageTwoHelpNamesTheEnergyDefaultAndThePaperLossFlag() throws {
+        let help = try CLIRunner.run(["train", "--help"]).output
+        XCTAssertTrue(help.contains("energy (default"), help)
+        XCTAssertTrue(help.contains("paper (the paper's loss"), help)
+        let paper = try train(["--stage", "1", "--set-loss", "paper", "--output", path("x.safetensors"), "--epochs", "0"])
+        XCTAssertFalse(paper.output.contains("--set-loss must be"), paper.output)
     }
 
     func testBadTrainingOptionsAreRefusedByName() throws {

@@ -32,7 +32,7 @@ final class UncertaintyCommandTests: XCTestCase {
         let outcome = try run("ursam", ["--box", "42,53,89,99", "--count", "4", "--output", out.path])
         XCTAssertEqual(outcome.status, 0, outcome.output)
         for name in ["ensemble.png", "rectified.png", "uncertain.png"] { try assertBinaryMask(name, in: out) }
-        XCTAssertTrue(FileManager.default.fileExists(atPath: out.appendingPathComponent("entropy.png").path))
+        try assertReadablePicture("entropy.png", in: out)
         let again = directory.appendingPathComponent("u2")
         XCTAssertEqual(try run("ursam", ["--box", "42,53,89,99", "--count", "4", "--output", again.path]).status, 0)
         XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("rectified.png")),
@@ -45,6 +45,14 @@ final class UncertaintyCommandTests: XCTestCase {
         XCTAssertEqual(outcome.status, 0, outcome.output)
         for name in ["initial.png", "refined.png", "final.png"] { try assertBinaryMask(name, in: out) }
         XCTAssertTrue(outcome.output.contains("accepted") || outcome.output.contains("rejected"), outcome.output)
+        for name in ["entropy_initial.png", "entropy_refined.png", "prompts.png"] { try assertReadablePicture(name, in: out) }
+    }
+
+    /// A picture for people: RGB, enlarged so that its longer side is at least 512 px (the input is 128 px).
+    func assertReadablePicture(_ name: String, in folder: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+        let picture = try PNG.read(contentsOf: folder.appendingPathComponent(name).path)
+        XCTAssertEqual(picture.channels, 3, name, file: file, line: line)
+        XCTAssertGreaterThanOrEqual(max(picture.width, picture.height), 512, name, file: file, line: line)
     }
 
     func testBadInputIsRefused() throws {
