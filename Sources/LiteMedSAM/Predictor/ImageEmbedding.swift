@@ -9,7 +9,7 @@ extension LiteMedSAMPreprocessor {
         if let bad = image.pixels.first(where: { !$0.isFinite }) {
             throw PredictorError.invalidImage("non-finite pixel value \(bad)")
         }
-        return preprocess(image)
+        return try preprocess(image)
     }
 }
 
