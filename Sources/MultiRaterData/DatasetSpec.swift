@@ -68,17 +68,21 @@ public enum DatasetSpec: Sendable, Equatable {
         return children.contains { ((try? BraTSReader.findVolume(in: $0, suffix: "_seg")) ?? nil) != nil }
     }
 
-    /// Reads the dataset.
-    public func load(bratsDropRule: BraTSReader.DropRule = .allEmpty) throws -> MultiRaterDataset {
+    /// Reads the dataset within `limits` (checked before the work they bound).
+    public func load(bratsDropRule: BraTSReader.DropRule = .allEmpty, limits: DatasetLimits = DatasetLimits()) throws -> MultiRaterDataset {
+        let dataset: MultiRaterDataset
         switch self {
-        case .npz(let url): return try NPZDatasetReader.read(contentsOf: url)
-        case .pickle(let url): return try PickleDatasetReader.read(contentsOf: url)
-        case .folder(let url): return try FolderDatasetReader.read(root: url)
-        case .brats(let url): return try BraTSReader.read(root: url, dropRule: bratsDropRule)
-        case .bubil(let url): return try BUBILReader.read(root: url)
+        case .npz(let url): dataset = try NPZDatasetReader.read(contentsOf: url, limits: limits)
+        case .pickle(let url): dataset = try PickleDatasetReader.read(contentsOf: url)
+        case .folder(let url): dataset = try FolderDatasetReader.read(root: url, limits: limits)
+        case .brats(let url): dataset = try BraTSReader.read(root: url, dropRule: bratsDropRule, limits: limits)
+        case .bubil(let url): dataset = try BUBILReader.read(root: url)
         case let .synthetic(count, seed):
-            return MultiRaterDataset(name: "synthetic", source: "synthetic:\(count):\(seed)",
-                                     cases: try SyntheticCaseGenerator(seed: seed).generate(count: count))
+            try limits.checkCaseCount(count, source: "synthetic:\(count)")
+            dataset = MultiRaterDataset(name: "synthetic", source: "synthetic:\(count):\(seed)",
+                                        cases: try SyntheticCaseGenerator(seed: seed).generate(count: count))
         }
+        try limits.checkCaseCount(dataset.cases.count, source: dataset.source)
+        return dataset
     }
 }
