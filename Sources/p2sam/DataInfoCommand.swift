@@ -94,7 +94,7 @@ struct DataSplitCommand: ParsableCommand {
     @Option(name: .customLong("protocol"), help: "index | grouped | first-500 | sorted-names | leave-one-group-out.")
     var splitProtocol: SplitProtocol = .index
 
-    @Option(name: .long, help: "Seed (grouped protocol).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed (grouped protocol).")
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "Manifest path.")

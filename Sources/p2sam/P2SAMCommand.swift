@@ -26,7 +26,16 @@ struct P2SAMCommand: ParsableCommand {
     static func main() {
         ProcessSetup.selectBLASKernels()
         AllocatorTuning.retainFreedMemory()
-        Self.main(nil)
+        // A write past a file-size limit then fails with EFBIG (reported) instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
+        do {
+            var command = try parseAsRoot(nil)
+            try command.run()
+        } catch {
+            let ns = error as NSError
+            let isFileError = ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain
+            exit(withError: isFileError ? ReadableFileError(description: ErrorText.message(error)) : error)
+        }
     }
 }
 

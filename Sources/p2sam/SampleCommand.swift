@@ -46,7 +46,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Number of samples (1…\(P2SAMSampler.maximumSampleCount)).")
     var count = 16
 
-    @Option(help: "Random seed (0…4294967295; GSL's mt19937 uses 32 bits).")
+    @Option(parsing: .unconditional, help: "Random seed (0…4294967295; GSL's mt19937 uses 32 bits).")
     var seed: UInt64 = 0
 
     @Option(help: "Output folder.")
@@ -55,10 +55,10 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "P²SAM model (.safetensors). Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath).")
     var model: String?
 
-    @Option(help: "Optional box x0,y0,x1,y1 (image pixels) conditioning the samples.")
+    @Option(parsing: .unconditional, help: "Optional box x0,y0,x1,y1 (image pixels) conditioning the samples.")
     var box: BoxArgument?
 
-    @Option(name: .customLong("point"), help: "Optional point x,y,label conditioning the samples; repeatable.")
+    @Option(name: .customLong("point"), parsing: .unconditionalSingleValue, help: "Optional point x,y,label conditioning the samples; repeatable.")
     var points: [PointArgument] = []
 
     @Option(help: "Folder of expert rater masks (PNG) to score the samples against.")
@@ -98,12 +98,14 @@ struct SampleCommand: ParsableCommand {
             return
         }
         let image = self.image!
+        let picture = try InputChecks.image(image)
+        let prompt = (box != nil || !points.isEmpty) ? ImagePrompt(box: box?.box, points: points.map(\.point)) : nil
+        if let prompt { try InputChecks.prompt(prompt, for: picture) }
+        try InputChecks.outputFolder(output, option: "--output")
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
         let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
-        let picture = try PNG.read(contentsOf: image)
-        let prompt = (box != nil || !points.isEmpty) ? ImagePrompt(box: box?.box, points: points.map(\.point)) : nil
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         let folder = URL(fileURLWithPath: output)

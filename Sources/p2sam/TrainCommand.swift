@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs.") var epochs: Int = 10
     @Option(help: "Adam learning rate (default: 1e-3 stage 1, 1e-4 stage 2).") var lr: Float?
     @Option(help: "Cases per optimiser step.") var batch: Int = 2
-    @Option(help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
     @Option(name: .customLong("set-loss"), help: "Stage 2: none | best-of-k | hungarian | energy (energy: GED surrogate over K samples and all raters).") var setLoss: String = "none"
     @Option(name: .customLong("select-by"), help: "Keep the epoch with the lowest validation loss | ged (default: ged for stage 2 with a set loss, else loss).") var selectBy: String?
     @Option(help: "Stage 2 set loss: samples K per case.") var samples: Int = 4
@@ -90,6 +90,11 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try runWithExit {
             _ = try trainingOptions(loraRank: nil)
+            if let output {
+                let folder = URL(fileURLWithPath: output).deletingLastPathComponent().path
+                try InputChecks.outputFolder(folder, option: "--output")
+                try InputChecks.outputFile(output, option: "--output")
+            }
             let progress = TrainingProgress(enabled: !quiet, messages: true)
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
             let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
