@@ -1,3 +1,4 @@
+import LiteMedSAM
 import MedImageIO
 import XCTest
 

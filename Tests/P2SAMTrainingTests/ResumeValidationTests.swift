@@ -1,5 +1,7 @@
 import Foundation
+import P2SAM
 import P2SAMTraining
+import TorchCheckpoint
 import SAMAutograd
 import SAMTensor
 import XCTest
