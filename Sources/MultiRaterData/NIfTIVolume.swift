@@ -15,10 +15,17 @@ public struct NIfTIVolume: Sendable {
     /// Reads a `.nii` or `.nii.gz` file; a gzip stream may inflate to at most `maxDecompressedBytes`.
     public init(contentsOf url: URL, maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes) throws {
         let path = url.path
-        var bytes: [UInt8]
+        let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: url)) } catch {
             throw DataError.invalidFile(path: path, reason: FileErrorText.reading(error))
         }
+        try self.init(fileBytes: bytes, path: path, maxDecompressedBytes: maxDecompressedBytes)
+    }
+
+    /// Parses the bytes of a `.nii` or `.nii.gz` file (gzip is detected by its magic number); a gzip
+    /// stream may inflate to at most `maxDecompressedBytes`. `path` names the data in error messages.
+    public init(fileBytes: [UInt8], path: String, maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes) throws {
+        var bytes = fileBytes
         if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, path: path, limit: maxDecompressedBytes) }
         try self.init(bytes: bytes, path: path)
     }

@@ -11,8 +11,13 @@ public final class NPZArchive: @unchecked Sendable {
     public let maxInflatedMemberBytes: Int
 
     /// Opens and memory-maps the archive at `url`.
-    public init(contentsOf url: URL, maxInflatedMemberBytes: Int = .max) throws {
-        zip = try ZipArchive(path: url.path)
+    public convenience init(contentsOf url: URL, maxInflatedMemberBytes: Int = .max) throws {
+        try self.init(zip: ZipArchive(path: url.path), maxInflatedMemberBytes: maxInflatedMemberBytes)
+    }
+
+    /// Reads the `.npy` members of an opened zip archive (e.g. one parsed from bytes in memory).
+    public init(zip: ZipArchive, maxInflatedMemberBytes: Int = .max) {
+        self.zip = zip
         self.maxInflatedMemberBytes = maxInflatedMemberBytes
     }
 
