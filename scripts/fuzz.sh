@@ -38,6 +38,7 @@ for h in "${harnesses[@]}"; do
   findings="$scratch/findings/$h"; mkdir -p "$findings"
   log="$scratch/findings/$h.log"
   if [ "$mode" = replay ]; then
+    log="$scratch/findings/$h.replay.log"
     inputs=("Fuzz/Corpus/$h" "Fuzz/Regressions/$h")
     if "$exe" "${common[@]}" -runs=0 -artifact_prefix="$findings/" "${inputs[@]}" >"$log" 2>&1; then
       echo "fuzz replay $h: $(find "${inputs[@]}" -type f | wc -l) inputs, no crash, leak or hang"
