@@ -11,13 +11,16 @@ final class ConcurrentUseTests: XCTestCase {
         try IdentityModel.requireCheckpoint()
         let model = try IdentityModel.model(injection: .sparse)
         let predictor = try LiteMedSAMPredictor(checkpoint: IdentityModel.checkpoint)
-        var sampler = P2SAMSampler(model: model)
-        sampler.batchSize = 2
+        let sampler: P2SAMSampler = {
+            var sampler = P2SAMSampler(model: model)
+            sampler.batchSize = 2
+            return sampler
+        }()
         let image = P2SAMSamplerTests.image
         let prompts = [ImagePrompt(box: BoundingBox(x0: 45, y0: 35, x1: 95, y1: 85)),
                        ImagePrompt(box: BoundingBox(x0: 50, y0: 40, x1: 90, y1: 80), points: [PromptPoint(x: 70, y: 60)])]
 
-        func work(_ index: Int) throws -> ([MaskImage], [MaskImage]) {
+        @Sendable func work(_ index: Int) throws -> ([MaskImage], [MaskImage]) {
             let embedded = try predictor.embed(image)
             let masks = try predictor.segment(embedded, prompts: [prompts[index]]).map { $0.masks[0] }
             let prepared = try sampler.prepare(image, embedded: embedded, prompt: prompts[index])
@@ -27,21 +30,30 @@ final class ConcurrentUseTests: XCTestCase {
         }
         let serial = try (0 ..< 2).map(work)
 
-        let lock = NSLock()
-        var parallel: [Int: ([MaskImage], [MaskImage])] = [:]
-        var failures: [String] = []
+        let collected = Collected()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
-            do {
-                let result = try work(index)
-                lock.lock(); parallel[index] = result; lock.unlock()
-            } catch {
-                lock.lock(); failures.append("\(error)"); lock.unlock()
-            }
+            collected.record(index, Result { try work(index) })
         }
-        XCTAssertEqual(failures, [])
         for index in 0 ..< 2 {
-            XCTAssertEqual(parallel[index]?.0, serial[index].0, "predictor masks of thread \(index)")
-            XCTAssertEqual(parallel[index]?.1, serial[index].1, "sampler masks of thread \(index)")
+            let result = try XCTUnwrap(collected.results[index]).get()
+            XCTAssertEqual(result.0, serial[index].0, "predictor masks of thread \(index)")
+            XCTAssertEqual(result.1, serial[index].1, "sampler masks of thread \(index)")
         }
+    }
+}
+
+/// Results gathered from several threads under a lock.
+private final class Collected: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Int: Result<([MaskImage], [MaskImage]), Error>] = [:]
+
+    func record(_ index: Int, _ result: Result<([MaskImage], [MaskImage]), Error>) {
+        lock.lock(); defer { lock.unlock() }
+        stored[index] = result
+    }
+
+    var results: [Int: Result<([MaskImage], [MaskImage]), Error>] {
+        lock.lock(); defer { lock.unlock() }
+        return stored
     }
 }
