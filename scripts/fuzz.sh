@@ -24,8 +24,13 @@ harnesses=("$@"); [ ${#harnesses[@]} -gt 0 ] || harnesses=("${all[@]}")
 bash scripts/install-deps.sh
 scratch="$PWD/.build-fuzz"
 # ld.gold cannot link the fuzzer runtime into Swift executables here; lld (shipped with Swift) can.
-(cd Fuzz && swift build -c release --scratch-path "$scratch" \
-  -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]' || true)
+build_log="$(mktemp)"
+if ! (cd Fuzz && swift build -c release --scratch-path "$scratch" \
+      -Xswiftc -sanitize=fuzzer,address -Xswiftc -Xclang-linker -Xswiftc -fuse-ld=lld) >"$build_log" 2>&1; then
+  echo "fuzz: building the harnesses failed:"; grep -vE '^\[[0-9]+/[0-9]+\]' "$build_log" | tail -n 30
+  rm -f "$build_log"; exit 1
+fi
+rm -f "$build_log"
 bin="$(cd Fuzz && swift build -c release --scratch-path "$scratch" --show-bin-path)"
 
 # Every input is bounded (-rss_limit_mb, -timeout); a leak, crash, OOM or hang fails the run.
