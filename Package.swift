@@ -73,7 +73,7 @@ let package = Package(
         .testTarget(name: "SAMAutogradTests", dependencies: ["SAMAutograd", "SAMTensor", "TorchCheckpoint", "GradientChecking"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MedImageIOTests", dependencies: ["MedImageIO", "LiteMedSAM"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LiteMedSAMTests", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LiteMedSAMTests", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "CZlib"], resources: [.copy("Fixtures")]),
         .testTarget(name: "MultiRaterMetricsTests", dependencies: ["MultiRaterMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(name: "P2SAMTests", dependencies: ["P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO"]),
         .testTarget(name: "P2SAMTrainingTests", dependencies: ["P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO", "MultiRaterData", "SeededSampling", "GradientChecking"]),

@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/fetch-checkpoint.sh
 swift build -c release
+# Replay every committed fuzz seed and issue-16 regression input under AddressSanitizer (libFuzzer
+# harnesses in Fuzz/, built in .build-fuzz); long fuzzing runs are `scripts/fuzz.sh SECONDS`.
+# Set P2SAM_SKIP_FUZZ_REPLAY=1 to skip.
+replay_status=0
+if [ "${P2SAM_SKIP_FUZZ_REPLAY:-0}" != 1 ]; then
+  bash scripts/fuzz.sh --replay || replay_status=1
+fi
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 set +e
@@ -29,4 +36,5 @@ if [ -n "$summary" ]; then
   skipped="$(grep -oE '[0-9]+ tests? skipped' <<< "$summary" | grep -oE '^[0-9]+' || echo 0)"
   echo "tests: $((executed - failed - skipped + slurm_passed)) passed, $((failed + slurm_failed)) failed, $((skipped + slurm_skipped)) skipped"
 fi
+[ "$replay_status" -eq 0 ] || status=1
 exit "$status"

@@ -36,6 +36,7 @@ public enum PNG {
     private static let flagAlpha: UInt32 = 0x01
     private static let flagColor: UInt32 = 0x02
     private static let flagLinear: UInt32 = 0x04
+    private static let flagColormap: UInt32 = 0x08
     private static let imageVersion: UInt32 = 1  // PNG_IMAGE_VERSION
 
     /// Reads the PNG file at `path`.
@@ -49,7 +50,7 @@ public enum PNG {
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw MedImageIOError.fileAccess(path: path, reason: "cannot read file (\(error.localizedDescription))")
+            throw MedImageIOError.fileAccess(path: path, reason: FileErrorText.reading(error))
         }
         if data.isEmpty {
             throw MedImageIOError.fileAccess(path: path, reason: "file is empty")
@@ -76,6 +77,12 @@ public enum PNG {
         guard width <= maxSide, height <= maxSide else {
             png_image_free(&image)
             throw MedImageIOError.imageTooLarge(path: name, width: width, height: height, limit: maxSide)
+        }
+        if image.format & flagColormap != 0 {
+            do { try checkPaletteIndices(bytes, width: width, height: height, name: name) } catch {
+                png_image_free(&image)
+                throw error
+            }
         }
         let hasColor = image.format & flagColor != 0
         let hasAlpha = image.format & flagAlpha != 0
@@ -119,7 +126,7 @@ public enum PNG {
         do {
             try Data(bytes).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw MedImageIOError.fileAccess(path: path, reason: "cannot write file (\(error.localizedDescription))")
+            throw MedImageIOError.fileAccess(path: path, reason: FileErrorText.writing(error))
         }
     }
 
@@ -173,6 +180,42 @@ public enum PNG {
         if alpha == 0 { return 0 }
         if alpha == 65535 { return value }
         return min(65535, (value * 65535 + alpha / 2) / alpha)
+    }
+
+    /// Refuses a palette file whose pixels use an index past the end of its `PLTE` chunk (libpng
+    /// would expand such pixels to black without a word).
+    ///
+    /// Reads the file a second time in libpng's colour-map mode, which keeps the raw indices.
+    private static func checkPaletteIndices(_ bytes: [UInt8], width: Int, height: Int, name: String) throws {
+        var image = png_image()
+        image.version = imageVersion
+        let began = bytes.withUnsafeBytes { raw in
+            png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
+        }
+        guard began != 0 else {
+            let message = libpngMessage(&image)
+            png_image_free(&image)
+            throw MedImageIOError.pngDecode(path: name, message: message)
+        }
+        image.format = flagColormap | flagColor | flagAlpha
+        var colormap = [UInt8](repeating: 0, count: 256 * 4)
+        var indices = [UInt8](repeating: 0, count: width * height)
+        let ok = indices.withUnsafeMutableBytes { pixels in
+            colormap.withUnsafeMutableBytes { map in
+                png_image_finish_read(&image, nil, pixels.baseAddress, 0, map.baseAddress)
+            }
+        }
+        guard ok != 0 else {
+            let message = libpngMessage(&image)
+            png_image_free(&image)
+            throw MedImageIOError.pngDecode(path: name, message: message)
+        }
+        let entries = Int(image.colormap_entries)
+        png_image_free(&image)
+        if let bad = indices.firstIndex(where: { Int($0) >= entries }) {
+            throw MedImageIOError.pngDecode(path: name, message: "pixel (\(bad % width), \(bad / width)) uses palette "
+                + "index \(indices[bad]), but the palette has only \(entries) entries")
+        }
     }
 
     /// libpng's NUL-terminated message from `png_image.message`.

@@ -16,7 +16,10 @@ public enum BraTSReader {
         case anyEmpty = "any-empty"
     }
 
-    public static func read(root: URL, size: Int? = 128, dropRule: DropRule = .allEmpty) throws -> MultiRaterDataset {
+    /// Reads every case folder under `root`; each `.nii.gz` may inflate to at most
+    /// `limits.maxDecompressedBytes`, and the slices kept may number at most `limits.maxCases`.
+    public static func read(root: URL, size: Int? = 128, dropRule: DropRule = .allEmpty,
+                            limits: DatasetLimits = DatasetLimits()) throws -> MultiRaterDataset {
         let fm = FileManager.default
         var caseFolders: [URL] = []
         if try findVolume(in: root, suffix: "_seg") != nil {
@@ -36,7 +39,8 @@ public enum BraTSReader {
                 throw DataError.invalidFile(path: folder.path, reason: "no *_t1.nii[.gz]")
             }
             let segURL = try findVolume(in: folder, suffix: "_seg")!
-            let t1 = try NIfTIVolume(contentsOf: t1URL), seg = try NIfTIVolume(contentsOf: segURL)
+            let t1 = try NIfTIVolume(contentsOf: t1URL, maxDecompressedBytes: limits.maxDecompressedBytes)
+            let seg = try NIfTIVolume(contentsOf: segURL, maxDecompressedBytes: limits.maxDecompressedBytes)
             guard t1.dims == seg.dims else {
                 throw DataError.invalidFile(path: segURL.path, reason: "label volume \(seg.dims) differs from T1 \(t1.dims)")
             }
@@ -61,6 +65,7 @@ public enum BraTSReader {
                 case .anyEmpty: keep = !nested.contains(where: \.isEmpty) && plane.contains { $0 != 0 }
                 }
                 if !keep { continue }
+                try limits.checkCaseCount(cases.count + 1, source: root.path)
                 let id = "\(name)-z\(String(format: "%03d", k))"
                 let (ow, oh) = (size ?? w, size ?? h)
                 let image = try CaseImage(width: ow, height: oh,

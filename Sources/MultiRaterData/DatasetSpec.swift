@@ -68,13 +68,14 @@ public enum DatasetSpec: Sendable, Equatable {
         return children.contains { ((try? BraTSReader.findVolume(in: $0, suffix: "_seg")) ?? nil) != nil }
     }
 
-    /// Reads the dataset.
+    /// Reads the dataset within `limits` (checked before the work they bound).
     ///
     /// - Parameters:
     ///   - foreground: the pixel value marking foreground in PNG masks (`folder:` default non-zero,
     ///     `bubil:` default zero); the other kinds store masks as arrays and refuse it.
     ///   - progress: called with (cases read, cases in all) while PNG folders are read.
     public func load(bratsDropRule: BraTSReader.DropRule = .allEmpty, foreground: MaskForeground? = nil,
+                     limits: DatasetLimits = DatasetLimits(),
                      progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
         if let foreground {
             switch self {
@@ -82,15 +83,20 @@ public enum DatasetSpec: Sendable, Equatable {
             default: throw DataError.unsupported("a mask foreground value (\(foreground.rawValue)) applies to PNG masks (folder: and bubil: datasets) only")
             }
         }
+        let dataset: MultiRaterDataset
         switch self {
-        case .npz(let url): return try NPZDatasetReader.read(contentsOf: url)
-        case .pickle(let url): return try PickleDatasetReader.read(contentsOf: url)
-        case .folder(let url): return try FolderDatasetReader.read(root: url, foreground: foreground ?? .nonZero, progress: progress)
-        case .brats(let url): return try BraTSReader.read(root: url, dropRule: bratsDropRule)
-        case .bubil(let url): return try BUBILReader.read(root: url, foreground: foreground ?? .zero, progress: progress)
+        case .npz(let url): dataset = try NPZDatasetReader.read(contentsOf: url, limits: limits)
+        case .pickle(let url): dataset = try PickleDatasetReader.read(contentsOf: url)
+        case .folder(let url):
+            dataset = try FolderDatasetReader.read(root: url, foreground: foreground ?? .nonZero, limits: limits, progress: progress)
+        case .brats(let url): dataset = try BraTSReader.read(root: url, dropRule: bratsDropRule, limits: limits)
+        case .bubil(let url): dataset = try BUBILReader.read(root: url, foreground: foreground ?? .zero, progress: progress)
         case let .synthetic(count, seed):
-            return MultiRaterDataset(name: "synthetic", source: "synthetic:\(count):\(seed)",
-                                     cases: try SyntheticCaseGenerator(seed: seed).generate(count: count))
+            try limits.checkCaseCount(count, source: "synthetic:\(count)")
+            dataset = MultiRaterDataset(name: "synthetic", source: "synthetic:\(count):\(seed)",
+                                        cases: try SyntheticCaseGenerator(seed: seed).generate(count: count))
         }
+        try limits.checkCaseCount(dataset.cases.count, source: dataset.source)
+        return dataset
     }
 }

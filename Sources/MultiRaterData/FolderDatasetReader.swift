@@ -10,12 +10,22 @@ import MultiRaterMetrics
 /// ignored), `foreground` selects otherwise. The image keeps its
 /// stored values (8- or 16-bit, grey or RGB). `image.png` may be absent (masks only). Case order is
 /// the sorted folder names; the group id is the case name.
+///
+/// A folder written by `FolderExporter` carries a ``FolderManifest``: it is refused while the export's
+/// marker is present (the export did not finish) or when its case folders disagree with the manifest.
 public enum FolderDatasetReader {
+    /// Reads the folder at `root`, refusing more than `limits.maxCases` case folders before reading any.
+    ///
     /// - Parameter progress: called with (cases read, cases in all) after each case.
-    public static func read(root: URL, foreground: MaskForeground = .nonZero,
+    public static func read(root: URL, foreground: MaskForeground = .nonZero, limits: DatasetLimits = DatasetLimits(),
                             progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
         guard ImageFiles.isDirectory(root) else { throw DataError.invalidFile(path: root.path, reason: "not a folder") }
         let fm = FileManager.default
+        if fm.fileExists(atPath: root.appendingPathComponent(FolderManifest.incompleteMarkerName).path) {
+            throw DataError.invalidFile(path: root.path, reason: "this export did not finish (\(FolderManifest.incompleteMarkerName) "
+                + "is present and no complete manifest was written); export it again")
+        }
+        let manifest = try FolderManifest.read(from: root)
         var folders: [URL]
         if isCaseFolder(root) {
             folders = [root]
@@ -26,6 +36,15 @@ public enum FolderDatasetReader {
         }
         guard !folders.isEmpty else {
             throw DataError.invalidFile(path: root.path, reason: "no PNGs: want ROOT/<case>/image.png + rater*.png")
+        }
+        try limits.checkCaseCount(folders.count, source: root.path)
+        if let manifest {
+            let found = try folders.map { folder -> FolderManifest.Case in
+                let names = try ImageFiles.pngFiles(in: folder).map { $0.lastPathComponent.lowercased() }
+                return FolderManifest.Case(id: folder.lastPathComponent, raters: names.filter { $0.hasPrefix("rater") }.count,
+                                           image: names.contains("image.png"))
+            }
+            try manifest.check(found, root: root)
         }
         var cases: [MultiRaterCase] = []
         for (index, folder) in folders.enumerated() {

@@ -7,10 +7,11 @@ enum Gzip {
     /// True when `bytes` starts with the gzip magic 1f 8b.
     static func isCompressed(_ bytes: [UInt8]) -> Bool { bytes.count >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b }
 
-    /// - Throws: `DataError.invalidFile` naming `path` on corrupt or truncated input.
-    static func decompress(_ input: [UInt8], path: String) throws -> [UInt8] {
+    /// - Throws: `DataError.invalidFile` naming `path` on corrupt or truncated input, or when the
+    ///   output would exceed `limit` bytes (checked before the bytes are kept).
+    static func decompress(_ input: [UInt8], path: String, limit: Int = DatasetLimits.defaultMaxDecompressedBytes) throws -> [UInt8] {
         var output: [UInt8] = []
-        output.reserveCapacity(input.count * 4)
+        output.reserveCapacity(min(input.count, limit / 4) * 4)
         var stream = z_stream()
         var status = inflateInit2_(&stream, 15 + 32, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
         guard status == Z_OK else { throw DataError.invalidFile(path: path, reason: "zlib init failed (\(status))") }
@@ -25,6 +26,10 @@ enum Gzip {
                     stream.avail_out = uInt(out.count)
                     status = inflate(&stream, Z_NO_FLUSH)
                     return out.count - Int(stream.avail_out)
+                }
+                guard produced <= limit - output.count else {
+                    throw DataError.invalidFile(path: path, reason: "decompresses to more than \(limit) bytes "
+                        + "(the limit; raise it with --max-decompressed-mib)")
                 }
                 output.append(contentsOf: chunk[0..<produced])
                 if status == Z_STREAM_END {

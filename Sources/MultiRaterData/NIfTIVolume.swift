@@ -1,4 +1,5 @@
 import Foundation
+import TorchCheckpoint
 
 /// A NIfTI-1 volume (single-file `.nii` or gzip-compressed `.nii.gz`), values converted to Float
 /// with the header's `scl_slope`/`scl_inter` applied (when slope != 0).
@@ -11,13 +12,21 @@ public struct NIfTIVolume: Sendable {
     public var dims: (Int, Int, Int)
     public var values: [Float]
 
-    public init(contentsOf url: URL) throws {
+    /// Reads a `.nii` or `.nii.gz` file; a gzip stream may inflate to at most `maxDecompressedBytes`.
+    public init(contentsOf url: URL, maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes) throws {
         let path = url.path
-        var bytes: [UInt8]
+        let bytes: [UInt8]
         do { bytes = [UInt8](try Data(contentsOf: url)) } catch {
-            throw DataError.invalidFile(path: path, reason: "cannot read (\(error.localizedDescription))")
+            throw DataError.invalidFile(path: path, reason: FileErrorText.reading(error))
         }
-        if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, path: path) }
+        try self.init(fileBytes: bytes, path: path, maxDecompressedBytes: maxDecompressedBytes)
+    }
+
+    /// Parses the bytes of a `.nii` or `.nii.gz` file (gzip is detected by its magic number); a gzip
+    /// stream may inflate to at most `maxDecompressedBytes`. `path` names the data in error messages.
+    public init(fileBytes: [UInt8], path: String, maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes) throws {
+        var bytes = fileBytes
+        if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, path: path, limit: maxDecompressedBytes) }
         try self.init(bytes: bytes, path: path)
     }
 
@@ -43,7 +52,12 @@ public struct NIfTIVolume: Sendable {
             throw DataError.invalidFile(path: path, reason: "only 3-D volumes are supported (dims \(Array(dim.prefix(rank))))")
         }
         let datatype = Int(Self.int16(bytes, 70, little: little))
-        let offset = Int(Self.float32(bytes, 108, little: little))
+        // vox_offset is a float: refuse NaN, infinities and values no file can reach before converting.
+        let rawOffset = Self.float32(bytes, 108, little: little)
+        guard rawOffset.isFinite, rawOffset >= 348, Double(rawOffset) <= Double(bytes.count) else {
+            throw DataError.invalidFile(path: path, reason: "bad NIfTI vox_offset \(rawOffset) (the file has \(bytes.count) bytes; the data must start at 348 or later)")
+        }
+        let offset = Int(rawOffset)
         let slope = Self.float32(bytes, 112, little: little), inter = Self.float32(bytes, 116, little: little)
         let count = dim[0] * dim[1] * dim[2]
         let size: Int

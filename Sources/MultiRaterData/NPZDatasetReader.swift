@@ -11,14 +11,18 @@ import TorchCheckpoint
 /// `<file stem>-<index>`), and a group id from `patient_id`, else `series_uid`, else the
 /// `patient_id` column of an `index.csv` beside the file (rows in the same order), else none.
 public enum NPZDatasetReader {
-    public static func read(contentsOf url: URL) throws -> MultiRaterDataset {
+    /// Reads the `.npz` at `url` within `limits` (case count, inflated member size).
+    public static func read(contentsOf url: URL, limits: DatasetLimits = DatasetLimits()) throws -> MultiRaterDataset {
         let path = url.path
         func wrap<T>(_ body: () throws -> T) throws -> T {
-            do { return try body() } catch let e as DataError { throw e } catch {
+            do { return try body() } catch let e as DataError { throw e } catch let NumpyError.memberTooLarge(_, name, bytes, limit) {
+                throw DataError.invalidFile(path: path, reason: "member '\(name)' inflates to \(bytes) bytes, over the limit of "
+                    + "\(limit) bytes (raise it with --max-decompressed-mib)")
+            } catch {
                 throw DataError.invalidFile(path: path, reason: "\(error)")
             }
         }
-        let archive = try wrap { try NPZArchive(contentsOf: url) }
+        let archive = try wrap { try NPZArchive(contentsOf: url, maxInflatedMemberBytes: limits.maxDecompressedBytes) }
         let names = Set(archive.names)
         guard names.contains("masks") else {
             throw DataError.invalidFile(path: path, reason: "no 'masks' array (found: \(archive.names.sorted().joined(separator: ", ")))")
@@ -43,7 +47,10 @@ public enum NPZDatasetReader {
             throw DataError.invalidFile(path: path, reason: "'masks' has shape \(shape), want (N, K, H, W)")
         }
         let (n, k, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        guard n >= 1 else { throw DataError.invalidFile(path: path, reason: "'masks' holds no cases (N = 0)") }
         guard k >= 1 else { throw DataError.invalidFile(path: path, reason: "'masks' has no raters (K = 0)") }
+        guard h >= 1, w >= 1 else { throw DataError.invalidFile(path: path, reason: "'masks' has empty images (\(h)x\(w))") }
+        try limits.checkCaseCount(n, source: path)
         let maskBytes = masks.bytes
         if !packed { try NumpyCaseDecoding.checkBinary(maskBytes, source: "\(path):masks") }
 

@@ -11,11 +11,23 @@ import TorchCheckpoint
 /// (e.g. masks that are not numpy arrays) is an error naming the file and key.
 public enum PickleDatasetReader {
     public static func read(contentsOf url: URL) throws -> MultiRaterDataset {
-        let path = url.path
         let root: PickleValue
         do { root = try NumpyPickle.load(contentsOf: url) } catch {
+            throw DataError.invalidFile(path: url.path, reason: "\(error)")
+        }
+        return try dataset(from: root, path: url.path)
+    }
+
+    /// Reads the layout from pickle bytes held in memory; `path` names them in error messages.
+    public static func read(bytes: [UInt8], path: String) throws -> MultiRaterDataset {
+        let root: PickleValue
+        do { root = try bytes.withUnsafeBytes { try NumpyPickle.load($0, source: path) } } catch {
             throw DataError.invalidFile(path: path, reason: "\(error)")
         }
+        return try dataset(from: root, path: path)
+    }
+
+    private static func dataset(from root: PickleValue, path: String) throws -> MultiRaterDataset {
         guard let pairs = root.pairs else { throw DataError.invalidFile(path: path, reason: "top level is not a dict") }
         guard !pairs.isEmpty else { throw DataError.invalidFile(path: path, reason: "the dict is empty") }
         var cases: [MultiRaterCase] = []
@@ -54,7 +66,8 @@ public enum PickleDatasetReader {
                 throw fail(reason)
             }
         }
-        return MultiRaterDataset(name: url.deletingPathExtension().lastPathComponent, source: "pickle:\(path)", cases: cases)
+        let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        return MultiRaterDataset(name: name, source: "pickle:\(path)", cases: cases)
     }
 
     static func mask(_ array: NumpyArray, what: String, fail: (String) -> DataError) throws -> BinaryMask {

@@ -15,7 +15,7 @@ public enum ModelFrame {
         let mapped = window.map { $0.apply(to: image) } ?? image.minMaxNormalized()
         let picture = try MedicalImage(width: mapped.width, height: mapped.height, channels: mapped.channels,
                                        pixels: mapped.pixels.map { min(max($0.rounded(), 0), 255) })
-        return LiteMedSAMPreprocessor.preprocess(picture)
+        return try LiteMedSAMPreprocessor.preprocess(picture)
     }
 
     /// A rater mask in the model frame: nearest resize of the longest side to 256 (cv2 INTER_NEAREST),

@@ -145,7 +145,12 @@ public struct TrainingRun {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw P2SAMTrainingError.invalidResumeState("no \(url.lastPathComponent) next to \(output.path)")
         }
-        let file = try Safetensors.read(contentsOf: url)
+        // Parameters and Adam moments must be finite: a NaN carried forward would poison every later epoch.
+        let file: SafetensorsFile
+        do { file = try Safetensors.read(contentsOf: url, rejectingNonFinite: true) } catch let SafetensorsError.nonFiniteValue(name, index) {
+            throw P2SAMTrainingError.invalidResumeState("\(url.path): tensor '\(name)' has a NaN or infinite value at element \(index); "
+                + "the resume file is damaged (delete it to start over)")
+        }
         let meta = file.metadata
         guard meta["format"] == "p2sam-resume-v1", let epochs = meta["epochs_done"].flatMap(Int.init),
               let step = meta["adam_step"].flatMap(Int.init), let best = meta["best_loss"].flatMap(Double.init),

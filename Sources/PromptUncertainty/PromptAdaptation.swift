@@ -74,6 +74,7 @@ public struct PromptAdaptation: Sendable {
         let frame = segmenter.frame
         let start = try PromptBoxCheck.check(box, width: frame.width, height: frame.height).box
         guard maxRounds >= 0 else { throw PromptUncertaintyError.invalidParameter("maxRounds \(maxRounds) must be >= 0") }
+        try checkPointCount()
         let initial = try ensemble.run(segmenter, box: start, points: userPoints, random: random)
         return try adapt(segmenter, initial: initial, box: start, random: random)
     }
@@ -81,6 +82,7 @@ public struct PromptAdaptation: Sendable {
     /// The UGPA rounds from a given UGMP result (e.g. one computed on simulated boxes).
     public func adapt(_ segmenter: some PromptedSegmenter, initial: MultiPromptEnsemble.Result, box: BoundingBox,
                       random: SeededRandom) throws -> Result {
+        try checkPointCount()
         var current = initial, currentBox = box
         var rounds: [Round] = []
         let spacing = pointSpacing * segmenter.frame.pixelsPerModelPixel
@@ -98,5 +100,12 @@ public struct PromptAdaptation: Sendable {
             currentBox = nextBox
         }
         return Result(initialBox: box, initial: initial, rounds: rounds, final: current)
+    }
+
+    /// Refuses a ``pointCount`` above ``Prompt/maximumPointCount`` before any decoding.
+    private func checkPointCount() throws {
+        guard (0 ... Prompt.maximumPointCount).contains(pointCount) else {
+            throw PromptUncertaintyError.invalidParameter("point count \(pointCount) is outside 0…\(Prompt.maximumPointCount)")
+        }
     }
 }

@@ -78,6 +78,14 @@ public final class MappedFile: @unchecked Sendable {
         release = .deallocate(base)
     }
 
+    /// Calls `body` with the bytes while keeping this object (and so the mapping) alive.
+    ///
+    /// Use this rather than `bytes` when the `MappedFile` is a local or temporary: Swift may release
+    /// an object right after its last use, which would unmap the bytes while they are read.
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withExtendedLifetime(self) { try body(bytes) }
+    }
+
     deinit {
         switch release {
         case .none: break

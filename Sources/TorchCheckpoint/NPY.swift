@@ -5,7 +5,7 @@ public enum NPY {
     /// Reads a numeric `.npy` file.
     public static func read(contentsOf url: URL) throws -> NumpyArray {
         let file = try MappedFile(path: url.path)
-        return try read(file.bytes, source: url.path)
+        return try file.withBytes { try read($0, source: url.path) }
     }
 
     /// Reads a numeric array from `.npy` bytes; `source` names the data in error messages.
@@ -29,7 +29,7 @@ public enum NPY {
     /// Reads a string `.npy` file (`<U n` or `|S n`) as a flat C-order list.
     public static func readStrings(contentsOf url: URL) throws -> [String] {
         let file = try MappedFile(path: url.path)
-        return try readStrings(file.bytes, source: url.path).values
+        return try file.withBytes { try readStrings($0, source: url.path).values }
     }
 
     /// Reads a string array (`<U n`, `>U n` or `|S n`), returning its shape and C-order values.
@@ -79,12 +79,15 @@ public enum NPY {
     }
 
     /// Writes `array` as a version 1.0 `.npy` file (little-endian, C order, header padded to 64 bytes).
+    ///
+    /// The bytes go to a temporary file in the same folder, renamed over `url` once complete, so a
+    /// failed write (full disk) never leaves a partial file under `url`.
     public static func write(_ array: NumpyArray, to url: URL) throws {
         let data = encode(array)
         do {
-            try Data(data).write(to: url)
+            try Data(data).write(to: url, options: .atomic)
         } catch {
-            throw NumpyError.writeFailed(path: url.path, reason: "\(error)")
+            throw NumpyError.writeFailed(path: url.path, reason: FileErrorText.reason(error))
         }
     }
 

@@ -12,6 +12,8 @@ public enum NumpyError: Error, CustomStringConvertible, Equatable {
     case notAStringArray(source: String, descr: String)
     case stringArray(source: String, descr: String)
     case memberNotFound(archive: String, name: String)
+    /// A compressed member would inflate past the reader's limit (checked before inflating).
+    case memberTooLarge(archive: String, name: String, bytes: Int, limit: Int)
     case writeFailed(path: String, reason: String)
 
     public var description: String {
@@ -40,6 +42,8 @@ public enum NumpyError: Error, CustomStringConvertible, Equatable {
             return "\(source): dtype '\(descr)' is a string array; read it with strings() / NPY.readStrings"
         case let .memberNotFound(archive, name):
             return "\(archive): no array named '\(name)'"
+        case let .memberTooLarge(archive, name, bytes, limit):
+            return "\(archive): member '\(name)' inflates to \(bytes) bytes, over the limit of \(limit) bytes"
         case let .writeFailed(path, reason):
             return "\(path): cannot write .npy: \(reason)"
         }

@@ -32,7 +32,7 @@ public enum NumpyPickle {
     /// Reads and resolves the pickle file at `url`.
     public static func load(contentsOf url: URL, limits: PickleLimits = PickleLimits()) throws -> PickleValue {
         let file = try MappedFile(path: url.path)
-        return try load(file.bytes, source: url.path, limits: limits)
+        return try file.withBytes { try load($0, source: url.path, limits: limits) }
     }
 
     /// Reads and resolves pickle bytes; `source` names them in error messages.

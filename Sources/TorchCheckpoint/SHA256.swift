@@ -87,12 +87,13 @@ public struct SHA256: Sendable {
         let file = try MappedFile(path: path)
         var hasher = SHA256()
         // Stream in 16 MiB slices so the kernel can page the mapping in progressively.
-        var offset = 0
-        let bytes = file.bytes
-        while offset < bytes.count {
-            let end = min(bytes.count, offset + (16 << 20))
-            hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset ..< end]))
-            offset = end
+        file.withBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let end = min(bytes.count, offset + (16 << 20))
+                hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset ..< end]))
+                offset = end
+            }
         }
         return hex(hasher.finalize())
     }

@@ -177,7 +177,13 @@ public enum Safetensors {
 
     /// Reads and validates a file.
     public static func read(contentsOf url: URL, rejectingNonFinite: Bool = false) throws -> SafetensorsFile {
-        try decode([UInt8](Data(contentsOf: url)), rejectingNonFinite: rejectingNonFinite)
+        let bytes: Data
+        do { bytes = try Data(contentsOf: url) } catch {
+            let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError
+            let reason = underlying.map { String(cString: strerror($0.code.rawValue)) } ?? "\(error.localizedDescription)"
+            throw SafetensorsError.unreadable(path: url.path, reason: reason)
+        }
+        return try decode([UInt8](bytes), rejectingNonFinite: rejectingNonFinite)
     }
 
 

@@ -18,6 +18,8 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
     case nameMismatch(missing: [String], unexpected: [String])
     /// Two tensors with the same name were given to the writer.
     case duplicateName(String)
+    /// The file could not be read (missing, unreadable); `reason` is the operating system's.
+    case unreadable(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,6 +33,7 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
         case .nameMismatch(let missing, let unexpected):
             return "safetensors: missing tensors \(missing), unexpected tensors \(unexpected)"
         case .duplicateName(let name): return "safetensors: duplicate tensor name \(name)"
+        case let .unreadable(path, reason): return "\(path): cannot read the file: \(reason)"
         }
     }
 }

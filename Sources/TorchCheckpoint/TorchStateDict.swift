@@ -44,13 +44,13 @@ public final class TorchStateDict: @unchecked Sendable {
         self.root = root
 
         if let entry = archive.entry(named: "\(root)/byteorder") {
-            let value = String(decoding: try archive.contents(of: entry, verifyingCRC: true).bytes, as: UTF8.self)
+            let value = try archive.contents(of: entry, verifyingCRC: true).withBytes { String(decoding: $0, as: UTF8.self) }
             guard value.trimmingCharacters(in: .whitespacesAndNewlines) == "little" else {
                 throw TorchCheckpointError.badByteOrder(archive: path, value: value)
             }
         }
         if let entry = archive.entry(named: "\(root)/version") {
-            let value = String(decoding: try archive.contents(of: entry, verifyingCRC: true).bytes, as: UTF8.self)
+            let value = try archive.contents(of: entry, verifyingCRC: true).withBytes { String(decoding: $0, as: UTF8.self) }
             guard let version = Int(value.trimmingCharacters(in: .whitespacesAndNewlines)), (1 ... 9).contains(version) else {
                 throw TorchCheckpointError.badVersion(archive: path, value: value)
             }
@@ -64,7 +64,7 @@ public final class TorchStateDict: @unchecked Sendable {
         }
         let pickle = try archive.contents(of: pickleEntry, verifyingCRC: true)
         let reader = PickleReader(allowedGlobals: Self.allowedGlobals, limits: limits)
-        var value = try reader.read(pickle.bytes, source: "\(path):\(pickleEntry.name)")
+        var value = try pickle.withBytes { try reader.read($0, source: "\(path):\(pickleEntry.name)") }
         // OrderedDict's extra attributes (`_metadata`) arrive as a BUILD on the dict.
         while case let .build(object, _) = value { value = object }
         guard case let .dict(pairs) = value else {

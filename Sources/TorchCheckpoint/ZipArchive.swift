@@ -168,7 +168,15 @@ public final class ZipMemberData: @unchecked Sendable {
     }
 
     /// A copy of the bytes.
-    public var array: [UInt8] { [UInt8](bytes) }
+    public var array: [UInt8] { withBytes { [UInt8]($0) } }
+
+    /// Calls `body` with the bytes while keeping this object (and so the bytes) alive.
+    ///
+    /// Use this rather than `bytes` when the `ZipMemberData` is a temporary: Swift may release an
+    /// object right after its last use, which would free a deflated member's buffer while it is read.
+    public func withBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try withExtendedLifetime(self) { try body(bytes) }
+    }
 
     deinit { allocation?.deallocate() }
 }

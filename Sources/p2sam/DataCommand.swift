@@ -23,13 +23,31 @@ struct DatasetOptions: ParsableArguments {
     @Option(help: "Foreground value of PNG rater masks (folder: and bubil: datasets): 255 (any non-zero; folder default) | 0 (black object; bubil default) | auto (the value covering less, per mask).")
     var foreground: MaskForeground?
 
+    @Option(name: .customLong("max-cases"), help: "Refuse datasets with more cases than this (checked before reading them).")
+    var maxCases = DatasetLimits.defaultMaxCases
+
+    @Option(name: .customLong("max-decompressed-mib"), help: "Refuse a compressed .npz member or .nii.gz that inflates past this many MiB.")
+    var maxDecompressedMiB = DatasetLimits.defaultMaxDecompressedBytes >> 20
+
+    func validate() throws {
+        guard maxCases >= 1 else { throw ValidationError("--max-cases must be at least 1") }
+        guard (1 ... (1 << 20)).contains(maxDecompressedMiB) else {
+            throw ValidationError("--max-decompressed-mib must be 1…1048576")
+        }
+    }
+
+    /// The reading limits these options set.
+    var limits: DatasetLimits {
+        DatasetLimits(maxCases: maxCases, maxDecompressedBytes: maxDecompressedMiB << 20)
+    }
+
     /// Loads the dataset, warning (stderr) when rater masks cover more than half of their image.
     func load() throws -> MultiRaterDataset {
         guard let rule = BraTSReader.DropRule(rawValue: bratsDrop) else {
             throw ValidationError("--brats-drop must be all-empty or any-empty")
         }
         var bar: ProgressBar?
-        let loaded = try DatasetSpec(parsing: dataset).load(bratsDropRule: rule, foreground: foreground) { done, total in
+        let loaded = try DatasetSpec(parsing: dataset).load(bratsDropRule: rule, foreground: foreground, limits: limits) { done, total in
             if bar == nil { bar = ProgressBar("reading cases", total: total, unit: "cases") }
             bar?.update(done)
         }

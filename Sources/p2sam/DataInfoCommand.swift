@@ -98,7 +98,7 @@ struct DataSplitCommand: ParsableCommand {
 
     @OptionGroup var split: SplitOptions
 
-    @Option(name: .long, help: "Seed (grouped protocol).")
+    @Option(name: .long, parsing: .unconditional, help: "Seed (grouped protocol).")
     var seed: UInt64 = 1
 
     @Option(name: .long, help: "Manifest path.")

@@ -58,9 +58,9 @@ struct EmbedCommand: ParsableCommand {
             return
         }
         let image = self.image!
-        try OutputLocation.prepareFiles(output)
+        let picture = try InputChecks.image(image)
+        try InputChecks.outputFile(output, option: "--output")
         let predictor = try model.loadPredictor()
-        let picture = try PNG.read(contentsOf: image)
         let embedded = try predictor.embed(picture)
         let tensor = embedded.embeddingNCHW()
         try NPY.write(try NumpyArray(float32: tensor.storage, shape: tensor.shape), to: URL(fileURLWithPath: output))

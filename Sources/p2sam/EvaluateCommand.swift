@@ -64,7 +64,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Number of masks n per case (>= 1).")
     var count = 3
 
-    @Option(help: "Random seed (GSL mt19937; box simulation and methods are seeded per case from it).")
+    @Option(parsing: .unconditional, help: "Random seed (GSL mt19937; box simulation and methods are seeded per case from it).")
     var seed: UInt64 = 1
 
     @Option(help: "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others.")

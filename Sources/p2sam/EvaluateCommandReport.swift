@@ -142,7 +142,7 @@ struct EvaluationReport: Encodable {
     func writeJSON(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: url)
+        try encoder.encode(self).write(to: url, options: .atomic)
     }
 
     /// The `score` table for the n masks, then the Dice/IoU summary.

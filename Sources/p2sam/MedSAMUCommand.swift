@@ -20,13 +20,13 @@ struct MedSAMUCommand: ParsableCommand {
             DIR/initial.png, DIR/refined.png (the refined attempt of the last round), DIR/final.png (the \
             accepted output), DIR/entropy_initial.png, DIR/entropy_refined.png and DIR/prompts.png (initial \
             box cyan, refined box orange, points green). A box partly outside the image is clipped (a note \
-            is printed); entirely outside or zero width/height is an error (negative coordinates: write --box=-5,10,40,60).
+            is printed); entirely outside or zero width/height is an error (negative coordinates are accepted: --box -5,10,40,60).
             """)
 
     @Option(help: "Input image (PNG).")
     var image: String
 
-    @Option(help: "Box prompt x0,y0,x1,y1 in image pixels.")
+    @Option(parsing: .unconditional, help: "Box prompt x0,y0,x1,y1 in image pixels.")
     var box: BoxArgument
 
     @Option(help: "Top-k uncertain points added when refining (0 = boxes only).")
@@ -44,7 +44,7 @@ struct MedSAMUCommand: ParsableCommand {
     @Option(help: "Maximum refinement rounds.")
     var rounds = 1
 
-    @Option(help: "Random seed (GSL mt19937).")
+    @Option(parsing: .unconditional, help: "Random seed (GSL mt19937).")
     var seed: UInt64 = 1
 
     @Option(help: "Output folder (created).")
@@ -54,15 +54,17 @@ struct MedSAMUCommand: ParsableCommand {
 
     func validate() throws {
         if boxCount < 1 { throw ValidationError("--box-count must be at least 1 (got \(boxCount))") }
-        if points < 0 { throw ValidationError("--points must be >= 0") }
+        if !(0 ... Prompt.maximumPointCount).contains(points) {
+            throw ValidationError("--points must be 0…\(Prompt.maximumPointCount) (got \(points))")
+        }
         if rounds < 0 { throw ValidationError("--rounds must be >= 0") }
     }
 
     func run() throws {
         try runWithExit {
-            try OutputLocation.prepareFolder(output)
-            let picture = try PNG.read(contentsOf: image)
+            let picture = try InputChecks.image(image)
             let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
+            try InputChecks.outputFolder(output, option: "--output")
             if checked.wasClipped { print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)") }
             let segmenter = try LiteMedSAMSegmenter(predictor: try model.loadPredictor(), picture: picture)
             let adaptation = PromptAdaptation(ensemble: MultiPromptEnsemble(boxCount: boxCount, jitterFraction: jitter),

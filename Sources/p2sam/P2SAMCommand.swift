@@ -27,6 +27,8 @@ struct P2SAMCommand: ParsableCommand {
     static func main() {
         ProcessSetup.selectBLASKernels()
         AllocatorTuning.retainFreedMemory()
+        // A write past a file-size limit then fails with EFBIG (reported) instead of killing the process.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             var command = try parseAsRoot(nil)
             try command.run()
@@ -38,6 +40,10 @@ struct P2SAMCommand: ParsableCommand {
     /// Prints `error` the one way the tool reports errors (`error: …` on stderr; help and `--version`
     /// on stdout) and exits with its status.
     static func exit(reporting error: Error) -> Never {
+        // File errors from Foundation are reworded with their path (`ErrorText`), not shown raw.
+        let ns = error as NSError
+        let isFileError = ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain
+        let error = isFileError ? ReadableFileError(description: ErrorText.message(error)) : error
         let code = exitCode(for: error)
         var message = fullMessage(for: error)
         if code == .success {

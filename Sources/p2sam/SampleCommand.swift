@@ -48,7 +48,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Number of samples (1…\(P2SAMSampler.maximumSampleCount)).")
     var count = 16
 
-    @Option(help: "Random seed (0…4294967295; GSL's mt19937 uses 32 bits).")
+    @Option(parsing: .unconditional, help: "Random seed (0…4294967295; GSL's mt19937 uses 32 bits).")
     var seed: UInt64 = 0
 
     @Option(help: "Output folder.")
@@ -57,10 +57,10 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "P²SAM model (.safetensors). Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath).")
     var model: String?
 
-    @Option(help: "Optional box x0,y0,x1,y1 (image pixels) conditioning the samples.")
+    @Option(parsing: .unconditional, help: "Optional box x0,y0,x1,y1 (image pixels) conditioning the samples.")
     var box: BoxArgument?
 
-    @Option(name: .customLong("point"), help: "Optional point x,y,label conditioning the samples; repeatable.")
+    @Option(name: .customLong("point"), parsing: .unconditionalSingleValue, help: "Optional point x,y,label conditioning the samples; repeatable.")
     var points: [PointArgument] = []
 
     @Option(help: "Folder of expert rater masks (PNG) to score the samples against.")
@@ -105,24 +105,25 @@ struct SampleCommand: ParsableCommand {
         let image = self.image!
         try runWithExit {
             let folder = URL(fileURLWithPath: output)
-            try OutputLocation.prepareFolder(output)
-            try OutputLocation.prepareFiles(json)
-            let picture = try PNG.read(contentsOf: image)
+            let picture = try InputChecks.image(image)
+            let prompt = (box != nil || !points.isEmpty) ? ImagePrompt(box: box?.box, points: points.map(\.point)) : nil
+            if let prompt { try InputChecks.prompt(prompt, for: picture) }
+            try InputChecks.outputFolder(output, option: "--output")
+            if let json { try InputChecks.outputFile(json, option: "--json") }
             // Rater masks are read (and checked) before the model runs.
             let raterMasks = try raters.map { try Self.raterMasks(in: URL(fileURLWithPath: $0), foreground: foreground) }
             if let first = raterMasks?.first, first.width != picture.width || first.height != picture.height {
                 throw DataError.invalidFile(path: raters!, reason: "rater masks are \(first.width)x\(first.height), but the image \(image) is \(picture.width)x\(picture.height)")
             }
-            try sample(picture: picture, folder: folder, raterMasks: raterMasks)
+            try sample(picture: picture, prompt: prompt, folder: folder, raterMasks: raterMasks)
         }
     }
 
-    private func sample(picture: MedicalImage, folder: URL, raterMasks: [BinaryMask]?) throws {
+    private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
         let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
-        let prompt = (box != nil || !points.isEmpty) ? ImagePrompt(box: box?.box, points: points.map(\.point)) : nil
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []

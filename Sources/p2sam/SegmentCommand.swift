@@ -21,10 +21,10 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Input image (PNG).")
     var image: String
 
-    @Option(help: "Box prompt x0,y0,x1,y1 in image pixels.")
+    @Option(parsing: .unconditional, help: "Box prompt x0,y0,x1,y1 in image pixels.")
     var box: BoxArgument?
 
-    @Option(name: .customLong("point"), help: "Point prompt x,y,label (label 1 = inside, 0 = outside); repeatable.")
+    @Option(name: .customLong("point"), parsing: .unconditionalSingleValue, help: "Point prompt x,y,label (label 1 = inside, 0 = outside); repeatable.")
     var points: [PointArgument] = []
 
     @Flag(help: "Decode the three multimask tokens instead of the single-mask token.")
@@ -49,9 +49,13 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
-        try OutputLocation.prepareFiles(output, logits, overlay)
+        let picture = try InputChecks.image(image)
+        let prompt = ImagePrompt(box: box?.box, points: points.map(\.point))
+        try InputChecks.prompt(prompt, for: picture)
+        try InputChecks.outputFile(output, option: "--output")
+        if let logits { try InputChecks.outputFile(logits, option: "--logits") }
+        if let overlay { try InputChecks.outputFile(overlay, option: "--overlay") }
         let predictor = try model.loadPredictor()
-        let picture = try PNG.read(contentsOf: image)
         let embedded: EmbeddedImage
         if let embedding {
             let array = try NPY.read(contentsOf: URL(fileURLWithPath: embedding))
@@ -63,7 +67,6 @@ struct SegmentCommand: ParsableCommand {
         } else {
             embedded = try predictor.embed(picture)
         }
-        let prompt = ImagePrompt(box: box?.box, points: points.map(\.point))
         let result = try predictor.segment(embedded, prompts: [prompt], selection: multimask ? .multimask : .single)[0]
         let chosen = result.bestIndex
         try PNG.write(result.masks[chosen], to: output)

@@ -58,7 +58,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Epochs.") var epochs: Int = 10
     @Option(help: "Adam learning rate (default: 1e-3 stage 1, 1e-4 stage 2).") var lr: Float?
     @Option(help: "Cases per optimiser step.") var batch: Int = 2
-    @Option(help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
+    @Option(parsing: .unconditional, help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
     @Option(name: .customLong("set-loss"),
             help: "Stage 2 loss: energy (default: GED surrogate over K samples and all raters) | paper (the paper's loss alone, which collapses sample diversity, see README; alias none) | best-of-k | hungarian.")
     var setLoss: String?
@@ -89,7 +89,7 @@ struct TrainCommand: ParsableCommand {
             _ = try trainingOptions(loraRank: nil)
             if !evaluateOnly {
                 guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
-                try OutputLocation.prepareFiles(output)
+                try InputChecks.outputFile(output, option: "--output")
             }
             let progress = TrainingProgress(enabled: !quiet, messages: true)
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)

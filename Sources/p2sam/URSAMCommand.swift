@@ -27,7 +27,7 @@ struct URSAMCommand: ParsableCommand {
     @Option(help: "Input image (PNG).")
     var image: String
 
-    @Option(help: "Box prompt x0,y0,x1,y1 in image pixels.")
+    @Option(parsing: .unconditional, help: "Box prompt x0,y0,x1,y1 in image pixels.")
     var box: BoxArgument
 
     @Option(help: "Number of shifted boxes n (>= 1).")
@@ -36,7 +36,7 @@ struct URSAMCommand: ParsableCommand {
     @Option(help: "Shift ratio r of the model side.")
     var ratio = 0.01
 
-    @Option(help: "Random seed (GSL mt19937).")
+    @Option(parsing: .unconditional, help: "Random seed (GSL mt19937).")
     var seed: UInt64 = 1
 
     @Option(name: .customLong("lower-bound"), help: "Rectification lower bound: literal | midpoint.")
@@ -60,9 +60,9 @@ struct URSAMCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
-            try OutputLocation.prepareFolder(output)
-            let picture = try PNG.read(contentsOf: image)
+            let picture = try InputChecks.image(image)
             let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
+            try InputChecks.outputFolder(output, option: "--output")
             if checked.wasClipped { print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)") }
             let predictor = try model.loadPredictor()
             let segmenter = try LiteMedSAMSegmenter(predictor: predictor, picture: picture)

@@ -8,7 +8,7 @@ final class PrePostProcessingTests: XCTestCase {
         let source = try Fixture.float32("pp_source_u8.f32")
         let expected = try Fixture.float32("pp_input.f32")
         let image = try MedicalImage(width: 300, height: 220, channels: 3, bitDepth: 8, pixels: source)
-        let pre = LiteMedSAMPreprocessor.preprocess(image)
+        let pre = try LiteMedSAMPreprocessor.preprocess(image)
         XCTAssertEqual(pre.resizedHeight, 188)
         XCTAssertEqual(pre.resizedWidth, 256)
         XCTAssertEqual(pre.originalHeight, 220)
@@ -23,7 +23,7 @@ final class PrePostProcessingTests: XCTestCase {
         let source = try Fixture.float32("ct_source_u8.f32")
         let expected = try Fixture.float32("ct_input.f32")
         let image = try MedicalImage(width: 128, height: 128, channels: 1, bitDepth: 8, pixels: source)
-        let pre = LiteMedSAMPreprocessor.preprocess(image)
+        let pre = try LiteMedSAMPreprocessor.preprocess(image)
         XCTAssertEqual(pre.resizedHeight, 256)
         XCTAssertEqual(pre.resizedWidth, 256)
         let (maxAbs, count) = compare(pre.tensor, expected)
@@ -35,7 +35,7 @@ final class PrePostProcessingTests: XCTestCase {
         // 2x4 16-bit grey → 128x256, min-max over Float values (no uint8 rounding).
         let image = try MedicalImage(width: 4, height: 2, channels: 1, bitDepth: 16,
                                      pixels: [0, 1000, 2000, 3000, 40000, 50000, 60000, 65535])
-        let pre = LiteMedSAMPreprocessor.preprocess(image)
+        let pre = try LiteMedSAMPreprocessor.preprocess(image)
         XCTAssertEqual(pre.resizedHeight, 128)
         XCTAssertEqual(pre.resizedWidth, 256)
         XCTAssertEqual(pre.tensor.min(), 0)
@@ -48,7 +48,7 @@ final class PrePostProcessingTests: XCTestCase {
 
     func testConstantImageNormalisesToZero() throws {
         let image = try MedicalImage(width: 3, height: 3, channels: 1, pixels: [Float](repeating: 7, count: 9))
-        let pre = LiteMedSAMPreprocessor.preprocess(image)
+        let pre = try LiteMedSAMPreprocessor.preprocess(image)
         XCTAssertEqual(pre.tensor.max(), 0)
     }
 

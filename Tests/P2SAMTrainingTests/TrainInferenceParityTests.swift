@@ -84,7 +84,7 @@ final class TrainInferenceParityTests: XCTestCase {
 
         // Training: differentiable LoRA encoder from the layers.0 output, graph PGN, graph decoder.
         let network = P2SAMNetwork(configuration: configuration, parameters: set, encoder: try DifferentiableTinyViT(store))
-        let input = Tensor(shape: [3, 256, 256], storage: LiteMedSAMPreprocessor.preprocess(image).tensor)
+        let input = Tensor(shape: [3, 256, 256], storage: try LiteMedSAMPreprocessor.preprocess(image).tensor)
         let plainEncoder = try LiteMedSAMModel(weights: store).imageEncoder
         let embedding = network.adaptedEmbedding(layerZeroOutput: plainEncoder.layerZeroOutput(input))
         let embeddingError = embedding.maxAbsDifference(prepared.embedded.embedding)

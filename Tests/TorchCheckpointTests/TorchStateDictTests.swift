@@ -215,3 +215,19 @@ func makeStoredZip(_ members: [(String, [UInt8])]) -> [UInt8] {
     out += le32(central.count) + le32(cdOffset) + le16(0)
     return out
 }
+
+/// Issue 16, defect 1: deflated members (byteorder, version, data.pkl, storages) are read from live memory.
+final class DeflatedStateDictTests: XCTestCase {
+    func testDeflatedCheckpointReadsLikeTheStoredOne() throws {
+        let stored = try loadStateDict(from: TestFiles.fixture("tiny_state.zip").path)
+        for _ in 0 ..< 20 {
+            let deflated = try loadStateDict(from: TestFiles.fixture("tiny_state_deflated.zip").path)
+            XCTAssertTrue(deflated.archive.entries.allSatisfy { $0.method == 8 })
+            XCTAssertEqual(deflated.formatVersion, 3)
+            XCTAssertEqual(deflated.names, stored.names)
+            XCTAssertEqual(try deflated.tensor(named: "layer.weight").floats(), try stored.tensor(named: "layer.weight").floats())
+            XCTAssertEqual(try deflated.tensor(named: "layer.bias").floats(), try stored.tensor(named: "layer.bias").floats())
+            XCTAssertEqual(try deflated.tensor(named: "bn.num_batches_tracked").int64s(), [-3])
+        }
+    }
+}

@@ -4,12 +4,13 @@ import SAMTensor
 extension LiteMedSAMPreprocessor {
     /// Checks that `image` can be embedded, then preprocesses it (see `preprocess(_:)`).
     ///
-    /// - Throws: `PredictorError.invalidImage` naming the first problem (a non-finite pixel).
+    /// - Throws: `PredictorError.invalidImage` naming the first problem (a non-finite pixel), or
+    ///   `MedImageIOError.invalidImage` for an aspect ratio beyond `maxAspectRatio`.
     public static func checkedPreprocess(_ image: MedicalImage) throws -> PreprocessedImage {
         if let bad = image.pixels.first(where: { !$0.isFinite }) {
             throw PredictorError.invalidImage("non-finite pixel value \(bad)")
         }
-        return preprocess(image)
+        return try preprocess(image)
     }
 }
 

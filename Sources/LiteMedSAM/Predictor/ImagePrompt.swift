@@ -15,8 +15,14 @@ public struct ImagePrompt: Sendable, Equatable {
 extension Prompt {
     /// `prompt` (image pixels) mapped to the 256x256 model frame as upstream does it
     /// (`int(coord · 256 / max(H, W))`), after checking it lies inside an `imageWidth x imageHeight` image.
+    ///
+    /// - Throws: `MedImageIOError.invalidPrompt` for a prompt outside the image or with more than
+    ///   ``Prompt/maximumPointCount`` points.
     public init(_ prompt: ImagePrompt, imageHeight: Int, imageWidth: Int) throws {
         self.init()
+        guard prompt.points.count <= Prompt.maximumPointCount else {
+            throw MedImageIOError.invalidPrompt("\(prompt.points.count) points exceed the limit of \(Prompt.maximumPointCount) per prompt")
+        }
         if let box = prompt.box {
             let b = try PromptMapping.modelBox(box, height: imageHeight, width: imageWidth)
             self.box = BoxPrompt(x0: b[0], y0: b[1], x1: b[2], y1: b[3])

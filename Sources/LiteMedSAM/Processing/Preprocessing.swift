@@ -53,8 +53,31 @@ public enum LiteMedSAMPreprocessor {
         return (Int(Double(height) * scale + 0.5), Int(Double(width) * scale + 0.5))
     }
 
+    /// The largest accepted ratio of an image's long side to its short side: 512. Beyond it the
+    /// short side would be resized to 0 pixels (`Int(short · 256 / long + 0.5) == 0`).
+    public static let maxAspectRatio = 2 * PreprocessedImage.side
+
+    /// Checks that a `width × height` image can be preprocessed (its aspect ratio is at most
+    /// ``maxAspectRatio``:1); call it before any expensive work. `name` is used in the message.
+    ///
+    /// - Throws: ``MedImageIOError/invalidImage(_:)`` naming the size and the limit.
+    public static func validate(width: Int, height: Int, name: String = "image") throws {
+        guard width > 0, height > 0 else {
+            throw MedImageIOError.invalidImage("\(name) is \(width)x\(height) pixels; both sides must be at least 1")
+        }
+        let size = targetSize(height: height, width: width)
+        guard size.height >= 1, size.width >= 1 else {
+            throw MedImageIOError.invalidImage("\(name) is \(width)x\(height) pixels; the long side may be at most "
+                + "\(maxAspectRatio) times the short side (LiteMedSAM resizes the long side to "
+                + "\(PreprocessedImage.side), which would leave the short side 0 pixels)")
+        }
+    }
+
     /// Builds the model input for `image` (1 or 3 channels, 8 or 16 bit).
-    public static func preprocess(_ image: MedicalImage) -> PreprocessedImage {
+    ///
+    /// - Throws: ``MedImageIOError/invalidImage(_:)`` when the aspect ratio exceeds ``maxAspectRatio``.
+    public static func preprocess(_ image: MedicalImage) throws -> PreprocessedImage {
+        try validate(width: image.width, height: image.height)
         let side = PreprocessedImage.side
         let rgb = image.rgb()
         let size = targetSize(height: image.height, width: image.width)

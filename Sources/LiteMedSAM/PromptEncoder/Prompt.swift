@@ -38,6 +38,10 @@ public struct Prompt: Sendable, Equatable, Codable {
     public var box: BoxPrompt?
     public var points: [PointPrompt]
 
+    /// The most points one prompt may carry: 256 (each point is a prompt token, and the decoder's
+    /// token attention grows with the square of the token count).
+    public static let maximumPointCount = 256
+
     public init(box: BoxPrompt? = nil, points: [PointPrompt] = []) {
         self.box = box
         self.points = points

@@ -165,12 +165,13 @@ class Pickler(pickle.Pickler):
         return None
 
 
-def write_pth(name, root, tensors, storages, extra_members=True):
+def write_pth(name, root, tensors, storages, extra_members=True, compression=zipfile.ZIP_STORED):
     buf = io.BytesIO()
     Pickler(buf, protocol=2).dump(tensors)
-    with zipfile.ZipFile(out(name), "w", compression=zipfile.ZIP_STORED) as z:
+    with zipfile.ZipFile(out(name), "w", compression=compression) as z:
         def add(member, data):
             info = zipfile.ZipInfo(f"{root}/{member}", date_time=(2024, 1, 1, 0, 0, 0))
+            info.compress_type = compression
             z.writestr(info, data)
         add("data.pkl", buf.getvalue())
         if extra_members:
@@ -193,6 +194,8 @@ def write_fake_pth():
     state["bn.num_batches_tracked"] = Tensor(s1, 1, (), ())
     storages = {"0": weights.tobytes(), "1": longs.tobytes()}
     write_pth("tiny_state.zip", "tiny", state, storages)
+    # The same checkpoint re-zipped with deflate (every member compressed, byteorder and version too).
+    write_pth("tiny_state_deflated.zip", "tiny", state, storages, compression=zipfile.ZIP_DEFLATED)
 
     # Bad variants, one problem each.
     bad = collections.OrderedDict(w=Tensor(s0, 4, (2, 4), (4, 1)))   # needs 12 floats, storage has 10

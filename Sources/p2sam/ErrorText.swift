@@ -1,0 +1,42 @@
+import Foundation
+
+/// Error text for the terminal: Foundation's file errors in plain words with their path, instead of
+/// raw `NSCocoaErrorDomain` dumps; every other error as it describes itself.
+enum ErrorText {
+    /// The message printed after "error: ".
+    static func message(_ error: Error) -> String {
+        let ns = error as NSError
+        guard ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain else { return "\(error)" }
+        let path = (ns.userInfo[NSFilePathErrorKey] as? String) ?? (ns.userInfo[NSURLErrorKey] as? URL)?.path
+        let action: String
+        switch ns.code {
+        case CocoaError.fileReadNoSuchFile.rawValue, CocoaError.fileReadNoPermission.rawValue,
+             CocoaError.fileReadCorruptFile.rawValue, CocoaError.fileReadUnknown.rawValue,
+             CocoaError.fileReadTooLarge.rawValue, CocoaError.fileReadInvalidFileName.rawValue,
+             CocoaError.fileReadUnknownStringEncoding.rawValue, CocoaError.fileReadInapplicableStringEncoding.rawValue:
+            action = "cannot read"
+        default:
+            action = "cannot write"
+        }
+        return "\(path.map { "\($0): " } ?? "")\(action) the file: \(reason(error))"
+    }
+
+    /// The operating system's reason (the underlying POSIX error) when there is one.
+    static func reason(_ error: Error) -> String {
+        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        let ns = error as NSError
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
+        let text = ns.localizedDescription
+        let prefix = "The operation could not be completed. "
+        return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+    }
+}
+
+/// A file error restated in words (see `ErrorText`).
+struct ReadableFileError: Error, CustomStringConvertible {
+    let description: String
+}

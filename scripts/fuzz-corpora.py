@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Writes the fuzzing seed corpora (Fuzz/Corpus/<harness>/) and the issue-16 regression inputs
+(Fuzz/Regressions/<harness>/) from the project's own test fixtures plus a few generated files.
+
+Standard library only; run from anywhere: python3 scripts/fuzz-corpora.py. The output is small and
+committed; scripts/fuzz.sh replays it (--replay) and fuzzes from it.
+"""
+import glob
+import gzip
+import json
+import os
+import shutil
+import struct
+import zipfile
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FUZZ = os.path.join(ROOT, "Fuzz")
+TC = os.path.join(ROOT, "Tests", "TorchCheckpointTests", "Fixtures")
+MI = os.path.join(ROOT, "Tests", "MedImageIOTests", "Fixtures")
+MRD = os.path.join(ROOT, "Tests", "MultiRaterDataTests", "Fixtures")
+
+
+def folder(kind, harness):
+    path = os.path.join(FUZZ, kind, harness)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    return path
+
+
+def copy(patterns, target):
+    for pattern in patterns:
+        for path in sorted(glob.glob(pattern)):
+            if os.path.getsize(path) <= 64 * 1024:
+                shutil.copy(path, os.path.join(target, os.path.basename(path)))
+
+
+def write(target, name, data):
+    with open(os.path.join(target, name), "wb") as f:
+        f.write(data)
+
+
+def png(width, height, rows, colour_type=0, palette=None):
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, colour_type, 0, 0, 0))
+    if palette:
+        data += chunk(b"PLTE", palette)
+    raw = b"".join(b"\x00" + row for row in rows)
+    return data + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def safetensors(tensors, metadata=None):
+    header, data = {}, b""
+    for name, shape, values in tensors:
+        begin = len(data)
+        data += struct.pack("<%df" % len(values), *values)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [begin, len(data)]}
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text + data
+
+
+def main():
+    # PNG decoding and preprocessing.
+    corpus = folder("Corpus", "png")
+    copy([os.path.join(MI, "png_*.png")], corpus)
+    regressions = folder("Regressions", "png")
+    copy([os.path.join(MI, "png_palette_bad_index.png")], regressions)
+    write(regressions, "strip_2049x1.png", png(2049, 1, [bytes(i % 251 for i in range(2049))]))
+    write(regressions, "strip_1x2049.png", png(1, 2049, [bytes([i % 251]) for i in range(2049)]))
+    write(regressions, "strip_8192x2.png", png(8192, 2, [bytes(i % 251 for i in range(8192))] * 2))
+
+    # .pth checkpoints (zip + pickle + tensors).
+    corpus = folder("Corpus", "pth")
+    copy([os.path.join(TC, "*.zip")], corpus)
+    regressions = folder("Regressions", "pth")
+    copy([os.path.join(TC, "tiny_state_deflated.zip")], regressions)
+
+    # Restricted pickle VM: the checkpoint's data.pkl and the data_lidc.pickle layout.
+    corpus = folder("Corpus", "pickle")
+    copy([os.path.join(TC, "*.pkl"), os.path.join(MRD, "*.pickle")], corpus)
+    with zipfile.ZipFile(os.path.join(TC, "tiny_state.zip")) as z:
+        write(corpus, "tiny_state_data.pkl", z.read("tiny/data.pkl"))
+    folder("Regressions", "pickle")
+
+    # .npy arrays.
+    corpus = folder("Corpus", "npy")
+    copy([os.path.join(TC, "*.npy")], corpus)
+    folder("Regressions", "npy")
+
+    # .npz archives and the multi-rater .npz layout.
+    corpus = folder("Corpus", "npz")
+    copy([os.path.join(TC, "*.npz"), os.path.join(MRD, "*.npz")], corpus)
+    for name in ("empty_cases.npz", "bomb.npz"):
+        os.remove(os.path.join(corpus, name))
+    regressions = folder("Regressions", "npz")
+    copy([os.path.join(MRD, "empty_cases.npz"), os.path.join(MRD, "bomb.npz")], regressions)
+
+    # NIfTI, raw and gzip.
+    corpus = folder("Corpus", "nifti")
+    copy([os.path.join(MRD, "brats", "*", "*.nii*"), os.path.join(MRD, "truncated.nii.gz")], corpus)
+    regressions = folder("Regressions", "nifti")
+    copy([os.path.join(MRD, "bomb.nii.gz")], regressions)
+    with open(os.path.join(MRD, "brats", "Case_001", "Case_001_seg.nii"), "rb") as f:
+        seg = bytearray(f.read())
+    for label, value in (("nan", float("nan")), ("inf", float("inf")), ("huge", 1e19)):
+        struct.pack_into("<f", seg, 108, value)
+        write(regressions, "vox_offset_%s.nii" % label, bytes(seg))
+        write(regressions, "vox_offset_%s.nii.gz" % label, gzip.compress(bytes(seg), mtime=0))
+
+    # safetensors model files.
+    corpus = folder("Corpus", "safetensors")
+    write(corpus, "small.safetensors", safetensors(
+        [("decoder.weight", [2, 3], [0.5, -1.25, 2.0, 3.5, -0.0, 1e-3]), ("decoder.bias", [3], [1.0, 2.0, -3.0]),
+         ("scale", [], [0.125])], {"format": "p2sam-v1", "stage": "2"}))
+    write(corpus, "empty.safetensors", safetensors([]))
+    regressions = folder("Regressions", "safetensors")
+    write(regressions, "nan.safetensors", safetensors([("pgn.head.weight", [2], [float("nan"), 1.0])]))
+    print("corpora written to %s" % FUZZ)
+
+
+if __name__ == "__main__":
+    main()
