@@ -27,7 +27,9 @@ enum InputChecks {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
             throw ValidationError("\(option) \(path) is a folder; give a file path")
         }
-        try OutputLocation.prepareFiles(path)
+        do { try OutputLocation.prepareFiles(path) } catch let error as OutputLocationError {
+            throw ValidationError("\(option) \(path): \(error.reason)")
+        }
         let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
         guard FileManager.default.isWritableFile(atPath: parent) else {
             throw ValidationError("\(option) \(path): the folder \(parent) is not writable")
@@ -41,7 +43,9 @@ enum InputChecks {
         if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
             throw ValidationError("\(option) \(path) is a file; give a folder")
         }
-        try OutputLocation.prepareFolder(path)
+        do { try OutputLocation.prepareFolder(path) } catch let error as OutputLocationError {
+            throw ValidationError("\(option) \(path): \(error.reason)")
+        }
         guard FileManager.default.isWritableFile(atPath: path) else {
             throw ValidationError("\(option) \(path): the folder is not writable")
         }

@@ -25,7 +25,7 @@ enum OutputLocation {
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw OutputLocationError(path: path, reason: "cannot create folder \(folder.path): \(error.localizedDescription)")
+            throw OutputLocationError(path: path, reason: "cannot create folder \(folder.path): \(ErrorText.reason(error))")
         }
     }
 }

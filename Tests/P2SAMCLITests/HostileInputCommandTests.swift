@@ -122,10 +122,12 @@ final class HostileInputCommandTests: XCTestCase {
         XCTAssertTrue(box.output.contains("box"), box.output)
         XCTAssertFalse(box.output.contains("no-such-checkpoint"), box.output)
 
+        // A missing folder is created (issue 10); one that cannot be (below a file) is refused up front.
         let output = try CLIRunner.run(["segment", "--image", path("small.png"), "--box", "15,5,50,35",
-                                        "--output", path("missing-folder/m.png"), "--checkpoint", missingCheckpoint])
+                                        "--output", path("small.png") + "/sub/m.png", "--checkpoint", missingCheckpoint])
         XCTAssertNotEqual(output.status, 0, output.output)
-        XCTAssertTrue(output.output.contains("missing-folder"), output.output)
+        XCTAssertTrue(output.output.contains("small.png/sub: Not a directory"), output.output)
+        XCTAssertFalse(output.output.contains("NSCocoaErrorDomain"), output.output)
         XCTAssertFalse(output.output.contains("no-such-checkpoint"), output.output)
 
         let train = try CLIRunner.run(["train", "--dataset", "synthetic:4", "--stage", "1", "--epochs", "1",
@@ -148,9 +150,10 @@ final class HostileInputCommandTests: XCTestCase {
 
     /// Defect 6: file errors are in words with the path, not raw NSCocoaErrorDomain text.
     func testFileErrorsAreInWords() throws {
-        let outcome = try CLIRunner.run(["data", "split", "--dataset", "synthetic:5", "--output", path("nowhere/split.json")])
+        // A missing folder would be created (issue 10): /proc accepts no new files, even from root.
+        let outcome = try CLIRunner.run(["data", "split", "--dataset", "synthetic:5", "--output", "/proc/p2sam-split.json"])
         XCTAssertEqual(outcome.status, 1, outcome.output)
-        XCTAssertTrue(outcome.output.contains("nowhere/split.json"), outcome.output)
+        XCTAssertTrue(outcome.output.contains("/proc/p2sam-split.json: cannot write"), outcome.output)
         XCTAssertTrue(outcome.output.contains("No such file or directory"), outcome.output)
         XCTAssertFalse(outcome.output.contains("NSCocoaErrorDomain"), outcome.output)
     }
