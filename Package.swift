@@ -13,7 +13,7 @@ let package = Package(
         .executable(name: "p2sam", targets: ["p2sam"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
     ],
     targets: [
         // Thin C shims: nothing else in the package includes a C header.
@@ -38,49 +38,86 @@ let package = Package(
         // IoU/Dice, GED, HM-IoU, D_max/D_mean, diversity, calibration.
         .target(name: "MultiRaterMetrics"),
         // Multi-rater datasets: readers, splits, synthetic generator.
-        .target(name: "MultiRaterData", dependencies: ["TorchCheckpoint", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "CZlib"]),
+        .target(
+            name: "MultiRaterData",
+            dependencies: ["TorchCheckpoint", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "CZlib"]),
 
         // Prompt augmentation, multi-sample aggregation, UR-SAM and MedSAM-U (training-free uncertainty).
-        .target(name: "PromptUncertainty", dependencies: ["LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "SAMTensor"]),
+        .target(
+            name: "PromptUncertainty",
+            dependencies: ["LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "SAMTensor"]),
 
         // Dataset runs split into shards (--shard i/n): per-case seeds, JSON Lines records, resume, merge.
         .target(name: "ShardedRuns", dependencies: ["TorchCheckpoint"]),
 
         // P²SAM inference: model file, prompt generation network, sampler.
-        .target(name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "SeededSampling"]),
+        .target(
+            name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "SeededSampling"]),
         // P²SAM training: differentiable decoder, stages 1 and 2.
-        .target(name: "P2SAMTraining", dependencies: ["P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "SeededSampling"]),
+        .target(
+            name: "P2SAMTraining",
+            dependencies: [
+                "P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "MedImageIO", "MultiRaterData",
+                "MultiRaterMetrics", "SeededSampling",
+            ]),
 
         // The umbrella module: `import P2SAMKit` re-exports every library module.
-        .target(name: "P2SAMKit", dependencies: [
-            "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
-        ]),
+        .target(
+            name: "P2SAMKit",
+            dependencies: [
+                "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
+                "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
+            ]),
 
-        .executableTarget(name: "p2sam", dependencies: [
-            "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
-            "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        .executableTarget(
+            name: "p2sam",
+            dependencies: [
+                "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
+                "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
 
         // Examples/: a library user's program (built with the package so it stays correct).
-        .executableTarget(name: "sample-and-score", dependencies: ["P2SAMKit"],
-                          path: "Examples/SampleAndScore"),
+        .executableTarget(
+            name: "sample-and-score", dependencies: ["P2SAMKit"],
+            path: "Examples/SampleAndScore"),
 
         .testTarget(name: "SAMTensorTests", dependencies: ["SAMTensor"]),
         // Test support: seeded random tensors and the finite-difference gradient checker.
-        .target(name: "GradientChecking", dependencies: ["SAMAutograd", "SAMTensor"], path: "Tests/Support/GradientChecking"),
-        .testTarget(name: "SAMAutogradTests", dependencies: ["SAMAutograd", "SAMTensor", "TorchCheckpoint", "GradientChecking"]),
+        .target(
+            name: "GradientChecking", dependencies: ["SAMAutograd", "SAMTensor"], path: "Tests/Support/GradientChecking"
+        ),
+        .testTarget(
+            name: "SAMAutogradTests", dependencies: ["SAMAutograd", "SAMTensor", "TorchCheckpoint", "GradientChecking"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MedImageIOTests", dependencies: ["MedImageIO", "LiteMedSAM"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LiteMedSAMTests", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "CZlib"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "MultiRaterMetricsTests", dependencies: ["MultiRaterMetrics"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "P2SAMTests", dependencies: ["P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO"]),
-        .testTarget(name: "P2SAMTrainingTests", dependencies: ["P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO", "MultiRaterData", "SeededSampling", "GradientChecking"]),
+        .testTarget(
+            name: "MedImageIOTests", dependencies: ["MedImageIO", "LiteMedSAM"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "LiteMedSAMTests",
+            dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "CZlib"],
+            resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "MultiRaterMetricsTests", dependencies: ["MultiRaterMetrics"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "P2SAMTests",
+            dependencies: ["P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO"]),
+        .testTarget(
+            name: "P2SAMTrainingTests",
+            dependencies: [
+                "P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO",
+                "MultiRaterData", "SeededSampling", "GradientChecking",
+            ]),
         .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO"]),
-        .testTarget(name: "PromptUncertaintyTests", dependencies: ["PromptUncertainty", "LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData", "SeededSampling"]),
+        .testTarget(
+            name: "PromptUncertaintyTests",
+            dependencies: [
+                "PromptUncertainty", "LiteMedSAM", "MedImageIO", "MultiRaterMetrics", "MultiRaterData",
+                "SeededSampling",
+            ]),
         .testTarget(name: "ShardedRunsTests", dependencies: ["ShardedRuns"]),
-        .testTarget(name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling"],
+            resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -11,11 +11,14 @@ let package = Package(
     platforms: [.macOS(.v13)],
     dependencies: [.package(name: "p2sam-swift", path: "..")],
     targets: [
-        .target(name: "FuzzSupport", path: "Sources/FuzzSupport"),
-    ] + harnesses.map { name in
-        .executableTarget(name: name, dependencies: [
-            "FuzzSupport", .product(name: "P2SAMKit", package: "p2sam-swift"),
-        ], path: "Sources/\(name)")
-    },
+        .target(name: "FuzzSupport", path: "Sources/FuzzSupport")
+    ]
+        + harnesses.map { name in
+            .executableTarget(
+                name: name,
+                dependencies: [
+                    "FuzzSupport", .product(name: "P2SAMKit", package: "p2sam-swift"),
+                ], path: "Sources/\(name)")
+        },
     swiftLanguageModes: [.v5]
 )

@@ -3,7 +3,7 @@
 # --check, fails listing the files and rules that differ (the test command runs the check).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-paths=(Package.swift Sources Tests Examples)
+paths=(Package.swift Sources Tests Examples Fuzz/Package.swift Fuzz/Sources)
 if [ "${1:-}" = "--check" ]; then
   if ! out="$(swift format lint --strict --recursive --configuration .swift-format "${paths[@]}" 2>&1)"; then
     echo "$out" | head -n 40

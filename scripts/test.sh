@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # The README's test command: installs what it needs, builds in release mode, runs every test, then
 # the Slurm recipe on a real one-node Slurm (scripts/slurm/test-slurm.sh; skipped only when not root).
-# The last line sums up the totals (XCTest's plus the Slurm test) as "tests: N passed, N failed, N skipped".
+# The last line sums up the totals (XCTest's plus the Slurm test, the fuzz-corpus replay and the format
+# check) as "tests: N passed, N failed, N skipped".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
 bash scripts/fetch-checkpoint.sh
+# Formatting (.swift-format, line length 120) is checked first: `bash scripts/format.sh` fixes it.
+format_status=0
+bash scripts/format.sh --check || format_status=1
 swift build -c release
 # Replay every committed fuzz seed and issue-16 regression input under AddressSanitizer (libFuzzer
 # harnesses in Fuzz/, built in .build-fuzz); long fuzzing runs are `scripts/fuzz.sh SECONDS`.
@@ -34,7 +38,10 @@ if [ -n "$summary" ]; then
   executed="$(grep -oE 'Executed [0-9]+' <<< "$summary" | grep -oE '[0-9]+')"
   failed="$(grep -oE '[0-9]+ failures?' <<< "$summary" | grep -oE '^[0-9]+' || echo 0)"
   skipped="$(grep -oE '[0-9]+ tests? skipped' <<< "$summary" | grep -oE '^[0-9]+' || echo 0)"
-  echo "tests: $((executed - failed - skipped + slurm_passed)) passed, $((failed + slurm_failed)) failed, $((skipped + slurm_skipped)) skipped"
+  extra_failed=$((slurm_failed + (replay_status != 0) + (format_status != 0)))
+  extra_passed=$((slurm_passed + (replay_status == 0) + (format_status == 0)))
+  echo "tests: $((executed - failed - skipped + extra_passed)) passed, $((failed + extra_failed)) failed, $((skipped + slurm_skipped)) skipped"
 fi
 [ "$replay_status" -eq 0 ] || status=1
+[ "$format_status" -eq 0 ] || status=1
 exit "$status"

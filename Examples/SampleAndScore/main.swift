@@ -23,7 +23,9 @@ do {
         return try BinaryMask(width: mask.width, height: mask.height, floats: mask.grey().pixels)
     }
     let score = try MultiRaterScore(samples: samples, raters: raters)
-    print(String(format: "GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f", score.ged, score.hmIoU, score.dMax, score.dMean))
+    print(
+        String(
+            format: "GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f", score.ged, score.hmIoU, score.dMax, score.dMean))
 } catch {
     print("error: \(error)")
     exit(1)

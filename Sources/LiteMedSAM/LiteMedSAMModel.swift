@@ -29,8 +29,9 @@ public struct LiteMedSAMModel: Sendable {
     ///     points, all with or all without a box).
     /// - Returns: logits `[B, K, 256, 256]` and IoU predictions `[B, K]`.
     public func decode(_ prompts: [Prompt], embedding: Tensor, selection: MaskSelection = .single) -> MaskPrediction {
-        maskDecoder(imageEmbedding: embedding, positionalEncoding: promptEncoder.densePositionalEncoding,
-                    sparseTokens: prompts.map { promptEncoder.sparseEmbedding(for: $0) },
-                    dense: .constant(promptEncoder.noMaskEmbed), selection: selection)
+        maskDecoder(
+            imageEmbedding: embedding, positionalEncoding: promptEncoder.densePositionalEncoding,
+            sparseTokens: prompts.map { promptEncoder.sparseEmbedding(for: $0) },
+            dense: .constant(promptEncoder.noMaskEmbed), selection: selection)
     }
 }

@@ -35,8 +35,10 @@ public enum AreaResize {
     ///
     /// - Precondition: all sizes positive, `src.count == width * height * channels`.
     /// - Returns: `newWidth * newHeight * channels` samples, HWC.
-    public static func resize(_ src: [Float], width: Int, height: Int, channels: Int,
-                              newWidth: Int, newHeight: Int, rounding: Rounding) -> [Float] {
+    public static func resize(
+        _ src: [Float], width: Int, height: Int, channels: Int,
+        newWidth: Int, newHeight: Int, rounding: Rounding
+    ) -> [Float] {
         precondition(width > 0 && height > 0 && channels > 0 && newWidth > 0 && newHeight > 0)
         precondition(src.count == width * height * channels)
         let input: [Float]
@@ -46,24 +48,31 @@ public enum AreaResize {
         }
         if newWidth == width && newHeight == height { return input }
 
-        let invScaleX = Double(newWidth) / Double(width), invScaleY = Double(newHeight) / Double(height)
-        let scaleX = 1.0 / invScaleX, scaleY = 1.0 / invScaleY
-        let iscaleX = Int(scaleX.rounded()), iscaleY = Int(scaleY.rounded())
-        let isIntegerScale = abs(scaleX - Double(iscaleX)) < Double.ulpOfOne
+        let invScaleX = Double(newWidth) / Double(width)
+        let invScaleY = Double(newHeight) / Double(height)
+        let scaleX = 1.0 / invScaleX
+        let scaleY = 1.0 / invScaleY
+        let iscaleX = Int(scaleX.rounded())
+        let iscaleY = Int(scaleY.rounded())
+        let isIntegerScale =
+            abs(scaleX - Double(iscaleX)) < Double.ulpOfOne
             && abs(scaleY - Double(iscaleY)) < Double.ulpOfOne
 
         if scaleX >= 1 && scaleY >= 1 {
             if isIntegerScale {
-                return blockMean(input, width: width, channels: channels, newWidth: newWidth, newHeight: newHeight,
-                                 factorX: iscaleX, factorY: iscaleY, rounding: rounding)
+                return blockMean(
+                    input, width: width, channels: channels, newWidth: newWidth, newHeight: newHeight,
+                    factorX: iscaleX, factorY: iscaleY, rounding: rounding)
             }
-            return areaAverage(input, width: width, height: height, channels: channels,
-                               newWidth: newWidth, newHeight: newHeight, scaleX: scaleX, scaleY: scaleY,
-                               rounding: rounding)
+            return areaAverage(
+                input, width: width, height: height, channels: channels,
+                newWidth: newWidth, newHeight: newHeight, scaleX: scaleX, scaleY: scaleY,
+                rounding: rounding)
         }
-        return enlarge(input, width: width, height: height, channels: channels, newWidth: newWidth,
-                       newHeight: newHeight, scaleX: scaleX, scaleY: scaleY, invScaleX: invScaleX,
-                       invScaleY: invScaleY, rounding: rounding)
+        return enlarge(
+            input, width: width, height: height, channels: channels, newWidth: newWidth,
+            newHeight: newHeight, scaleX: scaleX, scaleY: scaleY, invScaleX: invScaleX,
+            invScaleY: invScaleY, rounding: rounding)
     }
 
     /// Round half to even (C's `lrint` in the default rounding mode, OpenCV's `cvRound`).
@@ -80,8 +89,10 @@ public enum AreaResize {
 
     // MARK: Integer shrink factors
 
-    private static func blockMean(_ src: [Float], width: Int, channels: Int, newWidth: Int, newHeight: Int,
-                                  factorX: Int, factorY: Int, rounding: Rounding) -> [Float] {
+    private static func blockMean(
+        _ src: [Float], width: Int, channels: Int, newWidth: Int, newHeight: Int,
+        factorX: Int, factorY: Int, rounding: Rounding
+    ) -> [Float] {
         var out = [Float](repeating: 0, count: newWidth * newHeight * channels)
         let area = factorX * factorY
         let inverseArea = Float(1) / Float(area)
@@ -96,7 +107,8 @@ public enum AreaResize {
                             let row = (dy * factorY + sy) * width
                             for sx in 0..<factorX { sum += Int(src[(row + dx * factorX + sx) * channels + c]) }
                         }
-                        out[index] = area == 4 && factorX == 2 && channels != 2
+                        out[index] =
+                            area == 4 && factorX == 2 && channels != 2
                             ? Float((sum + 2) >> 2)
                             : store(Float(sum) * inverseArea, .uint8)
                     case .none:
@@ -143,16 +155,20 @@ public enum AreaResize {
                 }
             }
             if end - Double(last) > 1e-3 {
-                table.append(AreaWeight(dst: d, src: last,
-                                        weight: Float(min(min(end - Double(last), 1.0), cellWidth) / cellWidth)))
+                table.append(
+                    AreaWeight(
+                        dst: d, src: last,
+                        weight: Float(min(min(end - Double(last), 1.0), cellWidth) / cellWidth)))
             }
         }
         return table
     }
 
-    private static func areaAverage(_ src: [Float], width: Int, height: Int, channels: Int,
-                                    newWidth: Int, newHeight: Int, scaleX: Double, scaleY: Double,
-                                    rounding: Rounding) -> [Float] {
+    private static func areaAverage(
+        _ src: [Float], width: Int, height: Int, channels: Int,
+        newWidth: Int, newHeight: Int, scaleX: Double, scaleY: Double,
+        rounding: Rounding
+    ) -> [Float] {
         let xTable = areaWeights(sourceSize: width, destinationSize: newWidth, scale: scaleX)
         let yTable = areaWeights(sourceSize: height, destinationSize: newHeight, scale: scaleY)
         let rowLength = newWidth * channels
@@ -188,17 +204,25 @@ public enum AreaResize {
     // MARK: Enlarging (bilinear variant)
 
     /// Source index and fractional weight of OpenCV's INTER_AREA enlargement along one axis.
-    static func enlargeCoefficients(destinationSize: Int, sourceSize: Int, scale: Double,
-                                    inverseScale: Double) -> [(index: Int, fraction: Float, clamped: Bool)] {
+    static func enlargeCoefficients(
+        destinationSize: Int, sourceSize: Int, scale: Double,
+        inverseScale: Double
+    ) -> [(index: Int, fraction: Float, clamped: Bool)] {
         (0..<destinationSize).map { d in
             var s = Int((Double(d) * scale).rounded(.down))
             var f = Float(Double(d + 1) - Double(s + 1) * inverseScale)
             f = f <= 0 ? 0 : f - f.rounded(.down)
             var clamped = false
-            if s < 0 { s = 0; f = 0 }
+            if s < 0 {
+                s = 0
+                f = 0
+            }
             if s + 1 >= sourceSize {
                 clamped = true
-                if s >= sourceSize - 1 { s = sourceSize - 1; f = 0 }
+                if s >= sourceSize - 1 {
+                    s = sourceSize - 1
+                    f = 0
+                }
             }
             return (s, f, clamped)
         }
@@ -211,11 +235,15 @@ public enum AreaResize {
     /// Output rows with at least this many samples are combined with OpenCV's SIMD formula.
     static let simdBlock = 16
 
-    private static func enlarge(_ src: [Float], width: Int, height: Int, channels: Int, newWidth: Int,
-                                newHeight: Int, scaleX: Double, scaleY: Double, invScaleX: Double,
-                                invScaleY: Double, rounding: Rounding) -> [Float] {
-        let xs = enlargeCoefficients(destinationSize: newWidth, sourceSize: width, scale: scaleX, inverseScale: invScaleX)
-        let ys = enlargeCoefficients(destinationSize: newHeight, sourceSize: height, scale: scaleY, inverseScale: invScaleY)
+    private static func enlarge(
+        _ src: [Float], width: Int, height: Int, channels: Int, newWidth: Int,
+        newHeight: Int, scaleX: Double, scaleY: Double, invScaleX: Double,
+        invScaleY: Double, rounding: Rounding
+    ) -> [Float] {
+        let xs = enlargeCoefficients(
+            destinationSize: newWidth, sourceSize: width, scale: scaleX, inverseScale: invScaleX)
+        let ys = enlargeCoefficients(
+            destinationSize: newHeight, sourceSize: height, scale: scaleY, inverseScale: invScaleY)
         let rowLength = newWidth * channels
         var out = [Float](repeating: 0, count: newHeight * rowLength)
 
@@ -243,8 +271,10 @@ public enum AreaResize {
             for dy in 0..<newHeight {
                 let sy0 = ys[dy].index
                 let sy1 = min(sy0 + 1, height - 1)
-                let r0 = horizontal(sy0), r1 = sy1 == sy0 ? r0 : horizontal(sy1)
-                let b0 = fixedWeight(1 - ys[dy].fraction), b1 = fixedWeight(ys[dy].fraction)
+                let r0 = horizontal(sy0)
+                let r1 = sy1 == sy0 ? r0 : horizontal(sy1)
+                let b0 = fixedWeight(1 - ys[dy].fraction)
+                let b1 = fixedWeight(ys[dy].fraction)
                 for i in 0..<rowLength {
                     let v: Int
                     if i < simdEnd {
@@ -264,7 +294,8 @@ public enum AreaResize {
                     let f = xs[dx].fraction
                     for c in 0..<channels {
                         let a = src[base + sx * channels + c]
-                        row[dx * channels + c] = xs[dx].clamped
+                        row[dx * channels + c] =
+                            xs[dx].clamped
                             ? a : a * (1 - f) + src[base + (sx + 1) * channels + c] * f
                     }
                 }
@@ -273,8 +304,10 @@ public enum AreaResize {
             for dy in 0..<newHeight {
                 let sy0 = ys[dy].index
                 let sy1 = min(sy0 + 1, height - 1)
-                let r0 = horizontal(sy0), r1 = sy1 == sy0 ? r0 : horizontal(sy1)
-                let b1 = ys[dy].fraction, b0 = 1 - b1
+                let r0 = horizontal(sy0)
+                let r1 = sy1 == sy0 ? r0 : horizontal(sy1)
+                let b1 = ys[dy].fraction
+                let b0 = 1 - b1
                 for i in 0..<rowLength { out[dy * rowLength + i] = r0[i] * b0 + r1[i] * b1 }
             }
         }
@@ -288,10 +321,12 @@ extension MedicalImage {
     /// 8-bit images follow cv2's `uint8` behaviour (integer results, rounded as OpenCV does);
     /// 16-bit images are resized in `Float` without rounding (as cv2 on a `float32` array).
     public func resizedArea(width newWidth: Int, height newHeight: Int) -> MedicalImage {
-        let out = AreaResize.resize(pixels, width: width, height: height, channels: channels,
-                                    newWidth: newWidth, newHeight: newHeight,
-                                    rounding: bitDepth == 8 ? .uint8 : .none)
-        return MedicalImage(uncheckedWidth: newWidth, height: newHeight, channels: channels,
-                            bitDepth: bitDepth, pixels: out)
+        let out = AreaResize.resize(
+            pixels, width: width, height: height, channels: channels,
+            newWidth: newWidth, newHeight: newHeight,
+            rounding: bitDepth == 8 ? .uint8 : .none)
+        return MedicalImage(
+            uncheckedWidth: newWidth, height: newHeight, channels: channels,
+            bitDepth: bitDepth, pixels: out)
     }
 }

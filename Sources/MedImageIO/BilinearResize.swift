@@ -16,10 +16,13 @@ public enum BilinearResize {
     ///   - cropHeight, cropWidth: the window actually resized (`[:cropHeight, :cropWidth]`);
     ///     default to the whole map.
     /// - Returns: `(count, newHeight, newWidth)` planar values.
-    public static func resize(_ maps: [Float], count: Int, height: Int, width: Int,
-                              cropHeight: Int? = nil, cropWidth: Int? = nil,
-                              newHeight: Int, newWidth: Int) -> [Float] {
-        let inH = cropHeight ?? height, inW = cropWidth ?? width
+    public static func resize(
+        _ maps: [Float], count: Int, height: Int, width: Int,
+        cropHeight: Int? = nil, cropWidth: Int? = nil,
+        newHeight: Int, newWidth: Int
+    ) -> [Float] {
+        let inH = cropHeight ?? height
+        let inW = cropWidth ?? width
         precondition(count > 0 && height > 0 && width > 0 && newHeight > 0 && newWidth > 0)
         precondition(inH > 0 && inH <= height && inW > 0 && inW <= width)
         precondition(maps.count == count * height * width)
@@ -31,7 +34,8 @@ public enum BilinearResize {
             let outBase = k * newHeight * newWidth
             for oy in 0..<newHeight {
                 let (y0, y1, hy0, hy1) = ys[oy]
-                let r0 = base + y0 * width, r1 = base + y1 * width
+                let r0 = base + y0 * width
+                let r1 = base + y1 * width
                 for ox in 0..<newWidth {
                     let (x0, x1, wx0, wx1) = xs[ox]
                     let top = wx0 * maps[r0 + x0] + wx1 * maps[r0 + x1]
@@ -82,8 +86,10 @@ public enum NearestResize {
 extension MaskImage {
     /// This mask resized with cv2 INTER_NEAREST semantics (see ``NearestResize``).
     public func resizedNearest(width newWidth: Int, height newHeight: Int) -> MaskImage {
-        MaskImage(uncheckedWidth: newWidth, height: newHeight,
-                  pixels: NearestResize.resize(pixels, width: width, height: height,
-                                               newWidth: newWidth, newHeight: newHeight))
+        MaskImage(
+            uncheckedWidth: newWidth, height: newHeight,
+            pixels: NearestResize.resize(
+                pixels, width: width, height: height,
+                newWidth: newWidth, newHeight: newHeight))
     }
 }

@@ -57,7 +57,8 @@ public struct ColorMap: Sendable {
         let t = min(max(value, 0), 1) * Float(anchors.count - 1)
         let i = min(Int(t), anchors.count - 2)
         let f = t - Float(i)
-        let a = anchors[i], b = anchors[i + 1]
+        let a = anchors[i]
+        let b = anchors[i + 1]
         func mix(_ u: UInt8, _ v: UInt8) -> UInt8 {
             UInt8(min(max((Float(u) * (1 - f) + Float(v) * f).rounded(), 0), 255))
         }

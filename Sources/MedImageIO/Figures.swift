@@ -14,13 +14,17 @@ extension Visualization {
     public static func enlarged(_ image: MedicalImage, factor: Int) -> MedicalImage {
         let shown = displayImage(image)
         guard factor > 1 else { return shown }
-        let w = shown.width * factor, h = shown.height * factor
+        let w = shown.width * factor
+        let h = shown.height * factor
         var pixels = [Float](repeating: 0, count: w * h * 3)
         for y in 0..<h {
             let sy = y / factor
             for x in 0..<w {
-                let s = (sy * shown.width + x / factor) * 3, d = (y * w + x) * 3
-                pixels[d] = shown.pixels[s]; pixels[d + 1] = shown.pixels[s + 1]; pixels[d + 2] = shown.pixels[s + 2]
+                let s = (sy * shown.width + x / factor) * 3
+                let d = (y * w + x) * 3
+                pixels[d] = shown.pixels[s]
+                pixels[d + 1] = shown.pixels[s + 1]
+                pixels[d + 2] = shown.pixels[s + 2]
             }
         }
         return MedicalImage(uncheckedWidth: w, height: h, channels: 3, bitDepth: 8, pixels: pixels)
@@ -44,11 +48,13 @@ extension Visualization {
         }
 
         /// Fraction of samples, 0 … 100 %.
-        public static let frequency = HeatMapScale(title: "FREQUENCY (FRACTION OF SAMPLES)",
-                                                   ticks: [(0, "0%"), (0.25, "25%"), (0.5, "50%"), (0.75, "75%"), (1, "100%")])
+        public static let frequency = HeatMapScale(
+            title: "FREQUENCY (FRACTION OF SAMPLES)",
+            ticks: [(0, "0%"), (0.25, "25%"), (0.5, "50%"), (0.75, "75%"), (1, "100%")])
         /// Binary entropy, 0 … 1 bit.
-        public static let entropy = HeatMapScale(title: "ENTROPY (BITS)",
-                                                 ticks: [(0, "0"), (0.25, "0.25"), (0.5, "0.5"), (0.75, "0.75"), (1, "1 BIT")])
+        public static let entropy = HeatMapScale(
+            title: "ENTROPY (BITS)",
+            ticks: [(0, "0"), (0.25, "0.25"), (0.5, "0.5"), (0.75, "0.75"), (1, "1 BIT")])
     }
 
     /// A heat map of `values` (row-major `width x height`) drawn over `image` (grey, when given) with
@@ -57,21 +63,32 @@ extension Visualization {
     /// of the scale so that near-zero values do not hide the image. Enlarged to at least 512 px.
     ///
     /// - Throws: ``MedImageIOError/invalidImage(_:)`` when the sizes disagree.
-    public static func heatMapFigure(_ values: [Float], width: Int, height: Int, over image: MedicalImage? = nil,
-                                     scale: HeatMapScale, colorMap: ColorMap = .viridisLike,
-                                     opacity: Float = 0.75) throws -> MedicalImage {
-        guard values.count == width * height else { throw MedImageIOError.invalidImage("heat map has \(values.count) values for \(width)x\(height)") }
+    public static func heatMapFigure(
+        _ values: [Float], width: Int, height: Int, over image: MedicalImage? = nil,
+        scale: HeatMapScale, colorMap: ColorMap = .viridisLike,
+        opacity: Float = 0.75
+    ) throws -> MedicalImage {
+        guard values.count == width * height else {
+            throw MedImageIOError.invalidImage("heat map has \(values.count) values for \(width)x\(height)")
+        }
         if let image, image.width != width || image.height != height {
-            throw MedImageIOError.invalidImage("heat map is \(width)x\(height) but the image is \(image.width)x\(image.height)")
+            throw MedImageIOError.invalidImage(
+                "heat map is \(width)x\(height) but the image is \(image.width)x\(image.height)")
         }
         let range = max(scale.upper - scale.lower, 1e-12)
-        var base = image.map { greyed(displayImage($0)) }
-            ?? MedicalImage(uncheckedWidth: width, height: height, channels: 3, bitDepth: 8, pixels: [Float](repeating: 0, count: width * height * 3))
+        var base =
+            image.map { greyed(displayImage($0)) }
+            ?? MedicalImage(
+                uncheckedWidth: width, height: height, channels: 3, bitDepth: 8,
+                pixels: [Float](repeating: 0, count: width * height * 3))
         var canvas = Canvas(base)
         for y in 0..<height {
             for x in 0..<width {
                 let v = values[y * width + x]
-                if v.isNaN { canvas.set(x, y, colorMap.nanColor); continue }
+                if v.isNaN {
+                    canvas.set(x, y, colorMap.nanColor)
+                    continue
+                }
                 guard v > scale.lower || image == nil else { continue }
                 let t = (v - scale.lower) / range
                 // Faint values fade into the image (full strength from a quarter of the scale up).
@@ -81,8 +98,10 @@ extension Visualization {
         base = canvas.image
         let factor = displayFactor(width: width, height: height)
         let picture = enlarged(base, factor: factor)
-        let text = 2, pad = 12
-        let barHeight = 18, tickLength = 6
+        let text = 2
+        let pad = 12
+        let barHeight = 18
+        let tickLength = 6
         let glyphHeight = BitmapFont.glyphHeight * text
         let labelsWidth = scale.ticks.map { BitmapFont.width(of: $0.label, scale: text) }.max() ?? 0
         let figureWidth = max(picture.width, BitmapFont.width(of: scale.title, scale: text)) + 2 * pad + labelsWidth
@@ -93,7 +112,8 @@ extension Visualization {
         figure.text(scale.title, x: pad, y: pad, scale: text, color: .black)
         let left = (figureWidth - picture.width) / 2
         figure.paste(picture, x: left, y: top)
-        let barLeft = left, barWidth = picture.width
+        let barLeft = left
+        let barWidth = picture.width
         for x in 0..<barWidth {
             let t = Float(x) / Float(max(barWidth - 1, 1))
             let colour = colorMap.color(t)
@@ -117,37 +137,47 @@ extension Visualization {
     ///
     /// - Throws: ``MedImageIOError/invalidImage(_:)`` when a mask's size differs from the image's or
     ///   there is no sample.
-    public static func sampleGrid(_ image: MedicalImage, samples: [MaskImage], raters: [MaskImage] = [],
-                                  box: BoundingBox? = nil, points: [PromptPoint] = [], columns: Int,
-                                  totalSamples: Int? = nil) throws -> MedicalImage {
+    public static func sampleGrid(
+        _ image: MedicalImage, samples: [MaskImage], raters: [MaskImage] = [],
+        box: BoundingBox? = nil, points: [PromptPoint] = [], columns: Int,
+        totalSamples: Int? = nil
+    ) throws -> MedicalImage {
         guard !samples.isEmpty else { throw MedImageIOError.invalidImage("a sample grid needs at least one sample") }
         let shownColumns = max(1, min(columns, max(samples.count, raters.count)))
         // Tiles of at least 256 px, and a figure at least 512 px wide.
-        let factor = max(displayFactor(width: image.width, height: image.height, minimumSide: 256),
-                         displayFactor(width: image.width * shownColumns, height: 1))
-        let text = 2, pad = 8, gap = 4
+        let factor = max(
+            displayFactor(width: image.width, height: image.height, minimumSide: 256),
+            displayFactor(width: image.width * shownColumns, height: 1))
+        let text = 2
+        let pad = 8
+        let gap = 4
         var raterStyle = OverlayStyle()
         raterStyle.maskColor = .orange
         raterStyle.contourColor = .orange
         func tiles(_ masks: [MaskImage], prefix: String, style: OverlayStyle) throws -> [MedicalImage] {
             try masks.enumerated().map { n, mask in
-                var tile = Canvas(enlarged(try overlay(image, mask: mask, box: box, points: points, style: style), factor: factor))
+                var tile = Canvas(
+                    enlarged(try overlay(image, mask: mask, box: box, points: points, style: style), factor: factor))
                 tile.text("\(prefix)\(n + 1)", x: 2 * text, y: 2 * text, scale: text, color: .white, background: .black)
                 return tile.image
             }
         }
         let sampleTiles = try tiles(samples, prefix: "S", style: OverlayStyle())
         let raterTiles = try tiles(raters, prefix: "R", style: raterStyle)
-        let tileW = image.width * factor, tileH = image.height * factor
+        let tileW = image.width * factor
+        let tileH = image.height * factor
         let cols = shownColumns
         let sampleRows = (samples.count + cols - 1) / cols
         let raterRows = (raters.count + cols - 1) / cols
         let header = BitmapFont.glyphHeight * text + 2 * pad
         let width = cols * tileW + (cols - 1) * gap + 2 * pad
-        let height = header + sampleRows * (tileH + gap) + (raters.isEmpty ? 0 : header + raterRows * (tileH + gap)) + pad
+        let height =
+            header + sampleRows * (tileH + gap) + (raters.isEmpty ? 0 : header + raterRows * (tileH + gap)) + pad
         var canvas = Canvas(blank(width: width, height: height))
         let total = totalSamples ?? samples.count
-        canvas.text(samples.count < total ? "SAMPLES 1-\(samples.count) OF \(total)" : "SAMPLES (\(total))", x: pad, y: pad, scale: text, color: .black)
+        canvas.text(
+            samples.count < total ? "SAMPLES 1-\(samples.count) OF \(total)" : "SAMPLES (\(total))", x: pad, y: pad,
+            scale: text, color: .black)
         for (n, tile) in sampleTiles.enumerated() {
             canvas.paste(tile, x: pad + (n % cols) * (tileW + gap), y: header + (n / cols) * (tileH + gap))
         }
@@ -163,7 +193,9 @@ extension Visualization {
 
     /// A white RGB picture.
     static func blank(width: Int, height: Int) -> MedicalImage {
-        MedicalImage(uncheckedWidth: width, height: height, channels: 3, bitDepth: 8, pixels: [Float](repeating: 255, count: width * height * 3))
+        MedicalImage(
+            uncheckedWidth: width, height: height, channels: 3, bitDepth: 8,
+            pixels: [Float](repeating: 255, count: width * height * 3))
     }
 
     /// An RGB picture turned grey (mean of the channels), so colours drawn over it stand out.
@@ -171,7 +203,9 @@ extension Visualization {
         var pixels = image.pixels
         for i in 0..<(image.width * image.height) {
             let g = ((pixels[3 * i] + pixels[3 * i + 1] + pixels[3 * i + 2]) / 3).rounded()
-            pixels[3 * i] = g; pixels[3 * i + 1] = g; pixels[3 * i + 2] = g
+            pixels[3 * i] = g
+            pixels[3 * i + 1] = g
+            pixels[3 * i + 2] = g
         }
         return MedicalImage(uncheckedWidth: image.width, height: image.height, channels: 3, bitDepth: 8, pixels: pixels)
     }
@@ -186,7 +220,8 @@ extension Canvas {
             for px in 0..<picture.width {
                 let tx = x + px
                 guard tx >= 0, tx < image.width else { continue }
-                let s = (py * picture.width + px) * 3, d = (ty * image.width + tx) * 3
+                let s = (py * picture.width + px) * 3
+                let d = (ty * image.width + tx) * 3
                 for c in 0..<3 { image.pixels[d + c] = picture.pixels[s + c] }
             }
         }
@@ -194,16 +229,26 @@ extension Canvas {
 
     /// A 1-px rectangle outline.
     mutating func frame(x: Int, y: Int, width: Int, height: Int, color: RGBColor) {
-        for xx in x..<(x + width) { set(xx, y, color); set(xx, y + height - 1, color) }
-        for yy in y..<(y + height) { set(x, yy, color); set(x + width - 1, yy, color) }
+        for xx in x..<(x + width) {
+            set(xx, y, color)
+            set(xx, y + height - 1, color)
+        }
+        for yy in y..<(y + height) {
+            set(x, yy, color)
+            set(x + width - 1, yy, color)
+        }
     }
 }
 
 extension Visualization {
     /// `picture` enlarged to at least 512 px with a legend below: one coloured square and label per entry.
-    public static func legendFigure(_ picture: MedicalImage, entries: [(label: String, color: RGBColor)]) -> MedicalImage {
+    public static func legendFigure(_ picture: MedicalImage, entries: [(label: String, color: RGBColor)])
+        -> MedicalImage
+    {
         let shown = enlarged(picture, factor: displayFactor(width: picture.width, height: picture.height))
-        let text = 2, pad = 10, line = BitmapFont.glyphHeight * text + 8
+        let text = 2
+        let pad = 10
+        let line = BitmapFont.glyphHeight * text + 8
         let labelWidth = entries.map { BitmapFont.width(of: $0.label, scale: text) }.max() ?? 0
         let width = max(shown.width, labelWidth + 3 * pad + line) + 2 * pad
         let height = pad + shown.height + pad + entries.count * line + pad

@@ -15,17 +15,17 @@ public enum MedImageIOError: Error, Sendable, Equatable, CustomStringConvertible
 
     public var description: String {
         switch self {
-        case let .fileAccess(path, reason):
+        case .fileAccess(let path, let reason):
             return "\(path): \(reason)"
-        case let .pngDecode(path, message):
+        case .pngDecode(let path, let message):
             return "\(path): cannot decode PNG: \(message)"
-        case let .pngEncode(path, message):
+        case .pngEncode(let path, let message):
             return "\(path): cannot encode PNG: \(message)"
-        case let .imageTooLarge(path, width, height, limit):
+        case .imageTooLarge(let path, let width, let height, let limit):
             return "\(path): image is \(width)x\(height) pixels; the limit is \(limit) pixels on a side"
-        case let .invalidImage(message):
+        case .invalidImage(let message):
             return "invalid image: \(message)"
-        case let .invalidPrompt(message):
+        case .invalidPrompt(let message):
             return "invalid prompt: \(message)"
         }
     }

@@ -126,7 +126,9 @@ public struct MaskImage: Sendable, Equatable {
 
     /// An empty (all background) mask.
     public init(zerosWidth width: Int, height: Int) {
-        self.init(uncheckedWidth: max(width, 0), height: max(height, 0), pixels: [UInt8](repeating: 0, count: max(width, 0) * max(height, 0)))
+        self.init(
+            uncheckedWidth: max(width, 0), height: max(height, 0),
+            pixels: [UInt8](repeating: 0, count: max(width, 0) * max(height, 0)))
     }
 
     /// The value at row `y`, column `x`.
@@ -140,7 +142,8 @@ public struct MaskImage: Sendable, Equatable {
 
     /// The mask as an 8-bit grey image with values 0 and 255, ready for ``PNG/write(_:to:)``.
     public func image255() -> MedicalImage {
-        MedicalImage(uncheckedWidth: width, height: height, channels: 1, bitDepth: 8,
-                     pixels: pixels.map { $0 != 0 ? 255 : 0 })
+        MedicalImage(
+            uncheckedWidth: width, height: height, channels: 1, bitDepth: 8,
+            pixels: pixels.map { $0 != 0 ? 255 : 0 })
     }
 }

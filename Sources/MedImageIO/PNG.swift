@@ -73,7 +73,8 @@ public enum PNG {
             png_image_free(&image)
             throw MedImageIOError.pngDecode(path: name, message: message)
         }
-        let width = Int(image.width), height = Int(image.height)
+        let width = Int(image.width)
+        let height = Int(image.height)
         guard width <= maxSide, height <= maxSide else {
             png_image_free(&image)
             throw MedImageIOError.imageTooLarge(path: name, width: width, height: height, limit: maxSide)
@@ -114,8 +115,9 @@ public enum PNG {
             }
         }
         png_image_free(&image)
-        return MedicalImage(uncheckedWidth: width, height: height, channels: colorChannels,
-                            bitDepth: is16 ? 16 : 8, pixels: pixels)
+        return MedicalImage(
+            uncheckedWidth: width, height: height, channels: colorChannels,
+            bitDepth: is16 ? 16 : 8, pixels: pixels)
     }
 
     /// Writes `image` as a PNG file at `path` (8-bit or 16-bit, grey or RGB, per the image).
@@ -213,14 +215,18 @@ public enum PNG {
         let entries = Int(image.colormap_entries)
         png_image_free(&image)
         if let bad = indices.firstIndex(where: { Int($0) >= entries }) {
-            throw MedImageIOError.pngDecode(path: name, message: "pixel (\(bad % width), \(bad / width)) uses palette "
-                + "index \(indices[bad]), but the palette has only \(entries) entries")
+            throw MedImageIOError.pngDecode(
+                path: name,
+                message: "pixel (\(bad % width), \(bad / width)) uses palette "
+                    + "index \(indices[bad]), but the palette has only \(entries) entries")
         }
     }
 
     /// libpng's NUL-terminated message from `png_image.message`.
     /// Decodes the pixels of a begun read into `count` samples; frees the image and throws on failure.
-    private static func finishRead<Sample: FixedWidthInteger>(_ image: inout png_image, count: Int, name: String) throws -> [Sample] {
+    private static func finishRead<Sample: FixedWidthInteger>(_ image: inout png_image, count: Int, name: String) throws
+        -> [Sample]
+    {
         var buffer = [Sample](repeating: 0, count: count)
         let ok = buffer.withUnsafeMutableBytes { raw in
             png_image_finish_read(&image, nil, raw.baseAddress, 0, nil)

@@ -27,7 +27,8 @@ public enum Visualization {
         let rgb = image.rgb()
         var pixels = rgb.pixels
         if image.bitDepth == 16 {
-            let lo = pixels.min() ?? 0, hi = pixels.max() ?? 0
+            let lo = pixels.min() ?? 0
+            let hi = pixels.max() ?? 0
             let range = max(hi - lo, 1e-12)
             pixels = pixels.map { (($0 - lo) / range * 255).rounded() }
         } else {
@@ -44,8 +45,10 @@ public enum Visualization {
     ///     and rows `y0` and `y1` (clamped to the image).
     ///   - points: discs centred at pixel `(x, y)`; positive green, negative red.
     /// - Throws: ``MedImageIOError/invalidImage(_:)`` if the mask size differs from the image's.
-    public static func overlay(_ image: MedicalImage, mask: MaskImage? = nil, box: BoundingBox? = nil,
-                               points: [PromptPoint] = [], style: OverlayStyle = OverlayStyle()) throws -> MedicalImage {
+    public static func overlay(
+        _ image: MedicalImage, mask: MaskImage? = nil, box: BoundingBox? = nil,
+        points: [PromptPoint] = [], style: OverlayStyle = OverlayStyle()
+    ) throws -> MedicalImage {
         var canvas = Canvas(displayImage(image))
         if let mask {
             guard mask.width == image.width, mask.height == image.height else {
@@ -57,16 +60,19 @@ public enum Visualization {
         }
         if let box { canvas.rectangle(box, color: style.boxColor) }
         for point in points {
-            canvas.disc(x: point.x, y: point.y, radius: style.pointRadius,
-                        color: point.isPositive ? style.positiveColor : style.negativeColor)
+            canvas.disc(
+                x: point.x, y: point.y, radius: style.pointRadius,
+                color: point.isPositive ? style.positiveColor : style.negativeColor)
         }
         return canvas.image
     }
 
     /// A heat map of `values` (row-major `width × height`, meant to be in `[0, 1]`, e.g. entropy / ln 2
     /// or a foreground frequency) through `colorMap`. Values are clamped; NaN is drawn grey.
-    public static func heatMap(_ values: [Float], width: Int, height: Int,
-                               colorMap: ColorMap = .viridisLike) -> MedicalImage {
+    public static func heatMap(
+        _ values: [Float], width: Int, height: Int,
+        colorMap: ColorMap = .viridisLike
+    ) -> MedicalImage {
         precondition(values.count == width * height, "heat map needs width * height values")
         var pixels = [Float](repeating: 0, count: width * height * 3)
         for i in 0..<(width * height) {
@@ -90,13 +96,16 @@ public enum Visualization {
     /// with ``displayImage(_:)``.
     ///
     /// - Throws: ``MedImageIOError/invalidImage(_:)`` if `tiles` is empty or `columns < 1`.
-    public static func grid(_ tiles: [MedicalImage], columns: Int, separator: Int = 2,
-                            separatorColor: RGBColor = .white) throws -> MedicalImage {
+    public static func grid(
+        _ tiles: [MedicalImage], columns: Int, separator: Int = 2,
+        separatorColor: RGBColor = .white
+    ) throws -> MedicalImage {
         guard !tiles.isEmpty else { throw MedImageIOError.invalidImage("grid needs at least one tile") }
         guard columns >= 1 else { throw MedImageIOError.invalidImage("grid needs at least one column, got \(columns)") }
         let cols = min(columns, tiles.count)
         let rows = (tiles.count + cols - 1) / cols
-        let cellW = tiles.map(\.width).max()!, cellH = tiles.map(\.height).max()!
+        let cellW = tiles.map(\.width).max()!
+        let cellH = tiles.map(\.height).max()!
         let width = cols * cellW + (cols - 1) * separator
         let height = rows * cellH + (rows - 1) * separator
         var pixels = [Float](repeating: 0, count: width * height * 3)
@@ -107,10 +116,13 @@ public enum Visualization {
         }
         for (n, tile) in tiles.enumerated() {
             let shown = displayImage(tile)
-            let ox = (n % cols) * (cellW + separator), oy = (n / cols) * (cellH + separator)
+            let ox = (n % cols) * (cellW + separator)
+            let oy = (n / cols) * (cellH + separator)
             for y in 0..<shown.height {
                 for x in 0..<shown.width {
-                    for c in 0..<3 { pixels[((oy + y) * width + ox + x) * 3 + c] = shown.pixels[(y * shown.width + x) * 3 + c] }
+                    for c in 0..<3 {
+                        pixels[((oy + y) * width + ox + x) * 3 + c] = shown.pixels[(y * shown.width + x) * 3 + c]
+                    }
                 }
             }
         }
@@ -119,9 +131,11 @@ public enum Visualization {
 
     /// Each mask drawn over `image` (see ``overlay(_:mask:box:points:style:)``), tiled into a grid.
     /// Use it to show N sampled masks side by side.
-    public static func maskGrid(_ image: MedicalImage, masks: [MaskImage], box: BoundingBox? = nil,
-                                points: [PromptPoint] = [], columns: Int,
-                                style: OverlayStyle = OverlayStyle()) throws -> MedicalImage {
+    public static func maskGrid(
+        _ image: MedicalImage, masks: [MaskImage], box: BoundingBox? = nil,
+        points: [PromptPoint] = [], columns: Int,
+        style: OverlayStyle = OverlayStyle()
+    ) throws -> MedicalImage {
         let tiles = try masks.map { try overlay(image, mask: $0, box: box, points: points, style: style) }
         return try grid(tiles, columns: columns)
     }
@@ -165,7 +179,10 @@ struct Canvas {
         func clampX(_ v: Double) -> Int { min(max(Int(v.rounded(.down)), 0), image.width - 1) }
         func clampY(_ v: Double) -> Int { min(max(Int(v.rounded(.down)), 0), image.height - 1) }
         guard box.x0.isFinite, box.x1.isFinite, box.y0.isFinite, box.y1.isFinite else { return }
-        let x0 = clampX(box.x0), x1 = clampX(box.x1), y0 = clampY(box.y0), y1 = clampY(box.y1)
+        let x0 = clampX(box.x0)
+        let x1 = clampX(box.x1)
+        let y0 = clampY(box.y0)
+        let y1 = clampY(box.y1)
         for x in min(x0, x1)...max(x0, x1) {
             set(x, y0, color)
             set(x, y1, color)
@@ -178,7 +195,8 @@ struct Canvas {
 
     mutating func disc(x: Double, y: Double, radius: Int, color: RGBColor) {
         guard x.isFinite, y.isFinite else { return }
-        let cx = Int(x.rounded(.down)), cy = Int(y.rounded(.down))
+        let cx = Int(x.rounded(.down))
+        let cy = Int(y.rounded(.down))
         let outer = radius + 1
         for dy in -outer...outer {
             for dx in -outer...outer {

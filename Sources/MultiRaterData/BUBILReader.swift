@@ -9,21 +9,29 @@ import MultiRaterMetrics
 /// black: foreground = all colour channels 0 (alpha ignored; `foreground` overrides). Images keep their stored values.
 public enum BUBILReader {
     /// - Parameter progress: called with (cases read, cases in all) after each case.
-    public static func read(root: URL, foreground: MaskForeground = .zero,
-                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
+    public static func read(
+        root: URL, foreground: MaskForeground = .zero,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> MultiRaterDataset {
         let base = resolve(root)
-        let raw = base.appendingPathComponent("RawImages"), experts = base.appendingPathComponent("ExpertsAnnotations")
+        let raw = base.appendingPathComponent("RawImages")
+        let experts = base.appendingPathComponent("ExpertsAnnotations")
         guard ImageFiles.isDirectory(raw), ImageFiles.isDirectory(experts) else {
-            throw DataError.invalidFile(path: root.path, reason: "not a BU-BIL folder (want RawImages/ and ExpertsAnnotations/)")
+            throw DataError.invalidFile(
+                path: root.path, reason: "not a BU-BIL folder (want RawImages/ and ExpertsAnnotations/)")
         }
         let images = try ImageFiles.pngFiles(in: raw)
         guard !images.isEmpty else { throw DataError.invalidFile(path: raw.path, reason: "folder has no PNG files") }
         let expertFolders = ((try? FileManager.default.contentsOfDirectory(atPath: experts.path)) ?? [])
-            .filter { !$0.hasPrefix(".") }.sorted().map { experts.appendingPathComponent($0) }.filter(ImageFiles.isDirectory)
-        guard !expertFolders.isEmpty else { throw DataError.invalidFile(path: experts.path, reason: "no expert folders (no raters)") }
+            .filter { !$0.hasPrefix(".") }.sorted().map { experts.appendingPathComponent($0) }.filter(
+                ImageFiles.isDirectory)
+        guard !expertFolders.isEmpty else {
+            throw DataError.invalidFile(path: experts.path, reason: "no expert folders (no raters)")
+        }
         let listings = try expertFolders.map { folder in
-            Dictionary(try ImageFiles.pngFiles(in: folder).map { ($0.lastPathComponent.lowercased(), $0) },
-                       uniquingKeysWith: { a, _ in a })
+            Dictionary(
+                try ImageFiles.pngFiles(in: folder).map { ($0.lastPathComponent.lowercased(), $0) },
+                uniquingKeysWith: { a, _ in a })
         }
         var cases: [MultiRaterCase] = []
         for (index, imageURL) in images.enumerated() {
@@ -37,13 +45,16 @@ public enum BUBILReader {
                 }
                 let mask = try ImageFiles.readMask(maskURL, foreground: foreground)
                 guard mask.width == image.width && mask.height == image.height else {
-                    throw DataError.invalidFile(path: maskURL.path,
-                                                reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
+                    throw DataError.invalidFile(
+                        path: maskURL.path,
+                        reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
                 }
                 raters.append(mask)
             }
-            cases.append(try MultiRaterCase(image: image, raters: raters,
-                                            metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
+            cases.append(
+                try MultiRaterCase(
+                    image: image, raters: raters,
+                    metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
             progress?(index + 1, images.count)
         }
         return MultiRaterDataset(name: base.lastPathComponent, source: "bubil:\(root.path)", cases: cases)

@@ -18,8 +18,10 @@ public enum BraTSReader {
 
     /// Reads every case folder under `root`; each `.nii.gz` may inflate to at most
     /// `limits.maxDecompressedBytes`, and the slices kept may number at most `limits.maxCases`.
-    public static func read(root: URL, size: Int? = 128, dropRule: DropRule = .allEmpty,
-                            limits: DatasetLimits = DatasetLimits()) throws -> MultiRaterDataset {
+    public static func read(
+        root: URL, size: Int? = 128, dropRule: DropRule = .allEmpty,
+        limits: DatasetLimits = DatasetLimits()
+    ) throws -> MultiRaterDataset {
         let fm = FileManager.default
         var caseFolders: [URL] = []
         if try findVolume(in: root, suffix: "_seg") != nil {
@@ -30,7 +32,8 @@ public enum BraTSReader {
                 .sorted { $0.lastPathComponent < $1.lastPathComponent }
         }
         guard !caseFolders.isEmpty else {
-            throw DataError.invalidFile(path: root.path, reason: "no BraTS case (a folder with *_t1.nii[.gz] and *_seg.nii[.gz])")
+            throw DataError.invalidFile(
+                path: root.path, reason: "no BraTS case (a folder with *_t1.nii[.gz] and *_seg.nii[.gz])")
         }
         var cases: [MultiRaterCase] = []
         for folder in caseFolders {
@@ -42,20 +45,28 @@ public enum BraTSReader {
             let t1 = try NIfTIVolume(contentsOf: t1URL, maxDecompressedBytes: limits.maxDecompressedBytes)
             let seg = try NIfTIVolume(contentsOf: segURL, maxDecompressedBytes: limits.maxDecompressedBytes)
             guard t1.dims == seg.dims else {
-                throw DataError.invalidFile(path: segURL.path, reason: "label volume \(seg.dims) differs from T1 \(t1.dims)")
+                throw DataError.invalidFile(
+                    path: segURL.path, reason: "label volume \(seg.dims) differs from T1 \(t1.dims)")
             }
             let (w, h, depth) = t1.dims
             for k in 0..<depth {
                 let labels = seg.slice(k)
                 var nested = [BinaryMask](repeating: BinaryMask(width: w, height: h), count: 3)
                 for (i, v) in labels.enumerated() where v != 0 {
-                    let x = i % w, y = i / w
+                    let x = i % w
+                    let y = i / w
                     switch v {
-                    case 1: nested[0][x, y] = true; nested[1][x, y] = true; nested[2][x, y] = true
-                    case 2: nested[1][x, y] = true; nested[2][x, y] = true
+                    case 1:
+                        nested[0][x, y] = true
+                        nested[1][x, y] = true
+                        nested[2][x, y] = true
+                    case 2:
+                        nested[1][x, y] = true
+                        nested[2][x, y] = true
                     case 4: nested[2][x, y] = true
                     default:
-                        throw DataError.invalidFile(path: segURL.path, reason: "unexpected label \(v) in slice \(k) (want 0, 1, 2, 4)")
+                        throw DataError.invalidFile(
+                            path: segURL.path, reason: "unexpected label \(v) in slice \(k) (want 0, 1, 2, 4)")
                     }
                 }
                 let plane = t1.slice(k)
@@ -68,12 +79,15 @@ public enum BraTSReader {
                 try limits.checkCaseCount(cases.count + 1, source: root.path)
                 let id = "\(name)-z\(String(format: "%03d", k))"
                 let (ow, oh) = (size ?? w, size ?? h)
-                let image = try CaseImage(width: ow, height: oh,
-                                          pixels: Resampling.bilinear(plane, width: w, height: h, toWidth: ow, height: oh),
-                                          sourceType: "nifti", name: id)
+                let image = try CaseImage(
+                    width: ow, height: oh,
+                    pixels: Resampling.bilinear(plane, width: w, height: h, toWidth: ow, height: oh),
+                    sourceType: "nifti", name: id)
                 let raters = nested.map { Resampling.nearest($0, toWidth: ow, height: oh) }
-                cases.append(try MultiRaterCase(image: image, raters: raters,
-                                                metadata: CaseMetadata(caseID: id, groupID: name, sourceIndex: cases.count)))
+                cases.append(
+                    try MultiRaterCase(
+                        image: image, raters: raters,
+                        metadata: CaseMetadata(caseID: id, groupID: name, sourceIndex: cases.count)))
             }
         }
         return MultiRaterDataset(name: root.lastPathComponent, source: "brats:\(root.path)", cases: cases)

@@ -11,10 +11,10 @@ public enum DataError: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .invalidFile(path, reason): return "\(path): \(reason)"
-        case let .invalidCase(id, reason): return "case \(id): \(reason)"
-        case let .invalidSpec(text): return "dataset spec: \(text)"
-        case let .unsupported(text): return text
+        case .invalidFile(let path, let reason): return "\(path): \(reason)"
+        case .invalidCase(let id, let reason): return "case \(id): \(reason)"
+        case .invalidSpec(let text): return "dataset spec: \(text)"
+        case .unsupported(let text): return text
         }
     }
 }

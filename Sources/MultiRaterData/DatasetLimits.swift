@@ -13,8 +13,10 @@ public struct DatasetLimits: Sendable, Equatable {
     /// The most bytes one compressed member may inflate to (an `.npz` member, a `.nii.gz` file).
     public var maxDecompressedBytes: Int
 
-    public init(maxCases: Int = DatasetLimits.defaultMaxCases,
-                maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes) {
+    public init(
+        maxCases: Int = DatasetLimits.defaultMaxCases,
+        maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes
+    ) {
         self.maxCases = maxCases
         self.maxDecompressedBytes = maxDecompressedBytes
     }
@@ -22,8 +24,10 @@ public struct DatasetLimits: Sendable, Equatable {
     /// Throws when `count` cases exceed ``maxCases``; `source` names the data in the message.
     public func checkCaseCount(_ count: Int, source: String) throws {
         guard count <= maxCases else {
-            throw DataError.invalidFile(path: source, reason: "\(count) cases exceed the limit of \(maxCases) "
-                + "(raise it with --max-cases)")
+            throw DataError.invalidFile(
+                path: source,
+                reason: "\(count) cases exceed the limit of \(maxCases) "
+                    + "(raise it with --max-cases)")
         }
     }
 }

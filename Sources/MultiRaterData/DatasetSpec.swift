@@ -27,7 +27,8 @@ public enum DatasetSpec: Sendable, Equatable {
     public init(parsing text: String) throws {
         let kinds = ["npz", "pickle", "folder", "brats", "bubil", "synthetic"]
         if let colon = text.firstIndex(of: ":"), kinds.contains(String(text[..<colon])) {
-            let kind = String(text[..<colon]), rest = String(text[text.index(after: colon)...])
+            let kind = String(text[..<colon])
+            let rest = String(text[text.index(after: colon)...])
             guard !rest.isEmpty else { throw DataError.invalidSpec("'\(text)' has no path") }
             let url = URL(fileURLWithPath: rest)
             switch kind {
@@ -39,7 +40,8 @@ public enum DatasetSpec: Sendable, Equatable {
             default:
                 let parts = rest.split(separator: ":")
                 guard (1...2).contains(parts.count), let n = Int(parts[0]), n >= 1,
-                      let seed = parts.count == 2 ? UInt64(parts[1]) : 1 else {
+                    let seed = parts.count == 2 ? UInt64(parts[1]) : 1
+                else {
                     throw DataError.invalidSpec("'\(text)': want synthetic:N[:SEED] with N >= 1")
                 }
                 self = .synthetic(count: n, seed: seed)
@@ -51,14 +53,21 @@ public enum DatasetSpec: Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw DataError.invalidFile(path: text, reason: "no such file or folder")
         }
-        if lower.hasSuffix(".npz") { self = .npz(url) }
-        else if lower.hasSuffix(".pkl") || lower.hasSuffix(".pickle") { self = .pickle(url) }
-        else if ImageFiles.isDirectory(url) {
-            if BUBILReader.looksLike(url) { self = .bubil(url) }
-            else if Self.containsBraTS(url) { self = .brats(url) }
-            else { self = .folder(url) }
+        if lower.hasSuffix(".npz") {
+            self = .npz(url)
+        } else if lower.hasSuffix(".pkl") || lower.hasSuffix(".pickle") {
+            self = .pickle(url)
+        } else if ImageFiles.isDirectory(url) {
+            if BUBILReader.looksLike(url) {
+                self = .bubil(url)
+            } else if Self.containsBraTS(url) {
+                self = .brats(url)
+            } else {
+                self = .folder(url)
+            }
         } else {
-            throw DataError.invalidSpec("cannot tell the kind of '\(text)'; use a prefix (npz:, pickle:, folder:, brats:, bubil:)")
+            throw DataError.invalidSpec(
+                "cannot tell the kind of '\(text)'; use a prefix (npz:, pickle:, folder:, brats:, bubil:)")
         }
     }
 
@@ -74,13 +83,18 @@ public enum DatasetSpec: Sendable, Equatable {
     ///   - foreground: the pixel value marking foreground in PNG masks (`folder:` default non-zero,
     ///     `bubil:` default zero); the other kinds store masks as arrays and refuse it.
     ///   - progress: called with (cases read, cases in all) while PNG folders are read.
-    public func load(bratsDropRule: BraTSReader.DropRule = .allEmpty, foreground: MaskForeground? = nil,
-                     limits: DatasetLimits = DatasetLimits(),
-                     progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
+    public func load(
+        bratsDropRule: BraTSReader.DropRule = .allEmpty, foreground: MaskForeground? = nil,
+        limits: DatasetLimits = DatasetLimits(),
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> MultiRaterDataset {
         if let foreground {
             switch self {
             case .folder, .bubil: break
-            default: throw DataError.unsupported("a mask foreground value (\(foreground.rawValue)) applies to PNG masks (folder: and bubil: datasets) only")
+            default:
+                throw DataError.unsupported(
+                    "a mask foreground value (\(foreground.rawValue)) applies to PNG masks (folder: and bubil: datasets) only"
+                )
             }
         }
         let dataset: MultiRaterDataset
@@ -88,13 +102,16 @@ public enum DatasetSpec: Sendable, Equatable {
         case .npz(let url): dataset = try NPZDatasetReader.read(contentsOf: url, limits: limits)
         case .pickle(let url): dataset = try PickleDatasetReader.read(contentsOf: url)
         case .folder(let url):
-            dataset = try FolderDatasetReader.read(root: url, foreground: foreground ?? .nonZero, limits: limits, progress: progress)
+            dataset = try FolderDatasetReader.read(
+                root: url, foreground: foreground ?? .nonZero, limits: limits, progress: progress)
         case .brats(let url): dataset = try BraTSReader.read(root: url, dropRule: bratsDropRule, limits: limits)
-        case .bubil(let url): dataset = try BUBILReader.read(root: url, foreground: foreground ?? .zero, progress: progress)
-        case let .synthetic(count, seed):
+        case .bubil(let url):
+            dataset = try BUBILReader.read(root: url, foreground: foreground ?? .zero, progress: progress)
+        case .synthetic(let count, let seed):
             try limits.checkCaseCount(count, source: "synthetic:\(count)")
-            dataset = MultiRaterDataset(name: "synthetic", source: "synthetic:\(count):\(seed)",
-                                        cases: try SyntheticCaseGenerator(seed: seed).generate(count: count))
+            dataset = MultiRaterDataset(
+                name: "synthetic", source: "synthetic:\(count):\(seed)",
+                cases: try SyntheticCaseGenerator(seed: seed).generate(count: count))
         }
         try limits.checkCaseCount(dataset.cases.count, source: dataset.source)
         return dataset

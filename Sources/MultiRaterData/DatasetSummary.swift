@@ -34,9 +34,17 @@ public struct DatasetSummary: Sendable {
     public init(_ dataset: MultiRaterDataset) throws {
         let cases = dataset.cases
         caseCount = cases.count
-        var histogram: [Int: Int] = [:], sizes: [String: Int] = [:], types: [String: Int] = [:]
-        var masks = 0, empty = 0, allEmpty = 0, fgSum = 0.0, fgCount = 0, noImage = 0
-        var lo = Float.infinity, hi = -Float.infinity
+        var histogram: [Int: Int] = [:]
+        var sizes: [String: Int] = [:]
+        var types: [String: Int] = [:]
+        var masks = 0
+        var empty = 0
+        var allEmpty = 0
+        var fgSum = 0.0
+        var fgCount = 0
+        var noImage = 0
+        var lo = Float.infinity
+        var hi = -Float.infinity
         var scores: [MultiRaterScore] = []
         var diversities: [Double] = []
         for item in cases {
@@ -45,17 +53,27 @@ public struct DatasetSummary: Sendable {
             masks += item.raters.count
             var caseEmpty = true
             for mask in item.raters {
-                if mask.isEmpty { empty += 1 } else { caseEmpty = false; fgSum += mask.foregroundFraction; fgCount += 1 }
+                if mask.isEmpty {
+                    empty += 1
+                } else {
+                    caseEmpty = false
+                    fgSum += mask.foregroundFraction
+                    fgCount += 1
+                }
             }
             if caseEmpty { allEmpty += 1 }
             if let image = item.image {
                 types["\(image.channels == 1 ? "grey" : "rgb") \(image.sourceType)", default: 0] += 1
                 let r = image.valueRange
-                lo = min(lo, r.lowerBound); hi = max(hi, r.upperBound)
-            } else { noImage += 1 }
+                lo = min(lo, r.lowerBound)
+                hi = max(hi, r.upperBound)
+            } else {
+                noImage += 1
+            }
             if item.raters.count >= 2 {
                 scores.append(try Self.leaveOneRaterOut(item.raters))
-                diversities.append(meanPairwiseDistance(try OverlapTable(samples: item.raters, raters: item.raters).raterRaterIoU))
+                diversities.append(
+                    meanPairwiseDistance(try OverlapTable(samples: item.raters, raters: item.raters).raterRaterIoU))
             }
         }
         raterHistogram = histogram

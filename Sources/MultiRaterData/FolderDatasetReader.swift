@@ -17,13 +17,17 @@ public enum FolderDatasetReader {
     /// Reads the folder at `root`, refusing more than `limits.maxCases` case folders before reading any.
     ///
     /// - Parameter progress: called with (cases read, cases in all) after each case.
-    public static func read(root: URL, foreground: MaskForeground = .nonZero, limits: DatasetLimits = DatasetLimits(),
-                            progress: ((_ done: Int, _ total: Int) -> Void)? = nil) throws -> MultiRaterDataset {
+    public static func read(
+        root: URL, foreground: MaskForeground = .nonZero, limits: DatasetLimits = DatasetLimits(),
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> MultiRaterDataset {
         guard ImageFiles.isDirectory(root) else { throw DataError.invalidFile(path: root.path, reason: "not a folder") }
         let fm = FileManager.default
         if fm.fileExists(atPath: root.appendingPathComponent(FolderManifest.incompleteMarkerName).path) {
-            throw DataError.invalidFile(path: root.path, reason: "this export did not finish (\(FolderManifest.incompleteMarkerName) "
-                + "is present and no complete manifest was written); export it again")
+            throw DataError.invalidFile(
+                path: root.path,
+                reason: "this export did not finish (\(FolderManifest.incompleteMarkerName) "
+                    + "is present and no complete manifest was written); export it again")
         }
         let manifest = try FolderManifest.read(from: root)
         var folders: [URL]
@@ -31,8 +35,10 @@ public enum FolderDatasetReader {
             folders = [root]
         } else {
             let names = (try? fm.contentsOfDirectory(atPath: root.path)) ?? []
-            folders = names.filter { !$0.hasPrefix(".") }.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
-                .map { root.appendingPathComponent($0) }.filter(ImageFiles.isDirectory)
+            folders = names.filter { !$0.hasPrefix(".") }.sorted {
+                $0.localizedStandardCompare($1) == .orderedAscending
+            }
+            .map { root.appendingPathComponent($0) }.filter(ImageFiles.isDirectory)
         }
         guard !folders.isEmpty else {
             throw DataError.invalidFile(path: root.path, reason: "no PNGs: want ROOT/<case>/image.png + rater*.png")
@@ -41,8 +47,9 @@ public enum FolderDatasetReader {
         if let manifest {
             let found = try folders.map { folder -> FolderManifest.Case in
                 let names = try ImageFiles.pngFiles(in: folder).map { $0.lastPathComponent.lowercased() }
-                return FolderManifest.Case(id: folder.lastPathComponent, raters: names.filter { $0.hasPrefix("rater") }.count,
-                                           image: names.contains("image.png"))
+                return FolderManifest.Case(
+                    id: folder.lastPathComponent, raters: names.filter { $0.hasPrefix("rater") }.count,
+                    image: names.contains("image.png"))
             }
             try manifest.check(found, root: root)
         }
@@ -50,7 +57,9 @@ public enum FolderDatasetReader {
         for (index, folder) in folders.enumerated() {
             let name = folder.lastPathComponent
             let pngs = try ImageFiles.pngFiles(in: folder)
-            guard !pngs.isEmpty else { throw DataError.invalidFile(path: folder.path, reason: "folder has no PNG files") }
+            guard !pngs.isEmpty else {
+                throw DataError.invalidFile(path: folder.path, reason: "folder has no PNG files")
+            }
             let raterFiles = try MaskFiles.raterFiles(in: folder)
             guard !raterFiles.isEmpty else {
                 throw DataError.invalidFile(path: folder.path, reason: "no rater*.png masks (case has no raters)")
@@ -61,8 +70,10 @@ public enum FolderDatasetReader {
                 image = try ImageFiles.readPNG(imageURL).caseImage(name: name)
             }
             do {
-                cases.append(try MultiRaterCase(image: image, raters: raters,
-                                                metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
+                cases.append(
+                    try MultiRaterCase(
+                        image: image, raters: raters,
+                        metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
             } catch let DataError.invalidCase(_, reason) {
                 throw DataError.invalidFile(path: folder.path, reason: reason)
             }

@@ -16,7 +16,8 @@ public enum FolderExporter {
     public static func export(_ dataset: MultiRaterDataset, to root: URL, window: IntensityWindow? = nil) throws {
         let fm = FileManager.default
         do { try fm.createDirectory(at: root, withIntermediateDirectories: true) } catch {
-            throw DataError.invalidFile(path: root.path, reason: "cannot create the folder: \(FileErrorText.reason(error))")
+            throw DataError.invalidFile(
+                path: root.path, reason: "cannot create the folder: \(FileErrorText.reason(error))")
         }
         let marker = root.appendingPathComponent(FolderManifest.incompleteMarkerName)
         do { try Data("export in progress\n".utf8).write(to: marker, options: .atomic) } catch {
@@ -26,30 +27,36 @@ public enum FolderExporter {
         let manifestURL = root.appendingPathComponent(FolderManifest.fileName)
         if fm.fileExists(atPath: manifestURL.path) {
             do { try fm.removeItem(at: manifestURL) } catch {
-                throw DataError.invalidFile(path: manifestURL.path, reason: "cannot remove the old manifest: \(FileErrorText.reason(error))")
+                throw DataError.invalidFile(
+                    path: manifestURL.path, reason: "cannot remove the old manifest: \(FileErrorText.reason(error))")
             }
         }
         var listed: [FolderManifest.Case] = []
         for item in dataset.cases {
             let folder = root.appendingPathComponent(item.metadata.caseID)
             do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-                throw DataError.invalidFile(path: folder.path, reason: "cannot create the folder: \(FileErrorText.reason(error))")
+                throw DataError.invalidFile(
+                    path: folder.path, reason: "cannot create the folder: \(FileErrorText.reason(error))")
             }
             if let image = item.image {
                 let mapped = window.map { $0.apply(to: image) } ?? image.minMaxNormalized()
                 let bytes = mapped.pixels.map { UInt8(min(max($0.rounded(), 0), 255)) }
-                try ImageFiles.writePNG(bytes, width: image.width, height: image.height, channels: image.channels,
-                                        to: folder.appendingPathComponent("image.png"))
+                try ImageFiles.writePNG(
+                    bytes, width: image.width, height: image.height, channels: image.channels,
+                    to: folder.appendingPathComponent("image.png"))
             }
             for (k, mask) in item.raters.enumerated() {
-                try ImageFiles.writePNG(mask.bytes(foreground: 255), width: mask.width, height: mask.height, channels: 1,
-                                        to: folder.appendingPathComponent("rater\(k).png"))
+                try ImageFiles.writePNG(
+                    mask.bytes(foreground: 255), width: mask.width, height: mask.height, channels: 1,
+                    to: folder.appendingPathComponent("rater\(k).png"))
             }
-            listed.append(FolderManifest.Case(id: item.metadata.caseID, raters: item.raters.count, image: item.image != nil))
+            listed.append(
+                FolderManifest.Case(id: item.metadata.caseID, raters: item.raters.count, image: item.image != nil))
         }
         try FolderManifest(cases: listed).write(into: root)
         do { try fm.removeItem(at: marker) } catch {
-            throw DataError.invalidFile(path: marker.path, reason: "cannot remove the export marker: \(FileErrorText.reason(error))")
+            throw DataError.invalidFile(
+                path: marker.path, reason: "cannot remove the export marker: \(FileErrorText.reason(error))")
         }
     }
 }

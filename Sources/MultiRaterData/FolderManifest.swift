@@ -49,7 +49,9 @@ public struct FolderManifest: Codable, Sendable, Equatable {
         do { data = try Data(contentsOf: url) } catch {
             throw DataError.invalidFile(path: url.path, reason: FileErrorText.reading(error))
         }
-        guard let manifest = try? JSONDecoder().decode(FolderManifest.self, from: data), manifest.format == currentFormat else {
+        guard let manifest = try? JSONDecoder().decode(FolderManifest.self, from: data),
+            manifest.format == currentFormat
+        else {
             throw DataError.invalidFile(path: url.path, reason: "not a \(currentFormat) export manifest")
         }
         return manifest
@@ -69,10 +71,12 @@ public struct FolderManifest: Codable, Sendable, Equatable {
         for expected in cases {
             let actual = present[expected.id]!
             guard actual.raters == expected.raters else {
-                throw DataError.invalidFile(path: path, reason: "case \(expected.id) has \(actual.raters) of \(expected.raters) rater masks")
+                throw DataError.invalidFile(
+                    path: path, reason: "case \(expected.id) has \(actual.raters) of \(expected.raters) rater masks")
             }
             guard actual.image == expected.image else {
-                throw DataError.invalidFile(path: path, reason: "case \(expected.id) \(expected.image ? "lacks" : "has an unlisted") image.png")
+                throw DataError.invalidFile(
+                    path: path, reason: "case \(expected.id) \(expected.image ? "lacks" : "has an unlisted") image.png")
             }
         }
     }

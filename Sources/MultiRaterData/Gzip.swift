@@ -9,7 +9,9 @@ enum Gzip {
 
     /// - Throws: `DataError.invalidFile` naming `path` on corrupt or truncated input, or when the
     ///   output would exceed `limit` bytes (checked before the bytes are kept).
-    static func decompress(_ input: [UInt8], path: String, limit: Int = DatasetLimits.defaultMaxDecompressedBytes) throws -> [UInt8] {
+    static func decompress(_ input: [UInt8], path: String, limit: Int = DatasetLimits.defaultMaxDecompressedBytes)
+        throws -> [UInt8]
+    {
         var output: [UInt8] = []
         output.reserveCapacity(min(input.count, limit / 4) * 4)
         var stream = z_stream()
@@ -28,8 +30,10 @@ enum Gzip {
                     return out.count - Int(stream.avail_out)
                 }
                 guard produced <= limit - output.count else {
-                    throw DataError.invalidFile(path: path, reason: "decompresses to more than \(limit) bytes "
-                        + "(the limit; raise it with --max-decompressed-mib)")
+                    throw DataError.invalidFile(
+                        path: path,
+                        reason: "decompresses to more than \(limit) bytes "
+                            + "(the limit; raise it with --max-decompressed-mib)")
                 }
                 output.append(contentsOf: chunk[0..<produced])
                 if status == Z_STREAM_END {

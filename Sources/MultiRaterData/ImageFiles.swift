@@ -12,7 +12,10 @@ public struct DecodedRaster: Sendable {
     public var samples: [UInt16]
 
     public init(width: Int, height: Int, channels: Int, bitDepth: Int, samples: [UInt16]) {
-        self.width = width; self.height = height; self.channels = channels; self.bitDepth = bitDepth
+        self.width = width
+        self.height = height
+        self.channels = channels
+        self.bitDepth = bitDepth
         self.samples = samples
     }
 
@@ -22,13 +25,17 @@ public struct DecodedRaster: Sendable {
     /// Foreground where any colour channel is non-zero (`zeroIsForeground: false`), or where all
     /// colour channels are zero (`true`, e.g. BU-BIL expert masks where the cell is black). Alpha is ignored.
     public func mask(zeroIsForeground: Bool = false) -> BinaryMask {
-        let colour = colourChannels, count = width * height
+        let colour = colourChannels
+        let count = width * height
         var words = [UInt64](repeating: 0, count: (count + 63) / 64)
         samples.withUnsafeBufferPointer { p in
             for i in 0..<count {
                 let base = i * channels
                 var any = false
-                for c in 0..<colour where p[base + c] != 0 { any = true; break }
+                for c in 0..<colour where p[base + c] != 0 {
+                    any = true
+                    break
+                }
                 if any != zeroIsForeground { words[i >> 6] |= 1 << UInt64(i & 63) }
             }
         }
@@ -42,8 +49,9 @@ public struct DecodedRaster: Sendable {
         for p in 0..<(width * height) {
             for c in 0..<colour { pixels[p * colour + c] = Float(samples[p * channels + c]) }
         }
-        return try CaseImage(width: width, height: height, channels: colour, pixels: pixels,
-                             sourceType: bitDepth == 16 ? "uint16" : "uint8", name: name)
+        return try CaseImage(
+            width: width, height: height, channels: colour, pixels: pixels,
+            sourceType: bitDepth == 16 ? "uint16" : "uint8", name: name)
     }
 }
 
@@ -56,15 +64,17 @@ public enum ImageFiles {
             throw DataError.invalidFile(path: url.path, reason: "\(error)")
         }
         // MedImageIO returns grey or RGB with alpha removed, values as stored.
-        return DecodedRaster(width: image.width, height: image.height, channels: image.channels,
-                             bitDepth: image.bitDepth, samples: image.pixels.map { UInt16(min(max($0, 0), 65535)) })
+        return DecodedRaster(
+            width: image.width, height: image.height, channels: image.channels,
+            bitDepth: image.bitDepth, samples: image.pixels.map { UInt16(min(max($0, 0), 65535)) })
     }
 
     /// Writes an 8-bit grey (channels 1) or RGB (channels 3) PNG.
     public static func writePNG(_ bytes: [UInt8], width: Int, height: Int, channels: Int, to url: URL) throws {
         do {
-            let image = try MedicalImage(width: width, height: height, channels: channels, bitDepth: 8,
-                                         pixels: bytes.map(Float.init))
+            let image = try MedicalImage(
+                width: width, height: height, channels: channels, bitDepth: 8,
+                pixels: bytes.map(Float.init))
             try PNG.write(image, to: url.path)
         } catch {
             throw DataError.invalidFile(path: url.path, reason: "\(error)")

@@ -54,29 +54,40 @@ public struct LabelMapDataset: Sendable {
             .filter { !$0.hasPrefix(".") }.sorted { $0.localizedStandardCompare($1) == .orderedAscending }
         let folders = names.map { root.appendingPathComponent($0) }.filter(ImageFiles.isDirectory)
         guard !folders.isEmpty else {
-            throw DataError.invalidFile(path: root.path, reason: "no case folders: want ROOT/<case>/image.png + label.png")
+            throw DataError.invalidFile(
+                path: root.path, reason: "no case folders: want ROOT/<case>/image.png + label.png")
         }
         guard folders.count <= maximumCases else {
-            throw DataError.invalidFile(path: root.path, reason: "\(folders.count) cases exceed the limit of \(maximumCases)")
+            throw DataError.invalidFile(
+                path: root.path, reason: "\(folders.count) cases exceed the limit of \(maximumCases)")
         }
         var cases: [LabelMapCase] = []
         for folder in folders {
-            let imageURL = folder.appendingPathComponent("image.png"), labelURL = folder.appendingPathComponent("label.png")
+            let imageURL = folder.appendingPathComponent("image.png")
+            let labelURL = folder.appendingPathComponent("label.png")
             for url in [imageURL, labelURL] where !FileManager.default.fileExists(atPath: url.path) {
                 throw DataError.invalidFile(path: url.path, reason: "missing (each case needs image.png and label.png)")
             }
             let image = try ImageFiles.readPNG(imageURL).caseImage(name: folder.lastPathComponent)
             let raster = try ImageFiles.readPNG(labelURL)
             guard raster.colourChannels == 1, raster.bitDepth == 8 else {
-                throw DataError.invalidFile(path: labelURL.path, reason: "a label map must be 8-bit grey (class ids), found \(raster.colourChannels) channel(s) of \(raster.bitDepth) bits")
+                throw DataError.invalidFile(
+                    path: labelURL.path,
+                    reason:
+                        "a label map must be 8-bit grey (class ids), found \(raster.colourChannels) channel(s) of \(raster.bitDepth) bits"
+                )
             }
             guard raster.width == image.width, raster.height == image.height else {
-                throw DataError.invalidFile(path: labelURL.path, reason: "label map is \(raster.width)x\(raster.height), image is \(image.width)x\(image.height)")
+                throw DataError.invalidFile(
+                    path: labelURL.path,
+                    reason: "label map is \(raster.width)x\(raster.height), image is \(image.width)x\(image.height)")
             }
             var labels = [UInt8](repeating: 0, count: raster.width * raster.height)
             for i in 0..<labels.count { labels[i] = UInt8(raster.samples[i * raster.channels]) }
             if let unknown = Set(labels).subtracting([0]).map(Int.init).sorted().first(where: { classes[$0] == nil }) {
-                throw DataError.invalidFile(path: labelURL.path, reason: "class id \(unknown) is not in classes.json (ids \(classes.keys.sorted()))")
+                throw DataError.invalidFile(
+                    path: labelURL.path,
+                    reason: "class id \(unknown) is not in classes.json (ids \(classes.keys.sorted()))")
             }
             cases.append(LabelMapCase(caseID: folder.lastPathComponent, image: image, labels: labels))
         }
@@ -85,19 +96,26 @@ public struct LabelMapDataset: Sendable {
 
     /// `classes.json` in `root`, else in its parent.
     static func readClasses(near root: URL) throws -> [Int: String] {
-        let candidates = [root.appendingPathComponent("classes.json"), root.deletingLastPathComponent().appendingPathComponent("classes.json")]
+        let candidates = [
+            root.appendingPathComponent("classes.json"),
+            root.deletingLastPathComponent().appendingPathComponent("classes.json"),
+        ]
         guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else {
-            throw DataError.invalidFile(path: root.path, reason: "no classes.json in the folder or its parent (want {\"1\": \"name\", …})")
+            throw DataError.invalidFile(
+                path: root.path, reason: "no classes.json in the folder or its parent (want {\"1\": \"name\", …})")
         }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw DataError.invalidFile(path: url.path, reason: "cannot be read") }
+        do { data = try Data(contentsOf: url) } catch {
+            throw DataError.invalidFile(path: url.path, reason: "cannot be read")
+        }
         guard data.count <= 1 << 20, let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw DataError.invalidFile(path: url.path, reason: "not a JSON object of class ids to names")
         }
         var classes: [Int: String] = [:]
         for (key, value) in object {
             guard let id = Int(key), (1...255).contains(id), let name = value as? String, !name.isEmpty else {
-                throw DataError.invalidFile(path: url.path, reason: "entry \"\(key)\" must map an id 1…255 to a non-empty name")
+                throw DataError.invalidFile(
+                    path: url.path, reason: "entry \"\(key)\" must map an id 1…255 to a non-empty name")
             }
             classes[id] = name
         }
@@ -109,14 +127,16 @@ public struct LabelMapDataset: Sendable {
     public var classSummaries: [ClassSummary] {
         let totalPixels = cases.reduce(0) { $0 + $1.labels.count }
         return classes.keys.sorted().map { id in
-            var present = 0, pixels = 0
+            var present = 0
+            var pixels = 0
             for item in cases {
                 let count = item.labels.lazy.filter { Int($0) == id }.count
                 pixels += count
                 if count > 0 { present += 1 }
             }
-            return ClassSummary(id: id, name: classes[id]!, casesPresent: present, casesEmpty: cases.count - present,
-                                pixelShare: totalPixels == 0 ? 0 : Double(pixels) / Double(totalPixels))
+            return ClassSummary(
+                id: id, name: classes[id]!, casesPresent: present, casesEmpty: cases.count - present,
+                pixelShare: totalPixels == 0 ? 0 : Double(pixels) / Double(totalPixels))
         }
     }
 }

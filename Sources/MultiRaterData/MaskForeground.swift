@@ -26,7 +26,12 @@ public enum MaskForeground: String, Sendable, CaseIterable {
         let census = raster.colourValueCensus()
         if census.otherFraction > Self.strayValueTolerance {
             let shown = census.mainValues.map { $0.map(String.init).joined(separator: "/") }.joined(separator: ", ")
-            throw DataError.invalidFile(path: path, reason: String(format: "not a binary mask: %.0f %% of its pixels hold values other than its two main values (%@); a mask holds a background and one foreground value", 100 * census.otherFraction, shown))
+            throw DataError.invalidFile(
+                path: path,
+                reason: String(
+                    format:
+                        "not a binary mask: %.0f %% of its pixels hold values other than its two main values (%@); a mask holds a background and one foreground value",
+                    100 * census.otherFraction, shown))
         }
         let nonZero = raster.mask(zeroIsForeground: false)
         switch self {
@@ -41,21 +46,31 @@ extension DecodedRaster {
     /// The two most common colour values (alpha ignored) and the fraction of pixels holding others.
     /// Counts up to eight distinct values exactly; pixels beyond those count as "other".
     func colourValueCensus() -> (mainValues: [[UInt16]], otherFraction: Double) {
-        let colour = colourChannels, count = width * height
+        let colour = colourChannels
+        let count = width * height
         guard count > 0 else { return ([], 0) }
-        var keys: [UInt64] = [], counts: [Int] = [], overflow = 0
+        var keys: [UInt64] = []
+        var counts: [Int] = []
+        var overflow = 0
         samples.withUnsafeBufferPointer { p in
             for i in 0..<count {
                 var key: UInt64 = 0
                 for c in 0..<colour { key = key << 16 | UInt64(p[i * channels + c]) }
-                if let k = keys.firstIndex(of: key) { counts[k] += 1 }
-                else if keys.count < 8 { keys.append(key); counts.append(1) }
-                else { overflow += 1 }
+                if let k = keys.firstIndex(of: key) {
+                    counts[k] += 1
+                } else if keys.count < 8 {
+                    keys.append(key)
+                    counts.append(1)
+                } else {
+                    overflow += 1
+                }
             }
         }
         let order = counts.indices.sorted { counts[$0] > counts[$1] }.prefix(2)
         let main = order.reduce(0) { $0 + counts[$1] }
-        let values = order.map { k in (0..<colour).reversed().map { UInt16(truncatingIfNeeded: keys[k] >> (16 * UInt64($0))) } }
+        let values = order.map { k in
+            (0..<colour).reversed().map { UInt16(truncatingIfNeeded: keys[k] >> (16 * UInt64($0))) }
+        }
         return (values, Double(count - main) / Double(count))
     }
 }

@@ -13,13 +13,16 @@ public struct CaseImage: Sendable, Equatable {
     public var sourceType: String
 
     /// - Throws: `DataError.invalidCase` when the value count is wrong or a value is NaN/infinite.
-    public init(width: Int, height: Int, channels: Int = 1, pixels: [Float], sourceType: String = "float32",
-                name: String = "image") throws {
+    public init(
+        width: Int, height: Int, channels: Int = 1, pixels: [Float], sourceType: String = "float32",
+        name: String = "image"
+    ) throws {
         guard channels == 1 || channels == 3 else {
             throw DataError.invalidCase(id: name, reason: "image has \(channels) channels (want 1 or 3)")
         }
         guard pixels.count == width * height * channels else {
-            throw DataError.invalidCase(id: name, reason: "image has \(pixels.count) values, want \(width)x\(height)x\(channels)")
+            throw DataError.invalidCase(
+                id: name, reason: "image has \(pixels.count) values, want \(width)x\(height)x\(channels)")
         }
         if let bad = pixels.firstIndex(where: { !$0.isFinite }) {
             throw DataError.invalidCase(id: name, reason: "image value \(pixels[bad]) (not finite) at element \(bad)")
@@ -68,12 +71,14 @@ public struct MultiRaterCase: Sendable {
             throw DataError.invalidCase(id: metadata.caseID, reason: "no rater masks")
         }
         for (k, mask) in raters.enumerated() where mask.width != first.width || mask.height != first.height {
-            throw DataError.invalidCase(id: metadata.caseID,
-                                        reason: "rater \(k) mask is \(mask.width)x\(mask.height), rater 0 is \(first.width)x\(first.height)")
+            throw DataError.invalidCase(
+                id: metadata.caseID,
+                reason: "rater \(k) mask is \(mask.width)x\(mask.height), rater 0 is \(first.width)x\(first.height)")
         }
         if let image, image.width != first.width || image.height != first.height {
-            throw DataError.invalidCase(id: metadata.caseID,
-                                        reason: "image is \(image.width)x\(image.height), masks are \(first.width)x\(first.height)")
+            throw DataError.invalidCase(
+                id: metadata.caseID,
+                reason: "image is \(image.width)x\(image.height), masks are \(first.width)x\(first.height)")
         }
         self.image = image
         self.raters = raters

@@ -24,7 +24,9 @@ public struct NIfTIVolume: Sendable {
 
     /// Parses the bytes of a `.nii` or `.nii.gz` file (gzip is detected by its magic number); a gzip
     /// stream may inflate to at most `maxDecompressedBytes`. `path` names the data in error messages.
-    public init(fileBytes: [UInt8], path: String, maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes) throws {
+    public init(fileBytes: [UInt8], path: String, maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes)
+        throws
+    {
         var bytes = fileBytes
         if Gzip.isCompressed(bytes) { bytes = try Gzip.decompress(bytes, path: path, limit: maxDecompressedBytes) }
         try self.init(bytes: bytes, path: path)
@@ -36,29 +38,43 @@ public struct NIfTIVolume: Sendable {
             throw DataError.invalidFile(path: path, reason: "truncated NIfTI header (\(bytes.count) of 348 bytes)")
         }
         let little: Bool
-        if Self.int32(bytes, 0, little: true) == 348 { little = true }
-        else if Self.int32(bytes, 0, little: false) == 348 { little = false }
-        else { throw DataError.invalidFile(path: path, reason: "not a NIfTI-1 file (sizeof_hdr != 348)") }
+        if Self.int32(bytes, 0, little: true) == 348 {
+            little = true
+        } else if Self.int32(bytes, 0, little: false) == 348 {
+            little = false
+        } else {
+            throw DataError.invalidFile(path: path, reason: "not a NIfTI-1 file (sizeof_hdr != 348)")
+        }
         let magic = String(decoding: bytes[344..<347], as: UTF8.self)
         guard magic == "n+1" else {
-            throw DataError.invalidFile(path: path, reason: magic == "ni1" ? "two-file NIfTI (.hdr/.img) is not supported" : "bad NIfTI magic '\(magic)'")
+            throw DataError.invalidFile(
+                path: path,
+                reason: magic == "ni1" ? "two-file NIfTI (.hdr/.img) is not supported" : "bad NIfTI magic '\(magic)'")
         }
         let rank = Int(Self.int16(bytes, 40, little: little))
         guard (1...7).contains(rank) else { throw DataError.invalidFile(path: path, reason: "bad dim[0] = \(rank)") }
         var dim = (1...7).map { Int(Self.int16(bytes, 40 + 2 * $0, little: little)) }
         for d in rank..<7 { dim[d] = 1 }
-        guard dim.allSatisfy({ $0 >= 1 }) else { throw DataError.invalidFile(path: path, reason: "bad dimensions \(dim.prefix(rank))") }
+        guard dim.allSatisfy({ $0 >= 1 }) else {
+            throw DataError.invalidFile(path: path, reason: "bad dimensions \(dim.prefix(rank))")
+        }
         guard dim[3...].allSatisfy({ $0 == 1 }) else {
-            throw DataError.invalidFile(path: path, reason: "only 3-D volumes are supported (dims \(Array(dim.prefix(rank))))")
+            throw DataError.invalidFile(
+                path: path, reason: "only 3-D volumes are supported (dims \(Array(dim.prefix(rank))))")
         }
         let datatype = Int(Self.int16(bytes, 70, little: little))
         // vox_offset is a float: refuse NaN, infinities and values no file can reach before converting.
         let rawOffset = Self.float32(bytes, 108, little: little)
         guard rawOffset.isFinite, rawOffset >= 348, Double(rawOffset) <= Double(bytes.count) else {
-            throw DataError.invalidFile(path: path, reason: "bad NIfTI vox_offset \(rawOffset) (the file has \(bytes.count) bytes; the data must start at 348 or later)")
+            throw DataError.invalidFile(
+                path: path,
+                reason:
+                    "bad NIfTI vox_offset \(rawOffset) (the file has \(bytes.count) bytes; the data must start at 348 or later)"
+            )
         }
         let offset = Int(rawOffset)
-        let slope = Self.float32(bytes, 112, little: little), inter = Self.float32(bytes, 116, little: little)
+        let slope = Self.float32(bytes, 112, little: little)
+        let inter = Self.float32(bytes, 116, little: little)
         let count = dim[0] * dim[1] * dim[2]
         let size: Int
         switch datatype {
@@ -69,7 +85,8 @@ public struct NIfTIVolume: Sendable {
         default: throw DataError.invalidFile(path: path, reason: "unsupported NIfTI datatype \(datatype)")
         }
         guard offset >= 348, bytes.count >= offset + count * size else {
-            throw DataError.invalidFile(path: path, reason: "truncated NIfTI data (\(bytes.count) bytes, need \(offset + count * size))")
+            throw DataError.invalidFile(
+                path: path, reason: "truncated NIfTI data (\(bytes.count) bytes, need \(offset + count * size))")
         }
         var values = [Float](repeating: 0, count: count)
         for e in 0..<count {
@@ -104,7 +121,9 @@ public struct NIfTIVolume: Sendable {
     private static func uint16(_ b: [UInt8], _ at: Int, little: Bool) -> UInt16 {
         little ? UInt16(b[at]) | UInt16(b[at + 1]) << 8 : UInt16(b[at + 1]) | UInt16(b[at]) << 8
     }
-    private static func int16(_ b: [UInt8], _ at: Int, little: Bool) -> Int16 { Int16(bitPattern: uint16(b, at, little: little)) }
+    private static func int16(_ b: [UInt8], _ at: Int, little: Bool) -> Int16 {
+        Int16(bitPattern: uint16(b, at, little: little))
+    }
     private static func int32(_ b: [UInt8], _ at: Int, little: Bool) -> Int32 {
         var v: UInt32 = 0
         for i in 0..<4 { v |= UInt32(b[at + (little ? i : 3 - i)]) << (8 * UInt32(i)) }

@@ -5,16 +5,21 @@ import TorchCheckpoint
 /// Conversions from NumPy arrays to images and masks, shared by the `.npz` and pickle readers.
 enum NumpyCaseDecoding {
     /// Numeric element type names this project accepts for images.
-    static func image(from array: NumpyArray, elementOffset: Int, width: Int, height: Int, channels: Int,
-                      caseID: String, source: String) throws -> CaseImage {
+    static func image(
+        from array: NumpyArray, elementOffset: Int, width: Int, height: Int, channels: Int,
+        caseID: String, source: String
+    ) throws -> CaseImage {
         let count = width * height * channels
         let all = array.floats()
         let slice = Array(all[elementOffset..<(elementOffset + count)])
         if let bad = slice.firstIndex(where: { !$0.isFinite }) {
-            throw DataError.invalidFile(path: source, reason: "case \(caseID): image value \(slice[bad]) (NaN or infinite) at pixel \(bad / channels)")
+            throw DataError.invalidFile(
+                path: source,
+                reason: "case \(caseID): image value \(slice[bad]) (NaN or infinite) at pixel \(bad / channels)")
         }
-        return try CaseImage(width: width, height: height, channels: channels, pixels: slice,
-                             sourceType: array.dtype.rawValue, name: caseID)
+        return try CaseImage(
+            width: width, height: height, channels: channels, pixels: slice,
+            sourceType: array.dtype.rawValue, name: caseID)
     }
 
     /// Checks that a uint8/bool mask array is binary: values in {0, 1} or in {0, 255}.
@@ -24,7 +29,8 @@ enum NumpyCaseDecoding {
         let other = (2..<255).first { seen[$0] }
         if let v = other {
             let at = bytes.firstIndex(of: UInt8(v))!
-            throw DataError.invalidFile(path: source, reason: "mask values must be 0/1 or 0/255; found \(v) at element \(at)")
+            throw DataError.invalidFile(
+                path: source, reason: "mask values must be 0/1 or 0/255; found \(v) at element \(at)")
         }
         if seen[1] && seen[255] {
             throw DataError.invalidFile(path: source, reason: "mask values mix 1 and 255 (want 0/1 or 0/255)")

@@ -33,19 +33,21 @@ public enum PickleDatasetReader {
         var cases: [MultiRaterCase] = []
         for (index, pair) in pairs.enumerated() {
             let key = pair.key.stringValue ?? pair.key.intValue.map(String.init) ?? "\(index)"
-            func fail(_ reason: String) -> DataError { DataError.invalidFile(path: path, reason: "key '\(key)': \(reason)") }
+            func fail(_ reason: String) -> DataError {
+                DataError.invalidFile(path: path, reason: "key '\(key)': \(reason)")
+            }
             guard pair.value.pairs != nil else { throw fail("value is not a dict") }
             guard let masksValue = pair.value["masks"] else { throw fail("no 'masks' entry") }
             guard let items = masksValue.items else { throw fail("'masks' is not a list") }
             guard !items.isEmpty else { throw fail("'masks' is empty (no raters)") }
             var raters: [BinaryMask] = []
             for (r, item) in items.enumerated() {
-                guard case let .array(array) = item else { throw fail("mask \(r) is not a numpy array") }
+                guard case .array(let array) = item else { throw fail("mask \(r) is not a numpy array") }
                 raters.append(try mask(array, what: "mask \(r)", fail: fail))
             }
             var image: CaseImage?
             if let imageValue = pair.value["image"] {
-                guard case let .array(array) = imageValue else { throw fail("'image' is not a numpy array") }
+                guard case .array(let array) = imageValue else { throw fail("'image' is not a numpy array") }
                 guard array.shape.count == 2 || (array.shape.count == 3 && [1, 3].contains(array.shape[2])) else {
                     throw fail("'image' has shape \(array.shape), want (H, W) or (H, W, C)")
                 }
@@ -55,13 +57,16 @@ public enum PickleDatasetReader {
                     throw fail("image value \(values[bad]) (NaN or infinite) at element \(bad)")
                 }
                 let channels = array.shape.count == 3 ? array.shape[2] : 1
-                image = try CaseImage(width: array.shape[1], height: array.shape[0], channels: channels, pixels: values,
-                                      sourceType: array.dtype.rawValue, name: key)
+                image = try CaseImage(
+                    width: array.shape[1], height: array.shape[0], channels: channels, pixels: values,
+                    sourceType: array.dtype.rawValue, name: key)
             }
             let group = pair.value["series_uid"]?.stringValue
             do {
-                cases.append(try MultiRaterCase(image: image, raters: raters,
-                                                metadata: CaseMetadata(caseID: key, groupID: group, sourceIndex: index)))
+                cases.append(
+                    try MultiRaterCase(
+                        image: image, raters: raters,
+                        metadata: CaseMetadata(caseID: key, groupID: group, sourceIndex: index)))
             } catch let DataError.invalidCase(_, reason) {
                 throw fail(reason)
             }

@@ -7,14 +7,17 @@ enum Resampling {
     static func bilinear(_ src: [Float], width: Int, height: Int, toWidth w: Int, height h: Int) -> [Float] {
         if w == width && h == height { return src }
         var out = [Float](repeating: 0, count: w * h)
-        let sx = Float(width) / Float(w), sy = Float(height) / Float(h)
+        let sx = Float(width) / Float(w)
+        let sy = Float(height) / Float(h)
         for y in 0..<h {
             let fy = max((Float(y) + 0.5) * sy - 0.5, 0)
-            let y0 = min(Int(fy), height - 1), y1 = min(y0 + 1, height - 1)
+            let y0 = min(Int(fy), height - 1)
+            let y1 = min(y0 + 1, height - 1)
             let ty = fy - Float(y0)
             for x in 0..<w {
                 let fx = max((Float(x) + 0.5) * sx - 0.5, 0)
-                let x0 = min(Int(fx), width - 1), x1 = min(x0 + 1, width - 1)
+                let x0 = min(Int(fx), width - 1)
+                let x1 = min(x0 + 1, width - 1)
                 let tx = fx - Float(x0)
                 let top = src[y0 * width + x0] * (1 - tx) + src[y0 * width + x1] * tx
                 let bottom = src[y1 * width + x0] * (1 - tx) + src[y1 * width + x1] * tx

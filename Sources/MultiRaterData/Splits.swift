@@ -34,7 +34,11 @@ public struct SplitManifest: Sendable, Codable, Equatable {
     public var folds: [SplitFold]
 
     enum CodingKeys: String, CodingKey {
-        case dataset, splitProtocol = "protocol", seed, caseIDs = "case_ids", folds
+        case dataset
+        case splitProtocol = "protocol"
+        case seed
+        case caseIDs = "case_ids"
+        case folds
     }
 
     public init(dataset: String, splitProtocol: String, seed: UInt64?, caseIDs: [String], folds: [SplitFold]) {
@@ -61,16 +65,19 @@ public struct SplitManifest: Sendable, Codable, Equatable {
 public enum DatasetSplitter {
     /// Index order (the P²SAM / A-SAM protocol): the first 60 % train, the next 20 % validation, the
     /// rest test. With a seed, the order is first shuffled with GSL mt19937 (Fisher–Yates).
-    public static func indexOrder(count: Int, fractions: (Double, Double, Double) = (0.6, 0.2, 0.2),
-                                  seed: UInt64? = nil) -> SplitFold {
+    public static func indexOrder(
+        count: Int, fractions: (Double, Double, Double) = (0.6, 0.2, 0.2),
+        seed: UInt64? = nil
+    ) -> SplitFold {
         var order = Array(0..<count)
         if let seed { SeededRandom(seed: seed).shuffle(&order) }
         let total = fractions.0 + fractions.1 + fractions.2
         let nTrain = Int((Double(count) * fractions.0 / total).rounded())
         let nVal = min(Int((Double(count) * fractions.1 / total).rounded()), count - nTrain)
-        return SplitFold(name: seed == nil ? "index" : "shuffled-\(seed!)",
-                         train: Array(order[0..<nTrain]), validation: Array(order[nTrain..<(nTrain + nVal)]),
-                         test: Array(order[(nTrain + nVal)...]))
+        return SplitFold(
+            name: seed == nil ? "index" : "shuffled-\(seed!)",
+            train: Array(order[0..<nTrain]), validation: Array(order[nTrain..<(nTrain + nVal)]),
+            test: Array(order[(nTrain + nVal)...]))
     }
 
     /// Grouped by patient/series (PHiSeg / MoSE / CCDM protocol): groups (first-appearance order)
@@ -80,8 +87,10 @@ public enum DatasetSplitter {
     /// dataset order within each part. Cases without a group id form singleton groups. With three or
     /// more groups no part is left empty: an empty test (then validation) part takes the smallest
     /// training group (ties: the later one in shuffled order), so three patients give one per part.
-    public static func grouped(groups: [String?], fractions: (Double, Double, Double) = (0.6, 0.2, 0.2),
-                               seed: UInt64) -> SplitFold {
+    public static func grouped(
+        groups: [String?], fractions: (Double, Double, Double) = (0.6, 0.2, 0.2),
+        seed: UInt64
+    ) -> SplitFold {
         var order: [String] = []
         var members: [String: [Int]] = [:]
         for (i, g) in groups.enumerated() {
@@ -93,13 +102,22 @@ public enum DatasetSplitter {
         let total = fractions.0 + fractions.1 + fractions.2
         let trainTarget = Double(groups.count) * fractions.0 / total
         let valTarget = Double(groups.count) * (fractions.0 + fractions.1) / total
-        var train: [String] = [], validation: [String] = [], test: [String] = []
-        var trainCount = 0, validationCount = 0
+        var train: [String] = []
+        var validation: [String] = []
+        var test: [String] = []
+        var trainCount = 0
+        var validationCount = 0
         for key in order {
             let size = members[key]!.count
-            if Double(trainCount) < trainTarget { train.append(key); trainCount += size }
-            else if Double(trainCount + validationCount) < valTarget { validation.append(key); validationCount += size }
-            else { test.append(key) }
+            if Double(trainCount) < trainTarget {
+                train.append(key)
+                trainCount += size
+            } else if Double(trainCount + validationCount) < valTarget {
+                validation.append(key)
+                validationCount += size
+            } else {
+                test.append(key)
+            }
         }
         func takeSmallestTrainingGroup() -> String {
             let i = train.indices.min { a, b in
@@ -111,8 +129,9 @@ public enum DatasetSplitter {
         if test.isEmpty && train.count >= 2 { test.append(takeSmallestTrainingGroup()) }
         if validation.isEmpty && train.count >= 2 { validation.append(takeSmallestTrainingGroup()) }
         func indices(_ keys: [String]) -> [Int] { keys.flatMap { members[$0]! }.sorted() }
-        return SplitFold(name: "grouped-\(seed)", train: indices(train), validation: indices(validation),
-                         test: indices(test))
+        return SplitFold(
+            name: "grouped-\(seed)", train: indices(train), validation: indices(validation),
+            test: indices(test))
     }
 
     /// Number of distinct groups (cases without a group id count as one group each).
@@ -136,8 +155,9 @@ public enum DatasetSplitter {
     public static func sortedNames(_ caseIDs: [String], name: String) -> SplitFold {
         let order = caseIDs.indices.sorted { caseIDs[$0] < caseIDs[$1] }
         let fold = indexOrder(count: caseIDs.count)
-        return SplitFold(name: name, train: fold.train.map { order[$0] }, validation: fold.validation.map { order[$0] },
-                         test: fold.test.map { order[$0] })
+        return SplitFold(
+            name: name, train: fold.train.map { order[$0] }, validation: fold.validation.map { order[$0] },
+            test: fold.test.map { order[$0] })
     }
 
     /// Leave-one-group-out (canonical LIDC-real: one fold per patient). Within a fold the test set is
@@ -145,12 +165,16 @@ public enum DatasetSplitter {
     /// validation and the rest train.
     public static func leaveOneGroupOut(groups: [String?], validationFraction: Double = 0.2) -> [SplitFold] {
         var order: [String] = []
-        for g in groups { let key = g ?? "?"; if !order.contains(key) { order.append(key) } }
+        for g in groups {
+            let key = g ?? "?"
+            if !order.contains(key) { order.append(key) }
+        }
         return order.map { held in
             let rest = groups.indices.filter { (groups[$0] ?? "?") != held }
             let nVal = Int((Double(rest.count) * validationFraction).rounded())
-            return SplitFold(name: "test=\(held)", train: Array(rest.dropLast(nVal)), validation: Array(rest.suffix(nVal)),
-                             test: groups.indices.filter { (groups[$0] ?? "?") == held })
+            return SplitFold(
+                name: "test=\(held)", train: Array(rest.dropLast(nVal)), validation: Array(rest.suffix(nVal)),
+                test: groups.indices.filter { (groups[$0] ?? "?") == held })
         }
     }
 }
@@ -183,6 +207,7 @@ public enum SplitProtocol: String, Sendable, CaseIterable, Codable {
         case .sortedNames: folds = [DatasetSplitter.sortedNames(ids, name: "sorted-names")]
         case .leaveOneGroupOut: folds = DatasetSplitter.leaveOneGroupOut(groups: groups)
         }
-        return SplitManifest(dataset: dataset.source, splitProtocol: rawValue, seed: usedSeed, caseIDs: ids, folds: folds)
+        return SplitManifest(
+            dataset: dataset.source, splitProtocol: rawValue, seed: usedSeed, caseIDs: ids, folds: folds)
     }
 }

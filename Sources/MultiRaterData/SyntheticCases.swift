@@ -43,9 +43,12 @@ public struct SyntheticCaseGenerator: Sendable {
 
         /// Normalised radial coordinate: <= 1 inside the (scaled) lesion.
         func radius(x: Double, y: Double, scale: Double, wobble: [(Double, Double)]) -> Double {
-            let dx = x - cx, dy = y - cy
-            let c = cos(angle), s = sin(angle)
-            let u = (dx * c + dy * s) / rx, v = (-dx * s + dy * c) / ry
+            let dx = x - cx
+            let dy = y - cy
+            let c = cos(angle)
+            let s = sin(angle)
+            let u = (dx * c + dy * s) / rx
+            let v = (-dx * s + dy * c) / ry
             let theta = atan2(v, u)
             var boundary = scale
             for (k, h) in harmonics.enumerated() { boundary += h.amplitude * cos(Double(k + 2) * theta + h.phase) }
@@ -61,24 +64,30 @@ public struct SyntheticCaseGenerator: Sendable {
     }
 
     private func makeCase(index: Int, rng: SeededRandom) throws -> MultiRaterCase {
-        let c = configuration, w = c.width, h = c.height
+        let c = configuration
+        let w = c.width
+        let h = c.height
         let side = Double(min(w, h))
         // Background texture: a few random low-frequency waves.
         let waves = (0..<4).map { _ in
-            (fx: rng.uniform(0.5, 3) * 2 * Double.pi / Double(w), fy: rng.uniform(0.5, 3) * 2 * Double.pi / Double(h),
-             phase: rng.uniform(0, 2 * Double.pi), amplitude: rng.uniform(4, 14))
+            (
+                fx: rng.uniform(0.5, 3) * 2 * Double.pi / Double(w),
+                fy: rng.uniform(0.5, 3) * 2 * Double.pi / Double(h),
+                phase: rng.uniform(0, 2 * Double.pi), amplitude: rng.uniform(4, 14)
+            )
         }
         let base = rng.uniform(70, 110)
         let lesionCount = 1 + rng.integer(below: max(c.maxLesions, 1))
         var lesions: [Lesion] = []
         for _ in 0..<lesionCount {
             let faint = rng.bernoulli(c.faintProbability)
-            lesions.append(Lesion(
-                cx: rng.uniform(0.25, 0.75) * Double(w), cy: rng.uniform(0.25, 0.75) * Double(h),
-                rx: rng.uniform(0.06, 0.16) * side, ry: rng.uniform(0.06, 0.16) * side,
-                angle: rng.uniform(0, Double.pi),
-                harmonics: (0..<3).map { _ in (rng.uniform(0, 0.08), rng.uniform(0, 2 * Double.pi)) },
-                contrast: faint ? rng.uniform(8, 18) : rng.uniform(45, 90), faint: faint))
+            lesions.append(
+                Lesion(
+                    cx: rng.uniform(0.25, 0.75) * Double(w), cy: rng.uniform(0.25, 0.75) * Double(h),
+                    rx: rng.uniform(0.06, 0.16) * side, ry: rng.uniform(0.06, 0.16) * side,
+                    angle: rng.uniform(0, Double.pi),
+                    harmonics: (0..<3).map { _ in (rng.uniform(0, 0.08), rng.uniform(0, 2 * Double.pi)) },
+                    contrast: faint ? rng.uniform(8, 18) : rng.uniform(45, 90), faint: faint))
         }
         var pixels = [Float](repeating: 0, count: w * h)
         for y in 0..<h {
@@ -87,7 +96,7 @@ public struct SyntheticCaseGenerator: Sendable {
                 for wave in waves { v += wave.amplitude * sin(wave.fx * Double(x) + wave.fy * Double(y) + wave.phase) }
                 for lesion in lesions {
                     let r = lesion.radius(x: Double(x), y: Double(y), scale: 1, wobble: [])
-                    v += lesion.contrast / (1 + exp((r - 1) * 12))   // soft edge
+                    v += lesion.contrast / (1 + exp((r - 1) * 12))  // soft edge
                 }
                 v += rng.gaussian(sigma: 4)
                 pixels[y * w + x] = Float(min(max(v, 0), 255))
@@ -101,16 +110,19 @@ public struct SyntheticCaseGenerator: Sendable {
                 let scale = max(1 + rng.gaussian(sigma: c.scaleSpread), 0.3)
                 let wobble = (0..<3).map { _ in (rng.gaussian(sigma: 0.03), rng.uniform(0, 2 * Double.pi)) }
                 if missed { continue }
-                for y in 0..<h { for x in 0..<w
+                for y in 0..<h {
+                    for x in 0..<w
                     where lesion.radius(x: Double(x), y: Double(y), scale: scale, wobble: wobble) <= 1 {
-                    mask[x, y] = true
-                } }
+                        mask[x, y] = true
+                    }
+                }
             }
             raters.append(mask)
         }
         let id = String(format: "synthetic-%04d", index)
         let image = try CaseImage(width: w, height: h, pixels: pixels, sourceType: "synthetic", name: id)
-        return try MultiRaterCase(image: image, raters: raters,
-                                  metadata: CaseMetadata(caseID: id, groupID: id, sourceIndex: index))
+        return try MultiRaterCase(
+            image: image, raters: raters,
+            metadata: CaseMetadata(caseID: id, groupID: id, sourceIndex: index))
     }
 }

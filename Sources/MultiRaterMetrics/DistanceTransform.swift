@@ -6,14 +6,19 @@
 enum DistanceTransform {
     /// Squared distance from every grid point to the nearest `source` point (`.infinity` when there is none).
     static func squaredDistances(to sources: [Bool], shape: [Int], spacing: [Double]) -> [Double] {
-        precondition(shape.count == spacing.count && sources.count == shape.reduce(1, *), "distance transform: shape mismatch")
+        precondition(
+            shape.count == spacing.count && sources.count == shape.reduce(1, *), "distance transform: shape mismatch")
         var field = sources.map { $0 ? 0.0 : Double.infinity }
         guard sources.contains(true) else { return field }
         var strides = [Int](repeating: 1, count: shape.count)
-        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
-        var line = [Double](), out = [Double]()
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) {
+            strides[axis] = strides[axis + 1] * shape[axis + 1]
+        }
+        var line = [Double]()
+        var out = [Double]()
         for axis in 0..<shape.count {
-            let n = shape[axis], step = strides[axis]
+            let n = shape[axis]
+            let step = strides[axis]
             line = [Double](repeating: 0, count: n)
             out = [Double](repeating: 0, count: n)
             // Every line along `axis`: start offsets are the points whose `axis` coordinate is 0.
@@ -30,7 +35,7 @@ enum DistanceTransform {
     /// parabolas' positions scaled by the spacing `s`). Infinite `f[q]` contribute nothing.
     static func lowerEnvelope(_ f: [Double], spacing s: Double, into out: inout [Double]) {
         let n = f.count
-        var vertices = [Int](repeating: 0, count: n)       // positions of the envelope's parabolas
+        var vertices = [Int](repeating: 0, count: n)  // positions of the envelope's parabolas
         var bounds = [Double](repeating: 0, count: n + 1)  // where parabola k starts to be lowest
         var k = -1
         func position(_ q: Int) -> Double { Double(q) * s }
@@ -38,7 +43,8 @@ enum DistanceTransform {
             var crossing = -Double.infinity
             while k >= 0 {
                 let v = vertices[k]
-                let pq = position(q), pv = position(v)
+                let pq = position(q)
+                let pv = position(v)
                 crossing = ((f[q] + pq * pq) - (f[v] + pv * pv)) / (2 * (pq - pv))
                 if crossing <= bounds[k] { k -= 1 } else { break }
             }

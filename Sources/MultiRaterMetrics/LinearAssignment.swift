@@ -8,7 +8,10 @@ public struct Assignment: Sendable, Equatable {
     public struct Pair: Sendable, Hashable {
         public var row: Int
         public var column: Int
-        public init(row: Int, column: Int) { self.row = row; self.column = column }
+        public init(row: Int, column: Int) {
+            self.row = row
+            self.column = column
+        }
     }
 }
 
@@ -59,11 +62,22 @@ func minimumCostRowAssignment(rows: Int, columns: Int, cost: (Int, Int) -> Doubl
             var next = 0
             for c in 1...columns where !visited[c] {
                 let reduced = cost(r - 1, c - 1) - u[r] - v[c]
-                if reduced < distance[c] { distance[c] = reduced; previous[c] = current }
-                if distance[c] < delta { delta = distance[c]; next = c }
+                if reduced < distance[c] {
+                    distance[c] = reduced
+                    previous[c] = current
+                }
+                if distance[c] < delta {
+                    delta = distance[c]
+                    next = c
+                }
             }
             for c in 0...columns {
-                if visited[c] { u[rowOfColumn[c]] += delta; v[c] -= delta } else { distance[c] -= delta }
+                if visited[c] {
+                    u[rowOfColumn[c]] += delta
+                    v[c] -= delta
+                } else {
+                    distance[c] -= delta
+                }
             }
             current = next
         } while rowOfColumn[current] != 0

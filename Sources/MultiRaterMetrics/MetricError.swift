@@ -11,10 +11,10 @@ public enum MetricError: Error, Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .sizeMismatch(expected, found): return "mask size mismatch: expected \(expected), found \(found)"
-        case let .countMismatch(expected, found): return "expected \(expected) pixel values, found \(found)"
-        case let .emptySet(what): return "\(what) must contain at least one mask"
-        case let .invalidArgument(what): return "invalid argument: \(what)"
+        case .sizeMismatch(let expected, let found): return "mask size mismatch: expected \(expected), found \(found)"
+        case .countMismatch(let expected, let found): return "expected \(expected) pixel values, found \(found)"
+        case .emptySet(let what): return "\(what) must contain at least one mask"
+        case .invalidArgument(let what): return "invalid argument: \(what)"
         }
     }
 }

@@ -46,7 +46,8 @@ extension BinaryMask {
     /// `out[bit i] = in[bit i - k]` (zero-filled).
     static func shiftUp(_ w: [UInt64], by k: Int) -> [UInt64] {
         var out = [UInt64](repeating: 0, count: w.count)
-        let ws = k >> 6, bs = UInt64(k & 63)
+        let ws = k >> 6
+        let bs = UInt64(k & 63)
         for i in stride(from: w.count - 1, through: ws, by: -1) {
             var v = w[i - ws] << bs
             if bs != 0 && i - ws - 1 >= 0 { v |= w[i - ws - 1] >> (64 - bs) }
@@ -58,7 +59,8 @@ extension BinaryMask {
     /// `out[bit i] = in[bit i + k]` (zero-filled).
     static func shiftDown(_ w: [UInt64], by k: Int) -> [UInt64] {
         var out = [UInt64](repeating: 0, count: w.count)
-        let ws = k >> 6, bs = UInt64(k & 63)
+        let ws = k >> 6
+        let bs = UInt64(k & 63)
         guard ws < w.count else { return out }
         for i in 0..<(w.count - ws) {
             var v = w[i + ws] >> bs

@@ -20,11 +20,19 @@ public struct MultiRaterScore: Sendable, Codable, Equatable {
     public var m: Int
     public var conventions: MetricConventions
 
-    public init(ged: Double, hmIoU: Double, dMax: Double, dMean: Double, sampleDiversity: Double,
-                raterDiversity: Double, n: Int, m: Int, conventions: MetricConventions) {
-        self.ged = ged; self.hmIoU = hmIoU; self.dMax = dMax; self.dMean = dMean
-        self.sampleDiversity = sampleDiversity; self.raterDiversity = raterDiversity
-        self.n = n; self.m = m; self.conventions = conventions
+    public init(
+        ged: Double, hmIoU: Double, dMax: Double, dMean: Double, sampleDiversity: Double,
+        raterDiversity: Double, n: Int, m: Int, conventions: MetricConventions
+    ) {
+        self.ged = ged
+        self.hmIoU = hmIoU
+        self.dMax = dMax
+        self.dMean = dMean
+        self.sampleDiversity = sampleDiversity
+        self.raterDiversity = raterDiversity
+        self.n = n
+        self.m = m
+        self.conventions = conventions
     }
 
     /// Scores samples against raters (all masks of one size; n, m >= 1).
@@ -35,13 +43,17 @@ public struct MultiRaterScore: Sendable, Codable, Equatable {
 
     /// Scores from precomputed overlap counts.
     public init(overlaps t: OverlapTable, conventions: MetricConventions = .init()) {
-        let ss = t.sampleSampleIoU, sr = t.sampleRaterIoU, rr = t.raterRaterIoU, dice = t.sampleRaterDice
-        self.init(ged: generalizedEnergyDistance(sampleSampleIoU: ss, sampleRaterIoU: sr, raterRaterIoU: rr),
-                  hmIoU: hungarianMatchedIoU(sr, convention: conventions.hungarianIoU),
-                  dMax: maximumDice(dice, convention: conventions.maximumDice),
-                  dMean: meanDice(dice),
-                  sampleDiversity: meanPairwiseDistance(ss), raterDiversity: meanPairwiseDistance(rr),
-                  n: t.n, m: t.m, conventions: conventions)
+        let ss = t.sampleSampleIoU
+        let sr = t.sampleRaterIoU
+        let rr = t.raterRaterIoU
+        let dice = t.sampleRaterDice
+        self.init(
+            ged: generalizedEnergyDistance(sampleSampleIoU: ss, sampleRaterIoU: sr, raterRaterIoU: rr),
+            hmIoU: hungarianMatchedIoU(sr, convention: conventions.hungarianIoU),
+            dMax: maximumDice(dice, convention: conventions.maximumDice),
+            dMean: meanDice(dice),
+            sampleDiversity: meanPairwiseDistance(ss), raterDiversity: meanPairwiseDistance(rr),
+            n: t.n, m: t.m, conventions: conventions)
     }
 
     /// The unweighted mean over cases of every metric (n and m: mean rounded down).
@@ -50,16 +62,22 @@ public struct MultiRaterScore: Sendable, Codable, Equatable {
         precondition(!scores.isEmpty, "mean of no scores")
         let k = Double(scores.count)
         func avg(_ f: (MultiRaterScore) -> Double) -> Double { scores.reduce(0) { $0 + f($1) } / k }
-        return MultiRaterScore(ged: avg(\.ged), hmIoU: avg(\.hmIoU), dMax: avg(\.dMax), dMean: avg(\.dMean),
-                               sampleDiversity: avg(\.sampleDiversity), raterDiversity: avg(\.raterDiversity),
-                               n: scores.reduce(0) { $0 + $1.n } / scores.count,
-                               m: scores.reduce(0) { $0 + $1.m } / scores.count,
-                               conventions: scores[0].conventions)
+        return MultiRaterScore(
+            ged: avg(\.ged), hmIoU: avg(\.hmIoU), dMax: avg(\.dMax), dMean: avg(\.dMean),
+            sampleDiversity: avg(\.sampleDiversity), raterDiversity: avg(\.raterDiversity),
+            n: scores.reduce(0) { $0 + $1.n } / scores.count,
+            m: scores.reduce(0) { $0 + $1.m } / scores.count,
+            conventions: scores[0].conventions)
     }
 
     enum CodingKeys: String, CodingKey {
-        case ged, hmIoU = "hm_iou", dMax = "d_max", dMean = "d_mean"
-        case sampleDiversity = "sample_diversity", raterDiversity = "rater_diversity", n, m
+        case ged
+        case hmIoU = "hm_iou"
+        case dMax = "d_max"
+        case dMean = "d_mean"
+        case sampleDiversity = "sample_diversity"
+        case raterDiversity = "rater_diversity"
+        case n, m
     }
 
     public init(from decoder: Decoder) throws {

@@ -37,10 +37,12 @@ public struct OverlapTable: Sendable {
                 counts[j * total + i] = c
             }
         }
-        let n = samples.count, m = raters.count
+        let n = samples.count
+        let m = raters.count
         sampleSizes = Array(sizes[0..<n])
         raterSizes = Array(sizes[n...])
-        var ss = [Int](repeating: 0, count: n * n), sr = [Int](repeating: 0, count: n * m)
+        var ss = [Int](repeating: 0, count: n * n)
+        var sr = [Int](repeating: 0, count: n * m)
         var rr = [Int](repeating: 0, count: m * m)
         for i in 0..<n {
             for j in 0..<n { ss[i * n + j] = counts[i * total + j] }
@@ -54,16 +56,21 @@ public struct OverlapTable: Sendable {
 
     static func nonzeroWordRange(_ mask: BinaryMask) -> Range<Int> {
         guard let lo = mask.words.firstIndex(where: { $0 != 0 }),
-              let hi = mask.words.lastIndex(where: { $0 != 0 }) else { return 0..<0 }
+            let hi = mask.words.lastIndex(where: { $0 != 0 })
+        else { return 0..<0 }
         return lo..<(hi + 1)
     }
 
-    private static func matrix(_ counts: [Int], _ a: [Int], _ b: [Int],
-                               _ f: (Int, Int, Int) -> Double) -> PairwiseMatrix {
+    private static func matrix(
+        _ counts: [Int], _ a: [Int], _ b: [Int],
+        _ f: (Int, Int, Int) -> Double
+    ) -> PairwiseMatrix {
         var out = PairwiseMatrix(rows: a.count, columns: b.count)
-        for i in 0..<a.count { for j in 0..<b.count {
-            out.values[i * b.count + j] = f(counts[i * b.count + j], a[i], b[j])
-        } }
+        for i in 0..<a.count {
+            for j in 0..<b.count {
+                out.values[i * b.count + j] = f(counts[i * b.count + j], a[i], b[j])
+            }
+        }
         return out
     }
 

@@ -67,8 +67,10 @@ public func pixelCalibrationError(probabilities p: [Double], reference: BinaryMa
 /// `u' = u / max(u)` (all zero if max(u) <= 0) and thresholds `t = k / thresholds`, k = 1...thresholds.
 /// Dice(∅, ∅) = 1.
 /// - Throws: `MetricError.countMismatch`, `MetricError.sizeMismatch`, `MetricError.invalidArgument`.
-public func uncertaintyErrorOverlap(uncertainty u: [Double], prediction: BinaryMask, reference: BinaryMask,
-                                    thresholds: Int = 100) throws -> Double {
+public func uncertaintyErrorOverlap(
+    uncertainty u: [Double], prediction: BinaryMask, reference: BinaryMask,
+    thresholds: Int = 100
+) throws -> Double {
     guard thresholds >= 1 else { throw MetricError.invalidArgument("thresholds must be >= 1") }
     try prediction.checkSameSize(as: reference)
     guard u.count == reference.pixelCount else {
@@ -93,11 +95,17 @@ public func uncertaintyErrorOverlap(uncertainty u: [Double], prediction: BinaryM
 public func normalizedCrossCorrelation(_ a: [Double], _ b: [Double]) throws -> Double? {
     guard a.count == b.count else { throw MetricError.countMismatch(expected: a.count, found: b.count) }
     guard !a.isEmpty else { return nil }
-    let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
-    var sab = 0.0, saa = 0.0, sbb = 0.0
+    let ma = a.reduce(0, +) / Double(a.count)
+    let mb = b.reduce(0, +) / Double(b.count)
+    var sab = 0.0
+    var saa = 0.0
+    var sbb = 0.0
     for i in 0..<a.count {
-        let da = a[i] - ma, db = b[i] - mb
-        sab += da * db; saa += da * da; sbb += db * db
+        let da = a[i] - ma
+        let db = b[i] - mb
+        sab += da * db
+        saa += da * da
+        sbb += db * db
     }
     guard saa > 0 && sbb > 0 else { return nil }
     return sab / (saa * sbb).squareRoot()

@@ -5,14 +5,17 @@
 /// Generalised energy distance, squared (no square root), V-statistic estimator:
 /// `2/(nm) Σ_ij d(S_i, Y_j) - 1/n² Σ_ij d(S_i, S_j) - 1/m² Σ_ij d(Y_i, Y_j)`, diagonals included.
 /// It is 0 for identical multisets and >= 0 otherwise (d is a metric of negative type).
-public func generalizedEnergyDistance(sampleSampleIoU ss: PairwiseMatrix, sampleRaterIoU sr: PairwiseMatrix,
-                                      raterRaterIoU rr: PairwiseMatrix) -> Double {
+public func generalizedEnergyDistance(
+    sampleSampleIoU ss: PairwiseMatrix, sampleRaterIoU sr: PairwiseMatrix,
+    raterRaterIoU rr: PairwiseMatrix
+) -> Double {
     2 * (1 - sr.mean) - (1 - ss.mean) - (1 - rr.mean)
 }
 
 /// Hungarian-matched IoU from the n x m sample/rater IoU matrix (see `HungarianIoUConvention`).
 public func hungarianMatchedIoU(_ iou: PairwiseMatrix, convention: HungarianIoUConvention) -> Double {
-    let n = iou.rows, m = iou.columns
+    let n = iou.rows
+    let m = iou.columns
     guard n > 0 && m > 0 else { return 0 }
     switch convention {
     case .p2sam:

@@ -14,24 +14,30 @@ public enum SurfaceDice {
     ///
     /// - Throws: `MetricError.sizeMismatch`, or `MetricError.invalidArgument` for a negative tolerance or
     ///   a non-positive spacing.
-    public static func normalizedSurfaceDice(_ a: BinaryMask, _ b: BinaryMask, tolerance: Double = defaultTolerance,
-                                             spacing: (row: Double, column: Double) = (1, 1)) throws -> Double {
+    public static func normalizedSurfaceDice(
+        _ a: BinaryMask, _ b: BinaryMask, tolerance: Double = defaultTolerance,
+        spacing: (row: Double, column: Double) = (1, 1)
+    ) throws -> Double {
         try a.checkSameSize(as: b)
-        return try score(points(a), points(b), shape: [a.height, a.width], spacing: [spacing.row, spacing.column],
-                         tolerance: tolerance)
+        return try score(
+            points(a), points(b), shape: [a.height, a.width], spacing: [spacing.row, spacing.column],
+            tolerance: tolerance)
     }
 
     /// NSD of two volumes given as slices (all of the same size, the same number of slices); `spacing` is
     /// (slice, row, column) spacing, e.g. in mm.
-    public static func normalizedSurfaceDice(volume a: [BinaryMask], _ b: [BinaryMask], tolerance: Double = defaultTolerance,
-                                             spacing: (slice: Double, row: Double, column: Double)) throws -> Double {
+    public static func normalizedSurfaceDice(
+        volume a: [BinaryMask], _ b: [BinaryMask], tolerance: Double = defaultTolerance,
+        spacing: (slice: Double, row: Double, column: Double)
+    ) throws -> Double {
         guard a.count == b.count else {
             throw MetricError.sizeMismatch(expected: "\(a.count) slices", found: "\(b.count) slices")
         }
         guard let first = a.first else { return 1 }
         for mask in a + b { try mask.checkSameSize(as: first) }
-        return try score(a.flatMap(points), b.flatMap(points), shape: [a.count, first.height, first.width],
-                         spacing: [spacing.slice, spacing.row, spacing.column], tolerance: tolerance)
+        return try score(
+            a.flatMap(points), b.flatMap(points), shape: [a.count, first.height, first.width],
+            spacing: [spacing.slice, spacing.row, spacing.column], tolerance: tolerance)
     }
 
     private static func points(_ mask: BinaryMask) -> [Bool] {
@@ -40,13 +46,19 @@ public enum SurfaceDice {
         return out
     }
 
-    private static func score(_ a: [Bool], _ b: [Bool], shape: [Int], spacing: [Double], tolerance: Double) throws -> Double {
-        guard tolerance >= 0, tolerance.isFinite else { throw MetricError.invalidArgument("NSD tolerance \(tolerance) must be >= 0") }
+    private static func score(_ a: [Bool], _ b: [Bool], shape: [Int], spacing: [Double], tolerance: Double) throws
+        -> Double
+    {
+        guard tolerance >= 0, tolerance.isFinite else {
+            throw MetricError.invalidArgument("NSD tolerance \(tolerance) must be >= 0")
+        }
         guard spacing.allSatisfy({ $0 > 0 && $0.isFinite }) else {
             throw MetricError.invalidArgument("grid spacing \(spacing) must be positive")
         }
-        let boundaryA = boundary(a, shape: shape), boundaryB = boundary(b, shape: shape)
-        let countA = boundaryA.lazy.filter { $0 }.count, countB = boundaryB.lazy.filter { $0 }.count
+        let boundaryA = boundary(a, shape: shape)
+        let boundaryB = boundary(b, shape: shape)
+        let countA = boundaryA.lazy.filter { $0 }.count
+        let countB = boundaryB.lazy.filter { $0 }.count
         if countA == 0 && countB == 0 { return 1 }
         if countA == 0 || countB == 0 { return 0 }
         let limit = tolerance * tolerance
@@ -63,12 +75,16 @@ public enum SurfaceDice {
     /// Foreground points with a face neighbour in the background (or on the grid's edge).
     static func boundary(_ mask: [Bool], shape: [Int]) -> [Bool] {
         var strides = [Int](repeating: 1, count: shape.count)
-        for axis in stride(from: shape.count - 2, through: 0, by: -1) { strides[axis] = strides[axis + 1] * shape[axis + 1] }
+        for axis in stride(from: shape.count - 2, through: 0, by: -1) {
+            strides[axis] = strides[axis + 1] * shape[axis + 1]
+        }
         var out = [Bool](repeating: false, count: mask.count)
         for i in 0..<mask.count where mask[i] {
             for axis in 0..<shape.count {
                 let coordinate = (i / strides[axis]) % shape[axis]
-                if coordinate == 0 || !mask[i - strides[axis]] || coordinate == shape[axis] - 1 || !mask[i + strides[axis]] {
+                if coordinate == 0 || !mask[i - strides[axis]] || coordinate == shape[axis] - 1
+                    || !mask[i + strides[axis]]
+                {
                     out[i] = true
                     break
                 }

@@ -7,12 +7,14 @@ import SAMTensor
 public struct LatentCombiner: Sendable {
     let layers: [Linear]
 
-    public init(_ store: inout WeightStore, prefix: String = "fcomb", latentDim: Int = 256, embedDim: Int = 256) throws {
+    public init(_ store: inout WeightStore, prefix: String = "fcomb", latentDim: Int = 256, embedDim: Int = 256) throws
+    {
         layers = try (0..<4).map { i in
             let inFeatures = i == 0 ? latentDim + embedDim : embedDim
-            return Linear(weight: try store.take("\(prefix).layers.\(i).weight", shape: [embedDim, inFeatures]),
-                          bias: try store.take("\(prefix).layers.\(i).bias", shape: [embedDim]),
-                          inFeatures: inFeatures, outFeatures: embedDim)
+            return Linear(
+                weight: try store.take("\(prefix).layers.\(i).weight", shape: [embedDim, inFeatures]),
+                bias: try store.take("\(prefix).layers.\(i).bias", shape: [embedDim]),
+                inFeatures: inFeatures, outFeatures: embedDim)
         }
     }
 

@@ -19,8 +19,10 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     public static let defaultPGNWidths = [32, 64, 128, 192]
     public static let lightPGNWidths = [16, 32, 64, 128]
 
-    public init(maskTokenCount: Int = 9, injection: LatentInjection = .sparse, defaultPrompt: DefaultPrompt = .fullBox,
-                assembling: AssemblingParametrisation = .free, pgnWidths: [Int] = P2SAMConfiguration.defaultPGNWidths) {
+    public init(
+        maskTokenCount: Int = 9, injection: LatentInjection = .sparse, defaultPrompt: DefaultPrompt = .fullBox,
+        assembling: AssemblingParametrisation = .free, pgnWidths: [Int] = P2SAMConfiguration.defaultPGNWidths
+    ) {
         precondition(pgnWidths.count == 4 && pgnWidths.allSatisfy { $0 > 0 }, "the PGN has 4 blocks")
         self.maskTokenCount = maskTokenCount
         self.injection = injection
@@ -38,10 +40,13 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// - Throws: `P2SAMModelError.notAP2SAMModel` naming the offending key.
     public init(metadata: [String: String]) throws {
         guard metadata["format"] == Self.formatName else {
-            throw P2SAMModelError.notAP2SAMModel("metadata 'format' is \(metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(Self.formatName)'")
+            throw P2SAMModelError.notAP2SAMModel(
+                "metadata 'format' is \(metadata["format"].map { "'\($0)'" } ?? "missing"), expected '\(Self.formatName)'"
+            )
         }
         guard let injectionName = metadata["injection"], let injection = LatentInjection(rawValue: injectionName) else {
-            throw P2SAMModelError.notAP2SAMModel("metadata 'injection' must be dense or sparse, found \(metadata["injection"] ?? "nothing")")
+            throw P2SAMModelError.notAP2SAMModel(
+                "metadata 'injection' must be dense or sparse, found \(metadata["injection"] ?? "nothing")")
         }
         guard let prompt = DefaultPrompt(rawValue: metadata["prompt"] ?? "none") else {
             throw P2SAMModelError.notAP2SAMModel("metadata 'prompt' must be none or full-box")
@@ -52,15 +57,23 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             throw P2SAMModelError.notAP2SAMModel("metadata 'pgn_widths' must be four positive integers")
         }
         let latent = Int(metadata["latent_dim"] ?? "256") ?? -1
-        guard latent == 256 else { throw P2SAMModelError.notAP2SAMModel("latent_dim must be 256 (the SAM token width), found \(latent)") }
+        guard latent == 256 else {
+            throw P2SAMModelError.notAP2SAMModel("latent_dim must be 256 (the SAM token width), found \(latent)")
+        }
         self.init(injection: injection, defaultPrompt: prompt, pgnWidths: widths)
     }
 
     /// The metadata entries describing this architecture.
     public var metadata: [String: String] {
-        ["format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
-         "pgn_widths": pgnWidths.map(String.init).joined(separator: ","), "latent_dim": String(latentDim)]
+        [
+            "format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
+            "pgn_widths": pgnWidths.map(String.init).joined(separator: ","), "latent_dim": String(latentDim),
+        ]
     }
 
-    enum CodingKeys: String, CodingKey { case maskTokenCount, injection, defaultPrompt = "prompt", assembling, pgnWidths }
+    enum CodingKeys: String, CodingKey {
+        case maskTokenCount, injection
+        case defaultPrompt = "prompt"
+        case assembling, pgnWidths
+    }
 }

@@ -27,7 +27,9 @@ public struct P2SAMModel: Sendable {
     /// merge into, so it is refused here; use `init(file:backbone:)`.
     public init(file: P2SAMModelFile, imageEncoder: TinyViTEncoder) throws {
         if file.loraRank != nil {
-            throw P2SAMModelError.notAP2SAMModel("it adapts the image encoder with LoRA (metadata '\(P2SAMModelFile.loraRankKey)'); load it with the backbone weights so the factors are merged")
+            throw P2SAMModelError.notAP2SAMModel(
+                "it adapts the image encoder with LoRA (metadata '\(P2SAMModelFile.loraRankKey)'); load it with the backbone weights so the factors are merged"
+            )
         }
         try self.init(checked: file.weightStore, file: file, imageEncoder: imageEncoder)
     }
@@ -45,7 +47,8 @@ public struct P2SAMModel: Sendable {
                 let lora = try TinyViTLoRA(rank: rank, taking: &store)
                 encoderWeights = try lora.merged(into: backbone)
             } catch let error as WeightLoadingError {
-                throw P2SAMModelError.notAP2SAMModel("its LoRA factors do not match rank \(rank) on this encoder: \(error.description)")
+                throw P2SAMModelError.notAP2SAMModel(
+                    "its LoRA factors do not match rank \(rank) on this encoder: \(error.description)")
             }
         }
         let encoder = try TinyViTEncoder(&encoderWeights)
@@ -60,8 +63,10 @@ public struct P2SAMModel: Sendable {
             promptEncoder = try PromptEncoder(&store)
             maskDecoder = try MaskDecoder(&store, maskTokenCount: configuration.maskTokenCount)
             assemblingWeights = try store.take("p2sam.assembling_weights", shape: [configuration.outputCount])
-            pgn = try PromptGenerationNetwork(&store, widths: configuration.pgnWidths, latentDim: configuration.latentDim)
-            combiner = configuration.injection == .dense ? try LatentCombiner(&store, latentDim: configuration.latentDim) : nil
+            pgn = try PromptGenerationNetwork(
+                &store, widths: configuration.pgnWidths, latentDim: configuration.latentDim)
+            combiner =
+                configuration.injection == .dense ? try LatentCombiner(&store, latentDim: configuration.latentDim) : nil
             try store.finish()
         } catch let error as WeightLoadingError {
             throw P2SAMModelError.notAP2SAMModel(error.description)
@@ -77,7 +82,9 @@ public struct P2SAMModel: Sendable {
     /// - Parameters:
     ///   - modelFile: the P²SAM `.safetensors` file.
     ///   - backbone: `lite_medsam.pth` (default location as for LiteMedSAM).
-    public init(modelFile: URL, backbone: URL = LiteMedSAMCheckpoint.defaultURL(), verifyBackboneChecksum: Bool = true) throws {
+    public init(modelFile: URL, backbone: URL = LiteMedSAMCheckpoint.defaultURL(), verifyBackboneChecksum: Bool = true)
+        throws
+    {
         let file = try P2SAMModelFile(contentsOf: modelFile)
         let backboneStore = try LiteMedSAMCheckpoint.weights(at: backbone, verifyChecksum: verifyBackboneChecksum)
         try self.init(file: file, backbone: backboneStore)

@@ -52,11 +52,13 @@ public struct P2SAMModelFile: Sendable {
         }
         if let text = metadata[Self.loraRankKey] {
             guard let rank = Int(text), rank >= 1 else {
-                throw P2SAMModelError.notAP2SAMModel("metadata '\(Self.loraRankKey)' must be a positive integer, found '\(text)'")
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.loraRankKey)' must be a positive integer, found '\(text)'")
             }
             loraRank = rank
         } else if let key = tensors.keys.sorted().first(where: TinyViTLoRA.isFactorKey) {
-            throw P2SAMModelError.notAP2SAMModel("it has LoRA tensors (e.g. '\(key)') but no '\(Self.loraRankKey)' metadata")
+            throw P2SAMModelError.notAP2SAMModel(
+                "it has LoRA tensors (e.g. '\(key)') but no '\(Self.loraRankKey)' metadata")
         }
         self.metadata = metadata
         self.tensors = tensors
@@ -67,7 +69,8 @@ public struct P2SAMModelFile: Sendable {
     /// - Throws: `P2SAMModelError.notAP2SAMModel` when the metadata names another backbone.
     public func checkBackbone(sha256: String) throws {
         if let base = metadata["base_checkpoint_sha256"], base != sha256 {
-            throw P2SAMModelError.notAP2SAMModel("it was trained on backbone sha256 \(base), not lite_medsam.pth \(sha256)")
+            throw P2SAMModelError.notAP2SAMModel(
+                "it was trained on backbone sha256 \(base), not lite_medsam.pth \(sha256)")
         }
     }
 
@@ -77,8 +80,10 @@ public struct P2SAMModelFile: Sendable {
     }
 
     /// The metadata of a trained model: the architecture plus provenance.
-    public static func metadata(configuration: P2SAMConfiguration, stage: Int, baseCheckpointSHA256: String,
-                                dataset: String, split: String, epochs: Int, seed: UInt64, notes: String) -> [String: String] {
+    public static func metadata(
+        configuration: P2SAMConfiguration, stage: Int, baseCheckpointSHA256: String,
+        dataset: String, split: String, epochs: Int, seed: UInt64, notes: String
+    ) -> [String: String] {
         configuration.metadata.merging([
             "base_checkpoint_sha256": baseCheckpointSHA256,
             "stage": String(stage),
@@ -91,7 +96,9 @@ public struct P2SAMModelFile: Sendable {
     }
 
     /// Writes tensors and metadata atomically (a temporary file renamed into place).
-    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to url: URL) throws {
+    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String], to url: URL)
+        throws
+    {
         let bytes = try Safetensors.encode(tensors, metadata: metadata)
         try Data(bytes).write(to: url, options: .atomic)
     }

@@ -8,10 +8,14 @@ public enum P2SAMModelLocation {
     /// `$P2SAM_MODEL`, else `Models/p2sam/default.safetensors` under the current directory, else
     /// under the package root inferred from the executable (`.build/<config>/p2sam`).
     public static func defaultURL() -> URL {
-        if let path = ProcessInfo.processInfo.environment["P2SAM_MODEL"], !path.isEmpty { return URL(fileURLWithPath: path) }
-        let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(bundledRelativePath)
+        if let path = ProcessInfo.processInfo.environment["P2SAM_MODEL"], !path.isEmpty {
+            return URL(fileURLWithPath: path)
+        }
+        let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(
+            bundledRelativePath)
         if FileManager.default.fileExists(atPath: local.path) { return local }
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = directory.appendingPathComponent(bundledRelativePath)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate }

@@ -56,10 +56,14 @@ public struct P2SAMSampler: Sendable {
     /// As `prepare(_:prompt:)`, reusing an embedding of the same image made by LiteMedSAM's
     /// predictor (the encoder is shared and frozen), so the encoder does not run twice. A model with
     /// a LoRA-adapted encoder (`model.loraRank`) ignores `reuse` and embeds with its own encoder.
-    public func prepare(_ image: MedicalImage, embedded reuse: EmbeddedImage?, prompt: ImagePrompt? = nil) throws -> P2SAMPreparedImage {
+    public func prepare(_ image: MedicalImage, embedded reuse: EmbeddedImage?, prompt: ImagePrompt? = nil) throws
+        -> P2SAMPreparedImage
+    {
         let prepared = try LiteMedSAMPreprocessor.checkedPreprocess(image)
         if let reuse, reuse.originalWidth != image.width || reuse.originalHeight != image.height {
-            throw PredictorError.invalidEmbedding("embedding is of a \(reuse.originalWidth)x\(reuse.originalHeight) image, not \(image.width)x\(image.height)")
+            throw PredictorError.invalidEmbedding(
+                "embedding is of a \(reuse.originalWidth)x\(reuse.originalHeight) image, not \(image.width)x\(image.height)"
+            )
         }
         let embedded = (model.loraRank == nil ? reuse : nil) ?? model.imageEncoder.embed(prepared)
         let input = Tensor(shape: [3, PreprocessedImage.side, PreprocessedImage.side], storage: prepared.tensor)
@@ -70,8 +74,9 @@ public struct P2SAMSampler: Sendable {
         } else if model.configuration.defaultPrompt == .fullBox {
             modelPrompt.box = BoxPrompt(x0: 0, y0: 0, x1: 255, y1: 255)
         }
-        return P2SAMPreparedImage(embedded: embedded, mean: mean, standardDeviation: deviation,
-                                  promptTokens: model.promptEncoder.sparseEmbedding(for: modelPrompt))
+        return P2SAMPreparedImage(
+            embedded: embedded, mean: mean, standardDeviation: deviation,
+            promptTokens: model.promptEncoder.sparseEmbedding(for: modelPrompt))
     }
 
     /// `count` latents `z = μ + σ ⊙ ε`, ε from GSL's mt19937 seeded with `seed` (sample k uses
@@ -79,7 +84,9 @@ public struct P2SAMSampler: Sendable {
     public func latents(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) -> [[Float]] {
         let random = SeededRandom(seed: seed)
         return (0..<count).map { _ in
-            (0..<prepared.mean.count).map { d in prepared.mean[d] + prepared.standardDeviation[d] * Float(random.gaussian()) }
+            (0..<prepared.mean.count).map { d in
+                prepared.mean[d] + prepared.standardDeviation[d] * Float(random.gaussian())
+            }
         }
     }
 
@@ -95,20 +102,25 @@ public struct P2SAMSampler: Sendable {
         case .dense:
             sparse = latents.map { _ in prepared.promptTokens }
             let combiner = model.combiner!
-            dense = .perPromptConstant(latents.map { combiner(latent: $0, noMaskEmbed: model.promptEncoder.noMaskEmbed) })
+            dense = .perPromptConstant(
+                latents.map { combiner(latent: $0, noMaskEmbed: model.promptEncoder.noMaskEmbed) })
         }
         var decoder = model.maskDecoder
         decoder.maximumBatch = max(1, batchSize)
-        let prediction = decoder(imageEmbedding: prepared.embedded.embedding, positionalEncoding: model.promptEncoder.densePositionalEncoding,
-                                 sparseTokens: sparse, dense: dense, selection: .weightedMultimask(model.assemblingWeights))
+        let prediction = decoder(
+            imageEmbedding: prepared.embedded.embedding,
+            positionalEncoding: model.promptEncoder.densePositionalEncoding,
+            sparseTokens: sparse, dense: dense, selection: .weightedMultimask(model.assemblingWeights))
         precondition(sparse.allSatisfy { $0.count % dim == 0 })
         return prediction.logits.reshaped([latents.count, 256, 256])
     }
 
     /// Draws `count` masks at the image's own size, calling `onSample(index, mask)` for each in order,
     /// and returns the frequency statistics.
-    public func sample(_ prepared: P2SAMPreparedImage, count: Int, seed: UInt64,
-                       onSample: (Int, MaskImage) throws -> Void = { _, _ in }) throws -> SampleStatistics {
+    public func sample(
+        _ prepared: P2SAMPreparedImage, count: Int, seed: UInt64,
+        onSample: (Int, MaskImage) throws -> Void = { _, _ in }
+    ) throws -> SampleStatistics {
         guard (1...Self.maximumSampleCount).contains(count) else {
             throw P2SAMModelError.invalidSampleCount(count, maximum: Self.maximumSampleCount)
         }
@@ -122,14 +134,16 @@ public struct P2SAMSampler: Sendable {
             let upscaled = LiteMedSAMPostprocessor.upscaledLogits(
                 fused.storage, count: end - start, resizedHeight: e.resizedHeight, resizedWidth: e.resizedWidth,
                 originalHeight: e.originalHeight, originalWidth: e.originalWidth)
-            let masks = LiteMedSAMPostprocessor.threshold(upscaled, count: end - start, height: e.originalHeight, width: e.originalWidth)
+            let masks = LiteMedSAMPostprocessor.threshold(
+                upscaled, count: end - start, height: e.originalHeight, width: e.originalWidth)
             for (offset, mask) in masks.enumerated() {
                 for (p, value) in mask.pixels.enumerated() where value != 0 { frequency[p] += 1 }
                 try onSample(start + offset, mask)
             }
             start = end
         }
-        return SampleStatistics(width: e.originalWidth, height: e.originalHeight, count: count,
-                                frequency: frequency.map { $0 / Float(count) })
+        return SampleStatistics(
+            width: e.originalWidth, height: e.originalHeight, count: count,
+            frequency: frequency.map { $0 / Float(count) })
     }
 }

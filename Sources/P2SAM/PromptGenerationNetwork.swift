@@ -31,18 +31,21 @@ public struct PromptGenerationNetwork: Sendable {
             for c in 0..<3 {
                 let key = "\(prefix).blocks.\(b).convs.\(c)"
                 let weight = try store.take("\(key).weight", shape: [width, inChannels, 3, 3])
-                convs.append(Convolution3x3(
-                    inChannels: inChannels, outChannels: width,
-                    weight: SAMTensor.Convolution.prepareDense3x3(weight, outChannels: width, inChannels: inChannels),
-                    bias: try store.take("\(key).bias", shape: [width])))
+                convs.append(
+                    Convolution3x3(
+                        inChannels: inChannels, outChannels: width,
+                        weight: SAMTensor.Convolution.prepareDense3x3(
+                            weight, outChannels: width, inChannels: inChannels),
+                        bias: try store.take("\(key).bias", shape: [width])))
                 inChannels = width
             }
             blocks.append(convs)
         }
         self.blocks = blocks
         let headWeight = try store.take("\(prefix).head.weight", shape: [2 * latentDim, inChannels])
-        head = Linear(weight: headWeight, bias: try store.take("\(prefix).head.bias", shape: [2 * latentDim]),
-                      inFeatures: inChannels, outFeatures: 2 * latentDim)
+        head = Linear(
+            weight: headWeight, bias: try store.take("\(prefix).head.bias", shape: [2 * latentDim]),
+            inFeatures: inChannels, outFeatures: 2 * latentDim)
     }
 
     /// The PGN input for a preprocessed model input `[3, 256, 256]`: `[128, 128, 1]`.
@@ -54,7 +57,9 @@ public struct PromptGenerationNetwork: Sendable {
                 for x in 0..<128 {
                     var sum: Float = 0
                     for c in 0..<3 {
-                        for dy in 0..<2 { for dx in 0..<2 { sum += input.storage[c * plane + (2 * y + dy) * 256 + 2 * x + dx] } }
+                        for dy in 0..<2 {
+                            for dx in 0..<2 { sum += input.storage[c * plane + (2 * y + dy) * 256 + 2 * x + dx] }
+                        }
                     }
                     out[y * 128 + x] = sum / 12
                 }
@@ -85,9 +90,10 @@ public struct PromptGenerationNetwork: Sendable {
             input.storage.withUnsafeBufferPointer { x in
                 conv.weight.withUnsafeBufferPointer { weight in
                     conv.bias.withUnsafeBufferPointer { bias in
-                        SAMTensor.Convolution.dense3x3(x.baseAddress!, height: h, width: w, inChannels: conv.inChannels,
-                                                       weight: weight.baseAddress!, bias: bias, outChannels: conv.outChannels,
-                                                       output: buffer.baseAddress!)
+                        SAMTensor.Convolution.dense3x3(
+                            x.baseAddress!, height: h, width: w, inChannels: conv.inChannels,
+                            weight: weight.baseAddress!, bias: bias, outChannels: conv.outChannels,
+                            output: buffer.baseAddress!)
                     }
                 }
             }
@@ -103,8 +109,10 @@ public struct PromptGenerationNetwork: Sendable {
             for y in 0..<(h / 2) {
                 for x in 0..<(w / 2) {
                     for ch in 0..<c {
-                        let a = input.storage[((2 * y) * w + 2 * x) * c + ch], b = input.storage[((2 * y) * w + 2 * x + 1) * c + ch]
-                        let d = input.storage[((2 * y + 1) * w + 2 * x) * c + ch], e = input.storage[((2 * y + 1) * w + 2 * x + 1) * c + ch]
+                        let a = input.storage[((2 * y) * w + 2 * x) * c + ch]
+                        let b = input.storage[((2 * y) * w + 2 * x + 1) * c + ch]
+                        let d = input.storage[((2 * y + 1) * w + 2 * x) * c + ch]
+                        let e = input.storage[((2 * y + 1) * w + 2 * x + 1) * c + ch]
                         out[(y * (w / 2) + x) * c + ch] = (a + b + d + e) * 0.25
                     }
                 }
@@ -114,7 +122,7 @@ public struct PromptGenerationNetwork: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -53,13 +53,17 @@ public final class DifferentiableTinyViT {
     let neckNorm3: (weight: Parameter, bias: Parameter)
 
     /// Reads the frozen encoder weights from a LiteMedSAM state dict (`store` is not consumed).
-    public init(_ store: WeightStore, prefix: String = "image_encoder", configuration: TinyViTConfiguration = .liteMedSAM) throws {
+    public init(
+        _ store: WeightStore, prefix: String = "image_encoder", configuration: TinyViTConfiguration = .liteMedSAM
+    ) throws {
         var store = store
         self.configuration = configuration
         func frozen(_ name: String, _ shape: [Int], _ values: [Float]) -> Parameter {
             Parameter(name, value: Tensor(shape: shape, storage: values), requiresGradient: false)
         }
-        func take(_ key: String, _ shape: [Int]) throws -> Parameter { frozen(key, shape, try store.take(key, shape: shape)) }
+        func take(_ key: String, _ shape: [Int]) throws -> Parameter {
+            frozen(key, shape, try store.take(key, shape: shape))
+        }
         func pair(_ p: String, _ out: Int, _ inFeatures: Int) throws -> (weight: Parameter, bias: Parameter) {
             (try take("\(p).weight", [out, inFeatures]), try take("\(p).bias", [out]))
         }
@@ -72,49 +76,62 @@ public final class DifferentiableTinyViT {
         }
         func depthwiseBN(_ p: String, _ channels: Int) throws -> (weight: Parameter, bias: Parameter) {
             let folded = try store.conv2dBN(p, out: channels, inPerGroup: 1, kernel: 3)
-            return (frozen("\(p).weight", [3, 3, channels], Convolution.prepareDepthwise3x3(folded.weight, channels: channels)),
-                    frozen("\(p).bias", [channels], folded.bias))
+            return (
+                frozen(
+                    "\(p).weight", [3, 3, channels], Convolution.prepareDepthwise3x3(folded.weight, channels: channels)),
+                frozen("\(p).bias", [channels], folded.bias)
+            )
         }
         let dims = configuration.embedDims
         let sites = TinyViTLoRA.sites(prefix: prefix, configuration: configuration)
         var siteIndex = 0
         var stages: [[Block]] = []
         for stage in 1..<dims.count {
-            let dim = dims[stage], heads = configuration.heads[stage], ws = configuration.windowSizes[stage]
+            let dim = dims[stage]
+            let heads = configuration.heads[stage]
+            let ws = configuration.windowSizes[stage]
             var blocks: [Block] = []
             for b in 0..<configuration.depths[stage] {
                 let p = "\(prefix).layers.\(stage).blocks.\(b)"
                 let tokens = ws * ws
                 let biases = try store.take("\(p).attn.attention_biases", shape: [heads, tokens])
-                blocks.append(Block(
-                    site: sites[siteIndex], windowSize: ws,
-                    norm: try norm("\(p).attn.norm", dim),
-                    qkv: try pair("\(p).attn.qkv", 3 * dim, dim),
-                    proj: try pair("\(p).attn.proj", dim, dim),
-                    attentionBias: frozen("\(p).attn.attention_biases", [heads, tokens, tokens],
-                                          Self.expandBiases(biases, heads: heads, windowSize: ws)),
-                    localConv: try depthwiseBN("\(p).local_conv", dim),
-                    mlpNorm: try norm("\(p).mlp.norm", dim),
-                    fc1: try pair("\(p).mlp.fc1", dim * configuration.mlpRatio, dim),
-                    fc2: try pair("\(p).mlp.fc2", dim, dim * configuration.mlpRatio)))
+                blocks.append(
+                    Block(
+                        site: sites[siteIndex], windowSize: ws,
+                        norm: try norm("\(p).attn.norm", dim),
+                        qkv: try pair("\(p).attn.qkv", 3 * dim, dim),
+                        proj: try pair("\(p).attn.proj", dim, dim),
+                        attentionBias: frozen(
+                            "\(p).attn.attention_biases", [heads, tokens, tokens],
+                            Self.expandBiases(biases, heads: heads, windowSize: ws)),
+                        localConv: try depthwiseBN("\(p).local_conv", dim),
+                        mlpNorm: try norm("\(p).mlp.norm", dim),
+                        fc1: try pair("\(p).mlp.fc1", dim * configuration.mlpRatio, dim),
+                        fc2: try pair("\(p).mlp.fc2", dim, dim * configuration.mlpRatio)))
                 siteIndex += 1
             }
             stages.append(blocks)
         }
         self.stages = stages
         downsamples = try (1..<(dims.count - 1)).map { stage in
-            let p = "\(prefix).layers.\(stage).downsample", (inDim, outDim) = (dims[stage], dims[stage + 1])
+            let p = "\(prefix).layers.\(stage).downsample"
+            let (inDim, outDim) = (dims[stage], dims[stage + 1])
             // Upstream TinyViT keeps stride 1 for these output widths (as `PatchMerging`).
             let stride = [320, 448, 576].contains(outDim) ? 1 : 2
-            return Merging(conv1: try pointwiseBN("\(p).conv1", inDim, outDim), conv2: try depthwiseBN("\(p).conv2", outDim),
-                           stride: stride, conv3: try pointwiseBN("\(p).conv3", outDim, outDim))
+            return Merging(
+                conv1: try pointwiseBN("\(p).conv1", inDim, outDim), conv2: try depthwiseBN("\(p).conv2", outDim),
+                stride: stride, conv3: try pointwiseBN("\(p).conv3", outDim, outDim))
         }
-        let last = dims[dims.count - 1], neck = configuration.neckChannels
-        neckConv0 = frozen("\(prefix).neck.0.weight", [neck, last], try store.take("\(prefix).neck.0.weight", shape: [neck, last, 1, 1]))
+        let last = dims[dims.count - 1]
+        let neck = configuration.neckChannels
+        neckConv0 = frozen(
+            "\(prefix).neck.0.weight", [neck, last],
+            try store.take("\(prefix).neck.0.weight", shape: [neck, last, 1, 1]))
         neckNorm1 = try norm("\(prefix).neck.1", neck)
         let conv2 = try store.take("\(prefix).neck.2.weight", shape: [neck, neck, 3, 3])
-        neckConv2 = frozen("\(prefix).neck.2.weight", [neck, 3, 3, neck],
-                           Convolution.prepareDense3x3(conv2, outChannels: neck, inChannels: neck))
+        neckConv2 = frozen(
+            "\(prefix).neck.2.weight", [neck, 3, 3, neck],
+            Convolution.prepareDense3x3(conv2, outChannels: neck, inChannels: neck))
         neckNorm3 = try norm("\(prefix).neck.3", neck)
     }
 
@@ -124,7 +141,9 @@ public final class DifferentiableTinyViT {
         var out = [Float](repeating: 0, count: heads * n * n)
         for h in 0..<heads {
             for i in 0..<n {
-                for j in 0..<n { out[(h * n + i) * n + j] = biases[h * n + abs(i / ws - j / ws) * ws + abs(i % ws - j % ws)] }
+                for j in 0..<n {
+                    out[(h * n + i) * n + j] = biases[h * n + abs(i / ws - j / ws) * ws + abs(i % ws - j % ws)]
+                }
             }
         }
         return out
@@ -160,8 +179,9 @@ public final class DifferentiableTinyViT {
         let site = block.site
         guard let lora, lora.contains("\(site.prefix).lora_q.a") else { return weight }
         func product(_ which: String) -> Variable {
-            let b = graph.parameter(lora["\(site.prefix).\(which).b"]), a = graph.parameter(lora["\(site.prefix).\(which).a"])
-            let p = Variable.matmul(b, a)                                                  // [dim, dim]
+            let b = graph.parameter(lora["\(site.prefix).\(which).b"])
+            let a = graph.parameter(lora["\(site.prefix).\(which).a"])
+            let p = Variable.matmul(b, a)  // [dim, dim]
             return (TinyViTLoRA.scale == 1 ? p : p * TinyViTLoRA.scale).reshaped([site.heads, site.keyDim, site.dim])
         }
         let zeros = graph.constant(Tensor(shape: [site.heads, site.keyDim, site.dim]))
@@ -184,26 +204,41 @@ public final class DifferentiableTinyViT {
     func attention(_ block: Block, _ x: Variable, lora: ParameterSet?) -> Variable {
         let graph = x.graph
         let (height, width, dim) = (x.shape[0], x.shape[1], x.shape[2])
-        let ws = block.windowSize, heads = block.site.heads, keyDim = block.site.keyDim
+        let ws = block.windowSize
+        let heads = block.site.heads
+        let keyDim = block.site.keyDim
         let (down, across) = ((height + ws - 1) / ws, (width + ws - 1) / ws)
         let (paddedH, paddedW) = (down * ws, across * ws)
-        let windows = down * across, n = ws * ws
+        let windows = down * across
+        let n = ws * ws
         var padded = x
-        if paddedW > width { padded = Variable.concatenate([padded, graph.constant(Tensor(shape: [height, paddedW - width, dim]))], alongAxis: 1) }
-        if paddedH > height { padded = Variable.concatenate([padded, graph.constant(Tensor(shape: [paddedH - height, paddedW, dim]))], alongAxis: 0) }
+        if paddedW > width {
+            padded = Variable.concatenate(
+                [padded, graph.constant(Tensor(shape: [height, paddedW - width, dim]))], alongAxis: 1)
+        }
+        if paddedH > height {
+            padded = Variable.concatenate(
+                [padded, graph.constant(Tensor(shape: [paddedH - height, paddedW, dim]))], alongAxis: 0)
+        }
         let tokens = padded.reshaped([down, ws, across, ws, dim]).permuted([0, 2, 1, 3, 4]).reshaped([windows, n, dim])
-        let normed = tokens.layerNorm(weight: graph.parameter(block.norm.weight), bias: graph.parameter(block.norm.bias), eps: 1e-5)
-        let qkv = normed.linear(weight: qkvWeight(block, graph: graph, lora: lora), bias: graph.parameter(block.qkv.bias))
-        let perHead = qkv.reshaped([windows, n, heads, 3 * keyDim]).permuted([0, 2, 1, 3]).reshaped([windows * heads, n, 3 * keyDim])
+        let normed = tokens.layerNorm(
+            weight: graph.parameter(block.norm.weight), bias: graph.parameter(block.norm.bias), eps: 1e-5)
+        let qkv = normed.linear(
+            weight: qkvWeight(block, graph: graph, lora: lora), bias: graph.parameter(block.qkv.bias))
+        let perHead = qkv.reshaped([windows, n, heads, 3 * keyDim]).permuted([0, 2, 1, 3]).reshaped([
+            windows * heads, n, 3 * keyDim,
+        ])
         let q = perHead.slice(alongAxis: 2, 0..<keyDim)
         let k = perHead.slice(alongAxis: 2, keyDim..<(2 * keyDim))
         let values = perHead.slice(alongAxis: 2, (2 * keyDim)..<(3 * keyDim))
         let scores = Variable.matmul(q, k, transposeB: true) * (1 / Float(keyDim).squareRoot())
         let biased = scores.reshaped([windows, heads, n, n]) + graph.parameter(block.attentionBias)
         let weights = biased.softmax().reshaped([windows * heads, n, n])
-        let mixed = Variable.matmul(weights, values)                                         // [windows·heads, n, keyDim]
+        let mixed = Variable.matmul(weights, values)  // [windows·heads, n, keyDim]
             .reshaped([windows, heads, n, keyDim]).permuted([0, 2, 1, 3]).reshaped([windows, n, dim])
-        var merged = mixed.reshaped([down, across, ws, ws, dim]).permuted([0, 2, 1, 3, 4]).reshaped([paddedH, paddedW, dim])
+        var merged = mixed.reshaped([down, across, ws, ws, dim]).permuted([0, 2, 1, 3, 4]).reshaped([
+            paddedH, paddedW, dim,
+        ])
         if paddedH > height { merged = merged.slice(alongAxis: 0, 0..<height) }
         if paddedW > width { merged = merged.slice(alongAxis: 1, 0..<width) }
         return merged

@@ -29,16 +29,26 @@ public final class EmbeddingCache {
     /// The embedding stored under `key`, computing (and storing) it with `compute` when absent.
     public func embedding(forKey key: String, compute: () throws -> Tensor) rethrows -> Tensor {
         lock.lock()
-        if let t = memory[key] { hits += 1; lock.unlock(); return t }
+        if let t = memory[key] {
+            hits += 1
+            lock.unlock()
+            return t
+        }
         lock.unlock()
         if let t = readDisk(key) {
-            lock.lock(); memory[key] = t; hits += 1; lock.unlock()
+            lock.lock()
+            memory[key] = t
+            hits += 1
+            lock.unlock()
             return t
         }
         let t = try compute()
         precondition(t.shape == [64, 64, 256], "embedding shape \(t.shape)")
         writeDisk(key, t)
-        lock.lock(); memory[key] = t; misses += 1; lock.unlock()
+        lock.lock()
+        memory[key] = t
+        misses += 1
+        lock.unlock()
         return t
     }
 
@@ -57,7 +67,8 @@ public final class EmbeddingCache {
         data.withUnsafeBytes { raw in
             let base = raw.baseAddress! + header.count
             for i in 0..<count {
-                let bits = UInt16(base.load(fromByteOffset: 2 * i, as: UInt8.self))
+                let bits =
+                    UInt16(base.load(fromByteOffset: 2 * i, as: UInt8.self))
                     | UInt16(base.load(fromByteOffset: 2 * i + 1, as: UInt8.self)) << 8
                 values[i] = Float(Float16(bitPattern: bits))
             }

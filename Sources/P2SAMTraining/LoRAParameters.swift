@@ -10,7 +10,9 @@ public enum LoRAParameters {
     /// kaiming-uniform with a = √5, as LoRA initialises A), B = 0, so the adapted encoder starts equal
     /// to the frozen one. Draws: GSL mt19937 seeded from `seed`, sites in order, `lora_q.a` then
     /// `lora_v.a`, row-major.
-    public static func add(to set: ParameterSet, rank: Int, seed: UInt64, configuration: TinyViTConfiguration = .liteMedSAM) {
+    public static func add(
+        to set: ParameterSet, rank: Int, seed: UInt64, configuration: TinyViTConfiguration = .liteMedSAM
+    ) {
         precondition(rank >= 1, "LoRA rank must be >= 1")
         let random = SeededRandom(seed: seed &+ 0x4C6F_5241)
         for site in TinyViTLoRA.sites(configuration: configuration) {

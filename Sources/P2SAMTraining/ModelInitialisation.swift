@@ -24,7 +24,9 @@ public enum ModelInitialisation {
     /// The decoder's keys come from its layer declarations (`MaskDecoder`).
     ///
     /// - Parameter store: a LiteMedSAM state dict (`LiteMedSAMCheckpoint.weights(at:)`).
-    public static func stageOne(from store: WeightStore, configuration: P2SAMConfiguration, seed: UInt64) throws -> ParameterSet {
+    public static func stageOne(from store: WeightStore, configuration: P2SAMConfiguration, seed: UInt64) throws
+        -> ParameterSet
+    {
         var store = store
         let k = configuration.maskTokenCount
         let checkpointTokens = MaskDecoder.maskTokenCount(in: store) ?? 4
@@ -38,7 +40,8 @@ public enum ModelInitialisation {
         let maskTokensKey = checkpointDecoder.maskTokens.weightKey
         let firstHypernetwork = checkpointDecoder.hypernetworks[0]
         let firstHypernetworkKeys = Set(firstHypernetwork.parameterDeclarations.map(\.key))
-        let otherHypernetworkKeys = Set(checkpointDecoder.hypernetworks.dropFirst().flatMap(\.parameterDeclarations).map(\.key))
+        let otherHypernetworkKeys = Set(
+            checkpointDecoder.hypernetworks.dropFirst().flatMap(\.parameterDeclarations).map(\.key))
         let iouOutputKeys = Set(checkpointDecoder.iouHead.layers.last!.parameterDeclarations.map(\.key))
         let set = ParameterSet()
         let random = SeededRandom(seed: seed)
@@ -82,12 +85,15 @@ public enum ModelInitialisation {
                     }
                     let sigma = 0.02 * standardDeviation(t.storage)
                     let noisy = t.storage.map { $0 + Float(random.gaussian(sigma: sigma)) }
-                    set.add(target + declaration.key.dropFirst(firstHypernetwork.key.count), Tensor(shape: t.shape, storage: noisy))
+                    set.add(
+                        target + declaration.key.dropFirst(firstHypernetwork.key.count),
+                        Tensor(shape: t.shape, storage: noisy))
                 }
             }
         }
         let outputs = max(k - 1, 1)
-        let weights = configuration.assembling == .single
+        let weights =
+            configuration.assembling == .single
             ? (0..<outputs).map { $0 == 0 ? Float(1) : 0 } : [Float](repeating: 1 / Float(outputs), count: outputs)
         set.add("p2sam.assembling_weights", Tensor(shape: [outputs], storage: weights))
         return set
@@ -99,8 +105,10 @@ public enum ModelInitialisation {
     /// for weights and biases (draw order: PGN blocks/convs, weight then bias; then Fcomb layers 0…2).
     /// The PGN head has weight 0, μ-bias 0 and log σ-bias `initialLogSigma`; Fcomb layer 3 has weight 0
     /// and bias = `prompt_encoder.no_mask_embed.weight`, so stage 2 starts from stage 1's behaviour.
-    public static func addStageTwoModules(to set: ParameterSet, configuration: P2SAMConfiguration, seed: UInt64,
-                                          initialLogSigma: Float = Foundation.log(0.1)) {
+    public static func addStageTwoModules(
+        to set: ParameterSet, configuration: P2SAMConfiguration, seed: UInt64,
+        initialLogSigma: Float = Foundation.log(0.1)
+    ) {
         let random = SeededRandom(seed: seed &+ 0x5047_4E00)
         func uniform(_ count: Int, fanIn: Int) -> [Float] {
             let bound = 1 / Double(fanIn).squareRoot()
@@ -110,20 +118,27 @@ public enum ModelInitialisation {
         for (b, width) in configuration.pgnWidths.enumerated() {
             for c in 0..<3 {
                 let fanIn = inChannels * 9
-                set.add("pgn.blocks.\(b).convs.\(c).weight",
-                        Tensor(shape: [width, inChannels, 3, 3], storage: uniform(width * fanIn, fanIn: fanIn)))
-                set.add("pgn.blocks.\(b).convs.\(c).bias", Tensor(shape: [width], storage: uniform(width, fanIn: fanIn)))
+                set.add(
+                    "pgn.blocks.\(b).convs.\(c).weight",
+                    Tensor(shape: [width, inChannels, 3, 3], storage: uniform(width * fanIn, fanIn: fanIn)))
+                set.add(
+                    "pgn.blocks.\(b).convs.\(c).bias", Tensor(shape: [width], storage: uniform(width, fanIn: fanIn)))
                 inChannels = width
             }
         }
         let latent = configuration.latentDim
         set.add("pgn.head.weight", Tensor(shape: [2 * latent, inChannels]))
-        set.add("pgn.head.bias", Tensor(shape: [2 * latent],
-                                        storage: [Float](repeating: 0, count: latent) + [Float](repeating: initialLogSigma, count: latent)))
+        set.add(
+            "pgn.head.bias",
+            Tensor(
+                shape: [2 * latent],
+                storage: [Float](repeating: 0, count: latent) + [Float](repeating: initialLogSigma, count: latent)))
         guard configuration.injection == .dense else { return }
         let inputs = [2 * latent, latent, latent]
         for (layer, fanIn) in inputs.enumerated() {
-            set.add("fcomb.layers.\(layer).weight", Tensor(shape: [latent, fanIn], storage: uniform(latent * fanIn, fanIn: fanIn)))
+            set.add(
+                "fcomb.layers.\(layer).weight",
+                Tensor(shape: [latent, fanIn], storage: uniform(latent * fanIn, fanIn: fanIn)))
             set.add("fcomb.layers.\(layer).bias", Tensor(shape: [latent], storage: uniform(latent, fanIn: fanIn)))
         }
         set.add("fcomb.layers.3.weight", Tensor(shape: [latent, latent]))

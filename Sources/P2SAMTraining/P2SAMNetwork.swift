@@ -29,7 +29,8 @@ public final class P2SAMNetwork {
         self.parameters = parameters
         self.encoder = encoder
         decoder = Self.decoderLayers(of: parameters, maskTokenCount: configuration.maskTokenCount)
-        encoding = FourierEncoding(gaussianMatrix: parameters["prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"].value)
+        encoding = FourierEncoding(
+            gaussianMatrix: parameters["prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"].value)
         positionalEncoding = encoding.grid(side: 64)
         fullBoxEncoding = encoding.boxCorners(x0: 0, y0: 0, x1: 255, y1: 255)
     }
@@ -50,7 +51,8 @@ public final class P2SAMNetwork {
             try store.finish()
             return decoder
         } catch {
-            preconditionFailure("P2SAMNetwork: the parameters do not hold a \(maskTokenCount)-token mask decoder: \(error)")
+            preconditionFailure(
+                "P2SAMNetwork: the parameters do not hold a \(maskTokenCount)-token mask decoder: \(error)")
         }
     }
 
@@ -80,7 +82,8 @@ public final class P2SAMNetwork {
     /// The PGN's input: the mean of the preprocessed image's 3 channels, 2x2 average-pooled,
     /// `[128, 128, 1]` NHWC, from the NCHW `(3, 256, 256)` model input.
     public static func pgnInput(fromModelInput x: [Float]) -> Tensor {
-        let side = 256, half = 128
+        let side = 256
+        let half = 128
         precondition(x.count == 3 * side * side, "model input must be 3x256x256")
         var out = [Float](repeating: 0, count: half * half)
         for y in 0..<half {
@@ -88,7 +91,8 @@ public final class P2SAMNetwork {
                 var s: Float = 0
                 for c in 0..<3 {
                     let base = c * side * side
-                    s += x[base + (2 * y) * side + 2 * xx] + x[base + (2 * y) * side + 2 * xx + 1]
+                    s +=
+                        x[base + (2 * y) * side + 2 * xx] + x[base + (2 * y) * side + 2 * xx + 1]
                         + x[base + (2 * y + 1) * side + 2 * xx] + x[base + (2 * y + 1) * side + 2 * xx + 1]
                 }
                 out[y * half + xx] = s / 12
@@ -127,18 +131,22 @@ public final class P2SAMNetwork {
     func assembledLogits(_ w: Recording, embedding: Variable, latent: Variable?, batch: Int = 1) -> Variable {
         let features = decoderFeatures(w, embedding: embedding, latent: latent, batch: batch)
         let outputs = configuration.outputCount
-        let hyper = decoder.hypernetworkOutputs(w, features, maskTokenIndices: Array(1...outputs))   // [B, 8, 32]
+        let hyper = decoder.hypernetworkOutputs(w, features, maskTokenIndices: Array(1...outputs))  // [B, 8, 32]
         var weights = w("p2sam.assembling_weights")
         if configuration.assembling == .official { weights = weights.officialAssembling() }
-        let fused = Variable.matmul(weights.reshaped([1, outputs]), hyper)                          // [B, 1, 32]
+        let fused = Variable.matmul(weights.reshaped([1, outputs]), hyper)  // [B, 1, 32]
         return decoder.maskLogits(w, hypernetworkOutputs: fused, features).reshaped([batch, features.upscaled.shape[1]])
     }
 
     /// Logits `[B, n, 65536]` of mask tokens `tokens` (e.g. `[0]` for LiteMedSAM's single mask).
-    func tokenLogits(_ w: Recording, embedding: Tensor, latent: Variable?, tokens: [Int], batch: Int = 1,
-                     box: [Float]? = nil) -> Variable {
-        let features = decoderFeatures(w, embedding: w.graph.constant(embedding), latent: latent, batch: batch, box: box)
-        return decoder.maskLogits(w, hypernetworkOutputs: decoder.hypernetworkOutputs(w, features, maskTokenIndices: tokens), features)
+    func tokenLogits(
+        _ w: Recording, embedding: Tensor, latent: Variable?, tokens: [Int], batch: Int = 1,
+        box: [Float]? = nil
+    ) -> Variable {
+        let features = decoderFeatures(
+            w, embedding: w.graph.constant(embedding), latent: latent, batch: batch, box: box)
+        return decoder.maskLogits(
+            w, hypernetworkOutputs: decoder.hypernetworkOutputs(w, features, maskTokenIndices: tokens), features)
     }
 
     /// Logits `[n, 256, 256]` of mask tokens `tokens` for one embedding, without a latent sample
@@ -150,16 +158,22 @@ public final class P2SAMNetwork {
         return out.reshaped([tokens.count, 256, 256])
     }
 
-    func decoderFeatures(_ w: Recording, embedding: Variable, latent: Variable?, batch: Int,
-                         box explicitBox: [Float]? = nil) -> DecoderFeatures<Variable> {
+    func decoderFeatures(
+        _ w: Recording, embedding: Variable, latent: Variable?, batch: Int,
+        box explicitBox: [Float]? = nil
+    ) -> DecoderFeatures<Variable> {
         let graph = w.graph
         let dim = configuration.latentDim
-        let noMask = w("prompt_encoder.no_mask_embed.weight")                                 // [1, 256]
+        let noMask = w("prompt_encoder.no_mask_embed.weight")  // [1, 256]
         var sparseParts: [Variable] = []
         if configuration.defaultPrompt == .fullBox || explicitBox != nil {
-            let corners = Variable.concatenate([w("prompt_encoder.point_embeddings.2.weight"),
-                                                w("prompt_encoder.point_embeddings.3.weight")], alongAxis: 0)
-            let positions = explicitBox.map { encoding.boxCorners(x0: $0[0], y0: $0[1], x1: $0[2], y1: $0[3]) } ?? fullBoxEncoding
+            let corners = Variable.concatenate(
+                [
+                    w("prompt_encoder.point_embeddings.2.weight"),
+                    w("prompt_encoder.point_embeddings.3.weight"),
+                ], alongAxis: 0)
+            let positions =
+                explicitBox.map { encoding.boxCorners(x0: $0[0], y0: $0[1], x1: $0[2], y1: $0[3]) } ?? fullBoxEncoding
             var box = (graph.constant(positions) + corners).reshaped([1, 2, dim])
             if batch > 1 { box = Variable.concatenate(Array(repeating: box, count: batch), alongAxis: 0) }
             sparseParts.append(box)
@@ -172,8 +186,9 @@ public final class P2SAMNetwork {
             dense = noMask.reshaped([1, 1, dim])
         case .dense:
             if let latent, parameters.contains("fcomb.layers.0.weight") {
-                let noMaskRows = batch == 1 ? noMask : Variable.concatenate(Array(repeating: noMask, count: batch), alongAxis: 0)
-                var h = Variable.concatenate([latent, noMaskRows], alongAxis: 1)                 // [B, 512]
+                let noMaskRows =
+                    batch == 1 ? noMask : Variable.concatenate(Array(repeating: noMask, count: batch), alongAxis: 0)
+                var h = Variable.concatenate([latent, noMaskRows], alongAxis: 1)  // [B, 512]
                 for layer in 0..<4 {
                     h = w.linear(h, "fcomb.layers.\(layer)")
                     if layer < 3 { h = h.relu() }
@@ -184,8 +199,11 @@ public final class P2SAMNetwork {
             }
         }
         let image = embedding.reshaped([1, 4096, dim]) + dense
-        let sparse = sparseParts.isEmpty ? nil : (sparseParts.count == 1 ? sparseParts[0] : Variable.concatenate(sparseParts, alongAxis: 1))
-        return decoder.features(w, image: image, positionalEncoding: graph.constant(positionalEncoding), sparseTokens: sparse, batch: batch)
+        let sparse =
+            sparseParts.isEmpty
+            ? nil : (sparseParts.count == 1 ? sparseParts[0] : Variable.concatenate(sparseParts, alongAxis: 1))
+        return decoder.features(
+            w, image: image, positionalEncoding: graph.constant(positionalEncoding), sparseTokens: sparse, batch: batch)
     }
 
     // MARK: Tape-free forward (checks against inference)
@@ -205,7 +223,8 @@ public final class P2SAMNetwork {
         let graph = Graph()
         return withExtendedLifetime(graph) {
             let w = Recording(graph: graph, parameters: parameters)
-            let z = graph.constant(Tensor(shape: [latents.count, configuration.latentDim], storage: Array(latents.joined())))
+            let z = graph.constant(
+                Tensor(shape: [latents.count, configuration.latentDim], storage: Array(latents.joined())))
             return assembledLogits(w, embedding: embedding, latent: z, batch: latents.count).value
                 .reshaped([latents.count, 256, 256])
         }

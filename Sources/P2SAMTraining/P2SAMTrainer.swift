@@ -35,7 +35,8 @@ public final class P2SAMTrainer {
     public static func isTrainable(_ name: String, stage: Int) -> Bool {
         if stage == 1 {
             return (name.hasPrefix(MaskDecoder.defaultKey + ".") && !name.hasPrefix(MaskDecoder.iouHeadKey() + "."))
-                || stageOnePromptKeys.contains(name) || name == "p2sam.assembling_weights" || LoRAParameters.isFactor(name)
+                || stageOnePromptKeys.contains(name) || name == "p2sam.assembling_weights"
+                || LoRAParameters.isFactor(name)
         }
         return name.hasPrefix("pgn.") || name.hasPrefix("fcomb.")
     }
@@ -43,13 +44,17 @@ public final class P2SAMTrainer {
     public init(network: P2SAMNetwork, options: TrainingOptions) throws {
         try options.validate()
         if options.stage == 2 && !network.hasPGN {
-            throw P2SAMTrainingError.invalidModel("stage 2 needs the PGN parameters (add them with ModelInitialisation.addStageTwoModules)")
+            throw P2SAMTrainingError.invalidModel(
+                "stage 2 needs the PGN parameters (add them with ModelInitialisation.addStageTwoModules)")
         }
         if options.stage == 1 && options.loraRank != network.loraRank {
-            throw P2SAMTrainingError.invalidOptions("the model's LoRA rank is \(network.loraRank.map(String.init) ?? "none"), the options ask for \(options.loraRank.map(String.init) ?? "none")")
+            throw P2SAMTrainingError.invalidOptions(
+                "the model's LoRA rank is \(network.loraRank.map(String.init) ?? "none"), the options ask for \(options.loraRank.map(String.init) ?? "none")"
+            )
         }
         if options.stage == 1 && options.loraRank != nil && network.encoder == nil {
-            throw P2SAMTrainingError.invalidModel("LoRA training needs the network's differentiable encoder (P2SAMNetwork(…, encoder:))")
+            throw P2SAMTrainingError.invalidModel(
+                "LoRA training needs the network's differentiable encoder (P2SAMNetwork(…, encoder:))")
         }
         self.network = network
         self.options = options
@@ -68,11 +73,14 @@ public final class P2SAMTrainer {
     /// output in stage 1 with LoRA, else its cached embedding as a constant.
     func embedding(_ w: Recording, _ item: TrainingCase) throws -> Variable {
         guard options.stage == 1 && options.loraRank != nil else {
-            guard item.hasEmbedding else { throw P2SAMTrainingError.invalidData("case \(item.caseID) has no cached embedding") }
+            guard item.hasEmbedding else {
+                throw P2SAMTrainingError.invalidData("case \(item.caseID) has no cached embedding")
+            }
             return w.graph.constant(item.embedding)
         }
         guard let layerZero = item.layerZeroOutput else {
-            throw P2SAMTrainingError.invalidData("LoRA training needs the encoder's layers.0 output of case \(item.caseID)")
+            throw P2SAMTrainingError.invalidData(
+                "LoRA training needs the encoder's layers.0 output of case \(item.caseID)")
         }
         return network.adaptedEmbedding(w, layerZeroOutput: layerZero)
     }
@@ -92,7 +100,8 @@ public final class P2SAMTrainer {
             let k = options.setLoss == .none ? 1 : options.samples
             let noise = Self.gaussianNoise(random, count: k, dim: network.configuration.latentDim)
             let z = network.latentSamples(w, pgnInput: item.pgnInput, noise: noise)
-            let logits = network.assembledLogits(w, embedding: try embedding(w, item), latent: z, batch: k)   // [K, 65536]
+            // [K, 65536]
+            let logits = network.assembledLogits(w, embedding: try embedding(w, item), latent: z, batch: k)
             if options.setLoss == .none {
                 let rater = random.integer(below: item.raters.count)
                 loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
@@ -109,11 +118,14 @@ public final class P2SAMTrainer {
                 let pairs = options.setLoss.pairs(cost: cost)
                 var terms: [Variable] = []
                 for (s, j) in pairs {
-                    terms.append(SegmentationLoss.loss(logits: logits.slice(alongAxis: 0, s..<(s + 1)), target: item.target(j)))
+                    terms.append(
+                        SegmentationLoss.loss(logits: logits.slice(alongAxis: 0, s..<(s + 1)), target: item.target(j)))
                 }
                 loss = terms.dropFirst().reduce(terms[0], +) * (1 / Float(terms.count))
             }
-            let pgnWeights = network.parameters.parameters(withPrefixes: ["pgn."]).filter { $0.name.hasSuffix(".weight") }
+            let pgnWeights = network.parameters.parameters(withPrefixes: ["pgn."]).filter {
+                $0.name.hasSuffix(".weight")
+            }
             if options.l2 > 0 { loss = loss + Loss.l2Penalty(pgnWeights, in: graph, coefficient: options.l2) }
         }
         let value = loss.scalar
@@ -130,9 +142,12 @@ public final class P2SAMTrainer {
         var total = 0.0
         for item in batch { total += try accumulate(item, random: random, scale: 1 / Float(batch.count)) }
         do { try NumericGuard.checkGradients(of: optimizer.parameters) } catch let error as NonFiniteValueError {
-            throw P2SAMTrainingError.nonFinite("non-finite \(error.location) (\(error.count) element(s), first \(error.value) at \(error.index))")
+            throw P2SAMTrainingError.nonFinite(
+                "non-finite \(error.location) (\(error.count) element(s), first \(error.value) at \(error.index))")
         }
-        if let maxNorm = options.maxGradientNorm { GradientClipping.clipByGlobalNorm(optimizer.parameters, maxNorm: maxNorm) }
+        if let maxNorm = options.maxGradientNorm {
+            GradientClipping.clipByGlobalNorm(optimizer.parameters, maxNorm: maxNorm)
+        }
         optimizer.step()
         if network.configuration.assembling == .official { Self.normaliseOfficialAssembling(network.parameters) }
         return total / Double(batch.count)
@@ -172,7 +187,9 @@ public final class P2SAMTrainer {
         network.parameters.setTrainable { _ in false }
         defer { for (p, r) in zip(network.parameters.all, saved) { p.requiresGradient = r } }
         let random = SeededRandom(seed: options.seed &+ 0xA11D)
-        var losses: [Double] = [], geds: [Double] = [], diversities: [Double] = []
+        var losses: [Double] = []
+        var geds: [Double] = []
+        var diversities: [Double] = []
         for item in cases {
             let candidates = options.stage == 1 ? options.stageOneCandidates(item) : Array(item.raters.indices)
             var samples: [[Float]] = []
@@ -187,22 +204,33 @@ public final class P2SAMTrainer {
                 let chunk = min(4, count - done)
                 let graph = Graph()
                 let w = Recording(graph: graph, parameters: network.parameters)
-                let latent = options.stage == 1 ? nil
-                    : network.latentSamples(w, pgnInput: item.pgnInput,
-                                            noise: Self.gaussianNoise(random, count: chunk, dim: network.configuration.latentDim))
-                let logits = network.assembledLogits(w, embedding: embeddingValue, latent: latent, batch: options.stage == 1 ? 1 : chunk).value
+                let latent =
+                    options.stage == 1
+                    ? nil
+                    : network.latentSamples(
+                        w, pgnInput: item.pgnInput,
+                        noise: Self.gaussianNoise(random, count: chunk, dim: network.configuration.latentDim))
+                let logits = network.assembledLogits(
+                    w, embedding: embeddingValue, latent: latent, batch: options.stage == 1 ? 1 : chunk
+                ).value
                 let pixels = logits.shape[1]
-                for s in 0..<logits.shape[0] { samples.append(Array(logits.storage[(s * pixels)..<((s + 1) * pixels)])) }
+                for s in 0..<logits.shape[0] {
+                    samples.append(Array(logits.storage[(s * pixels)..<((s + 1) * pixels)]))
+                }
                 done += chunk
             }
             if !candidates.isEmpty {
                 var sum = 0.0
                 for s in samples {
-                    s.withUnsafeBufferPointer { b in for j in candidates { sum += SegmentationLoss.value(logits: b, target: item.raters[j]) } }
+                    s.withUnsafeBufferPointer { b in
+                        for j in candidates { sum += SegmentationLoss.value(logits: b, target: item.raters[j]) }
+                    }
                 }
                 losses.append(sum / Double(samples.count * candidates.count))
             }
-            if let score = Self.score(samples: samples, raters: item.raters, height: item.resizedHeight, width: item.resizedWidth) {
+            if let score = Self.score(
+                samples: samples, raters: item.raters, height: item.resizedHeight, width: item.resizedWidth)
+            {
                 geds.append(score.ged)
                 diversities.append(score.sampleDiversity)
             }
@@ -220,9 +248,15 @@ public final class P2SAMTrainer {
             for y in 0..<height { for x in 0..<width { out[y * width + x] = f(y * 256 + x) } }
             return out
         }
-        guard let sampleMasks = try? samples.map({ s in try BinaryMask(width: width, height: height, bools: crop { s[$0] > 0 }) }),
-              let raterMasks = try? raters.map({ r in try BinaryMask(width: width, height: height, bools: crop { r[$0] != 0 }) }),
-              let score = try? MultiRaterScore(samples: sampleMasks, raters: raterMasks) else { return nil }
+        guard
+            let sampleMasks = try? samples.map({ s in
+                try BinaryMask(width: width, height: height, bools: crop { s[$0] > 0 })
+            }),
+            let raterMasks = try? raters.map({ r in
+                try BinaryMask(width: width, height: height, bools: crop { r[$0] != 0 })
+            }),
+            let score = try? MultiRaterScore(samples: sampleMasks, raters: raterMasks)
+        else { return nil }
         return score
     }
 }

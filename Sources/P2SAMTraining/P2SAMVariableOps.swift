@@ -6,7 +6,8 @@ extension Variable {
     /// 2x2 average pooling, stride 2, of `[H, W, C]` or `[B, H, W, C]` (H, W even).
     func averagePooled2x2() -> Variable {
         let shape = self.shape
-        let (batch, height, width, channels) = shape.count == 4 ? (shape[0], shape[1], shape[2], shape[3]) : (1, shape[0], shape[1], shape[2])
+        let (batch, height, width, channels) =
+            shape.count == 4 ? (shape[0], shape[1], shape[2], shape[3]) : (1, shape[0], shape[1], shape[2])
         precondition(height % 2 == 0 && width % 2 == 0, "averagePooled2x2: odd size \(shape)")
         let (oh, ow) = (height / 2, width / 2)
         let outShape = (shape.count == 4 ? [batch] : []) + [oh, ow, channels]
@@ -26,7 +27,9 @@ extension Variable {
         let y = Tensor(shape: outShape) { out in
             x.storage.withUnsafeBufferPointer { src in
                 forEachWindow { o, i00, i01, i10, i11 in
-                    for c in 0..<channels { out[o + c] = 0.25 * (src[i00 + c] + src[i01 + c] + src[i10 + c] + src[i11 + c]) }
+                    for c in 0..<channels {
+                        out[o + c] = 0.25 * (src[i00 + c] + src[i01 + c] + src[i10 + c] + src[i11 + c])
+                    }
                 }
             }
         }
@@ -36,7 +39,10 @@ extension Variable {
                     forEachWindow { o, i00, i01, i10, i11 in
                         for c in 0..<channels {
                             let v = 0.25 * gb[o + c]
-                            out[i00 + c] = v; out[i01 + c] = v; out[i10 + c] = v; out[i11 + c] = v
+                            out[i00 + c] = v
+                            out[i01 + c] = v
+                            out[i10 + c] = v
+                            out[i11 + c] = v
                         }
                     }
                 }

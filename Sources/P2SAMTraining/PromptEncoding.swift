@@ -8,13 +8,15 @@ struct FourierEncoding {
     let features: Int
 
     init(gaussianMatrix: Tensor) {
-        precondition(gaussianMatrix.rank == 2 && gaussianMatrix.shape[0] == 2, "gaussian matrix \(gaussianMatrix.shape)")
+        precondition(
+            gaussianMatrix.rank == 2 && gaussianMatrix.shape[0] == 2, "gaussian matrix \(gaussianMatrix.shape)")
         gaussian = gaussianMatrix.storage
         features = gaussianMatrix.shape[1]
     }
 
     func encode(u: Float, v: Float) -> [Float] {
-        let cx = 2 * u - 1, cy = 2 * v - 1
+        let cx = 2 * u - 1
+        let cy = 2 * v - 1
         var out = [Float](repeating: 0, count: 2 * features)
         for f in 0..<features {
             let angle = 2 * Float.pi * (cx * gaussian[f] + cy * gaussian[features + f])

@@ -12,15 +12,20 @@ public enum SegmentationLoss {
     /// `[1, 256, 256]` target.
     public static func loss(logits: Variable, target: Tensor) -> Variable {
         let x = logits.reshaped(target.shape)
-        return bceWeight * Loss.binaryCrossEntropy(logits: x, targets: target) + diceWeight * Loss.dice(logits: x, targets: target)
+        return bceWeight * Loss.binaryCrossEntropy(logits: x, targets: target) + diceWeight
+            * Loss.dice(logits: x, targets: target)
     }
 
     /// The same loss computed directly (no graph), for the set losses' cost matrices and validation.
     public static func value(logits: UnsafeBufferPointer<Float>, target: [UInt8]) -> Double {
         precondition(logits.count == target.count, "loss: \(logits.count) logits vs \(target.count) target pixels")
-        var bce = 0.0, intersection = 0.0, predicted = 0.0, actual = 0.0
+        var bce = 0.0
+        var intersection = 0.0
+        var predicted = 0.0
+        var actual = 0.0
         for i in 0..<logits.count {
-            let v = Double(logits[i]), y = Double(target[i])
+            let v = Double(logits[i])
+            let y = Double(target[i])
             bce += max(v, 0) - v * y + Foundation.log1p(Foundation.exp(-abs(v)))
             let p = 1 / (1 + Foundation.exp(-v))
             intersection += p * y
@@ -48,7 +53,8 @@ public enum SetLoss: String, Sendable, Codable, CaseIterable {
     /// The matched `(sample, rater)` pairs for a cost matrix `cost[k][j]` (K samples x M raters);
     /// `none` and `energy` match nothing (they return the single pair (0, 0)).
     public func pairs(cost: [[Double]]) -> [(sample: Int, rater: Int)] {
-        let k = cost.count, m = cost.first?.count ?? 0
+        let k = cost.count
+        let m = cost.first?.count ?? 0
         switch self {
         case .none, .energy:
             return [(0, 0)]

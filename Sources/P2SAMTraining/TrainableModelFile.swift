@@ -33,16 +33,22 @@ extension P2SAMModelFile {
     /// contract prescribes for its stage, injection and LoRA rank (built from `store`, LiteMedSAM's state dict).
     ///
     /// - Throws: `P2SAMTrainingError.invalidModel` naming the first mismatch.
-    public static func readTrainable(_ url: URL, backbone store: WeightStore, baseCheckpointSHA256: String) throws -> Trainable {
+    public static func readTrainable(_ url: URL, backbone store: WeightStore, baseCheckpointSHA256: String) throws
+        -> Trainable
+    {
         let file: P2SAMModelFile
         do {
             file = try P2SAMModelFile(contentsOf: url)
         } catch let error as P2SAMModelError {
             throw P2SAMTrainingError.invalidModel(error.description)
         }
-        guard let stage = file.stage else { throw P2SAMTrainingError.invalidModel("\(url.path): metadata stage must be 1 or 2") }
+        guard let stage = file.stage else {
+            throw P2SAMTrainingError.invalidModel("\(url.path): metadata stage must be 1 or 2")
+        }
         if let base = file.metadata["base_checkpoint_sha256"], base != baseCheckpointSHA256 {
-            throw P2SAMTrainingError.invalidModel("\(url.path) was trained on LiteMedSAM checkpoint \(base.prefix(12))…, not on the loaded backbone \(baseCheckpointSHA256.prefix(12))…")
+            throw P2SAMTrainingError.invalidModel(
+                "\(url.path) was trained on LiteMedSAM checkpoint \(base.prefix(12))…, not on the loaded backbone \(baseCheckpointSHA256.prefix(12))…"
+            )
         }
         let configuration = file.configuration
         let set = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 0)
@@ -54,15 +60,23 @@ extension P2SAMModelFile {
         let unexpected = file.tensors.keys.filter { !names.contains($0) }.sorted()
         if !missing.isEmpty || !unexpected.isEmpty {
             var parts: [String] = []
-            if !missing.isEmpty { parts.append("missing \(missing.count) key(s): \(missing.prefix(5).joined(separator: ", "))") }
-            if !unexpected.isEmpty { parts.append("unexpected \(unexpected.count) key(s): \(unexpected.prefix(5).joined(separator: ", "))") }
+            if !missing.isEmpty {
+                parts.append("missing \(missing.count) key(s): \(missing.prefix(5).joined(separator: ", "))")
+            }
+            if !unexpected.isEmpty {
+                parts.append("unexpected \(unexpected.count) key(s): \(unexpected.prefix(5).joined(separator: ", "))")
+            }
             let kind = file.loraRank.map { " LoRA rank-\($0)" } ?? ""
-            throw P2SAMTrainingError.invalidModel("\(url.path) does not match a stage-\(stage) \(configuration.injection.rawValue)\(kind) model on this backbone: " + parts.joined(separator: "; "))
+            throw P2SAMTrainingError.invalidModel(
+                "\(url.path) does not match a stage-\(stage) \(configuration.injection.rawValue)\(kind) model on this backbone: "
+                    + parts.joined(separator: "; "))
         }
         for parameter in expected {
             let tensor = file.tensors[parameter.name]!
             guard tensor.shape == parameter.value.shape else {
-                throw P2SAMTrainingError.invalidModel("\(url.path): '\(parameter.name)' has shape \(tensor.shape), the backbone needs \(parameter.value.shape)")
+                throw P2SAMTrainingError.invalidModel(
+                    "\(url.path): '\(parameter.name)' has shape \(tensor.shape), the backbone needs \(parameter.value.shape)"
+                )
             }
             parameter.value = tensor
         }

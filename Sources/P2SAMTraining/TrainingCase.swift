@@ -20,7 +20,9 @@ public struct TrainingCase: Sendable {
     public let resizedHeight: Int
     public let resizedWidth: Int
 
-    public init(caseID: String, embedding: Tensor, pgnInput: Tensor, raters: [[UInt8]], resizedHeight: Int, resizedWidth: Int) {
+    public init(
+        caseID: String, embedding: Tensor, pgnInput: Tensor, raters: [[UInt8]], resizedHeight: Int, resizedWidth: Int
+    ) {
         precondition(embedding.shape == [64, 64, 256], "embedding shape \(embedding.shape)")
         precondition(pgnInput.shape == [128, 128, 1], "PGN input shape \(pgnInput.shape)")
         precondition(!raters.isEmpty && raters.allSatisfy { $0.count == 256 * 256 }, "raters must be 256x256")
@@ -36,7 +38,10 @@ public struct TrainingCase: Sendable {
 
     /// A case for LoRA training: the encoder's `layers.0` output `[H, W, C]` (`TinyViTEncoder.layerZeroOutput`)
     /// instead of the embedding.
-    public init(caseID: String, layerZeroOutput: Tensor, pgnInput: Tensor, raters: [[UInt8]], resizedHeight: Int, resizedWidth: Int) {
+    public init(
+        caseID: String, layerZeroOutput: Tensor, pgnInput: Tensor, raters: [[UInt8]], resizedHeight: Int,
+        resizedWidth: Int
+    ) {
         precondition(layerZeroOutput.rank == 3, "layers.0 output shape \(layerZeroOutput.shape)")
         precondition(pgnInput.shape == [128, 128, 1], "PGN input shape \(pgnInput.shape)")
         precondition(!raters.isEmpty && raters.allSatisfy { $0.count == 256 * 256 }, "raters must be 256x256")

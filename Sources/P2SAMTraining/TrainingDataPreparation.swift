@@ -15,7 +15,10 @@ public struct TrainingDataPreparation {
     public var checkpointSHA256: String
     public var cache: EmbeddingCache
 
-    public init(datasetKey: String, window: IntensityWindow?, windowName: String?, checkpointSHA256: String, cache: EmbeddingCache) {
+    public init(
+        datasetKey: String, window: IntensityWindow?, windowName: String?, checkpointSHA256: String,
+        cache: EmbeddingCache
+    ) {
         self.datasetKey = datasetKey
         self.window = window
         self.windowName = windowName
@@ -27,30 +30,40 @@ public struct TrainingDataPreparation {
     ///
     /// - Parameter layerZero: for LoRA training, computes the encoder's `layers.0` output from the model
     ///   input; the cases then hold it instead of an embedding (in memory only; `embedder` is not used).
-    public func prepare(_ cases: [MultiRaterCase], embedder: Embedder, layerZero: Embedder? = nil,
-                        progress: ((Int, Int) -> Void)? = nil) throws -> [TrainingCase] {
+    public func prepare(
+        _ cases: [MultiRaterCase], embedder: Embedder, layerZero: Embedder? = nil,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [TrainingCase] {
         var out: [TrainingCase] = []
         for (i, c) in cases.enumerated() {
             guard let image = c.image else {
-                throw P2SAMTrainingError.invalidData("case \(c.metadata.caseID) has no image (masks-only data cannot be trained on)")
+                throw P2SAMTrainingError.invalidData(
+                    "case \(c.metadata.caseID) has no image (masks-only data cannot be trained on)")
             }
             let pre = try ModelFrame.preprocess(image, window: window)
             if let layerZero {
-                out.append(TrainingCase(caseID: c.metadata.caseID,
-                                        layerZeroOutput: layerZero(Tensor(shape: [3, 256, 256], storage: pre.tensor)),
-                                        pgnInput: P2SAMNetwork.pgnInput(fromModelInput: pre.tensor),
-                                        raters: c.raters.map(ModelFrame.mask),
-                                        resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth))
+                out.append(
+                    TrainingCase(
+                        caseID: c.metadata.caseID,
+                        layerZeroOutput: layerZero(Tensor(shape: [3, 256, 256], storage: pre.tensor)),
+                        pgnInput: P2SAMNetwork.pgnInput(fromModelInput: pre.tensor),
+                        raters: c.raters.map(ModelFrame.mask),
+                        resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth))
                 progress?(i + 1, cases.count)
                 continue
             }
-            let key = EmbeddingCache.key(dataset: datasetKey, window: windowName, caseID: c.metadata.caseID,
-                                         checkpointSHA256: checkpointSHA256)
-            let embedding = cache.embedding(forKey: key) { embedder(Tensor(shape: [3, 256, 256], storage: pre.tensor)) }
-            out.append(TrainingCase(caseID: c.metadata.caseID, embedding: embedding,
-                                    pgnInput: P2SAMNetwork.pgnInput(fromModelInput: pre.tensor),
-                                    raters: c.raters.map(ModelFrame.mask),
-                                    resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth))
+            let key = EmbeddingCache.key(
+                dataset: datasetKey, window: windowName, caseID: c.metadata.caseID,
+                checkpointSHA256: checkpointSHA256)
+            let embedding = cache.embedding(forKey: key) {
+                embedder(Tensor(shape: [3, 256, 256], storage: pre.tensor))
+            }
+            out.append(
+                TrainingCase(
+                    caseID: c.metadata.caseID, embedding: embedding,
+                    pgnInput: P2SAMNetwork.pgnInput(fromModelInput: pre.tensor),
+                    raters: c.raters.map(ModelFrame.mask),
+                    resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth))
             progress?(i + 1, cases.count)
         }
         return out

@@ -37,10 +37,12 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// The selection criterion in force.
     public var effectiveSelection: ModelSelection { selection ?? .default(stage: stage, setLoss: setLoss) }
 
-    public init(stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
-                setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
-                maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil,
-                stageOneIncludesEmpty: Bool? = nil) {
+    public init(
+        stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
+        setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
+        maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil,
+        stageOneIncludesEmpty: Bool? = nil
+    ) {
         self.stage = stage
         self.epochs = epochs
         self.learningRate = learningRate ?? (stage == 1 ? 1e-3 : 1e-4)
@@ -58,18 +60,36 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
 
     /// Checks ranges; throws `invalidOptions` naming the first problem.
     public func validate() throws {
-        guard stage == 1 || stage == 2 else { throw P2SAMTrainingError.invalidOptions("stage must be 1 or 2, got \(stage)") }
-        guard epochs >= 1 else { throw P2SAMTrainingError.invalidOptions("epochs must be >= 1") }
-        guard learningRate > 0, learningRate.isFinite else { throw P2SAMTrainingError.invalidOptions("learning rate must be positive") }
-        guard batchSize >= 1 else { throw P2SAMTrainingError.invalidOptions("batch size must be >= 1") }
-        guard samples >= 1, validationSamples >= 1 else { throw P2SAMTrainingError.invalidOptions("sample counts must be >= 1") }
-        if stage == 2 && stageOneIncludesEmpty == true { throw P2SAMTrainingError.invalidOptions("--stage1-raters applies to stage 1 only") }
-        if stage == 1 && setLoss != .none { throw P2SAMTrainingError.invalidOptions("--set-loss applies to stage 2 only") }
-        if let loraRank {
-            guard stage == 1 else { throw P2SAMTrainingError.invalidOptions("--lora-rank applies to stage 1 only (stage 2 keeps a stage-1 model's LoRA frozen)") }
-            guard loraRank >= 1 else { throw P2SAMTrainingError.invalidOptions("LoRA rank must be >= 1, got \(loraRank)") }
+        guard stage == 1 || stage == 2 else {
+            throw P2SAMTrainingError.invalidOptions("stage must be 1 or 2, got \(stage)")
         }
-        if setLoss == .energy && samples < 2 { throw P2SAMTrainingError.invalidOptions("the energy set loss needs --samples >= 2 (K = 1 has no diversity term)") }
+        guard epochs >= 1 else { throw P2SAMTrainingError.invalidOptions("epochs must be >= 1") }
+        guard learningRate > 0, learningRate.isFinite else {
+            throw P2SAMTrainingError.invalidOptions("learning rate must be positive")
+        }
+        guard batchSize >= 1 else { throw P2SAMTrainingError.invalidOptions("batch size must be >= 1") }
+        guard samples >= 1, validationSamples >= 1 else {
+            throw P2SAMTrainingError.invalidOptions("sample counts must be >= 1")
+        }
+        if stage == 2 && stageOneIncludesEmpty == true {
+            throw P2SAMTrainingError.invalidOptions("--stage1-raters applies to stage 1 only")
+        }
+        if stage == 1 && setLoss != .none {
+            throw P2SAMTrainingError.invalidOptions("--set-loss applies to stage 2 only")
+        }
+        if let loraRank {
+            guard stage == 1 else {
+                throw P2SAMTrainingError.invalidOptions(
+                    "--lora-rank applies to stage 1 only (stage 2 keeps a stage-1 model's LoRA frozen)")
+            }
+            guard loraRank >= 1 else {
+                throw P2SAMTrainingError.invalidOptions("LoRA rank must be >= 1, got \(loraRank)")
+            }
+        }
+        if setLoss == .energy && samples < 2 {
+            throw P2SAMTrainingError.invalidOptions(
+                "the energy set loss needs --samples >= 2 (K = 1 has no diversity term)")
+        }
     }
 }
 

@@ -20,8 +20,12 @@ public struct BoxAugmenter: Sendable {
     public func outwardJitter(_ box: BoundingBox, maxModelPixels: Int = 5, random: SeededRandom) -> BoundingBox {
         let s = frame.pixelsPerModelPixel
         func draw() -> Double { Double(random.integer(below: max(maxModelPixels, 0) + 1)) * s }
-        let dx0 = draw(), dy0 = draw(), dx1 = draw(), dy1 = draw()
-        return clippedOrOriginal(BoundingBox(x0: box.x0 - dx0, y0: box.y0 - dy0, x1: box.x1 + dx1, y1: box.y1 + dy1), fallback: box)
+        let dx0 = draw()
+        let dy0 = draw()
+        let dx1 = draw()
+        let dy1 = draw()
+        return clippedOrOriginal(
+            BoundingBox(x0: box.x0 - dx0, y0: box.y0 - dy0, x1: box.x1 + dx1, y1: box.y1 + dy1), fallback: box)
     }
 
     /// MedSAM-U Eq. 4: every coordinate drawn from `N(b, σ²)` independently, with
@@ -29,10 +33,12 @@ public struct BoxAugmenter: Sendable {
     /// model pixel. Clipped to the image; inverted draws are redrawn.
     public func gaussianJitter(_ box: BoundingBox, fraction: Double = 0.05, random: SeededRandom) -> BoundingBox {
         let minimum = frame.pixelsPerModelPixel
-        let sx = max(fraction * box.width, minimum), sy = max(fraction * box.height, minimum)
+        let sx = max(fraction * box.width, minimum)
+        let sy = max(fraction * box.height, minimum)
         return redrawn(fallback: box) {
-            BoundingBox(x0: box.x0 + random.gaussian(sigma: sx), y0: box.y0 + random.gaussian(sigma: sy),
-                        x1: box.x1 + random.gaussian(sigma: sx), y1: box.y1 + random.gaussian(sigma: sy))
+            BoundingBox(
+                x0: box.x0 + random.gaussian(sigma: sx), y0: box.y0 + random.gaussian(sigma: sy),
+                x1: box.x1 + random.gaussian(sigma: sx), y1: box.y1 + random.gaussian(sigma: sy))
         }
     }
 
@@ -42,8 +48,9 @@ public struct BoxAugmenter: Sendable {
     public func uniformShift(_ box: BoundingBox, ratio: Double = 0.01, random: SeededRandom) -> BoundingBox {
         let r = ratio * frame.longSide
         return redrawn(fallback: box) {
-            BoundingBox(x0: box.x0 + random.uniform(-r, r), y0: box.y0 + random.uniform(-r, r),
-                        x1: box.x1 + random.uniform(-r, r), y1: box.y1 + random.uniform(-r, r))
+            BoundingBox(
+                x0: box.x0 + random.uniform(-r, r), y0: box.y0 + random.uniform(-r, r),
+                x1: box.x1 + random.uniform(-r, r), y1: box.y1 + random.uniform(-r, r))
         }
     }
 
@@ -62,22 +69,32 @@ public struct BoxAugmenter: Sendable {
     /// rejection sampling: scales `s_x, s_y ~ U[0.5, 2]` of the tight box's sides and a centre shift of
     /// `U[-0.5, 0.5]` times the tight width/height, clipped to the image. After `maxTries` draws without a
     /// hit, the draw whose IoU was closest to the target is returned (`usedFallback == true`).
-    public func randomBox(iou target: Double, around tight: BoundingBox, tolerance: Double = 0.05,
-                          maxTries: Int = 1000, random: SeededRandom) throws -> IoUDraw {
-        guard target > 0, target <= 1 else { throw PromptUncertaintyError.invalidParameter("target IoU \(target) not in (0, 1]") }
+    public func randomBox(
+        iou target: Double, around tight: BoundingBox, tolerance: Double = 0.05,
+        maxTries: Int = 1000, random: SeededRandom
+    ) throws -> IoUDraw {
+        guard target > 0, target <= 1 else {
+            throw PromptUncertaintyError.invalidParameter("target IoU \(target) not in (0, 1]")
+        }
         guard maxTries >= 1 else { throw PromptUncertaintyError.invalidCount(name: "maxTries", value: maxTries) }
         var best = IoUDraw(box: tight, iou: 1, tries: 0, usedFallback: true)
         var bestGap = Double.infinity
         for attempt in 1...maxTries {
-            let w = tight.width * random.uniform(0.5, 2), h = tight.height * random.uniform(0.5, 2)
+            let w = tight.width * random.uniform(0.5, 2)
+            let h = tight.height * random.uniform(0.5, 2)
             let cx = tight.center.x + tight.width * random.uniform(-0.5, 0.5)
             let cy = tight.center.y + tight.height * random.uniform(-0.5, 0.5)
-            guard let box = BoundingBox(x0: cx - w / 2, y0: cy - h / 2, x1: cx + w / 2, y1: cy + h / 2)
-                .clipped(width: frame.width, height: frame.height) else { continue }
+            guard
+                let box = BoundingBox(x0: cx - w / 2, y0: cy - h / 2, x1: cx + w / 2, y1: cy + h / 2)
+                    .clipped(width: frame.width, height: frame.height)
+            else { continue }
             let value = box.intersectionOverUnion(with: tight)
             let gap = abs(value - target)
             if gap <= tolerance { return IoUDraw(box: box, iou: value, tries: attempt, usedFallback: false) }
-            if gap < bestGap { bestGap = gap; best = IoUDraw(box: box, iou: value, tries: attempt, usedFallback: true) }
+            if gap < bestGap {
+                bestGap = gap
+                best = IoUDraw(box: box, iou: value, tries: attempt, usedFallback: true)
+            }
         }
         best.tries = maxTries
         return best

@@ -27,11 +27,16 @@ extension BoundingBox {
 
     /// The tight end-exclusive box of the foreground of `mask`, or `nil` if it is empty.
     public init?(tightAround mask: BinaryMask) {
-        var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
+        var minX = Int.max
+        var minY = Int.max
+        var maxX = -1
+        var maxY = -1
         for y in 0..<mask.height {
             for x in 0..<mask.width where mask[x, y] {
-                minX = min(minX, x); maxX = max(maxX, x)
-                minY = min(minY, y); maxY = max(maxY, y)
+                minX = min(minX, x)
+                maxX = max(maxX, x)
+                minY = min(minY, y)
+                maxY = max(maxY, y)
             }
         }
         guard maxX >= 0 else { return nil }

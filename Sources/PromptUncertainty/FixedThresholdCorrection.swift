@@ -26,9 +26,11 @@ public struct FixedThresholdCorrection: Sendable, Equatable {
     /// The corrected mask. - Throws: ``PromptUncertaintyError/sizeMismatch(_:)``.
     public func correct(_ mask: BinaryMask, entropy: [Float]) throws -> BinaryMask {
         guard entropy.count == mask.pixelCount else {
-            throw PromptUncertaintyError.sizeMismatch("\(entropy.count) entropy values for a \(mask.width)x\(mask.height) mask")
+            throw PromptUncertaintyError.sizeMismatch(
+                "\(entropy.count) entropy values for a \(mask.width)x\(mask.height) mask")
         }
-        let lo = entropy.min() ?? 0, hi = entropy.max() ?? 0
+        let lo = entropy.min() ?? 0
+        let hi = entropy.max() ?? 0
         // A flat map marks nothing uncertain (u > u_th never holds).
         let threshold = lo + level * (hi - lo)
         var out = mask

@@ -14,7 +14,8 @@ public struct IntensityMap: Sendable, Equatable {
 
     public init(_ image: MedicalImage) {
         let grey = image.grey().pixels
-        let lo = grey.min() ?? 0, hi = grey.max() ?? 0
+        let lo = grey.min() ?? 0
+        let hi = grey.max() ?? 0
         width = image.width
         height = image.height
         isUniform = !(hi > lo)

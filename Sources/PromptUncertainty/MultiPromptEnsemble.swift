@@ -32,18 +32,25 @@ public struct MultiPromptEnsemble: Sendable {
     }
 
     /// Runs UGMP around `box` (already inside the image) with `points` attached to each box.
-    public func run(_ segmenter: some PromptedSegmenter, box: BoundingBox, points: [PromptPoint] = [],
-                    random: SeededRandom) throws -> Result {
+    public func run(
+        _ segmenter: some PromptedSegmenter, box: BoundingBox, points: [PromptPoint] = [],
+        random: SeededRandom
+    ) throws -> Result {
         guard boxCount >= 1 else { throw PromptUncertaintyError.invalidCount(name: "box count", value: boxCount) }
         let augmenter = BoxAugmenter(frame: segmenter.frame)
-        let boxes = try augmenter.boxes(boxCount) { augmenter.gaussianJitter(box, fraction: jitterFraction, random: random) }
+        let boxes = try augmenter.boxes(boxCount) {
+            augmenter.gaussianJitter(box, fraction: jitterFraction, random: random)
+        }
         return try run(segmenter, boxes: boxes, points: points)
     }
 
     /// Runs UGMP on given boxes (e.g. MedSAM-U's benchmark mode, where simulated boxes are the set).
-    public func run(_ segmenter: some PromptedSegmenter, boxes: [BoundingBox], points: [PromptPoint] = []) throws -> Result {
+    public func run(_ segmenter: some PromptedSegmenter, boxes: [BoundingBox], points: [PromptPoint] = []) throws
+        -> Result
+    {
         guard !boxes.isEmpty else { throw PromptUncertaintyError.invalidCount(name: "box count", value: 0) }
         let samples = try segmenter.probabilities(for: boxes.map { ImagePrompt(box: $0, points: points) })
-        return Result(boxes: boxes, points: points, samples: samples, statistics: try SampleStatistics(probabilities: samples))
+        return Result(
+            boxes: boxes, points: points, samples: samples, statistics: try SampleStatistics(probabilities: samples))
     }
 }

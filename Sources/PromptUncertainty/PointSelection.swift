@@ -27,8 +27,10 @@ public enum PointSelection {
     ///   - minimumSpacing: when > 0, greedy non-maximum suppression: a pixel is skipped if it lies within
     ///     this Euclidean distance (image pixels) of one already chosen. 0 (default) = literal top-k.
     /// - Returns: at most `k` points; `k` is clamped to the pixel count (and, with spacing, fewer may exist).
-    public static func topUncertainPoints(_ map: [Float], width: Int, height: Int, count k: Int,
-                                          minimumSpacing: Double = 0) -> [PromptPoint] {
+    public static func topUncertainPoints(
+        _ map: [Float], width: Int, height: Int, count k: Int,
+        minimumSpacing: Double = 0
+    ) -> [PromptPoint] {
         precondition(map.count == width * height, "map must have width * height values")
         let wanted = min(max(k, 0), map.count)
         guard wanted > 0 else { return [] }
@@ -37,7 +39,9 @@ public enum PointSelection {
         let r2 = minimumSpacing * minimumSpacing
         for index in order {
             let p = PromptPoint(x: Double(index % width), y: Double(index / width))
-            if minimumSpacing > 0, chosen.contains(where: { ($0.x - p.x) * ($0.x - p.x) + ($0.y - p.y) * ($0.y - p.y) < r2 }) {
+            if minimumSpacing > 0,
+                chosen.contains(where: { ($0.x - p.x) * ($0.x - p.x) + ($0.y - p.y) * ($0.y - p.y) < r2 })
+            {
                 continue
             }
             chosen.append(p)
@@ -49,7 +53,9 @@ public enum PointSelection {
     /// The tight end-exclusive box of the pixels with `map > threshold`, or `nil` if there are none.
     public static func boundingBox(of map: [Float], width: Int, height: Int, above threshold: Float) -> BoundingBox? {
         precondition(map.count == width * height, "map must have width * height values")
-        guard let mask = try? BinaryMask(width: width, height: height, floats: map, threshold: threshold) else { return nil }
+        guard let mask = try? BinaryMask(width: width, height: height, floats: map, threshold: threshold) else {
+            return nil
+        }
         return BoundingBox(tightAround: mask)
     }
 }

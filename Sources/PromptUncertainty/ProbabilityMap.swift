@@ -38,4 +38,3 @@ public struct ProbabilityMap: Sendable, Equatable {
         try! BinaryMask(width: width, height: height, floats: values, threshold: threshold)
     }
 }
-

@@ -25,8 +25,10 @@ public struct PromptAdaptation: Sendable {
     public var includeMeanMask = false
     public var maxRounds = 1
 
-    public init(ensemble: MultiPromptEnsemble = MultiPromptEnsemble(), pointCount: Int = 0, pointSpacing: Double = 0,
-                edgeLevel: Float = 0.5, includeMeanMask: Bool = false, maxRounds: Int = 1) {
+    public init(
+        ensemble: MultiPromptEnsemble = MultiPromptEnsemble(), pointCount: Int = 0, pointSpacing: Double = 0,
+        edgeLevel: Float = 0.5, includeMeanMask: Bool = false, maxRounds: Int = 1
+    ) {
         self.ensemble = ensemble
         self.pointCount = pointCount
         self.pointSpacing = pointSpacing
@@ -62,39 +64,52 @@ public struct PromptAdaptation: Sendable {
         guard peak > 0 else { return nil }
         var map = s.entropy.map { $0 > edgeLevel * peak ? Float(1) : 0 }
         if includeMeanMask { for i in map.indices where s.mean[i] > 0.5 { map[i] = 1 } }
-        guard let box = PointSelection.boundingBox(of: map, width: s.width, height: s.height, above: 0.5) else { return nil }
+        guard let box = PointSelection.boundingBox(of: map, width: s.width, height: s.height, above: 0.5) else {
+            return nil
+        }
         let minimum = 2 * ImageFrame(width: s.width, height: s.height).pixelsPerModelPixel
         return box.width >= minimum && box.height >= minimum ? box : nil
     }
 
     /// Runs UGMP from `box` (validated: partly outside boxes are clipped), then the UGPA rounds.
     /// `userPoints` join every prompt of the initial UGMP (optional; positive points).
-    public func run(_ segmenter: some PromptedSegmenter, box: BoundingBox, userPoints: [PromptPoint] = [],
-                    random: SeededRandom) throws -> Result {
+    public func run(
+        _ segmenter: some PromptedSegmenter, box: BoundingBox, userPoints: [PromptPoint] = [],
+        random: SeededRandom
+    ) throws -> Result {
         let frame = segmenter.frame
         let start = try PromptBoxCheck.check(box, width: frame.width, height: frame.height).box
-        guard maxRounds >= 0 else { throw PromptUncertaintyError.invalidParameter("maxRounds \(maxRounds) must be >= 0") }
+        guard maxRounds >= 0 else {
+            throw PromptUncertaintyError.invalidParameter("maxRounds \(maxRounds) must be >= 0")
+        }
         try checkPointCount()
         let initial = try ensemble.run(segmenter, box: start, points: userPoints, random: random)
         return try adapt(segmenter, initial: initial, box: start, random: random)
     }
 
     /// The UGPA rounds from a given UGMP result (e.g. one computed on simulated boxes).
-    public func adapt(_ segmenter: some PromptedSegmenter, initial: MultiPromptEnsemble.Result, box: BoundingBox,
-                      random: SeededRandom) throws -> Result {
+    public func adapt(
+        _ segmenter: some PromptedSegmenter, initial: MultiPromptEnsemble.Result, box: BoundingBox,
+        random: SeededRandom
+    ) throws -> Result {
         try checkPointCount()
-        var current = initial, currentBox = box
+        var current = initial
+        var currentBox = box
         var rounds: [Round] = []
         let spacing = pointSpacing * segmenter.frame.pixelsPerModelPixel
         for _ in 0..<maxRounds {
             let refined = refinedBox(statistics: current.statistics)
             let nextBox = refined ?? currentBox
             let s = current.statistics
-            let points = PointSelection.topUncertainPoints(s.entropy, width: s.width, height: s.height,
-                                                           count: pointCount, minimumSpacing: spacing)
+            let points = PointSelection.topUncertainPoints(
+                s.entropy, width: s.width, height: s.height,
+                count: pointCount, minimumSpacing: spacing)
             let candidate = try ensemble.run(segmenter, box: nextBox, points: points, random: random)
             let accepted = candidate.meanEntropy < current.meanEntropy
-            rounds.append(Round(box: nextBox, points: points, result: candidate, accepted: accepted, keptPreviousBox: refined == nil))
+            rounds.append(
+                Round(
+                    box: nextBox, points: points, result: candidate, accepted: accepted, keptPreviousBox: refined == nil
+                ))
             guard accepted else { break }
             current = candidate
             currentBox = nextBox
@@ -104,8 +119,9 @@ public struct PromptAdaptation: Sendable {
 
     /// Refuses a ``pointCount`` above ``Prompt/maximumPointCount`` before any decoding.
     private func checkPointCount() throws {
-        guard (0 ... Prompt.maximumPointCount).contains(pointCount) else {
-            throw PromptUncertaintyError.invalidParameter("point count \(pointCount) is outside 0…\(Prompt.maximumPointCount)")
+        guard (0...Prompt.maximumPointCount).contains(pointCount) else {
+            throw PromptUncertaintyError.invalidParameter(
+                "point count \(pointCount) is outside 0…\(Prompt.maximumPointCount)")
         }
     }
 }

@@ -19,8 +19,8 @@ public enum PromptUncertaintyError: Error, CustomStringConvertible, Equatable, S
         switch self {
         case .nonFiniteBox(let b): return "box \(b) has a non-finite coordinate"
         case .degenerateBox(let why): return "degenerate box: \(why)"
-        case let .boxOutsideImage(b, w, h): return "box \(b) lies entirely outside the \(w)x\(h) image"
-        case let .invalidCount(name, value): return "\(name) must be at least 1 (got \(value))"
+        case .boxOutsideImage(let b, let w, let h): return "box \(b) lies entirely outside the \(w)x\(h) image"
+        case .invalidCount(let name, let value): return "\(name) must be at least 1 (got \(value))"
         case .invalidParameter(let why): return "invalid parameter: \(why)"
         case .sizeMismatch(let why): return "size mismatch: \(why)"
         case .emptyMask(let why): return "empty mask: \(why)"

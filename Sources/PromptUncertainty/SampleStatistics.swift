@@ -1,9 +1,9 @@
 import MultiRaterMetrics
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Pixel-wise statistics of K samples of one image (probability maps or binary masks).
@@ -30,14 +30,21 @@ public struct SampleStatistics: Sendable, Equatable {
     public init(probabilities maps: [ProbabilityMap]) throws {
         guard let first = maps.first else { throw PromptUncertaintyError.invalidCount(name: "sample count", value: 0) }
         for m in maps where m.width != first.width || m.height != first.height {
-            throw PromptUncertaintyError.sizeMismatch("maps of \(first.width)x\(first.height) and \(m.width)x\(m.height)")
+            throw PromptUncertaintyError.sizeMismatch(
+                "maps of \(first.width)x\(first.height) and \(m.width)x\(m.height)")
         }
-        let n = first.values.count, k = Float(maps.count)
+        let n = first.values.count
+        let k = Float(maps.count)
         var mean = [Float](repeating: 0, count: n)
         for m in maps { for i in 0..<n { mean[i] += m.values[i] } }
         for i in 0..<n { mean[i] /= k }
         var variance = [Float](repeating: 0, count: n)
-        for m in maps { for i in 0..<n { let d = m.values[i] - mean[i]; variance[i] += d * d } }
+        for m in maps {
+            for i in 0..<n {
+                let d = m.values[i] - mean[i]
+                variance[i] += d * d
+            }
+        }
         for i in 0..<n { variance[i] /= k }
         self.width = first.width
         self.height = first.height

@@ -14,8 +14,10 @@ public struct URSAM: Sendable {
     public var includeOriginalBox = false
     public var rectification = UncertaintyRectification()
 
-    public init(count: Int = 3, ratio: Double = 0.01, includeOriginalBox: Bool = false,
-                rectification: UncertaintyRectification = UncertaintyRectification()) {
+    public init(
+        count: Int = 3, ratio: Double = 0.01, includeOriginalBox: Bool = false,
+        rectification: UncertaintyRectification = UncertaintyRectification()
+    ) {
         self.count = count
         self.ratio = ratio
         self.includeOriginalBox = includeOriginalBox
@@ -43,23 +45,29 @@ public struct URSAM: Sendable {
     /// The n augmented boxes for `box` (clipped to the image).
     public func boxes(around box: BoundingBox, frame: ImageFrame, random: SeededRandom) throws -> [BoundingBox] {
         guard count >= 1 else { throw PromptUncertaintyError.invalidCount(name: "count", value: count) }
-        guard ratio >= 0, ratio.isFinite else { throw PromptUncertaintyError.invalidParameter("ratio \(ratio) must be >= 0") }
+        guard ratio >= 0, ratio.isFinite else {
+            throw PromptUncertaintyError.invalidParameter("ratio \(ratio) must be >= 0")
+        }
         let augmenter = BoxAugmenter(frame: frame)
         let shifted = try augmenter.boxes(count) { augmenter.uniformShift(box, ratio: ratio, random: random) }
         return includeOriginalBox ? [box] + shifted : shifted
     }
 
     /// Runs UR-SAM for `box` (validated with ``PromptBoxCheck``: partly outside boxes are clipped).
-    public func run(_ segmenter: some PromptedSegmenter, intensity: IntensityMap, box: BoundingBox,
-                    random: SeededRandom) throws -> Result {
+    public func run(
+        _ segmenter: some PromptedSegmenter, intensity: IntensityMap, box: BoundingBox,
+        random: SeededRandom
+    ) throws -> Result {
         let frame = segmenter.frame
         let checked = try PromptBoxCheck.check(box, width: frame.width, height: frame.height).box
         let boxes = try boxes(around: checked, frame: frame, random: random)
         let samples = try segmenter.probabilities(for: boxes.map { ImagePrompt(box: $0) })
         let statistics = try SampleStatistics(probabilities: samples)
-        let rectified = try rectification.rectify(mean: statistics.mean, entropy: statistics.entropy,
-                                                  intensity: intensity, box: checked)
-        return Result(boxes: boxes, samples: samples, statistics: statistics,
-                      ensemble: statistics.meanMask(), rectified: rectified)
+        let rectified = try rectification.rectify(
+            mean: statistics.mean, entropy: statistics.entropy,
+            intensity: intensity, box: checked)
+        return Result(
+            boxes: boxes, samples: samples, statistics: statistics,
+            ensemble: statistics.meanMask(), rectified: rectified)
     }
 }

@@ -39,8 +39,10 @@ public struct UncertaintyRectification: Sendable, Equatable {
     /// When the certain target is darker than its background (`I_t < I_b`), apply the rule to `1 - x`.
     public var mirrorDarkTargets = false
 
-    public init(lowerBound: LowerBound = .literal, upperFactor: Float = 1.2,
-                background: BackgroundRegion = .dilatedBox(modelPixels: 10), mirrorDarkTargets: Bool = false) {
+    public init(
+        lowerBound: LowerBound = .literal, upperFactor: Float = 1.2,
+        background: BackgroundRegion = .dilatedBox(modelPixels: 10), mirrorDarkTargets: Bool = false
+    ) {
         self.lowerBound = lowerBound
         self.upperFactor = upperFactor
         self.background = background
@@ -65,8 +67,10 @@ public struct UncertaintyRectification: Sendable, Equatable {
     }
 
     /// UR-SAM's class-specific threshold `T_unc` (Eq. 3) and the clamped factor f.
-    public static func threshold(entropy: [Float], maskArea: Int, boxArea: Double) -> (threshold: Float, factor: Double) {
-        let lo = entropy.min() ?? 0, hi = entropy.max() ?? 0
+    public static func threshold(entropy: [Float], maskArea: Int, boxArea: Double) -> (threshold: Float, factor: Double)
+    {
+        let lo = entropy.min() ?? 0
+        let hi = entropy.max() ?? 0
         let factor = boxArea > 0 ? min((Double(maskArea) + boxArea) / (2 * boxArea), 1) : 1
         return (lo + Float(factor) * (hi - lo), factor)
     }
@@ -77,30 +81,42 @@ public struct UncertaintyRectification: Sendable, Equatable {
     public func rectify(mean: [Float], entropy: [Float], intensity: IntensityMap, box: BoundingBox) throws -> Result {
         let (w, h) = (intensity.width, intensity.height)
         guard mean.count == w * h, entropy.count == w * h else {
-            throw PromptUncertaintyError.sizeMismatch("probability/entropy maps (\(mean.count), \(entropy.count) values) vs a \(w)x\(h) image")
+            throw PromptUncertaintyError.sizeMismatch(
+                "probability/entropy maps (\(mean.count), \(entropy.count) values) vs a \(w)x\(h) image")
         }
         let ensemble = try BinaryMask(width: w, height: h, floats: mean, threshold: 0.5)
         let (t, factor) = Self.threshold(entropy: entropy, maskArea: ensemble.foregroundCount, boxArea: box.area)
         let uncertain = try BinaryMask(width: w, height: h, floats: entropy, threshold: t)
-        var result = Result(mask: ensemble, uncertain: uncertain, threshold: t, areaFactor: factor,
-                            targetIntensity: nil, backgroundIntensity: nil, applied: false)
+        var result = Result(
+            mask: ensemble, uncertain: uncertain, threshold: t, areaFactor: factor,
+            targetIntensity: nil, backgroundIntensity: nil, applied: false)
 
         let region = backgroundRegion(box: box, width: w, height: h)
-        var target = (sum: 0.0, count: 0), back = (sum: 0.0, count: 0)
+        var target = (sum: 0.0, count: 0)
+        var back = (sum: 0.0, count: 0)
         for y in 0..<h {
             for x in 0..<w where !uncertain[x, y] {
                 let v = Double(intensity.values[y * w + x])
-                if ensemble[x, y] { target.sum += v; target.count += 1 }
-                else if region(x, y) { back.sum += v; back.count += 1 }
+                if ensemble[x, y] {
+                    target.sum += v
+                    target.count += 1
+                } else if region(x, y) {
+                    back.sum += v
+                    back.count += 1
+                }
             }
         }
         if target.count > 0 { result.targetIntensity = Float(target.sum / Double(target.count)) }
         if back.count > 0 { result.backgroundIntensity = Float(back.sum / Double(back.count)) }
         guard !intensity.isUniform, !uncertain.isEmpty,
-              var it = result.targetIntensity, var ib = result.backgroundIntensity else { return result }
+            var it = result.targetIntensity, var ib = result.backgroundIntensity
+        else { return result }
 
         let mirrored = mirrorDarkTargets && it < ib
-        if mirrored { it = 1 - it; ib = 1 - ib }
+        if mirrored {
+            it = 1 - it
+            ib = 1 - ib
+        }
         let lower = lowerBound == .literal ? (it - ib) / 2 : (it + ib) / 2
         let upper = upperFactor * it
         var rectified = BinaryMask(width: w, height: h)
@@ -127,10 +143,11 @@ public struct UncertaintyRectification: Sendable, Equatable {
             return { _, _ in true }
         case .dilatedBox(let modelPixels):
             let d = modelPixels * ImageFrame(width: width, height: height).pixelsPerModelPixel
-            let x0 = max(Int((box.x0 - d).rounded(.down)), 0), y0 = max(Int((box.y0 - d).rounded(.down)), 0)
-            let x1 = min(Int((box.x1 + d).rounded(.up)), width), y1 = min(Int((box.y1 + d).rounded(.up)), height)
+            let x0 = max(Int((box.x0 - d).rounded(.down)), 0)
+            let y0 = max(Int((box.y0 - d).rounded(.down)), 0)
+            let x1 = min(Int((box.x1 + d).rounded(.up)), width)
+            let y1 = min(Int((box.y1 + d).rounded(.up)), height)
             return { x, y in x >= x0 && x < x1 && y >= y0 && y < y1 }
         }
     }
 }
-

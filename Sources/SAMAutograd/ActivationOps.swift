@@ -27,11 +27,12 @@ extension Variable {
     public func gelu() -> Variable {
         let x = value
         return graph.record(map(x) { FastMath.gelu($0) }, inputs: [self]) { graph, g in
-            graph.accumulate(chain(g, x) { g, x in
-                let cdf = 0.5 * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
-                let pdf = 0.398_942_280_401_432_7 * FastMath.exp(-0.5 * x * x)
-                return g * (cdf + x * pdf)
-            }, into: self)
+            graph.accumulate(
+                chain(g, x) { g, x in
+                    let cdf = 0.5 * (1 + FastMath.erf(x * 0.707_106_781_186_547_5))
+                    let pdf = 0.398_942_280_401_432_7 * FastMath.exp(-0.5 * x * x)
+                    return g * (cdf + x * pdf)
+                }, into: self)
         }
     }
 

@@ -49,16 +49,23 @@ public final class Adam {
     }
 
     /// Plain Adam over one group.
-    public convenience init(_ parameters: [Parameter], learningRate: Float = 1e-3,
-                            beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
-        self.init(groups: [ParameterGroup(parameters, learningRate: learningRate)], beta1: beta1, beta2: beta2, epsilon: epsilon)
+    public convenience init(
+        _ parameters: [Parameter], learningRate: Float = 1e-3,
+        beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+    ) {
+        self.init(
+            groups: [ParameterGroup(parameters, learningRate: learningRate)], beta1: beta1, beta2: beta2,
+            epsilon: epsilon)
     }
 
     /// AdamW over one group, PyTorch defaults (`lr` 1e-3, `weight_decay` 1e-2).
-    public static func adamW(_ parameters: [Parameter], learningRate: Float = 1e-3, weightDecay: Float = 1e-2,
-                             beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) -> Adam {
-        Adam(groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
-             beta1: beta1, beta2: beta2, epsilon: epsilon)
+    public static func adamW(
+        _ parameters: [Parameter], learningRate: Float = 1e-3, weightDecay: Float = 1e-2,
+        beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8
+    ) -> Adam {
+        Adam(
+            groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
+            beta1: beta1, beta2: beta2, epsilon: epsilon)
     }
 
     /// Number of steps taken by `parameter` (0 if never updated).
@@ -90,7 +97,8 @@ public final class Adam {
         states = [:]
         for parameter in parameters {
             guard let m = tensors["adam.m/\(parameter.name)"], let v = tensors["adam.v/\(parameter.name)"],
-                  m.count == parameter.value.count, v.count == parameter.value.count else { continue }
+                m.count == parameter.value.count, v.count == parameter.value.count
+            else { continue }
             states[ObjectIdentifier(parameter)] = State(step: step, m: m.storage, v: v.storage)
         }
     }
@@ -109,10 +117,13 @@ public final class Adam {
     public func zeroGradients() { for group in groups { group.parameters.zeroGradients() } }
 
     private func update(_ parameter: Parameter, gradient: Tensor, learningRate lr: Float, weightDecay: Float) {
-        precondition(gradient.shape == parameter.value.shape, "\(parameter.name): gradient \(gradient.shape) vs value \(parameter.value.shape)")
+        precondition(
+            gradient.shape == parameter.value.shape,
+            "\(parameter.name): gradient \(gradient.shape) vs value \(parameter.value.shape)")
         let key = ObjectIdentifier(parameter)
         let n = parameter.value.count
-        var state = states[key] ?? State(step: 0, m: [Float](repeating: 0, count: n), v: [Float](repeating: 0, count: n))
+        var state =
+            states[key] ?? State(step: 0, m: [Float](repeating: 0, count: n), v: [Float](repeating: 0, count: n))
         states[key] = nil
         state.step += 1
         let t = Double(state.step)
@@ -122,7 +133,7 @@ public final class Adam {
         let decay = 1 - lr * weightDecay
         let (b1, b2, eps) = (beta1, beta2, epsilon)
         var value = parameter.value
-        parameter.value = Tensor(shape: [0])   // release the reference so the update is in place
+        parameter.value = Tensor(shape: [0])  // release the reference so the update is in place
         value.storage.withUnsafeMutableBufferPointer { p in
             gradient.storage.withUnsafeBufferPointer { g in
                 state.m.withUnsafeMutableBufferPointer { m in

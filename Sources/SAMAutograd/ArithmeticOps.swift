@@ -7,15 +7,18 @@ import SAMTensor
 func combine(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
     let shape = Broadcasting.resultShape(a.shape, b.shape)
     let total = shape.reduce(1, *)
-    let fullA = a.count == total, fullB = b.count == total
+    let fullA = a.count == total
+    let fullB = b.count == total
     let x = fullA || Broadcasting.isPeriodic(a.shape, in: shape) ? a : Broadcasting.expand(a, to: shape)
     let y = fullB || Broadcasting.isPeriodic(b.shape, in: shape) ? b : Broadcasting.expand(b, to: shape)
-    let periodA = x.count, periodB = y.count
+    let periodA = x.count
+    let periodB = y.count
     return Tensor(shape: shape) { out in
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeBufferPointer { yb in
                 let so = SharedMutablePointer(out.baseAddress!)
-                let sx = SharedPointer(xb.baseAddress!), sy = SharedPointer(yb.baseAddress!)
+                let sx = SharedPointer(xb.baseAddress!)
+                let sy = SharedPointer(yb.baseAddress!)
                 if periodA == total && periodB == total {
                     Parallel.forEachChunk(of: total, minimumChunk: 1 << 16) { range in
                         for i in range { so.base[i] = f(sx.base[i], sy.base[i]) }
@@ -23,14 +26,16 @@ func combine(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
                 } else if periodA == total {
                     Parallel.forEachChunk(of: total / periodB, minimumChunk: max(1, (1 << 16) / periodB)) { blocks in
                         for block in blocks {
-                            let o = so.base + block * periodB, p = sx.base + block * periodB
+                            let o = so.base + block * periodB
+                            let p = sx.base + block * periodB
                             for c in 0..<periodB { o[c] = f(p[c], sy.base[c]) }
                         }
                     }
                 } else {
                     Parallel.forEachChunk(of: total / periodA, minimumChunk: max(1, (1 << 16) / periodA)) { blocks in
                         for block in blocks {
-                            let o = so.base + block * periodA, q = sy.base + block * periodA
+                            let o = so.base + block * periodA
+                            let q = sy.base + block * periodA
                             for c in 0..<periodA { o[c] = f(sx.base[c], q[c]) }
                         }
                     }
@@ -45,7 +50,8 @@ func combine(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
 func map(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
     Tensor(shape: x.shape) { out in
         x.storage.withUnsafeBufferPointer { xb in
-            let so = SharedMutablePointer(out.baseAddress!), sx = SharedPointer(xb.baseAddress!)
+            let so = SharedMutablePointer(out.baseAddress!)
+            let sx = SharedPointer(xb.baseAddress!)
             Parallel.forEachChunk(of: xb.count, minimumChunk: 1 << 16) { range in
                 for i in range { so.base[i] = f(sx.base[i]) }
             }

@@ -44,9 +44,13 @@ public enum Broadcasting {
     private static func walk(_ shape: [Int], strides: [Int], _ body: (Int, Int) -> Void) {
         let total = shape.reduce(1, *)
         guard total > 0 else { return }
-        if shape.isEmpty { body(0, 0); return }
+        if shape.isEmpty {
+            body(0, 0)
+            return
+        }
         let rank = shape.count
-        let inner = shape[rank - 1], innerStride = strides[rank - 1]
+        let inner = shape[rank - 1]
+        let innerStride = strides[rank - 1]
         var counter = [Int](repeating: 0, count: rank)
         var base = 0
         var index = 0
@@ -98,7 +102,8 @@ public enum Broadcasting {
             var out = [Float](repeating: 0, count: count)
             gradient.storage.withUnsafeBufferPointer { g in
                 out.withUnsafeMutableBufferPointer { o in
-                    let sg = SharedPointer(g.baseAddress!), so = SharedMutablePointer(o.baseAddress!)
+                    let sg = SharedPointer(g.baseAddress!)
+                    let so = SharedMutablePointer(o.baseAddress!)
                     // Split the columns so workers write disjoint sums.
                     Parallel.forEachChunk(of: count, minimumChunk: max(1, (1 << 15) / max(rows, 1))) { cols in
                         for r in 0..<rows {

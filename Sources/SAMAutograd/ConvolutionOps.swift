@@ -12,11 +12,13 @@ struct ConvolutionGeometry {
 
     /// Patch matrix `[rows, k·k·Cin]`, columns ordered `(ky, kx, ci)`, zeros outside the image.
     func im2col(_ input: UnsafePointer<Float>, into cols: UnsafeMutablePointer<Float>) {
-        let si = SharedPointer(input), sc = SharedMutablePointer(cols)
+        let si = SharedPointer(input)
+        let sc = SharedMutablePointer(cols)
         let (oh, ow, cin, k) = (outHeight, outWidth, inChannels, kernel)
         Parallel.forEachChunk(of: batch * oh, minimumChunk: 1) { lines in
             for line in lines {
-                let b = line / oh, oy = line % oh
+                let b = line / oh
+                let oy = line % oh
                 for ox in 0..<ow {
                     let row = sc.base + (line * ow + ox) * columns
                     for ky in 0..<k {
@@ -38,7 +40,8 @@ struct ConvolutionGeometry {
 
     /// Adjoint of `im2col`: adds each patch-matrix entry back to its input position.
     func col2im(_ cols: UnsafePointer<Float>, into input: UnsafeMutablePointer<Float>) {
-        let sc = SharedPointer(cols), si = SharedMutablePointer(input)
+        let sc = SharedPointer(cols)
+        let si = SharedMutablePointer(input)
         let (oh, ow, cin, k) = (outHeight, outWidth, inChannels, kernel)
         // Images are independent; within one image, patches overlap, so it runs sequentially.
         Parallel.forEachChunk(of: batch, minimumChunk: 1) { images in
@@ -80,12 +83,15 @@ extension Variable {
     ///   - stride, padding: as in `nn.Conv2d` (zero padding on all sides).
     /// - Returns: `[B, Ho, Wo, Cout]` (or `[Ho, Wo, Cout]` for a rank-3 input), `Ho = (H + 2p − k)/s + 1`.
     public func conv2d(weight: Variable, bias: Variable? = nil, stride: Int = 1, padding: Int = 0) -> Variable {
-        let x = value, w = weight.value
+        let x = value
+        let w = weight.value
         let (batch, height, width, cin) = imageDimensions(x.shape, "conv2d")
-        precondition(w.rank == 4 && w.shape[1] == w.shape[2] && w.shape[3] == cin,
-                     "conv2d: weight \(w.shape) must be [Cout, k, k, \(cin)]")
-        let geometry = ConvolutionGeometry(batch: batch, height: height, width: width, inChannels: cin,
-                                           outChannels: w.shape[0], kernel: w.shape[1], stride: stride, padding: padding)
+        precondition(
+            w.rank == 4 && w.shape[1] == w.shape[2] && w.shape[3] == cin,
+            "conv2d: weight \(w.shape) must be [Cout, k, k, \(cin)]")
+        let geometry = ConvolutionGeometry(
+            batch: batch, height: height, width: width, inChannels: cin,
+            outChannels: w.shape[0], kernel: w.shape[1], stride: stride, padding: padding)
         precondition(geometry.outHeight > 0 && geometry.outWidth > 0, "conv2d: empty output for \(x.shape)")
         let (rows, columns, cout) = (geometry.rows, geometry.columns, geometry.outChannels)
         let cols: Tensor
@@ -100,8 +106,9 @@ extension Variable {
         var y = Tensor(shape: outShape) { out in
             cols.storage.withUnsafeBufferPointer { cb in
                 w.storage.withUnsafeBufferPointer { wb in
-                    GEMM.multiply(transposeB: true, m: rows, n: cout, k: columns, a: cb.baseAddress!, lda: columns,
-                                  b: wb.baseAddress!, ldb: columns, c: out.baseAddress!, ldc: cout)
+                    GEMM.multiply(
+                        transposeB: true, m: rows, n: cout, k: columns, a: cb.baseAddress!, lda: columns,
+                        b: wb.baseAddress!, ldb: columns, c: out.baseAddress!, ldc: cout)
                 }
             }
         }
@@ -112,15 +119,17 @@ extension Variable {
                 b.storage.withUnsafeBufferPointer { Elementwise.addRowBias($0, to: yb.baseAddress!, rows: rows) }
             }
         }
-        let inputShape = x.shape, weightShape = w.shape
+        let inputShape = x.shape
+        let weightShape = w.shape
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return graph.record(y, inputs: inputs) { graph, g in
             g.storage.withUnsafeBufferPointer { gb in
                 if graph.needsGradient(weight) {
                     let dw = Tensor(shape: weightShape) { out in
                         cols.storage.withUnsafeBufferPointer { cb in
-                            GEMM.multiply(transposeA: true, m: cout, n: columns, k: rows, a: gb.baseAddress!, lda: cout,
-                                          b: cb.baseAddress!, ldb: columns, c: out.baseAddress!, ldc: columns)
+                            GEMM.multiply(
+                                transposeA: true, m: cout, n: columns, k: rows, a: gb.baseAddress!, lda: cout,
+                                b: cb.baseAddress!, ldb: columns, c: out.baseAddress!, ldc: columns)
                         }
                     }
                     graph.accumulate(dw, into: weight)
@@ -129,8 +138,9 @@ extension Variable {
                     var dcols = [Float](unsafeUninitializedCapacity: rows * columns) { _, n in n = rows * columns }
                     dcols.withUnsafeMutableBufferPointer { db in
                         w.storage.withUnsafeBufferPointer { wb in
-                            GEMM.multiply(m: rows, n: columns, k: cout, a: gb.baseAddress!, lda: cout,
-                                          b: wb.baseAddress!, ldb: columns, c: db.baseAddress!, ldc: columns)
+                            GEMM.multiply(
+                                m: rows, n: columns, k: cout, a: gb.baseAddress!, lda: cout,
+                                b: wb.baseAddress!, ldb: columns, c: db.baseAddress!, ldc: columns)
                         }
                     }
                     if geometry.isPointwise {
@@ -158,11 +168,15 @@ extension Variable {
     ///   - bias: `[Cout]` or nil.
     /// - Returns: `[B, 2H, 2W, Cout]` (or `[2H, 2W, Cout]`).
     public func transposedConv2x2(weight: Variable, bias: Variable? = nil) -> Variable {
-        let x = value, w = weight.value
+        let x = value
+        let w = weight.value
         let (batch, height, width, cin) = imageDimensions(x.shape, "transposedConv2x2")
-        precondition(w.rank == 4 && w.shape[0] == cin && w.shape[2] == 2 && w.shape[3] == 2,
-                     "transposedConv2x2: weight \(w.shape) must be [\(cin), Cout, 2, 2]")
-        let cout = w.shape[1], phases = 4 * cout, rows = batch * height * width
+        precondition(
+            w.rank == 4 && w.shape[0] == cin && w.shape[2] == 2 && w.shape[3] == 2,
+            "transposedConv2x2: weight \(w.shape) must be [\(cin), Cout, 2, 2]")
+        let cout = w.shape[1]
+        let phases = 4 * cout
+        let rows = batch * height * width
         let outShape = (x.rank == 4 ? [batch] : []) + [2 * height, 2 * width, cout]
         let biasValue = bias?.value
         if let bias { precondition(bias.shape == [cout], "transposedConv2x2: bias \(bias.shape), want [\(cout)]") }
@@ -171,8 +185,9 @@ extension Variable {
         blocks.withUnsafeMutableBufferPointer { tb in
             x.storage.withUnsafeBufferPointer { xb in
                 w.storage.withUnsafeBufferPointer { wb in
-                    GEMM.multiply(m: rows, n: phases, k: cin, a: xb.baseAddress!, lda: cin,
-                                  b: wb.baseAddress!, ldb: phases, c: tb.baseAddress!, ldc: phases)
+                    GEMM.multiply(
+                        m: rows, n: phases, k: cin, a: xb.baseAddress!, lda: cin,
+                        b: wb.baseAddress!, ldb: phases, c: tb.baseAddress!, ldc: phases)
                 }
             }
         }
@@ -180,7 +195,8 @@ extension Variable {
             blocks.withUnsafeBufferPointer { tb in
                 let bias = biasValue?.storage ?? [Float](repeating: 0, count: cout)
                 bias.withUnsafeBufferPointer { bb in
-                    let st = SharedPointer(tb.baseAddress!), so = SharedMutablePointer(out.baseAddress!)
+                    let st = SharedPointer(tb.baseAddress!)
+                    let so = SharedMutablePointer(out.baseAddress!)
                     let sb = SharedPointer(bb.baseAddress!)
                     Parallel.forEachChunk(of: lines, minimumChunk: 1) { range in
                         for line in range {
@@ -196,14 +212,16 @@ extension Variable {
                 }
             }
         }
-        let inputShape = x.shape, weightShape = w.shape
+        let inputShape = x.shape
+        let weightShape = w.shape
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]
         return graph.record(y, inputs: inputs) { graph, g in
             // Gather the output gradient back into the [rows, Cout·4] phase layout.
             var dBlocks = [Float](unsafeUninitializedCapacity: rows * phases) { _, n in n = rows * phases }
             g.storage.withUnsafeBufferPointer { gb in
                 dBlocks.withUnsafeMutableBufferPointer { tb in
-                    let sg = SharedPointer(gb.baseAddress!), st = SharedMutablePointer(tb.baseAddress!)
+                    let sg = SharedPointer(gb.baseAddress!)
+                    let st = SharedMutablePointer(tb.baseAddress!)
                     Parallel.forEachChunk(of: lines, minimumChunk: 1) { range in
                         for line in range {
                             for x in 0..<width {
@@ -221,8 +239,9 @@ extension Variable {
                 if graph.needsGradient(self) {
                     let dx = Tensor(shape: inputShape) { out in
                         w.storage.withUnsafeBufferPointer { wb in
-                            GEMM.multiply(transposeB: true, m: rows, n: cin, k: phases, a: tb.baseAddress!, lda: phases,
-                                          b: wb.baseAddress!, ldb: phases, c: out.baseAddress!, ldc: cin)
+                            GEMM.multiply(
+                                transposeB: true, m: rows, n: cin, k: phases, a: tb.baseAddress!, lda: phases,
+                                b: wb.baseAddress!, ldb: phases, c: out.baseAddress!, ldc: cin)
                         }
                     }
                     graph.accumulate(dx, into: self)
@@ -230,8 +249,9 @@ extension Variable {
                 if graph.needsGradient(weight) {
                     let dw = Tensor(shape: weightShape) { out in
                         x.storage.withUnsafeBufferPointer { xb in
-                            GEMM.multiply(transposeA: true, m: cin, n: phases, k: rows, a: xb.baseAddress!, lda: cin,
-                                          b: tb.baseAddress!, ldb: phases, c: out.baseAddress!, ldc: phases)
+                            GEMM.multiply(
+                                transposeA: true, m: cin, n: phases, k: rows, a: xb.baseAddress!, lda: cin,
+                                b: tb.baseAddress!, ldb: phases, c: out.baseAddress!, ldc: phases)
                         }
                     }
                     graph.accumulate(dw, into: weight)

@@ -15,22 +15,28 @@ extension Variable {
     ///   - stride: 1 or 2.
     /// - Returns: `[Ho, Wo, C]` (or `[B, Ho, Wo, C]`), `Ho = (H − 1) / stride + 1`.
     public func depthwiseConv3x3(weight: Variable, bias: Variable? = nil, stride: Int = 1) -> Variable {
-        let x = value, w = weight.value
+        let x = value
+        let w = weight.value
         let (batch, height, width, channels) = imageDimensions(x.shape, "depthwiseConv3x3")
         precondition(w.shape == [3, 3, channels], "depthwiseConv3x3: weight \(w.shape), want [3, 3, \(channels)]")
         precondition(stride == 1 || stride == 2, "depthwiseConv3x3: stride \(stride) is not 1 or 2")
-        if let bias { precondition(bias.shape == [channels], "depthwiseConv3x3: bias \(bias.shape), want [\(channels)]") }
-        let outH = Convolution.outputSide(height, stride: stride), outW = Convolution.outputSide(width, stride: stride)
-        let inPlane = height * width * channels, outPlane = outH * outW * channels
+        if let bias {
+            precondition(bias.shape == [channels], "depthwiseConv3x3: bias \(bias.shape), want [\(channels)]")
+        }
+        let outH = Convolution.outputSide(height, stride: stride)
+        let outW = Convolution.outputSide(width, stride: stride)
+        let inPlane = height * width * channels
+        let outPlane = outH * outW * channels
         let biasValues = bias?.value.storage ?? [Float](repeating: 0, count: channels)
         let y = Tensor(shape: (x.rank == 4 ? [batch] : []) + [outH, outW, channels]) { out in
             x.storage.withUnsafeBufferPointer { xb in
                 w.storage.withUnsafeBufferPointer { wb in
                     biasValues.withUnsafeBufferPointer { bb in
                         for b in 0..<batch {
-                            Convolution.depthwise3x3(xb.baseAddress! + b * inPlane, height: height, width: width, channels: channels,
-                                                     weight: wb.baseAddress!, bias: bb.baseAddress!, stride: stride,
-                                                     output: out.baseAddress! + b * outPlane)
+                            Convolution.depthwise3x3(
+                                xb.baseAddress! + b * inPlane, height: height, width: width, channels: channels,
+                                weight: wb.baseAddress!, bias: bb.baseAddress!, stride: stride,
+                                output: out.baseAddress! + b * outPlane)
                         }
                     }
                 }
@@ -43,11 +49,13 @@ extension Variable {
                 if graph.needsGradient(self) {
                     let dx = Tensor(shape: inputShape) { out in
                         w.storage.withUnsafeBufferPointer { wb in
-                            let sg = SharedPointer(gb.baseAddress!), sw = SharedPointer(wb.baseAddress!)
+                            let sg = SharedPointer(gb.baseAddress!)
+                            let sw = SharedPointer(wb.baseAddress!)
                             let so = SharedMutablePointer(out.baseAddress!)
                             Parallel.forEachChunk(of: batch * height, minimumChunk: 1) { lines in
                                 for line in lines {
-                                    let b = line / height, iy = line % height
+                                    let b = line / height
+                                    let iy = line % height
                                     for ix in 0..<width {
                                         let dst = so.base + ((b * height + iy) * width + ix) * channels
                                         dst.update(repeating: 0, count: channels)

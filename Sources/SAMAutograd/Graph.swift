@@ -35,8 +35,10 @@ public final class Graph {
     /// Enters a parameter; the same parameter always maps to the same node of this graph.
     public func parameter(_ parameter: Parameter) -> Variable {
         if let id = parameterNodes[ObjectIdentifier(parameter)] { return Variable(graph: self, id: id) }
-        let id = append(Node(value: parameter.value, needsGradient: parameter.requiresGradient,
-                             backward: nil, parameter: parameter))
+        let id = append(
+            Node(
+                value: parameter.value, needsGradient: parameter.requiresGradient,
+                backward: nil, parameter: parameter))
         parameterNodes[ObjectIdentifier(parameter)] = id
         return Variable(graph: self, id: id)
     }
@@ -72,8 +74,9 @@ public final class Graph {
     public func accumulate(_ gradient: Tensor, into variable: Variable) {
         let id = variable.id
         guard nodes[id].needsGradient else { return }
-        precondition(gradient.shape == nodes[id].value.shape,
-                     "gradient shape \(gradient.shape) does not match value shape \(nodes[id].value.shape)")
+        precondition(
+            gradient.shape == nodes[id].value.shape,
+            "gradient shape \(gradient.shape) does not match value shape \(nodes[id].value.shape)")
         if var existing = gradients[id] {
             gradients[id] = nil
             existing.add(gradient)
@@ -90,7 +93,8 @@ public final class Graph {
     /// - Parameter seed: d(objective)/d(loss), 1 by default (e.g. 1/n for accumulation over n batches).
     public func backward(from loss: Variable, seed: Float = 1) {
         precondition(loss.graph === self, "loss belongs to another graph")
-        precondition(nodes[loss.id].value.count == 1, "backward needs a scalar loss, got shape \(nodes[loss.id].value.shape)")
+        precondition(
+            nodes[loss.id].value.count == 1, "backward needs a scalar loss, got shape \(nodes[loss.id].value.shape)")
         guard nodes[loss.id].needsGradient else { return }
         accumulate(Tensor(shape: nodes[loss.id].value.shape, repeating: seed), into: loss)
         for id in stride(from: loss.id, through: 0, by: -1) {

@@ -38,9 +38,11 @@ extension Variable {
         let first = parts[0].shape
         let axis = resolveAxis(axis, rank: first.count)
         for p in parts {
-            var a = p.shape, b = first
+            var a = p.shape
+            var b = first
             precondition(a.count == b.count, "concatenate: rank mismatch \(a) vs \(b)")
-            a[axis] = 0; b[axis] = 0
+            a[axis] = 0
+            b[axis] = 0
             precondition(a == b, "concatenate: shapes \(p.shape) and \(first) differ off axis \(axis)")
         }
         let (outer, _, inner) = axisLayout(first, axis)

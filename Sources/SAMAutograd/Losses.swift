@@ -14,7 +14,8 @@ public enum Loss {
         let n = x.count
         var total: Double = 0
         for i in 0..<n {
-            let v = x.storage[i], y = targets.storage[i]
+            let v = x.storage[i]
+            let y = targets.storage[i]
             total += Double(Swift.max(v, 0) - v * y + Foundation.log1p(FastMath.exp(-Swift.abs(v))))
         }
         let value = Tensor(shape: [], storage: [Float(total / Double(Swift.max(n, 1)))])
@@ -34,14 +35,19 @@ public enum Loss {
     public static func dice(logits: Variable, targets: Tensor, smoothing s: Float = 1) -> Variable {
         let x = logits.value
         precondition(x.shape == targets.shape && x.rank >= 1, "dice: logits \(x.shape) vs targets \(targets.shape)")
-        let items = x.shape[0], size = x.count / Swift.max(items, 1)
+        let items = x.shape[0]
+        let size = x.count / Swift.max(items, 1)
         let p = map(x, stableSigmoid)
-        var numerators = [Double](repeating: 0, count: items), denominators = [Double](repeating: 0, count: items)
+        var numerators = [Double](repeating: 0, count: items)
+        var denominators = [Double](repeating: 0, count: items)
         var total: Double = 0
         for b in 0..<items {
-            var intersection: Double = 0, predicted: Double = 0, actual: Double = 0
+            var intersection: Double = 0
+            var predicted: Double = 0
+            var actual: Double = 0
             for i in (b * size)..<((b + 1) * size) {
-                let pi = Double(p.storage[i]), yi = Double(targets.storage[i])
+                let pi = Double(p.storage[i])
+                let yi = Double(targets.storage[i])
                 intersection += pi * yi
                 predicted += pi
                 actual += yi
@@ -57,7 +63,8 @@ public enum Loss {
             for b in 0..<items {
                 let (num, den) = (numerators[b], denominators[b])
                 for i in (b * size)..<((b + 1) * size) {
-                    let pi = Double(p.storage[i]), yi = Double(targets.storage[i])
+                    let pi = Double(p.storage[i])
+                    let yi = Double(targets.storage[i])
                     let dp = -(2 * yi * den - num) / (den * den)
                     dx[i] = Float(upstream * dp * pi * (1 - pi))
                 }
@@ -72,7 +79,8 @@ public enum Loss {
     public static func focal(logits: Variable, targets: Tensor, gamma: Float = 2, alpha: Float? = nil) -> Variable {
         let x = logits.value
         precondition(x.shape == targets.shape, "focal: logits \(x.shape) vs targets \(targets.shape)")
-        let n = x.count, gammaD = Double(gamma)
+        let n = x.count
+        let gammaD = Double(gamma)
         func terms(_ v: Float, _ y: Float) -> (loss: Double, derivative: Double) {
             let (vd, yd) = (Double(v), Double(y))
             let p = Double(stableSigmoid(v))
@@ -98,11 +106,15 @@ public enum Loss {
 
     /// Mean squared error `mean((a − b)²)` (same shapes); gradients `±2 (a − b) / n`.
     public static func meanSquaredError(_ a: Variable, _ b: Variable) -> Variable {
-        let x = a.value, y = b.value
+        let x = a.value
+        let y = b.value
         precondition(x.shape == y.shape, "meanSquaredError: \(x.shape) vs \(y.shape)")
         let n = x.count
         var total: Double = 0
-        for i in 0..<n { let d = Double(x.storage[i]) - Double(y.storage[i]); total += d * d }
+        for i in 0..<n {
+            let d = Double(x.storage[i]) - Double(y.storage[i])
+            total += d * d
+        }
         let value = Tensor(shape: [], storage: [Float(total / Double(Swift.max(n, 1)))])
         return a.graph.record(value, inputs: [a, b]) { graph, g in
             let scale = 2 * g.storage[0] / Float(Swift.max(n, 1))

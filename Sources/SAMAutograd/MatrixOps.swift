@@ -10,22 +10,27 @@ func batchedGEMM(
     a: UnsafePointer<Float>, aStride: Int, b: UnsafePointer<Float>, bStride: Int,
     c: UnsafeMutablePointer<Float>, cStride: Int, accumulate: Bool
 ) {
-    let lda = transposeA ? m : k, ldb = transposeB ? k : n
+    let lda = transposeA ? m : k
+    let ldb = transposeB ? k : n
     if cStride == 0 || m * n * k >= GEMM.parallelThreshold || batch == 1 {
         for i in 0..<batch {
             let beta: Float = accumulate || (cStride == 0 && i > 0) ? 1 : 0
-            GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                          a: a + i * aStride, lda: lda, b: b + i * bStride, ldb: ldb,
-                          beta: beta, c: c + i * cStride, ldc: n)
+            GEMM.multiply(
+                transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                a: a + i * aStride, lda: lda, b: b + i * bStride, ldb: ldb,
+                beta: beta, c: c + i * cStride, ldc: n)
         }
         return
     }
     GEMM.configure()
-    let sa = SharedPointer(a), sb = SharedPointer(b), sc = SharedMutablePointer(c)
+    let sa = SharedPointer(a)
+    let sb = SharedPointer(b)
+    let sc = SharedMutablePointer(c)
     Parallel.forEachChunk(of: batch) { items in
         for i in items {
-            GEMM.single(transposeA, transposeB, m, n, k, 1, sa.base + i * aStride, lda,
-                        sb.base + i * bStride, ldb, accumulate ? 1 : 0, sc.base + i * cStride, n)
+            GEMM.single(
+                transposeA, transposeB, m, n, k, 1, sa.base + i * aStride, lda,
+                sb.base + i * bStride, ldb, accumulate ? 1 : 0, sc.base + i * cStride, n)
         }
     }
 }
@@ -38,7 +43,8 @@ extension Variable {
     ///   - bias: `[out]`, or nil.
     /// - Returns: `[…, out]` for `self` of shape `[…, in]` (all leading dimensions are rows).
     public func linear(weight: Variable, bias: Variable? = nil) -> Variable {
-        let x = value, w = weight.value
+        let x = value
+        let w = weight.value
         precondition(w.rank == 2 && x.shape.last == w.shape[1], "linear: input \(x.shape) vs weight \(w.shape)")
         let (outF, inF) = (w.shape[0], w.shape[1])
         let rows = x.count / inF
@@ -47,8 +53,9 @@ extension Variable {
         var y = Tensor(shape: outShape) { out in
             x.storage.withUnsafeBufferPointer { xb in
                 w.storage.withUnsafeBufferPointer { wb in
-                    GEMM.multiply(transposeB: true, m: rows, n: outF, k: inF, a: xb.baseAddress!, lda: inF,
-                                  b: wb.baseAddress!, ldb: inF, c: out.baseAddress!, ldc: outF)
+                    GEMM.multiply(
+                        transposeB: true, m: rows, n: outF, k: inF, a: xb.baseAddress!, lda: inF,
+                        b: wb.baseAddress!, ldb: inF, c: out.baseAddress!, ldc: outF)
                 }
             }
         }
@@ -65,8 +72,9 @@ extension Variable {
                 if graph.needsGradient(self) {
                     let dx = Tensor(shape: x.shape) { out in
                         w.storage.withUnsafeBufferPointer { wb in
-                            GEMM.multiply(m: rows, n: inF, k: outF, a: gb.baseAddress!, lda: outF,
-                                          b: wb.baseAddress!, ldb: inF, c: out.baseAddress!, ldc: inF)
+                            GEMM.multiply(
+                                m: rows, n: inF, k: outF, a: gb.baseAddress!, lda: outF,
+                                b: wb.baseAddress!, ldb: inF, c: out.baseAddress!, ldc: inF)
                         }
                     }
                     graph.accumulate(dx, into: self)
@@ -74,8 +82,9 @@ extension Variable {
                 if graph.needsGradient(weight) {
                     let dw = Tensor(shape: w.shape) { out in
                         x.storage.withUnsafeBufferPointer { xb in
-                            GEMM.multiply(transposeA: true, m: outF, n: inF, k: rows, a: gb.baseAddress!, lda: outF,
-                                          b: xb.baseAddress!, ldb: inF, c: out.baseAddress!, ldc: inF)
+                            GEMM.multiply(
+                                transposeA: true, m: outF, n: inF, k: rows, a: gb.baseAddress!, lda: outF,
+                                b: xb.baseAddress!, ldb: inF, c: out.baseAddress!, ldc: inF)
                         }
                     }
                     graph.accumulate(dw, into: weight)
@@ -94,10 +103,14 @@ extension Variable {
     /// the mixed values `matmul(p, v)` (`[B, N, M] x [B, M, d]`).
     ///
     /// - Returns: `[B, m, n]`, or `[m, n]` when both operands are rank 2.
-    public static func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false) -> Variable {
-        let x = a.value, y = b.value
+    public static func matmul(_ a: Variable, _ b: Variable, transposeA: Bool = false, transposeB: Bool = false)
+        -> Variable
+    {
+        let x = a.value
+        let y = b.value
         precondition((2...3).contains(x.rank) && (2...3).contains(y.rank), "matmul: shapes \(x.shape), \(y.shape)")
-        let batchA = x.rank == 3 ? x.shape[0] : 1, batchB = y.rank == 3 ? y.shape[0] : 1
+        let batchA = x.rank == 3 ? x.shape[0] : 1
+        let batchB = y.rank == 3 ? y.shape[0] : 1
         precondition(batchA == batchB || batchA == 1 || batchB == 1, "matmul: batch \(batchA) vs \(batchB)")
         let batch = Swift.max(batchA, batchB)
         let (ar, ac) = (x.shape[x.rank - 2], x.shape[x.rank - 1])
@@ -105,14 +118,16 @@ extension Variable {
         let (m, k) = transposeA ? (ac, ar) : (ar, ac)
         let (k2, n) = transposeB ? (bc, br) : (br, bc)
         precondition(k == k2, "matmul: inner dimensions \(k) vs \(k2) (\(x.shape), \(y.shape))")
-        let strideA = batchA == 1 ? 0 : m * k, strideB = batchB == 1 ? 0 : k * n
+        let strideA = batchA == 1 ? 0 : m * k
+        let strideB = batchB == 1 ? 0 : k * n
         let outShape = x.rank == 2 && y.rank == 2 ? [m, n] : [batch, m, n]
         let result = Tensor(shape: outShape) { out in
             x.storage.withUnsafeBufferPointer { xb in
                 y.storage.withUnsafeBufferPointer { yb in
-                    batchedGEMM(transposeA: transposeA, transposeB: transposeB, batch: batch, m: m, n: n, k: k,
-                                a: xb.baseAddress!, aStride: strideA, b: yb.baseAddress!, bStride: strideB,
-                                c: out.baseAddress!, cStride: m * n, accumulate: false)
+                    batchedGEMM(
+                        transposeA: transposeA, transposeB: transposeB, batch: batch, m: m, n: n, k: k,
+                        a: xb.baseAddress!, aStride: strideA, b: yb.baseAddress!, bStride: strideB,
+                        c: out.baseAddress!, cStride: m * n, accumulate: false)
                 }
             }
         }
@@ -123,14 +138,16 @@ extension Variable {
                     let da = Tensor(shape: x.shape) { out in
                         out.initialize(repeating: 0)
                         y.storage.withUnsafeBufferPointer { yb in
-                            if transposeA {   // dA = op(B) dCᵀ, [k, m]
-                                batchedGEMM(transposeA: transposeB, transposeB: true, batch: batch, m: k, n: m, k: n,
-                                            a: yb.baseAddress!, aStride: strideB, b: dC, bStride: m * n,
-                                            c: out.baseAddress!, cStride: strideA, accumulate: true)
-                            } else {          // dA = dC op(B)ᵀ, [m, k]
-                                batchedGEMM(transposeA: false, transposeB: !transposeB, batch: batch, m: m, n: k, k: n,
-                                            a: dC, aStride: m * n, b: yb.baseAddress!, bStride: strideB,
-                                            c: out.baseAddress!, cStride: strideA, accumulate: true)
+                            if transposeA {  // dA = op(B) dCᵀ, [k, m]
+                                batchedGEMM(
+                                    transposeA: transposeB, transposeB: true, batch: batch, m: k, n: m, k: n,
+                                    a: yb.baseAddress!, aStride: strideB, b: dC, bStride: m * n,
+                                    c: out.baseAddress!, cStride: strideA, accumulate: true)
+                            } else {  // dA = dC op(B)ᵀ, [m, k]
+                                batchedGEMM(
+                                    transposeA: false, transposeB: !transposeB, batch: batch, m: m, n: k, k: n,
+                                    a: dC, aStride: m * n, b: yb.baseAddress!, bStride: strideB,
+                                    c: out.baseAddress!, cStride: strideA, accumulate: true)
                             }
                         }
                     }
@@ -140,14 +157,16 @@ extension Variable {
                     let db = Tensor(shape: y.shape) { out in
                         out.initialize(repeating: 0)
                         x.storage.withUnsafeBufferPointer { xb in
-                            if transposeB {   // dB = dCᵀ op(A), [n, k]
-                                batchedGEMM(transposeA: true, transposeB: transposeA, batch: batch, m: n, n: k, k: m,
-                                            a: dC, aStride: m * n, b: xb.baseAddress!, bStride: strideA,
-                                            c: out.baseAddress!, cStride: strideB, accumulate: true)
-                            } else {          // dB = op(A)ᵀ dC, [k, n]
-                                batchedGEMM(transposeA: !transposeA, transposeB: false, batch: batch, m: k, n: n, k: m,
-                                            a: xb.baseAddress!, aStride: strideA, b: dC, bStride: m * n,
-                                            c: out.baseAddress!, cStride: strideB, accumulate: true)
+                            if transposeB {  // dB = dCᵀ op(A), [n, k]
+                                batchedGEMM(
+                                    transposeA: true, transposeB: transposeA, batch: batch, m: n, n: k, k: m,
+                                    a: dC, aStride: m * n, b: xb.baseAddress!, bStride: strideA,
+                                    c: out.baseAddress!, cStride: strideB, accumulate: true)
+                            } else {  // dB = op(A)ᵀ dC, [k, n]
+                                batchedGEMM(
+                                    transposeA: !transposeA, transposeB: false, batch: batch, m: k, n: n, k: m,
+                                    a: xb.baseAddress!, aStride: strideA, b: dC, bStride: m * n,
+                                    c: out.baseAddress!, cStride: strideB, accumulate: true)
                             }
                         }
                     }

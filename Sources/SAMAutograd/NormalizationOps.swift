@@ -4,7 +4,8 @@ extension Variable {
     /// Softmax over the last dimension (max-subtracted); backward `y ⊙ (g − Σ g y)`.
     public func softmax() -> Variable {
         let shape = self.shape
-        let cols = shape.last ?? 1, rows = count / Swift.max(cols, 1)
+        let cols = shape.last ?? 1
+        let rows = count / Swift.max(cols, 1)
         var y = value
         y.storage.withUnsafeMutableBufferPointer { yb in
             let sy = SharedMutablePointer(yb.baseAddress!)
@@ -17,11 +18,15 @@ extension Variable {
             let dx = Tensor(shape: shape) { out in
                 output.storage.withUnsafeBufferPointer { yb in
                     g.storage.withUnsafeBufferPointer { gb in
-                        let sy = SharedPointer(yb.baseAddress!), sg = SharedPointer(gb.baseAddress!)
+                        let sy = SharedPointer(yb.baseAddress!)
+                        let sg = SharedPointer(gb.baseAddress!)
                         let so = SharedMutablePointer(out.baseAddress!)
-                        Parallel.forEachChunk(of: rows, minimumChunk: Swift.max(1, 8192 / Swift.max(cols, 1))) { range in
+                        Parallel.forEachChunk(of: rows, minimumChunk: Swift.max(1, 8192 / Swift.max(cols, 1))) {
+                            range in
                             for r in range {
-                                let p = sy.base + r * cols, d = sg.base + r * cols, o = so.base + r * cols
+                                let p = sy.base + r * cols
+                                let d = sg.base + r * cols
+                                let o = so.base + r * cols
                                 var dot: Float = 0
                                 for c in 0..<cols { dot += p[c] * d[c] }
                                 for c in 0..<cols { o[c] = p[c] * (d[c] - dot) }
@@ -41,9 +46,14 @@ extension Variable {
     ///   - weight, bias: `[D]` for `self` of shape `[…, D]`.
     public func layerNorm(weight: Variable, bias: Variable, eps: Float = 1e-5) -> Variable {
         let shape = self.shape
-        let dim = shape.last ?? 1, rows = count / Swift.max(dim, 1)
-        precondition(weight.shape == [dim] && bias.shape == [dim], "layerNorm: weight \(weight.shape), bias \(bias.shape) for \(shape)")
-        let x = value, w = weight.value, b = bias.value
+        let dim = shape.last ?? 1
+        let rows = count / Swift.max(dim, 1)
+        precondition(
+            weight.shape == [dim] && bias.shape == [dim],
+            "layerNorm: weight \(weight.shape), bias \(bias.shape) for \(shape)")
+        let x = value
+        let w = weight.value
+        let b = bias.value
         var normalized = [Float](repeating: 0, count: x.count)
         var inverseStd = [Float](repeating: 0, count: rows)
         let chunk = Swift.max(1, 8192 / Swift.max(dim, 1))
@@ -53,17 +63,25 @@ extension Variable {
                     b.storage.withUnsafeBufferPointer { bb in
                         normalized.withUnsafeMutableBufferPointer { nb in
                             inverseStd.withUnsafeMutableBufferPointer { ib in
-                                let sx = SharedPointer(xb.baseAddress!), sw = SharedPointer(wb.baseAddress!)
-                                let sb = SharedPointer(bb.baseAddress!), sn = SharedMutablePointer(nb.baseAddress!)
-                                let si = SharedMutablePointer(ib.baseAddress!), so = SharedMutablePointer(out.baseAddress!)
+                                let sx = SharedPointer(xb.baseAddress!)
+                                let sw = SharedPointer(wb.baseAddress!)
+                                let sb = SharedPointer(bb.baseAddress!)
+                                let sn = SharedMutablePointer(nb.baseAddress!)
+                                let si = SharedMutablePointer(ib.baseAddress!)
+                                let so = SharedMutablePointer(out.baseAddress!)
                                 Parallel.forEachChunk(of: rows, minimumChunk: chunk) { range in
                                     for r in range {
-                                        let xr = sx.base + r * dim, nr = sn.base + r * dim, yr = so.base + r * dim
+                                        let xr = sx.base + r * dim
+                                        let nr = sn.base + r * dim
+                                        let yr = so.base + r * dim
                                         var sum: Float = 0
                                         for c in 0..<dim { sum += xr[c] }
                                         let mean = sum / Float(dim)
                                         var squares: Float = 0
-                                        for c in 0..<dim { let d = xr[c] - mean; squares += d * d }
+                                        for c in 0..<dim {
+                                            let d = xr[c] - mean
+                                            squares += d * d
+                                        }
                                         let inv = 1 / (squares / Float(dim) + eps).squareRoot()
                                         si.base[r] = inv
                                         for c in 0..<dim {
@@ -79,29 +97,38 @@ extension Variable {
                 }
             }
         }
-        let xhat = normalized, invStd = inverseStd
+        let xhat = normalized
+        let invStd = inverseStd
         return graph.record(y, inputs: [self, weight, bias]) { graph, g in
             g.storage.withUnsafeBufferPointer { gb in
                 xhat.withUnsafeBufferPointer { nb in
                     if graph.needsGradient(self) {
                         let dx = Tensor(shape: shape) { out in
                             w.storage.withUnsafeBufferPointer { wb in
-                                let sg = SharedPointer(gb.baseAddress!), sn = SharedPointer(nb.baseAddress!)
-                                let sw = SharedPointer(wb.baseAddress!), so = SharedMutablePointer(out.baseAddress!)
+                                let sg = SharedPointer(gb.baseAddress!)
+                                let sn = SharedPointer(nb.baseAddress!)
+                                let sw = SharedPointer(wb.baseAddress!)
+                                let so = SharedMutablePointer(out.baseAddress!)
                                 invStd.withUnsafeBufferPointer { ib in
                                     let si = SharedPointer(ib.baseAddress!)
                                     Parallel.forEachChunk(of: rows, minimumChunk: chunk) { range in
                                         for r in range {
-                                            let gr = sg.base + r * dim, nr = sn.base + r * dim, o = so.base + r * dim
-                                            var sumG: Float = 0, sumGN: Float = 0
+                                            let gr = sg.base + r * dim
+                                            let nr = sn.base + r * dim
+                                            let o = so.base + r * dim
+                                            var sumG: Float = 0
+                                            var sumGN: Float = 0
                                             for c in 0..<dim {
                                                 let gw = gr[c] * sw.base[c]
                                                 sumG += gw
                                                 sumGN += gw * nr[c]
                                             }
-                                            let meanG = sumG / Float(dim), meanGN = sumGN / Float(dim)
+                                            let meanG = sumG / Float(dim)
+                                            let meanGN = sumGN / Float(dim)
                                             let inv = si.base[r]
-                                            for c in 0..<dim { o[c] = inv * (gr[c] * sw.base[c] - meanG - nr[c] * meanGN) }
+                                            for c in 0..<dim {
+                                                o[c] = inv * (gr[c] * sw.base[c] - meanG - nr[c] * meanGN)
+                                            }
                                         }
                                     }
                                 }
@@ -110,9 +137,11 @@ extension Variable {
                         graph.accumulate(dx, into: self)
                     }
                     if graph.needsGradient(weight) || graph.needsGradient(bias) {
-                        var dw = [Float](repeating: 0, count: dim), db = [Float](repeating: 0, count: dim)
+                        var dw = [Float](repeating: 0, count: dim)
+                        var db = [Float](repeating: 0, count: dim)
                         for r in 0..<rows {
-                            let gr = gb.baseAddress! + r * dim, nr = nb.baseAddress! + r * dim
+                            let gr = gb.baseAddress! + r * dim
+                            let nr = nb.baseAddress! + r * dim
                             for c in 0..<dim {
                                 dw[c] += gr[c] * nr[c]
                                 db[c] += gr[c]

@@ -34,7 +34,9 @@ public enum NumericGuard {
                 count += 1
             }
         }
-        if let first { throw NonFiniteValueError(location: location, index: first, value: tensor.storage[first], count: count) }
+        if let first {
+            throw NonFiniteValueError(location: location, index: first, value: tensor.storage[first], count: count)
+        }
     }
 
     /// Checks a scalar loss.

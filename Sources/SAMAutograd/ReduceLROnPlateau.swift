@@ -30,8 +30,10 @@ public struct ReduceLROnPlateau: Sendable, Equatable, Codable {
     public private(set) var cooldown = 0
 
     /// - Parameters: as PyTorch's (`factor` 0.1, `patience` 10, `threshold` 1e-4, `cooldown` 0, `min_lr` 0).
-    public init(learningRate: Float, factor: Float = 0.1, patience: Int = 10, threshold: Double = 1e-4,
-                cooldown: Int = 0, minimumLearningRate: Float = 0) {
+    public init(
+        learningRate: Float, factor: Float = 0.1, patience: Int = 10, threshold: Double = 1e-4,
+        cooldown: Int = 0, minimumLearningRate: Float = 0
+    ) {
         precondition(factor > 0 && factor < 1, "factor must be in (0, 1)")
         precondition(patience >= 0 && cooldown >= 0, "patience and cooldown must be non-negative")
         self.learningRate = learningRate

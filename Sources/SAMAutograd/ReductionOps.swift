@@ -55,7 +55,8 @@ extension Variable {
     public func mean() -> Variable { total(scale: 1 / Float(Swift.max(count, 1))) }
 
     private func total(scale: Float) -> Variable {
-        let x = value, shape = self.shape
+        let x = value
+        let shape = self.shape
         var accumulator: Double = 0
         x.storage.withUnsafeBufferPointer { for v in $0 { accumulator += Double(v) } }
         let result = Tensor(shape: [], storage: [Float(accumulator * Double(scale))])
@@ -81,9 +82,11 @@ extension Variable {
         let scale: Float = mean ? 1 / Float(Swift.max(extent, 1)) : 1
         var outShape = shape
         if keepingDimension { outShape[axis] = 1 } else { outShape.remove(at: axis) }
-        let result = Tensor(shape: outShape, storage: sumMiddle(value, outer: outer, extent: extent, inner: inner, scale: scale))
+        let result = Tensor(
+            shape: outShape, storage: sumMiddle(value, outer: outer, extent: extent, inner: inner, scale: scale))
         return graph.record(result, inputs: [self]) { graph, g in
-            graph.accumulate(repeatMiddle(g, outer: outer, extent: extent, inner: inner, scale: scale, shape: shape), into: self)
+            graph.accumulate(
+                repeatMiddle(g, outer: outer, extent: extent, inner: inner, scale: scale, shape: shape), into: self)
         }
     }
 }

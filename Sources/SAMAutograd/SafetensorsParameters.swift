@@ -28,10 +28,13 @@ extension Safetensors {
     /// Shapes must match. When `strict`, any missing or unexpected name throws `nameMismatch`
     /// before a parameter is modified; otherwise the matches are loaded and the rest reported.
     @discardableResult
-    public static func load(_ file: SafetensorsFile, into parameters: [Parameter], strict: Bool = true) throws -> SafetensorsLoadReport {
+    public static func load(_ file: SafetensorsFile, into parameters: [Parameter], strict: Bool = true) throws
+        -> SafetensorsLoadReport
+    {
         let names = Set(parameters.map(\.name))
-        let report = SafetensorsLoadReport(missing: parameters.map(\.name).filter { file.tensors[$0] == nil },
-                                           unexpected: file.tensors.keys.filter { !names.contains($0) }.sorted())
+        let report = SafetensorsLoadReport(
+            missing: parameters.map(\.name).filter { file.tensors[$0] == nil },
+            unexpected: file.tensors.keys.filter { !names.contains($0) }.sorted())
         if strict, !report.missing.isEmpty || !report.unexpected.isEmpty {
             throw SafetensorsError.nameMismatch(missing: report.missing, unexpected: report.unexpected)
         }

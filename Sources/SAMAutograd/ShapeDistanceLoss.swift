@@ -7,11 +7,14 @@ extension Loss {
     /// first dimension). A small `epsilon` keeps an all-background prediction finite.
     public static func shapeDistance(logits: Variable, distanceMap: Tensor, epsilon: Float = 1e-6) -> Variable {
         let x = logits.value
-        precondition(x.shape == distanceMap.shape && x.rank >= 1,
-                     "shapeDistance: logits \(x.shape) vs distance map \(distanceMap.shape)")
-        let items = Swift.max(x.shape[0], 1), size = x.count / items
+        precondition(
+            x.shape == distanceMap.shape && x.rank >= 1,
+            "shapeDistance: logits \(x.shape) vs distance map \(distanceMap.shape)")
+        let items = Swift.max(x.shape[0], 1)
+        let size = x.count / items
         let p = x.storage.map(stableSigmoid)
-        var absolute = [Double](repeating: 0, count: items), mass = [Double](repeating: 0, count: items)
+        var absolute = [Double](repeating: 0, count: items)
+        var mass = [Double](repeating: 0, count: items)
         var total: Double = 0
         for b in 0..<items {
             for i in (b * size)..<((b + 1) * size) {
@@ -28,7 +31,8 @@ extension Loss {
             for b in 0..<items {
                 let (a, m) = (absolute[b], mass[b])
                 for i in (b * size)..<((b + 1) * size) {
-                    let pi = Double(p[i]), di = Double(distanceMap.storage[i])
+                    let pi = Double(p[i])
+                    let di = Double(distanceMap.storage[i])
                     let sign: Double = pi > di ? 1 : (pi < di ? -1 : 0)
                     let dp = sign / m - a / (m * m)
                     dx[i] = Float(upstream * dp * pi * (1 - pi))

@@ -2,7 +2,8 @@ import SAMTensor
 
 /// `tensor` with its dimensions reordered: result dimension `i` is source dimension `axes[i]`.
 public func permute(_ tensor: Tensor, _ axes: [Int]) -> Tensor {
-    let shape = tensor.shape, rank = shape.count
+    let shape = tensor.shape
+    let rank = shape.count
     precondition(axes.sorted() == Array(0..<rank), "permutation \(axes) invalid for rank \(rank)")
     if axes == Array(0..<rank) { return tensor }
     var sourceStrides = [Int](repeating: 1, count: rank)
@@ -13,10 +14,13 @@ public func permute(_ tensor: Tensor, _ axes: [Int]) -> Tensor {
     return Tensor(shape: outShape) { out in
         guard total > 0 else { return }
         tensor.storage.withUnsafeBufferPointer { src in
-            let inner = outShape[rank - 1], innerStride = strides[rank - 1]
+            let inner = outShape[rank - 1]
+            let innerStride = strides[rank - 1]
             var counter = [Int](repeating: 0, count: rank)
-            var base = 0, index = 0
-            let o = out.baseAddress!, s = src.baseAddress!
+            var base = 0
+            var index = 0
+            let o = out.baseAddress!
+            let s = src.baseAddress!
             while index < total {
                 if innerStride == 1 {
                     (o + index).initialize(from: s + base, count: inner)

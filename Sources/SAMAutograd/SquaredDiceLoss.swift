@@ -8,15 +8,21 @@ extension Loss {
     /// - Parameter smoothing: `s`, MONAI's default 1e-5 (numerator and denominator alike).
     public static func squaredDice(logits: Variable, targets: Tensor, smoothing s: Float = 1e-5) -> Variable {
         let x = logits.value
-        precondition(x.shape == targets.shape && x.rank >= 1, "squaredDice: logits \(x.shape) vs targets \(targets.shape)")
-        let items = Swift.max(x.shape[0], 1), size = x.count / items
+        precondition(
+            x.shape == targets.shape && x.rank >= 1, "squaredDice: logits \(x.shape) vs targets \(targets.shape)")
+        let items = Swift.max(x.shape[0], 1)
+        let size = x.count / items
         let p = x.storage.map(stableSigmoid)
-        var numerators = [Double](repeating: 0, count: items), denominators = [Double](repeating: 0, count: items)
+        var numerators = [Double](repeating: 0, count: items)
+        var denominators = [Double](repeating: 0, count: items)
         var total: Double = 0
         for b in 0..<items {
-            var intersection: Double = 0, predicted: Double = 0, actual: Double = 0
+            var intersection: Double = 0
+            var predicted: Double = 0
+            var actual: Double = 0
             for i in (b * size)..<((b + 1) * size) {
-                let pi = Double(p[i]), yi = Double(targets.storage[i])
+                let pi = Double(p[i])
+                let yi = Double(targets.storage[i])
                 intersection += pi * yi
                 predicted += pi * pi
                 actual += yi * yi
@@ -32,7 +38,8 @@ extension Loss {
             for b in 0..<items {
                 let (num, den) = (numerators[b], denominators[b])
                 for i in (b * size)..<((b + 1) * size) {
-                    let pi = Double(p[i]), yi = Double(targets.storage[i])
+                    let pi = Double(p[i])
+                    let yi = Double(targets.storage[i])
                     // d/dp of −num/den = −(2 y den − num · 2 p) / den².
                     let dp = -(2 * yi * den - 2 * pi * num) / (den * den)
                     dx[i] = Float(upstream * dp * pi * (1 - pi))

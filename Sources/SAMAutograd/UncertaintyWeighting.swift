@@ -12,10 +12,13 @@ public enum UncertaintyWeighting: String, Sendable, Codable, CaseIterable {
     /// The weighted total `Σ_m 0.5 / σ_m² · L_m + r(σ_m)` of scalar `losses` with `sigmas` `[M]`
     /// (a parameter, initialised to 1); gradients flow to the losses and to σ.
     public func combine(_ losses: [Variable], sigmas: Variable) -> Variable {
-        precondition(!losses.isEmpty && sigmas.shape == [losses.count] && losses.allSatisfy { $0.count == 1 },
-                     "uncertainty weighting: \(losses.count) scalar losses need sigmas of shape [\(losses.count)], got \(sigmas.shape)")
+        precondition(
+            !losses.isEmpty && sigmas.shape == [losses.count] && losses.allSatisfy { $0.count == 1 },
+            "uncertainty weighting: \(losses.count) scalar losses need sigmas of shape [\(losses.count)], got \(sigmas.shape)"
+        )
         let graph = sigmas.graph
-        let l = losses.map { Double($0.scalar) }, s = sigmas.value.storage.map(Double.init)
+        let l = losses.map { Double($0.scalar) }
+        let s = sigmas.value.storage.map(Double.init)
         var total = 0.0
         for m in 0..<l.count {
             let variance = s[m] * s[m]
@@ -27,7 +30,8 @@ public enum UncertaintyWeighting: String, Sendable, Codable, CaseIterable {
             var dSigma = [Float](repeating: 0, count: s.count)
             for m in 0..<l.count {
                 let variance = s[m] * s[m]
-                graph.accumulate(Tensor(shape: losses[m].shape, storage: [Float(upstream * 0.5 / variance)]), into: losses[m])
+                graph.accumulate(
+                    Tensor(shape: losses[m].shape, storage: [Float(upstream * 0.5 / variance)]), into: losses[m])
                 // d/dσ (0.5 L σ⁻²) = −L σ⁻³; d/dσ log(1 + σ²) = 2σ / (1 + σ²); d/dσ log σ = 1/σ.
                 let dRegulariser = form == .code ? 2 * s[m] / (1 + variance) : 1 / s[m]
                 dSigma[m] = Float(upstream * (-l[m] / (variance * s[m]) + dRegulariser))

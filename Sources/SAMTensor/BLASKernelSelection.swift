@@ -22,9 +22,11 @@ public enum BLASKernelSelection {
     /// running kernel set already uses AVX-512, when the CPU lacks it, after a re-execution, or
     /// when `P2SAM_KEEP_BLAS_CORETYPE` is set. (OpenBLAS itself writes `OPENBLAS_CORETYPE` at load
     /// time, so the variable's presence says nothing about the user's wishes.)
-    public static func recommendedCoreType(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                           runningCore: String = coreName(),
-                                           cpuFlags: Set<String>? = nil) -> String? {
+    public static func recommendedCoreType(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        runningCore: String = coreName(),
+        cpuFlags: Set<String>? = nil
+    ) -> String? {
         if environment[reexecMarker] != nil || environment["P2SAM_KEEP_BLAS_CORETYPE"] != nil { return nil }
         if avx512Cores.contains(runningCore.lowercased()) { return nil }
         let flags = cpuFlags ?? currentCPUFlags()
@@ -61,8 +63,8 @@ public enum AllocatorTuning {
     /// Runs once, thread-safely (a lazily initialised static).
     private static let tuning: Void = {
         #if os(Linux)
-        _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
-        _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
+            _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
+            _ = mallopt(M_TRIM_THRESHOLD, Int32.max)
         #endif
     }()
 

@@ -25,11 +25,16 @@ public enum Convolution {
         weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, stride: Int,
         output: UnsafeMutablePointer<Float>
     ) {
-        let outH = outputSide(height, stride: stride), outW = outputSide(width, stride: stride)
-        let si = SharedPointer(input), sw = SharedPointer(weight), sb = SharedPointer(bias)
+        let outH = outputSide(height, stride: stride)
+        let outW = outputSide(width, stride: stride)
+        let si = SharedPointer(input)
+        let sw = SharedPointer(weight)
+        let sb = SharedPointer(bias)
         let so = SharedMutablePointer(output)
         Parallel.forEachChunk(of: outH, minimumChunk: 1) { rows in
-            let x = si.base, w = sw.base, b = sb.base
+            let x = si.base
+            let w = sw.base
+            let b = sb.base
             for oy in rows {
                 for ox in 0..<outW {
                     let out = so.base + (oy * outW + ox) * channels
@@ -78,7 +83,8 @@ public enum Convolution {
         let columns = 9 * inChannels
         var patches = [Float](repeating: 0, count: height * width * columns)
         patches.withUnsafeMutableBufferPointer { buffer in
-            let sp = SharedMutablePointer(buffer.baseAddress!), si = SharedPointer(input)
+            let sp = SharedMutablePointer(buffer.baseAddress!)
+            let si = SharedPointer(input)
             Parallel.forEachChunk(of: height, minimumChunk: 1) { rows in
                 for y in rows {
                     for x in 0..<width {
@@ -96,9 +102,10 @@ public enum Convolution {
                     }
                 }
             }
-            GEMM.multiply(transposeB: true, m: height * width, n: outChannels, k: columns,
-                          a: buffer.baseAddress!, lda: columns, b: weight, ldb: columns,
-                          c: output, ldc: outChannels)
+            GEMM.multiply(
+                transposeB: true, m: height * width, n: outChannels, k: columns,
+                a: buffer.baseAddress!, lda: columns, b: weight, ldb: columns,
+                c: output, ldc: outChannels)
         }
         if let bias { Elementwise.addRowBias(bias, to: output, rows: height * width) }
     }
@@ -128,12 +135,16 @@ public enum Convolution {
         output: UnsafeMutablePointer<Float>
     ) {
         let phases = 4 * outChannels
-        var blocks = [Float](unsafeUninitializedCapacity: height * width * phases) { _, n in n = height * width * phases }
+        var blocks = [Float](unsafeUninitializedCapacity: height * width * phases) { _, n in n = height * width * phases
+        }
         blocks.withUnsafeMutableBufferPointer { buffer in
             let tmp = buffer.baseAddress!
-            GEMM.multiply(m: height * width, n: phases, k: inChannels,
-                          a: input, lda: inChannels, b: weight, ldb: phases, c: tmp, ldc: phases)
-            let st = SharedPointer(UnsafePointer(tmp)), so = SharedMutablePointer(output), sb = SharedPointer(bias)
+            GEMM.multiply(
+                m: height * width, n: phases, k: inChannels,
+                a: input, lda: inChannels, b: weight, ldb: phases, c: tmp, ldc: phases)
+            let st = SharedPointer(UnsafePointer(tmp))
+            let so = SharedMutablePointer(output)
+            let sb = SharedPointer(bias)
             Parallel.forEachChunk(of: height, minimumChunk: 1) { rows in
                 for y in rows {
                     for x in 0..<width {

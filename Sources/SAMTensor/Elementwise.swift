@@ -26,18 +26,22 @@ public enum Elementwise {
     public static func add(_ addend: UnsafeBufferPointer<Float>, into target: UnsafeMutableBufferPointer<Float>) {
         precondition(addend.count == target.count, "add: \(addend.count) vs \(target.count) elements")
         guard let a = addend.baseAddress, let t = target.baseAddress else { return }
-        let sa = SharedPointer(a), st = SharedMutablePointer(t)
+        let sa = SharedPointer(a)
+        let st = SharedMutablePointer(t)
         Parallel.forEachChunk(of: target.count, minimumChunk: parallelMinimum) { range in
-            let x = sa.base, y = st.base
+            let x = sa.base
+            let y = st.base
             for i in range { y[i] += x[i] }
         }
     }
 
     /// Adds a per-channel `bias` (length `channels`) to every row of a `rows x channels` buffer.
-    public static func addRowBias(_ bias: UnsafeBufferPointer<Float>, to target: UnsafeMutablePointer<Float>, rows: Int) {
+    public static func addRowBias(_ bias: UnsafeBufferPointer<Float>, to target: UnsafeMutablePointer<Float>, rows: Int)
+    {
         let channels = bias.count
         guard channels > 0, let b = bias.baseAddress else { return }
-        let sb = SharedPointer(b), st = SharedMutablePointer(target)
+        let sb = SharedPointer(b)
+        let st = SharedMutablePointer(target)
         Parallel.forEachChunk(of: rows, minimumChunk: max(1, parallelMinimum / channels)) { range in
             let bias = sb.base
             for r in range {

@@ -39,22 +39,26 @@ public enum GEMM {
             single(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return
         }
-        let sharedA = SharedPointer(a), sharedB = SharedPointer(b), sharedC = SharedMutablePointer(c)
+        let sharedA = SharedPointer(a)
+        let sharedB = SharedPointer(b)
+        let sharedC = SharedMutablePointer(c)
         if m >= n {
             // Split the rows of C (and of op(A)).
             Parallel.forEachChunk(of: m, minimumChunk: 16) { rows in
                 let aStart = transposeA ? rows.lowerBound : rows.lowerBound * lda
-                single(transposeA, transposeB, rows.count, n, k, alpha,
-                       sharedA.base + aStart, lda, sharedB.base, ldb, beta,
-                       sharedC.base + rows.lowerBound * ldc, ldc)
+                single(
+                    transposeA, transposeB, rows.count, n, k, alpha,
+                    sharedA.base + aStart, lda, sharedB.base, ldb, beta,
+                    sharedC.base + rows.lowerBound * ldc, ldc)
             }
         } else {
             // Split the columns of C (and of op(B)).
             Parallel.forEachChunk(of: n, minimumChunk: 16) { cols in
                 let bStart = transposeB ? cols.lowerBound * ldb : cols.lowerBound
-                single(transposeA, transposeB, m, cols.count, k, alpha,
-                       sharedA.base, lda, sharedB.base + bStart, ldb, beta,
-                       sharedC.base + cols.lowerBound, ldc)
+                single(
+                    transposeA, transposeB, m, cols.count, k, alpha,
+                    sharedA.base, lda, sharedB.base + bStart, ldb, beta,
+                    sharedC.base + cols.lowerBound, ldc)
             }
         }
     }
@@ -66,11 +70,12 @@ public enum GEMM {
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
-        cblas_sgemm(CblasRowMajor,
-                    transposeA ? CblasTrans : CblasNoTrans,
-                    transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha,
-                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        cblas_sgemm(
+            CblasRowMajor,
+            transposeA ? CblasTrans : CblasNoTrans,
+            transposeB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k), alpha,
+            a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// The shared object that provides `cblas_sgemm` at run time (for checking it is OpenBLAS,

@@ -11,8 +11,11 @@ public struct Linear: Sendable {
     public let bias: [Float]?
 
     public init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
-        precondition(weight.count == inFeatures * outFeatures, "Linear weight has \(weight.count) values, want \(outFeatures)x\(inFeatures)")
-        precondition(bias == nil || bias!.count == outFeatures, "Linear bias has \(bias!.count) values, want \(outFeatures)")
+        precondition(
+            weight.count == inFeatures * outFeatures,
+            "Linear weight has \(weight.count) values, want \(outFeatures)x\(inFeatures)")
+        precondition(
+            bias == nil || bias!.count == outFeatures, "Linear bias has \(bias!.count) values, want \(outFeatures)")
         self.inFeatures = inFeatures
         self.outFeatures = outFeatures
         self.weight = weight
@@ -22,9 +25,10 @@ public struct Linear: Sendable {
     /// Applies the layer to `rows` input rows of `inFeatures` values, writing `rows x outFeatures`.
     public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
         weight.withUnsafeBufferPointer { w in
-            GEMM.multiply(transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                          a: input, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                          c: output, ldc: outFeatures)
+            GEMM.multiply(
+                transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                a: input, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
+                c: output, ldc: outFeatures)
         }
         if let bias {
             bias.withUnsafeBufferPointer { Elementwise.addRowBias($0, to: output, rows: rows) }
@@ -83,13 +87,17 @@ public struct LayerNorm: Sendable {
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == dim, "LayerNorm expects last dimension \(dim), got \(input.shape)")
         return Tensor(shape: input.shape) { out in
-            input.storage.withUnsafeBufferPointer { apply($0.baseAddress!, rows: input.count / dim, output: out.baseAddress!) }
+            input.storage.withUnsafeBufferPointer {
+                apply($0.baseAddress!, rows: input.count / dim, output: out.baseAddress!)
+            }
         }
     }
 
     /// Normalises `input` in place.
     public func applyInPlace(_ tensor: inout Tensor) {
         let rows = tensor.count / dim
-        tensor.storage.withUnsafeMutableBufferPointer { apply(UnsafePointer($0.baseAddress!), rows: rows, output: $0.baseAddress!) }
+        tensor.storage.withUnsafeMutableBufferPointer {
+            apply(UnsafePointer($0.baseAddress!), rows: rows, output: $0.baseAddress!)
+        }
     }
 }

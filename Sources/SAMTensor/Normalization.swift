@@ -10,10 +10,13 @@ public enum Normalization {
         output: UnsafeMutablePointer<Float>
     ) {
         precondition(weight.count == dim && bias.count == dim, "layerNorm: parameters do not match dim \(dim)")
-        let si = SharedPointer(input), so = SharedMutablePointer(output)
-        let sw = SharedPointer(weight.baseAddress!), sb = SharedPointer(bias.baseAddress!)
+        let si = SharedPointer(input)
+        let so = SharedMutablePointer(output)
+        let sw = SharedPointer(weight.baseAddress!)
+        let sb = SharedPointer(bias.baseAddress!)
         Parallel.forEachChunk(of: rows, minimumChunk: max(1, 8192 / dim)) { range in
-            let w = sw.base, b = sb.base
+            let w = sw.base
+            let b = sb.base
             for r in range {
                 let x = si.base + r * dim
                 let y = so.base + r * dim
@@ -45,35 +48,69 @@ public enum Normalization {
 public enum Reduction {
     @inline(__always)
     public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var a: Float = 0, b: Float = 0, c: Float = 0, d: Float = 0
+        var a: Float = 0
+        var b: Float = 0
+        var c: Float = 0
+        var d: Float = 0
         var i = 0
-        while i + 4 <= count { a += x[i]; b += x[i + 1]; c += x[i + 2]; d += x[i + 3]; i += 4 }
-        while i < count { a += x[i]; i += 1 }
+        while i + 4 <= count {
+            a += x[i]
+            b += x[i + 1]
+            c += x[i + 2]
+            d += x[i + 3]
+            i += 4
+        }
+        while i < count {
+            a += x[i]
+            i += 1
+        }
         return (a + b) + (c + d)
     }
 
     @inline(__always)
     public static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, from mean: Float) -> Float {
-        var a: Float = 0, b: Float = 0, c: Float = 0, d: Float = 0
+        var a: Float = 0
+        var b: Float = 0
+        var c: Float = 0
+        var d: Float = 0
         var i = 0
         while i + 4 <= count {
-            let p = x[i] - mean, q = x[i + 1] - mean, r = x[i + 2] - mean, s = x[i + 3] - mean
-            a += p * p; b += q * q; c += r * r; d += s * s
+            let p = x[i] - mean
+            let q = x[i + 1] - mean
+            let r = x[i + 2] - mean
+            let s = x[i + 3] - mean
+            a += p * p
+            b += q * q
+            c += r * r
+            d += s * s
             i += 4
         }
-        while i < count { let p = x[i] - mean; a += p * p; i += 1 }
+        while i < count {
+            let p = x[i] - mean
+            a += p * p
+            i += 1
+        }
         return (a + b) + (c + d)
     }
 
     @inline(__always)
     public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
-        var a = -Float.infinity, b = -Float.infinity, c = -Float.infinity, d = -Float.infinity
+        var a = -Float.infinity
+        var b = -Float.infinity
+        var c = -Float.infinity
+        var d = -Float.infinity
         var i = 0
         while i + 4 <= count {
-            a = Swift.max(a, x[i]); b = Swift.max(b, x[i + 1]); c = Swift.max(c, x[i + 2]); d = Swift.max(d, x[i + 3])
+            a = Swift.max(a, x[i])
+            b = Swift.max(b, x[i + 1])
+            c = Swift.max(c, x[i + 2])
+            d = Swift.max(d, x[i + 3])
             i += 4
         }
-        while i < count { a = Swift.max(a, x[i]); i += 1 }
+        while i < count {
+            a = Swift.max(a, x[i])
+            i += 1
+        }
         return Swift.max(Swift.max(a, b), Swift.max(c, d))
     }
 }

@@ -29,8 +29,9 @@ struct RecordLines {
             let parsed = try? JSONDecoder().decode(RecordCaseID.self, from: Data(line))
             if newline == nil || parsed == nil {
                 guard isLast else {
-                    throw ShardError.corruptRecord(path: url.path, line: lineNumber,
-                                                   reason: line.isEmpty ? "empty line" : "not a JSON record with a \"case\" id")
+                    throw ShardError.corruptRecord(
+                        path: url.path, line: lineNumber,
+                        reason: line.isEmpty ? "empty line" : "not a JSON record with a \"case\" id")
                 }
                 hasHalfWrittenTail = true
                 return

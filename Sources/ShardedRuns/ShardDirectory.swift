@@ -36,12 +36,14 @@ public final class ShardDirectory {
         if fileManager.fileExists(atPath: manifestURL.path) {
             let existing = try ShardManifest.read(from: url)
             if let difference = existing.firstDifference(from: manifest) {
-                throw ShardError.manifestConflict(path: url.path, field: difference.field,
-                                                  existing: difference.mine, requested: difference.theirs)
+                throw ShardError.manifestConflict(
+                    path: url.path, field: difference.field,
+                    existing: difference.mine, requested: difference.theirs)
             }
             if existing.shard != manifest.shard {
-                throw ShardError.manifestConflict(path: url.path, field: "shard", existing: existing.shard.description,
-                                                  requested: manifest.shard.description)
+                throw ShardError.manifestConflict(
+                    path: url.path, field: "shard", existing: existing.shard.description,
+                    requested: manifest.shard.description)
             }
         } else {
             try Self.writeAtomically(try manifest.encoded(), to: manifestURL)
@@ -85,8 +87,11 @@ public final class ShardDirectory {
     public func append<Value: Encodable>(contentsOf records: [ShardRecord<Value>]) throws {
         var batch = Set<String>()
         for record in records {
-            guard manifest.caseIDs.contains(record.caseID), !finished.contains(record.caseID), batch.insert(record.caseID).inserted else {
-                throw ShardError.unexpectedCase(path: url.appendingPathComponent(Self.recordsName).path, caseID: record.caseID)
+            guard manifest.caseIDs.contains(record.caseID), !finished.contains(record.caseID),
+                batch.insert(record.caseID).inserted
+            else {
+                throw ShardError.unexpectedCase(
+                    path: url.appendingPathComponent(Self.recordsName).path, caseID: record.caseID)
             }
         }
         var lines = Data()
@@ -108,7 +113,8 @@ public final class ShardDirectory {
 
     /// Writes `data` to a temporary file beside `url`, then renames it over `url`.
     static func writeAtomically(_ data: Data, to url: URL) throws {
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(
+            ".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try data.write(to: temporary)
             if rename(temporary.path, url.path) != 0 {

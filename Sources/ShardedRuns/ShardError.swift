@@ -32,31 +32,38 @@ public enum ShardError: Error, Equatable, CustomStringConvertible {
             return "--shard '\(text)': want i/n with n >= 1 and 0 <= i < n (e.g. 0/4 … 3/4)"
         case .duplicateCaseID(let id):
             return "case id '\(id)' appears more than once in the dataset: shards need unique case ids"
-        case let .unwritableDirectory(path, reason):
+        case .unwritableDirectory(let path, let reason):
             return "cannot write the shard directory \(path): \(reason)"
-        case let .missingManifest(path, reason):
+        case .missingManifest(let path, let reason):
             return "\(path) is not a shard directory (no readable manifest.json: \(reason))"
-        case let .manifestConflict(path, field, existing, requested):
-            return "\(path) holds a shard of another run (\(field): \(existing) there, \(requested) now); use a new directory or remove it"
-        case let .mismatchedManifests(first, second, field, a, b):
+        case .manifestConflict(let path, let field, let existing, let requested):
+            return
+                "\(path) holds a shard of another run (\(field): \(existing) there, \(requested) now); use a new directory or remove it"
+        case .mismatchedManifests(let first, let second, let field, let a, let b):
             return "shards \(first) and \(second) come from different runs: \(field) is \(a) vs \(b)"
-        case let .corruptRecord(path, line, reason):
+        case .corruptRecord(let path, let line, let reason):
             return "\(path) line \(line) is not a valid record: \(reason)"
-        case let .unexpectedCase(path, id):
+        case .unexpectedCase(let path, let id):
             return "\(path) holds case '\(id)', which its shard was not assigned"
-        case let .incompleteShardSet(count, missing, repeated):
+        case .incompleteShardSet(let count, let missing, let repeated):
             var parts: [String] = []
-            if !missing.isEmpty { parts.append("missing shard(s) " + missing.map { "\($0)/\(count)" }.joined(separator: ", ")) }
-            if !repeated.isEmpty { parts.append("shard(s) given twice " + repeated.map { "\($0)/\(count)" }.joined(separator: ", ")) }
+            if !missing.isEmpty {
+                parts.append("missing shard(s) " + missing.map { "\($0)/\(count)" }.joined(separator: ", "))
+            }
+            if !repeated.isEmpty {
+                parts.append("shard(s) given twice " + repeated.map { "\($0)/\(count)" }.joined(separator: ", "))
+            }
             return "the shards do not make one run: " + parts.joined(separator: "; ")
-        case let .missingCases(shard, ids):
-            return "shard \(shard) is incomplete: \(ids.count) case(s) not written (re-run it to finish): " + Self.list(ids)
+        case .missingCases(let shard, let ids):
+            return "shard \(shard) is incomplete: \(ids.count) case(s) not written (re-run it to finish): "
+                + Self.list(ids)
         case .duplicatedCases(let ids):
             return "\(ids.count) case(s) written by more than one shard: " + Self.list(ids)
         }
     }
 
     private static func list(_ ids: [String]) -> String {
-        ids.count <= 20 ? ids.joined(separator: ", ") : ids.prefix(20).joined(separator: ", ") + ", … (\(ids.count - 20) more)"
+        ids.count <= 20
+            ? ids.joined(separator: ", ") : ids.prefix(20).joined(separator: ", ") + ", … (\(ids.count - 20) more)"
     }
 }

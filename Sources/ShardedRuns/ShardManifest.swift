@@ -34,19 +34,33 @@ public struct ShardManifest: Codable, Equatable, Sendable {
     public var caseIDs: [String]
 
     enum CodingKeys: String, CodingKey {
-        case kind, dataset, split, method, modelSHA256 = "model_sha256", seed, conventions, settings
-        case toolVersion = "tool_version", totalCases = "total_cases", caseListSHA256 = "case_list_sha256", shard
+        case kind, dataset, split, method
+        case modelSHA256 = "model_sha256"
+        case seed, conventions, settings
+        case toolVersion = "tool_version"
+        case totalCases = "total_cases"
+        case caseListSHA256 = "case_list_sha256"
+        case shard
         case caseIDs = "case_ids"
     }
 
     /// A manifest for `shard` of a run over `allCaseIDs` (any order).
     /// - Throws: `ShardError.duplicateCaseID`.
-    public init(kind: String, dataset: String, split: String, method: String, modelSHA256: String, seed: UInt64,
-                conventions: String, settings: [String: String], toolVersion: String, allCaseIDs: [String], shard: Shard) throws {
+    public init(
+        kind: String, dataset: String, split: String, method: String, modelSHA256: String, seed: UInt64,
+        conventions: String, settings: [String: String], toolVersion: String, allCaseIDs: [String], shard: Shard
+    ) throws {
         let sorted = try Shard.sortedCaseIDs(allCaseIDs)
-        self.kind = kind; self.dataset = dataset; self.split = split; self.method = method
-        self.modelSHA256 = modelSHA256; self.seed = seed; self.conventions = conventions; self.settings = settings
-        self.toolVersion = toolVersion; self.shard = shard
+        self.kind = kind
+        self.dataset = dataset
+        self.split = split
+        self.method = method
+        self.modelSHA256 = modelSHA256
+        self.seed = seed
+        self.conventions = conventions
+        self.settings = settings
+        self.toolVersion = toolVersion
+        self.shard = shard
         self.totalCases = sorted.count
         self.caseListSHA256 = SHA256.hex(SHA256.hash(Array(sorted.joined(separator: "\n").utf8)))
         self.caseIDs = sorted.enumerated().filter { $0.offset % shard.count == shard.index }.map(\.element)
@@ -54,15 +68,19 @@ public struct ShardManifest: Codable, Equatable, Sendable {
 
     /// The fields that must agree between shards of one run, as (name, value) text pairs.
     public var runIdentity: [(field: String, value: String)] {
-        [("kind", kind), ("dataset", dataset), ("split", split), ("method", method), ("model_sha256", modelSHA256),
-         ("seed", String(seed)), ("conventions", conventions), ("tool_version", toolVersion),
-         ("shard count", String(shard.count)), ("total_cases", String(totalCases)), ("case_list_sha256", caseListSHA256)]
-        + settings.keys.sorted().map { ("settings.\($0)", settings[$0]!) }
+        [
+            ("kind", kind), ("dataset", dataset), ("split", split), ("method", method), ("model_sha256", modelSHA256),
+            ("seed", String(seed)), ("conventions", conventions), ("tool_version", toolVersion),
+            ("shard count", String(shard.count)), ("total_cases", String(totalCases)),
+            ("case_list_sha256", caseListSHA256),
+        ]
+            + settings.keys.sorted().map { ("settings.\($0)", settings[$0]!) }
     }
 
     /// The first field on which `other` belongs to a different run, or nil when both are shards of one run.
     public func firstDifference(from other: ShardManifest) -> (field: String, mine: String, theirs: String)? {
-        let mine = runIdentity, theirs = other.runIdentity
+        let mine = runIdentity
+        let theirs = other.runIdentity
         let theirsByField = Dictionary(theirs.map { ($0.field, $0.value) }, uniquingKeysWith: { a, _ in a })
         let mineByField = Dictionary(mine.map { ($0.field, $0.value) }, uniquingKeysWith: { a, _ in a })
         for (field, value) in mine where theirsByField[field] != value {

@@ -17,13 +17,16 @@ public enum ShardMerge {
     ///   different runs (dataset, split, method, model sha256, seed, conventions, settings, version, n);
     ///   `.incompleteShardSet` for missing or repeated shard indices; `.corruptRecord` for a bad line,
     ///   including a half-written last line; `.unexpectedCase`, `.duplicatedCases`, `.missingCases`.
-    public static func merge<Value: Decodable>(_ directories: [URL], as type: Value.Type = Value.self) throws -> MergedRun<Value> {
+    public static func merge<Value: Decodable>(_ directories: [URL], as type: Value.Type = Value.self) throws
+        -> MergedRun<Value>
+    {
         precondition(!directories.isEmpty, "merge of no shards")
         let manifests = try directories.map { try ShardManifest.read(from: $0) }
         for (directory, manifest) in zip(directories, manifests).dropFirst() {
             if let d = manifests[0].firstDifference(from: manifest) {
-                throw ShardError.mismatchedManifests(first: directories[0].path, second: directory.path,
-                                                     field: d.field, firstValue: d.mine, secondValue: d.theirs)
+                throw ShardError.mismatchedManifests(
+                    first: directories[0].path, second: directory.path,
+                    field: d.field, firstValue: d.mine, secondValue: d.theirs)
             }
         }
         let count = manifests[0].shard.count
@@ -40,14 +43,21 @@ public enum ShardMerge {
             let path = directory.appendingPathComponent(ShardDirectory.recordsName)
             let lines = try RecordLines(contentsOf: path)
             if lines.hasHalfWrittenTail {
-                throw ShardError.corruptRecord(path: path.path, line: lines.complete.count + 1,
-                                               reason: "half-written last line (the job was interrupted): re-run shard \(manifest.shard) to finish it")
+                throw ShardError.corruptRecord(
+                    path: path.path, line: lines.complete.count + 1,
+                    reason:
+                        "half-written last line (the job was interrupted): re-run shard \(manifest.shard) to finish it")
             }
             let assigned = Set(manifest.caseIDs)
             var written = Set<String>()
             for (number, entry) in lines.complete.enumerated() {
-                guard assigned.contains(entry.caseID) else { throw ShardError.unexpectedCase(path: path.path, caseID: entry.caseID) }
-                guard seen.insert(entry.caseID).inserted else { duplicated.append(entry.caseID); continue }
+                guard assigned.contains(entry.caseID) else {
+                    throw ShardError.unexpectedCase(path: path.path, caseID: entry.caseID)
+                }
+                guard seen.insert(entry.caseID).inserted else {
+                    duplicated.append(entry.caseID)
+                    continue
+                }
                 written.insert(entry.caseID)
                 do {
                     records.append(try ShardRecord<Value>(line: entry.line))

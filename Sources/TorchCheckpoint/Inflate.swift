@@ -23,8 +23,9 @@ enum RawInflate {
         while true {
             if stream.avail_in == 0 && inOffset < input.count {
                 let n = min(chunk, input.count - inOffset)
-                stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress!.advanced(by: inOffset)
-                    .assumingMemoryBound(to: Bytef.self))
+                stream.next_in = UnsafeMutablePointer(
+                    mutating: input.baseAddress!.advanced(by: inOffset)
+                        .assumingMemoryBound(to: Bytef.self))
                 stream.avail_in = uInt(n)
                 inOffset += n
             }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Errors raised while opening or mapping a file.
@@ -12,9 +12,9 @@ public enum MappedFileError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .cannotOpen(path, reason): return "\(path): cannot open file: \(reason)"
-        case let .notARegularFile(path): return "\(path): not a regular file"
-        case let .cannotMap(path, reason): return "\(path): cannot memory-map file: \(reason)"
+        case .cannotOpen(let path, let reason): return "\(path): cannot open file: \(reason)"
+        case .notARegularFile(let path): return "\(path): not a regular file"
+        case .cannotMap(let path, let reason): return "\(path): cannot memory-map file: \(reason)"
         }
     }
 }
@@ -57,7 +57,8 @@ public final class MappedFile: @unchecked Sendable {
             return
         }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0),
-              base != UnsafeMutableRawPointer(bitPattern: -1) else {
+            base != UnsafeMutableRawPointer(bitPattern: -1)
+        else {
             throw MappedFileError.cannotMap(path: path, reason: String(cString: strerror(errno)))
         }
         bytes = UnsafeRawBufferPointer(start: base, count: size)
@@ -89,8 +90,8 @@ public final class MappedFile: @unchecked Sendable {
     deinit {
         switch release {
         case .none: break
-        case let .unmap(base, size): munmap(base, size)
-        case let .deallocate(base): base.deallocate()
+        case .unmap(let base, let size): munmap(base, size)
+        case .deallocate(let base): base.deallocate()
         }
     }
 }

@@ -14,7 +14,7 @@ public enum NPY {
     /// little-endian C order. String, object and structured dtypes are refused.
     public static func read(_ data: UnsafeRawBufferPointer, source: String) throws -> NumpyArray {
         let header = try NPYHeader.parse(data, source: source)
-        guard case let .numeric(dtype, bigEndian) = header.layout else {
+        guard case .numeric(let dtype, let bigEndian) = header.layout else {
             throw NumpyError.stringArray(source: source, descr: header.descr)
         }
         let section = try header.dataSection(of: data, source: source)
@@ -35,7 +35,9 @@ public enum NPY {
     /// Reads a string array (`<U n`, `>U n` or `|S n`), returning its shape and C-order values.
     ///
     /// Trailing NUL padding is removed, as NumPy does; `|S` bytes are decoded as UTF-8.
-    public static func readStrings(_ data: UnsafeRawBufferPointer, source: String) throws -> (shape: [Int], values: [String]) {
+    public static func readStrings(_ data: UnsafeRawBufferPointer, source: String) throws -> (
+        shape: [Int], values: [String]
+    ) {
         let header = try NPYHeader.parse(data, source: source)
         let section = try header.dataSection(of: data, source: source)
         var bytes = [UInt8](section)
@@ -48,29 +50,33 @@ public enum NPY {
         switch header.layout {
         case .numeric:
             throw NumpyError.notAStringArray(source: source, descr: header.descr)
-        case let .unicode(n, bigEndian):
+        case .unicode(let n, let bigEndian):
             try bytes.withUnsafeBytes { raw in
-                for i in 0 ..< header.count {
+                for i in 0..<header.count {
                     var scalars = String.UnicodeScalarView()
                     var padding = 0
-                    for j in 0 ..< n {
+                    for j in 0..<n {
                         let little = raw.loadLE(UInt32.self, at: (i * n + j) * 4)
                         let code = bigEndian ? little.byteSwapped : little
-                        if code == 0 { padding += 1; continue }
+                        if code == 0 {
+                            padding += 1
+                            continue
+                        }
                         guard let scalar = Unicode.Scalar(code) else {
-                            throw NumpyError.badHeader(source: source, reason: "invalid code point \(code) in element \(i)")
+                            throw NumpyError.badHeader(
+                                source: source, reason: "invalid code point \(code) in element \(i)")
                         }
                         // An interior NUL is kept; only trailing NULs are padding.
-                        for _ in 0 ..< padding { scalars.append(Unicode.Scalar(0)) }
+                        for _ in 0..<padding { scalars.append(Unicode.Scalar(0)) }
                         padding = 0
                         scalars.append(scalar)
                     }
                     values.append(String(scalars))
                 }
             }
-        case let .byteString(n):
-            for i in 0 ..< header.count {
-                var element = bytes[(i * n) ..< (i * n + n)]
+        case .byteString(let n):
+            for i in 0..<header.count {
+                var element = bytes[(i * n)..<(i * n + n)]
                 while let last = element.last, last == 0 { element = element.dropLast() }
                 values.append(String(decoding: element, as: UTF8.self))
             }
@@ -117,7 +123,7 @@ public enum NPY {
         guard itemSize > 1 else { return }
         var i = 0
         while i + itemSize <= bytes.count {
-            bytes[i ..< i + itemSize].reverse()
+            bytes[i..<i + itemSize].reverse()
             i += itemSize
         }
     }
@@ -128,12 +134,12 @@ public enum NPY {
         guard count > 0 else { return bytes }
         // Fortran strides (in elements): first dimension varies fastest.
         var fortranStrides = [Int](repeating: 1, count: shape.count)
-        for d in 1 ..< shape.count { fortranStrides[d] = fortranStrides[d - 1] * shape[d - 1] }
+        for d in 1..<shape.count { fortranStrides[d] = fortranStrides[d - 1] * shape[d - 1] }
         var out = [UInt8](repeating: 0, count: bytes.count)
         var index = [Int](repeating: 0, count: shape.count)
         var source = 0
-        for c in 0 ..< count {
-            for k in 0 ..< itemSize { out[c * itemSize + k] = bytes[source * itemSize + k] }
+        for c in 0..<count {
+            for k in 0..<itemSize { out[c * itemSize + k] = bytes[source * itemSize + k] }
             // Advance the C-order multi-index (last dimension fastest), tracking the Fortran offset.
             var d = shape.count - 1
             while d >= 0 {

@@ -8,7 +8,7 @@ struct NPYHeader {
     /// Offset of the data section from the start of the file.
     var dataOffset: Int
 
-    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] // \x93NUMPY
+    static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
     /// Parses magic, version, header length and the header dict literal.
     static func parse(_ data: UnsafeRawBufferPointer, source: String) throws -> NPYHeader {
@@ -18,7 +18,8 @@ struct NPYHeader {
         guard data.count >= 10 else {
             throw NumpyError.truncatedHeader(source: source, needed: 10, available: data.count)
         }
-        let major = Int(data[6]), minor = Int(data[7])
+        let major = Int(data[6])
+        let minor = Int(data[7])
         let headerLength: Int
         let headerStart: Int
         switch major {
@@ -38,20 +39,22 @@ struct NPYHeader {
         guard data.contains(offset: headerStart, count: headerLength) else {
             throw NumpyError.truncatedHeader(source: source, needed: headerStart + headerLength, available: data.count)
         }
-        let headerBytes = UnsafeRawBufferPointer(rebasing: data[headerStart ..< headerStart + headerLength])
+        let headerBytes = UnsafeRawBufferPointer(rebasing: data[headerStart..<headerStart + headerLength])
         // Versions 1 and 2 use latin-1 headers, version 3 UTF-8; the dict itself must be ASCII.
-        let text = major == 3 ? String(decoding: headerBytes, as: UTF8.self)
+        let text =
+            major == 3
+            ? String(decoding: headerBytes, as: UTF8.self)
             : String(headerBytes.map { Character(Unicode.Scalar($0)) })
         var parser = HeaderLiteralParser(text: Array(text.unicodeScalars), source: source)
         let fields = try parser.parseDict()
 
-        guard case let .string(descr)? = fields["descr"] else {
+        guard case .string(let descr)? = fields["descr"] else {
             throw NumpyError.badHeader(source: source, reason: "'descr' missing or not a string")
         }
-        guard case let .bool(fortran)? = fields["fortran_order"] else {
+        guard case .bool(let fortran)? = fields["fortran_order"] else {
             throw NumpyError.badHeader(source: source, reason: "'fortran_order' missing or not a bool")
         }
-        guard case let .tuple(shape)? = fields["shape"] else {
+        guard case .tuple(let shape)? = fields["shape"] else {
             throw NumpyError.badHeader(source: source, reason: "'shape' missing or not a tuple of ints")
         }
         guard fields.count == 3 else {
@@ -61,8 +64,9 @@ struct NPYHeader {
             throw NumpyError.badShape(source: source, shape: shape)
         }
         let layout = try NumpyElementLayout.parse(descr, source: source)
-        return NPYHeader(descr: descr, layout: layout, fortranOrder: fortran, shape: shape, count: count,
-                         dataOffset: headerStart + headerLength)
+        return NPYHeader(
+            descr: descr, layout: layout, fortranOrder: fortran, shape: shape, count: count,
+            dataOffset: headerStart + headerLength)
     }
 
     /// Bytes the data section needs, or nil on overflow.
@@ -74,10 +78,11 @@ struct NPYHeader {
     /// Returns the data section, checked to be long enough.
     func dataSection(of data: UnsafeRawBufferPointer, source: String) throws -> UnsafeRawBufferPointer {
         guard let needed = dataByteCount, data.contains(offset: dataOffset, count: needed) else {
-            throw NumpyError.shortData(source: source, expected: dataByteCount ?? Int.max,
-                                       available: data.count - dataOffset)
+            throw NumpyError.shortData(
+                source: source, expected: dataByteCount ?? Int.max,
+                available: data.count - dataOffset)
         }
-        return UnsafeRawBufferPointer(rebasing: data[dataOffset ..< dataOffset + needed])
+        return UnsafeRawBufferPointer(rebasing: data[dataOffset..<dataOffset + needed])
     }
 }
 
@@ -104,8 +109,11 @@ struct HeaderLiteralParser {
         var result: [String: Value] = [:]
         while true {
             skipSpace()
-            if peek() == "}" { position += 1; break }
-            guard case let .string(key) = try parseValue() else { throw fail("dict key is not a string") }
+            if peek() == "}" {
+                position += 1
+                break
+            }
+            guard case .string(let key) = try parseValue() else { throw fail("dict key is not a string") }
             skipSpace()
             try expect(":")
             skipSpace()
@@ -113,7 +121,10 @@ struct HeaderLiteralParser {
             guard result[key] == nil else { throw fail("duplicate key '\(key)'") }
             result[key] = value
             skipSpace()
-            if peek() == "," { position += 1; continue }
+            if peek() == "," {
+                position += 1
+                continue
+            }
             skipSpace()
             try expect("}")
             break
@@ -141,10 +152,16 @@ struct HeaderLiteralParser {
             var items: [Int] = []
             while true {
                 skipSpace()
-                if peek() == ")" { position += 1; break }
+                if peek() == ")" {
+                    position += 1
+                    break
+                }
                 items.append(try parseInt())
                 skipSpace()
-                if peek() == "," { position += 1; continue }
+                if peek() == "," {
+                    position += 1
+                    continue
+                }
                 try expect(")")
                 break
             }
@@ -164,13 +181,15 @@ struct HeaderLiteralParser {
 
     private mutating func parseInt() throws -> Int {
         var digits = ""
-        while let c = peek(), ("0" ... "9").contains(c) {
+        while let c = peek(), ("0"..."9").contains(c) {
             digits.unicodeScalars.append(c)
             position += 1
             guard digits.count <= 18 else { throw fail("shape dimension too large") }
         }
         if peek() == "L" { position += 1 }
-        guard let value = Int(digits) else { throw fail("expected a non-negative integer at header offset \(position)") }
+        guard let value = Int(digits) else {
+            throw fail("expected a non-negative integer at header offset \(position)")
+        }
         return value
     }
 

@@ -43,8 +43,9 @@ public final class NPZArchive: @unchecked Sendable {
             throw NumpyError.memberNotFound(archive: zip.path, name: name)
         }
         guard entry.method == 0 || entry.uncompressedSize <= maxInflatedMemberBytes else {
-            throw NumpyError.memberTooLarge(archive: zip.path, name: entry.name, bytes: entry.uncompressedSize,
-                                            limit: maxInflatedMemberBytes)
+            throw NumpyError.memberTooLarge(
+                archive: zip.path, name: entry.name, bytes: entry.uncompressedSize,
+                limit: maxInflatedMemberBytes)
         }
         return (try zip.contents(of: entry), "\(zip.path):\(entry.name)")
     }

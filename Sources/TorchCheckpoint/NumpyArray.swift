@@ -14,9 +14,10 @@ public struct NumpyArray: Sendable, Equatable {
         }
         let expected = count.multipliedReportingOverflow(by: dtype.itemSize)
         guard !expected.overflow, expected.partialValue == bytes.count else {
-            throw NumpyError.byteCountMismatch(dtype: dtype, shape: shape,
-                                               expected: expected.overflow ? Int.max : expected.partialValue,
-                                               actual: bytes.count)
+            throw NumpyError.byteCountMismatch(
+                dtype: dtype, shape: shape,
+                expected: expected.overflow ? Int.max : expected.partialValue,
+                actual: bytes.count)
         }
         self.dtype = dtype
         self.shape = shape
@@ -75,7 +76,7 @@ public struct NumpyArray: Sendable, Equatable {
         switch dtype {
         case .float16, .float32, .float64:
             return bytes.withUnsafeBytes { raw in
-                (0 ..< count).contains { !Element(raw, dtype, $0).double.isFinite }
+                (0..<count).contains { !Element(raw, dtype, $0).double.isFinite }
             }
         default:
             return false
@@ -98,7 +99,7 @@ public struct NumpyArray: Sendable, Equatable {
         let n = count
         return bytes.withUnsafeBytes { raw in
             [T](unsafeUninitializedCapacity: n) { out, initialized in
-                for i in 0 ..< n { (out.baseAddress! + i).initialize(to: transform(Element(raw, dtype, i))) }
+                for i in 0..<n { (out.baseAddress! + i).initialize(to: transform(Element(raw, dtype, i))) }
                 initialized = n
             }
         }

@@ -50,9 +50,9 @@ enum NumpyElementLayout: Equatable {
 
     var itemSize: Int {
         switch self {
-        case let .numeric(dtype, _): return dtype.itemSize
-        case let .unicode(n, _): return 4 * n
-        case let .byteString(n): return n
+        case .numeric(let dtype, _): return dtype.itemSize
+        case .unicode(let n, _): return 4 * n
+        case .byteString(let n): return n
         }
     }
 
@@ -83,11 +83,13 @@ enum NumpyElementLayout: Equatable {
             return .byteString(n)
         default:
             guard let dtype = NumpyDType(typeCode: code) else {
-                throw NumpyError.unsupportedDType(source: source, descr: descr, reason: "unsupported type code '\(code)'")
+                throw NumpyError.unsupportedDType(
+                    source: source, descr: descr, reason: "unsupported type code '\(code)'")
             }
             if dtype.itemSize > 1 && order == "|" {
-                throw NumpyError.unsupportedDType(source: source, descr: descr,
-                                                  reason: "multi-byte type without byte order")
+                throw NumpyError.unsupportedDType(
+                    source: source, descr: descr,
+                    reason: "multi-byte type without byte order")
             }
             return .numeric(dtype, bigEndian: bigEndian && dtype.itemSize > 1)
         }

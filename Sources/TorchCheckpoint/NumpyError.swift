@@ -18,33 +18,33 @@ public enum NumpyError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .badMagic(source):
+        case .badMagic(let source):
             return "\(source): not a .npy file (missing \\x93NUMPY magic)"
-        case let .unsupportedVersion(source, major, minor):
+        case .unsupportedVersion(let source, let major, let minor):
             return "\(source): unsupported .npy format version \(major).\(minor)"
-        case let .truncatedHeader(source, needed, available):
+        case .truncatedHeader(let source, let needed, let available):
             return "\(source): .npy header truncated (needs \(needed) bytes, \(available) available)"
-        case let .badHeader(source, reason):
+        case .badHeader(let source, let reason):
             return "\(source): malformed .npy header: \(reason)"
-        case let .unsupportedDType(source, descr, reason):
+        case .unsupportedDType(let source, let descr, let reason):
             return "\(source): unsupported dtype '\(descr)': \(reason)"
-        case let .shortData(source, expected, available):
+        case .shortData(let source, let expected, let available):
             return "\(source): data section has \(available) bytes but the shape needs \(expected)"
-        case let .byteCountMismatch(dtype, shape, expected, actual):
+        case .byteCountMismatch(let dtype, let shape, let expected, let actual):
             return "NumpyArray \(dtype.rawValue) \(shape): expected \(expected) bytes, got \(actual)"
-        case let .badShape(source, shape):
+        case .badShape(let source, let shape):
             return "\(source): invalid shape \(shape)"
-        case let .wrongDType(expected, actual):
+        case .wrongDType(let expected, let actual):
             return "NumpyArray: expected dtype \(expected), have \(actual)"
-        case let .notAStringArray(source, descr):
+        case .notAStringArray(let source, let descr):
             return "\(source): dtype '\(descr)' is not a string array ('<U' or '|S')"
-        case let .stringArray(source, descr):
+        case .stringArray(let source, let descr):
             return "\(source): dtype '\(descr)' is a string array; read it with strings() / NPY.readStrings"
-        case let .memberNotFound(archive, name):
+        case .memberNotFound(let archive, let name):
             return "\(archive): no array named '\(name)'"
-        case let .memberTooLarge(archive, name, bytes, limit):
+        case .memberTooLarge(let archive, let name, let bytes, let limit):
             return "\(archive): member '\(name)' inflates to \(bytes) bytes, over the limit of \(limit) bytes"
-        case let .writeFailed(path, reason):
+        case .writeFailed(let path, let reason):
             return "\(path): cannot write .npy: \(reason)"
         }
     }

@@ -6,7 +6,7 @@ public enum NumpyPickleError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .badArray(source, reason): return "\(source): cannot decode pickled ndarray: \(reason)"
+        case .badArray(let source, let reason): return "\(source): cannot decode pickled ndarray: \(reason)"
         }
     }
 }
@@ -36,7 +36,9 @@ public enum NumpyPickle {
     }
 
     /// Reads and resolves pickle bytes; `source` names them in error messages.
-    public static func load(_ data: UnsafeRawBufferPointer, source: String, limits: PickleLimits = PickleLimits()) throws -> PickleValue {
+    public static func load(_ data: UnsafeRawBufferPointer, source: String, limits: PickleLimits = PickleLimits())
+        throws -> PickleValue
+    {
         let tree = try PickleReader(allowedGlobals: allowedGlobals, limits: limits).read(data, source: source)
         return try resolve(tree, source: source)
     }
@@ -44,19 +46,22 @@ public enum NumpyPickle {
     /// Replaces every pickled ndarray in `value` by `.array`.
     public static func resolve(_ value: PickleValue, source: String) throws -> PickleValue {
         switch value {
-        case let .build(object, state):
-            if case let .call(.global(function), _) = object, function.name == "_reconstruct" {
+        case .build(let object, let state):
+            if case .call(.global(let function), _) = object, function.name == "_reconstruct" {
                 return .array(try decodeArray(state: state, source: source))
             }
             return .build(try resolve(object, source: source), state: try resolve(state, source: source))
-        case let .list(items): return .list(try items.map { try resolve($0, source: source) })
-        case let .tuple(items): return .tuple(try items.map { try resolve($0, source: source) })
-        case let .set(items): return .set(try items.map { try resolve($0, source: source) })
-        case let .dict(pairs):
-            return .dict(try pairs.map { PicklePair(key: try resolve($0.key, source: source), value: try resolve($0.value, source: source)) })
-        case let .call(function, args):
+        case .list(let items): return .list(try items.map { try resolve($0, source: source) })
+        case .tuple(let items): return .tuple(try items.map { try resolve($0, source: source) })
+        case .set(let items): return .set(try items.map { try resolve($0, source: source) })
+        case .dict(let pairs):
+            return .dict(
+                try pairs.map {
+                    PicklePair(key: try resolve($0.key, source: source), value: try resolve($0.value, source: source))
+                })
+        case .call(let function, let args):
             return .call(try resolve(function, source: source), args: try resolve(args, source: source))
-        case let .persistentID(id): return .persistentID(try resolve(id, source: source))
+        case .persistentID(let id): return .persistentID(try resolve(id, source: source))
         default: return value
         }
     }
@@ -64,7 +69,7 @@ public enum NumpyPickle {
     private static func decodeArray(state: PickleValue, source: String) throws -> NumpyArray {
         func bad(_ reason: String) -> NumpyPickleError { .badArray(source: source, reason: reason) }
         guard var items = state.items else { throw bad("state is not a tuple") }
-        if items.count == 5 { items.removeFirst() } // drop the state version
+        if items.count == 5 { items.removeFirst() }  // drop the state version
         guard items.count == 4 else { throw bad("state has \(items.count) items, expected 4 or 5") }
         guard let dims = items[0].items else { throw bad("shape is not a tuple") }
         let shape = try dims.map { d -> Int in
@@ -75,8 +80,8 @@ public enum NumpyPickle {
         guard let fortran = items[2].intValue else { throw bad("is_fortran is not a bool") }
         let raw: [UInt8]
         switch items[3] {
-        case let .bytes(b): raw = b
-        case let .string(text):
+        case .bytes(let b): raw = b
+        case .string(let text):
             // Python 2 pickles keep the data in a str; latin-1 maps it back to bytes.
             raw = try text.unicodeScalars.map { s -> UInt8 in
                 guard s.value < 256 else { throw bad("raw data string has a character outside latin-1") }
@@ -91,7 +96,7 @@ public enum NumpyPickle {
         } catch {
             throw bad("\(error)")
         }
-        guard case let .numeric(dtype, bigEndian) = layout else {
+        guard case .numeric(let dtype, let bigEndian) = layout else {
             throw bad("dtype '\(descr)' is not numeric")
         }
         // elementCount caps the count at Int.max / 16, so the product below cannot overflow.
@@ -108,7 +113,7 @@ public enum NumpyPickle {
     private static func dtypeDescr(_ value: PickleValue, bad: (String) -> NumpyPickleError) throws -> String {
         var call = value
         var order = "|"
-        if case let .build(object, state) = value {
+        if case .build(let object, let state) = value {
             call = object
             guard let items = state.items, items.count >= 2, let endian = items[1].stringValue else {
                 throw bad("dtype state is not (version, byteorder, ...)")
@@ -116,8 +121,9 @@ public enum NumpyPickle {
             if items.count >= 4, items[3] != .none { throw bad("structured dtypes are refused") }
             order = endian == "=" ? "<" : endian
         }
-        guard case let .call(.global(function), args) = call, function == PickleGlobal("numpy", "dtype"),
-              let code = args.items?.first?.stringValue else {
+        guard case .call(.global(let function), let args) = call, function == PickleGlobal("numpy", "dtype"),
+            let code = args.items?.first?.stringValue
+        else {
             throw bad("dtype is not a numpy.dtype(...) call")
         }
         if code.hasPrefix("O") { throw bad("object arrays are refused") }

@@ -12,24 +12,24 @@ public enum PickleError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .globalNotAllowed(source, global, offset):
+        case .globalNotAllowed(let source, let global, let offset):
             return "\(source): pickle references a global outside the whitelist: \(global) (at offset \(offset))"
-        case let .truncated(source, opcode, offset, needed, remaining):
+        case .truncated(let source, let opcode, let offset, let needed, let remaining):
             return "\(source): \(opcode) at offset \(offset) needs \(needed) bytes but only \(remaining) remain "
                 + "(truncated or corrupt pickle)"
-        case let .unknownOpcode(source, byte, offset):
+        case .unknownOpcode(let source, let byte, let offset):
             return "\(source): unknown pickle opcode 0x\(String(byte, radix: 16)) at offset \(offset)"
-        case let .unsupportedOpcode(source, opcode, offset):
+        case .unsupportedOpcode(let source, let opcode, let offset):
             return "\(source): unsupported pickle opcode \(opcode) at offset \(offset)"
-        case let .malformed(source, opcode, offset, reason):
+        case .malformed(let source, let opcode, let offset, let reason):
             return "\(source): malformed pickle: \(opcode) at offset \(offset): \(reason)"
-        case let .limitExceeded(source, limit, value, offset):
+        case .limitExceeded(let source, let limit, let value, let offset):
             return "\(source): pickle exceeds the \(limit) limit of \(value) (at offset \(offset))"
-        case let .missingStop(source, length):
+        case .missingStop(let source, let length):
             return "\(source): pickle ends after \(length) bytes without a STOP opcode"
-        case let .trailingBytes(source, offset, count):
+        case .trailingBytes(let source, let offset, let count):
             return "\(source): \(count) unexpected bytes after STOP at offset \(offset)"
-        case let .structure(source, reason):
+        case .structure(let source, let reason):
             return "\(source): \(reason)"
         }
     }

@@ -27,7 +27,7 @@ struct PickleMachine {
             opcodeOffset = position
             opcode = data[position]
             position += 1
-            if opcode == 0x2E { // STOP
+            if opcode == 0x2E {  // STOP
                 guard marks.isEmpty, stack.count == 1 else {
                     throw malformed("STOP with \(stack.count) values on the stack and \(marks.count) open MARKs")
                 }
@@ -54,22 +54,22 @@ struct PickleMachine {
 
     private mutating func step() throws {
         switch opcode {
-        case 0x80: // PROTO
+        case 0x80:  // PROTO
             let version = Int(try readBytes(1)[0])
             guard version <= 5 else { throw malformed("unsupported protocol \(version)") }
-        case 0x95: // FRAME: framing is only a hint; its length must still fit.
+        case 0x95:  // FRAME: framing is only a hint; its length must still fit.
             let length = try readUInt64()
             guard length <= UInt64(data.count - position) else {
                 throw truncated(needed: length > UInt64(Int.max) ? Int.max : Int(length))
             }
-        case 0x28: // MARK
+        case 0x28:  // MARK
             guard marks.count < limits.maxMarkDepth else { throw limit("MARK depth", limits.maxMarkDepth) }
             marks.append(stack.count)
-        case 0x30: // POP
+        case 0x30:  // POP
             _ = try pop()
-        case 0x31: // POP_MARK
+        case 0x31:  // POP_MARK
             _ = try popMark()
-        case 0x32: // DUP
+        case 0x32:  // DUP
             try push(try top())
 
         case 0x4E: try pushLeaf(.none)
@@ -78,28 +78,34 @@ struct PickleMachine {
         case 0x4A: try pushLeaf(.int(Int(Int32(bitPattern: UInt32(try readLE(4))))))
         case 0x4B: try pushLeaf(.int(try readLE(1)))
         case 0x4D: try pushLeaf(.int(try readLE(2)))
-        case 0x8A: // LONG1
+        case 0x8A:  // LONG1
             let n = try readLE(1)
             try pushLeaf(.int(try decodeLong(try readBytes(n))))
-        case 0x8B: // LONG4
+        case 0x8B:  // LONG4
             let n = Int(Int32(bitPattern: UInt32(try readLE(4))))
             guard n >= 0 else { throw malformed("negative length \(n)") }
             try pushLeaf(.int(try decodeLong(try readBytes(n))))
-        case 0x49: // INT (text; "01"/"00" are the protocol-0 booleans)
+        case 0x49:  // INT (text; "01"/"00" are the protocol-0 booleans)
             let line = try readLine()
-            if line == "01" { try pushLeaf(.bool(true)) } else if line == "00" { try pushLeaf(.bool(false)) } else {
+            if line == "01" {
+                try pushLeaf(.bool(true))
+            } else if line == "00" {
+                try pushLeaf(.bool(false))
+            } else {
                 guard let value = Int(line) else { throw malformed("bad integer literal '\(line.prefix(40))'") }
                 try pushLeaf(.int(value))
             }
-        case 0x4C: // LONG (text)
+        case 0x4C:  // LONG (text)
             var line = try readLine()
             if line.hasSuffix("L") { line.removeLast() }
-            guard let value = Int(line) else { throw malformed("bad or too large integer literal '\(line.prefix(40))'") }
+            guard let value = Int(line) else {
+                throw malformed("bad or too large integer literal '\(line.prefix(40))'")
+            }
             try pushLeaf(.int(value))
-        case 0x47: // BINFLOAT, big-endian
+        case 0x47:  // BINFLOAT, big-endian
             let bits = try readBytes(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             try pushLeaf(.float(Double(bitPattern: bits)))
-        case 0x46: // FLOAT (text)
+        case 0x46:  // FLOAT (text)
             let line = try readLine()
             guard let value = Double(line) else { throw malformed("bad float literal '\(line.prefix(40))'") }
             try pushLeaf(.float(value))
@@ -111,7 +117,7 @@ struct PickleMachine {
         case 0x42: try pushLeaf(.bytes(Array(try readBytes(try readLE(4)))))
         case 0x8E, 0x96: try pushLeaf(.bytes(Array(try readBytes(try readLength8()))))
         case 0x55: try pushLeaf(.string(latin1(try readBytes(try readLE(1)))))
-        case 0x54: // BINSTRING: signed 4-byte length
+        case 0x54:  // BINSTRING: signed 4-byte length
             let n = Int(Int32(bitPattern: UInt32(try readLE(4))))
             guard n >= 0 else { throw malformed("negative length \(n)") }
             try pushLeaf(.string(latin1(try readBytes(n))))
@@ -125,69 +131,69 @@ struct PickleMachine {
         case 0x6C: try push(try make(.list(try popMark())))
         case 0x74: try push(try make(.tuple(try popMark())))
         case 0x91: try push(try make(.set(try popMark())))
-        case 0x85, 0x86, 0x87: // TUPLE1/2/3
+        case 0x85, 0x86, 0x87:  // TUPLE1/2/3
             let n = Int(opcode - 0x84)
             var items: [PickleNode] = []
-            for _ in 0 ..< n { items.append(try pop()) }
+            for _ in 0..<n { items.append(try pop()) }
             try push(try make(.tuple(items.reversed())))
-        case 0x64: // DICT
+        case 0x64:  // DICT
             try push(try make(.dict(try pairs(try popMark()))))
-        case 0x61: // APPEND
+        case 0x61:  // APPEND
             let value = try pop()
             try append([value], to: try top())
-        case 0x65: // APPENDS
+        case 0x65:  // APPENDS
             let values = try popMark()
             try append(values, to: try top())
-        case 0x73: // SETITEM
+        case 0x73:  // SETITEM
             let value = try pop()
             let key = try pop()
             try setItems([(key, value)], in: try top())
-        case 0x75: // SETITEMS
+        case 0x75:  // SETITEMS
             let items = try pairs(try popMark())
             try setItems(items, in: try top())
-        case 0x90: // ADDITEMS
+        case 0x90:  // ADDITEMS
             let values = try popMark()
             let target = try top()
-            guard case var .set(items) = target.content else { throw malformed("target is not a set") }
+            guard case .set(var items) = target.content else { throw malformed("target is not a set") }
             target.content = .leaf(.none)
             items += values
             target.content = .set(items)
 
-        case 0x63: // GLOBAL
+        case 0x63:  // GLOBAL
             let module = try readLine()
             let name = try readLine()
             try push(try global(module, name))
-        case 0x93: // STACK_GLOBAL
+        case 0x93:  // STACK_GLOBAL
             let name = try pop()
             let module = try pop()
-            guard case let .leaf(.string(n)) = name.content, case let .leaf(.string(m)) = module.content else {
+            guard case .leaf(.string(let n)) = name.content, case .leaf(.string(let m)) = module.content else {
                 throw malformed("module and name must be strings")
             }
             try push(try global(m, n))
-        case 0x52, 0x81: // REDUCE, NEWOBJ
+        case 0x52, 0x81:  // REDUCE, NEWOBJ
             let args = try pop()
             let callable = try pop()
             try push(try call(callable, args))
-        case 0x92: // NEWOBJ_EX
+        case 0x92:  // NEWOBJ_EX
             let kwargs = try pop()
             let args = try pop()
             let callable = try pop()
-            guard case let .dict(items) = kwargs.content, items.isEmpty else {
+            guard case .dict(let items) = kwargs.content, items.isEmpty else {
                 throw malformed("keyword arguments are not supported")
             }
             try push(try call(callable, args))
-        case 0x62: // BUILD
+        case 0x62:  // BUILD
             let state = try pop()
             let object = try top()
             let inner = try make(object.content)
             object.content = .build(inner, state)
-        case 0x51: // BINPERSID
+        case 0x51:  // BINPERSID
             let id = try pop()
             try push(try make(.persistentID(id)))
-        case 0x50: // PERSID
+        case 0x50:  // PERSID
             try push(try make(.persistentID(try make(.leaf(.string(try readLine()))))))
 
-        case 0x94: // MEMOIZE
+        case 0x94:  // MEMOIZE
             try memoize(memo.count)
         case 0x71: try memoize(try readLE(1))
         case 0x72: try memoize(try readLE(4))
@@ -195,7 +201,7 @@ struct PickleMachine {
         case 0x68: try push(try recall(try readLE(1)))
         case 0x6A: try push(try recall(try readLE(4)))
         case 0x67: try push(try recall(try textIndex()))
-        case 0x98: // READONLY_BUFFER: no effect on an in-band value
+        case 0x98:  // READONLY_BUFFER: no effect on an in-band value
             _ = try top()
 
         case 0x82, 0x83, 0x84, 0x69, 0x6F, 0x97:
@@ -246,14 +252,14 @@ struct PickleMachine {
     }
 
     private func append(_ values: [PickleNode], to target: PickleNode) throws {
-        guard case var .list(items) = target.content else { throw malformed("append target is not a list") }
-        target.content = .leaf(.none) // release the array so appending does not copy it
+        guard case .list(var items) = target.content else { throw malformed("append target is not a list") }
+        target.content = .leaf(.none)  // release the array so appending does not copy it
         items += values
         target.content = .list(items)
     }
 
     private func setItems(_ newPairs: [(PickleNode, PickleNode)], in target: PickleNode) throws {
-        guard case var .dict(items) = target.content else { throw malformed("item assignment target is not a dict") }
+        guard case .dict(var items) = target.content else { throw malformed("item assignment target is not a dict") }
         target.content = .leaf(.none)
         items += newPairs
         target.content = .dict(items)
@@ -268,14 +274,15 @@ struct PickleMachine {
     }
 
     private mutating func call(_ callable: PickleNode, _ args: PickleNode) throws -> PickleNode {
-        if case let .leaf(.global(g)) = callable.content, case let .tuple(items) = args.content {
+        if case .leaf(.global(let g)) = callable.content, case .tuple(let items) = args.content {
             if g == PickleGlobal("collections", "OrderedDict"), items.isEmpty {
                 return try make(.dict([]))
             }
             if g == PickleGlobal("_codecs", "encode"), items.count == 2,
-               case let .leaf(.string(text)) = items[0].content,
-               case let .leaf(.string(encoding)) = items[1].content,
-               encoding == "latin1" || encoding == "latin-1" {
+                case .leaf(.string(let text)) = items[0].content,
+                case .leaf(.string(let encoding)) = items[1].content,
+                encoding == "latin1" || encoding == "latin-1"
+            {
                 var bytes: [UInt8] = []
                 bytes.reserveCapacity(text.unicodeScalars.count)
                 for scalar in text.unicodeScalars {
@@ -306,7 +313,7 @@ struct PickleMachine {
     private mutating func readBytes(_ count: Int) throws -> UnsafeRawBufferPointer {
         guard count >= 0, count <= data.count - position else { throw truncated(needed: count) }
         defer { position += count }
-        return UnsafeRawBufferPointer(rebasing: data[position ..< position + count])
+        return UnsafeRawBufferPointer(rebasing: data[position..<position + count])
     }
 
     private mutating func readLE(_ count: Int) throws -> Int {
@@ -333,7 +340,7 @@ struct PickleMachine {
         guard let end = data[position...].firstIndex(of: 0x0A) else {
             throw malformed("line is not terminated by a newline")
         }
-        let line = UnsafeRawBufferPointer(rebasing: data[position ..< end])
+        let line = UnsafeRawBufferPointer(rebasing: data[position..<end])
         position = end + 1
         return line
     }
@@ -391,7 +398,10 @@ struct PickleMachine {
         while i < end {
             let c = scalars[i]
             i += 1
-            guard c == "\\", i < end else { out.append(c); continue }
+            guard c == "\\", i < end else {
+                out.append(c)
+                continue
+            }
             let e = scalars[i]
             i += 1
             switch e {
@@ -400,14 +410,18 @@ struct PickleMachine {
             case "r": out.append("\r")
             case "\\", "'", "\"": out.append(e)
             case "x":
-                guard i + 2 <= end, let v = UInt8(String(String.UnicodeScalarView(scalars[i ..< i + 2])), radix: 16) else {
+                guard i + 2 <= end, let v = UInt8(String(String.UnicodeScalarView(scalars[i..<i + 2])), radix: 16)
+                else {
                     throw malformed("bad \\x escape in STRING")
                 }
                 out.append(Unicode.Scalar(v))
                 i += 2
-            case "0" ... "7":
+            case "0"..."7":
                 var digits = String(e)
-                while digits.count < 3, i < end, ("0" ... "7").contains(scalars[i]) { digits.unicodeScalars.append(scalars[i]); i += 1 }
+                while digits.count < 3, i < end, ("0"..."7").contains(scalars[i]) {
+                    digits.unicodeScalars.append(scalars[i])
+                    i += 1
+                }
                 out.append(Unicode.Scalar(UInt8(truncatingIfNeeded: Int(digits, radix: 8)!)))
             default:
                 out.append("\\")
@@ -426,8 +440,9 @@ struct PickleMachine {
             if b == 0x5C, i + 1 < bytes.count, bytes[i + 1] == 0x75 || bytes[i + 1] == 0x55 {
                 let width = bytes[i + 1] == 0x75 ? 4 : 8
                 guard i + 2 + width <= bytes.count,
-                      let code = UInt32(String(decoding: bytes[(i + 2) ..< (i + 2 + width)], as: UTF8.self), radix: 16),
-                      let scalar = Unicode.Scalar(code) else {
+                    let code = UInt32(String(decoding: bytes[(i + 2)..<(i + 2 + width)], as: UTF8.self), radix: 16),
+                    let scalar = Unicode.Scalar(code)
+                else {
                     throw malformed("bad \\u escape in UNICODE")
                 }
                 out.append(scalar)
@@ -447,8 +462,9 @@ struct PickleMachine {
     }
 
     private func truncated(needed: Int) -> PickleError {
-        .truncated(source: source, opcode: PickleOpcode.name(opcode), offset: opcodeOffset, needed: needed,
-                   remaining: data.count - position)
+        .truncated(
+            source: source, opcode: PickleOpcode.name(opcode), offset: opcodeOffset, needed: needed,
+            remaining: data.count - position)
     }
 
     private func limit(_ what: String, _ value: Int) -> PickleError {

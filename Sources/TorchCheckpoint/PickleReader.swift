@@ -70,31 +70,36 @@ struct PickleConverter {
 
     mutating func convert(_ node: PickleNode, depth: Int) throws -> PickleValue {
         guard depth <= limits.maxNestingDepth else {
-            throw PickleError.structure(source: source, reason: "pickle nesting exceeds the depth limit of \(limits.maxNestingDepth)")
+            throw PickleError.structure(
+                source: source, reason: "pickle nesting exceeds the depth limit of \(limits.maxNestingDepth)")
         }
         produced += 1
         guard produced <= limits.maxObjects else {
-            throw PickleError.structure(source: source, reason: "pickle expands to more than \(limits.maxObjects) values")
+            throw PickleError.structure(
+                source: source, reason: "pickle expands to more than \(limits.maxObjects) values")
         }
-        if case let .leaf(value) = node.content { return value }
+        if case .leaf(let value) = node.content { return value }
         let id = ObjectIdentifier(node)
         guard inProgress.insert(id).inserted else {
-            throw PickleError.structure(source: source, reason: "pickle contains a recursive (self-referencing) structure")
+            throw PickleError.structure(
+                source: source, reason: "pickle contains a recursive (self-referencing) structure")
         }
         defer { inProgress.remove(id) }
         switch node.content {
         case .leaf: fatalError("unreachable")
-        case let .list(items): return .list(try items.map { try convert($0, depth: depth + 1) })
-        case let .tuple(items): return .tuple(try items.map { try convert($0, depth: depth + 1) })
-        case let .set(items): return .set(try items.map { try convert($0, depth: depth + 1) })
-        case let .dict(pairs):
-            return .dict(try pairs.map {
-                PicklePair(key: try convert($0.0, depth: depth + 1), value: try convert($0.1, depth: depth + 1))
-            })
-        case let .call(f, args): return .call(try convert(f, depth: depth + 1), args: try convert(args, depth: depth + 1))
-        case let .build(object, state):
+        case .list(let items): return .list(try items.map { try convert($0, depth: depth + 1) })
+        case .tuple(let items): return .tuple(try items.map { try convert($0, depth: depth + 1) })
+        case .set(let items): return .set(try items.map { try convert($0, depth: depth + 1) })
+        case .dict(let pairs):
+            return .dict(
+                try pairs.map {
+                    PicklePair(key: try convert($0.0, depth: depth + 1), value: try convert($0.1, depth: depth + 1))
+                })
+        case .call(let f, let args):
+            return .call(try convert(f, depth: depth + 1), args: try convert(args, depth: depth + 1))
+        case .build(let object, let state):
             return .build(try convert(object, depth: depth + 1), state: try convert(state, depth: depth + 1))
-        case let .persistentID(value): return .persistentID(try convert(value, depth: depth + 1))
+        case .persistentID(let value): return .persistentID(try convert(value, depth: depth + 1))
         }
     }
 }

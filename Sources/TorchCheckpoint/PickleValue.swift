@@ -49,21 +49,21 @@ public indirect enum PickleValue: Sendable, Equatable {
 
     /// The value for string key `key` of a dict (the last one if repeated).
     public subscript(key: String) -> PickleValue? {
-        guard case let .dict(pairs) = self else { return nil }
+        guard case .dict(let pairs) = self else { return nil }
         return pairs.last { $0.key == .string(key) }?.value
     }
 
     /// The string payload, if this is a string.
     public var stringValue: String? {
-        if case let .string(s) = self { return s }
+        if case .string(let s) = self { return s }
         return nil
     }
 
     /// The integer payload (bools count as 0/1), if this is an int or bool.
     public var intValue: Int? {
         switch self {
-        case let .int(i): return i
-        case let .bool(b): return b ? 1 : 0
+        case .int(let i): return i
+        case .bool(let b): return b ? 1 : 0
         default: return nil
         }
     }
@@ -71,20 +71,20 @@ public indirect enum PickleValue: Sendable, Equatable {
     /// The items of a tuple or list.
     public var items: [PickleValue]? {
         switch self {
-        case let .tuple(items), let .list(items): return items
+        case .tuple(let items), .list(let items): return items
         default: return nil
         }
     }
 
     /// The pairs of a dict.
     public var pairs: [PicklePair]? {
-        if case let .dict(pairs) = self { return pairs }
+        if case .dict(let pairs) = self { return pairs }
         return nil
     }
 
     /// The resolved array, if this is one.
     public var arrayValue: NumpyArray? {
-        if case let .array(a) = self { return a }
+        if case .array(let a) = self { return a }
         return nil
     }
 }

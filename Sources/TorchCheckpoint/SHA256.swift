@@ -26,7 +26,7 @@ public struct SHA256: Sendable {
         var offset = 0
         if buffered > 0 {
             let take = min(64 - buffered, bytes.count)
-            for i in 0 ..< take { buffer[buffered + i] = bytes[i] }
+            for i in 0..<take { buffer[buffered + i] = bytes[i] }
             buffered += take
             offset = take
             if buffered == 64 {
@@ -36,10 +36,13 @@ public struct SHA256: Sendable {
             }
         }
         while bytes.count - offset >= 64 {
-            compress(UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + 64]))
+            compress(UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + 64]))
             offset += 64
         }
-        for i in offset ..< bytes.count { buffer[buffered] = bytes[i]; buffered += 1 }
+        for i in offset..<bytes.count {
+            buffer[buffered] = bytes[i]
+            buffered += 1
+        }
     }
 
     /// Absorbs `bytes` into the hash.
@@ -54,7 +57,9 @@ public struct SHA256: Sendable {
         var padding: [UInt8] = [0x80]
         let afterMarker = (buffered + 1) % 64
         padding += [UInt8](repeating: 0, count: (56 - afterMarker + 64) % 64)
-        for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
+        for shift in stride(from: 56, through: 0, by: -8) {
+            padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift)))
+        }
         let savedLength = totalLength
         padding.withUnsafeBytes { update($0) }
         totalLength = savedLength
@@ -62,8 +67,10 @@ public struct SHA256: Sendable {
         var digest: [UInt8] = []
         digest.reserveCapacity(32)
         for word in state {
-            digest += [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16),
-                       UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
+            digest += [
+                UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16),
+                UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word),
+            ]
         }
         return digest
     }
@@ -91,7 +98,7 @@ public struct SHA256: Sendable {
             var offset = 0
             while offset < bytes.count {
                 let end = min(bytes.count, offset + (16 << 20))
-                hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset ..< end]))
+                hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
                 offset = end
             }
         }
@@ -111,28 +118,47 @@ public struct SHA256: Sendable {
         state.withUnsafeMutableBufferPointer { h in
             SHA256.k.withUnsafeBufferPointer { k in
                 withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-                    for t in 0 ..< 16 {
+                    for t in 0..<16 {
                         w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: 4 * t, as: UInt32.self))
                     }
-                    for t in 16 ..< 64 {
-                        let x = w[t - 15], y = w[t - 2]
+                    for t in 16..<64 {
+                        let x = w[t - 15]
+                        let y = w[t - 2]
                         let s0 = (x >> 7 | x << 25) ^ (x >> 18 | x << 14) ^ (x >> 3)
                         let s1 = (y >> 17 | y << 15) ^ (y >> 19 | y << 13) ^ (y >> 10)
                         w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
                     }
-                    var a = h[0], b = h[1], c = h[2], d = h[3]
-                    var e = h[4], f = h[5], g = h[6], hh = h[7]
-                    for t in 0 ..< 64 {
+                    var a = h[0]
+                    var b = h[1]
+                    var c = h[2]
+                    var d = h[3]
+                    var e = h[4]
+                    var f = h[5]
+                    var g = h[6]
+                    var hh = h[7]
+                    for t in 0..<64 {
                         let sum1 = (e >> 6 | e << 26) ^ (e >> 11 | e << 21) ^ (e >> 25 | e << 7)
                         let choose = (e & f) ^ (~e & g)
                         let t1 = hh &+ sum1 &+ choose &+ k[t] &+ w[t]
                         let sum0 = (a >> 2 | a << 30) ^ (a >> 13 | a << 19) ^ (a >> 22 | a << 10)
                         let majority = (a & b) ^ (a & c) ^ (b & c)
-                        hh = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ sum0 &+ majority
+                        hh = g
+                        g = f
+                        f = e
+                        e = d &+ t1
+                        d = c
+                        c = b
+                        b = a
+                        a = t1 &+ sum0 &+ majority
                     }
-                    h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d
-                    h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
+                    h[0] &+= a
+                    h[1] &+= b
+                    h[2] &+= c
+                    h[3] &+= d
+                    h[4] &+= e
+                    h[5] &+= f
+                    h[6] &+= g
+                    h[7] &+= hh
                 }
             }
         }

@@ -30,7 +30,9 @@ public enum Safetensors {
     // MARK: Writing
 
     /// Serialises tensors (written in name order) and metadata.
-    public static func encode(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) throws -> [UInt8] {
+    public static func encode(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) throws
+        -> [UInt8]
+    {
         var seen = Set<String>()
         for (name, _) in tensors where !seen.insert(name).inserted { throw SafetensorsError.duplicateName(name) }
         if seen.contains("__metadata__") { throw SafetensorsError.duplicateName("__metadata__") }
@@ -44,7 +46,8 @@ public enum Safetensors {
         for (name, tensor) in ordered {
             let end = offset + 4 * tensor.count
             let shape = tensor.shape.map(String.init).joined(separator: ",")
-            entries.append("\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
+            entries.append(
+                "\(jsonString(name)):{\"dtype\":\"F32\",\"shape\":[\(shape)],\"data_offsets\":[\(offset),\(end)]}")
             offset = end
         }
         var header = Array("{\(entries.joined(separator: ","))}".utf8)
@@ -59,7 +62,6 @@ public enum Safetensors {
         }
         return bytes
     }
-
 
     /// A JSON string literal.
     static func jsonString(_ s: String) -> String {
@@ -96,8 +98,12 @@ public enum Safetensors {
             throw SafetensorsError.truncated("header of \(length) bytes in a \(bytes.count)-byte file")
         }
         let headerBytes = bytes[8..<(8 + Int(length))]
-        guard headerBytes.first == UInt8(ascii: "{") else { throw SafetensorsError.malformedHeader("does not start with '{'") }
-        guard String(bytes: headerBytes, encoding: .utf8) != nil else { throw SafetensorsError.malformedHeader("not UTF-8") }
+        guard headerBytes.first == UInt8(ascii: "{") else {
+            throw SafetensorsError.malformedHeader("does not start with '{'")
+        }
+        guard String(bytes: headerBytes, encoding: .utf8) != nil else {
+            throw SafetensorsError.malformedHeader("not UTF-8")
+        }
         let parsed: Any
         do {
             parsed = try JSONSerialization.jsonObject(with: Data(headerBytes), options: [])
@@ -106,23 +112,32 @@ public enum Safetensors {
         }
         guard let object = parsed as? [String: Any] else { throw SafetensorsError.malformedHeader("not a JSON object") }
 
-        let dataStart = 8 + Int(length), dataSize = bytes.count - dataStart
+        let dataStart = 8 + Int(length)
+        let dataSize = bytes.count - dataStart
         var metadata: [String: String] = [:]
         var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
         for (name, raw) in object {
             if name == "__metadata__" {
-                guard let map = raw as? [String: Any] else { throw SafetensorsError.malformedHeader("__metadata__ is not an object") }
+                guard let map = raw as? [String: Any] else {
+                    throw SafetensorsError.malformedHeader("__metadata__ is not an object")
+                }
                 for (key, value) in map {
-                    guard let string = value as? String else { throw SafetensorsError.malformedHeader("__metadata__.\(key) is not a string") }
+                    guard let string = value as? String else {
+                        throw SafetensorsError.malformedHeader("__metadata__.\(key) is not a string")
+                    }
                     metadata[key] = string
                 }
                 continue
             }
-            guard let fields = raw as? [String: Any] else { throw SafetensorsError.malformedHeader("entry \(name) is not an object") }
+            guard let fields = raw as? [String: Any] else {
+                throw SafetensorsError.malformedHeader("entry \(name) is not an object")
+            }
             guard Set(fields.keys) == ["dtype", "shape", "data_offsets"] else {
                 throw SafetensorsError.malformedHeader("entry \(name) has fields \(fields.keys.sorted())")
             }
-            guard let dtype = fields["dtype"] as? String else { throw SafetensorsError.malformedHeader("\(name).dtype is not a string") }
+            guard let dtype = fields["dtype"] as? String else {
+                throw SafetensorsError.malformedHeader("\(name).dtype is not a string")
+            }
             guard dtype == "F32" else { throw SafetensorsError.unsupportedDType(name: name, dtype: dtype) }
             guard let shape = integers(fields["shape"]) else {
                 throw SafetensorsError.malformedHeader("\(name).shape is not a list of non-negative integers")
@@ -149,12 +164,15 @@ public enum Safetensors {
         var cursor = 0
         for entry in entries {
             guard entry.begin == cursor else {
-                throw SafetensorsError.invalidOffsets(entry.begin < cursor
-                    ? "\(entry.name) overlaps the previous tensor" : "hole before \(entry.name)")
+                throw SafetensorsError.invalidOffsets(
+                    entry.begin < cursor
+                        ? "\(entry.name) overlaps the previous tensor" : "hole before \(entry.name)")
             }
             cursor = entry.end
         }
-        guard cursor == dataSize else { throw SafetensorsError.invalidOffsets("\(dataSize - cursor) trailing bytes after the last tensor") }
+        guard cursor == dataSize else {
+            throw SafetensorsError.invalidOffsets("\(dataSize - cursor) trailing bytes after the last tensor")
+        }
 
         var tensors: [String: Tensor] = [:]
         for entry in entries {
@@ -162,7 +180,9 @@ public enum Safetensors {
             let values = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
                 for i in 0..<count {
                     let p = dataStart + entry.begin + 4 * i
-                    let word = UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3]) << 24
+                    let word =
+                        UInt32(bytes[p]) | UInt32(bytes[p + 1]) << 8 | UInt32(bytes[p + 2]) << 16 | UInt32(bytes[p + 3])
+                        << 24
                     buffer[i] = Float(bitPattern: word)
                 }
                 initialized = count
@@ -180,12 +200,12 @@ public enum Safetensors {
         let bytes: Data
         do { bytes = try Data(contentsOf: url) } catch {
             let underlying = (error as NSError).userInfo[NSUnderlyingErrorKey] as? POSIXError
-            let reason = underlying.map { String(cString: strerror($0.code.rawValue)) } ?? "\(error.localizedDescription)"
+            let reason =
+                underlying.map { String(cString: strerror($0.code.rawValue)) } ?? "\(error.localizedDescription)"
             throw SafetensorsError.unreadable(path: url.path, reason: reason)
         }
         return try decode([UInt8](bytes), rejectingNonFinite: rejectingNonFinite)
     }
-
 
     /// Non-negative integers from a JSON array, or nil.
     private static func integers(_ value: Any?) -> [Int]? {

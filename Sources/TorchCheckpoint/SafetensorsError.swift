@@ -26,14 +26,17 @@ public enum SafetensorsError: Error, Equatable, CustomStringConvertible {
         case .truncated(let what): return "safetensors: truncated file (\(what))"
         case .headerTooLarge(let n): return "safetensors: header of \(n) bytes exceeds the 100 MB limit"
         case .malformedHeader(let why): return "safetensors: malformed header: \(why)"
-        case .unsupportedDType(let name, let dtype): return "safetensors: tensor \(name) has unsupported dtype \(dtype) (only F32)"
+        case .unsupportedDType(let name, let dtype):
+            return "safetensors: tensor \(name) has unsupported dtype \(dtype) (only F32)"
         case .invalidOffsets(let why): return "safetensors: invalid data offsets: \(why)"
-        case .nonFiniteValue(let name, let index): return "safetensors: tensor \(name) has a non-finite value at element \(index)"
-        case .shapeMismatch(let name, let expected, let found): return "safetensors: \(name) has shape \(found), parameter wants \(expected)"
+        case .nonFiniteValue(let name, let index):
+            return "safetensors: tensor \(name) has a non-finite value at element \(index)"
+        case .shapeMismatch(let name, let expected, let found):
+            return "safetensors: \(name) has shape \(found), parameter wants \(expected)"
         case .nameMismatch(let missing, let unexpected):
             return "safetensors: missing tensors \(missing), unexpected tensors \(unexpected)"
         case .duplicateName(let name): return "safetensors: duplicate tensor name \(name)"
-        case let .unreadable(path, reason): return "\(path): cannot read the file: \(reason)"
+        case .unreadable(let path, let reason): return "\(path): cannot read the file: \(reason)"
         }
     }
 }

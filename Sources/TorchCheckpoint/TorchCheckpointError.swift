@@ -15,29 +15,31 @@ public enum TorchCheckpointError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .missingMember(archive, member):
+        case .missingMember(let archive, let member):
             return "\(archive): checkpoint has no member '\(member)'"
-        case let .badByteOrder(archive, value):
+        case .badByteOrder(let archive, let value):
             return "\(archive): checkpoint byteorder is '\(value)', only 'little' is supported"
-        case let .badVersion(archive, value):
+        case .badVersion(let archive, let value):
             return "\(archive): unrecognized checkpoint version '\(value)'"
-        case let .notAStateDict(archive, reason):
+        case .notAStateDict(let archive, let reason):
             return "\(archive): not a state dict: \(reason)"
-        case let .badTensor(archive, name, reason):
+        case .badTensor(let archive, let name, let reason):
             return "\(archive): tensor '\(name)': \(reason)"
-        case let .unknownStorageType(archive, name, storageType):
+        case .unknownStorageType(let archive, let name, let storageType):
             return "\(archive): tensor '\(name)': unknown storage type \(storageType)"
-        case let .missingStorage(archive, name, key):
+        case .missingStorage(let archive, let name, let key):
             return "\(archive): tensor '\(name)': storage '\(key)' has no data member"
-        case let .storageTooSmall(archive, name, key, needed, available):
-            return "\(archive): tensor '\(name)': needs \(needed) bytes of storage '\(key)', which has only \(available)"
-        case let .nonContiguous(archive, name, key, shape, stride):
-            return "\(archive): tensor '\(name)' (storage '\(key)') is not C-contiguous: shape \(shape), stride \(stride)"
-        case let .wrongDType(name, expected, actual):
+        case .storageTooSmall(let archive, let name, let key, let needed, let available):
+            return
+                "\(archive): tensor '\(name)': needs \(needed) bytes of storage '\(key)', which has only \(available)"
+        case .nonContiguous(let archive, let name, let key, let shape, let stride):
+            return
+                "\(archive): tensor '\(name)' (storage '\(key)') is not C-contiguous: shape \(shape), stride \(stride)"
+        case .wrongDType(let name, let expected, let actual):
             return "tensor '\(name)': expected dtype \(expected), have \(actual)"
-        case let .misaligned(name):
+        case .misaligned(let name):
             return "tensor '\(name)': data is not aligned for direct Float access; use floats()"
-        case let .tensorNotFound(archive, name):
+        case .tensorNotFound(let archive, let name):
             return "\(archive): no tensor named '\(name)'"
         }
     }

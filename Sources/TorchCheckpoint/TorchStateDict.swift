@@ -44,14 +44,19 @@ public final class TorchStateDict: @unchecked Sendable {
         self.root = root
 
         if let entry = archive.entry(named: "\(root)/byteorder") {
-            let value = try archive.contents(of: entry, verifyingCRC: true).withBytes { String(decoding: $0, as: UTF8.self) }
+            let value = try archive.contents(of: entry, verifyingCRC: true).withBytes {
+                String(decoding: $0, as: UTF8.self)
+            }
             guard value.trimmingCharacters(in: .whitespacesAndNewlines) == "little" else {
                 throw TorchCheckpointError.badByteOrder(archive: path, value: value)
             }
         }
         if let entry = archive.entry(named: "\(root)/version") {
-            let value = try archive.contents(of: entry, verifyingCRC: true).withBytes { String(decoding: $0, as: UTF8.self) }
-            guard let version = Int(value.trimmingCharacters(in: .whitespacesAndNewlines)), (1 ... 9).contains(version) else {
+            let value = try archive.contents(of: entry, verifyingCRC: true).withBytes {
+                String(decoding: $0, as: UTF8.self)
+            }
+            guard let version = Int(value.trimmingCharacters(in: .whitespacesAndNewlines)), (1...9).contains(version)
+            else {
                 throw TorchCheckpointError.badVersion(archive: path, value: value)
             }
             formatVersion = version
@@ -66,8 +71,8 @@ public final class TorchStateDict: @unchecked Sendable {
         let reader = PickleReader(allowedGlobals: Self.allowedGlobals, limits: limits)
         var value = try pickle.withBytes { try reader.read($0, source: "\(path):\(pickleEntry.name)") }
         // OrderedDict's extra attributes (`_metadata`) arrive as a BUILD on the dict.
-        while case let .build(object, _) = value { value = object }
-        guard case let .dict(pairs) = value else {
+        while case .build(let object, _) = value { value = object }
+        guard case .dict(let pairs) = value else {
             throw TorchCheckpointError.notAStateDict(archive: path, reason: "data.pkl does not hold a dict")
         }
 
@@ -75,7 +80,7 @@ public final class TorchStateDict: @unchecked Sendable {
         var tensors: [TorchTensor] = []
         var index: [String: Int] = [:]
         for pair in pairs {
-            guard case let .string(name) = pair.key else {
+            guard case .string(let name) = pair.key else {
                 throw TorchCheckpointError.notAStateDict(archive: path, reason: "a key is not a string: \(pair.key)")
             }
             let tensor = try builder.tensor(named: name, from: pair.value)
@@ -96,7 +101,9 @@ public final class TorchStateDict: @unchecked Sendable {
 
     /// The tensor called `name`, or an error naming the archive and key.
     public func tensor(named name: String) throws -> TorchTensor {
-        guard let tensor = self[name] else { throw TorchCheckpointError.tensorNotFound(archive: archive.path, name: name) }
+        guard let tensor = self[name] else {
+            throw TorchCheckpointError.tensorNotFound(archive: archive.path, name: name)
+        }
         return tensor
     }
 
@@ -126,27 +133,35 @@ struct TensorBuilder {
         let path = archive.path
         func bad(_ reason: String) -> TorchCheckpointError { .badTensor(archive: path, name: name, reason: reason) }
 
-        guard case let .call(.global(function), args) = value,
-              function == PickleGlobal("torch._utils", "_rebuild_tensor_v2") else {
+        guard case .call(.global(let function), let args) = value,
+            function == PickleGlobal("torch._utils", "_rebuild_tensor_v2")
+        else {
             throw bad("value is not a torch._utils._rebuild_tensor_v2 call")
         }
         guard let items = args.items, items.count == 6 || items.count == 7 else {
             throw bad("_rebuild_tensor_v2 expects 6 or 7 arguments")
         }
-        guard case let .persistentID(id) = items[0], let idItems = id.items, idItems.count == 5,
-              idItems[0] == .string("storage") else {
+        guard case .persistentID(let id) = items[0], let idItems = id.items, idItems.count == 5,
+            idItems[0] == .string("storage")
+        else {
             throw bad("first argument is not a ('storage', type, key, location, numel) persistent id")
         }
-        guard case let .global(storageType) = idItems[1] else {
-            let shown = idItems[1].stringValue.map { "'\($0)' (a string, not a torch storage class)" } ?? "\(idItems[1])"
+        guard case .global(let storageType) = idItems[1] else {
+            let shown =
+                idItems[1].stringValue.map { "'\($0)' (a string, not a torch storage class)" } ?? "\(idItems[1])"
             throw TorchCheckpointError.unknownStorageType(archive: path, name: name, storageType: shown)
         }
         guard storageType.module == "torch", let dtype = TorchDType(storageClass: storageType.name) else {
-            throw TorchCheckpointError.unknownStorageType(archive: path, name: name, storageType: storageType.description)
+            throw TorchCheckpointError.unknownStorageType(
+                archive: path, name: name, storageType: storageType.description)
         }
         guard let key = idItems[2].stringValue else { throw bad("storage key is not a string") }
-        guard let declaredCount = idItems[4].intValue, declaredCount >= 0 else { throw bad("storage size is not an integer") }
-        guard let offset = items[1].intValue, offset >= 0 else { throw bad("storage offset is not a non-negative integer") }
+        guard let declaredCount = idItems[4].intValue, declaredCount >= 0 else {
+            throw bad("storage size is not an integer")
+        }
+        guard let offset = items[1].intValue, offset >= 0 else {
+            throw bad("storage offset is not a non-negative integer")
+        }
         guard let shapeItems = items[2].items, let strideItems = items[3].items else {
             throw bad("size and stride must be tuples")
         }
@@ -166,7 +181,8 @@ struct TensorBuilder {
         var expected = 1
         for d in stride.indices.reversed() where count > 0 {
             if shape[d] != 1 && stride[d] != expected {
-                throw TorchCheckpointError.nonContiguous(archive: path, name: name, key: key, shape: shape, stride: stride)
+                throw TorchCheckpointError.nonContiguous(
+                    archive: path, name: name, key: key, shape: shape, stride: stride)
             }
             expected *= shape[d]
         }
@@ -175,26 +191,30 @@ struct TensorBuilder {
         let available = storage.bytes.count
         let declaredBytes = declaredCount.multipliedReportingOverflow(by: dtype.elementSize)
         guard !declaredBytes.overflow, declaredBytes.partialValue <= available else {
-            throw TorchCheckpointError.storageTooSmall(archive: path, name: name, key: key,
-                                                       neededBytes: declaredBytes.overflow ? Int.max : declaredBytes.partialValue,
-                                                       availableBytes: available)
+            throw TorchCheckpointError.storageTooSmall(
+                archive: path, name: name, key: key,
+                neededBytes: declaredBytes.overflow ? Int.max : declaredBytes.partialValue,
+                availableBytes: available)
         }
         let extent = offset.addingReportingOverflow(count)
         let neededBytes = extent.partialValue.multipliedReportingOverflow(by: dtype.elementSize)
         guard !extent.overflow, !neededBytes.overflow, count == 0 || neededBytes.partialValue <= available else {
-            throw TorchCheckpointError.storageTooSmall(archive: path, name: name, key: key,
-                                                       neededBytes: neededBytes.overflow || extent.overflow ? Int.max : neededBytes.partialValue,
-                                                       availableBytes: available)
+            throw TorchCheckpointError.storageTooSmall(
+                archive: path, name: name, key: key,
+                neededBytes: neededBytes.overflow || extent.overflow ? Int.max : neededBytes.partialValue,
+                availableBytes: available)
         }
-        return TorchTensor(name: name, shape: shape, dtype: dtype, storageKey: key,
-                           storageOffset: count == 0 ? 0 : offset, storage: storage)
+        return TorchTensor(
+            name: name, shape: shape, dtype: dtype, storageKey: key,
+            storageOffset: count == 0 ? 0 : offset, storage: storage)
     }
 
     private mutating func storageData(key: String, dtype: TorchDType, name: String) throws -> ZipMemberData {
         if let (data, knownType) = storages[key] {
             guard knownType == dtype else {
-                throw TorchCheckpointError.badTensor(archive: archive.path, name: name,
-                                                     reason: "storage '\(key)' is used as both \(knownType.rawValue) and \(dtype.rawValue)")
+                throw TorchCheckpointError.badTensor(
+                    archive: archive.path, name: name,
+                    reason: "storage '\(key)' is used as both \(knownType.rawValue) and \(dtype.rawValue)")
             }
             return data
         }

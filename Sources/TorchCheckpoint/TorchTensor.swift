@@ -49,12 +49,14 @@ public struct TorchTensor: Sendable {
     /// The tensor's little-endian element bytes (C order).
     public var rawBytes: UnsafeRawBufferPointer {
         let start = storageOffset * dtype.elementSize
-        return UnsafeRawBufferPointer(rebasing: storage.bytes[start ..< start + count * dtype.elementSize])
+        return UnsafeRawBufferPointer(rebasing: storage.bytes[start..<start + count * dtype.elementSize])
     }
 
     /// Zero-copy access to a float32 tensor; valid while this record (or a copy) is alive.
     public func floatBuffer() throws -> UnsafeBufferPointer<Float> {
-        guard dtype == .float32 else { throw TorchCheckpointError.wrongDType(name: name, expected: "float32", actual: dtype.rawValue) }
+        guard dtype == .float32 else {
+            throw TorchCheckpointError.wrongDType(name: name, expected: "float32", actual: dtype.rawValue)
+        }
         let raw = rawBytes
         guard count == 0 || Int(bitPattern: raw.baseAddress) % MemoryLayout<Float>.alignment == 0 else {
             throw TorchCheckpointError.misaligned(name: name)
@@ -66,9 +68,9 @@ public struct TorchTensor: Sendable {
     public func floats() throws -> [Float] {
         let raw = rawBytes
         switch dtype {
-        case .float32: return (0 ..< count).map { Float(bitPattern: raw.loadLE(UInt32.self, at: 4 * $0)) }
-        case .float64: return (0 ..< count).map { Float(Double(bitPattern: raw.loadLE(UInt64.self, at: 8 * $0))) }
-        case .float16: return (0 ..< count).map { halfToFloat(raw.loadLE(UInt16.self, at: 2 * $0)) }
+        case .float32: return (0..<count).map { Float(bitPattern: raw.loadLE(UInt32.self, at: 4 * $0)) }
+        case .float64: return (0..<count).map { Float(Double(bitPattern: raw.loadLE(UInt64.self, at: 8 * $0))) }
+        case .float16: return (0..<count).map { halfToFloat(raw.loadLE(UInt16.self, at: 2 * $0)) }
         case .int32, .int64:
             throw TorchCheckpointError.wrongDType(name: name, expected: "a floating-point type", actual: dtype.rawValue)
         }
@@ -78,8 +80,8 @@ public struct TorchTensor: Sendable {
     public func int64s() throws -> [Int64] {
         let raw = rawBytes
         switch dtype {
-        case .int64: return (0 ..< count).map { raw.loadLE(Int64.self, at: 8 * $0) }
-        case .int32: return (0 ..< count).map { Int64(raw.loadLE(Int32.self, at: 4 * $0)) }
+        case .int64: return (0..<count).map { raw.loadLE(Int64.self, at: 8 * $0) }
+        case .int32: return (0..<count).map { Int64(raw.loadLE(Int32.self, at: 4 * $0)) }
         default:
             throw TorchCheckpointError.wrongDType(name: name, expected: "an integer type", actual: dtype.rawValue)
         }

@@ -44,20 +44,23 @@ public final class ZipArchive: @unchecked Sendable {
         let bytes = file.bytes
         let offset = entry.localHeaderOffset
         guard bytes.contains(offset: offset, count: 30) else {
-            throw ZipError.truncated(archive: path, what: "local header of '\(entry.name)'",
-                                     offset: offset, length: 30, fileSize: bytes.count)
+            throw ZipError.truncated(
+                archive: path, what: "local header of '\(entry.name)'",
+                offset: offset, length: 30, fileSize: bytes.count)
         }
         guard bytes.u32(offset) == 0x0403_4B50 else {
-            throw ZipError.corrupt(archive: path,
-                                   reason: "no local header signature at offset \(offset) for '\(entry.name)'")
+            throw ZipError.corrupt(
+                archive: path,
+                reason: "no local header signature at offset \(offset) for '\(entry.name)'")
         }
         // The local header's own name and extra lengths decide where the data starts.
         let start = offset + 30 + bytes.u16(offset + 26) + bytes.u16(offset + 28)
         guard bytes.contains(offset: start, count: entry.compressedSize) else {
-            throw ZipError.truncated(archive: path, what: "data of '\(entry.name)'", offset: start,
-                                     length: entry.compressedSize, fileSize: bytes.count)
+            throw ZipError.truncated(
+                archive: path, what: "data of '\(entry.name)'", offset: start,
+                length: entry.compressedSize, fileSize: bytes.count)
         }
-        return start ..< start + entry.compressedSize
+        return start..<start + entry.compressedSize
     }
 
     /// The stored (uncompressed) bytes of `entry` as a zero-copy slice of the mapping.
@@ -65,14 +68,16 @@ public final class ZipArchive: @unchecked Sendable {
     /// The pointer is valid while this archive is alive. Throws for compressed members.
     public func storedBytes(of entry: ZipEntry, verifyingCRC: Bool = false) throws -> UnsafeRawBufferPointer {
         guard entry.method == 0 else {
-            throw ZipError.unsupported(archive: path, member: entry.name,
-                                       reason: "member is compressed (method \(entry.method)), not stored")
+            throw ZipError.unsupported(
+                archive: path, member: entry.name,
+                reason: "member is compressed (method \(entry.method)), not stored")
         }
         try checkReadable(entry)
         let range = try dataRange(of: entry)
         guard entry.compressedSize == entry.uncompressedSize else {
-            throw ZipError.sizeMismatch(archive: path, member: entry.name,
-                                        declared: entry.uncompressedSize, actual: entry.compressedSize)
+            throw ZipError.sizeMismatch(
+                archive: path, member: entry.name,
+                declared: entry.uncompressedSize, actual: entry.compressedSize)
         }
         let slice = UnsafeRawBufferPointer(rebasing: file.bytes[range])
         if verifyingCRC { try verifyCRC(slice, of: entry) }
@@ -92,29 +97,34 @@ public final class ZipArchive: @unchecked Sendable {
             // Deflate cannot expand by more than about 1032:1; refuse absurd declared sizes up front.
             let limit = compressed.count.multipliedReportingOverflow(by: 1032)
             guard !limit.overflow, entry.uncompressedSize <= limit.partialValue + 64 else {
-                throw ZipError.corrupt(archive: path, reason: "member '\(entry.name)' declares "
-                    + "\(entry.uncompressedSize) uncompressed bytes from \(compressed.count) compressed bytes")
+                throw ZipError.corrupt(
+                    archive: path,
+                    reason: "member '\(entry.name)' declares "
+                        + "\(entry.uncompressedSize) uncompressed bytes from \(compressed.count) compressed bytes")
             }
             let data = ZipMemberData(allocating: entry.uncompressedSize)
             do {
                 try RawInflate.inflate(compressed, into: data.mutableBytes)
             } catch let failure as RawInflate.Failure {
                 switch failure {
-                case let .zlib(message):
+                case .zlib(let message):
                     throw ZipError.inflateFailed(archive: path, member: entry.name, reason: message)
-                case let .tooShort(actual):
-                    throw ZipError.sizeMismatch(archive: path, member: entry.name,
-                                                declared: entry.uncompressedSize, actual: actual)
+                case .tooShort(let actual):
+                    throw ZipError.sizeMismatch(
+                        archive: path, member: entry.name,
+                        declared: entry.uncompressedSize, actual: actual)
                 case .tooLong:
-                    throw ZipError.sizeMismatch(archive: path, member: entry.name,
-                                                declared: entry.uncompressedSize, actual: entry.uncompressedSize + 1)
+                    throw ZipError.sizeMismatch(
+                        archive: path, member: entry.name,
+                        declared: entry.uncompressedSize, actual: entry.uncompressedSize + 1)
                 }
             }
             try verifyCRC(data.bytes, of: entry)
             return data
         default:
-            throw ZipError.unsupported(archive: path, member: entry.name,
-                                       reason: "compression method \(entry.method) (only 0 and 8 are supported)")
+            throw ZipError.unsupported(
+                archive: path, member: entry.name,
+                reason: "compression method \(entry.method) (only 0 and 8 are supported)")
         }
     }
 

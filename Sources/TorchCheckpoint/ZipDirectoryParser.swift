@@ -21,8 +21,11 @@ struct ZipDirectoryParser {
             let recordOffset = try checkedInt(bytes.u64(locator + 8), "ZIP64 end of central directory offset")
             try require(recordOffset, 56, "ZIP64 end of central directory record")
             guard bytes.u32(recordOffset) == Self.zip64EOCDSignature else {
-                throw ZipError.corrupt(archive: archive,
-                                       reason: "ZIP64 locator points at offset \(recordOffset), which is not a ZIP64 end of central directory record")
+                throw ZipError.corrupt(
+                    archive: archive,
+                    reason:
+                        "ZIP64 locator points at offset \(recordOffset), which is not a ZIP64 end of central directory record"
+                )
             }
             entryCount = try checkedInt(bytes.u64(recordOffset + 32), "ZIP64 entry count")
             directorySize = try checkedInt(bytes.u64(recordOffset + 40), "ZIP64 central directory size")
@@ -31,18 +34,22 @@ struct ZipDirectoryParser {
 
         try require(directoryOffset, directorySize, "central directory")
         guard entryCount <= directorySize / Self.minimumEntrySize else {
-            throw ZipError.corrupt(archive: archive, reason: "\(entryCount) entries cannot fit in a "
-                + "central directory of \(directorySize) bytes")
+            throw ZipError.corrupt(
+                archive: archive,
+                reason: "\(entryCount) entries cannot fit in a "
+                    + "central directory of \(directorySize) bytes")
         }
 
         var entries: [ZipEntry] = []
         entries.reserveCapacity(entryCount)
         var offset = directoryOffset
         let end = directoryOffset + directorySize
-        for i in 0 ..< entryCount {
+        for i in 0..<entryCount {
             guard offset <= end - Self.minimumEntrySize else {
-                throw ZipError.corrupt(archive: archive, reason: "central directory entry \(i) at offset "
-                    + "\(offset) runs past the end of the central directory")
+                throw ZipError.corrupt(
+                    archive: archive,
+                    reason: "central directory entry \(i) at offset "
+                        + "\(offset) runs past the end of the central directory")
             }
             let (entry, next) = try parseEntry(at: offset, limit: end, number: i)
             entries.append(entry)
@@ -53,7 +60,9 @@ struct ZipDirectoryParser {
 
     private func findEOCD() throws -> Int {
         guard bytes.count >= 22 else {
-            throw ZipError.notAZip(archive: archive, reason: "file is \(bytes.count) bytes, shorter than an end of central directory record")
+            throw ZipError.notAZip(
+                archive: archive,
+                reason: "file is \(bytes.count) bytes, shorter than an end of central directory record")
         }
         let lowest = max(0, bytes.count - 22 - 65535)
         var position = bytes.count - 22
@@ -65,14 +74,18 @@ struct ZipDirectoryParser {
             }
             position -= 1
         }
-        throw ZipError.notAZip(archive: archive, reason: "no end of central directory record in the last "
-            + "\(bytes.count - lowest) bytes")
+        throw ZipError.notAZip(
+            archive: archive,
+            reason: "no end of central directory record in the last "
+                + "\(bytes.count - lowest) bytes")
     }
 
     private func parseEntry(at offset: Int, limit: Int, number: Int) throws -> (ZipEntry, Int) {
         guard bytes.u32(offset) == Self.centralSignature else {
-            throw ZipError.corrupt(archive: archive, reason: "central directory entry \(number) at offset "
-                + "\(offset) has a bad signature")
+            throw ZipError.corrupt(
+                archive: archive,
+                reason: "central directory entry \(number) at offset "
+                    + "\(offset) has a bad signature")
         }
         let flags = bytes.u16(offset + 8)
         let method = bytes.u16(offset + 10)
@@ -85,10 +98,12 @@ struct ZipDirectoryParser {
         var localOffset = bytes.u32(offset + 42)
         let next = offset + 46 + nameLength + extraLength + commentLength
         guard next <= limit else {
-            throw ZipError.corrupt(archive: archive, reason: "central directory entry \(number) at offset "
-                + "\(offset) runs past the end of the central directory")
+            throw ZipError.corrupt(
+                archive: archive,
+                reason: "central directory entry \(number) at offset "
+                    + "\(offset) runs past the end of the central directory")
         }
-        let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[(offset + 46) ..< (offset + 46 + nameLength)])
+        let nameBytes = UnsafeRawBufferPointer(rebasing: bytes[(offset + 46)..<(offset + 46 + nameLength)])
         let name = String(decoding: nameBytes, as: UTF8.self)
 
         // ZIP64 extra field (id 1): 8-byte values, present only for fields saturated at 0xFFFFFFFF.
@@ -116,15 +131,17 @@ struct ZipDirectoryParser {
             }
             extra = body + size
         }
-        let entry = ZipEntry(name: name, method: method, flags: flags, compressedSize: compressed,
-                             uncompressedSize: uncompressed, localHeaderOffset: localOffset, crc32: crc)
+        let entry = ZipEntry(
+            name: name, method: method, flags: flags, compressedSize: compressed,
+            uncompressedSize: uncompressed, localHeaderOffset: localOffset, crc32: crc)
         return (entry, next)
     }
 
     private func require(_ offset: Int, _ length: Int, _ what: String) throws {
         guard bytes.contains(offset: offset, count: length) else {
-            throw ZipError.truncated(archive: archive, what: what, offset: offset, length: length,
-                                     fileSize: bytes.count)
+            throw ZipError.truncated(
+                archive: archive, what: what, offset: offset, length: length,
+                fileSize: bytes.count)
         }
     }
 

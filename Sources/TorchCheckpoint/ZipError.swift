@@ -11,23 +11,23 @@ public enum ZipError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case let .notAZip(archive, reason):
+        case .notAZip(let archive, let reason):
             return "\(archive): not a zip archive: \(reason)"
-        case let .truncated(archive, what, offset, length, fileSize):
+        case .truncated(let archive, let what, let offset, let length, let fileSize):
             return "\(archive): truncated or corrupt zip: \(what) at offset \(offset) (length \(length)) "
                 + "extends beyond the end of the file (\(fileSize) bytes)"
-        case let .corrupt(archive, reason):
+        case .corrupt(let archive, let reason):
             return "\(archive): corrupt zip: \(reason)"
-        case let .unsupported(archive, member, reason):
+        case .unsupported(let archive, let member, let reason):
             return "\(archive): member '\(member)': unsupported: \(reason)"
-        case let .memberNotFound(archive, member):
+        case .memberNotFound(let archive, let member):
             return "\(archive): no member named '\(member)'"
-        case let .inflateFailed(archive, member, reason):
+        case .inflateFailed(let archive, let member, let reason):
             return "\(archive): member '\(member)': inflate failed: \(reason)"
-        case let .sizeMismatch(archive, member, declared, actual):
+        case .sizeMismatch(let archive, let member, let declared, let actual):
             return "\(archive): member '\(member)': declared uncompressed size \(declared) but data "
                 + "\(actual > declared ? "exceeds it" : "has \(actual) bytes")"
-        case let .checksumMismatch(archive, member, expected, actual):
+        case .checksumMismatch(let archive, let member, let expected, let actual):
             return "\(archive): member '\(member)': crc32 mismatch (directory says "
                 + "\(hex(expected)), data gives \(hex(actual)))"
         }

@@ -4,7 +4,9 @@ import SAMTensor
 /// Timing and memory measurement helpers for `p2sam benchmark`.
 enum BenchmarkClock {
     /// Median, minimum and maximum wall time (ms) of `runs` calls after `warmup` calls.
-    static func measure(runs: Int, warmup: Int, _ body: () throws -> Void) rethrows -> (median: Double, min: Double, max: Double) {
+    static func measure(runs: Int, warmup: Int, _ body: () throws -> Void) rethrows -> (
+        median: Double, min: Double, max: Double
+    ) {
         for _ in 0..<warmup { try body() }
         var times: [Double] = []
         for _ in 0..<max(1, runs) {
@@ -49,11 +51,15 @@ enum SGEMMPeak {
     /// timing of the run is slower than the machine can do.
     static func busyMachineWarning(measured: Double, reference: Double = referenceGFLOPS) -> String? {
         guard measured < 0.6 * reference else { return nil }
-        return String(format: "the measured SGEMM peak (%.0f GFLOP/s) is %.0f %% of this machine type's %.0f GFLOP/s on a quiet machine: other work is using the cores, so the timings below are slower than the machine can do", measured, 100 * measured / reference, reference)
+        return String(
+            format:
+                "the measured SGEMM peak (%.0f GFLOP/s) is %.0f %% of this machine type's %.0f GFLOP/s on a quiet machine: other work is using the cores, so the timings below are slower than the machine can do",
+            measured, 100 * measured / reference, reference)
     }
 
     static func measure(side: Int = 2048, runs: Int = 5) -> Double {
-        let a = [Float](repeating: 0.5, count: side * side), b = [Float](repeating: 0.25, count: side * side)
+        let a = [Float](repeating: 0.5, count: side * side)
+        let b = [Float](repeating: 0.25, count: side * side)
         var c = [Float](repeating: 0, count: side * side)
         let time = BenchmarkClock.measure(runs: runs, warmup: 1) {
             GEMM.multiply(m: side, n: side, k: side, a: a, lda: side, b: b, ldb: side, c: &c, ldc: side)

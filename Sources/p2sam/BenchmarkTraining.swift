@@ -14,32 +14,42 @@ enum BenchmarkTraining {
     static let batch = 2
     static let targetMsPerCase = 600.0
 
-    static func rows(modelURL: URL, backbone: ModelOptions, predictor: LiteMedSAMPredictor, runs: Int, warmup: Int, peak: Double) throws -> [BenchmarkRow] {
+    static func rows(
+        modelURL: URL, backbone: ModelOptions, predictor: LiteMedSAMPredictor, runs: Int, warmup: Int, peak: Double
+    ) throws -> [BenchmarkRow] {
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
             print("training rows skipped: no model at \(modelURL.path) (pass --p2sam-model)")
             return []
         }
         let store = try LiteMedSAMCheckpoint.weights(at: backbone.checkpointURL, verifyChecksum: !backbone.skipChecksum)
         let cases = try SyntheticCaseGenerator(seed: 5, configuration: SyntheticConfiguration()).generate(count: batch)
-        let preparation = TrainingDataPreparation(datasetKey: "benchmark", window: nil, windowName: nil,
-                                                  checkpointSHA256: LiteMedSAMCheckpoint.officialSHA256,
-                                                  cache: try EmbeddingCache(directory: nil))
+        let preparation = TrainingDataPreparation(
+            datasetKey: "benchmark", window: nil, windowName: nil,
+            checkpointSHA256: LiteMedSAMCheckpoint.officialSHA256,
+            cache: try EmbeddingCache(directory: nil))
         let training = try preparation.prepare(cases) { predictor.model.embed($0) }
         var rows: [BenchmarkRow] = []
         for (label, setLoss) in [("paper loss", SetLoss.none), ("energy, K = 4", SetLoss.energy)] {
-            let loaded = try P2SAMModelFile.readTrainable(modelURL, backbone: store, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
-            guard loaded.stage == 2 else { throw P2SAMTrainingError.invalidModel("\(modelURL.path) is a stage-\(loaded.stage) model; the training rows need a stage-2 model") }
+            let loaded = try P2SAMModelFile.readTrainable(
+                modelURL, backbone: store, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
+            guard loaded.stage == 2 else {
+                throw P2SAMTrainingError.invalidModel(
+                    "\(modelURL.path) is a stage-\(loaded.stage) model; the training rows need a stage-2 model")
+            }
             let network = P2SAMNetwork(configuration: loaded.configuration, parameters: loaded.parameters)
-            let trainer = try P2SAMTrainer(network: network, options: TrainingOptions(stage: 2, batchSize: batch, setLoss: setLoss, samples: 4))
+            let trainer = try P2SAMTrainer(
+                network: network, options: TrainingOptions(stage: 2, batchSize: batch, setLoss: setLoss, samples: 4))
             var step: UInt64 = 0
             ResidentMemory.resetPeak()
             let time = try BenchmarkClock.measure(runs: max(3, runs / 2), warmup: 1) {
                 step += 1
                 _ = try trainer.step(training, random: SeededRandom(seed: step))
             }
-            rows.append(BenchmarkRow(name: "P²SAM stage-2 step (\(label)), \(batch) cases", ms: time, perUnit: batch,
-                                     reference: (targetMsPerCase * Double(batch), targetMsPerCase * Double(batch)),
-                                     gflop: 0, peak: peak, rss: ResidentMemory.peakBytes(), referenceLabel: "target"))
+            rows.append(
+                BenchmarkRow(
+                    name: "P²SAM stage-2 step (\(label)), \(batch) cases", ms: time, perUnit: batch,
+                    reference: (targetMsPerCase * Double(batch), targetMsPerCase * Double(batch)),
+                    gflop: 0, peak: peak, rss: ResidentMemory.peakBytes(), referenceLabel: "target"))
         }
         return rows
     }

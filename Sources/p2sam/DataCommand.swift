@@ -17,21 +17,30 @@ struct DatasetOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Dataset SPEC (see `p2sam data --help`).", valueName: "SPEC"))
     var dataset: String
 
-    @Option(name: .customLong("brats-drop"), help: "BraTS slice rule: all-empty (drop slices whose 3 masks are all empty) | any-empty (P²SAM paper).")
+    @Option(
+        name: .customLong("brats-drop"),
+        help: "BraTS slice rule: all-empty (drop slices whose 3 masks are all empty) | any-empty (P²SAM paper).")
     var bratsDrop: String = BraTSReader.DropRule.allEmpty.rawValue
 
-    @Option(help: "Foreground value of PNG rater masks (folder: and bubil: datasets): 255 (any non-zero; folder default) | 0 (black object; bubil default) | auto (the value covering less, per mask).")
+    @Option(
+        help:
+            "Foreground value of PNG rater masks (folder: and bubil: datasets): 255 (any non-zero; folder default) | 0 (black object; bubil default) | auto (the value covering less, per mask)."
+    )
     var foreground: MaskForeground?
 
-    @Option(name: .customLong("max-cases"), help: "Refuse datasets with more cases than this (checked before reading them).")
+    @Option(
+        name: .customLong("max-cases"), help: "Refuse datasets with more cases than this (checked before reading them)."
+    )
     var maxCases = DatasetLimits.defaultMaxCases
 
-    @Option(name: .customLong("max-decompressed-mib"), help: "Refuse a compressed .npz member or .nii.gz that inflates past this many MiB.")
+    @Option(
+        name: .customLong("max-decompressed-mib"),
+        help: "Refuse a compressed .npz member or .nii.gz that inflates past this many MiB.")
     var maxDecompressedMiB = DatasetLimits.defaultMaxDecompressedBytes >> 20
 
     func validate() throws {
         guard maxCases >= 1 else { throw ValidationError("--max-cases must be at least 1") }
-        guard (1 ... (1 << 20)).contains(maxDecompressedMiB) else {
+        guard (1...(1 << 20)).contains(maxDecompressedMiB) else {
             throw ValidationError("--max-decompressed-mib must be 1…1048576")
         }
     }
@@ -47,7 +56,8 @@ struct DatasetOptions: ParsableArguments {
             throw ValidationError("--brats-drop must be all-empty or any-empty")
         }
         var bar: ProgressBar?
-        let loaded = try DatasetSpec(parsing: dataset).load(bratsDropRule: rule, foreground: foreground, limits: limits) { done, total in
+        let loaded = try DatasetSpec(parsing: dataset).load(bratsDropRule: rule, foreground: foreground, limits: limits)
+        { done, total in
             if bar == nil { bar = ProgressBar("reading cases", total: total, unit: "cases") }
             bar?.update(done)
         }
@@ -55,7 +65,9 @@ struct DatasetOptions: ParsableArguments {
         if foreground != .auto {
             let large = loaded.cases.filter { $0.raters.contains { $0.foregroundFraction > 0.5 } }
             if let first = large.first {
-                Diagnostics.warn("\(large.count) of \(loaded.cases.count) case(s) have rater masks marking more than half of the image as foreground (e.g. case \(first.metadata.caseID)); if the object is stored as \(foreground == .zero ? "non-zero" : "0 (black)"), pass --foreground \(foreground == .zero ? "255" : "0") (or auto)")
+                Diagnostics.warn(
+                    "\(large.count) of \(loaded.cases.count) case(s) have rater masks marking more than half of the image as foreground (e.g. case \(first.metadata.caseID)); if the object is stored as \(foreground == .zero ? "non-zero" : "0 (black)"), pass --foreground \(foreground == .zero ? "255" : "0") (or auto)"
+                )
             }
         }
         return loaded

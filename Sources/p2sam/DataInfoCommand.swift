@@ -24,20 +24,36 @@ struct DataInfoCommand: ParsableCommand {
             let s = try DatasetSummary(dataset)
             print("dataset:        \(dataset.name)  (\(dataset.source))")
             print("cases:          \(s.caseCount)")
-            print("raters/case:    " + s.raterHistogram.keys.sorted().map { "K=\($0): \(s.raterHistogram[$0]!)" }.joined(separator: ", "))
+            print(
+                "raters/case:    "
+                    + s.raterHistogram.keys.sorted().map { "K=\($0): \(s.raterHistogram[$0]!)" }.joined(separator: ", ")
+            )
             print("mask sizes:     " + s.sizes.keys.sorted().map { "\($0): \(s.sizes[$0]!)" }.joined(separator: ", "))
-            print(String(format: "empty masks:    %.1f %% of rater masks; %.1f %% of cases have only empty masks",
-                         100 * s.emptyMaskFraction, 100 * s.allEmptyCaseFraction))
-            print(String(format: "foreground:     %.2f %% of pixels (mean over non-empty masks)", 100 * s.meanForegroundFraction))
+            print(
+                String(
+                    format: "empty masks:    %.1f %% of rater masks; %.1f %% of cases have only empty masks",
+                    100 * s.emptyMaskFraction, 100 * s.allEmptyCaseFraction))
+            print(
+                String(
+                    format: "foreground:     %.2f %% of pixels (mean over non-empty masks)",
+                    100 * s.meanForegroundFraction))
             if let range = s.imageRange {
-                print("images:         " + s.imageTypes.keys.sorted().map { "\($0): \(s.imageTypes[$0]!)" }.joined(separator: ", ")
-                      + String(format: "; values %g ... %g", range.lowerBound, range.upperBound))
+                print(
+                    "images:         "
+                        + s.imageTypes.keys.sorted().map { "\($0): \(s.imageTypes[$0]!)" }.joined(separator: ", ")
+                        + String(format: "; values %g ... %g", range.lowerBound, range.upperBound))
             }
             if s.casesWithoutImage > 0 { print("without image:  \(s.casesWithoutImage) cases (masks only)") }
             if let r = s.interRater {
-                print(String(format: "inter-rater (leave-one-rater-out, %d cases with K >= 2): GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f  diversity of the K-1 remaining raters %.4f",
-                             s.interRaterCases, r.ged, r.hmIoU, r.dMax, r.dMean, r.raterDiversity))
-                print(String(format: "rater diversity: %.4f (mean 1 - IoU over pairs of distinct raters, all K)", s.raterDiversity ?? 0))
+                print(
+                    String(
+                        format:
+                            "inter-rater (leave-one-rater-out, %d cases with K >= 2): GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f  diversity of the K-1 remaining raters %.4f",
+                        s.interRaterCases, r.ged, r.hmIoU, r.dMax, r.dMean, r.raterDiversity))
+                print(
+                    String(
+                        format: "rater diversity: %.4f (mean 1 - IoU over pairs of distinct raters, all K)",
+                        s.raterDiversity ?? 0))
             } else {
                 print("inter-rater:    n/a (no case has two raters)")
             }
@@ -117,7 +133,9 @@ struct DataSplitCommand: ParsableCommand {
             }
             try manifest.write(to: URL(fileURLWithPath: output))
             for fold in manifest.folds {
-                print("\(fold.name): train \(fold.train.count), validation \(fold.validation.count), test \(fold.test.count)")
+                print(
+                    "\(fold.name): train \(fold.train.count), validation \(fold.validation.count), test \(fold.test.count)"
+                )
             }
             print("wrote \(output)")
         }

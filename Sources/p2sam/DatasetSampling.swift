@@ -12,10 +12,15 @@ struct SampleCaseRecord: Codable {
     var meanEntropy: Double
     var seconds: Double
 
-    enum CodingKeys: String, CodingKey { case meanEntropy = "mean_entropy", seconds }
+    enum CodingKeys: String, CodingKey {
+        case meanEntropy = "mean_entropy"
+        case seconds
+    }
 
     init(score: MultiRaterScore, meanEntropy: Double, seconds: Double) {
-        self.score = score; self.meanEntropy = meanEntropy; self.seconds = seconds
+        self.score = score
+        self.meanEntropy = meanEntropy
+        self.seconds = seconds
     }
 
     init(from decoder: Decoder) throws {
@@ -44,7 +49,11 @@ struct SampledDatasetReport: Encodable {
     var seconds: Double
     var scores: ScoreReport
 
-    enum CodingKeys: String, CodingKey { case dataset, method, count, seed, meanEntropy = "mean_entropy", seconds, mean, cases }
+    enum CodingKeys: String, CodingKey {
+        case dataset, method, count, seed
+        case meanEntropy = "mean_entropy"
+        case seconds, mean, cases
+    }
 
     init(manifest: ShardManifest, records: [ShardRecord<SampleCaseRecord>]) {
         dataset = manifest.dataset
@@ -68,7 +77,10 @@ struct SampledDatasetReport: Encodable {
     }
 
     func text() -> String {
-        scores.table() + String(format: "\n%d cases, %d samples each (%@): mean pixel entropy %.4f bits", scores.cases.count, count, method, meanEntropy)
+        scores.table()
+            + String(
+                format: "\n%d cases, %d samples each (%@): mean pixel entropy %.4f bits", scores.cases.count, count,
+                method, meanEntropy)
     }
 }
 
@@ -80,9 +92,12 @@ enum DatasetSampling {
         String(caseID.map { $0 == "/" || $0 == "\0" ? "_" : $0 })
     }
 
-    static func run(dataset: MultiRaterDataset, caseIDs: [String], sampler: P2SAMSampler, count: Int, seed: UInt64,
-                    window: IntensityWindow?, conventions: MetricConventions, directory: ShardDirectory) throws {
-        let index = Dictionary(dataset.cases.enumerated().map { ($0.element.metadata.caseID, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    static func run(
+        dataset: MultiRaterDataset, caseIDs: [String], sampler: P2SAMSampler, count: Int, seed: UInt64,
+        window: IntensityWindow?, conventions: MetricConventions, directory: ShardDirectory
+    ) throws {
+        let index = Dictionary(
+            dataset.cases.enumerated().map { ($0.element.metadata.caseID, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let started = Date()
         for (i, id) in caseIDs.enumerated() {
             let start = Date()
@@ -93,17 +108,21 @@ enum DatasetSampling {
             let folder = directory.url.appendingPathComponent(folderName(id))
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var masks: [BinaryMask] = []
-            let statistics = try sampler.sample(prepared, count: count, seed: CaseSeed.seed(run: seed, caseID: id, stream: "samples")) { n, mask in
+            let statistics = try sampler.sample(
+                prepared, count: count, seed: CaseSeed.seed(run: seed, caseID: id, stream: "samples")
+            ) { n, mask in
                 try PNG.write(mask, to: folder.appendingPathComponent(String(format: "sample_%03d.png", n)).path)
                 masks.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels))
             }
             let score = try MultiRaterScore(samples: masks, raters: item.raters, conventions: conventions)
             let entropy = statistics.entropy
-            let record = SampleCaseRecord(score: score, meanEntropy: Double(entropy.reduce(0, +)) / Double(max(1, entropy.count)),
-                                          seconds: Date().timeIntervalSince(start))
+            let record = SampleCaseRecord(
+                score: score, meanEntropy: Double(entropy.reduce(0, +)) / Double(max(1, entropy.count)),
+                seconds: Date().timeIntervalSince(start))
             try directory.append(ShardRecord(caseID: id, value: record))
             let rate = Double(i + 1) / max(Date().timeIntervalSince(started), 1e-9)
-            FileHandle.standardError.write(Data(String(format: "case %d/%d %@  %.2f cases/s\n", i + 1, caseIDs.count, id, rate).utf8))
+            FileHandle.standardError.write(
+                Data(String(format: "case %d/%d %@  %.2f cases/s\n", i + 1, caseIDs.count, id, rate).utf8))
         }
     }
 

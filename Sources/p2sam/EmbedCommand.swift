@@ -30,7 +30,9 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Embed every case of a dataset into the training embedding cache.", valueName: "SPEC"))
     var dataset: String?
 
-    @Option(name: .customLong("cache-dir"), help: "--dataset: the embedding cache folder (default ~/.cache/p2sam/embeddings, as `p2sam train`).")
+    @Option(
+        name: .customLong("cache-dir"),
+        help: "--dataset: the embedding cache folder (default ~/.cache/p2sam/embeddings, as `p2sam train`).")
     var cacheDir: String?
 
     @Option(help: "--dataset: intensity window for CT, as `p2sam train --window`.")
@@ -44,7 +46,9 @@ struct EmbedCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
-        guard (image == nil) != (dataset == nil) else { throw ValidationError("give either --image PNG or --dataset SPEC") }
+        guard (image == nil) != (dataset == nil) else {
+            throw ValidationError("give either --image PNG or --dataset SPEC")
+        }
         if dataset == nil && (sharding.shard != nil || cacheDir != nil || window != nil || limit != nil) {
             throw ValidationError("--shard, --cache-dir, --window and --limit belong to the --dataset form")
         }
@@ -72,22 +76,32 @@ struct EmbedCommand: ParsableCommand {
         let data = try DatasetSpec(parsing: spec).load()
         let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
         let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
-        let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
-        let cacheURL = URL(fileURLWithPath: cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings")).standardizedFileURL
+        let sha =
+            model.skipChecksum
+            ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
+        let cacheURL = URL(fileURLWithPath: cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings"))
+            .standardizedFileURL
         let manifest = try ShardManifest(
-            kind: "embed", dataset: data.source, split: "all", method: "litemedsam-embedding", modelSHA256: "\(model.checkpointURL.lastPathComponent)=\(sha)",
-            seed: 0, conventions: "none", settings: ["window": window ?? "default", "cache_dir": cacheURL.path, "limit": limit.map(String.init) ?? "none"],
+            kind: "embed", dataset: data.source, split: "all", method: "litemedsam-embedding",
+            modelSHA256: "\(model.checkpointURL.lastPathComponent)=\(sha)",
+            seed: 0, conventions: "none",
+            settings: [
+                "window": window ?? "default", "cache_dir": cacheURL.path, "limit": limit.map(String.init) ?? "none",
+            ],
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
         let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
         let pending = directory.pendingCaseIDs
         if !pending.isEmpty {
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
-            try DatasetEmbedding.run(dataset: data, caseIDs: pending, store: store, checkpointSHA256: sha,
-                                     window: window.flatMap(IntensityWindow.init(parsing:)), windowName: window,
-                                     cache: try EmbeddingCache(directory: cacheURL), directory: directory)
+            try DatasetEmbedding.run(
+                dataset: data, caseIDs: pending, store: store, checkpointSHA256: sha,
+                window: window.flatMap(IntensityWindow.init(parsing:)), windowName: window,
+                cache: try EmbeddingCache(directory: cacheURL), directory: directory)
         }
         guard manifest.shard.count == 1 else {
-            print("shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`")
+            print(
+                "shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`"
+            )
             return
         }
         let merged = try ShardMerge.merge([directory.url], as: EmbeddingCaseRecord.self)

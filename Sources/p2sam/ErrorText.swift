@@ -11,9 +11,9 @@ enum ErrorText {
         let action: String
         switch ns.code {
         case CocoaError.fileReadNoSuchFile.rawValue, CocoaError.fileReadNoPermission.rawValue,
-             CocoaError.fileReadCorruptFile.rawValue, CocoaError.fileReadUnknown.rawValue,
-             CocoaError.fileReadTooLarge.rawValue, CocoaError.fileReadInvalidFileName.rawValue,
-             CocoaError.fileReadUnknownStringEncoding.rawValue, CocoaError.fileReadInapplicableStringEncoding.rawValue:
+            CocoaError.fileReadCorruptFile.rawValue, CocoaError.fileReadUnknown.rawValue,
+            CocoaError.fileReadTooLarge.rawValue, CocoaError.fileReadInvalidFileName.rawValue,
+            CocoaError.fileReadUnknownStringEncoding.rawValue, CocoaError.fileReadInapplicableStringEncoding.rawValue:
             action = "cannot read"
         default:
             action = "cannot write"
@@ -25,7 +25,9 @@ enum ErrorText {
     static func reason(_ error: Error) -> String {
         if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
         let ns = error as NSError
-        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? POSIXError {
+            return String(cString: strerror(posix.code.rawValue))
+        }
         if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
             return String(cString: strerror(Int32(underlying.code)))
         }

@@ -64,10 +64,15 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Number of masks n per case (>= 1).")
     var count = 3
 
-    @Option(parsing: .unconditional, help: "Random seed (GSL mt19937; box simulation and methods are seeded per case from it).")
+    @Option(
+        parsing: .unconditional,
+        help: "Random seed (GSL mt19937; box simulation and methods are seeded per case from it).")
     var seed: UInt64 = 1
 
-    @Option(help: "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others.")
+    @Option(
+        help:
+            "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others."
+    )
     var window: String?
 
     @Option(name: .customLong("jitter"), help: "box-jitter / ugmp / medsamu: box σ as a fraction of the side.")
@@ -91,10 +96,13 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "medsamu: maximum refinement rounds.")
     var rounds = 1
 
-    @Option(name: .customLong("model"), help: "p2sam: the P²SAM model (.safetensors). Default: the bundled default model.")
+    @Option(
+        name: .customLong("model"), help: "p2sam: the P²SAM model (.safetensors). Default: the bundled default model.")
     var p2samModel: String?
 
-    @Flag(name: .customLong("p2sam-box"), help: "p2sam: condition the samples on the simulated box (default: the model's own prompt).")
+    @Flag(
+        name: .customLong("p2sam-box"),
+        help: "p2sam: condition the samples on the simulated box (default: the model's own prompt).")
     var p2samBox = false
 
     @Option(help: "HM-IoU convention: standard or p2sam.")
@@ -109,7 +117,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Evaluate at most this many cases (the first by sorted case id, after the split).")
     var limit: Int?
 
-    @Option(help: ArgumentHelp("Write the run's per-case records (cases.jsonl) and manifest to DIR; a re-run resumes. Needed with --shard.", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "Write the run's per-case records (cases.jsonl) and manifest to DIR; a re-run resumes. Needed with --shard.",
+            valueName: "DIR"))
     var output: String?
 
     @OptionGroup var sharding: ShardOptions
@@ -117,10 +128,16 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
-        if sharding.shard != nil && output == nil { throw ValidationError("--shard needs --output DIR (the shard's directory, merged later with `p2sam merge`)") }
-        if sharding.value.count > 1 && json != nil { throw ValidationError("a shard writes no report: give --json to `p2sam merge`") }
+        if sharding.shard != nil && output == nil {
+            throw ValidationError("--shard needs --output DIR (the shard's directory, merged later with `p2sam merge`)")
+        }
+        if sharding.value.count > 1 && json != nil {
+            throw ValidationError("a shard writes no report: give --json to `p2sam merge`")
+        }
         if count < 1 { throw ValidationError("--count must be at least 1 (got \(count))") }
-        if BoxQuality(boxQuality) == nil { throw ValidationError("--box-quality must be tight, jitter:PX or iou:R with 0 < R <= 1") }
+        if BoxQuality(boxQuality) == nil {
+            throw ValidationError("--box-quality must be tight, jitter:PX or iou:R with 0 < R <= 1")
+        }
         if !["union", "majority"].contains(boxFrom) { throw ValidationError("--box-from must be union or majority") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
     }
@@ -130,16 +147,20 @@ struct EvaluateCommand: ParsableCommand {
         switch method {
         case .p2sam:
             let url = p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
-            let p2sam = try P2SAMModel(modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
+            let p2sam = try P2SAMModel(
+                modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
             return P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
         case .single: return SingleBoxMethod()
         case .boxJitter, .ugmp: return BoxJitterMethod(jitterFraction: jitterFraction)
         case .ursam:
-            return URSAMMethod(ratio: ratio, rectification: UncertaintyRectification(lowerBound: lowerBound, upperFactor: alpha),
-                               output: ursamOutput)
+            return URSAMMethod(
+                ratio: ratio, rectification: UncertaintyRectification(lowerBound: lowerBound, upperFactor: alpha),
+                output: ursamOutput)
         case .medsamu:
-            return MedSAMUMethod(adaptation: PromptAdaptation(ensemble: MultiPromptEnsemble(jitterFraction: jitterFraction),
-                                                              pointCount: points, maxRounds: rounds), refine: true)
+            return MedSAMUMethod(
+                adaptation: PromptAdaptation(
+                    ensemble: MultiPromptEnsemble(jitterFraction: jitterFraction),
+                    pointCount: points, maxRounds: rounds), refine: true)
         }
     }
 
@@ -147,20 +168,26 @@ struct EvaluateCommand: ParsableCommand {
     var methodDescription: String {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
-            + (method == .p2sam ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : ""))" : "")
+            + (method == .p2sam
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : ""))" : "")
     }
 
     /// The manifest of this run's shard over `caseIDs`.
     func manifest(dataset: MultiRaterDataset, caseIDs: [String]) throws -> ShardManifest {
         var files = [model.checkpointURL]
-        if method == .p2sam { files.append(p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()) }
+        if method == .p2sam {
+            files.append(p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL())
+        }
         // Every option (defaults included): the JSON report carries them as its settings.
         let settings = fullSettings.mapValues { $0 ?? "none" }
-        return try ShardManifest(kind: "evaluate", dataset: dataset.source,
-                                 split: split == .all ? "all" : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
-                                 method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
-                                 conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)", settings: settings,
-                                 toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
+        return try ShardManifest(
+            kind: "evaluate", dataset: dataset.source,
+            split: split == .all
+                ? "all"
+                : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
+            method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
+            conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)", settings: settings,
+            toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
     }
 
     /// Every option of this run (nil when unset), as the JSON report's `settings`.
@@ -182,7 +209,8 @@ struct EvaluateCommand: ParsableCommand {
         try runWithExit {
             try OutputLocation.prepareFiles(json)
             let dataset = try data.load()
-            let indices = try EvaluateCommandRunner.selectedIndices(dataset, part: split, options: splitOptions, seed: seed)
+            let indices = try EvaluateCommandRunner.selectedIndices(
+                dataset, part: split, options: splitOptions, seed: seed)
             let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
             let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
             let manifest = try manifest(dataset: dataset, caseIDs: chosen)
@@ -194,10 +222,15 @@ struct EvaluateCommand: ParsableCommand {
             if let output {
                 let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
                 let pending = directory.pendingCaseIDs
-                if directory.repairedTail { FileHandle.standardError.write(Data("\(output): cut off a half-written last record; redoing its case\n".utf8)) }
+                if directory.repairedTail {
+                    FileHandle.standardError.write(
+                        Data("\(output): cut off a half-written last record; redoing its case\n".utf8))
+                }
                 try runner.run(dataset, caseIDs: pending, predictor: predictor) { try directory.append($0) }
                 guard manifest.shard.count == 1 else {
-                    print("shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`")
+                    print(
+                        "shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`"
+                    )
                     return
                 }
                 let merged = try ShardMerge.merge([directory.url], as: EvaluationCaseRecord.self)

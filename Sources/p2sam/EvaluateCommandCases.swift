@@ -14,11 +14,20 @@ enum BoxQuality: Equatable, CustomStringConvertible {
     case iou(Double)
 
     init?(_ text: String) {
-        if text == "tight" { self = .tight; return }
+        if text == "tight" {
+            self = .tight
+            return
+        }
         let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
         guard parts.count == 2 else { return nil }
-        if parts[0] == "jitter", let px = Int(parts[1]), px >= 0 { self = .jitter(px); return }
-        if parts[0] == "iou", let r = Double(parts[1]), r > 0, r <= 1 { self = .iou(r); return }
+        if parts[0] == "jitter", let px = Int(parts[1]), px >= 0 {
+            self = .jitter(px)
+            return
+        }
+        if parts[0] == "iou", let r = Double(parts[1]), r > 0, r <= 1 {
+            self = .iou(r)
+            return
+        }
         return nil
     }
 
@@ -46,7 +55,9 @@ enum EvaluateCommandCases {
     /// Union of the raters' masks.
     static func union(_ raters: [BinaryMask]) -> BinaryMask {
         var out = BinaryMask(width: raters[0].width, height: raters[0].height)
-        for y in 0..<out.height { for x in 0..<out.width where raters.contains(where: { $0[x, y] }) { out[x, y] = true } }
+        for y in 0..<out.height {
+            for x in 0..<out.width where raters.contains(where: { $0[x, y] }) { out[x, y] = true }
+        }
         return out
     }
 
@@ -54,7 +65,9 @@ enum EvaluateCommandCases {
     static func majority(_ raters: [BinaryMask]) -> BinaryMask {
         var out = BinaryMask(width: raters[0].width, height: raters[0].height)
         for y in 0..<out.height {
-            for x in 0..<out.width where 2 * raters.reduce(0, { $0 + ($1[x, y] ? 1 : 0) }) > raters.count { out[x, y] = true }
+            for x in 0..<out.width where 2 * raters.reduce(0, { $0 + ($1[x, y] ? 1 : 0) }) > raters.count {
+                out[x, y] = true
+            }
         }
         return out
     }
@@ -63,8 +76,12 @@ enum EvaluateCommandCases {
     /// when already within 0...255, else min-max scaled to 0...255.
     static func picture(_ image: CaseImage, window: IntensityWindow?) throws -> MedicalImage {
         var scaled = image
-        if let window { scaled = window.apply(to: image) }
-        else if image.valueRange.lowerBound < 0 || image.valueRange.upperBound > 255 { scaled = image.minMaxNormalized() }
-        return try MedicalImage(width: scaled.width, height: scaled.height, channels: scaled.channels, bitDepth: 8, pixels: scaled.pixels)
+        if let window {
+            scaled = window.apply(to: image)
+        } else if image.valueRange.lowerBound < 0 || image.valueRange.upperBound > 255 {
+            scaled = image.minMaxNormalized()
+        }
+        return try MedicalImage(
+            width: scaled.width, height: scaled.height, channels: scaled.channels, bitDepth: 8, pixels: scaled.pixels)
     }
 }

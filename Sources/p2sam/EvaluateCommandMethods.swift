@@ -58,7 +58,8 @@ struct BoxJitterMethod: EvaluationMethod {
     func run(_ input: EvaluationInput) throws -> EvaluationOutput {
         let result = try MultiPromptEnsemble(boxCount: input.count, jitterFraction: jitterFraction)
             .run(input.segmenter, box: input.box, random: input.random)
-        return EvaluationOutput(final: result.mask, samples: result.samples.map { $0.mask() }, meanEntropy: result.meanEntropy)
+        return EvaluationOutput(
+            final: result.mask, samples: result.samples.map { $0.mask() }, meanEntropy: result.meanEntropy)
     }
 }
 
@@ -80,7 +81,8 @@ struct URSAMMethod: EvaluationMethod {
         case .fnc: final = result.corrected(.falseNegative)
         case .fpnc: final = result.corrected(.both)
         }
-        return EvaluationOutput(final: final, samples: result.samples.map { $0.mask() }, meanEntropy: result.statistics.meanEntropy)
+        return EvaluationOutput(
+            final: final, samples: result.samples.map { $0.mask() }, meanEntropy: result.statistics.meanEntropy)
     }
 }
 
@@ -95,7 +97,8 @@ struct MedSAMUMethod: EvaluationMethod {
         method.ensemble.boxCount = input.count
         if !refine { method.maxRounds = 0 }
         let result = try method.run(input.segmenter, box: input.box, random: input.random)
-        return EvaluationOutput(final: result.final.mask, samples: result.final.samples.map { $0.mask() },
-                                meanEntropy: result.final.meanEntropy, accepted: refine ? result.accepted : nil)
+        return EvaluationOutput(
+            final: result.final.mask, samples: result.final.samples.map { $0.mask() },
+            meanEntropy: result.final.meanEntropy, accepted: refine ? result.accepted : nil)
     }
 }

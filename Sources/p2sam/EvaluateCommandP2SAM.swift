@@ -15,16 +15,19 @@ struct P2SAMMethod: EvaluationMethod {
     var needsBox: Bool { conditionOnBox }
 
     func run(_ input: EvaluationInput) throws -> EvaluationOutput {
-        let prepared = try sampler.prepare(input.picture, embedded: input.segmenter.image,
-                                           prompt: conditionOnBox ? ImagePrompt(box: input.box) : nil)
+        let prepared = try sampler.prepare(
+            input.picture, embedded: input.segmenter.image,
+            prompt: conditionOnBox ? ImagePrompt(box: input.box) : nil)
         var samples: [BinaryMask] = []
         let seed = UInt64(input.random.integer(below: Int(UInt32.max)))
         let statistics = try sampler.sample(prepared, count: input.count, seed: seed) { _, mask in
             samples.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels))
         }
-        let final = try BinaryMask(width: statistics.width, height: statistics.height, floats: statistics.frequency, threshold: 0.4999)
+        let final = try BinaryMask(
+            width: statistics.width, height: statistics.height, floats: statistics.frequency, threshold: 0.4999)
         let entropy = statistics.entropy
-        return EvaluationOutput(final: final, samples: samples,
-                                meanEntropy: Double(entropy.reduce(0, +)) / Double(max(1, entropy.count)))
+        return EvaluationOutput(
+            final: final, samples: samples,
+            meanEntropy: Double(entropy.reduce(0, +)) / Double(max(1, entropy.count)))
     }
 }

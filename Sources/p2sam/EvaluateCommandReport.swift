@@ -14,11 +14,20 @@ struct EvaluationCaseScore: Codable {
     /// For a mean over cases: the fraction accepted; for a case: 1 or 0.
     var accepted: Double?
 
-    enum CodingKeys: String, CodingKey { case dice, iou, boxIoU = "box_iou", meanEntropy = "mean_entropy", accepted }
+    enum CodingKeys: String, CodingKey {
+        case dice, iou
+        case boxIoU = "box_iou"
+        case meanEntropy = "mean_entropy"
+        case accepted
+    }
 
     init(score: MultiRaterScore, dice: Double, iou: Double, boxIoU: Double, meanEntropy: Double?, accepted: Double?) {
-        self.score = score; self.dice = dice; self.iou = iou; self.boxIoU = boxIoU
-        self.meanEntropy = meanEntropy; self.accepted = accepted
+        self.score = score
+        self.dice = dice
+        self.iou = iou
+        self.boxIoU = boxIoU
+        self.meanEntropy = meanEntropy
+        self.accepted = accepted
     }
 
     init(from decoder: Decoder) throws {
@@ -48,8 +57,9 @@ struct EvaluationCaseScore: Codable {
             let values = list.compactMap(f)
             return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
         }
-        return EvaluationCaseScore(score: MultiRaterScore.mean(of: list.map(\.score)), dice: avg(\.dice), iou: avg(\.iou),
-                                   boxIoU: avg(\.boxIoU), meanEntropy: optionalAvg(\.meanEntropy), accepted: optionalAvg(\.accepted))
+        return EvaluationCaseScore(
+            score: MultiRaterScore.mean(of: list.map(\.score)), dice: avg(\.dice), iou: avg(\.iou),
+            boxIoU: avg(\.boxIoU), meanEntropy: optionalAvg(\.meanEntropy), accepted: optionalAvg(\.accepted))
     }
 }
 
@@ -63,7 +73,9 @@ struct EvaluationCaseRecord: Codable {
     enum CodingKeys: String, CodingKey { case skipped, seconds }
 
     init(score: EvaluationCaseScore?, skipped: String?, seconds: Double) {
-        self.score = score; self.skipped = skipped; self.seconds = seconds
+        self.score = score
+        self.skipped = skipped
+        self.seconds = seconds
     }
 
     init(from decoder: Decoder) throws {
@@ -103,7 +115,10 @@ struct EvaluationReport: Encodable {
     var provenance: ReportProvenance?
 
     enum CodingKeys: String, CodingKey {
-        case method, dataset, split, boxQuality = "box_quality", boxFrom = "box_from", count, seed, skipped, seconds, mean, cases
+        case method, dataset, split
+        case boxQuality = "box_quality"
+        case boxFrom = "box_from"
+        case count, seed, skipped, seconds, mean, cases
     }
 
     init(manifest: ShardManifest, records: [ShardRecord<EvaluationCaseRecord>]) {
@@ -152,12 +167,17 @@ struct EvaluationReport: Encodable {
             lines.append(ScoreReport(cases: order.map { ($0, cases[$0]!.score) }).table())
         }
         if let m = mean {
-            var line = String(format: "final mask vs majority vote (%d cases): Dice %.4f  IoU %.4f;  simulated box IoU %.3f", order.count, m.dice, m.iou, m.boxIoU)
+            var line = String(
+                format: "final mask vs majority vote (%d cases): Dice %.4f  IoU %.4f;  simulated box IoU %.3f",
+                order.count, m.dice, m.iou, m.boxIoU)
             if let e = m.meanEntropy { line += String(format: ";  mean entropy %.4f bits", e) }
             if let a = m.accepted { line += String(format: ";  refinement accepted in %.0f %% of cases", 100 * a) }
             lines.append(line)
         }
-        if !skipped.isEmpty { lines.append("skipped \(skipped.count) case(s) whose box source mask is empty: \(skipped.joined(separator: ", "))") }
+        if !skipped.isEmpty {
+            lines.append(
+                "skipped \(skipped.count) case(s) whose box source mask is empty: \(skipped.joined(separator: ", "))")
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -22,7 +22,9 @@ struct EvaluateCommandRunner {
 
     /// Dataset indices of the chosen split part (dataset order).
     /// - Throws: when the part is empty (naming the protocol, the fold and the group count).
-    static func selectedIndices(_ dataset: MultiRaterDataset, part: SplitPart, options: SplitOptions, seed: UInt64) throws -> [Int] {
+    static func selectedIndices(_ dataset: MultiRaterDataset, part: SplitPart, options: SplitOptions, seed: UInt64)
+        throws -> [Int]
+    {
         guard !dataset.cases.isEmpty else { throw CommandError("the dataset has no cases") }
         guard part != .all else { return Array(dataset.cases.indices) }
         let manifest = options.effectiveProtocol.manifest(for: dataset, seed: seed)
@@ -50,25 +52,31 @@ struct EvaluateCommandRunner {
         var boxIoU = 1.0
         if method.needsBox {
             guard let tight = BoundingBox(tightAround: source) else {
-                return EvaluationCaseRecord(score: nil, skipped: "empty \(boxFromMajority ? "majority" : "union")",
-                                            seconds: Date().timeIntervalSince(start))
+                return EvaluationCaseRecord(
+                    score: nil, skipped: "empty \(boxFromMajority ? "majority" : "union")",
+                    seconds: Date().timeIntervalSince(start))
             }
             box = try quality.box(around: tight, frame: frame, random: boxRandom)
             boxIoU = box.intersectionOverUnion(with: tight)
         }
         let segmenter = try LiteMedSAMSegmenter(predictor: predictor, picture: picture)
-        let output = try method.run(EvaluationInput(segmenter: segmenter, picture: picture, box: box, count: count, random: methodRandom))
+        let output = try method.run(
+            EvaluationInput(segmenter: segmenter, picture: picture, box: box, count: count, random: methodRandom))
         let score = try MultiRaterScore(samples: output.samples, raters: item.raters, conventions: conventions)
-        let caseScore = EvaluationCaseScore(score: score, dice: try diceCoefficient(output.final, majority),
-                                            iou: try intersectionOverUnion(output.final, majority), boxIoU: boxIoU,
-                                            meanEntropy: output.meanEntropy, accepted: output.accepted.map { $0 ? 1 : 0 })
+        let caseScore = EvaluationCaseScore(
+            score: score, dice: try diceCoefficient(output.final, majority),
+            iou: try intersectionOverUnion(output.final, majority), boxIoU: boxIoU,
+            meanEntropy: output.meanEntropy, accepted: output.accepted.map { $0 ? 1 : 0 })
         return EvaluationCaseRecord(score: caseScore, skipped: nil, seconds: Date().timeIntervalSince(start))
     }
 
     /// Runs `caseIDs` (in order) through `record`, handing each record to `sink`; progress on stderr.
-    func run(_ dataset: MultiRaterDataset, caseIDs: [String], predictor: LiteMedSAMPredictor,
-             sink: (ShardRecord<EvaluationCaseRecord>) throws -> Void) throws {
-        let index = Dictionary(dataset.cases.enumerated().map { ($0.element.metadata.caseID, $0.offset) }, uniquingKeysWith: { a, _ in a })
+    func run(
+        _ dataset: MultiRaterDataset, caseIDs: [String], predictor: LiteMedSAMPredictor,
+        sink: (ShardRecord<EvaluationCaseRecord>) throws -> Void
+    ) throws {
+        let index = Dictionary(
+            dataset.cases.enumerated().map { ($0.element.metadata.caseID, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let start = Date()
         for (i, id) in caseIDs.enumerated() {
             let value = try record(dataset.cases[index[id]!], predictor: predictor)
@@ -81,7 +89,9 @@ struct EvaluateCommandRunner {
         let elapsed = Date().timeIntervalSince(start)
         let rate = Double(done) / max(elapsed, 1e-9)
         let eta = Double(total - done) / max(rate, 1e-9)
-        let line = String(format: "case %d/%d %@%@  %.2f cases/s  ETA %.0f s\n", done, total, id, note.map { " " + $0 } ?? "", rate, eta)
+        let line = String(
+            format: "case %d/%d %@%@  %.2f cases/s  ETA %.0f s\n", done, total, id, note.map { " " + $0 } ?? "", rate,
+            eta)
         FileHandle.standardError.write(Data(line.utf8))
     }
 }

@@ -32,7 +32,9 @@ struct MedSAMUCommand: ParsableCommand {
     @Option(help: "Top-k uncertain points added when refining (0 = boxes only).")
     var points = 0
 
-    @Option(name: .customLong("point-spacing"), help: "Minimum distance between points, in model (256) pixels; 0 = literal top-k.")
+    @Option(
+        name: .customLong("point-spacing"),
+        help: "Minimum distance between points, in model (256) pixels; 0 = literal top-k.")
     var pointSpacing = 0.0
 
     @Option(name: .customLong("box-count"), help: "Boxes per UGMP ensemble.")
@@ -54,7 +56,7 @@ struct MedSAMUCommand: ParsableCommand {
 
     func validate() throws {
         if boxCount < 1 { throw ValidationError("--box-count must be at least 1 (got \(boxCount))") }
-        if !(0 ... Prompt.maximumPointCount).contains(points) {
+        if !(0...Prompt.maximumPointCount).contains(points) {
             throw ValidationError("--points must be 0…\(Prompt.maximumPointCount) (got \(points))")
         }
         if rounds < 0 { throw ValidationError("--rounds must be >= 0") }
@@ -65,10 +67,13 @@ struct MedSAMUCommand: ParsableCommand {
             let picture = try InputChecks.image(image)
             let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
             try InputChecks.outputFolder(output, option: "--output")
-            if checked.wasClipped { print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)") }
+            if checked.wasClipped {
+                print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)")
+            }
             let segmenter = try LiteMedSAMSegmenter(predictor: try model.loadPredictor(), picture: picture)
-            let adaptation = PromptAdaptation(ensemble: MultiPromptEnsemble(boxCount: boxCount, jitterFraction: jitter),
-                                              pointCount: points, pointSpacing: pointSpacing, maxRounds: rounds)
+            let adaptation = PromptAdaptation(
+                ensemble: MultiPromptEnsemble(boxCount: boxCount, jitterFraction: jitter),
+                pointCount: points, pointSpacing: pointSpacing, maxRounds: rounds)
             let result = try adaptation.run(segmenter, box: checked.box, random: SeededRandom(seed: seed))
             let dir = try URSAMCommandOutput.folder(output)
             let (w, h) = (picture.width, picture.height)
@@ -76,23 +81,35 @@ struct MedSAMUCommand: ParsableCommand {
             try PNG.write(result.initial.mask.maskImage(), to: dir + "/initial.png")
             try PNG.write(attempt.mask.maskImage(), to: dir + "/refined.png")
             try PNG.write(result.final.mask.maskImage(), to: dir + "/final.png")
-            var initialScale = Visualization.HeatMapScale.entropy, refinedScale = Visualization.HeatMapScale.entropy
+            var initialScale = Visualization.HeatMapScale.entropy
+            var refinedScale = Visualization.HeatMapScale.entropy
             initialScale.title = "ENTROPY, INITIAL BOXES (BITS)"
             refinedScale.title = "ENTROPY, REFINED PROMPTS (BITS)"
-            try PNG.write(Visualization.heatMapFigure(result.initial.statistics.entropy, width: w, height: h, over: picture,
-                                                      scale: initialScale, colorMap: .magmaLike), to: dir + "/entropy_initial.png")
-            try PNG.write(Visualization.heatMapFigure(attempt.statistics.entropy, width: w, height: h, over: picture,
-                                                      scale: refinedScale, colorMap: .magmaLike), to: dir + "/entropy_refined.png")
+            try PNG.write(
+                Visualization.heatMapFigure(
+                    result.initial.statistics.entropy, width: w, height: h, over: picture,
+                    scale: initialScale, colorMap: .magmaLike), to: dir + "/entropy_initial.png")
+            try PNG.write(
+                Visualization.heatMapFigure(
+                    attempt.statistics.entropy, width: w, height: h, over: picture,
+                    scale: refinedScale, colorMap: .magmaLike), to: dir + "/entropy_refined.png")
             try PNG.write(try MedSAMUCommandDrawing.prompts(picture, result: result), to: dir + "/prompts.png")
             print(String(format: "initial mean entropy %.5f bits", result.initial.meanEntropy))
             for (i, round) in result.rounds.enumerated() {
-                print(String(format: "round %d: box [%.1f, %.1f, %.1f, %.1f]%@, %d points, mean entropy %.5f bits: %@", i + 1,
-                             round.box.x0, round.box.y0, round.box.x1, round.box.y1,
-                             round.keptPreviousBox ? " (no uncertainty region: previous box kept)" : "",
-                             round.points.count, round.result.meanEntropy, round.accepted ? "accepted" : "rejected"))
+                print(
+                    String(
+                        format: "round %d: box [%.1f, %.1f, %.1f, %.1f]%@, %d points, mean entropy %.5f bits: %@",
+                        i + 1,
+                        round.box.x0, round.box.y0, round.box.x1, round.box.y1,
+                        round.keptPreviousBox ? " (no uncertainty region: previous box kept)" : "",
+                        round.points.count, round.result.meanEntropy, round.accepted ? "accepted" : "rejected"))
             }
-            print("refinement \(result.accepted ? "accepted" : "not accepted"); final mask \(result.final.mask.foregroundCount) px")
-            print("wrote \(dir)/initial.png, refined.png, final.png, entropy_initial.png, entropy_refined.png, prompts.png")
+            print(
+                "refinement \(result.accepted ? "accepted" : "not accepted"); final mask \(result.final.mask.foregroundCount) px"
+            )
+            print(
+                "wrote \(dir)/initial.png, refined.png, final.png, entropy_initial.png, entropy_refined.png, prompts.png"
+            )
         }
     }
 }
@@ -103,13 +120,19 @@ enum MedSAMUCommandDrawing {
     /// with its points, enlarged to at least 512 px, with a legend.
     static func prompts(_ picture: MedicalImage, result: PromptAdaptation.Result) throws -> MedicalImage {
         var style = Visualization.OverlayStyle()
-        var drawn = try Visualization.overlay(picture, mask: result.final.mask.maskImage(), box: result.initialBox, style: style)
-        var legend: [(String, RGBColor)] = [("FINAL MASK (\(result.accepted ? "REFINED" : "INITIAL"))", .yellow), ("INITIAL BOX", .cyan)]
+        var drawn = try Visualization.overlay(
+            picture, mask: result.final.mask.maskImage(), box: result.initialBox, style: style)
+        var legend: [(String, RGBColor)] = [
+            ("FINAL MASK (\(result.accepted ? "REFINED" : "INITIAL"))", .yellow), ("INITIAL BOX", .cyan),
+        ]
         if let round = result.rounds.last {
             style.boxColor = .orange
             drawn = try Visualization.overlay(drawn, box: round.box, points: round.points, style: style)
             legend.append(("REFINED BOX", .orange))
-            if !round.points.isEmpty { legend.append(("+ POINT", .green)); legend.append(("- POINT", .red)) }
+            if !round.points.isEmpty {
+                legend.append(("+ POINT", .green))
+                legend.append(("- POINT", .red))
+            }
         }
         return Visualization.legendFigure(drawn, entries: legend)
     }

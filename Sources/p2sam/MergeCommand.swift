@@ -32,10 +32,12 @@ struct MergeCommand: ParsableCommand {
             switch kind {
             case "evaluate":
                 let merged = try ShardMerge.merge(urls, as: EvaluationCaseRecord.self)
-                try EvaluateCommand.report(EvaluationReport(manifest: merged.manifest, records: merged.records), json: json)
+                try EvaluateCommand.report(
+                    EvaluationReport(manifest: merged.manifest, records: merged.records), json: json)
             case "sample":
                 let merged = try ShardMerge.merge(urls, as: SampleCaseRecord.self)
-                try DatasetSampling.report(SampledDatasetReport(manifest: merged.manifest, records: merged.records), json: json)
+                try DatasetSampling.report(
+                    SampledDatasetReport(manifest: merged.manifest, records: merged.records), json: json)
             case "embed":
                 let merged = try ShardMerge.merge(urls, as: EmbeddingCaseRecord.self)
                 try DatasetEmbedding.report(manifest: merged.manifest, records: merged.records, json: json)

@@ -7,7 +7,8 @@ struct ModelOptions: ParsableArguments {
     @Option(help: "LiteMedSAM checkpoint (.pth). Default: $P2SAM_CHECKPOINT, else Models/lite_medsam.pth.")
     var checkpoint: String?
 
-    @Flag(help: "Do not require the published checkpoint's sha256 (for fine-tuned checkpoints of the same architecture).")
+    @Flag(
+        help: "Do not require the published checkpoint's sha256 (for fine-tuned checkpoints of the same architecture).")
     var skipChecksum = false
 
     var checkpointURL: URL {

@@ -19,13 +19,16 @@ enum OutputLocation {
     private static func createFolder(_ folder: URL, for path: String) throws {
         var isDirectory: ObjCBool = false
         if FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else { throw OutputLocationError(path: path, reason: "\(folder.path) is a file, not a folder") }
+            guard isDirectory.boolValue else {
+                throw OutputLocationError(path: path, reason: "\(folder.path) is a file, not a folder")
+            }
             return
         }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         } catch {
-            throw OutputLocationError(path: path, reason: "cannot create folder \(folder.path): \(ErrorText.reason(error))")
+            throw OutputLocationError(
+                path: path, reason: "cannot create folder \(folder.path): \(ErrorText.reason(error))")
         }
     }
 }

@@ -49,8 +49,11 @@ struct P2SAMCommand: ParsableCommand {
         if code == .success {
             if !message.isEmpty { print(message) }
         } else if !message.isEmpty {
-            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
-            else if !message.hasPrefix("error: ") && !message.hasPrefix("Usage:") { message = "error: " + message }
+            if message.hasPrefix("Error: ") {
+                message = "error: " + message.dropFirst("Error: ".count)
+            } else if !message.hasPrefix("error: ") && !message.hasPrefix("Usage:") {
+                message = "error: " + message
+            }
             FileHandle.standardError.write(Data((message + "\n").utf8))
         }
         Foundation.exit(code.rawValue)

@@ -32,7 +32,8 @@ final class ProgressBar {
     /// Redraws the bar for `done` of `total` (throttled).
     func update(_ done: Int) {
         guard enabled else { return }
-        let now = Date(), elapsed = now.timeIntervalSince(start)
+        let now = Date()
+        let elapsed = now.timeIntervalSince(start)
         guard elapsed >= delay, now.timeIntervalSince(lastDraw) >= 0.25 || done == total else { return }
         lastDraw = now
         drawn = true
@@ -41,7 +42,8 @@ final class ProgressBar {
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         let rate = Double(done) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
-        let line = String(format: "\r%@ %@ %d/%d  %.2f %@/s  ETA %@ ", label, bar, done, total, rate, unit, Self.clock(eta))
+        let line = String(
+            format: "\r%@ %@ %d/%d  %.2f %@/s  ETA %@ ", label, bar, done, total, rate, unit, Self.clock(eta))
         FileHandle.standardError.write(Data(line.utf8))
     }
 
@@ -54,6 +56,8 @@ final class ProgressBar {
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%02d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+            : String(format: "%02d:%02d", s / 60, s % 60)
     }
 }

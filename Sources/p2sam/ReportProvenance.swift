@@ -19,9 +19,15 @@ struct ReportProvenance: Encodable {
     var settings: [String: String?]
     var models: [String: ModelFile] = [:]
 
-    enum CodingKeys: String, CodingKey { case toolVersion = "tool_version", command, settings, models }
+    enum CodingKeys: String, CodingKey {
+        case toolVersion = "tool_version"
+        case command, settings, models
+    }
 
-    init(toolVersion: String = ToolVersion.current, command: String, settings: [String: String?], models: [String: ModelFile] = [:]) {
+    init(
+        toolVersion: String = ToolVersion.current, command: String, settings: [String: String?],
+        models: [String: ModelFile] = [:]
+    ) {
         self.toolVersion = toolVersion
         self.command = command
         self.settings = settings
@@ -38,8 +44,9 @@ struct ReportProvenance: Encodable {
             return ModelFile(path: String(entry[..<eq]), sha256: String(entry[entry.index(after: eq)...]))
         }
         for (role, file) in zip(["checkpoint", "p2sam"], entries) { models[role] = file }
-        self.init(toolVersion: manifest.toolVersion, command: manifest.kind,
-                  settings: manifest.settings.mapValues { Optional($0) }, models: models)
+        self.init(
+            toolVersion: manifest.toolVersion, command: manifest.kind,
+            settings: manifest.settings.mapValues { Optional($0) }, models: models)
     }
 
     /// Adds the LiteMedSAM checkpoint of `options` (its sha256 is the published one when it was verified).

@@ -13,34 +13,42 @@ struct SampleCommand: ParsableCommand {
         commandName: "sample",
         abstract: "Draw N plausible masks for an image with P²SAM.",
         discussion: """
-        Writes DIR/sample_000.png … (0/255 masks at the image's size), DIR/frequency.png (fraction of \
-        samples marking each pixel, heat map), DIR/entropy.png (binary entropy of that fraction in bits, \
-        heat map) — both drawn over the image with a colour bar and its scale, enlarged to at least 512 px — \
-        and DIR/grid.png (the first 16 samples drawn over the image, numbered S1…, and with --raters a row \
-        of the raters' masks R1… in orange). The same seed gives \
-        bit-identical masks. With --raters DIR (PNG masks of expert raters) it prints GED, HM-IoU, D_max \
-        and D_mean of the samples against them.
+            Writes DIR/sample_000.png … (0/255 masks at the image's size), DIR/frequency.png (fraction of \
+            samples marking each pixel, heat map), DIR/entropy.png (binary entropy of that fraction in bits, \
+            heat map) — both drawn over the image with a colour bar and its scale, enlarged to at least 512 px — \
+            and DIR/grid.png (the first 16 samples drawn over the image, numbered S1…, and with --raters a row \
+            of the raters' masks R1… in orange). The same seed gives \
+            bit-identical masks. With --raters DIR (PNG masks of expert raters) it prints GED, HM-IoU, D_max \
+            and D_mean of the samples against them.
 
-        Dataset form: --dataset SPEC --output DIR samples every case (with the model's own prompt) into \
-        DIR/<case>/sample_NNN.png, records each case's scores against its raters in DIR/cases.jsonl and \
-        prints the `p2sam score` report. Each case's stream is seeded from (--seed, case id), so a case \
-        gets the same masks in any shard. With --shard i/n only that shard's cases are sampled (merge the \
-        shard directories with `p2sam merge`); a re-run resumes where it stopped.
-        """)
+            Dataset form: --dataset SPEC --output DIR samples every case (with the model's own prompt) into \
+            DIR/<case>/sample_NNN.png, records each case's scores against its raters in DIR/cases.jsonl and \
+            prints the `p2sam score` report. Each case's stream is seeded from (--seed, case id), so a case \
+            gets the same masks in any shard. With --shard i/n only that shard's cases are sampled (merge the \
+            shard directories with `p2sam merge`); a re-run resumes where it stopped.
+            """)
 
     @Option(help: "Input image (PNG).")
     var image: String?
 
-    @Option(help: ArgumentHelp("Sample every case of a dataset instead of one image (see `p2sam data --help`).", valueName: "SPEC"))
+    @Option(
+        help: ArgumentHelp(
+            "Sample every case of a dataset instead of one image (see `p2sam data --help`).", valueName: "SPEC"))
     var dataset: String?
 
-    @Option(help: "--dataset: intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others.")
+    @Option(
+        help:
+            "--dataset: intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others."
+    )
     var window: String?
 
     @Option(help: "--dataset: sample at most this many cases (the first by sorted id).")
     var limit: Int?
 
-    @Option(help: "Write a JSON report: --image: settings, model sha256s, mean entropy and the scores with --raters; --dataset: the report of an unsharded run (sharded runs: `p2sam merge --json`).")
+    @Option(
+        help:
+            "Write a JSON report: --image: settings, model sha256s, mean entropy and the scores with --raters; --dataset: the report of an unsharded run (sharded runs: `p2sam merge --json`)."
+    )
     var json: String?
 
     @OptionGroup var sharding: ShardOptions
@@ -60,13 +68,18 @@ struct SampleCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Optional box x0,y0,x1,y1 (image pixels) conditioning the samples.")
     var box: BoxArgument?
 
-    @Option(name: .customLong("point"), parsing: .unconditionalSingleValue, help: "Optional point x,y,label conditioning the samples; repeatable.")
+    @Option(
+        name: .customLong("point"), parsing: .unconditionalSingleValue,
+        help: "Optional point x,y,label conditioning the samples; repeatable.")
     var points: [PointArgument] = []
 
     @Option(help: "Folder of expert rater masks (PNG) to score the samples against.")
     var raters: String?
 
-    @Option(help: "Foreground value of the --raters masks: 255 (any non-zero) | 0 (black object) | auto (the value covering less).")
+    @Option(
+        help:
+            "Foreground value of the --raters masks: 255 (any non-zero) | 0 (black object) | auto (the value covering less)."
+    )
     var foreground: MaskForeground = .nonZero
 
     @Option(help: "HM-IoU convention for --raters: standard or p2sam.")
@@ -85,16 +98,21 @@ struct SampleCommand: ParsableCommand {
             throw ValidationError("--count \(count) is out of range: use 1…\(P2SAMSampler.maximumSampleCount)")
         }
         guard seed <= UInt64(UInt32.max) else {
-            throw ValidationError("--seed \(seed) is out of range: use 0…\(UInt32.max) (GSL's mt19937 uses 32 bits of the seed)")
+            throw ValidationError(
+                "--seed \(seed) is out of range: use 0…\(UInt32.max) (GSL's mt19937 uses 32 bits of the seed)")
         }
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
-        guard (image == nil) != (dataset == nil) else { throw ValidationError("give either --image PNG or --dataset SPEC") }
+        guard (image == nil) != (dataset == nil) else {
+            throw ValidationError("give either --image PNG or --dataset SPEC")
+        }
         if dataset == nil && (sharding.shard != nil || limit != nil || window != nil) {
             throw ValidationError("--shard, --limit and --window belong to the --dataset form")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
-        if sharding.value.count > 1 && json != nil { throw ValidationError("a shard writes no report: give --json to `p2sam merge`") }
+        if sharding.value.count > 1 && json != nil {
+            throw ValidationError("a shard writes no report: give --json to `p2sam merge`")
+        }
     }
 
     func run() throws {
@@ -111,9 +129,15 @@ struct SampleCommand: ParsableCommand {
             try InputChecks.outputFolder(output, option: "--output")
             if let json { try InputChecks.outputFile(json, option: "--json") }
             // Rater masks are read (and checked) before the model runs.
-            let raterMasks = try raters.map { try Self.raterMasks(in: URL(fileURLWithPath: $0), foreground: foreground) }
+            let raterMasks = try raters.map {
+                try Self.raterMasks(in: URL(fileURLWithPath: $0), foreground: foreground)
+            }
             if let first = raterMasks?.first, first.width != picture.width || first.height != picture.height {
-                throw DataError.invalidFile(path: raters!, reason: "rater masks are \(first.width)x\(first.height), but the image \(image) is \(picture.width)x\(picture.height)")
+                throw DataError.invalidFile(
+                    path: raters!,
+                    reason:
+                        "rater masks are \(first.width)x\(first.height), but the image \(image) is \(picture.width)x\(picture.height)"
+                )
             }
             try sample(picture: picture, prompt: prompt, folder: folder, raterMasks: raterMasks)
         }
@@ -121,7 +145,8 @@ struct SampleCommand: ParsableCommand {
 
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
-        let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
+        let p2sam = try P2SAMModel(
+            modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
         let start = Date()
@@ -133,38 +158,61 @@ struct SampleCommand: ParsableCommand {
         let statistics = try sampler.sample(prepared, count: count, seed: seed) { index, mask in
             try PNG.write(mask, to: folder.appendingPathComponent(String(format: "sample_%03d.png", index)).path)
             if gridMasks.count < 16 { gridMasks.append(mask) }
-            if keepForScore { binary.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels)) }
+            if keepForScore {
+                binary.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels))
+            }
             bar.update(index + 1)
         }
         bar.finish()
         let elapsed = Date().timeIntervalSince(start)
-        try PNG.write(Visualization.heatMapFigure(statistics.frequency, width: statistics.width, height: statistics.height, over: picture,
-                                                  scale: .frequency), to: folder.appendingPathComponent("frequency.png").path)
-        try PNG.write(Visualization.heatMapFigure(statistics.entropy, width: statistics.width, height: statistics.height, over: picture,
-                                                  scale: .entropy, colorMap: .magmaLike), to: folder.appendingPathComponent("entropy.png").path)
-        let raterPictures = try (raterMasks ?? []).map { try MaskImage(width: $0.width, height: $0.height, pixels: $0.bytes(foreground: 255)) }
-        try PNG.write(Visualization.sampleGrid(picture, samples: gridMasks, raters: raterPictures, box: prompt?.box, points: prompt?.points ?? [],
-                                               columns: 4, totalSamples: count), to: folder.appendingPathComponent("grid.png").path)
+        try PNG.write(
+            Visualization.heatMapFigure(
+                statistics.frequency, width: statistics.width, height: statistics.height, over: picture,
+                scale: .frequency), to: folder.appendingPathComponent("frequency.png").path)
+        try PNG.write(
+            Visualization.heatMapFigure(
+                statistics.entropy, width: statistics.width, height: statistics.height, over: picture,
+                scale: .entropy, colorMap: .magmaLike), to: folder.appendingPathComponent("entropy.png").path)
+        let raterPictures = try (raterMasks ?? []).map {
+            try MaskImage(width: $0.width, height: $0.height, pixels: $0.bytes(foreground: 255))
+        }
+        try PNG.write(
+            Visualization.sampleGrid(
+                picture, samples: gridMasks, raters: raterPictures, box: prompt?.box, points: prompt?.points ?? [],
+                columns: 4, totalSamples: count), to: folder.appendingPathComponent("grid.png").path)
         let meanEntropy = statistics.entropy.reduce(0, +) / Float(max(1, statistics.entropy.count))
-        print(String(format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output, elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
+        print(
+            String(
+                format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output,
+                elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
         var score: MultiRaterScore?
         if let masks = raterMasks {
-            let s = try MultiRaterScore(samples: binary, raters: masks, conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
-            print(String(format: "vs %d raters: GED %.4f  HM-IoU %.4f (%@)  D_max %.4f (%@)  D_mean %.4f  sample diversity %.4f",
-                         s.m, s.ged, s.hmIoU, hmIou.rawValue, s.dMax, dmax.rawValue, s.dMean, s.sampleDiversity))
+            let s = try MultiRaterScore(
+                samples: binary, raters: masks, conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
+            print(
+                String(
+                    format:
+                        "vs %d raters: GED %.4f  HM-IoU %.4f (%@)  D_max %.4f (%@)  D_mean %.4f  sample diversity %.4f",
+                    s.m, s.ged, s.hmIoU, hmIou.rawValue, s.dMax, dmax.rawValue, s.dMean, s.sampleDiversity))
             score = s
         }
         if let json {
-            var provenance = ReportProvenance(command: "sample", settings: [
-                "image": image, "count": String(count), "seed": String(seed), "output": output,
-                "model": modelURL.path, "box": box?.text, "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
-                "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue,
-                "batch": String(batch), "checkpoint": backbone.checkpointURL.path, "skip_checksum": String(backbone.skipChecksum),
-            ])
+            var provenance = ReportProvenance(
+                command: "sample",
+                settings: [
+                    "image": image, "count": String(count), "seed": String(seed), "output": output,
+                    "model": modelURL.path, "box": box?.text,
+                    "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
+                    "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
+                    "dmax": dmax.rawValue,
+                    "batch": String(batch), "checkpoint": backbone.checkpointURL.path,
+                    "skip_checksum": String(backbone.skipChecksum),
+                ])
             try provenance.addCheckpoint(backbone)
             try provenance.addModel("p2sam", at: modelURL)
-            let report = SampleReport(provenance: provenance, samples: count, injection: p2sam.configuration.injection.rawValue,
-                                      meanEntropy: Double(meanEntropy), seconds: elapsed, score: score)
+            let report = SampleReport(
+                provenance: provenance, samples: count, injection: p2sam.configuration.injection.rawValue,
+                meanEntropy: Double(meanEntropy), seconds: elapsed, score: score)
             try report.writeJSON(to: URL(fileURLWithPath: json))
         }
     }
@@ -178,23 +226,33 @@ struct SampleCommand: ParsableCommand {
         let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
         let conventions = MetricConventions(hungarianIoU: hmIou, maximumDice: dmax)
         let manifest = try ShardManifest(
-            kind: "sample", dataset: data.source, split: "all", method: "p2sam(\(model ?? P2SAMModelLocation.bundledRelativePath))",
+            kind: "sample", dataset: data.source, split: "all",
+            method: "p2sam(\(model ?? P2SAMModelLocation.bundledRelativePath))",
             modelSHA256: try ModelDigest.describe([backbone.checkpointURL, modelURL]), seed: seed,
             conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)",
-            settings: ["count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none"],
+            settings: [
+                "count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none",
+            ],
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
         let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
-        if directory.repairedTail { FileHandle.standardError.write(Data("\(output): cut off a half-written last record; redoing its case\n".utf8)) }
+        if directory.repairedTail {
+            FileHandle.standardError.write(
+                Data("\(output): cut off a half-written last record; redoing its case\n".utf8))
+        }
         let pending = directory.pendingCaseIDs
         if !pending.isEmpty {
-            let p2sam = try P2SAMModel(modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
+            let p2sam = try P2SAMModel(
+                modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
             var sampler = P2SAMSampler(model: p2sam)
             sampler.batchSize = batch
-            try DatasetSampling.run(dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
-                                    window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
+            try DatasetSampling.run(
+                dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
+                window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
         }
         guard manifest.shard.count == 1 else {
-            print("shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`")
+            print(
+                "shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`"
+            )
             return
         }
         let merged = try ShardMerge.merge([directory.url], as: SampleCaseRecord.self)
@@ -205,8 +263,12 @@ struct SampleCommand: ParsableCommand {
     /// with a warning for masks covering more than half of the image.
     static func raterMasks(in folder: URL, foreground: MaskForeground) throws -> [BinaryMask] {
         let files = try MaskFiles.raterFiles(in: folder)
-        guard !files.isEmpty else { throw DataError.invalidFile(path: folder.path, reason: "--raters folder holds no PNG masks") }
-        let masks = try files.map { ScoreInputs.MaskFile(url: $0, mask: try ImageFiles.readMask($0, foreground: foreground)) }
+        guard !files.isEmpty else {
+            throw DataError.invalidFile(path: folder.path, reason: "--raters folder holds no PNG masks")
+        }
+        let masks = try files.map {
+            ScoreInputs.MaskFile(url: $0, mask: try ImageFiles.readMask($0, foreground: foreground))
+        }
         let pair = ScoreInputs.CasePair(name: folder.lastPathComponent, samples: [], raters: masks)
         try ScoreInputs.checkSizes(pair)
         ScoreInputs.coverageWarnings([pair], foreground: foreground).forEach(Diagnostics.warn)

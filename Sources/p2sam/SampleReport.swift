@@ -12,7 +12,11 @@ struct SampleReport: Encodable {
     /// The samples scored against `--raters`, as a case of `p2sam score`.
     var score: MultiRaterScore?
 
-    enum CodingKeys: String, CodingKey { case samples, injection, meanEntropy = "mean_entropy", seconds, score }
+    enum CodingKeys: String, CodingKey {
+        case samples, injection
+        case meanEntropy = "mean_entropy"
+        case seconds, score
+    }
 
     func encode(to encoder: Encoder) throws {
         try provenance.encode(to: encoder)

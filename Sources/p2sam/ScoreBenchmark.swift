@@ -17,8 +17,9 @@ enum ScoreBenchmark {
         }
         // (a) raters 0-1 as "samples" vs raters 2-3.
         let pairScores = try parallelMap(cases.count) { i in
-            try MultiRaterScore(samples: Array(cases[i].raters[0..<2]), raters: Array(cases[i].raters[2..<4]),
-                                conventions: conventions)
+            try MultiRaterScore(
+                samples: Array(cases[i].raters[0..<2]), raters: Array(cases[i].raters[2..<4]),
+                conventions: conventions)
         }
         let pairDone = DispatchTime.now()
         // (b) 16 samples per slice: a random rater's mask, dilated / eroded by one pixel / unchanged
@@ -37,17 +38,31 @@ enum ScoreBenchmark {
             return try MultiRaterScore(samples: samples, raters: raters, conventions: conventions)
         }
         let end = DispatchTime.now()
-        func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double { Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9 }
+        func seconds(_ a: DispatchTime, _ b: DispatchTime) -> Double {
+            Double(b.uptimeNanoseconds - a.uptimeNanoseconds) / 1e9
+        }
         func line(_ s: MultiRaterScore) -> String {
-            String(format: "GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f  div_S %.4f  div_Y %.4f",
-                   s.ged, s.hmIoU, s.dMax, s.dMean, s.sampleDiversity, s.raterDiversity)
+            String(
+                format: "GED %.4f  HM-IoU %.4f  D_max %.4f  D_mean %.4f  div_S %.4f  div_Y %.4f",
+                s.ged, s.hmIoU, s.dMax, s.dMean, s.sampleDiversity, s.raterDiversity)
         }
         print("LIDC masks: \(cases.count) slices from \(path)")
-        print("conventions: HM-IoU \(conventions.hungarianIoU.rawValue), D_max \(conventions.maximumDice.rawValue); threads: \(ProcessInfo.processInfo.activeProcessorCount)")
+        print(
+            "conventions: HM-IoU \(conventions.hungarianIoU.rawValue), D_max \(conventions.maximumDice.rawValue); threads: \(ProcessInfo.processInfo.activeProcessorCount)"
+        )
         print(String(format: "load:                         %.3f s", seconds(start, loaded)))
-        print(String(format: "raters 0-1 vs 2-3 (n=2, m=2): %.3f s   mean %@", seconds(loaded, pairDone), line(MultiRaterScore.mean(of: pairScores))))
-        print(String(format: "16 seeded samples vs 4:       %.3f s   mean %@", seconds(pairDone, end), line(MultiRaterScore.mean(of: sampleScores))))
-        print(String(format: "scoring wall time:            %.3f s (total with load %.3f s)", seconds(loaded, end), seconds(start, end)))
+        print(
+            String(
+                format: "raters 0-1 vs 2-3 (n=2, m=2): %.3f s   mean %@", seconds(loaded, pairDone),
+                line(MultiRaterScore.mean(of: pairScores))))
+        print(
+            String(
+                format: "16 seeded samples vs 4:       %.3f s   mean %@", seconds(pairDone, end),
+                line(MultiRaterScore.mean(of: sampleScores))))
+        print(
+            String(
+                format: "scoring wall time:            %.3f s (total with load %.3f s)", seconds(loaded, end),
+                seconds(start, end)))
     }
 
     /// `body(i)` for every `i` in `0..<count`, in parallel chunks (`Parallel`); results in index order,

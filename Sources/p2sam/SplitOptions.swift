@@ -7,8 +7,9 @@ import MultiRaterData
 struct SplitOptions: ParsableArguments {
     static let defaultProtocol = SplitProtocol.sortedNames
 
-    @Option(name: .customLong("split-protocol"),
-            help: "Split protocol (default: sorted-names, the same in train, evaluate and data split).")
+    @Option(
+        name: .customLong("split-protocol"),
+        help: "Split protocol (default: sorted-names, the same in train, evaluate and data split).")
     var splitProtocol: SplitProtocol?
 
     @Option(name: .customLong("protocol"), help: .hidden)
@@ -19,7 +20,8 @@ struct SplitOptions: ParsableArguments {
 
     func validate() throws {
         if let a = splitProtocol, let b = protocolAlias, a != b {
-            throw ValidationError("--split-protocol \(a.rawValue) contradicts --protocol \(b.rawValue) (the same option)")
+            throw ValidationError(
+                "--split-protocol \(a.rawValue) contradicts --protocol \(b.rawValue) (the same option)")
         }
     }
 
@@ -31,16 +33,20 @@ struct SplitOptions: ParsableArguments {
         let name = fold ?? "0"
         if let i = Int(name), manifest.folds.indices.contains(i) { return manifest.folds[i] }
         if let f = manifest.folds.first(where: { $0.name == name }) { return f }
-        throw ValidationError("--fold \(name): protocol \(manifest.splitProtocol) has \(manifest.folds.count) fold(s): "
-                              + manifest.folds.enumerated().map { "\($0.offset) = \($0.element.name)" }.joined(separator: ", "))
+        throw ValidationError(
+            "--fold \(name): protocol \(manifest.splitProtocol) has \(manifest.folds.count) fold(s): "
+                + manifest.folds.enumerated().map { "\($0.offset) = \($0.element.name)" }.joined(separator: ", "))
     }
 
     /// The error for an empty part of a split, naming the protocol, the fold and the group count.
-    static func emptyPartError(part: String, fold: SplitFold, manifest: SplitManifest, dataset: MultiRaterDataset) -> CommandError {
+    static func emptyPartError(part: String, fold: SplitFold, manifest: SplitManifest, dataset: MultiRaterDataset)
+        -> CommandError
+    {
         let groups = DatasetSplitter.groupCount(groups: dataset.cases.map(\.metadata.groupID))
-        return CommandError("the \(part) part of split protocol '\(manifest.splitProtocol)' (fold \(fold.name)) is empty: "
-                               + "\(dataset.cases.count) cases in \(groups) group(s); choose another --split-protocol "
-                               + "(e.g. leave-one-group-out for few patients) or a larger dataset")
+        return CommandError(
+            "the \(part) part of split protocol '\(manifest.splitProtocol)' (fold \(fold.name)) is empty: "
+                + "\(dataset.cases.count) cases in \(groups) group(s); choose another --split-protocol "
+                + "(e.g. leave-one-group-out for few patients) or a larger dataset")
     }
 }
 

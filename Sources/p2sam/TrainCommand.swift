@@ -36,53 +36,82 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Output model file (.safetensors): the best epoch by validation loss.")
     var output: String?
 
-    @Flag(name: .customLong("evaluate-only"),
-          help: "Do not train: score the --init model on --validation-split (loss, and GED of --validation-samples samples).")
+    @Flag(
+        name: .customLong("evaluate-only"),
+        help:
+            "Do not train: score the --init model on --validation-split (loss, and GED of --validation-samples samples)."
+    )
     var evaluateOnly = false
 
-    @Option(name: .customLong("init"), help: "Initial model: stage 2 needs the stage-1 model; stage 1 may continue from a stage-1 model.")
+    @Option(
+        name: .customLong("init"),
+        help: "Initial model: stage 2 needs the stage-1 model; stage 1 may continue from a stage-1 model.")
     var initial: String?
 
     @Option(help: "dense | sparse (stage 1; stage 2 takes it from --init).")
     var injection: String?
 
-    @Option(help: "Default prompt: none | full-box (stage 1; default full-box: lower validation loss and faster convergence than none on QUBIQ).")
+    @Option(
+        help:
+            "Default prompt: none | full-box (stage 1; default full-box: lower validation loss and faster convergence than none on QUBIQ)."
+    )
     var prompt: String = DefaultPrompt.fullBox.rawValue
 
-    @Option(help: "Assembling weights: free | official (w_0 = 1 − Σ others) | single (no assembling: token 1 alone, the ablation).")
+    @Option(
+        help:
+            "Assembling weights: free | official (w_0 = 1 − Σ others) | single (no assembling: token 1 alone, the ablation)."
+    )
     var assembling: String = AssemblingParametrisation.free.rawValue
 
-    @Option(name: .customLong("pgn-widths"), help: "PGN block widths (stage 2 from a stage-1 model), e.g. 32,64,128,192 or 16,32,64,128 (light).")
+    @Option(
+        name: .customLong("pgn-widths"),
+        help: "PGN block widths (stage 2 from a stage-1 model), e.g. 32,64,128,192 or 16,32,64,128 (light).")
     var pgnWidths: String = "32,64,128,192"
 
     @Option(help: "Epochs.") var epochs: Int = 10
     @Option(help: "Adam learning rate (default: 1e-3 stage 1, 1e-4 stage 2).") var lr: Float?
     @Option(help: "Cases per optimiser step.") var batch: Int = 2
-    @Option(parsing: .unconditional, help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.") var seed: UInt64 = 1
-    @Option(name: .customLong("set-loss"),
-            help: "Stage 2 loss: energy (default: GED surrogate over K samples and all raters) | paper (the paper's loss alone, which collapses sample diversity, see README; alias none) | best-of-k | hungarian.")
+    @Option(parsing: .unconditional, help: "Seed (GSL mt19937) for initialisation, data order, rater choice and ε.")
+    var seed: UInt64 = 1
+    @Option(
+        name: .customLong("set-loss"),
+        help:
+            "Stage 2 loss: energy (default: GED surrogate over K samples and all raters) | paper (the paper's loss alone, which collapses sample diversity, see README; alias none) | best-of-k | hungarian."
+    )
     var setLoss: String?
-    @Option(name: .customLong("select-by"), help: "Keep the epoch with the lowest validation loss | ged (default: ged for stage 2 with a set loss, else loss).") var selectBy: String?
+    @Option(
+        name: .customLong("select-by"),
+        help:
+            "Keep the epoch with the lowest validation loss | ged (default: ged for stage 2 with a set loss, else loss)."
+    ) var selectBy: String?
     @Option(help: "Stage 2 set loss: samples K per case.") var samples: Int = 4
-    @Option(name: .customLong("validation-samples"), help: "Samples per validation case for GED (stage 2).") var validationSamples: Int = 8
+    @Option(name: .customLong("validation-samples"), help: "Samples per validation case for GED (stage 2).")
+    var validationSamples: Int = 8
     @Option(help: "Stage 2: L2 coefficient on the PGN weights.") var l2: Float = 1e-5
     @Option(name: .customLong("max-grad-norm"), help: "Clip the global gradient norm.") var maxGradNorm: Float?
-    @Option(name: .customLong("lora-rank"),
-            help: "Stage 1: also train LoRA of this rank (e.g. 4) on q and v of every TinyViT attention block (the encoder then runs in every step from cached layers.0 outputs; slower). Default: off (cached embeddings of the frozen encoder).")
+    @Option(
+        name: .customLong("lora-rank"),
+        help:
+            "Stage 1: also train LoRA of this rank (e.g. 4) on q and v of every TinyViT attention block (the encoder then runs in every step from cached layers.0 outputs; slower). Default: off (cached embeddings of the frozen encoder)."
+    )
     var loraRank: Int?
-    @Option(name: .customLong("stage1-raters"),
-            help: "Stage 1 targets: non-empty (the paper: a random non-empty rater; all-empty cases skipped) | all (empty masks too, for data where 'no lesion' is common, e.g. LIDC).")
+    @Option(
+        name: .customLong("stage1-raters"),
+        help:
+            "Stage 1 targets: non-empty (the paper: a random non-empty rater; all-empty cases skipped) | all (empty masks too, for data where 'no lesion' is common, e.g. LIDC)."
+    )
     var stageOneRaters: String = "non-empty"
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
-    @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window: String?
-    @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).") var cacheDir: String?
+    @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window:
+        String?
+    @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).")
+    var cacheDir: String?
     @Flag(name: .customLong("no-disk-cache"), help: "Keep embeddings in memory only.") var noDiskCache = false
     @Flag(help: "Continue from <output>.resume.safetensors.") var resume = false
     @Flag(help: "No progress bar (epoch summaries are still printed on stderr).") var quiet = false
     @Option(help: "Free-form notes for the model file.") var notes: String = ""
 
     @OptionGroup var model: ModelOptions
-
 
     func run() throws {
         try runWithExit {
@@ -93,28 +122,44 @@ struct TrainCommand: ParsableCommand {
             }
             let progress = TrainingProgress(enabled: !quiet, messages: true)
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
-            let sha = model.skipChecksum ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
+            let sha =
+                model.skipChecksum
+                ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
             let network = try TrainModelSetup.network(command: self, store: store, checkpointSHA256: sha)
             // Stage 1 trains the model's LoRA (from --lora-rank, or continued from an --init LoRA model).
             let options = try trainingOptions(loraRank: stage == 1 ? network.loraRank : nil)
-            let split = try TrainDataSetup.load(command: self, store: store, checkpointSHA256: sha, network: network, progress: progress)
-            progress.message("training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.defaultPrompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters")
+            let split = try TrainDataSetup.load(
+                command: self, store: store, checkpointSHA256: sha, network: network, progress: progress)
+            progress.message(
+                "training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.defaultPrompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters"
+            )
             let trainer = try P2SAMTrainer(network: network, options: options)
             if evaluateOnly {
-                guard let result = try trainer.validate(split.validation) else { throw ValidationError("no case to evaluate on (all rater masks empty?)") }
-                print(String(format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f, sample diversity %.4f", validationSplit, split.name,
-                             split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged, result.sampleDiversity))
+                guard let result = try trainer.validate(split.validation) else {
+                    throw ValidationError("no case to evaluate on (all rater masks empty?)")
+                }
+                print(
+                    String(
+                        format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f, sample diversity %.4f",
+                        validationSplit, split.name,
+                        split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged,
+                        result.sampleDiversity))
                 return
             }
             guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
-            progress.message("trainable: \(trainer.optimizer.parameters.reduce(0) { $0 + $1.value.count }) values in \(trainer.trainableNames.count) tensors")
-            let metadata = P2SAMModelFile.metadata(configuration: network.configuration, stage: stage, baseCheckpointSHA256: sha,
-                                                   dataset: data.dataset, split: split.name, epochs: epochs, seed: seed,
-                                                   notes: notesText(options))
+            progress.message(
+                "trainable: \(trainer.optimizer.parameters.reduce(0) { $0 + $1.value.count }) values in \(trainer.trainableNames.count) tensors"
+            )
+            let metadata = P2SAMModelFile.metadata(
+                configuration: network.configuration, stage: stage, baseCheckpointSHA256: sha,
+                dataset: data.dataset, split: split.name, epochs: epochs, seed: seed,
+                notes: notesText(options))
             let outputURL = URL(fileURLWithPath: output)
-            try FileManager.default.createDirectory(at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let run = TrainingRun(trainer: trainer, training: split.training, validation: split.validation,
-                                  output: outputURL, metadata: metadata, progress: progress)
+            try FileManager.default.createDirectory(
+                at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let run = TrainingRun(
+                trainer: trainer, training: split.training, validation: split.validation,
+                output: outputURL, metadata: metadata, progress: progress)
             let history = try run.run(resume: resume)
             TrainReport.print(history, output: output)
         }
@@ -126,30 +171,44 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--set-loss must be energy, paper (alias none), best-of-k or hungarian")
         }
         let selection = try selectBy.map { value -> ModelSelection in
-            guard let parsed = ModelSelection(rawValue: value) else { throw ValidationError("--select-by must be loss or ged") }
+            guard let parsed = ModelSelection(rawValue: value) else {
+                throw ValidationError("--select-by must be loss or ged")
+            }
             return parsed
         }
         guard stage == 1 || stage == 2 else { throw ValidationError("--stage must be 1 or 2") }
         if let loraRank {
-            guard stage == 1 else { throw ValidationError("--lora-rank applies to stage 1 (stage 2 keeps a stage-1 model's LoRA frozen)") }
+            guard stage == 1 else {
+                throw ValidationError("--lora-rank applies to stage 1 (stage 2 keeps a stage-1 model's LoRA frozen)")
+            }
             guard loraRank >= 1 else { throw ValidationError("--lora-rank must be >= 1") }
         }
-        guard ["non-empty", "all"].contains(stageOneRaters) else { throw ValidationError("--stage1-raters must be non-empty or all") }
+        guard ["non-empty", "all"].contains(stageOneRaters) else {
+            throw ValidationError("--stage1-raters must be non-empty or all")
+        }
         if stage == 2 && stageOneRaters == "all" { throw ValidationError("--stage1-raters applies to stage 1 only") }
-        if stage == 2 && initial == nil { throw ValidationError("stage 2 needs --init MODEL.safetensors (the stage-1 model)") }
+        if stage == 2 && initial == nil {
+            throw ValidationError("stage 2 needs --init MODEL.safetensors (the stage-1 model)")
+        }
         if evaluateOnly && initial == nil { throw ValidationError("--evaluate-only needs --init MODEL.safetensors") }
-        if evaluateOnly && validationSplit == "none" { throw ValidationError("--evaluate-only needs --validation-split validation or test") }
-        let options = TrainingOptions(stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
-                                      setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
-                                      maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank,
-                                      stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil)
+        if evaluateOnly && validationSplit == "none" {
+            throw ValidationError("--evaluate-only needs --validation-split validation or test")
+        }
+        let options = TrainingOptions(
+            stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
+            setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
+            maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank,
+            stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
 
     func notesText(_ options: TrainingOptions) -> String {
         var parts = ["lr \(options.learningRate)", "batch \(options.batchSize)", "assembling \(assembling)"]
-        if stage == 2 { parts.append("set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)")) }
+        if stage == 2 {
+            parts.append(
+                "set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)"))
+        }
         parts.append("selected by validation \(options.effectiveSelection.rawValue)")
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
         if options.stageOneIncludesEmpty == true { parts.append("stage-1 targets include empty raters") }

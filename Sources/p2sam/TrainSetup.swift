@@ -10,28 +10,46 @@ import SAMTensor
 enum TrainModelSetup {
     static func network(command c: TrainCommand, store: WeightStore, checkpointSHA256: String) throws -> P2SAMNetwork {
         let requestedInjection = try c.injection.map { text -> LatentInjection in
-            guard let i = LatentInjection(rawValue: text) else { throw ValidationError("--injection must be dense or sparse") }
+            guard let i = LatentInjection(rawValue: text) else {
+                throw ValidationError("--injection must be dense or sparse")
+            }
             return i
         }
-        guard let prompt = DefaultPrompt(rawValue: c.prompt) else { throw ValidationError("--prompt must be none or full-box") }
-        guard let assembling = AssemblingParametrisation(rawValue: c.assembling) else { throw ValidationError("--assembling must be free, official or single") }
+        guard let prompt = DefaultPrompt(rawValue: c.prompt) else {
+            throw ValidationError("--prompt must be none or full-box")
+        }
+        guard let assembling = AssemblingParametrisation(rawValue: c.assembling) else {
+            throw ValidationError("--assembling must be free, official or single")
+        }
         let widths = c.pgnWidths.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--pgn-widths needs 4 positive integers, e.g. 32,64,128,192") }
+        guard widths.count == 4, widths.allSatisfy({ $0 > 0 }) else {
+            throw ValidationError("--pgn-widths needs 4 positive integers, e.g. 32,64,128,192")
+        }
 
         guard let initial = c.initial else {
-            let configuration = P2SAMConfiguration(injection: requestedInjection ?? .sparse, defaultPrompt: prompt, assembling: assembling, pgnWidths: widths)
+            let configuration = P2SAMConfiguration(
+                injection: requestedInjection ?? .sparse, defaultPrompt: prompt, assembling: assembling,
+                pgnWidths: widths)
             let parameters = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: c.seed)
             if c.stage == 1, let rank = c.loraRank { LoRAParameters.add(to: parameters, rank: rank, seed: c.seed) }
-            return P2SAMNetwork(configuration: configuration, parameters: parameters, encoder: try encoder(c, parameters, store))
+            return P2SAMNetwork(
+                configuration: configuration, parameters: parameters, encoder: try encoder(c, parameters, store))
         }
-        let loaded = try P2SAMModelFile.readTrainable(URL(fileURLWithPath: initial), backbone: store, baseCheckpointSHA256: checkpointSHA256)
+        let loaded = try P2SAMModelFile.readTrainable(
+            URL(fileURLWithPath: initial), backbone: store, baseCheckpointSHA256: checkpointSHA256)
         if let requestedInjection, requestedInjection != loaded.configuration.injection {
-            throw ValidationError("--injection \(requestedInjection.rawValue) contradicts \(initial) (a \(loaded.configuration.injection.rawValue) model)")
+            throw ValidationError(
+                "--injection \(requestedInjection.rawValue) contradicts \(initial) (a \(loaded.configuration.injection.rawValue) model)"
+            )
         }
-        if c.stage == 1 && loaded.stage != 1 { throw ValidationError("stage 1 can only continue from a stage-1 model; \(initial) is stage \(loaded.stage)") }
+        if c.stage == 1 && loaded.stage != 1 {
+            throw ValidationError("stage 1 can only continue from a stage-1 model; \(initial) is stage \(loaded.stage)")
+        }
         if c.stage == 1, let rank = c.loraRank {
             if let loadedRank = LoRAParameters.rank(of: loaded.parameters) {
-                guard loadedRank == rank else { throw ValidationError("--lora-rank \(rank) contradicts \(initial) (LoRA rank \(loadedRank))") }
+                guard loadedRank == rank else {
+                    throw ValidationError("--lora-rank \(rank) contradicts \(initial) (LoRA rank \(loadedRank))")
+                }
             } else {
                 LoRAParameters.add(to: loaded.parameters, rank: rank, seed: c.seed)
             }
@@ -42,11 +60,15 @@ enum TrainModelSetup {
             configuration.pgnWidths = widths
             ModelInitialisation.addStageTwoModules(to: loaded.parameters, configuration: configuration, seed: c.seed)
         }
-        return P2SAMNetwork(configuration: configuration, parameters: loaded.parameters, encoder: try encoder(c, loaded.parameters, store))
+        return P2SAMNetwork(
+            configuration: configuration, parameters: loaded.parameters,
+            encoder: try encoder(c, loaded.parameters, store))
     }
 
     /// The differentiable encoder for stage 1 with LoRA, else nil.
-    static func encoder(_ c: TrainCommand, _ parameters: ParameterSet, _ store: WeightStore) throws -> DifferentiableTinyViT? {
+    static func encoder(_ c: TrainCommand, _ parameters: ParameterSet, _ store: WeightStore) throws
+        -> DifferentiableTinyViT?
+    {
         c.stage == 1 && LoRAParameters.rank(of: parameters) != nil ? try DifferentiableTinyViT(store) : nil
     }
 }
@@ -61,8 +83,10 @@ enum TrainDataSetup {
 
     /// Stage 1 with LoRA: cases hold the `layers.0` output (memory only). A model with a (frozen) LoRA
     /// otherwise: embeddings of the merged encoder, cached under a key that includes the factors' digest.
-    static func load(command c: TrainCommand, store: WeightStore, checkpointSHA256: String, network: P2SAMNetwork,
-                     progress: TrainingProgress) throws -> Split {
+    static func load(
+        command c: TrainCommand, store: WeightStore, checkpointSHA256: String, network: P2SAMNetwork,
+        progress: TrainingProgress
+    ) throws -> Split {
         let dataset = try c.data.load()
         guard !dataset.cases.isEmpty else { throw CommandError("the dataset has no cases") }
         let splitProtocol = c.split.effectiveProtocol
@@ -84,47 +108,68 @@ enum TrainDataSetup {
             trainIndices = Array(trainIndices.prefix(n))
             validationIndices = Array(validationIndices.prefix(n))
         }
-        guard !trainIndices.isEmpty else { throw SplitOptions.emptyPartError(part: "train", fold: fold, manifest: manifest, dataset: dataset) }
+        guard !trainIndices.isEmpty else {
+            throw SplitOptions.emptyPartError(part: "train", fold: fold, manifest: manifest, dataset: dataset)
+        }
         if validationIndices.isEmpty && c.validationSplit != "none" {
-            throw SplitOptions.emptyPartError(part: c.validationSplit == "test" ? "test" : "validation", fold: fold, manifest: manifest, dataset: dataset)
+            throw SplitOptions.emptyPartError(
+                part: c.validationSplit == "test" ? "test" : "validation", fold: fold, manifest: manifest,
+                dataset: dataset)
         }
         var window: IntensityWindow?
         if let text = c.window {
             guard let w = IntensityWindow(parsing: text) else { throw ValidationError("bad --window '\(text)'") }
             window = w
         }
-        let directory: URL? = c.noDiskCache ? nil : URL(fileURLWithPath: c.cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings"))
+        let directory: URL? =
+            c.noDiskCache ? nil : URL(fileURLWithPath: c.cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings"))
         let cache = try EmbeddingCache(directory: directory)
         let trainsLoRA = c.stage == 1 && network.loraRank != nil
         let frozenLoRA = trainsLoRA ? nil : try LoRAParameters.factors(of: network.parameters)
         let encoderWeights = try frozenLoRA.map { try $0.merged(into: store) } ?? store
-        let cacheIdentity = checkpointSHA256 + (frozenLoRA == nil ? "" : "+lora-" + (LoRAParameters.fingerprint(of: network.parameters) ?? ""))
-        let preparation = TrainingDataPreparation(datasetKey: dataset.source, window: window, windowName: c.window,
-                                                  checkpointSHA256: cacheIdentity, cache: cache)
+        let cacheIdentity =
+            checkpointSHA256
+            + (frozenLoRA == nil ? "" : "+lora-" + (LoRAParameters.fingerprint(of: network.parameters) ?? ""))
+        let preparation = TrainingDataPreparation(
+            datasetKey: dataset.source, window: window, windowName: c.window,
+            checkpointSHA256: cacheIdentity, cache: cache)
         var encoder: LiteMedSAMModel?
         let started = Date()
         let embed: TrainingDataPreparation.Embedder = { input in
             if encoder == nil { encoder = try! LiteMedSAMModel(weights: encoderWeights) }
             return encoder!.embed(input)
         }
-        let layerZero: TrainingDataPreparation.Embedder? = trainsLoRA ? { input in
-            if encoder == nil { encoder = try! LiteMedSAMModel(weights: encoderWeights) }
-            return encoder!.imageEncoder.layerZeroOutput(input)
-        } : nil
+        let layerZero: TrainingDataPreparation.Embedder? =
+            trainsLoRA
+            ? { input in
+                if encoder == nil { encoder = try! LiteMedSAMModel(weights: encoderWeights) }
+                return encoder!.imageEncoder.layerZeroOutput(input)
+            } : nil
         let all = trainIndices + validationIndices
-        let bar = ProgressBar(trainsLoRA ? "encoder layers.0 pre-pass" : "embedding pre-pass", total: all.count, unit: "cases", enabled: !c.quiet)
-        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed, layerZero: layerZero) { done, _ in
+        let bar = ProgressBar(
+            trainsLoRA ? "encoder layers.0 pre-pass" : "embedding pre-pass", total: all.count, unit: "cases",
+            enabled: !c.quiet)
+        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed, layerZero: layerZero) {
+            done, _ in
             bar.update(done)
         }
         bar.finish()
         if trainsLoRA {
-            progress.message(String(format: "layers.0 outputs (LoRA training): %d cases in %.1f s", all.count, Date().timeIntervalSince(started)))
+            progress.message(
+                String(
+                    format: "layers.0 outputs (LoRA training): %d cases in %.1f s", all.count,
+                    Date().timeIntervalSince(started)))
         } else {
-            progress.message(String(format: "embeddings%@: %d cases in %.1f s (%d cached, %d computed)", frozenLoRA == nil ? "" : " (LoRA-merged encoder)",
-                                    all.count, Date().timeIntervalSince(started), cache.hits, cache.misses))
+            progress.message(
+                String(
+                    format: "embeddings%@: %d cases in %.1f s (%d cached, %d computed)",
+                    frozenLoRA == nil ? "" : " (LoRA-merged encoder)",
+                    all.count, Date().timeIntervalSince(started), cache.hits, cache.misses))
         }
-        return Split(name: "\(splitProtocol.rawValue):\(fold.name)",
-                     training: Array(prepared.prefix(trainIndices.count)), validation: Array(prepared.suffix(validationIndices.count)))
+        return Split(
+            name: "\(splitProtocol.rawValue):\(fold.name)",
+            training: Array(prepared.prefix(trainIndices.count)),
+            validation: Array(prepared.suffix(validationIndices.count)))
     }
 }
 
@@ -133,10 +178,12 @@ enum TrainReport {
     static func print(_ history: [EpochReport], output: String) {
         Swift.print("epoch  train_loss  val_loss  val_ged  seconds  cases/s")
         for r in history {
-            Swift.print(String(format: "%5d  %10.4f  %8@  %7@  %7.1f  %7.2f%@", r.epoch, r.trainLoss,
-                               r.validationLoss.map { String(format: "%.4f", $0) } ?? "n/a",
-                               r.validationGED.map { String(format: "%.4f", $0) } ?? "n/a", r.seconds, r.casesPerSecond,
-                               r.isBest ? "  best" : ""))
+            Swift.print(
+                String(
+                    format: "%5d  %10.4f  %8@  %7@  %7.1f  %7.2f%@", r.epoch, r.trainLoss,
+                    r.validationLoss.map { String(format: "%.4f", $0) } ?? "n/a",
+                    r.validationGED.map { String(format: "%.4f", $0) } ?? "n/a", r.seconds, r.casesPerSecond,
+                    r.isBest ? "  best" : ""))
         }
         Swift.print("model: \(output)")
     }

@@ -29,8 +29,9 @@ final class TrainingProgress: TrainingObserver {
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
         let remainingCases = Double(total - done + (epochs - epoch) * total)
         let eta = rate > 0 ? remainingCases / rate : 0
-        let line = String(format: "\repoch %d/%d %@ %d/%d loss %.4f %.2f cases/s ETA %@ ",
-                          epoch, epochs, bar, done, total, loss, rate, Self.clock(eta))
+        let line = String(
+            format: "\repoch %d/%d %@ %d/%d loss %.4f %.2f cases/s ETA %@ ",
+            epoch, epochs, bar, done, total, loss, rate, Self.clock(eta))
         FileHandle.standardError.write(line.data(using: .utf8)!)
     }
 
@@ -42,6 +43,8 @@ final class TrainingProgress: TrainingObserver {
 
     static func clock(_ seconds: Double) -> String {
         let s = Int(seconds.rounded())
-        return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%02d:%02d", s / 60, s % 60)
+        return s >= 3600
+            ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+            : String(format: "%02d:%02d", s / 60, s % 60)
     }
 }

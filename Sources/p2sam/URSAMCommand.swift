@@ -45,7 +45,8 @@ struct URSAMCommand: ParsableCommand {
     @Option(help: "Upper factor alpha_h on I_t.")
     var alpha: Float = 1.2
 
-    @Flag(name: .customLong("whole-image-background"), help: "Take I_b over the whole image instead of the dilated box.")
+    @Flag(
+        name: .customLong("whole-image-background"), help: "Take I_b over the whole image instead of the dilated box.")
     var wholeImageBackground = false
 
     @Option(help: "Output folder (created).")
@@ -63,26 +64,42 @@ struct URSAMCommand: ParsableCommand {
             let picture = try InputChecks.image(image)
             let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
             try InputChecks.outputFolder(output, option: "--output")
-            if checked.wasClipped { print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)") }
+            if checked.wasClipped {
+                print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)")
+            }
             let predictor = try model.loadPredictor()
             let segmenter = try LiteMedSAMSegmenter(predictor: predictor, picture: picture)
-            let method = URSAM(count: count, ratio: ratio, rectification: UncertaintyRectification(
-                lowerBound: lowerBound, upperFactor: alpha,
-                background: wholeImageBackground ? .wholeImage : .dilatedBox(modelPixels: 10)))
-            let result = try method.run(segmenter, intensity: IntensityMap(picture), box: checked.box, random: SeededRandom(seed: seed))
+            let method = URSAM(
+                count: count, ratio: ratio,
+                rectification: UncertaintyRectification(
+                    lowerBound: lowerBound, upperFactor: alpha,
+                    background: wholeImageBackground ? .wholeImage : .dilatedBox(modelPixels: 10)))
+            let result = try method.run(
+                segmenter, intensity: IntensityMap(picture), box: checked.box, random: SeededRandom(seed: seed))
             let dir = try URSAMCommandOutput.folder(output)
             let (w, h) = (picture.width, picture.height)
             try PNG.write(result.ensemble.maskImage(), to: dir + "/ensemble.png")
             try PNG.write(result.rectified.mask.maskImage(), to: dir + "/rectified.png")
             try PNG.write(result.rectified.uncertain.maskImage(), to: dir + "/uncertain.png")
-            try PNG.write(Visualization.heatMapFigure(result.statistics.entropy, width: w, height: h, over: picture, scale: .entropy,
-                                                      colorMap: .magmaLike), to: dir + "/entropy.png")
-            try PNG.write(try Visualization.overlay(picture, mask: result.rectified.mask.maskImage(), box: checked.box), to: dir + "/overlay.png")
+            try PNG.write(
+                Visualization.heatMapFigure(
+                    result.statistics.entropy, width: w, height: h, over: picture, scale: .entropy,
+                    colorMap: .magmaLike), to: dir + "/entropy.png")
+            try PNG.write(
+                try Visualization.overlay(picture, mask: result.rectified.mask.maskImage(), box: checked.box),
+                to: dir + "/overlay.png")
             let r = result.rectified
-            print(String(format: "T_unc = %.4f bits (area factor %.3f; entropy range %.4f-%.4f bits)", r.threshold, r.areaFactor,
-                         result.statistics.entropy.min() ?? 0, result.statistics.entropy.max() ?? 0))
-            print("uncertain pixels: \(r.uncertain.foregroundCount); ensemble \(result.ensemble.foregroundCount) px -> rectified \(r.mask.foregroundCount) px"
-                  + (r.applied ? "" : " (rectification not applied: uniform image, or no certain target/background or uncertain pixel)"))
+            print(
+                String(
+                    format: "T_unc = %.4f bits (area factor %.3f; entropy range %.4f-%.4f bits)", r.threshold,
+                    r.areaFactor,
+                    result.statistics.entropy.min() ?? 0, result.statistics.entropy.max() ?? 0))
+            print(
+                "uncertain pixels: \(r.uncertain.foregroundCount); ensemble \(result.ensemble.foregroundCount) px -> rectified \(r.mask.foregroundCount) px"
+                    + (r.applied
+                        ? ""
+                        : " (rectification not applied: uniform image, or no certain target/background or uncertain pixel)")
+            )
             print("wrote \(dir)/ensemble.png, entropy.png, rectified.png, uncertain.png, overlay.png")
         }
     }
@@ -96,4 +113,3 @@ enum URSAMCommandOutput {
         return path
     }
 }
-

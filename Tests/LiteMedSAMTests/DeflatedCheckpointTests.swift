@@ -22,7 +22,7 @@ final class DeflatedCheckpointTests: XCTestCase {
         let compressed = try LiteMedSAMPredictor(checkpoint: deflated, verifyChecksum: false)
 
         var pixels = [Float](repeating: 20, count: 96 * 80)
-        for y in 30 ..< 60 { for x in 20 ..< 55 { pixels[y * 96 + x] = 200 } }
+        for y in 30..<60 { for x in 20..<55 { pixels[y * 96 + x] = 200 } }
         let image = try MedicalImage(width: 96, height: 80, channels: 1, pixels: pixels)
         let prompt = ImagePrompt(box: BoundingBox(x0: 15, y0: 25, x1: 60, y1: 65))
         let a = try stored.segment(stored.embed(image), prompts: [prompt])[0]

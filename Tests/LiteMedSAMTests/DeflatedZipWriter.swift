@@ -33,8 +33,11 @@ enum DeflatedZipWriter {
 
     private static func deflate(_ input: [UInt8], level: Int32) throws -> [UInt8] {
         var stream = z_stream()
-        guard deflateInit2_(&stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                            Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+        guard
+            deflateInit2_(
+                &stream, level, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+                Int32(MemoryLayout<z_stream>.size)) == Z_OK
+        else {
             throw CocoaError(.fileWriteUnknown)
         }
         defer { deflateEnd(&stream) }
@@ -50,9 +53,9 @@ enum DeflatedZipWriter {
             }
         }
         guard status == Z_STREAM_END else { throw CocoaError(.fileWriteUnknown) }
-        return Array(output[0 ..< Int(stream.total_out)])
+        return Array(output[0..<Int(stream.total_out)])
     }
 
     private static func le16(_ v: UInt16) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8)] }
-    private static func le32(_ v: UInt32) -> [UInt8] { (0 ..< 4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
+    private static func le32(_ v: UInt32) -> [UInt8] { (0..<4).map { UInt8((v >> (8 * $0)) & 0xFF) } }
 }

@@ -31,16 +31,23 @@ enum CheckpointLocation {
 }
 
 /// Element-wise comparison with a stated absolute tolerance; reports the worst element.
-func assertElementwiseClose(_ actual: Tensor, _ expected: Tensor, atol: Float, _ what: String,
-                            file: StaticString = #filePath, line: UInt = #line) {
+func assertElementwiseClose(
+    _ actual: Tensor, _ expected: Tensor, atol: Float, _ what: String,
+    file: StaticString = #filePath, line: UInt = #line
+) {
     XCTAssertEqual(actual.shape, expected.shape, "\(what): shape", file: file, line: line)
     guard actual.shape == expected.shape else { return }
-    var worst: Float = 0, worstIndex = 0
+    var worst: Float = 0
+    var worstIndex = 0
     for i in 0..<actual.count {
         let d = abs(actual.storage[i] - expected.storage[i])
-        if !(d <= worst) { worst = d; worstIndex = i }
+        if !(d <= worst) {
+            worst = d
+            worstIndex = i
+        }
     }
-    let message = "\(what): max |Δ| = \(worst) at flat index \(worstIndex) (actual \(actual.storage[worstIndex]), expected \(expected.storage[worstIndex])), tolerance \(atol)"
+    let message =
+        "\(what): max |Δ| = \(worst) at flat index \(worstIndex) (actual \(actual.storage[worstIndex]), expected \(expected.storage[worstIndex])), tolerance \(atol)"
     print(message)
     XCTAssert(worst <= atol, message, file: file, line: line)
 }
@@ -60,7 +67,9 @@ func cropNHWCAsNCHW(_ map: Tensor, rows: Range<Int>, cols: Range<Int>) -> Tensor
     var out = [Float](repeating: 0, count: c * rows.count * cols.count)
     for ch in 0..<c {
         for (i, y) in rows.enumerated() {
-            for (j, x) in cols.enumerated() { out[(ch * rows.count + i) * cols.count + j] = map.storage[(y * w + x) * c + ch] }
+            for (j, x) in cols.enumerated() {
+                out[(ch * rows.count + i) * cols.count + j] = map.storage[(y * w + x) * c + ch]
+            }
         }
     }
     return Tensor(shape: [1, c, rows.count, cols.count], storage: out)

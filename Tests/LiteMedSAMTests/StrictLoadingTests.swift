@@ -4,7 +4,8 @@ import XCTest
 /// Strict state-dict loading: every key must be taken, with the right shape.
 final class StrictLoadingTests: XCTestCase {
     func weights(_ entries: [String: [Int]]) -> WeightStore {
-        WeightStore(entries.mapValues { NamedWeight(shape: $0, values: [Float](repeating: 0.5, count: $0.reduce(1, *))) })
+        WeightStore(
+            entries.mapValues { NamedWeight(shape: $0, values: [Float](repeating: 0.5, count: $0.reduce(1, *))) })
     }
 
     func testMissingKeyIsNamed() {
@@ -18,7 +19,8 @@ final class StrictLoadingTests: XCTestCase {
     func testShapeMismatchIsNamed() {
         var store = weights(["a.weight": [2, 3]])
         XCTAssertThrowsError(try store.take("a.weight", shape: [3, 2])) { error in
-            XCTAssertEqual(error as? WeightLoadingError, .shapeMismatch(key: "a.weight", expected: [3, 2], found: [2, 3]))
+            XCTAssertEqual(
+                error as? WeightLoadingError, .shapeMismatch(key: "a.weight", expected: [3, 2], found: [2, 3]))
         }
     }
 
@@ -53,14 +55,18 @@ final class StrictLoadingTests: XCTestCase {
             XCTAssertEqual(error as? WeightLoadingError, .missingKey("mask_decoder.iou_token.weight"))
         }
         var wrong = all
-        wrong["prompt_encoder.no_mask_embed.weight"] = NamedWeight(shape: [256], values: [Float](repeating: 0, count: 256))
+        wrong["prompt_encoder.no_mask_embed.weight"] = NamedWeight(
+            shape: [256], values: [Float](repeating: 0, count: 256))
         XCTAssertThrowsError(try LiteMedSAMModel(weights: WeightStore(wrong))) { error in
-            XCTAssertEqual(error as? WeightLoadingError, .shapeMismatch(key: "prompt_encoder.no_mask_embed.weight", expected: [1, 256], found: [256]))
+            XCTAssertEqual(
+                error as? WeightLoadingError,
+                .shapeMismatch(key: "prompt_encoder.no_mask_embed.weight", expected: [1, 256], found: [256]))
         }
     }
 
     func testWrongChecksumIsRefused() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2sam-checksum-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "p2sam-checksum-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let fake = directory.appendingPathComponent("lite_medsam.pth")
@@ -70,7 +76,8 @@ final class StrictLoadingTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("sha256"))
         }
         XCTAssertThrowsError(try LiteMedSAMModel(checkpoint: directory.appendingPathComponent("absent.pth"))) { error in
-            XCTAssertEqual(error as? CheckpointError, .notFound(path: directory.appendingPathComponent("absent.pth").path))
+            XCTAssertEqual(
+                error as? CheckpointError, .notFound(path: directory.appendingPathComponent("absent.pth").path))
         }
         // Without the checksum the file is still read, and refused as a zip.
         XCTAssertThrowsError(try LiteMedSAMModel(checkpoint: fake, verifyChecksum: false)) { error in

@@ -17,12 +17,15 @@ final class AreaResizeTests: XCTestCase {
             let size = LiteMedSAMPreprocessor.targetSize(height: h, width: w)
             let src = Fixture.sourceU8(height: h, width: w, channels: c)
             let expected = try Fixture.bytes("area_\(h)x\(w)x\(c).u8").map(Float.init)
-            let got = AreaResize.resize(src, width: w, height: h, channels: c,
-                                        newWidth: size.width, newHeight: size.height, rounding: .uint8)
+            let got = AreaResize.resize(
+                src, width: w, height: h, channels: c,
+                newWidth: size.width, newHeight: size.height, rounding: .uint8)
             let (maxAbs, count) = compare(got, expected)
             if count > 0 {
                 let nw = size.width * c
-                let diffs = got.indices.filter { got[$0] != expected[$0] }.prefix(12).map { "(\($0 / nw),\($0 % nw)) got \(got[$0]) cv2 \(expected[$0])" }
+                let diffs = got.indices.filter { got[$0] != expected[$0] }.prefix(12).map {
+                    "(\($0 / nw),\($0 % nw)) got \(got[$0]) cv2 \(expected[$0])"
+                }
                 print("DIFF \(h)x\(w)x\(c):", diffs)
             }
             report.append("\(h)x\(w)x\(c)->\(size.height)x\(size.width): max \(maxAbs), \(count) differ")

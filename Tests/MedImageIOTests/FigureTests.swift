@@ -7,7 +7,8 @@ import XCTest
 final class FigureTests: XCTestCase {
     /// A 64x48 grey ramp image and a heat map that is 0 on the left half and 1 on the right half.
     func inputs() throws -> (MedicalImage, [Float]) {
-        let image = try MedicalImage(width: 64, height: 48, channels: 1, pixels: (0..<(64 * 48)).map { Float(($0 % 64) * 2) })
+        let image = try MedicalImage(
+            width: 64, height: 48, channels: 1, pixels: (0..<(64 * 48)).map { Float(($0 % 64) * 2) })
         let values = (0..<(64 * 48)).map { $0 % 64 < 32 ? Float(0) : 1 }
         return (image, values)
     }
@@ -29,12 +30,15 @@ final class FigureTests: XCTestCase {
         XCTAssertEqual(grey[0], 20, accuracy: 1)
         XCTAssertEqual(Set(grey), [grey[0]])
         let hot = rgb(figure, left + 50 * factor, top + 5 * factor)
-        XCTAssertGreaterThan(hot[0], hot[2] + 60, "\(hot)")   // yellow over grey
+        XCTAssertGreaterThan(hot[0], hot[2] + 60, "\(hot)")  // yellow over grey
         // Below the picture: the colour bar from the first to the last colour of the map.
         let barY = top + 48 * factor + 12 + 9
-        let first = ColorMap.viridisLike.color(0), last = ColorMap.viridisLike.color(1)
+        let first = ColorMap.viridisLike.color(0)
+        let last = ColorMap.viridisLike.color(1)
         for (found, want) in [(rgb(figure, left + 1, barY), first), (rgb(figure, left + 64 * factor - 2, barY), last)] {
-            for (f, w) in zip(found, [want.red, want.green, want.blue]) { XCTAssertEqual(f, Float(w), accuracy: 2, "\(found)") }
+            for (f, w) in zip(found, [want.red, want.green, want.blue]) {
+                XCTAssertEqual(f, Float(w), accuracy: 2, "\(found)")
+            }
         }
         // Tick labels: black text pixels under the bar.
         let labelRows = (barY + 15)..<figure.height
@@ -43,9 +47,11 @@ final class FigureTests: XCTestCase {
 
     func testSampleGridNumbersItsTilesAndAddsARaterRow() throws {
         let (image, _) = try inputs()
-        let mask = try MaskImage(width: 64, height: 48, pixels: (0..<(64 * 48)).map { $0 % 64 > 20 && $0 % 64 < 40 ? 1 : 0 })
+        let mask = try MaskImage(
+            width: 64, height: 48, pixels: (0..<(64 * 48)).map { $0 % 64 > 20 && $0 % 64 < 40 ? 1 : 0 })
         let samplesOnly = try Visualization.sampleGrid(image, samples: [mask, mask], columns: 4)
-        let withRaters = try Visualization.sampleGrid(image, samples: [mask, mask], raters: [mask, mask, mask], columns: 4)
+        let withRaters = try Visualization.sampleGrid(
+            image, samples: [mask, mask], raters: [mask, mask, mask], columns: 4)
         let factor = Visualization.displayFactor(width: 64, height: 48, minimumSide: 256)
         XCTAssertEqual(factor, 4)
         XCTAssertGreaterThanOrEqual(withRaters.width, 3 * 64 * factor)

@@ -22,7 +22,8 @@ enum Fixture {
         let data = try bytes(name)
         precondition(data.count % 4 == 0)
         return (0..<(data.count / 4)).map { i in
-            let bits = UInt32(data[4 * i]) | UInt32(data[4 * i + 1]) << 8
+            let bits =
+                UInt32(data[4 * i]) | UInt32(data[4 * i + 1]) << 8
                 | UInt32(data[4 * i + 2]) << 16 | UInt32(data[4 * i + 3]) << 24
             return Float(bitPattern: bits)
         }
@@ -47,7 +48,8 @@ enum Fixture {
         var out = [Float](repeating: 0, count: 2 * 256 * 256)
         for y in 0..<256 {
             for x in 0..<256 {
-                let xx = Double(x), yy = Double(y)
+                let xx = Double(x)
+                let yy = Double(y)
                 out[y * 256 + x] = Float(6.0 * sin(xx * 0.05) * cos(yy * 0.07) + 0.01 * xx - 1.0)
                 out[65536 + y * 256 + x] = Float(4.0 * cos((xx + 2.0 * yy) * 0.031) - 0.5)
             }

@@ -7,8 +7,9 @@ final class HostileImageTests: XCTestCase {
     /// Defect 3: 2049x1, 1x2049 and 8192x2 reached `AreaResize`'s precondition (signal 4).
     func testExtremeAspectRatioIsRefusedWithTheLimit() throws {
         for (width, height) in [(2049, 1), (1, 2049), (8192, 2), (513, 1)] {
-            let image = try MedicalImage(width: width, height: height, channels: 1,
-                                         pixels: (0 ..< width * height).map { Float($0 % 256) })
+            let image = try MedicalImage(
+                width: width, height: height, channels: 1,
+                pixels: (0..<width * height).map { Float($0 % 256) })
             XCTAssertThrowsError(try LiteMedSAMPreprocessor.preprocess(image)) { error in
                 let message = "\(error)"
                 XCTAssertTrue(message.contains("\(width)x\(height)"), message)
@@ -19,8 +20,9 @@ final class HostileImageTests: XCTestCase {
 
     func testAspectRatioAtTheLimitIsAccepted() throws {
         for (width, height) in [(512, 1), (1, 512), (1024, 2)] {
-            let image = try MedicalImage(width: width, height: height, channels: 1,
-                                         pixels: (0 ..< width * height).map { Float($0 % 256) })
+            let image = try MedicalImage(
+                width: width, height: height, channels: 1,
+                pixels: (0..<width * height).map { Float($0 % 256) })
             let prepared = try LiteMedSAMPreprocessor.preprocess(image)
             XCTAssertEqual(max(prepared.resizedWidth, prepared.resizedHeight), 256)
             XCTAssertEqual(min(prepared.resizedWidth, prepared.resizedHeight), 1)

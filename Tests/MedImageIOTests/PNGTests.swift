@@ -86,8 +86,9 @@ final class PNGTests: XCTestCase {
 
     func testCorruptTruncatedAndNonPNGFilesGiveErrors() throws {
         let dir = try Fixture.temporaryDirectory(removedAfter: self)
-        let image = try MedicalImage(width: 64, height: 64, channels: 3,
-                                     pixels: (0..<(64 * 64 * 3)).map { Float(($0 * 37) % 256) })
+        let image = try MedicalImage(
+            width: 64, height: 64, channels: 3,
+            pixels: (0..<(64 * 64 * 3)).map { Float(($0 * 37) % 256) })
         let good = try PNG.encode(image)
 
         let truncated = dir.appendingPathComponent("truncated.png").path
@@ -122,8 +123,9 @@ final class PNGTests: XCTestCase {
     func testImagesLargerThanLimitAreRefused() throws {
         let path = try Fixture.path("png_too_wide.png")
         XCTAssertThrowsError(try PNG.read(contentsOf: path)) { error in
-            XCTAssertEqual(error as? MedImageIOError,
-                           .imageTooLarge(path: path, width: 9000, height: 1, limit: 8192))
+            XCTAssertEqual(
+                error as? MedImageIOError,
+                .imageTooLarge(path: path, width: 9000, height: 1, limit: 8192))
             XCTAssertTrue("\(error)".contains("9000x1"))
         }
     }

@@ -33,8 +33,9 @@ final class PrePostProcessingTests: XCTestCase {
 
     func testPreprocessSixteenBitKeepsRangeAndPads() throws {
         // 2x4 16-bit grey → 128x256, min-max over Float values (no uint8 rounding).
-        let image = try MedicalImage(width: 4, height: 2, channels: 1, bitDepth: 16,
-                                     pixels: [0, 1000, 2000, 3000, 40000, 50000, 60000, 65535])
+        let image = try MedicalImage(
+            width: 4, height: 2, channels: 1, bitDepth: 16,
+            pixels: [0, 1000, 2000, 3000, 40000, 50000, 60000, 65535])
         let pre = try LiteMedSAMPreprocessor.preprocess(image)
         XCTAssertEqual(pre.resizedHeight, 128)
         XCTAssertEqual(pre.resizedWidth, 256)
@@ -66,16 +67,17 @@ final class PrePostProcessingTests: XCTestCase {
         let box = try PromptMapping.modelBox(BoundingBox(x0: 10, y0: 20, x1: 299, y1: 219), height: 220, width: 300)
         XCTAssertEqual(box, [8, 17, 255, 186])
         // 128x128: ratio 2, exact.
-        XCTAssertEqual(try PromptMapping.modelBox(BoundingBox(x0: 30, y0: 40, x1: 90, y1: 100), height: 128, width: 128),
-                       [60, 80, 180, 200])
+        XCTAssertEqual(
+            try PromptMapping.modelBox(BoundingBox(x0: 30, y0: 40, x1: 90, y1: 100), height: 128, width: 128),
+            [60, 80, 180, 200])
         XCTAssertEqual(try PromptMapping.modelPoint(PromptPoint(x: 299.9, y: 0.5), height: 220, width: 300), [255, 0])
     }
 
     func testInvalidPromptsAreErrors() {
         let cases: [BoundingBox] = [
-            BoundingBox(x0: 50, y0: 10, x1: 40, y1: 20),   // inverted
-            BoundingBox(x0: 10, y0: 10, x1: 10, y1: 20),   // zero width
-            BoundingBox(x0: -1, y0: 10, x1: 40, y1: 20),   // partially outside
+            BoundingBox(x0: 50, y0: 10, x1: 40, y1: 20),  // inverted
+            BoundingBox(x0: 10, y0: 10, x1: 10, y1: 20),  // zero width
+            BoundingBox(x0: -1, y0: 10, x1: 40, y1: 20),  // partially outside
             BoundingBox(x0: 10, y0: 10, x1: 301, y1: 20),  // partially outside
             BoundingBox(x0: 400, y0: 300, x1: 500, y1: 400),  // entirely outside
             BoundingBox(x0: .nan, y0: 10, x1: 40, y1: 20),
@@ -87,8 +89,9 @@ final class PrePostProcessingTests: XCTestCase {
         }
         XCTAssertThrowsError(try PromptMapping.modelPoint(PromptPoint(x: 300, y: 5), height: 220, width: 300))
         XCTAssertThrowsError(try PromptMapping.modelPoint(PromptPoint(x: 5, y: -0.1), height: 220, width: 300))
-        XCTAssertEqual(BoundingBox(x0: -5, y0: 10, x1: 40, y1: 500).clipped(width: 300, height: 220),
-                       BoundingBox(x0: 0, y0: 10, x1: 40, y1: 220))
+        XCTAssertEqual(
+            BoundingBox(x0: -5, y0: 10, x1: 40, y1: 500).clipped(width: 300, height: 220),
+            BoundingBox(x0: 0, y0: 10, x1: 40, y1: 220))
         XCTAssertNil(BoundingBox(x0: 400, y0: 10, x1: 500, y1: 20).clipped(width: 300, height: 220))
     }
 
@@ -98,8 +101,9 @@ final class PrePostProcessingTests: XCTestCase {
     func testPostprocessMatchesGoldenCT128() throws {
         let logits = try Fixture.float32("ct_box_masks_single.f32")
         let expected = try Fixture.float32("ct_box_single_post128.f32")
-        let up = LiteMedSAMPostprocessor.upscaledLogits(logits, count: 1, resizedHeight: 256, resizedWidth: 256,
-                                                        originalHeight: 128, originalWidth: 128)
+        let up = LiteMedSAMPostprocessor.upscaledLogits(
+            logits, count: 1, resizedHeight: 256, resizedWidth: 256,
+            originalHeight: 128, originalWidth: 128)
         let (maxAbs, _) = compare(up, expected)
         print("ct post128 max abs error:", maxAbs)
         XCTAssertLessThanOrEqual(maxAbs, 1e-5)
@@ -112,8 +116,9 @@ final class PrePostProcessingTests: XCTestCase {
     /// Non-square: (2,256,256) field cropped to 188x256 → 220x300, against torch (make_fixtures.py).
     func testBilinearMatchesTorchNonSquare() throws {
         let expected = try Fixture.float32("bilinear_220x300.f32")
-        let up = LiteMedSAMPostprocessor.upscaledLogits(Fixture.logitsField(), count: 2, resizedHeight: 188,
-                                                        resizedWidth: 256, originalHeight: 220, originalWidth: 300)
+        let up = LiteMedSAMPostprocessor.upscaledLogits(
+            Fixture.logitsField(), count: 2, resizedHeight: 188,
+            resizedWidth: 256, originalHeight: 220, originalWidth: 300)
         let (maxAbs, _) = compare(up, expected)
         print("bilinear 188x256->220x300 vs torch max abs error:", maxAbs)
         XCTAssertLessThanOrEqual(maxAbs, 1e-5)
@@ -132,6 +137,7 @@ final class PrePostProcessingTests: XCTestCase {
         let mask = try MaskImage(width: 3, height: 1, pixels: [1, 0, 1])
         XCTAssertEqual(mask.resizedNearest(width: 5, height: 1).pixels, [1, 1, 0, 0, 1])
         // 4 → 2: floor(d * 2) = 0, 2.
-        XCTAssertEqual(NearestResize.resize([10, 11, 12, 13], width: 4, height: 1, newWidth: 2, newHeight: 1), [10, 12])
+        XCTAssertEqual(
+            NearestResize.resize([10, 11, 12, 13], width: 4, height: 1, newWidth: 2, newHeight: 1), [10, 12])
     }
 }

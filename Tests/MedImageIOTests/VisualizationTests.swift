@@ -38,9 +38,11 @@ final class VisualizationTests: XCTestCase {
         XCTAssertEqual([out[55, 64, 0], out[55, 64, 1], out[55, 64, 2]], [40, 210, 60])
         XCTAssertEqual([out[100, 20, 0], out[100, 20, 1], out[100, 20, 2]], [230, 40, 40])
         // Interior mask pixels are blended, contour pixels are solid yellow.
-        var interior = 0, contour = 0
+        var interior = 0
+        var contour = 0
         for y in 1..<127 {
-            for x in 1..<127 where mask[y, x] != 0 && (abs(x - 64) > 6 || abs(y - 55) > 6) && (abs(x - 20) > 6 || abs(y - 100) > 6) {
+            for x in 1..<127
+            where mask[y, x] != 0 && (abs(x - 64) > 6 || abs(y - 55) > 6) && (abs(x - 20) > 6 || abs(y - 100) > 6) {
                 let isEdge = mask[y - 1, x] == 0 || mask[y + 1, x] == 0 || mask[y, x - 1] == 0 || mask[y, x + 1] == 0
                 let onBox = x == 40 || x == 90 || y == 30 || y == 80
                 if onBox { continue }
@@ -89,7 +91,8 @@ final class VisualizationTests: XCTestCase {
         try PNG.write(heat, to: dir.appendingPathComponent("entropy_heatmap.png").path)
         let frequency = Visualization.heatMap(probability, width: 128, height: 128, colorMap: .magmaLike)
         try PNG.write(frequency, to: dir.appendingPathComponent("probability_magma.png").path)
-        try PNG.write(Visualization.colorBar(width: 256, height: 16), to: dir.appendingPathComponent("colorbar.png").path)
+        try PNG.write(
+            Visualization.colorBar(width: 256, height: 16), to: dir.appendingPathComponent("colorbar.png").path)
     }
 
     func testGridLayoutAndSeparators() throws {

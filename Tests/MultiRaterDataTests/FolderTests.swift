@@ -15,7 +15,8 @@ final class FolderTests: XCTestCase {
 
     /// Export → folder reader round trip keeps every mask and the min–max scaled image.
     func testExportRoundTrip() throws {
-        let ds = MultiRaterDataset(name: "s", source: "synthetic", cases: try SyntheticCaseGenerator(seed: 3).generate(count: 3))
+        let ds = MultiRaterDataset(
+            name: "s", source: "synthetic", cases: try SyntheticCaseGenerator(seed: 3).generate(count: 3))
         try FolderExporter.export(ds, to: root)
         let back = try FolderDatasetReader.read(root: root)
         XCTAssertEqual(back.cases.map(\.metadata.caseID), ds.cases.map(\.metadata.caseID))
@@ -28,8 +29,9 @@ final class FolderTests: XCTestCase {
 
     func testWindowedExport() throws {
         let image = try CaseImage(width: 3, height: 1, pixels: [-2000, -300, 1000], sourceType: "int16")
-        let c = try MultiRaterCase(image: image, raters: [BinaryMask(width: 3, height: 1)],
-                                   metadata: CaseMetadata(caseID: "ct", sourceIndex: 0))
+        let c = try MultiRaterCase(
+            image: image, raters: [BinaryMask(width: 3, height: 1)],
+            metadata: CaseMetadata(caseID: "ct", sourceIndex: 0))
         try FolderExporter.export(MultiRaterDataset(name: "ct", source: "t", cases: [c]), to: root, window: .lung)
         let back = try FolderDatasetReader.read(root: root)
         XCTAssertEqual(back.cases[0].image!.pixels, [0, 128, 255])  // (-300 + 1000) / 1400 * 255 = 127.5 → 128
@@ -38,21 +40,27 @@ final class FolderTests: XCTestCase {
     func testFolderErrors() throws {
         let empty = root.appendingPathComponent("case1")
         try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
-        XCTAssertThrowsNaming("case1") { _ = try FolderDatasetReader.read(root: root) }   // no PNGs
-        let ds = MultiRaterDataset(name: "s", source: "synthetic", cases: try SyntheticCaseGenerator(seed: 3).generate(count: 1))
+        assertThrowsNaming("case1") { _ = try FolderDatasetReader.read(root: root) }  // no PNGs
+        let ds = MultiRaterDataset(
+            name: "s", source: "synthetic", cases: try SyntheticCaseGenerator(seed: 3).generate(count: 1))
         try FileManager.default.removeItem(at: empty)
         try FolderExporter.export(ds, to: root)
         let caseFolder = root.appendingPathComponent(ds.cases[0].metadata.caseID)
         for k in 0..<4 { try FileManager.default.removeItem(at: caseFolder.appendingPathComponent("rater\(k).png")) }
-        XCTAssertThrowsNaming(ds.cases[0].metadata.caseID) { _ = try FolderDatasetReader.read(root: root) }  // no raters
+        // No raters.
+        assertThrowsNaming(ds.cases[0].metadata.caseID) { _ = try FolderDatasetReader.read(root: root) }
     }
 
     func testMismatchedMaskSizeIsAnError() throws {
-        XCTAssertThrowsError(try MultiRaterCase(image: nil, raters: [BinaryMask(width: 3, height: 3), BinaryMask(width: 3, height: 4)],
-                                                metadata: CaseMetadata(caseID: "x", sourceIndex: 0))) { error in
+        XCTAssertThrowsError(
+            try MultiRaterCase(
+                image: nil, raters: [BinaryMask(width: 3, height: 3), BinaryMask(width: 3, height: 4)],
+                metadata: CaseMetadata(caseID: "x", sourceIndex: 0))
+        ) { error in
             XCTAssertTrue("\(error)".contains("x"))
         }
-        XCTAssertThrowsError(try MultiRaterCase(image: nil, raters: [], metadata: CaseMetadata(caseID: "y", sourceIndex: 0)))
+        XCTAssertThrowsError(
+            try MultiRaterCase(image: nil, raters: [], metadata: CaseMetadata(caseID: "y", sourceIndex: 0)))
         XCTAssertThrowsError(try CaseImage(width: 2, height: 1, pixels: [1, .nan]))
     }
 

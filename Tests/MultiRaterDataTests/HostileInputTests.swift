@@ -17,7 +17,7 @@ final class HostileInputTests: XCTestCase {
         XCTAssertNoThrow(try NIfTIVolume(bytes: good, path: "good.nii"))
         for value: Float in [.nan, .infinity, -.infinity, 9.3e18, 1e30, -400, 100] {
             var bytes = good
-            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.replaceSubrange(108 ..< 112, with: $0) }
+            withUnsafeBytes(of: value.bitPattern.littleEndian) { bytes.replaceSubrange(108..<112, with: $0) }
             let url = temporaryFile("offset.nii")
             try Data(bytes).write(to: url)
             XCTAssertThrowsError(try NIfTIVolume(contentsOf: url), "vox_offset \(value)") { error in
@@ -31,7 +31,8 @@ final class HostileInputTests: XCTestCase {
     func testSyntheticCaseCountAboveTheLimitIsRefusedAtOnce() throws {
         let start = Date()
         XCTAssertThrowsError(try DatasetSpec(parsing: "synthetic:100000000").load()) { error in
-            XCTAssertTrue("\(error)".contains("100000000 cases exceed the limit of \(DatasetLimits.defaultMaxCases)"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("100000000 cases exceed the limit of \(DatasetLimits.defaultMaxCases)"), "\(error)")
             XCTAssertTrue("\(error)".contains("--max-cases"), "\(error)")
         }
         XCTAssertLessThan(Date().timeIntervalSince(start), 1)
@@ -42,14 +43,16 @@ final class HostileInputTests: XCTestCase {
     /// Defect 5: a small `.npz` whose member inflates far past its size was inflated whole.
     func testNPZMemberInflatingPastTheLimitIsRefusedBeforeInflating() throws {
         let url = try Fixture.url("bomb.npz")
-        XCTAssertThrowsError(try NPZDatasetReader.read(contentsOf: url, limits: DatasetLimits(maxDecompressedBytes: 1 << 20))) { error in
+        XCTAssertThrowsError(
+            try NPZDatasetReader.read(contentsOf: url, limits: DatasetLimits(maxDecompressedBytes: 1 << 20))
+        ) { error in
             let message = "\(error)"
             XCTAssertTrue(message.contains("bomb.npz"), message)
             XCTAssertTrue(message.contains("inflates to 4194432 bytes"), message)
             XCTAssertTrue(message.contains("--max-decompressed-mib"), message)
             XCTAssertTrue(message.contains("limit of 1048576"), message)
         }
-        XCTAssertEqual(try NPZDatasetReader.read(contentsOf: url).cases.count, 1)   // within the default limit
+        XCTAssertEqual(try NPZDatasetReader.read(contentsOf: url).cases.count, 1)  // within the default limit
     }
 
     /// Defect 5: the same for a `.nii.gz`.
@@ -82,16 +85,19 @@ final class HostileInputTests: XCTestCase {
     /// Defect 4: an export cut short (here: the last case lost 3 of its 4 raters) was read without a word.
     func testPartialExportIsRefused() throws {
         let root = temporaryFile("export")
-        let dataset = MultiRaterDataset(name: "s", source: "synthetic", cases: try SyntheticCaseGenerator(seed: 3).generate(count: 3))
+        let dataset = MultiRaterDataset(
+            name: "s", source: "synthetic", cases: try SyntheticCaseGenerator(seed: 3).generate(count: 3))
         try FolderExporter.export(dataset, to: root)
         XCTAssertTrue(FileManager.default.fileExists(atPath: root.appendingPathComponent("manifest.json").path))
-        XCTAssertFalse(FileManager.default.fileExists(atPath: root.appendingPathComponent(".p2sam-export-incomplete").path))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: root.appendingPathComponent(".p2sam-export-incomplete").path))
         XCTAssertEqual(try FolderDatasetReader.read(root: root).cases.count, 3)
 
         let last = root.appendingPathComponent(dataset.cases[2].metadata.caseID)
-        for k in 1 ..< 4 { try FileManager.default.removeItem(at: last.appendingPathComponent("rater\(k).png")) }
+        for k in 1..<4 { try FileManager.default.removeItem(at: last.appendingPathComponent("rater\(k).png")) }
         XCTAssertThrowsError(try FolderDatasetReader.read(root: root)) { error in
-            XCTAssertTrue("\(error)".contains("case \(dataset.cases[2].metadata.caseID) has 1 of 4 rater masks"), "\(error)")
+            XCTAssertTrue(
+                "\(error)".contains("case \(dataset.cases[2].metadata.caseID) has 1 of 4 rater masks"), "\(error)")
         }
         // A whole case folder missing, or one too many.
         try FileManager.default.removeItem(at: last)
@@ -109,7 +115,8 @@ final class HostileInputTests: XCTestCase {
     /// A hand-made folder (no manifest, no marker) is still read.
     func testHandMadeFolderWithoutManifestIsRead() throws {
         let root = temporaryFile("byo")
-        let dataset = MultiRaterDataset(name: "s", source: "synthetic", cases: try SyntheticCaseGenerator(seed: 4).generate(count: 2))
+        let dataset = MultiRaterDataset(
+            name: "s", source: "synthetic", cases: try SyntheticCaseGenerator(seed: 4).generate(count: 2))
         try FolderExporter.export(dataset, to: root)
         try FileManager.default.removeItem(at: root.appendingPathComponent("manifest.json"))
         XCTAssertEqual(try FolderDatasetReader.read(root: root).cases.count, 2)

@@ -9,7 +9,8 @@ final class LabelMapDatasetTests: XCTestCase {
 
     override func setUpWithError() throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("labels-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("train"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("train"), withIntermediateDirectories: true)
     }
 
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: root) }
@@ -17,10 +18,12 @@ final class LabelMapDatasetTests: XCTestCase {
     func writeCase(_ name: String, labels: [UInt8], width: Int = 6, height: Int = 4, channels: Int = 1) throws {
         let folder = root.appendingPathComponent("train/\(name)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try ImageFiles.writePNG((0..<(width * height)).map { UInt8($0 * 9 % 256) }, width: width, height: height, channels: 1,
-                                to: folder.appendingPathComponent("image.png"))
-        try ImageFiles.writePNG(labels, width: labels.count / (height * channels), height: height, channels: channels,
-                                to: folder.appendingPathComponent("label.png"))
+        try ImageFiles.writePNG(
+            (0..<(width * height)).map { UInt8($0 * 9 % 256) }, width: width, height: height, channels: 1,
+            to: folder.appendingPathComponent("image.png"))
+        try ImageFiles.writePNG(
+            labels, width: labels.count / (height * channels), height: height, channels: channels,
+            to: folder.appendingPathComponent("label.png"))
     }
 
     func writeClasses(_ json: String, in folder: String = "") throws {
@@ -46,7 +49,8 @@ final class LabelMapDatasetTests: XCTestCase {
 
     func testBadInputNamesTheProblem() throws {
         func expectError(_ fragment: String, line: UInt = #line) {
-            XCTAssertThrowsError(try LabelMapDataset.read(root: root.appendingPathComponent("train")), line: line) { error in
+            XCTAssertThrowsError(try LabelMapDataset.read(root: root.appendingPathComponent("train")), line: line) {
+                error in
                 XCTAssertTrue("\(error)".contains(fragment), "\(error)", line: line)
             }
         }
@@ -61,8 +65,9 @@ final class LabelMapDatasetTests: XCTestCase {
         try writeCase("c", labels: [UInt8](repeating: 1, count: 72), channels: 3)
         expectError("must be 8-bit grey")
         try writeCase("c", labels: [UInt8](repeating: 1, count: 24))
-        try ImageFiles.writePNG([UInt8](repeating: 1, count: 20), width: 5, height: 4, channels: 1,
-                                to: root.appendingPathComponent("train/c/label.png"))
+        try ImageFiles.writePNG(
+            [UInt8](repeating: 1, count: 20), width: 5, height: 4, channels: 1,
+            to: root.appendingPathComponent("train/c/label.png"))
         expectError("label map is 5x4, image is 6x4")
         try FileManager.default.removeItem(at: root.appendingPathComponent("train/c/label.png"))
         expectError("missing")

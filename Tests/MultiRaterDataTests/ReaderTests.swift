@@ -15,8 +15,13 @@ enum Fixture {
     static func bits(_ m: BinaryMask) -> String { String(m.bytes().map { $0 == 0 ? "0" : "1" }) }
 }
 
-func XCTAssertThrowsNaming(_ path: String, _ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line) {
-    do { try body(); XCTFail("no error for \(path)", file: file, line: line) } catch {
+func assertThrowsNaming(
+    _ path: String, _ body: () throws -> Void, file: StaticString = #filePath, line: UInt = #line
+) {
+    do {
+        try body()
+        XCTFail("no error for \(path)", file: file, line: line)
+    } catch {
         XCTAssertTrue("\(error)".contains(path), "error '\(error)' does not name \(path)", file: file, line: line)
     }
 }
@@ -37,8 +42,12 @@ final class ReaderTests: XCTestCase {
     }
 
     func testPickleRejectsNonArrays() throws {
-        XCTAssertThrowsNaming("bad_not_arrays.pickle") { _ = try PickleDatasetReader.read(contentsOf: Fixture.url("bad_not_arrays.pickle")) }
-        XCTAssertThrowsNaming("bad_no_raters.pickle") { _ = try PickleDatasetReader.read(contentsOf: Fixture.url("bad_no_raters.pickle")) }
+        assertThrowsNaming("bad_not_arrays.pickle") {
+            _ = try PickleDatasetReader.read(contentsOf: Fixture.url("bad_not_arrays.pickle"))
+        }
+        assertThrowsNaming("bad_no_raters.pickle") {
+            _ = try PickleDatasetReader.read(contentsOf: Fixture.url("bad_no_raters.pickle"))
+        }
     }
 
     func testNPZLayout() throws {
@@ -63,7 +72,7 @@ final class ReaderTests: XCTestCase {
 
     func testBadNPZFilesNameTheFile() throws {
         for name in ["nonbinary.npz", "nan_image.npz", "mismatched.npz", "truncated.npz"] {
-            XCTAssertThrowsNaming(name) { _ = try NPZDatasetReader.read(contentsOf: Fixture.url(name)) }
+            assertThrowsNaming(name) { _ = try NPZDatasetReader.read(contentsOf: Fixture.url(name)) }
         }
     }
 
@@ -75,7 +84,8 @@ final class ReaderTests: XCTestCase {
             let z = String(Int(c.metadata.caseID.suffix(3))!)
             XCTAssertEqual(c.raters.map(Fixture.bits), exp[z]!["raters"] as! [String])
             XCTAssertEqual(c.image!.pixels.map(Double.init), exp[z]!["t1"] as! [Double])
-            XCTAssertEqual(c.width, 8); XCTAssertEqual(c.height, 6)
+            XCTAssertEqual(c.width, 8)
+            XCTAssertEqual(c.height, 6)
         }
         // Nested: NET ⊆ NET+OD ⊆ all.
         let s = all.cases[0].raters
@@ -90,14 +100,14 @@ final class ReaderTests: XCTestCase {
     }
 
     func testTruncatedNIfTI() throws {
-        XCTAssertThrowsNaming("truncated.nii.gz") { _ = try NIfTIVolume(contentsOf: Fixture.url("truncated.nii.gz")) }
+        assertThrowsNaming("truncated.nii.gz") { _ = try NIfTIVolume(contentsOf: Fixture.url("truncated.nii.gz")) }
         // Header only, data cut: written here.
         let full = try Data(contentsOf: Fixture.url("brats/Case_001/Case_001_seg.nii"))
         let cut = FileManager.default.temporaryDirectory.appendingPathComponent("cut-\(UUID().uuidString).nii")
         try full.prefix(full.count - 10).write(to: cut)
-        XCTAssertThrowsNaming(cut.lastPathComponent) { _ = try NIfTIVolume(contentsOf: cut) }
+        assertThrowsNaming(cut.lastPathComponent) { _ = try NIfTIVolume(contentsOf: cut) }
         try full.prefix(100).write(to: cut)
-        XCTAssertThrowsNaming(cut.lastPathComponent) { _ = try NIfTIVolume(contentsOf: cut) }
+        assertThrowsNaming(cut.lastPathComponent) { _ = try NIfTIVolume(contentsOf: cut) }
     }
 
     func testSpecParsingAndDetection() throws {
@@ -105,7 +115,9 @@ final class ReaderTests: XCTestCase {
         XCTAssertEqual(try DatasetSpec(parsing: "synthetic:5"), .synthetic(count: 5, seed: 1))
         XCTAssertThrowsError(try DatasetSpec(parsing: "synthetic:zero"))
         XCTAssertEqual(try DatasetSpec(parsing: Fixture.url("tiny.npz").path), .npz(try Fixture.url("tiny.npz")))
-        XCTAssertEqual(try DatasetSpec(parsing: Fixture.url("tiny_lidc.pickle").path), .pickle(try Fixture.url("tiny_lidc.pickle")))
+        XCTAssertEqual(
+            try DatasetSpec(parsing: Fixture.url("tiny_lidc.pickle").path), .pickle(try Fixture.url("tiny_lidc.pickle"))
+        )
         XCTAssertEqual(try DatasetSpec(parsing: Fixture.url("brats").path), .brats(try Fixture.url("brats")))
         XCTAssertThrowsError(try DatasetSpec(parsing: "/no/such/file.npz"))
     }

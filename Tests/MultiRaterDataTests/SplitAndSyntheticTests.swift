@@ -20,14 +20,16 @@ final class SplitAndSyntheticTests: XCTestCase {
         let cases = try SyntheticCaseGenerator(seed: 7).generate(count: 30)
         let summary = try DatasetSummary(MultiRaterDataset(name: "s", source: "s", cases: cases))
         let r = try XCTUnwrap(summary.interRater)
-        XCTAssertGreaterThan(r.dMean, 0.4)   // raters mostly agree...
-        XCTAssertLessThan(r.dMean, 0.98)     // ...but not exactly
+        XCTAssertGreaterThan(r.dMean, 0.4)  // raters mostly agree...
+        XCTAssertLessThan(r.dMean, 0.98)  // ...but not exactly
         XCTAssertGreaterThan(summary.emptyMaskFraction, 0)  // some raters miss faint lesions
     }
 
     func testIndexSplit() {
         let f = DatasetSplitter.indexOrder(count: 39)
-        XCTAssertEqual(f.train, Array(0..<23)); XCTAssertEqual(f.validation, Array(23..<31)); XCTAssertEqual(f.test, Array(31..<39))
+        XCTAssertEqual(f.train, Array(0..<23))
+        XCTAssertEqual(f.validation, Array(23..<31))
+        XCTAssertEqual(f.test, Array(31..<39))
         let bubil = DatasetSplitter.indexOrder(count: 35)
         XCTAssertEqual([bubil.train.count, bubil.validation.count, bubil.test.count], [21, 7, 7])
     }
@@ -35,7 +37,9 @@ final class SplitAndSyntheticTests: XCTestCase {
     /// LIDC-real's three patients (9, 28 and 30 slices, in this order): seed 1 used to put all 67
     /// slices into train. Now each part gets one whole patient, the largest one training.
     func testGroupedSplitOfThreePatientsLeavesNoPartEmpty() {
-        let groups: [String?] = Array(repeating: "0001", count: 9) + Array(repeating: "0002", count: 28) + Array(repeating: "0003", count: 30)
+        let groups: [String?] =
+            Array(repeating: "0001", count: 9) + Array(repeating: "0002", count: 28)
+            + Array(repeating: "0003", count: 30)
         let fold = DatasetSplitter.grouped(groups: groups, seed: 1)
         XCTAssertEqual(fold.emptyParts, [])
         XCTAssertEqual(Set(fold.train.map { groups[$0]! }), ["0003"])
@@ -47,7 +51,8 @@ final class SplitAndSyntheticTests: XCTestCase {
     }
 
     func testSeededSplitsAreReproducibleAndPartition() {
-        let a = DatasetSplitter.indexOrder(count: 100, seed: 5), b = DatasetSplitter.indexOrder(count: 100, seed: 5)
+        let a = DatasetSplitter.indexOrder(count: 100, seed: 5)
+        let b = DatasetSplitter.indexOrder(count: 100, seed: 5)
         XCTAssertEqual(a, b)
         XCTAssertNotEqual(a, DatasetSplitter.indexOrder(count: 100, seed: 6))
         XCTAssertEqual(Set(a.train + a.validation + a.test), Set(0..<100))
@@ -56,7 +61,9 @@ final class SplitAndSyntheticTests: XCTestCase {
         XCTAssertEqual(g, DatasetSplitter.grouped(groups: groups, seed: 3))
         XCTAssertEqual((g.train + g.validation + g.test).sorted(), Array(0..<100))
         let parts = [g.train, g.validation, g.test].map { Set($0.map { groups[$0]! }) }
-        XCTAssertTrue(parts[0].isDisjoint(with: parts[1]) && parts[0].isDisjoint(with: parts[2]) && parts[1].isDisjoint(with: parts[2]))
+        XCTAssertTrue(
+            parts[0].isDisjoint(with: parts[1]) && parts[0].isDisjoint(with: parts[2])
+                && parts[1].isDisjoint(with: parts[2]))
         XCTAssertFalse(g.test.isEmpty)
         let small = DatasetSplitter.firstTraining(DatasetSplitter.indexOrder(count: 1000))
         XCTAssertEqual(small.train, Array(0..<500))
@@ -67,16 +74,18 @@ final class SplitAndSyntheticTests: XCTestCase {
         let f = DatasetSplitter.sortedNames(ids, name: "qubiq")
         XCTAssertEqual(Set(f.train.map { ids[$0] }), Set((1...23).map { String(format: "case%02d", $0) }))
         XCTAssertEqual(Set(f.test.map { ids[$0] }), Set((32...39).map { String(format: "case%02d", $0) }))
-        let groups: [String?] = Array(repeating: "A", count: 9) + Array(repeating: "B", count: 28) + Array(repeating: "C", count: 30)
+        let groups: [String?] =
+            Array(repeating: "A", count: 9) + Array(repeating: "B", count: 28) + Array(repeating: "C", count: 30)
         let folds = DatasetSplitter.leaveOneGroupOut(groups: groups)
         XCTAssertEqual(folds.count, 3)
         XCTAssertEqual(folds[0].test, Array(0..<9))
-        XCTAssertEqual(folds[0].validation, Array(55..<67))          // last round(0.2 * 58) = 12 of the training slices
+        XCTAssertEqual(folds[0].validation, Array(55..<67))  // last round(0.2 * 58) = 12 of the training slices
         XCTAssertEqual(folds[0].train, Array(9..<55))
     }
 
     func testManifestRoundTrip() throws {
-        let ds = MultiRaterDataset(name: "s", source: "synthetic:10:1", cases: try SyntheticCaseGenerator(seed: 1).generate(count: 10))
+        let ds = MultiRaterDataset(
+            name: "s", source: "synthetic:10:1", cases: try SyntheticCaseGenerator(seed: 1).generate(count: 10))
         let m = SplitProtocol.grouped.manifest(for: ds, seed: 9)
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("manifest-\(UUID().uuidString).json")
         try m.write(to: url)

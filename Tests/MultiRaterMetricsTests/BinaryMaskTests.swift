@@ -12,7 +12,9 @@ final class BinaryMaskTests: XCTestCase {
         XCTAssertEqual(a, c)
         XCTAssertNotEqual(a, d)
         XCTAssertEqual(a.foregroundCount, 3)
-        XCTAssertTrue(a[1, 0]); XCTAssertTrue(a[2, 1]); XCTAssertFalse(a[0, 1])
+        XCTAssertTrue(a[1, 0])
+        XCTAssertTrue(a[2, 1])
+        XCTAssertFalse(a[0, 1])
         XCTAssertEqual(a.bytes(), [0, 1, 1, 0, 0, 1])
     }
 
@@ -27,7 +29,8 @@ final class BinaryMaskTests: XCTestCase {
     }
 
     func testMismatchedSizesThrow() {
-        let a = BinaryMask(width: 4, height: 4), b = BinaryMask(width: 4, height: 5)
+        let a = BinaryMask(width: 4, height: 4)
+        let b = BinaryMask(width: 4, height: 5)
         XCTAssertThrowsError(try intersectionOverUnion(a, b)) { error in
             XCTAssertEqual(error as? MetricError, .sizeMismatch(expected: "4x4", found: "4x5"))
         }
@@ -60,14 +63,17 @@ final class BinaryMaskTests: XCTestCase {
             for _ in 0..<5 {
                 var m = BinaryMask(width: w, height: h)
                 for y in 0..<h { for x in 0..<w where rng.uniform() < 0.5 { m[x, y] = true } }
-                let dil = m.dilated(), ero = m.eroded()
-                for y in 0..<h { for x in 0..<w {
-                    let nb = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)].map { (nx, ny) in
-                        nx >= 0 && nx < w && ny >= 0 && ny < h && m[nx, ny]
+                let dil = m.dilated()
+                let ero = m.eroded()
+                for y in 0..<h {
+                    for x in 0..<w {
+                        let nb = [(x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)].map { (nx, ny) in
+                            nx >= 0 && nx < w && ny >= 0 && ny < h && m[nx, ny]
+                        }
+                        XCTAssertEqual(dil[x, y], m[x, y] || nb.contains(true), "dilate \(w)x\(h) at \(x),\(y)")
+                        XCTAssertEqual(ero[x, y], m[x, y] && !nb.contains(false), "erode \(w)x\(h) at \(x),\(y)")
                     }
-                    XCTAssertEqual(dil[x, y], m[x, y] || nb.contains(true), "dilate \(w)x\(h) at \(x),\(y)")
-                    XCTAssertEqual(ero[x, y], m[x, y] && !nb.contains(false), "erode \(w)x\(h) at \(x),\(y)")
-                } }
+                }
             }
         }
     }

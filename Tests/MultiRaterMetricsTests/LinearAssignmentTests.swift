@@ -19,8 +19,9 @@ final class LinearAssignmentTests: XCTestCase {
                         XCTAssertEqual(Set(solution.pairs.map(\.column)).count, solution.pairs.count)
                         let recomputed = solution.pairs.reduce(0.0) { $0 + m[$1.row, $1.column] }
                         XCTAssertEqual(recomputed, solution.total, accuracy: 1e-12)
-                        XCTAssertEqual(solution.total, bruteForceBest(m, maximize: maximize), accuracy: 1e-9,
-                                       "\(rows)x\(columns) maximize=\(maximize)")
+                        XCTAssertEqual(
+                            solution.total, bruteForceBest(m, maximize: maximize), accuracy: 1e-9,
+                            "\(rows)x\(columns) maximize=\(maximize)")
                     }
                 }
             }

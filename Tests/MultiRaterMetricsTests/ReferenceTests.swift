@@ -4,6 +4,8 @@ import XCTest
 
 /// Compares with the values written by Fixtures/make_reference.py (NumPy + SciPy, independent code).
 final class ReferenceTests: XCTestCase {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
+    // (the fields decode the NumPy reference file's snake_case keys)
     struct Case: Decodable {
         var width: Int, height: Int
         var samples: [String], raters: [String]
@@ -15,8 +17,10 @@ final class ReferenceTests: XCTestCase {
     struct File: Decodable { var cases: [Case] }
 
     func loadCases() throws -> [Case] {
-        let url = try XCTUnwrap(Bundle.module.url(forResource: "reference_metrics", withExtension: "json",
-                                                  subdirectory: "Fixtures"))
+        let url = try XCTUnwrap(
+            Bundle.module.url(
+                forResource: "reference_metrics", withExtension: "json",
+                subdirectory: "Fixtures"))
         return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).cases
     }
 
@@ -29,10 +33,12 @@ final class ReferenceTests: XCTestCase {
         XCTAssertEqual(cases.count, 12)
         let tol = 1e-9
         for (k, c) in cases.enumerated() {
-            let samples = try c.samples.map { try mask($0, c) }, raters = try c.raters.map { try mask($0, c) }
+            let samples = try c.samples.map { try mask($0, c) }
+            let raters = try c.raters.map { try mask($0, c) }
             let a = try MultiRaterScore(samples: samples, raters: raters)
-            let b = try MultiRaterScore(samples: samples, raters: raters,
-                                        conventions: .init(hungarianIoU: .p2sam, maximumDice: .global))
+            let b = try MultiRaterScore(
+                samples: samples, raters: raters,
+                conventions: .init(hungarianIoU: .p2sam, maximumDice: .global))
             XCTAssertEqual(a.ged, c.ged, accuracy: tol, "case \(k) ged")
             XCTAssertEqual(a.hmIoU, c.hm_iou_standard, accuracy: tol, "case \(k) hm standard")
             XCTAssertEqual(b.hmIoU, c.hm_iou_p2sam, accuracy: tol, "case \(k) hm p2sam")
@@ -41,14 +47,19 @@ final class ReferenceTests: XCTestCase {
             XCTAssertEqual(a.dMean, c.d_mean, accuracy: tol, "case \(k) dmean")
             XCTAssertEqual(a.sampleDiversity, c.sample_diversity, accuracy: tol, "case \(k) sample div")
             XCTAssertEqual(a.raterDiversity, c.rater_diversity, accuracy: tol, "case \(k) rater div")
-            XCTAssertEqual(a.n, samples.count); XCTAssertEqual(a.m, raters.count)
-            XCTAssertEqual(try pixelCalibrationError(probabilities: c.probabilities, reference: raters[0]),
-                           c.ece_vs_rater0, accuracy: tol, "case \(k) ece")
-            let prediction = try BinaryMask(width: c.width, height: c.height,
-                                            bools: c.probabilities.map { $0 >= 0.5 })
-            XCTAssertEqual(try uncertaintyErrorOverlap(uncertainty: c.uncertainty, prediction: prediction,
-                                                       reference: raters[0]),
-                           c.ueo_vs_rater0, accuracy: tol, "case \(k) ueo")
+            XCTAssertEqual(a.n, samples.count)
+            XCTAssertEqual(a.m, raters.count)
+            XCTAssertEqual(
+                try pixelCalibrationError(probabilities: c.probabilities, reference: raters[0]),
+                c.ece_vs_rater0, accuracy: tol, "case \(k) ece")
+            let prediction = try BinaryMask(
+                width: c.width, height: c.height,
+                bools: c.probabilities.map { $0 >= 0.5 })
+            XCTAssertEqual(
+                try uncertaintyErrorOverlap(
+                    uncertainty: c.uncertainty, prediction: prediction,
+                    reference: raters[0]),
+                c.ueo_vs_rater0, accuracy: tol, "case \(k) ueo")
             let ncc = try varianceCorrelation(samples: samples, raters: raters)
             if let expected = c.variance_ncc {
                 XCTAssertEqual(try XCTUnwrap(ncc, "case \(k) ncc"), expected, accuracy: tol, "case \(k) ncc")

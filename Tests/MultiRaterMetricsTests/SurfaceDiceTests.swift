@@ -9,7 +9,8 @@ final class SurfaceDiceTests: XCTestCase {
         var points: [[Int]] = []
         let count = shape.reduce(1, *)
         for i in 0..<count where mask[i] {
-            var coordinates = [Int](repeating: 0, count: shape.count), rest = i
+            var coordinates = [Int](repeating: 0, count: shape.count)
+            var rest = i
             for axis in stride(from: shape.count - 1, through: 0, by: -1) {
                 coordinates[axis] = rest % shape[axis]
                 rest /= shape[axis]
@@ -34,13 +35,17 @@ final class SurfaceDiceTests: XCTestCase {
     }
 
     func bruteForceNSD(_ a: [Bool], _ b: [Bool], shape: [Int], spacing: [Double], tolerance: Double) -> Double {
-        let pa = boundaryPoints(a, shape: shape), pb = boundaryPoints(b, shape: shape)
+        let pa = boundaryPoints(a, shape: shape)
+        let pb = boundaryPoints(b, shape: shape)
         if pa.isEmpty && pb.isEmpty { return 1 }
         if pa.isEmpty || pb.isEmpty { return 0 }
         func near(_ p: [Int], _ set: [[Int]]) -> Bool {
             set.contains { q in
                 var d = 0.0
-                for axis in 0..<shape.count { let t = Double(p[axis] - q[axis]) * spacing[axis]; d += t * t }
+                for axis in 0..<shape.count {
+                    let t = Double(p[axis] - q[axis]) * spacing[axis]
+                    d += t * t
+                }
                 return d <= tolerance * tolerance
             }
         }
@@ -58,7 +63,8 @@ final class SurfaceDiceTests: XCTestCase {
         let radii = (0..<count).map { _ in 1.5 + 6 * next() }
         let total = shape.reduce(1, *)
         return (0..<total).map { i in
-            var coordinates = [Double](repeating: 0, count: shape.count), rest = i
+            var coordinates = [Double](repeating: 0, count: shape.count)
+            var rest = i
             for axis in stride(from: shape.count - 1, through: 0, by: -1) {
                 coordinates[axis] = Double(rest % shape[axis])
                 rest /= shape[axis]
@@ -87,10 +93,12 @@ final class SurfaceDiceTests: XCTestCase {
             let a = blobs(shape: [height, width], count: 1 + trial % 3, seed: &seed)
             let b = blobs(shape: [height, width], count: 1 + trial % 2, seed: &seed)
             for (spacing, tolerance) in [((1.0, 1.0), 2.0), ((1.0, 1.0), 0.0), ((0.7, 1.6), 2.0), ((1.0, 1.0), 5.5)] {
-                let expected = bruteForceNSD(a, b, shape: [height, width], spacing: [spacing.0, spacing.1], tolerance: tolerance)
-                let found = try SurfaceDice.normalizedSurfaceDice(try mask(a, width: width, height: height),
-                                                                  try mask(b, width: width, height: height),
-                                                                  tolerance: tolerance, spacing: (spacing.0, spacing.1))
+                let expected = bruteForceNSD(
+                    a, b, shape: [height, width], spacing: [spacing.0, spacing.1], tolerance: tolerance)
+                let found = try SurfaceDice.normalizedSurfaceDice(
+                    try mask(a, width: width, height: height),
+                    try mask(b, width: width, height: height),
+                    tolerance: tolerance, spacing: (spacing.0, spacing.1))
                 XCTAssertEqual(found, expected, accuracy: 1e-12, "trial \(trial), spacing \(spacing), τ \(tolerance)")
                 if expected > 0 && expected < 1 { checked += 1 }
             }
@@ -105,12 +113,15 @@ final class SurfaceDiceTests: XCTestCase {
             let a = blobs(shape: shape, count: 2, seed: &seed)
             let b = blobs(shape: shape, count: 2, seed: &seed)
             func slices(_ v: [Bool]) throws -> [BinaryMask] {
-                try (0..<shape[0]).map { z in try mask(Array(v[(z * 19 * 23)..<((z + 1) * 19 * 23)]), width: 23, height: 19) }
+                try (0..<shape[0]).map { z in
+                    try mask(Array(v[(z * 19 * 23)..<((z + 1) * 19 * 23)]), width: 23, height: 19)
+                }
             }
             let spacing = [2.5, 0.8, 0.8]
             let expected = bruteForceNSD(a, b, shape: shape, spacing: spacing, tolerance: 2)
-            let found = try SurfaceDice.normalizedSurfaceDice(volume: try slices(a), try slices(b), tolerance: 2,
-                                                              spacing: (2.5, 0.8, 0.8))
+            let found = try SurfaceDice.normalizedSurfaceDice(
+                volume: try slices(a), try slices(b), tolerance: 2,
+                spacing: (2.5, 0.8, 0.8))
             XCTAssertEqual(found, expected, accuracy: 1e-12, "trial \(trial)")
         }
     }
@@ -127,7 +138,8 @@ final class SurfaceDiceTests: XCTestCase {
         var shifted = [Bool](repeating: false, count: 400)
         for y in 5..<12 { for x in 7..<14 { shifted[y * 20 + x] = true } }
         XCTAssertEqual(try SurfaceDice.normalizedSurfaceDice(a, try mask(shifted, width: 20, height: 20)), 1)
-        XCTAssertLessThan(try SurfaceDice.normalizedSurfaceDice(a, try mask(shifted, width: 20, height: 20), tolerance: 1), 1)
+        XCTAssertLessThan(
+            try SurfaceDice.normalizedSurfaceDice(a, try mask(shifted, width: 20, height: 20), tolerance: 1), 1)
         XCTAssertThrowsError(try SurfaceDice.normalizedSurfaceDice(a, BinaryMask(width: 21, height: 20)))
         XCTAssertThrowsError(try SurfaceDice.normalizedSurfaceDice(a, a, tolerance: -1))
         XCTAssertThrowsError(try SurfaceDice.normalizedSurfaceDice(a, a, spacing: (0, 1)))

@@ -23,8 +23,10 @@ struct TestRandom {
         case 1:
             for y in 0..<height { for x in 0..<width where uniform() < 0.3 { mask[x, y] = true } }
         default:
-            let x0 = int(width), y0 = int(height)
-            let x1 = x0 + int(width - x0) + 1, y1 = y0 + int(height - y0) + 1
+            let x0 = int(width)
+            let y0 = int(height)
+            let x1 = x0 + int(width - x0) + 1
+            let y1 = y0 + int(height - y0) + 1
             for y in y0..<y1 { for x in x0..<x1 { mask[x, y] = true } }
         }
         return mask
@@ -36,7 +38,11 @@ func permutations(_ k: Int) -> [[Int]] {
     if k == 0 { return [[]] }
     var out: [[Int]] = []
     for p in permutations(k - 1) {
-        for i in 0...p.count { var q = p; q.insert(k - 1, at: i); out.append(q) }
+        for i in 0...p.count {
+            var q = p
+            q.insert(k - 1, at: i)
+            out.append(q)
+        }
     }
     return out
 }

@@ -9,7 +9,7 @@ final class HostileInputCommandTests: XCTestCase {
     override func setUpWithError() throws {
         directory = try CLIRunner.temporaryDirectory()
         var pixels = [Float](repeating: 30, count: 64 * 48)
-        for y in 10 ..< 30 { for x in 20 ..< 44 { pixels[y * 64 + x] = 200 } }
+        for y in 10..<30 { for x in 20..<44 { pixels[y * 64 + x] = 200 } }
         try PNG.write(try MedicalImage(width: 64, height: 48, channels: 1, pixels: pixels), to: path("small.png"))
     }
 
@@ -44,8 +44,10 @@ final class HostileInputCommandTests: XCTestCase {
         try CLIRunner.requireCheckpoint()
         for (width, height) in [(2049, 1), (1, 2049), (8192, 2)] {
             let name = "strip_\(width)x\(height).png"
-            try PNG.write(try MedicalImage(width: width, height: height, channels: 1,
-                                           pixels: (0 ..< width * height).map { Float($0 % 251) }), to: path(name))
+            try PNG.write(
+                try MedicalImage(
+                    width: width, height: height, channels: 1,
+                    pixels: (0..<width * height).map { Float($0 % 251) }), to: path(name))
             let outcome = try CLIRunner.run(["embed", "--image", path(name), "--output", path("e.npy")])
             XCTAssertEqual(outcome.status, 1, outcome.output)
             XCTAssertTrue(outcome.output.contains(name), outcome.output)
@@ -56,7 +58,8 @@ final class HostileInputCommandTests: XCTestCase {
     /// Defect 4: on a full disk `embed` left a 1 MiB `.npy` where 4 MiB belong. Here the file-size
     /// limit (2 MiB) stands in for the full disk: the error names the file and nothing is left behind.
     func testEmbeddingCutShortLeavesNoFile() throws {
-        let outcome = try runLimitingFileSize(2048, ["embed", "--image", path("small.png"), "--output", path("cut.npy")])
+        let outcome = try runLimitingFileSize(
+            2048, ["embed", "--image", path("small.png"), "--output", path("cut.npy")])
         XCTAssertEqual(outcome.status, 1, outcome.output)
         XCTAssertTrue(outcome.output.contains("cut.npy"), outcome.output)
         XCTAssertTrue(outcome.output.contains("File too large"), outcome.output)
@@ -67,8 +70,12 @@ final class HostileInputCommandTests: XCTestCase {
 
     /// Defect 4: `segment --logits` (1 MiB of logits) cut short leaves neither the logits nor a temporary file.
     func testLogitsCutShortLeaveNoFile() throws {
-        let outcome = try runLimitingFileSize(512, ["segment", "--image", path("small.png"), "--box", "15,5,50,35",
-                                                    "--output", path("m.png"), "--logits", path("logits.npy")])
+        let outcome = try runLimitingFileSize(
+            512,
+            [
+                "segment", "--image", path("small.png"), "--box", "15,5,50,35",
+                "--output", path("m.png"), "--logits", path("logits.npy"),
+            ])
         XCTAssertEqual(outcome.status, 1, outcome.output)
         XCTAssertTrue(outcome.output.contains("logits.npy"), outcome.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("logits.npy")))
@@ -103,35 +110,46 @@ final class HostileInputCommandTests: XCTestCase {
 
     /// Defect 5: `medsamu --points 100000` grew to 16,384 prompt tokens and 2.2 GB.
     func testPointLimitsAreCheckedBeforeTheModelLoads() throws {
-        let medsamu = try CLIRunner.run(["medsamu", "--image", path("small.png"), "--box", "15,5,50,35", "--points", "100000",
-                                         "--output", path("u"), "--checkpoint", missingCheckpoint])
+        let medsamu = try CLIRunner.run([
+            "medsamu", "--image", path("small.png"), "--box", "15,5,50,35", "--points", "100000",
+            "--output", path("u"), "--checkpoint", missingCheckpoint,
+        ])
         XCTAssertNotEqual(medsamu.status, 0)
         XCTAssertTrue(medsamu.output.contains("--points must be 0…256"), medsamu.output)
-        let many = (0 ..< 300).flatMap { ["--point", "\($0 % 60),\($0 % 40),1"] }
-        let segment = try CLIRunner.run(["segment", "--image", path("small.png"), "--output", path("m.png"),
-                                         "--checkpoint", missingCheckpoint] + many)
+        let many = (0..<300).flatMap { ["--point", "\($0 % 60),\($0 % 40),1"] }
+        let segment = try CLIRunner.run(
+            [
+                "segment", "--image", path("small.png"), "--output", path("m.png"),
+                "--checkpoint", missingCheckpoint,
+            ] + many)
         XCTAssertEqual(segment.status, 1, segment.output)
         XCTAssertTrue(segment.output.contains("300 points exceed the limit of 256"), segment.output)
     }
 
     /// Defect 6: boxes and output paths are checked before the model loads.
     func testPromptsAndOutputPathsAreCheckedBeforeTheModelLoads() throws {
-        let box = try CLIRunner.run(["segment", "--image", path("small.png"), "--box", "100,100,120,120",
-                                     "--output", path("m.png"), "--checkpoint", missingCheckpoint])
+        let box = try CLIRunner.run([
+            "segment", "--image", path("small.png"), "--box", "100,100,120,120",
+            "--output", path("m.png"), "--checkpoint", missingCheckpoint,
+        ])
         XCTAssertEqual(box.status, 1, box.output)
         XCTAssertTrue(box.output.contains("box"), box.output)
         XCTAssertFalse(box.output.contains("no-such-checkpoint"), box.output)
 
         // A missing folder is created (issue 10); one that cannot be (below a file) is refused up front.
-        let output = try CLIRunner.run(["segment", "--image", path("small.png"), "--box", "15,5,50,35",
-                                        "--output", path("small.png") + "/sub/m.png", "--checkpoint", missingCheckpoint])
+        let output = try CLIRunner.run([
+            "segment", "--image", path("small.png"), "--box", "15,5,50,35",
+            "--output", path("small.png") + "/sub/m.png", "--checkpoint", missingCheckpoint,
+        ])
         XCTAssertNotEqual(output.status, 0, output.output)
         XCTAssertTrue(output.output.contains("small.png/sub: Not a directory"), output.output)
         XCTAssertFalse(output.output.contains("NSCocoaErrorDomain"), output.output)
         XCTAssertFalse(output.output.contains("no-such-checkpoint"), output.output)
 
-        let train = try CLIRunner.run(["train", "--dataset", "synthetic:4", "--stage", "1", "--epochs", "1",
-                                       "--output", path("small.png") + "/model.safetensors", "--checkpoint", missingCheckpoint])
+        let train = try CLIRunner.run([
+            "train", "--dataset", "synthetic:4", "--stage", "1", "--epochs", "1",
+            "--output", path("small.png") + "/model.safetensors", "--checkpoint", missingCheckpoint,
+        ])
         XCTAssertNotEqual(train.status, 0, train.output)
         XCTAssertFalse(train.output.contains("no-such-checkpoint"), train.output)
         XCTAssertTrue(train.output.contains("--output"), train.output)
@@ -139,8 +157,10 @@ final class HostileInputCommandTests: XCTestCase {
 
     /// Defect 6: `--seed -1` and `--box -10,…` were taken for option names.
     func testNegativeValuesAreValuesNotOptionNames() throws {
-        let box = try CLIRunner.run(["medsamu", "--image", path("small.png"), "--box", "-5,5,50,35",
-                                     "--output", path("u"), "--checkpoint", missingCheckpoint])
+        let box = try CLIRunner.run([
+            "medsamu", "--image", path("small.png"), "--box", "-5,5,50,35",
+            "--output", path("u"), "--checkpoint", missingCheckpoint,
+        ])
         XCTAssertTrue(box.output.contains("clipped to [0.0, 5.0, 50.0, 35.0]"), box.output)
         let seed = try CLIRunner.run(["sample", "--image", path("small.png"), "--seed", "-1", "--output", path("s")])
         XCTAssertNotEqual(seed.status, 0)
@@ -151,7 +171,9 @@ final class HostileInputCommandTests: XCTestCase {
     /// Defect 6: file errors are in words with the path, not raw NSCocoaErrorDomain text.
     func testFileErrorsAreInWords() throws {
         // A missing folder would be created (issue 10): /proc accepts no new files, even from root.
-        let outcome = try CLIRunner.run(["data", "split", "--dataset", "synthetic:5", "--output", "/proc/p2sam-split.json"])
+        let outcome = try CLIRunner.run([
+            "data", "split", "--dataset", "synthetic:5", "--output", "/proc/p2sam-split.json",
+        ])
         XCTAssertEqual(outcome.status, 1, outcome.output)
         XCTAssertTrue(outcome.output.contains("/proc/p2sam-split.json: cannot write"), outcome.output)
         XCTAssertTrue(outcome.output.contains("No such file or directory"), outcome.output)

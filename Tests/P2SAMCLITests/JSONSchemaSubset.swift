@@ -18,7 +18,9 @@ struct JSONSchemaSubset {
     private func check(_ value: Any, against schema: [String: Any], at path: String) -> [String] {
         if let reference = schema["$ref"] as? String {
             let name = String(reference.dropFirst("#/$defs/".count))
-            guard reference.hasPrefix("#/$defs/"), let target = (root["$defs"] as? [String: Any])?[name] as? [String: Any] else {
+            guard reference.hasPrefix("#/$defs/"),
+                let target = (root["$defs"] as? [String: Any])?[name] as? [String: Any]
+            else {
                 return ["\(path): unknown $ref \(reference)"]
             }
             return check(value, against: target, at: path)
@@ -34,7 +36,8 @@ struct JSONSchemaSubset {
             problems.append("\(path): '\(text)' is not one of \(options)")
         }
         if let pattern = schema["pattern"] as? String, let text = value as? String,
-           text.range(of: pattern, options: .regularExpression) == nil {
+            text.range(of: pattern, options: .regularExpression) == nil
+        {
             problems.append("\(path): '\(text)' does not match \(pattern)")
         }
         if let object = value as? [String: Any] {

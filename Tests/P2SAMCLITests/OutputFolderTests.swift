@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import MedImageIO
+import XCTest
 
 /// Every command creates the folder of its outputs before computing anything.
 final class OutputFolderTests: XCTestCase {
@@ -14,16 +14,20 @@ final class OutputFolderTests: XCTestCase {
     func testSegmentAndScoreWriteIntoFoldersThatDoNotExistYet() throws {
         try CLIRunner.requireCheckpoint()
         try TestPictures.writeGradient(directory.appendingPathComponent("image.png"), width: 64, height: 64)
-        let segment = try CLIRunner.run(["segment", "--image", path("image.png"), "--box", "10,10,40,40",
-                                         "--output", path("missing/dir/mask.png"), "--overlay", path("other/overlay.png"),
-                                         "--checkpoint", CLIRunner.checkpoint.path])
+        let segment = try CLIRunner.run([
+            "segment", "--image", path("image.png"), "--box", "10,10,40,40",
+            "--output", path("missing/dir/mask.png"), "--overlay", path("other/overlay.png"),
+            "--checkpoint", CLIRunner.checkpoint.path,
+        ])
         XCTAssertEqual(segment.status, 0, segment.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("missing/dir/mask.png")))
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("other/overlay.png")))
 
         try TestPictures.writeMask(directory.appendingPathComponent("s/m0.png")) { x, _ in x < 5 }
         try TestPictures.writeMask(directory.appendingPathComponent("r/m0.png")) { x, _ in x < 6 }
-        let score = try CLIRunner.run(["score", "--samples", path("s"), "--raters", path("r"), "--json", path("reports/new/s.json")])
+        let score = try CLIRunner.run([
+            "score", "--samples", path("s"), "--raters", path("r"), "--json", path("reports/new/s.json"),
+        ])
         XCTAssertEqual(score.status, 0, score.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("reports/new/s.json")))
     }

@@ -5,7 +5,8 @@ import XCTest
 /// `p2sam sample` with the bundled default model, as a user runs it.
 final class SampleCommandTests: XCTestCase {
     var directory: URL!
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let example = root.appendingPathComponent("Examples/data/synthetic-0000")
     static let defaultModel = root.appendingPathComponent("Models/p2sam/default.safetensors")
 
@@ -20,8 +21,11 @@ final class SampleCommandTests: XCTestCase {
     override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
 
     func sample(_ extra: [String], into name: String) throws -> CLIRunner.Outcome {
-        try CLIRunner.run(["sample", "--image", Self.example.appendingPathComponent("image.png").path,
-                           "--output", directory.appendingPathComponent(name).path, "--model", Self.defaultModel.path] + extra)
+        try CLIRunner.run(
+            [
+                "sample", "--image", Self.example.appendingPathComponent("image.png").path,
+                "--output", directory.appendingPathComponent(name).path, "--model", Self.defaultModel.path,
+            ] + extra)
     }
 
     func testSameSeedGivesIdenticalFilesAndTheContractOutputs() throws {
@@ -37,9 +41,11 @@ final class SampleCommandTests: XCTestCase {
             XCTAssertEqual([a.width, a.height], [128, 128])
         }
         for file in ["frequency.png", "entropy.png", "grid.png"] {
-            XCTAssertTrue(FileManager.default.fileExists(atPath: directory.appendingPathComponent("a/\(file)").path), file)
+            XCTAssertTrue(
+                FileManager.default.fileExists(atPath: directory.appendingPathComponent("a/\(file)").path), file)
         }
-        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("a/sample_005.png").path))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("a/sample_005.png").path))
     }
 
     func testOutOfRangeCountsAndSeedsAreRefused() throws {
@@ -51,8 +57,10 @@ final class SampleCommandTests: XCTestCase {
     }
 
     func testAModelFileForAnotherArchitectureIsRefused() throws {
-        let outcome = try CLIRunner.run(["sample", "--image", Self.example.appendingPathComponent("image.png").path,
-                                         "--output", directory.appendingPathComponent("x").path, "--model", CLIRunner.checkpoint.path])
+        let outcome = try CLIRunner.run([
+            "sample", "--image", Self.example.appendingPathComponent("image.png").path,
+            "--output", directory.appendingPathComponent("x").path, "--model", CLIRunner.checkpoint.path,
+        ])
         XCTAssertNotEqual(outcome.status, 0)
         XCTAssertTrue(outcome.output.contains("lite_medsam.pth"), outcome.output)
         XCTAssertFalse(outcome.output.contains("Backtracing"), outcome.output)
@@ -62,9 +70,12 @@ final class SampleCommandTests: XCTestCase {
         // The contract layout (m0.png…) beside the case image: three raters, not four.
         let raters = directory.appendingPathComponent("raters")
         try FileManager.default.createDirectory(at: raters, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(at: Self.example.appendingPathComponent("image.png"), to: raters.appendingPathComponent("image.png"))
+        try FileManager.default.copyItem(
+            at: Self.example.appendingPathComponent("image.png"), to: raters.appendingPathComponent("image.png"))
         for k in 0..<3 {
-            try FileManager.default.copyItem(at: Self.example.appendingPathComponent("rater\(k).png"), to: raters.appendingPathComponent("m\(k).png"))
+            try FileManager.default.copyItem(
+                at: Self.example.appendingPathComponent("rater\(k).png"), to: raters.appendingPathComponent("m\(k).png")
+            )
         }
         let outcome = try sample(["--count", "3", "--raters", raters.path], into: "s")
         XCTAssertEqual(outcome.status, 0, outcome.output)
@@ -74,7 +85,8 @@ final class SampleCommandTests: XCTestCase {
         let refused = try sample(["--count", "3", "--raters", raters.path], into: "t")
         XCTAssertNotEqual(refused.status, 0)
         XCTAssertTrue(refused.output.contains("m3.png") && refused.output.contains("not a binary mask"), refused.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: directory.appendingPathComponent("t/sample_000.png").path))
+        XCTAssertFalse(
+            FileManager.default.fileExists(atPath: directory.appendingPathComponent("t/sample_000.png").path))
     }
 
     func testPicturesAreEnlargedAndTheGridShowsTheRaters() throws {

@@ -24,8 +24,10 @@ final class ScoreCommandTests: XCTestCase {
             try writeMask("\(side)/b/m0.png") { _, y in y < 4 }
         }
         let json = directory.appendingPathComponent("s.json")
-        let outcome = try CLIRunner.run(["score", "--samples", directory.appendingPathComponent("samples").path,
-                                         "--raters", directory.appendingPathComponent("raters").path, "--json", json.path])
+        let outcome = try CLIRunner.run([
+            "score", "--samples", directory.appendingPathComponent("samples").path,
+            "--raters", directory.appendingPathComponent("raters").path, "--json", json.path,
+        ])
         XCTAssertEqual(outcome.status, 0, outcome.output)
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         let cases = try XCTUnwrap(object["cases"] as? [String: [String: Any]])
@@ -42,27 +44,36 @@ final class ScoreCommandTests: XCTestCase {
     func testBadInputIsRefusedWithTheFileNamed() throws {
         try writeMask("samples/a/m0.png") { x, _ in x < 8 }
         try writeMask("raters/b/m0.png") { x, _ in x < 8 }
-        let unmatched = try CLIRunner.run(["score", "--samples", directory.appendingPathComponent("samples").path,
-                                           "--raters", directory.appendingPathComponent("raters").path])
+        let unmatched = try CLIRunner.run([
+            "score", "--samples", directory.appendingPathComponent("samples").path,
+            "--raters", directory.appendingPathComponent("raters").path,
+        ])
         XCTAssertNotEqual(unmatched.status, 0)
         XCTAssertTrue(unmatched.output.contains("'a'") || unmatched.output.contains("'b'"), unmatched.output)
 
         try writeMask("s2/m0.png", width: 16, height: 16) { x, _ in x < 8 }
         try writeMask("r2/m0.png", width: 12, height: 16) { x, _ in x < 8 }
-        let sizes = try CLIRunner.run(["score", "--samples", directory.appendingPathComponent("s2").path,
-                                       "--raters", directory.appendingPathComponent("r2").path])
+        let sizes = try CLIRunner.run([
+            "score", "--samples", directory.appendingPathComponent("s2").path,
+            "--raters", directory.appendingPathComponent("r2").path,
+        ])
         XCTAssertNotEqual(sizes.status, 0)
         XCTAssertFalse(sizes.output.contains("Backtracing"), sizes.output)
 
-        try FileManager.default.createDirectory(at: directory.appendingPathComponent("empty"), withIntermediateDirectories: true)
-        let empty = try CLIRunner.run(["score", "--samples", directory.appendingPathComponent("empty").path,
-                                       "--raters", directory.appendingPathComponent("r2").path])
+        try FileManager.default.createDirectory(
+            at: directory.appendingPathComponent("empty"), withIntermediateDirectories: true)
+        let empty = try CLIRunner.run([
+            "score", "--samples", directory.appendingPathComponent("empty").path,
+            "--raters", directory.appendingPathComponent("r2").path,
+        ])
         XCTAssertNotEqual(empty.status, 0)
         XCTAssertTrue(empty.output.contains("empty"), empty.output)
 
         try Data("junk".utf8).write(to: directory.appendingPathComponent("s2/broken.png"))
-        let corrupt = try CLIRunner.run(["score", "--samples", directory.appendingPathComponent("s2").path,
-                                         "--raters", directory.appendingPathComponent("s2").path])
+        let corrupt = try CLIRunner.run([
+            "score", "--samples", directory.appendingPathComponent("s2").path,
+            "--raters", directory.appendingPathComponent("s2").path,
+        ])
         XCTAssertNotEqual(corrupt.status, 0)
         XCTAssertTrue(corrupt.output.contains("broken.png"), corrupt.output)
     }

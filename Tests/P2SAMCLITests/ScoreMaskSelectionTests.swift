@@ -13,16 +13,21 @@ final class ScoreMaskSelectionTests: XCTestCase {
     func url(_ path: String) -> URL { directory.appendingPathComponent(path) }
 
     /// Runs `score --json` and returns the outcome and the single case's object.
-    func score(_ samples: String, _ raters: String, _ extra: [String] = []) throws -> (CLIRunner.Outcome, [String: Any]?) {
+    func score(_ samples: String, _ raters: String, _ extra: [String] = []) throws -> (
+        CLIRunner.Outcome, [String: Any]?
+    ) {
         let json = url("\(UUID().uuidString).json")
-        let outcome = try CLIRunner.run(["score", "--samples", url(samples).path, "--raters", url(raters).path, "--json", json.path] + extra)
+        let outcome = try CLIRunner.run(
+            ["score", "--samples", url(samples).path, "--raters", url(raters).path, "--json", json.path] + extra)
         guard outcome.status == 0 else { return (outcome, nil) }
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any]
         return (outcome, (object?["cases"] as? [String: [String: Any]])?.values.first)
     }
 
     func writeSamples(_ folder: String, names: [String]) throws {
-        for (k, name) in names.enumerated() { try TestPictures.writeMask(url("\(folder)/\(name)")) { x, _ in x < 6 + k } }
+        for (k, name) in names.enumerated() {
+            try TestPictures.writeMask(url("\(folder)/\(name)")) { x, _ in x < 6 + k }
+        }
     }
 
     func testTheCaseImageBesideTheRatersIsNotARater() throws {
@@ -77,7 +82,9 @@ final class ScoreMaskSelectionTests: XCTestCase {
     func testMasksWithABlackObjectAreReadWithForegroundZeroAndWarnedAboutOtherwise() throws {
         // Samples: object = columns 0..<6 marked 255. Raters: the same object stored black on white.
         for k in 0..<3 { try TestPictures.writeMask(url("samples/m\(k).png")) { x, _ in x < 6 } }
-        for k in 0..<2 { try TestPictures.writeMask(url("raters/m\(k).png"), value: 0, background: 255) { x, _ in x < 6 } }
+        for k in 0..<2 {
+            try TestPictures.writeMask(url("raters/m\(k).png"), value: 0, background: 255) { x, _ in x < 6 }
+        }
         let (plain, plainCase) = try score("samples", "raters")
         XCTAssertEqual(plain.status, 0, plain.output)
         XCTAssertTrue(plain.output.contains("warning:") && plain.output.contains("--foreground 0"), plain.output)

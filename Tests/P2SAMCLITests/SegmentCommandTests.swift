@@ -30,8 +30,10 @@ final class SegmentCommandTests: XCTestCase {
 
     func testSegmentWritesMaskAtImageSizeAndLogits() throws {
         try CLIRunner.requireCheckpoint()
-        let outcome = try CLIRunner.run(["segment", "--image", imagePath, "--box", "115,55,185,125", "--multimask",
-                                         "--output", path("m.png"), "--logits", path("l.npy"), "--overlay", path("o.png")])
+        let outcome = try CLIRunner.run([
+            "segment", "--image", imagePath, "--box", "115,55,185,125", "--multimask",
+            "--output", path("m.png"), "--logits", path("l.npy"), "--overlay", path("o.png"),
+        ])
         XCTAssertEqual(outcome.status, 0, outcome.output)
         let mask = try PNG.read(contentsOf: path("m.png"))
         XCTAssertEqual([mask.width, mask.height], [240, 200])
@@ -46,8 +48,14 @@ final class SegmentCommandTests: XCTestCase {
         XCTAssertEqual(try CLIRunner.run(["embed", "--image", imagePath, "--output", path("e.npy")]).status, 0)
         let embedding = try NPY.read(contentsOf: URL(fileURLWithPath: path("e.npy")))
         XCTAssertEqual(embedding.shape, [1, 256, 64, 64])
-        XCTAssertEqual(try CLIRunner.run(["segment", "--image", imagePath, "--box", "115,55,185,125", "--output", path("a.png")]).status, 0)
-        XCTAssertEqual(try CLIRunner.run(["segment", "--image", imagePath, "--box", "115,55,185,125", "--embedding", path("e.npy"), "--output", path("b.png")]).status, 0)
+        XCTAssertEqual(
+            try CLIRunner.run(["segment", "--image", imagePath, "--box", "115,55,185,125", "--output", path("a.png")])
+                .status, 0)
+        XCTAssertEqual(
+            try CLIRunner.run([
+                "segment", "--image", imagePath, "--box", "115,55,185,125", "--embedding", path("e.npy"), "--output",
+                path("b.png"),
+            ]).status, 0)
         XCTAssertEqual(try PNG.read(contentsOf: path("a.png")), try PNG.read(contentsOf: path("b.png")))
     }
 
@@ -55,8 +63,12 @@ final class SegmentCommandTests: XCTestCase {
         try CLIRunner.requireCheckpoint()
         var values = [Float](repeating: 0.1, count: 256 * 64 * 64)
         values[12345] = .nan
-        try NPY.write(try NumpyArray(float32: values, shape: [1, 256, 64, 64]), to: URL(fileURLWithPath: path("nan.npy")))
-        let outcome = try CLIRunner.run(["segment", "--image", imagePath, "--box", "115,55,185,125", "--embedding", path("nan.npy"), "--output", path("x.png")])
+        try NPY.write(
+            try NumpyArray(float32: values, shape: [1, 256, 64, 64]), to: URL(fileURLWithPath: path("nan.npy")))
+        let outcome = try CLIRunner.run([
+            "segment", "--image", imagePath, "--box", "115,55,185,125", "--embedding", path("nan.npy"), "--output",
+            path("x.png"),
+        ])
         XCTAssertNotEqual(outcome.status, 0)
         XCTAssertTrue(outcome.output.contains("non-finite"), outcome.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.png")))
@@ -64,20 +76,29 @@ final class SegmentCommandTests: XCTestCase {
 
     func testWrongEmbeddingShapeIsRefused() throws {
         try CLIRunner.requireCheckpoint()
-        try NPY.write(try NumpyArray(float32: [Float](repeating: 0, count: 256 * 32 * 32), shape: [1, 256, 32, 32]), to: URL(fileURLWithPath: path("small.npy")))
-        let outcome = try CLIRunner.run(["segment", "--image", imagePath, "--box", "115,55,185,125", "--embedding", path("small.npy"), "--output", path("x.png")])
+        try NPY.write(
+            try NumpyArray(float32: [Float](repeating: 0, count: 256 * 32 * 32), shape: [1, 256, 32, 32]),
+            to: URL(fileURLWithPath: path("small.npy")))
+        let outcome = try CLIRunner.run([
+            "segment", "--image", imagePath, "--box", "115,55,185,125", "--embedding", path("small.npy"), "--output",
+            path("x.png"),
+        ])
         XCTAssertNotEqual(outcome.status, 0)
         XCTAssertTrue(outcome.output.contains("[1, 256, 32, 32]"), outcome.output)
     }
 
     func testBadBoxesAreRefused() throws {
         try CLIRunner.requireCheckpoint()
-        for (box, hint) in [("300,10,320,50", "box"), ("185,55,115,125", "box"), ("10,10,10,50", "box"), ("-5,10,50,50", "box")] {
+        for (box, hint) in [
+            ("300,10,320,50", "box"), ("185,55,115,125", "box"), ("10,10,10,50", "box"), ("-5,10,50,50", "box"),
+        ] {
             let outcome = try CLIRunner.run(["segment", "--image", imagePath, "--box", box, "--output", path("x.png")])
             XCTAssertNotEqual(outcome.status, 0, "box \(box) was accepted")
             XCTAssertTrue(outcome.output.lowercased().contains(hint), "box \(box): \(outcome.output)")
         }
-        let malformed = try CLIRunner.run(["segment", "--image", imagePath, "--box", "1,2,3", "--output", path("x.png")])
+        let malformed = try CLIRunner.run([
+            "segment", "--image", imagePath, "--box", "1,2,3", "--output", path("x.png"),
+        ])
         XCTAssertNotEqual(malformed.status, 0)
     }
 
@@ -87,23 +108,34 @@ final class SegmentCommandTests: XCTestCase {
         let valid = try Data(contentsOf: URL(fileURLWithPath: imagePath))
         try valid.prefix(valid.count / 2).write(to: URL(fileURLWithPath: path("truncated.png")))
         for name in ["text.png", "truncated.png", "missing.png"] {
-            let outcome = try CLIRunner.run(["segment", "--image", path(name), "--box", "115,55,185,125", "--output", path("x.png")])
+            let outcome = try CLIRunner.run([
+                "segment", "--image", path(name), "--box", "115,55,185,125", "--output", path("x.png"),
+            ])
             XCTAssertNotEqual(outcome.status, 0, name)
             XCTAssertTrue(outcome.output.contains(name), "\(name): \(outcome.output)")
-            XCTAssertFalse(outcome.output.contains("Fatal error") || outcome.output.contains("Backtracing"), outcome.output)
+            XCTAssertFalse(
+                outcome.output.contains("Fatal error") || outcome.output.contains("Backtracing"), outcome.output)
         }
     }
 
     func testBadCheckpointsAreRefused() throws {
         try Data("not a zip at all".utf8).write(to: URL(fileURLWithPath: path("fake.pth")))
-        let wrongHash = try CLIRunner.run(["segment", "--image", imagePath, "--box", "115,55,185,125", "--output", path("x.png"), "--checkpoint", path("fake.pth")])
+        let wrongHash = try CLIRunner.run([
+            "segment", "--image", imagePath, "--box", "115,55,185,125", "--output", path("x.png"), "--checkpoint",
+            path("fake.pth"),
+        ])
         XCTAssertNotEqual(wrongHash.status, 0)
         XCTAssertTrue(wrongHash.output.contains("sha256"), wrongHash.output)
-        let notZip = try CLIRunner.run(["segment", "--image", imagePath, "--box", "115,55,185,125", "--output", path("x.png"), "--checkpoint", path("fake.pth"), "--skip-checksum"])
+        let notZip = try CLIRunner.run([
+            "segment", "--image", imagePath, "--box", "115,55,185,125", "--output", path("x.png"), "--checkpoint",
+            path("fake.pth"), "--skip-checksum",
+        ])
         XCTAssertNotEqual(notZip.status, 0)
         XCTAssertTrue(notZip.output.contains("fake.pth"), notZip.output)
         XCTAssertFalse(notZip.output.contains("Backtracing"), notZip.output)
-        let missing = try CLIRunner.run(["embed", "--image", imagePath, "--output", path("e.npy"), "--checkpoint", path("absent.pth")])
+        let missing = try CLIRunner.run([
+            "embed", "--image", imagePath, "--output", path("e.npy"), "--checkpoint", path("absent.pth"),
+        ])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.output.contains("fetch-checkpoint"), missing.output)
     }
@@ -112,7 +144,10 @@ final class SegmentCommandTests: XCTestCase {
         try CLIRunner.requireCheckpoint()
         let data = try Data(contentsOf: CLIRunner.checkpoint)
         try data.prefix(data.count - 1000).write(to: URL(fileURLWithPath: path("cut.pth")))
-        let outcome = try CLIRunner.run(["embed", "--image", imagePath, "--output", path("e.npy"), "--checkpoint", path("cut.pth"), "--skip-checksum"])
+        let outcome = try CLIRunner.run([
+            "embed", "--image", imagePath, "--output", path("e.npy"), "--checkpoint", path("cut.pth"),
+            "--skip-checksum",
+        ])
         XCTAssertNotEqual(outcome.status, 0)
         XCTAssertTrue(outcome.output.contains("cut.pth"), outcome.output)
         XCTAssertFalse(outcome.output.contains("Backtracing"), outcome.output)

@@ -5,10 +5,14 @@ import XCTest
 /// equals one unsharded run's, bit for bit (apart from `seconds`, the sum of per-case times).
 final class ShardCommandTests: XCTestCase {
     var directory: URL!
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let defaultModel = root.appendingPathComponent("Models/p2sam/default.safetensors")
     /// Box jitter and a jittered box use both per-case random streams.
-    let evaluate = ["evaluate", "--dataset", "synthetic:5:3", "--split", "all", "--method", "box-jitter", "--box-quality", "jitter:10", "--count", "3", "--seed", "5"]
+    let evaluate = [
+        "evaluate", "--dataset", "synthetic:5:3", "--split", "all", "--method", "box-jitter", "--box-quality",
+        "jitter:10", "--count", "3", "--seed", "5",
+    ]
 
     override func setUpWithError() throws {
         try CLIRunner.requireCheckpoint()
@@ -27,7 +31,9 @@ final class ShardCommandTests: XCTestCase {
 
     /// The report JSON without its one volatile field.
     func report(_ name: String) throws -> NSDictionary {
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(name))) as! [String: Any]
+        let object =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent(name)))
+            as! [String: Any]
         XCTAssertNotNil(object["seconds"])
         return object.filter { $0.key != "seconds" } as NSDictionary
     }
@@ -51,9 +57,13 @@ final class ShardCommandTests: XCTestCase {
         XCTAssertEqual(some.count, 2)
         for (id, value) in some { XCTAssertEqual(value as? NSDictionary, all[id] as? NSDictionary, id) }
         // A different seed changes the numbers (the comparison above can fail).
-        _ = try run(["evaluate", "--dataset", "synthetic:5:3", "--split", "all", "--method", "box-jitter", "--box-quality", "jitter:10", "--count", "3",
-                     "--seed", "6", "--limit", "2", "--json", path("seed6.json")])
-        XCTAssertNotEqual(try report("seed6.json")["mean"] as? NSDictionary, try report("limit.json")["mean"] as? NSDictionary)
+        _ = try run([
+            "evaluate", "--dataset", "synthetic:5:3", "--split", "all", "--method", "box-jitter", "--box-quality",
+            "jitter:10", "--count", "3",
+            "--seed", "6", "--limit", "2", "--json", path("seed6.json"),
+        ])
+        XCTAssertNotEqual(
+            try report("seed6.json")["mean"] as? NSDictionary, try report("limit.json")["mean"] as? NSDictionary)
     }
 
     func testARestartedShardRedoesOnlyTheHalfWrittenCase() throws {
@@ -81,7 +91,8 @@ final class ShardCommandTests: XCTestCase {
             XCTAssertNotEqual(outcome.status, 0)
             XCTAssertTrue(outcome.output.contains("--shard '\(bad)'"), outcome.output)
         }
-        let shardJSON = try CLIRunner.run(evaluate + ["--shard", "0/2", "--output", path("x"), "--json", path("x.json")])
+        let shardJSON = try CLIRunner.run(
+            evaluate + ["--shard", "0/2", "--output", path("x"), "--json", path("x.json")])
         XCTAssertNotEqual(shardJSON.status, 0)
         XCTAssertTrue(shardJSON.output.contains("give --json to `p2sam merge`"), shardJSON.output)
         let noOutput = try CLIRunner.run(evaluate + ["--shard", "0/2"])
@@ -112,8 +123,12 @@ final class ShardCommandTests: XCTestCase {
     }
 
     func testSampleDatasetShardsMergeToTheUnshardedRunWithTheSameMasks() throws {
-        guard FileManager.default.fileExists(atPath: Self.defaultModel.path) else { throw XCTSkip("no bundled default model") }
-        let sample = ["sample", "--dataset", "synthetic:3:2", "--count", "4", "--seed", "9", "--model", Self.defaultModel.path]
+        guard FileManager.default.fileExists(atPath: Self.defaultModel.path) else {
+            throw XCTSkip("no bundled default model")
+        }
+        let sample = [
+            "sample", "--dataset", "synthetic:3:2", "--count", "4", "--seed", "9", "--model", Self.defaultModel.path,
+        ]
         let whole = try run(sample + ["--output", path("whole"), "--json", path("whole.json")])
         for i in 0..<2 { _ = try run(sample + ["--shard", "\(i)/2", "--output", path("s\(i)")]) }
         let merged = try run(["merge", path("s0"), path("s1"), "--json", path("merged.json")])
@@ -122,8 +137,9 @@ final class ShardCommandTests: XCTestCase {
         for (id, shard) in [("synthetic-0000", "s0"), ("synthetic-0001", "s1"), ("synthetic-0002", "s0")] {
             for k in 0..<4 {
                 let name = "\(id)/sample_\(String(format: "%03d", k)).png"
-                XCTAssertEqual(try Data(contentsOf: directory.appendingPathComponent("whole/\(name)")),
-                               try Data(contentsOf: directory.appendingPathComponent("\(shard)/\(name)")), name)
+                XCTAssertEqual(
+                    try Data(contentsOf: directory.appendingPathComponent("whole/\(name)")),
+                    try Data(contentsOf: directory.appendingPathComponent("\(shard)/\(name)")), name)
             }
         }
     }
@@ -134,7 +150,8 @@ final class ShardCommandTests: XCTestCase {
         let entries = try FileManager.default.contentsOfDirectory(atPath: path("cache")).filter { $0.hasSuffix(".emb") }
         XCTAssertEqual(entries.count, 3)
         let merged = try run(["merge", path("e0"), path("e1")])
-        XCTAssertTrue(merged.output.contains("3 case embeddings") && merged.output.contains("3 computed"), merged.output)
+        XCTAssertTrue(
+            merged.output.contains("3 case embeddings") && merged.output.contains("3 computed"), merged.output)
         let again = try run(embed + ["--output", path("whole")])
         XCTAssertTrue(again.output.contains("0 computed, 3 already cached"), again.output)
     }

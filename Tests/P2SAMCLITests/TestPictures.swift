@@ -4,8 +4,10 @@ import MedImageIO
 /// Small PNG files for the CLI tests: masks, grey photos and RGB pictures.
 enum TestPictures {
     /// A grey mask: `value` where `inside`, else `background`.
-    static func writeMask(_ url: URL, width: Int = 16, height: Int = 16, value: Float = 255, background: Float = 0,
-                          _ inside: (Int, Int) -> Bool) throws {
+    static func writeMask(
+        _ url: URL, width: Int = 16, height: Int = 16, value: Float = 255, background: Float = 0,
+        _ inside: (Int, Int) -> Bool
+    ) throws {
         var pixels = [Float](repeating: background, count: width * height)
         for y in 0..<height { for x in 0..<width where inside(x, y) { pixels[y * width + x] = value } }
         try write(url, try MedicalImage(width: width, height: height, channels: 1, bitDepth: 8, pixels: pixels))

@@ -1,6 +1,6 @@
 import Foundation
-import XCTest
 import MedImageIO
+import XCTest
 
 /// The tool's own words: `--version`, one `error:` prefix for option and run-time errors, and the
 /// inter-rater lines of `data info`.
@@ -18,9 +18,13 @@ final class ToolMessagesTests: XCTestCase {
 
     func testOptionAndRunTimeErrorsShareOnePrefix() throws {
         let missingOption = try CLIRunner.run(["score"])
-        let badValue = try CLIRunner.run(["data", "split", "--dataset", "synthetic:4", "--split-protocol", "magic", "--output", "x.json"])
-        let missingFile = try CLIRunner.run(["segment", "--image", directory.appendingPathComponent("none.png").path,
-                                             "--box", "1,1,5,5", "--output", directory.appendingPathComponent("m.png").path])
+        let badValue = try CLIRunner.run([
+            "data", "split", "--dataset", "synthetic:4", "--split-protocol", "magic", "--output", "x.json",
+        ])
+        let missingFile = try CLIRunner.run([
+            "segment", "--image", directory.appendingPathComponent("none.png").path,
+            "--box", "1,1,5,5", "--output", directory.appendingPathComponent("m.png").path,
+        ])
         for outcome in [missingOption, badValue, missingFile] {
             XCTAssertNotEqual(outcome.status, 0)
             XCTAssertTrue(outcome.output.hasPrefix("error: "), outcome.output)
@@ -39,7 +43,8 @@ final class ToolMessagesTests: XCTestCase {
         let outcome = try CLIRunner.run(["data", "info", "--dataset", "folder:" + directory.path])
         XCTAssertEqual(outcome.status, 0, outcome.output)
         XCTAssertTrue(outcome.output.contains("diversity of the K-1 remaining raters 0.0000"), outcome.output)
-        let line = try XCTUnwrap(outcome.output.split(separator: "\n").first { $0.hasPrefix("rater diversity:") }, outcome.output)
+        let line = try XCTUnwrap(
+            outcome.output.split(separator: "\n").first { $0.hasPrefix("rater diversity:") }, outcome.output)
         XCTAssertFalse(line.contains("0.0000"), String(line))
     }
 }

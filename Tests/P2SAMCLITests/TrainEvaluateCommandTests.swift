@@ -16,15 +16,21 @@ final class TrainEvaluateCommandTests: XCTestCase {
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     func train(_ extra: [String]) throws -> CLIRunner.Outcome {
-        try CLIRunner.run(["train", "--dataset", "synthetic:6:1", "--epochs", "1", "--quiet",
-                           "--cache-dir", path("cache"), "--checkpoint", CLIRunner.checkpoint.path] + extra)
+        try CLIRunner.run(
+            [
+                "train", "--dataset", "synthetic:6:1", "--epochs", "1", "--quiet",
+                "--cache-dir", path("cache"), "--checkpoint", CLIRunner.checkpoint.path,
+            ] + extra)
     }
 
     func testTwoStagesThenEvaluateWritesModelsAndJSON() throws {
         // Stage 1 with its progress bars: the embedding pre-pass is named, not drawn as "epoch 0/0".
-        let one = try CLIRunner.run(["train", "--dataset", "synthetic:6:1", "--epochs", "1", "--cache-dir", path("cache"),
-                                     "--checkpoint", CLIRunner.checkpoint.path, "--stage", "1", "--output", path("s1.safetensors")],
-                                    environment: ["P2SAM_PROGRESS": "always"])
+        let one = try CLIRunner.run(
+            [
+                "train", "--dataset", "synthetic:6:1", "--epochs", "1", "--cache-dir", path("cache"),
+                "--checkpoint", CLIRunner.checkpoint.path, "--stage", "1", "--output", path("s1.safetensors"),
+            ],
+            environment: ["P2SAM_PROGRESS": "always"])
         XCTAssertEqual(one.status, 0, one.output)
         XCTAssertTrue(one.output.contains("embedding pre-pass"), one.output)
         XCTAssertTrue(one.output.contains("cases/s  ETA"), one.output)
@@ -34,24 +40,34 @@ final class TrainEvaluateCommandTests: XCTestCase {
         XCTAssertTrue(one.output.contains("epoch 1/1"), one.output)
 
         // No --set-loss: stage 2 defaults to the energy set loss (the paper's loss collapses diversity).
-        let two = try train(["--stage", "2", "--init", path("s1.safetensors"), "--samples", "2",
-                             "--pgn-widths", "16,32,64,128", "--output", path("s2.safetensors")])
+        let two = try train([
+            "--stage", "2", "--init", path("s1.safetensors"), "--samples", "2",
+            "--pgn-widths", "16,32,64,128", "--output", path("s2.safetensors"),
+        ])
         XCTAssertEqual(two.status, 0, two.output)
         let notes = try Self.safetensorsMetadata(path("s2.safetensors"))["notes"] ?? ""
         XCTAssertTrue(notes.contains("set loss energy K=2"), notes)
 
-        let evaluated = try CLIRunner.run(["evaluate", "--dataset", "synthetic:6:1", "--split", "test", "--method", "p2sam",
-                                           "--model", path("s2.safetensors"), "--count", "3", "--json", path("eval.json"),
-                                           "--checkpoint", CLIRunner.checkpoint.path])
+        let evaluated = try CLIRunner.run([
+            "evaluate", "--dataset", "synthetic:6:1", "--split", "test", "--method", "p2sam",
+            "--model", path("s2.safetensors"), "--count", "3", "--json", path("eval.json"),
+            "--checkpoint", CLIRunner.checkpoint.path,
+        ])
         XCTAssertEqual(evaluated.status, 0, evaluated.output)
-        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval.json")))) as? [String: Any])
+        let json = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("eval.json"))))
+                as? [String: Any])
         XCTAssertTrue((json["method"] as? String)?.hasPrefix("p2sam") ?? false, "\(json["method"] ?? "nil")")
         let mean = try XCTUnwrap(json["mean"] as? [String: Any])
-        for key in ["ged", "hm_iou", "d_max", "d_mean", "sample_diversity", "n"] { XCTAssertNotNil(mean[key], "mean lacks \(key)") }
+        for key in ["ged", "hm_iou", "d_max", "d_mean", "sample_diversity", "n"] {
+            XCTAssertNotNil(mean[key], "mean lacks \(key)")
+        }
         XCTAssertEqual(mean["n"] as? Int, 3)
         let cases = try XCTUnwrap(json["cases"] as? [String: [String: Any]])
         XCTAssertFalse(cases.isEmpty)
-        for (id, c) in cases { XCTAssertTrue((c["ged"] as? Double).map { $0.isFinite && $0 >= 0 } ?? false, "\(id): \(c)") }
+        for (id, c) in cases {
+            XCTAssertTrue((c["ged"] as? Double).map { $0.isFinite && $0 >= 0 } ?? false, "\(id): \(c)")
+        }
     }
 
     /// The `__metadata__` of a safetensors file.
@@ -66,7 +82,9 @@ final class TrainEvaluateCommandTests: XCTestCase {
         let help = try CLIRunner.run(["train", "--help"]).output
         XCTAssertTrue(help.contains("energy (default"), help)
         XCTAssertTrue(help.contains("paper (the paper's loss"), help)
-        let paper = try train(["--stage", "1", "--set-loss", "paper", "--output", path("x.safetensors"), "--epochs", "0"])
+        let paper = try train([
+            "--stage", "1", "--set-loss", "paper", "--output", path("x.safetensors"), "--epochs", "0",
+        ])
         XCTAssertFalse(paper.output.contains("--set-loss must be"), paper.output)
     }
 
@@ -85,15 +103,19 @@ final class TrainEvaluateCommandTests: XCTestCase {
             XCTAssertTrue(outcome.output.contains(expected), "\(arguments): \(outcome.output)")
             XCTAssertFalse(outcome.output.contains("Fatal error"), outcome.output)
         }
-        let missing = try CLIRunner.run(["train", "--stage", "1", "--dataset", "npz:\(path("missing.npz"))", "--output", path("x.safetensors"),
-                                         "--checkpoint", CLIRunner.checkpoint.path])
+        let missing = try CLIRunner.run([
+            "train", "--stage", "1", "--dataset", "npz:\(path("missing.npz"))", "--output", path("x.safetensors"),
+            "--checkpoint", CLIRunner.checkpoint.path,
+        ])
         XCTAssertNotEqual(missing.status, 0)
         XCTAssertTrue(missing.output.contains("missing.npz"), missing.output)
     }
 
     func testEnergyWithOneSampleIsRefused() throws {
-        let outcome = try train(["--stage", "2", "--init", path("none.safetensors"), "--set-loss", "energy", "--samples", "1",
-                                 "--output", path("x.safetensors")])
+        let outcome = try train([
+            "--stage", "2", "--init", path("none.safetensors"), "--set-loss", "energy", "--samples", "1",
+            "--output", path("x.safetensors"),
+        ])
         XCTAssertNotEqual(outcome.status, 0)
         XCTAssertTrue(outcome.output.contains("--samples >= 2"), outcome.output)
     }

@@ -5,7 +5,8 @@ import XCTest
 /// `p2sam ursam` and `p2sam medsamu` on the bundled example, as a user runs them.
 final class UncertaintyCommandTests: XCTestCase {
     var directory: URL!
-    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
         .appendingPathComponent("Examples/data/synthetic-0000/image.png")
 
     override func setUpWithError() throws {
@@ -23,7 +24,8 @@ final class UncertaintyCommandTests: XCTestCase {
         let image = try PNG.read(contentsOf: folder.appendingPathComponent(name).path)
         XCTAssertEqual(image.width, 128, file: file, line: line)
         XCTAssertEqual(image.height, 128, file: file, line: line)
-        XCTAssertTrue(image.pixels.allSatisfy { $0 == 0 || $0 == 255 }, "\(name) is not a 0/255 mask", file: file, line: line)
+        XCTAssertTrue(
+            image.pixels.allSatisfy { $0 == 0 || $0 == 255 }, "\(name) is not a 0/255 mask", file: file, line: line)
         XCTAssertTrue(image.pixels.contains(255), "\(name) is empty", file: file, line: line)
     }
 
@@ -35,8 +37,9 @@ final class UncertaintyCommandTests: XCTestCase {
         try assertReadablePicture("entropy.png", in: out)
         let again = directory.appendingPathComponent("u2")
         XCTAssertEqual(try run("ursam", ["--box", "42,53,89,99", "--count", "4", "--output", again.path]).status, 0)
-        XCTAssertEqual(try Data(contentsOf: out.appendingPathComponent("rectified.png")),
-                       try Data(contentsOf: again.appendingPathComponent("rectified.png")), "same seed, different masks")
+        XCTAssertEqual(
+            try Data(contentsOf: out.appendingPathComponent("rectified.png")),
+            try Data(contentsOf: again.appendingPathComponent("rectified.png")), "same seed, different masks")
     }
 
     func testMedSAMUWritesInitialRefinedAndFinal() throws {
@@ -45,11 +48,15 @@ final class UncertaintyCommandTests: XCTestCase {
         XCTAssertEqual(outcome.status, 0, outcome.output)
         for name in ["initial.png", "refined.png", "final.png"] { try assertBinaryMask(name, in: out) }
         XCTAssertTrue(outcome.output.contains("accepted") || outcome.output.contains("rejected"), outcome.output)
-        for name in ["entropy_initial.png", "entropy_refined.png", "prompts.png"] { try assertReadablePicture(name, in: out) }
+        for name in ["entropy_initial.png", "entropy_refined.png", "prompts.png"] {
+            try assertReadablePicture(name, in: out)
+        }
     }
 
     /// A picture for people: RGB, enlarged so that its longer side is at least 512 px (the input is 128 px).
-    func assertReadablePicture(_ name: String, in folder: URL, file: StaticString = #filePath, line: UInt = #line) throws {
+    func assertReadablePicture(_ name: String, in folder: URL, file: StaticString = #filePath, line: UInt = #line)
+        throws
+    {
         let picture = try PNG.read(contentsOf: folder.appendingPathComponent(name).path)
         XCTAssertEqual(picture.channels, 3, name, file: file, line: line)
         XCTAssertGreaterThanOrEqual(max(picture.width, picture.height), 512, name, file: file, line: line)
@@ -63,7 +70,8 @@ final class UncertaintyCommandTests: XCTestCase {
             (["medsamu", "--box", "1,2,3"], "box"),
         ]
         for (arguments, expected) in cases {
-            let outcome = try run(arguments[0], Array(arguments.dropFirst()) + ["--output", directory.appendingPathComponent("bad").path])
+            let outcome = try run(
+                arguments[0], Array(arguments.dropFirst()) + ["--output", directory.appendingPathComponent("bad").path])
             XCTAssertNotEqual(outcome.status, 0, "\(arguments) was accepted")
             XCTAssertTrue(outcome.output.lowercased().contains(expected), "\(arguments): \(outcome.output)")
             XCTAssertFalse(outcome.output.contains("Fatal error"), outcome.output)

@@ -17,8 +17,10 @@ final class ConcurrentUseTests: XCTestCase {
             return sampler
         }()
         let image = P2SAMSamplerTests.image
-        let prompts = [ImagePrompt(box: BoundingBox(x0: 45, y0: 35, x1: 95, y1: 85)),
-                       ImagePrompt(box: BoundingBox(x0: 50, y0: 40, x1: 90, y1: 80), points: [PromptPoint(x: 70, y: 60)])]
+        let prompts = [
+            ImagePrompt(box: BoundingBox(x0: 45, y0: 35, x1: 95, y1: 85)),
+            ImagePrompt(box: BoundingBox(x0: 50, y0: 40, x1: 90, y1: 80), points: [PromptPoint(x: 70, y: 60)]),
+        ]
 
         @Sendable func work(_ index: Int) throws -> ([MaskImage], [MaskImage]) {
             let embedded = try predictor.embed(image)
@@ -28,13 +30,13 @@ final class ConcurrentUseTests: XCTestCase {
             _ = try sampler.sample(prepared, count: 3, seed: UInt64(index + 1)) { _, mask in samples.append(mask) }
             return (masks, samples)
         }
-        let serial = try (0 ..< 2).map(work)
+        let serial = try (0..<2).map(work)
 
         let collected = Collected()
         DispatchQueue.concurrentPerform(iterations: 2) { index in
             collected.record(index, Result { try work(index) })
         }
-        for index in 0 ..< 2 {
+        for index in 0..<2 {
             let result = try XCTUnwrap(collected.results[index]).get()
             XCTAssertEqual(result.0, serial[index].0, "predictor masks of thread \(index)")
             XCTAssertEqual(result.1, serial[index].1, "sampler masks of thread \(index)")
@@ -48,12 +50,14 @@ private final class Collected: @unchecked Sendable {
     private var stored: [Int: Result<([MaskImage], [MaskImage]), Error>] = [:]
 
     func record(_ index: Int, _ result: Result<([MaskImage], [MaskImage]), Error>) {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         stored[index] = result
     }
 
     var results: [Int: Result<([MaskImage], [MaskImage]), Error>] {
-        lock.lock(); defer { lock.unlock() }
+        lock.lock()
+        defer { lock.unlock() }
         return stored
     }
 }

@@ -47,38 +47,54 @@ enum IdentityModel {
         for i in 1..<4 {
             for layer in 0..<3 {
                 for part in ["weight", "bias"] {
-                    out["mask_decoder.output_hypernetworks_mlps.\(i).layers.\(layer).\(part)"] = out["mask_decoder.output_hypernetworks_mlps.0.layers.\(layer).\(part)"]!
+                    out["mask_decoder.output_hypernetworks_mlps.\(i).layers.\(layer).\(part)"] = out[
+                        "mask_decoder.output_hypernetworks_mlps.0.layers.\(layer).\(part)"]!
                 }
             }
         }
         let iouWeight = out["mask_decoder.iou_prediction_head.layers.2.weight"]!.values
-        out["mask_decoder.iou_prediction_head.layers.2.weight"] = NamedWeight(shape: [9, 256], values: (0..<9).flatMap { _ in Array(iouWeight[0..<256]) })
+        out["mask_decoder.iou_prediction_head.layers.2.weight"] = NamedWeight(
+            shape: [9, 256], values: (0..<9).flatMap { _ in Array(iouWeight[0..<256]) })
         let iouBias = out["mask_decoder.iou_prediction_head.layers.2.bias"]!.values
-        out["mask_decoder.iou_prediction_head.layers.2.bias"] = NamedWeight(shape: [9], values: [Float](repeating: iouBias[0], count: 9))
+        out["mask_decoder.iou_prediction_head.layers.2.bias"] = NamedWeight(
+            shape: [9], values: [Float](repeating: iouBias[0], count: 9))
         out["p2sam.assembling_weights"] = NamedWeight(shape: [8], values: [Float](repeating: 0.125, count: 8))
         var inChannels = 1
         for (b, width) in widths.enumerated() {
             for c in 0..<3 {
-                out["pgn.blocks.\(b).convs.\(c).weight"] = NamedWeight(shape: [width, inChannels, 3, 3], values: noise(width * inChannels * 9, seed: UInt64(10 * b + c), scale: 0.3))
-                out["pgn.blocks.\(b).convs.\(c).bias"] = NamedWeight(shape: [width], values: noise(width, seed: UInt64(100 + 10 * b + c), scale: 0.1))
+                out["pgn.blocks.\(b).convs.\(c).weight"] = NamedWeight(
+                    shape: [width, inChannels, 3, 3],
+                    values: noise(width * inChannels * 9, seed: UInt64(10 * b + c), scale: 0.3))
+                out["pgn.blocks.\(b).convs.\(c).bias"] = NamedWeight(
+                    shape: [width], values: noise(width, seed: UInt64(100 + 10 * b + c), scale: 0.1))
                 inChannels = width
             }
         }
         // μ rows random, log σ rows zero: σ = exp(bias) = 0.5 for every image.
-        out["pgn.head.weight"] = NamedWeight(shape: [512, inChannels], values: noise(256 * inChannels, seed: 7, scale: 0.5) + [Float](repeating: 0, count: 256 * inChannels))
-        out["pgn.head.bias"] = NamedWeight(shape: [512], values: [Float](repeating: 0, count: 256) + [Float](repeating: log(0.5), count: 256))
+        out["pgn.head.weight"] = NamedWeight(
+            shape: [512, inChannels],
+            values: noise(256 * inChannels, seed: 7, scale: 0.5) + [Float](repeating: 0, count: 256 * inChannels))
+        out["pgn.head.bias"] = NamedWeight(
+            shape: [512], values: [Float](repeating: 0, count: 256) + [Float](repeating: log(0.5), count: 256))
         if injection == .dense {
             let noMask = out["prompt_encoder.no_mask_embed.weight"]!.values
             for i in 0..<4 {
                 let inFeatures = i == 0 ? 512 : 256
-                out["fcomb.layers.\(i).weight"] = NamedWeight(shape: [256, inFeatures], values: i == 3 ? [Float](repeating: 0, count: 256 * 256) : noise(256 * inFeatures, seed: UInt64(200 + i), scale: 0.05))
-                out["fcomb.layers.\(i).bias"] = NamedWeight(shape: [256], values: i == 3 ? noMask : [Float](repeating: 0, count: 256))
+                out["fcomb.layers.\(i).weight"] = NamedWeight(
+                    shape: [256, inFeatures],
+                    values: i == 3
+                        ? [Float](repeating: 0, count: 256 * 256)
+                        : noise(256 * inFeatures, seed: UInt64(200 + i), scale: 0.05))
+                out["fcomb.layers.\(i).bias"] = NamedWeight(
+                    shape: [256], values: i == 3 ? noMask : [Float](repeating: 0, count: 256))
             }
         }
         return out
     }
 
-    static func metadata(injection: LatentInjection, prompt: DefaultPrompt = .fullBox, widths: [Int] = [4, 4, 4, 4]) -> [String: String] {
+    static func metadata(injection: LatentInjection, prompt: DefaultPrompt = .fullBox, widths: [Int] = [4, 4, 4, 4])
+        -> [String: String]
+    {
         var m = P2SAMConfiguration(injection: injection, defaultPrompt: prompt, pgnWidths: widths).metadata
         m["base_checkpoint_sha256"] = LiteMedSAMCheckpoint.officialSHA256
         return m

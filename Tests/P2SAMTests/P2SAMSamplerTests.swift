@@ -28,8 +28,11 @@ final class P2SAMSamplerTests: XCTestCase {
         let latents = sampler.latents(for: prepared, count: 3, seed: 5)
         let fused = sampler.fusedLogits(for: prepared, latents: latents)
         // With Fcomb's last layer zero and bias no_mask_embed, dense injection equals the no-mask map.
-        let direct = model.maskDecoder(imageEmbedding: prepared.embedded.embedding, positionalEncoding: model.promptEncoder.densePositionalEncoding,
-                                       sparseTokens: [prepared.promptTokens], dense: .constant(model.promptEncoder.noMaskEmbed), selection: .multimask)
+        let direct = model.maskDecoder(
+            imageEmbedding: prepared.embedded.embedding,
+            positionalEncoding: model.promptEncoder.densePositionalEncoding,
+            sparseTokens: [prepared.promptTokens], dense: .constant(model.promptEncoder.noMaskEmbed),
+            selection: .multimask)
         XCTAssertEqual(direct.logits.shape, [1, 8, 256, 256])
         for k in 0..<3 {
             var worst: Float = 0
@@ -48,13 +51,15 @@ final class P2SAMSamplerTests: XCTestCase {
         try IdentityModel.requireCheckpoint()
         let sampler = P2SAMSampler(model: try IdentityModel.model(injection: .sparse))
         let prepared = try sampler.prepare(Self.image)
-        var first: [MaskImage] = [], second: [MaskImage] = []
+        var first: [MaskImage] = []
+        var second: [MaskImage] = []
         let stats = try sampler.sample(prepared, count: 6, seed: 11) { _, mask in first.append(mask) }
         _ = try sampler.sample(prepared, count: 6, seed: 11) { _, mask in second.append(mask) }
         XCTAssertEqual(first, second)
         XCTAssertEqual(first.count, 6)
         XCTAssertEqual([first[0].width, first[0].height], [128, 128])
-        let a = sampler.latents(for: prepared, count: 2, seed: 11), b = sampler.latents(for: prepared, count: 2, seed: 12)
+        let a = sampler.latents(for: prepared, count: 2, seed: 11)
+        let b = sampler.latents(for: prepared, count: 2, seed: 12)
         XCTAssertNotEqual(a, b)
         XCTAssertNotEqual(a[0], a[1])
         // Frequency is the mean of the masks.
@@ -70,10 +75,17 @@ final class P2SAMSamplerTests: XCTestCase {
         let sampler = P2SAMSampler(model: try IdentityModel.model(injection: .sparse))
         let prepared = try sampler.prepare(Self.image)
         XCTAssertEqual(prepared.mean.count, 256)
-        XCTAssertTrue(prepared.standardDeviation.allSatisfy { abs($0 - 0.5) < 1e-5 }, "log σ bias log 0.5 with zero-mean features")
+        XCTAssertTrue(
+            prepared.standardDeviation.allSatisfy { abs($0 - 0.5) < 1e-5 }, "log σ bias log 0.5 with zero-mean features"
+        )
         let z = sampler.latents(for: prepared, count: 400, seed: 3)
-        var sum = 0.0, squares = 0.0
-        for sample in z { let d = Double(sample[17] - prepared.mean[17]); sum += d; squares += d * d }
+        var sum = 0.0
+        var squares = 0.0
+        for sample in z {
+            let d = Double(sample[17] - prepared.mean[17])
+            sum += d
+            squares += d * d
+        }
         XCTAssertEqual(sum / 400, 0, accuracy: 0.08)
         XCTAssertEqual((squares / 400).squareRoot(), 0.5, accuracy: 0.06)
     }
@@ -82,19 +94,25 @@ final class P2SAMSamplerTests: XCTestCase {
         try IdentityModel.requireCheckpoint()
         let sampler = P2SAMSampler(model: try IdentityModel.model(injection: .sparse))
         let prepared = try sampler.prepare(Self.image)
-        XCTAssertThrowsError(try sampler.sample(prepared, count: 0, seed: 1)) { XCTAssertTrue("\($0)".contains("sample count 0")) }
+        XCTAssertThrowsError(try sampler.sample(prepared, count: 0, seed: 1)) {
+            XCTAssertTrue("\($0)".contains("sample count 0"))
+        }
         XCTAssertThrowsError(try sampler.sample(prepared, count: P2SAMSampler.maximumSampleCount + 1, seed: 1))
     }
 
     func testModelFileRoundTripAndMismatchedFilesAreRefused() throws {
         try IdentityModel.requireCheckpoint()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2sam-model-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "p2sam-model-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let parameters = try IdentityModel.parameters(injection: .sparse)
         func write(_ params: [String: NamedWeight], metadata: [String: String], to name: String) throws -> URL {
             let url = directory.appendingPathComponent(name)
-            let bytes = try Safetensors.encode(params.sorted { $0.key < $1.key }.map { ($0.key, Tensor(shape: $0.value.shape, storage: $0.value.values)) }, metadata: metadata)
+            let bytes = try Safetensors.encode(
+                params.sorted { $0.key < $1.key }.map {
+                    ($0.key, Tensor(shape: $0.value.shape, storage: $0.value.values))
+                }, metadata: metadata)
             try Data(bytes).write(to: url)
             return url
         }
@@ -106,19 +124,29 @@ final class P2SAMSamplerTests: XCTestCase {
         var missing = parameters
         missing.removeValue(forKey: "pgn.head.bias")
         let noHead = try write(missing, metadata: IdentityModel.metadata(injection: .sparse), to: "missing.safetensors")
-        XCTAssertThrowsError(try P2SAMModel(modelFile: noHead, backbone: IdentityModel.checkpoint)) { XCTAssertTrue("\($0)".contains("pgn.head.bias"), "\($0)") }
+        XCTAssertThrowsError(try P2SAMModel(modelFile: noHead, backbone: IdentityModel.checkpoint)) {
+            XCTAssertTrue("\($0)".contains("pgn.head.bias"), "\($0)")
+        }
 
         var wrongShape = parameters
-        wrongShape["mask_decoder.mask_tokens.weight"] = NamedWeight(shape: [4, 256], values: [Float](repeating: 0, count: 1024))
-        let fourTokens = try write(wrongShape, metadata: IdentityModel.metadata(injection: .sparse), to: "shape.safetensors")
-        XCTAssertThrowsError(try P2SAMModel(modelFile: fourTokens, backbone: IdentityModel.checkpoint)) { XCTAssertTrue("\($0)".contains("mask_tokens"), "\($0)") }
+        wrongShape["mask_decoder.mask_tokens.weight"] = NamedWeight(
+            shape: [4, 256], values: [Float](repeating: 0, count: 1024))
+        let fourTokens = try write(
+            wrongShape, metadata: IdentityModel.metadata(injection: .sparse), to: "shape.safetensors")
+        XCTAssertThrowsError(try P2SAMModel(modelFile: fourTokens, backbone: IdentityModel.checkpoint)) {
+            XCTAssertTrue("\($0)".contains("mask_tokens"), "\($0)")
+        }
 
         var otherBackbone = IdentityModel.metadata(injection: .sparse)
         otherBackbone["base_checkpoint_sha256"] = String(repeating: "0", count: 64)
         let other = try write(parameters, metadata: otherBackbone, to: "other.safetensors")
-        XCTAssertThrowsError(try P2SAMModel(modelFile: other, backbone: IdentityModel.checkpoint)) { XCTAssertTrue("\($0)".contains("backbone"), "\($0)") }
+        XCTAssertThrowsError(try P2SAMModel(modelFile: other, backbone: IdentityModel.checkpoint)) {
+            XCTAssertTrue("\($0)".contains("backbone"), "\($0)")
+        }
 
         let noFormat = try write(parameters, metadata: [:], to: "plain.safetensors")
-        XCTAssertThrowsError(try P2SAMModel(modelFile: noFormat, backbone: IdentityModel.checkpoint)) { XCTAssertTrue("\($0)".contains("format"), "\($0)") }
+        XCTAssertThrowsError(try P2SAMModel(modelFile: noFormat, backbone: IdentityModel.checkpoint)) {
+            XCTAssertTrue("\($0)".contains("format"), "\($0)")
+        }
     }
 }

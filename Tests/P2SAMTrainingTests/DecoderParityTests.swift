@@ -32,8 +32,10 @@ final class DecoderParityTests: XCTestCase {
         let input = try SyntheticInputs.modelInput(seed: 3)
         let embedding = model.embed(Tensor(shape: [3, 256, 256], storage: input))
         let box: [Float] = [40, 52, 190, 170]
-        let expected = model.decode([Prompt(box: BoxPrompt(x0: box[0], y0: box[1], x1: box[2], y1: box[3]))],
-                                    embedding: embedding, selection: .all).logits   // [1, 4, 256, 256]
+        let expected = model.decode(
+            [Prompt(box: BoxPrompt(x0: box[0], y0: box[1], x1: box[2], y1: box[3]))],
+            embedding: embedding, selection: .all
+        ).logits  // [1, 4, 256, 256]
         let actual = network.tokenLogits(embedding: embedding, tokens: [0, 1, 2, 3], box: box)
         XCTAssertEqual(expected.count, actual.count)
         let difference = expected.reshaped(actual.shape).maxAbsDifference(actual)

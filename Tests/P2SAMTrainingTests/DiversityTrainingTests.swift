@@ -51,7 +51,8 @@ final class DiversityTrainingTests: XCTestCase {
 
     /// Resume files written before `selection` existed still decode (the key is optional).
     func testOptionsWithoutSelectionStillDecode() throws {
-        let json = #"{"stage":2,"epochs":3,"learningRate":0.0001,"batchSize":2,"seed":1,"setLoss":"none","samples":4,"l2":1e-05,"validationSamples":8}"#
+        let json =
+            #"{"stage":2,"epochs":3,"learningRate":0.0001,"batchSize":2,"seed":1,"setLoss":"none","samples":4,"l2":1e-05,"validationSamples":8}"#
         let options = try JSONDecoder().decode(TrainingOptions.self, from: Data(json.utf8))
         XCTAssertNil(options.selection)
         XCTAssertEqual(options.effectiveSelection, .loss)
@@ -74,17 +75,21 @@ final class DiversityTrainingTests: XCTestCase {
     /// nothing trained) but trained on when empty targets are allowed.
     func testStageOneCanTrainOnEmptyRaters() throws {
         let source = try XCTUnwrap(SyntheticInputs.trainingCases(count: 1).first)
-        let empty = TrainingCase(caseID: "empty", embedding: source.embedding, pgnInput: source.pgnInput,
-                                 raters: source.raters.map { [UInt8](repeating: 0, count: $0.count) },
-                                 resizedHeight: source.resizedHeight, resizedWidth: source.resizedWidth)
-        let paper = try P2SAMTrainer(network: try network(P2SAMConfiguration(injection: .sparse), stage: 1),
-                                     options: TrainingOptions(stage: 1, batchSize: 1))
+        let empty = TrainingCase(
+            caseID: "empty", embedding: source.embedding, pgnInput: source.pgnInput,
+            raters: source.raters.map { [UInt8](repeating: 0, count: $0.count) },
+            resizedHeight: source.resizedHeight, resizedWidth: source.resizedWidth)
+        let paper = try P2SAMTrainer(
+            network: try network(P2SAMConfiguration(injection: .sparse), stage: 1),
+            options: TrainingOptions(stage: 1, batchSize: 1))
         XCTAssertEqual(try paper.step([empty], random: SeededRandom(seed: 1)), 0)
         let net = try network(P2SAMConfiguration(injection: .sparse), stage: 1)
         let before = net.parameters["mask_decoder.mask_tokens.weight"].value
-        let withEmpty = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, batchSize: 1, stageOneIncludesEmpty: true))
+        let withEmpty = try P2SAMTrainer(
+            network: net, options: TrainingOptions(stage: 1, batchSize: 1, stageOneIncludesEmpty: true))
         XCTAssertGreaterThan(try withEmpty.step([empty], random: SeededRandom(seed: 1)), 0.01)
-        XCTAssertTrue(before != net.parameters["mask_decoder.mask_tokens.weight"].value, "an empty target trained nothing")
+        XCTAssertTrue(
+            before != net.parameters["mask_decoder.mask_tokens.weight"].value, "an empty target trained nothing")
         XCTAssertThrowsError(try TrainingOptions(stage: 2, stageOneIncludesEmpty: true).validate())
     }
 }

@@ -17,7 +17,8 @@ final class LoRAEncoderTests: XCTestCase {
         let random = SeededRandom(seed: seed &+ 99)
         for name in set.names where name.hasSuffix(".b") {
             let p = set[name]
-            p.value = Tensor(shape: p.value.shape, storage: (0..<p.value.count).map { _ in Float(random.gaussian(sigma: scaleB)) })
+            p.value = Tensor(
+                shape: p.value.shape, storage: (0..<p.value.count).map { _ in Float(random.gaussian(sigma: scaleB)) })
         }
         return set
     }
@@ -35,12 +36,13 @@ final class LoRAEncoderTests: XCTestCase {
         let layerZero = inference.layerZeroOutput(input)
         XCTAssertEqual(layerZero.shape, [128, 128, 128])
         let expected = inference(input)
-        XCTAssertEqual(inference.embedding(fromLayerZeroOutput: layerZero), expected, "split encoder differs from the whole")
+        XCTAssertEqual(
+            inference.embedding(fromLayerZeroOutput: layerZero), expected, "split encoder differs from the whole")
 
         // B = 0 (the initialisation): the plain encoder.
         let initial = ParameterSet()
         LoRAParameters.add(to: initial, rank: 4, seed: 1)
-        XCTAssertEqual(initial.scalarCount, 4 * 4 * (2 * 128 + 6 * 160 + 2 * 320))   // 29,696
+        XCTAssertEqual(initial.scalarCount, 4 * 4 * (2 * 128 + 6 * 160 + 2 * 320))  // 29,696
         let plain = embedding(differentiable, layerZero, lora: initial)
         XCTAssertEqual(plain.shape, [64, 64, 256])
         let plainError = plain.maxAbsDifference(expected)
@@ -54,8 +56,11 @@ final class LoRAEncoderTests: XCTestCase {
         let merged = try TinyViTEncoder(&mergedStore)
         let mergedExpected = merged(input)
         let adapted = embedding(differentiable, layerZero, lora: lora)
-        let shift = adapted.maxAbsDifference(expected), mergeError = adapted.maxAbsDifference(mergedExpected)
-        print("LoRA (random B): shift from the plain encoder \(shift), vs merged inference encoder max |Δ| = \(mergeError)")
+        let shift = adapted.maxAbsDifference(expected)
+        let mergeError = adapted.maxAbsDifference(mergedExpected)
+        print(
+            "LoRA (random B): shift from the plain encoder \(shift), vs merged inference encoder max |Δ| = \(mergeError)"
+        )
         XCTAssertGreaterThan(shift, 1e-2, "the LoRA update has no visible effect")
         XCTAssertLessThan(mergeError, 1e-4)
     }
@@ -64,15 +69,18 @@ final class LoRAEncoderTests: XCTestCase {
     func testMergeLayoutOnOneBlock() throws {
         let lora = randomLoRA(rank: 2, seed: 8)
         let factors = try XCTUnwrap(try LoRAParameters.factors(of: lora))
-        let site = TinyViTLoRA.sites()[0]                                       // dim 128, 4 heads of 32
+        let site = TinyViTLoRA.sites()[0]  // dim 128, 4 heads of 32
         XCTAssertEqual(site.prefix, "image_encoder.layers.1.blocks.0.attn.qkv")
         let delta = factors.weightDelta(for: site)
         let (dim, keyDim) = (site.dim, site.keyDim)
-        let aq = lora["\(site.prefix).lora_q.a"].value.storage, bq = lora["\(site.prefix).lora_q.b"].value.storage
-        let av = lora["\(site.prefix).lora_v.a"].value.storage, bv = lora["\(site.prefix).lora_v.b"].value.storage
+        let aq = lora["\(site.prefix).lora_q.a"].value.storage
+        let bq = lora["\(site.prefix).lora_q.b"].value.storage
+        let av = lora["\(site.prefix).lora_v.a"].value.storage
+        let bv = lora["\(site.prefix).lora_v.b"].value.storage
         for h in 0..<site.heads {
             for i in [0, keyDim - 1] {
-                let channel = h * keyDim + i, col = 7
+                let channel = h * keyDim + i
+                let col = 7
                 let q = (0..<2).reduce(Float(0)) { $0 + bq[channel * 2 + $1] * aq[$1 * dim + col] }
                 let v = (0..<2).reduce(Float(0)) { $0 + bv[channel * 2 + $1] * av[$1 * dim + col] }
                 XCTAssertEqual(delta[(h * 3 * keyDim + i) * dim + col], q, accuracy: 1e-6)
@@ -88,8 +96,10 @@ final class LoRAEncoderTests: XCTestCase {
         let store = try TestCheckpoint.weights()
         let encoder = try DifferentiableTinyViT(store)
         let random = SeededRandom(seed: 21)
-        let layerZero = Tensor(shape: [16, 16, 128], storage: (0..<(16 * 16 * 128)).map { _ in Float(random.gaussian(sigma: 1)) })
-        let weights = Tensor(shape: [8, 8, 256], storage: (0..<(8 * 8 * 256)).map { _ in Float(random.uniform(-1, 1)) })
+        let layerZero = Tensor(
+            shape: [16, 16, 128], storage: (0..<(16 * 16 * 128)).map { _ in Float(random.gaussian(sigma: 1)) })
+        let weights = Tensor(
+            shape: [8, 8, 256], storage: (0..<(8 * 8 * 256)).map { _ in Float(random.uniform(-1, 1)) })
         let lora = randomLoRA(rank: 4, seed: 11, scaleB: 0.1)
         for p in lora.all { p.requiresGradient = true }
         func objective() -> Double {
@@ -102,8 +112,10 @@ final class LoRAEncoderTests: XCTestCase {
         lora.all.zeroGradients()
         graph.backward(from: (out * graph.constant(weights)).sum())
 
-        let checked = ["image_encoder.layers.1.blocks.0.attn.qkv.lora_q.a", "image_encoder.layers.1.blocks.1.attn.qkv.lora_v.b",
-                       "image_encoder.layers.2.blocks.3.attn.qkv.lora_q.b", "image_encoder.layers.3.blocks.1.attn.qkv.lora_v.a"]
+        let checked = [
+            "image_encoder.layers.1.blocks.0.attn.qkv.lora_q.a", "image_encoder.layers.1.blocks.1.attn.qkv.lora_v.b",
+            "image_encoder.layers.2.blocks.3.attn.qkv.lora_q.b", "image_encoder.layers.3.blocks.1.attn.qkv.lora_v.a",
+        ]
         var worst = 0.0
         for name in checked {
             let p = lora[name]
@@ -123,7 +135,8 @@ final class LoRAEncoderTests: XCTestCase {
                 let error = abs(analytic - numeric)
                 print("  \(name)[\(index)]: analytic \(analytic), numeric \(numeric)")
                 // Float32 forwards put ~1e-3 of noise on the numeric side; large entries must agree to 2 %.
-                XCTAssertLessThanOrEqual(error, 3e-3 + 2e-2 * abs(numeric), "\(name)[\(index)]: analytic \(analytic), numeric \(numeric)")
+                XCTAssertLessThanOrEqual(
+                    error, 3e-3 + 2e-2 * abs(numeric), "\(name)[\(index)]: analytic \(analytic), numeric \(numeric)")
                 if index == largest {
                     worst = max(worst, error / abs(numeric))
                     XCTAssertGreaterThan(abs(numeric), 1e-2, "\(name): largest gradient entry too small to check")

@@ -9,7 +9,6 @@ import SeededSampling
 import TorchCheckpoint
 import XCTest
 
-
 /// Stage 1 with LoRA: training steps, model files with LoRA factors, merge at load, strict errors.
 final class LoRATrainingTests: XCTestCase {
     var directory: URL!
@@ -22,8 +21,9 @@ final class LoRATrainingTests: XCTestCase {
     override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
 
     fileprivate func metadata(_ configuration: P2SAMConfiguration, stage: Int) -> [String: String] {
-        P2SAMModelFile.metadata(configuration: configuration, stage: stage, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256,
-                                dataset: "synthetic", split: "index", epochs: 1, seed: 3, notes: "LoRA test")
+        P2SAMModelFile.metadata(
+            configuration: configuration, stage: stage, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256,
+            dataset: "synthetic", split: "index", epochs: 1, seed: 3, notes: "LoRA test")
     }
 
     /// A few LoRA steps on one synthetic case lower the loss and move B; the trained model saves, reads back,
@@ -31,12 +31,14 @@ final class LoRATrainingTests: XCTestCase {
     func testLoRAStageOneTrainsAndTheModelLoadsMerged() throws {
         let store = try TestCheckpoint.weights()
         let inference = try LiteMedSAMModel(weights: store).imageEncoder
-        let preparation = TrainingDataPreparation(datasetKey: "synthetic", window: nil, windowName: nil,
-                                                  checkpointSHA256: LiteMedSAMCheckpoint.officialSHA256,
-                                                  cache: try EmbeddingCache(directory: nil))
+        let preparation = TrainingDataPreparation(
+            datasetKey: "synthetic", window: nil, windowName: nil,
+            checkpointSHA256: LiteMedSAMCheckpoint.officialSHA256,
+            cache: try EmbeddingCache(directory: nil))
         let raw = try SyntheticInputs.cases(count: 3).filter { c in c.raters.contains { !$0.isEmpty } }
-        let cases = try preparation.prepare(Array(raw.prefix(1)), embedder: { _ in preconditionFailure("no embeddings with LoRA") },
-                                            layerZero: inference.layerZeroOutput)
+        let cases = try preparation.prepare(
+            Array(raw.prefix(1)), embedder: { _ in preconditionFailure("no embeddings with LoRA") },
+            layerZero: inference.layerZeroOutput)
         let item = try XCTUnwrap(cases.first)
         XCTAssertFalse(item.hasEmbedding)
         XCTAssertEqual(item.layerZeroOutput?.shape, [128, 128, 128])
@@ -45,9 +47,12 @@ final class LoRATrainingTests: XCTestCase {
         configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
         let set = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 3)
         LoRAParameters.add(to: set, rank: 4, seed: 3)
-        let network = P2SAMNetwork(configuration: configuration, parameters: set, encoder: try DifferentiableTinyViT(store))
-        XCTAssertThrowsError(try P2SAMTrainer(network: network, options: TrainingOptions(stage: 1)), "LoRA model with LoRA off")
-        let trainer = try P2SAMTrainer(network: network, options: TrainingOptions(stage: 1, learningRate: 2e-4, batchSize: 1, loraRank: 4))
+        let network = P2SAMNetwork(
+            configuration: configuration, parameters: set, encoder: try DifferentiableTinyViT(store))
+        XCTAssertThrowsError(
+            try P2SAMTrainer(network: network, options: TrainingOptions(stage: 1)), "LoRA model with LoRA off")
+        let trainer = try P2SAMTrainer(
+            network: network, options: TrainingOptions(stage: 1, learningRate: 2e-4, batchSize: 1, loraRank: 4))
         XCTAssertEqual(trainer.trainableNames.filter(LoRAParameters.isFactor).count, 40)
         var losses: [Double] = []
         for _ in 0..<3 { losses.append(try trainer.step([item], random: SeededRandom(seed: 0))) }
@@ -61,7 +66,8 @@ final class LoRATrainingTests: XCTestCase {
         // Stage-1 file: read back strictly with its factors.
         let stageOne = directory.appendingPathComponent("s1.safetensors")
         try P2SAMModelFile.write(set, stage: 1, metadata: metadata(configuration, stage: 1), to: stageOne)
-        let loaded = try P2SAMModelFile.readTrainable(stageOne, backbone: store, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
+        let loaded = try P2SAMModelFile.readTrainable(
+            stageOne, backbone: store, baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
         XCTAssertEqual(loaded.metadata[P2SAMModelFile.loraRankKey], "4")
         XCTAssertEqual(LoRAParameters.rank(of: loaded.parameters), 4)
         XCTAssertEqual(loaded.parameters["image_encoder.layers.2.blocks.0.attn.qkv.lora_v.b"].value, b)
@@ -98,7 +104,8 @@ final class LoRATrainingTests: XCTestCase {
         }
         let sha = LiteMedSAMCheckpoint.officialSHA256
         let undeclared = try file("undeclared.safetensors", metadata: base)
-        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(undeclared, backbone: store, baseCheckpointSHA256: sha)) { error in
+        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(undeclared, backbone: store, baseCheckpointSHA256: sha)) {
+            error in
             XCTAssertTrue("\(error)".contains("no 'lora_rank' metadata"), "\(error)")
         }
         XCTAssertThrowsError(try P2SAMModel(modelFile: undeclared, backbone: TestCheckpoint.url)) { error in
@@ -107,7 +114,8 @@ final class LoRATrainingTests: XCTestCase {
         var wrong = base
         wrong[P2SAMModelFile.loraRankKey] = "2"
         let wrongRank = try file("rank2.safetensors", metadata: wrong)
-        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(wrongRank, backbone: store, baseCheckpointSHA256: sha)) { error in
+        XCTAssertThrowsError(try P2SAMModelFile.readTrainable(wrongRank, backbone: store, baseCheckpointSHA256: sha)) {
+            error in
             XCTAssertTrue("\(error)".contains("has shape [4, 128]"), "\(error)")
         }
         XCTAssertThrowsError(try P2SAMModel(modelFile: wrongRank, backbone: TestCheckpoint.url)) { error in
@@ -116,7 +124,9 @@ final class LoRATrainingTests: XCTestCase {
         // Declared and consistent: loads.
         var good = base
         good[P2SAMModelFile.loraRankKey] = "4"
-        XCTAssertEqual(try P2SAMModel(modelFile: try file("good.safetensors", metadata: good), backbone: TestCheckpoint.url).loraRank, 4)
+        XCTAssertEqual(
+            try P2SAMModel(modelFile: try file("good.safetensors", metadata: good), backbone: TestCheckpoint.url)
+                .loraRank, 4)
     }
 
     /// A model without LoRA (the bundled default) loads as before: the plain encoder, bit for bit.
@@ -135,7 +145,8 @@ final class LoRATrainingTests: XCTestCase {
         let old = TrainingOptions(stage: 1, epochs: 3)
         var json = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(old)) as! [String: Any]
         json.removeValue(forKey: "loraRank")
-        let decoded = try JSONDecoder().decode(TrainingOptions.self, from: try JSONSerialization.data(withJSONObject: json))
+        let decoded = try JSONDecoder().decode(
+            TrainingOptions.self, from: try JSONSerialization.data(withJSONObject: json))
         XCTAssertNil(decoded.loraRank)
         XCTAssertEqual(decoded, old)
         let lora = TrainingOptions(stage: 1, loraRank: 4)

@@ -1,7 +1,8 @@
-
-import P2SAM
-import SeededSampling
 import MultiRaterData
+import P2SAM
+import P2SAMTraining
+import SAMTensor
+import SeededSampling
 
 /// Tiny synthetic inputs for the training tests.
 enum SyntheticInputs {
@@ -20,13 +21,11 @@ enum SyntheticInputs {
     }
 }
 
-import P2SAMTraining
-import SAMTensor
-
 extension SyntheticInputs {
     /// A fresh network from the real checkpoint (seed 3): stage 1, or stage 1 + the stage-2 modules.
     static func network(_ configuration: P2SAMConfiguration, stage: Int) throws -> P2SAMNetwork {
-        let set = try ModelInitialisation.stageOne(from: try TestCheckpoint.weights(), configuration: configuration, seed: 3)
+        let set = try ModelInitialisation.stageOne(
+            from: try TestCheckpoint.weights(), configuration: configuration, seed: 3)
         if stage == 2 { ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 3) }
         return P2SAMNetwork(configuration: configuration, parameters: set)
     }
@@ -36,10 +35,12 @@ extension SyntheticInputs {
         let random = SeededRandom(seed: seed)
         return try cases(count: count, seed: seed).map { c in
             let pre = try ModelFrame.preprocess(c.image!)
-            let embedding = Tensor(shape: [64, 64, 256], storage: (0..<(64 * 64 * 256)).map { _ in Float(random.gaussian(sigma: 0.3)) })
-            return TrainingCase(caseID: c.metadata.caseID, embedding: embedding,
-                                pgnInput: P2SAMNetwork.pgnInput(fromModelInput: pre.tensor),
-                                raters: c.raters.map(ModelFrame.mask), resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth)
+            let embedding = Tensor(
+                shape: [64, 64, 256], storage: (0..<(64 * 64 * 256)).map { _ in Float(random.gaussian(sigma: 0.3)) })
+            return TrainingCase(
+                caseID: c.metadata.caseID, embedding: embedding,
+                pgnInput: P2SAMNetwork.pgnInput(fromModelInput: pre.tensor),
+                raters: c.raters.map(ModelFrame.mask), resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth)
         }
     }
 }

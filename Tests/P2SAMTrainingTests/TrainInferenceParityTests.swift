@@ -56,13 +56,15 @@ final class TrainInferenceParityTests: XCTestCase {
         ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 3)
         randomise(set, seed: injection == .sparse ? 11 : 12)
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2sam-parity-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "p2sam-parity-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let file = directory.appendingPathComponent("model.safetensors")
-        let metadata = P2SAMModelFile.metadata(configuration: configuration, stage: 2,
-                                               baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256, dataset: "random",
-                                               split: "none", epochs: 0, seed: 3, notes: "train/inference parity")
+        let metadata = P2SAMModelFile.metadata(
+            configuration: configuration, stage: 2,
+            baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256, dataset: "random",
+            split: "none", epochs: 0, seed: 3, notes: "train/inference parity")
         try P2SAMModelFile.write(set, stage: 2, metadata: metadata, to: file)
         let model = try P2SAMModel(modelFile: file, backbone: TestCheckpoint.url)
         XCTAssertEqual(model.loraRank, 4)
@@ -83,7 +85,8 @@ final class TrainInferenceParityTests: XCTestCase {
         let sampled = sampler.fusedLogits(for: prepared, latents: latents)
 
         // Training: differentiable LoRA encoder from the layers.0 output, graph PGN, graph decoder.
-        let network = P2SAMNetwork(configuration: configuration, parameters: set, encoder: try DifferentiableTinyViT(store))
+        let network = P2SAMNetwork(
+            configuration: configuration, parameters: set, encoder: try DifferentiableTinyViT(store))
         let input = Tensor(shape: [3, 256, 256], storage: try LiteMedSAMPreprocessor.preprocess(image).tensor)
         let plainEncoder = try LiteMedSAMModel(weights: store).imageEncoder
         let embedding = network.adaptedEmbedding(layerZeroOutput: plainEncoder.layerZeroOutput(input))
@@ -96,12 +99,14 @@ final class TrainInferenceParityTests: XCTestCase {
         let logitError = trained.maxAbsDifference(sampled)
         let largest = sampled.storage.map(abs).max()!
         let spread = zip(sampled.storage[0..<65536], sampled.storage[65536..<131072]).map { abs($0 - $1) }.max()!
-        print("train vs inference (\(injection.rawValue)): embedding \(embeddingError), PGN μ \(meanError) σ \(deviationError), "
-              + "logits \(logitError) (|logit| up to \(largest), samples differ by up to \(spread))")
+        print(
+            "train vs inference (\(injection.rawValue)): embedding \(embeddingError), PGN μ \(meanError) σ \(deviationError), "
+                + "logits \(logitError) (|logit| up to \(largest), samples differ by up to \(spread))")
         XCTAssertLessThan(embeddingError, 1e-4)
         XCTAssertLessThan(meanError, 1e-5)
         XCTAssertLessThan(deviationError, 1e-5)
         XCTAssertLessThan(logitError, Self.logitTolerance)
-        XCTAssertGreaterThan(spread, 0.1, "the latent has no visible effect: the check would not see an injection mismatch")
+        XCTAssertGreaterThan(
+            spread, 0.1, "the latent has no visible effect: the check would not see an injection mismatch")
     }
 }

@@ -18,7 +18,8 @@ final class TrainingTests: XCTestCase {
         let net = try network(P2SAMConfiguration(injection: .sparse), stage: 1)
         let cases = try SyntheticInputs.trainingCases(count: 2).filter { !$0.nonEmptyRaters.isEmpty }
         let item = try XCTUnwrap(cases.first)
-        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 1, learningRate: 2e-4, batchSize: 1))
+        let trainer = try P2SAMTrainer(
+            network: net, options: TrainingOptions(stage: 1, learningRate: 2e-4, batchSize: 1))
         var losses: [Double] = []
         // The same seed every step: the same rater, so the loss must fall (a small learning rate keeps
         // Adam from overshooting on a single case; the last three steps are averaged).
@@ -34,7 +35,8 @@ final class TrainingTests: XCTestCase {
         let net = try network(configuration, stage: 2)
         let before = net.parameters.snapshot()
         let cases = try SyntheticInputs.trainingCases(count: 1)
-        let trainer = try P2SAMTrainer(network: net, options: TrainingOptions(stage: 2, learningRate: 1e-3, batchSize: 1))
+        let trainer = try P2SAMTrainer(
+            network: net, options: TrainingOptions(stage: 2, learningRate: 1e-3, batchSize: 1))
         XCTAssertTrue(trainer.trainableNames.allSatisfy { $0.hasPrefix("pgn.") || $0.hasPrefix("fcomb.") })
         // Fcomb's last layer starts at 0 (the contract), so z reaches the loss only from the second step on.
         _ = try trainer.step(cases, random: SeededRandom(seed: 1))
@@ -72,18 +74,23 @@ final class TrainingTests: XCTestCase {
     /// Two epochs in one go and one epoch + resume give the same parameters.
     func testResumeContinuesExactly() throws {
         let cases = try SyntheticInputs.trainingCases(count: 3)
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("p2sam-resume-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "p2sam-resume-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         var configuration = P2SAMConfiguration(injection: .sparse)
         configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
         func run(epochs: Int, output: URL, resume: Bool, network: P2SAMNetwork) throws -> [EpochReport] {
-            let options = TrainingOptions(stage: 2, epochs: epochs, learningRate: 1e-3, batchSize: 1, validationSamples: 2)
+            let options = TrainingOptions(
+                stage: 2, epochs: epochs, learningRate: 1e-3, batchSize: 1, validationSamples: 2)
             let trainer = try P2SAMTrainer(network: network, options: options)
-            let meta = P2SAMModelFile.metadata(configuration: configuration, stage: 2, baseCheckpointSHA256: "x",
-                                               dataset: "synthetic", split: "test", epochs: epochs, seed: 1, notes: "")
-            return try TrainingRun(trainer: trainer, training: Array(cases.prefix(2)), validation: [cases[2]],
-                                   output: output, metadata: meta).run(resume: resume)
+            let meta = P2SAMModelFile.metadata(
+                configuration: configuration, stage: 2, baseCheckpointSHA256: "x",
+                dataset: "synthetic", split: "test", epochs: epochs, seed: 1, notes: "")
+            return try TrainingRun(
+                trainer: trainer, training: Array(cases.prefix(2)), validation: [cases[2]],
+                output: output, metadata: meta
+            ).run(resume: resume)
         }
         let straight = try network(configuration, stage: 2)
         let a = directory.appendingPathComponent("a.safetensors")
@@ -92,12 +99,13 @@ final class TrainingTests: XCTestCase {
 
         let b = directory.appendingPathComponent("b.safetensors")
         _ = try run(epochs: 1, output: b, resume: false, network: try network(configuration, stage: 2))
-        let resumed = try network(configuration, stage: 2)   // fresh weights: the sidecar must restore them
+        let resumed = try network(configuration, stage: 2)  // fresh weights: the sidecar must restore them
         let history = try run(epochs: 2, output: b, resume: true, network: resumed)
         XCTAssertEqual(history.count, 2)
         XCTAssertEqual(history[1].trainLoss, fullHistory[1].trainLoss, accuracy: 1e-9)
         for name in straight.parameters.names {
-            XCTAssertTrue(straight.parameters[name].value == resumed.parameters[name].value, "\(name) differs after resume")
+            XCTAssertTrue(
+                straight.parameters[name].value == resumed.parameters[name].value, "\(name) differs after resume")
         }
         XCTAssertTrue(FileManager.default.fileExists(atPath: TrainingRun.sidecarURL(for: b).path))
         let saved = try Safetensors.read(contentsOf: a)

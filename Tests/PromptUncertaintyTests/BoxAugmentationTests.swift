@@ -6,7 +6,7 @@ import SeededSampling
 import XCTest
 
 final class BoxAugmentationTests: XCTestCase {
-    let frame = ImageFrame(width: 128, height: 64)   // 0.5 image px per model px
+    let frame = ImageFrame(width: 128, height: 64)  // 0.5 image px per model px
     let box = BoundingBox(x0: 40, y0: 20, x1: 80, y1: 44)
 
     func testTightBoxIsEndExclusive() throws {
@@ -76,25 +76,31 @@ final class BoxAugmentationTests: XCTestCase {
         // IoU 0.99 within 0.001 is practically unreachable in 5 tries: the closest draw comes back.
         let augmenter = BoxAugmenter(frame: ImageFrame(width: 256, height: 256))
         let tight = BoundingBox(x0: 100, y0: 90, x1: 150, y1: 130)
-        let draw = try augmenter.randomBox(iou: 0.99, around: tight, tolerance: 0.001, maxTries: 5, random: SeededRandom(seed: 1))
+        let draw = try augmenter.randomBox(
+            iou: 0.99, around: tight, tolerance: 0.001, maxTries: 5, random: SeededRandom(seed: 1))
         XCTAssertTrue(draw.usedFallback)
         XCTAssertEqual(draw.tries, 5)
         XCTAssertThrowsError(try augmenter.randomBox(iou: 0, around: tight, random: SeededRandom(seed: 1)))
     }
 
     func testBoxCheckErrorsAndClipping() throws {
-        XCTAssertThrowsError(try PromptBoxCheck.check(BoundingBox(x0: 5, y0: 2, x1: 5, y1: 9), width: 20, height: 20)) { error in
+        XCTAssertThrowsError(try PromptBoxCheck.check(BoundingBox(x0: 5, y0: 2, x1: 5, y1: 9), width: 20, height: 20)) {
+            error in
             XCTAssertTrue("\(error)".contains("zero width"), "\(error)")
         }
-        XCTAssertThrowsError(try PromptBoxCheck.check(BoundingBox(x0: 1, y0: 9, x1: 5, y1: 9), width: 20, height: 20)) { error in
+        XCTAssertThrowsError(try PromptBoxCheck.check(BoundingBox(x0: 1, y0: 9, x1: 5, y1: 9), width: 20, height: 20)) {
+            error in
             XCTAssertTrue("\(error)".contains("zero height"), "\(error)")
         }
-        XCTAssertThrowsError(try PromptBoxCheck.check(BoundingBox(x0: 30, y0: 2, x1: 40, y1: 9), width: 20, height: 20)) { error in
-            XCTAssertEqual(error as? PromptUncertaintyError, .boxOutsideImage(box: [30, 2, 40, 9], width: 20, height: 20))
+        XCTAssertThrowsError(try PromptBoxCheck.check(BoundingBox(x0: 30, y0: 2, x1: 40, y1: 9), width: 20, height: 20))
+        { error in
+            XCTAssertEqual(
+                error as? PromptUncertaintyError, .boxOutsideImage(box: [30, 2, 40, 9], width: 20, height: 20))
         }
         let clipped = try PromptBoxCheck.check(BoundingBox(x0: -4, y0: 2, x1: 25, y1: 9), width: 20, height: 20)
         XCTAssertTrue(clipped.wasClipped)
         XCTAssertEqual(clipped.box, BoundingBox(x0: 0, y0: 2, x1: 20, y1: 9))
-        XCTAssertFalse(try PromptBoxCheck.check(BoundingBox(x0: 1, y0: 2, x1: 5, y1: 9), width: 20, height: 20).wasClipped)
+        XCTAssertFalse(
+            try PromptBoxCheck.check(BoundingBox(x0: 1, y0: 2, x1: 5, y1: 9), width: 20, height: 20).wasClipped)
     }
 }

@@ -22,8 +22,10 @@ final class BoxFillSegmenter: PromptedSegmenter {
             let b = prompt.box!
             var values = [Float](repeating: outside, count: frame.pixelCount)
             for y in 0..<frame.height {
-                for x in 0..<frame.width where Double(x) >= b.x0 + margin && Double(x) < b.x1 - margin
-                    && Double(y) >= b.y0 + margin && Double(y) < b.y1 - margin {
+                for x in 0..<frame.width
+                where Double(x) >= b.x0 + margin && Double(x) < b.x1 - margin
+                    && Double(y) >= b.y0 + margin && Double(y) < b.y1 - margin
+                {
                     values[y * frame.width + x] = inside
                 }
             }

@@ -15,15 +15,22 @@ final class FineTuningLossTests: XCTestCase {
         let targets = Tensor(shape: [2, 5, 4], storage: (0..<40).map { Float(($0 * 7) % 3 == 0 ? 1 : 0) })
         var expected = 0.0
         for b in 0..<2 {
-            var i = 0.0, p2 = 0.0, y2 = 0.0
+            var i = 0.0
+            var p2 = 0.0
+            var y2 = 0.0
             for k in (b * 20)..<((b + 1) * 20) {
-                let p = sigmoid(logits.storage[k]), y = Double(targets.storage[k])
-                i += p * y; p2 += p * p; y2 += y * y
+                let p = sigmoid(logits.storage[k])
+                let y = Double(targets.storage[k])
+                i += p * y
+                p2 += p * p
+                y2 += y * y
             }
             expected += 1 - (2 * i + 1e-5) / (p2 + y2 + 1e-5)
         }
         let graph = Graph()
-        XCTAssertEqual(Double(Loss.squaredDice(logits: graph.constant(logits), targets: targets).scalar), expected / 2, accuracy: 1e-6)
+        XCTAssertEqual(
+            Double(Loss.squaredDice(logits: graph.constant(logits), targets: targets).scalar), expected / 2,
+            accuracy: 1e-6)
         assertGradients([logits], absoluteTolerance: 1e-4) { _, v in Loss.squaredDice(logits: v[0], targets: targets) }
     }
 
@@ -33,16 +40,22 @@ final class FineTuningLossTests: XCTestCase {
         let map = Tensor(shape: [2, 6, 3], storage: (0..<36).map { $0 % 4 == 0 ? 0 : Float($0 % 5) / 5 })
         var expected = 0.0
         for b in 0..<2 {
-            var a = 0.0, m = 1e-6
+            var a = 0.0
+            var m = 1e-6
             for k in (b * 18)..<((b + 1) * 18) {
                 let p = sigmoid(logits.storage[k])
-                a += abs(Double(map.storage[k]) - p); m += p
+                a += abs(Double(map.storage[k]) - p)
+                m += p
             }
             expected += a / m
         }
         let graph = Graph()
-        XCTAssertEqual(Double(Loss.shapeDistance(logits: graph.constant(logits), distanceMap: map).scalar), expected / 2, accuracy: 1e-5)
-        assertGradients([logits], epsilon: 1e-3, absoluteTolerance: 2e-3) { _, v in Loss.shapeDistance(logits: v[0], distanceMap: map) }
+        XCTAssertEqual(
+            Double(Loss.shapeDistance(logits: graph.constant(logits), distanceMap: map).scalar), expected / 2,
+            accuracy: 1e-5)
+        assertGradients([logits], epsilon: 1e-3, absoluteTolerance: 2e-3) { _, v in
+            Loss.shapeDistance(logits: v[0], distanceMap: map)
+        }
     }
 
     func testUncertaintyWeightingBothFormsValueAndGradient() {
@@ -55,7 +68,8 @@ final class FineTuningLossTests: XCTestCase {
                 expected += 0.5 / (s * s) * Double(losses[m]) + (form == .code ? log(1 + s * s) : log(s))
             }
             let graph = Graph()
-            let value = form.combine(losses.map { graph.constant(Tensor(shape: [], storage: [$0])) }, sigmas: graph.constant(sigmas))
+            let value = form.combine(
+                losses.map { graph.constant(Tensor(shape: [], storage: [$0])) }, sigmas: graph.constant(sigmas))
             XCTAssertEqual(Double(value.scalar), expected, accuracy: 1e-5, "\(form)")
             let inputs = [Tensor(shape: [3], storage: losses), sigmas]
             assertGradients(inputs, epsilon: 1e-3, absoluteTolerance: 1e-3) { _, v in

@@ -7,8 +7,10 @@ final class GraphTests: XCTestCase {
         let trained = Parameter("a.weight", value: Tensor(shape: [2], storage: [1, 2]))
         let frozen = Parameter("b.weight", value: Tensor(shape: [2], storage: [3, 4]), requiresGradient: false)
         let graph = Graph()
-        let a = graph.parameter(trained), b = graph.parameter(frozen), c = graph.constant(Tensor(shape: [2], storage: [5, 6]))
-        let frozenOnly = b * c                    // depends on no trainable input
+        let a = graph.parameter(trained)
+        let b = graph.parameter(frozen)
+        let c = graph.constant(Tensor(shape: [2], storage: [5, 6]))
+        let frozenOnly = b * c  // depends on no trainable input
         XCTAssertFalse(frozenOnly.needsGradient)
         let loss = (a * frozenOnly).sum()
         XCTAssertTrue(loss.needsGradient)
@@ -24,7 +26,7 @@ final class GraphTests: XCTestCase {
             let graph = Graph()
             let w = graph.parameter(p)
             XCTAssertEqual(graph.parameter(p).id, w.id, "one node per parameter")
-            graph.backward(from: (w * w + w).sum())          // d/dw = 2w + 1, the node used twice
+            graph.backward(from: (w * w + w).sum())  // d/dw = 2w + 1, the node used twice
         }
         XCTAssertEqual(p.gradient?.storage ?? [], [6, -6, 14])
         p.zeroGradient()

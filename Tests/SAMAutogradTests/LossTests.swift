@@ -22,20 +22,29 @@ final class LossTests: XCTestCase {
     }
 
     func testValuesMatchNumPy() {
-        assertClose(value { Loss.binaryCrossEntropy(logits: $0.constant(logits), targets: targets) }, Reference.bce, "bce")
-        assertClose(value { Loss.binaryCrossEntropy(logits: $0.constant(logits), targets: soft) }, Reference.bceSoft, "bce soft")
+        assertClose(
+            value { Loss.binaryCrossEntropy(logits: $0.constant(logits), targets: targets) }, Reference.bce, "bce")
+        assertClose(
+            value { Loss.binaryCrossEntropy(logits: $0.constant(logits), targets: soft) }, Reference.bceSoft, "bce soft"
+        )
         assertClose(value { Loss.dice(logits: $0.constant(logits), targets: targets) }, Reference.dice, "dice")
         assertClose(value { Loss.dice(logits: $0.constant(logits), targets: soft) }, Reference.diceSoft, "dice soft")
         assertClose(value { Loss.focal(logits: $0.constant(logits), targets: targets) }, Reference.focal, "focal")
-        assertClose(value { Loss.focal(logits: $0.constant(logits), targets: targets, alpha: 0.25) }, Reference.focalAlpha, "focal α")
-        let prediction = Tensor(shape: [3, 5], storage: Reference.prediction), truth = Tensor(shape: [3, 5], storage: Reference.truth)
+        assertClose(
+            value { Loss.focal(logits: $0.constant(logits), targets: targets, alpha: 0.25) }, Reference.focalAlpha,
+            "focal α")
+        let prediction = Tensor(shape: [3, 5], storage: Reference.prediction)
+        let truth = Tensor(shape: [3, 5], storage: Reference.truth)
         assertClose(value { Loss.meanSquaredError($0.constant(prediction), target: truth) }, Reference.mse, "mse")
-        let w1 = Tensor(shape: [4, 3], storage: Reference.l2First), w2 = Tensor(shape: [5], storage: Reference.l2Second)
-        assertClose(value { Loss.l2Penalty([$0.constant(w1), $0.constant(w2)], coefficient: 0.05) }, Reference.l2, "l2")
+        let w1 = Tensor(shape: [4, 3], storage: Reference.l2First)
+        let w2 = Tensor(shape: [5], storage: Reference.l2Second)
+        assertClose(
+            value { Loss.l2Penalty([$0.constant(w1), $0.constant(w2)], coefficient: 0.05) }, Reference.l2, "l2")
     }
 
     func testGradientsMatchFiniteDifferences() {
-        let t = targets, s = soft
+        let t = targets
+        let s = soft
         func check(_ inputs: [Tensor], _ f: @escaping (Graph, [Variable]) -> Variable, line: UInt = #line) {
             assertGradients(inputs, absoluteTolerance: 1e-4, line: line, f)
         }
@@ -45,9 +54,11 @@ final class LossTests: XCTestCase {
         check([logits]) { _, v in Loss.dice(logits: v[0], targets: s, smoothing: 0.5) }
         check([logits]) { _, v in Loss.focal(logits: v[0], targets: t) }
         check([logits]) { _, v in Loss.focal(logits: v[0], targets: s, gamma: 1.5, alpha: 0.25) }
-        let prediction = Tensor(shape: [3, 5], storage: Reference.prediction), truth = Tensor(shape: [3, 5], storage: Reference.truth)
+        let prediction = Tensor(shape: [3, 5], storage: Reference.prediction)
+        let truth = Tensor(shape: [3, 5], storage: Reference.truth)
         check([prediction, truth]) { _, v in Loss.meanSquaredError(v[0], v[1]) }
-        let w1 = Tensor(shape: [4, 3], storage: Reference.l2First), w2 = Tensor(shape: [5], storage: Reference.l2Second)
+        let w1 = Tensor(shape: [4, 3], storage: Reference.l2First)
+        let w2 = Tensor(shape: [5], storage: Reference.l2Second)
         check([w1, w2]) { _, v in Loss.l2Penalty(v, coefficient: 0.05) }
     }
 
@@ -85,7 +96,9 @@ final class LossTests: XCTestCase {
             XCTAssertTrue(p.gradient!.storage.allSatisfy(\.isFinite))
         }
         // BCE of logit −200 with label 1 is 200 (not inf), averaged with the others.
-        XCTAssertEqual(value { Loss.binaryCrossEntropy(logits: $0.constant(extreme), targets: labels) }, (200 + 0 + 0 + 200) / 4, accuracy: 1e-3)
+        XCTAssertEqual(
+            value { Loss.binaryCrossEntropy(logits: $0.constant(extreme), targets: labels) }, (200 + 0 + 0 + 200) / 4,
+            accuracy: 1e-3)
     }
 
     func testFocalWithGammaZeroIsBCE() {

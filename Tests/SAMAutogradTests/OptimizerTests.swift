@@ -9,15 +9,19 @@ final class OptimizerTests: XCTestCase {
     /// Three steps of Adam and of AdamW (lr 0.01, weight decay 0.1) against the float64 NumPy
     /// implementation of PyTorch's update in `make_reference.py`; tolerance 1e-6 absolute.
     func testAdamAndAdamWMatchReference() {
-        for (decay, expected) in [(Float(0), [Reference.adamStep1, Reference.adamStep2, Reference.adamStep3]),
-                                  (Float(0.1), [Reference.adamWStep1, Reference.adamWStep2, Reference.adamWStep3])] {
+        for (decay, expected) in [
+            (Float(0), [Reference.adamStep1, Reference.adamStep2, Reference.adamStep3]),
+            (Float(0.1), [Reference.adamWStep1, Reference.adamWStep2, Reference.adamWStep3]),
+        ] {
             let p = Parameter("w", value: Tensor(shape: [5], storage: Reference.adamStart))
-            let optimizer = decay == 0 ? Adam([p], learningRate: 0.01) : Adam.adamW([p], learningRate: 0.01, weightDecay: decay)
+            let optimizer =
+                decay == 0 ? Adam([p], learningRate: 0.01) : Adam.adamW([p], learningRate: 0.01, weightDecay: decay)
             for step in 0..<3 {
                 p.gradient = Tensor(shape: [5], storage: gradients[step])
                 optimizer.step()
                 for i in 0..<5 {
-                    XCTAssertEqual(p.value.storage[i], expected[step][i], accuracy: 1e-6, "decay \(decay) step \(step + 1) [\(i)]")
+                    XCTAssertEqual(
+                        p.value.storage[i], expected[step][i], accuracy: 1e-6, "decay \(decay) step \(step + 1) [\(i)]")
                 }
             }
             XCTAssertEqual(optimizer.stepCount(of: p), 3)
@@ -29,8 +33,10 @@ final class OptimizerTests: XCTestCase {
         let slow = Parameter("slow", value: Tensor(shape: [1], storage: [1]))
         let frozen = Parameter("frozen", value: Tensor(shape: [1], storage: [1]), requiresGradient: false)
         let idle = Parameter("idle", value: Tensor(shape: [1], storage: [1]))
-        let optimizer = Adam(groups: [ParameterGroup([fast, frozen], learningRate: 0.1, weightDecay: 0.5),
-                                      ParameterGroup([slow, idle], learningRate: 0.01)])
+        let optimizer = Adam(groups: [
+            ParameterGroup([fast, frozen], learningRate: 0.1, weightDecay: 0.5),
+            ParameterGroup([slow, idle], learningRate: 0.01),
+        ])
         for p in [fast, slow, frozen] { p.gradient = Tensor(shape: [1], storage: [2]) }
         optimizer.step()
         // First Adam step moves by lr·sign(g); decoupled decay multiplies by 1 − lr·λ first.
@@ -44,7 +50,8 @@ final class OptimizerTests: XCTestCase {
     }
 
     func testClippingByGlobalNorm() {
-        let a = Parameter("a", value: Tensor(shape: [2])), b = Parameter("b", value: Tensor(shape: [1]))
+        let a = Parameter("a", value: Tensor(shape: [2]))
+        let b = Parameter("b", value: Tensor(shape: [1]))
         a.gradient = Tensor(shape: [2], storage: [3, 0])
         b.gradient = Tensor(shape: [1], storage: [4])
         XCTAssertEqual(GradientClipping.clipByGlobalNorm([a, b], maxNorm: 10), 5, accuracy: 1e-9)
@@ -60,16 +67,19 @@ final class OptimizerTests: XCTestCase {
         var generator = SeededGenerator(seed: 99)
         let n = 64
         let points = Tensor.random([n, 2], awayFromZero: 0.15, using: &generator)
-        let labels = Tensor(shape: [n, 1], storage: (0..<n).map { i in
-            (points.storage[2 * i] > 0) != (points.storage[2 * i + 1] > 0) ? 1 : 0
-        })
+        let labels = Tensor(
+            shape: [n, 1],
+            storage: (0..<n).map { i in
+                (points.storage[2 * i] > 0) != (points.storage[2 * i + 1] > 0) ? 1 : 0
+            })
         let w1 = Parameter("mlp.0.weight", value: Tensor.random([16, 2], using: &generator))
         let b1 = Parameter("mlp.0.bias", value: Tensor(shape: [16]))
         let w2 = Parameter("mlp.1.weight", value: Tensor.random([1, 16], in: -0.25...0.25, using: &generator))
         let b2 = Parameter("mlp.1.bias", value: Tensor(shape: [1]))
         let parameters = [w1, b1, w2, b2]
         let optimizer = Adam.adamW(parameters, learningRate: 0.05, weightDecay: 1e-4)
-        var first: Float = 0, last: Float = 0
+        var first: Float = 0
+        var last: Float = 0
         for step in 0..<300 {
             let graph = Graph()
             let x = graph.constant(points)
@@ -91,7 +101,8 @@ final class OptimizerTests: XCTestCase {
     func testLogisticRegressionWithL2Term() {
         let xs = Tensor(shape: [8, 1], storage: [-2, -1.5, -1, -0.5, 0.5, 1, 1.5, 2])
         let ys = Tensor(shape: [8, 1], storage: [0, 0, 0, 0, 1, 1, 1, 1])
-        let w = Parameter("w", value: Tensor(shape: [1, 1])), b = Parameter("b", value: Tensor(shape: [1]))
+        let w = Parameter("w", value: Tensor(shape: [1, 1]))
+        let b = Parameter("b", value: Tensor(shape: [1]))
         let optimizer = Adam([w, b], learningRate: 0.1)
         var losses: [Float] = []
         for _ in 0..<100 {

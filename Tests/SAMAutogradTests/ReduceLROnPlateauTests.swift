@@ -17,13 +17,13 @@ final class ReduceLROnPlateauTests: XCTestCase {
     func testRelativeThresholdAndCooldown() {
         // threshold 0.1: 9.5 is not better than 10 (needs < 9); cooldown 1 skips counting one step after a cut.
         var schedule = ReduceLROnPlateau(learningRate: 0.9, factor: 0.9, patience: 1, threshold: 0.1, cooldown: 1)
-        XCTAssertEqual(schedule.step(10), 0.9)       // best 10
-        XCTAssertEqual(schedule.step(9.5), 0.9)      // bad 1
+        XCTAssertEqual(schedule.step(10), 0.9)  // best 10
+        XCTAssertEqual(schedule.step(9.5), 0.9)  // bad 1
         XCTAssertEqual(schedule.step(9.2), 0.9 * 0.9, accuracy: 1e-7)  // bad 2 > 1: cut, cooldown 1
         XCTAssertEqual(schedule.step(9.1), 0.9 * 0.9, accuracy: 1e-7)  // bad, but cooldown resets the count
         XCTAssertEqual(schedule.step(9.1), 0.9 * 0.9, accuracy: 1e-7)  // bad 1
         XCTAssertEqual(schedule.step(9.1), 0.9 * 0.9 * 0.9, accuracy: 1e-7)  // bad 2: cut again
-        XCTAssertEqual(schedule.step(8), 0.9 * 0.9 * 0.9, accuracy: 1e-7)    // 8 < 10·0.9: better (best 8)
+        XCTAssertEqual(schedule.step(8), 0.9 * 0.9 * 0.9, accuracy: 1e-7)  // 8 < 10·0.9: better (best 8)
         XCTAssertEqual(schedule.best, 8)
     }
 

@@ -32,17 +32,21 @@ final class SafetensorsTests: XCTestCase {
     func testReadsFileWrittenByPython() throws {
         let file = try Safetensors.decode(pythonSafetensorsBytes)
         XCTAssertEqual(file.metadata, ["format": "pt", "step": "42"])
-        XCTAssertEqual(file.tensors["decoder.weight"], Tensor(shape: [2, 3], storage: [0.5, -1.25, 2.0, 3.5, -0.0, 1e-3]))
+        XCTAssertEqual(
+            file.tensors["decoder.weight"], Tensor(shape: [2, 3], storage: [0.5, -1.25, 2.0, 3.5, -0.0, 1e-3]))
         XCTAssertEqual(file.tensors["decoder.bias"], Tensor(shape: [3], storage: [1, 2, -3]))
         XCTAssertEqual(file.tensors["scale"], Tensor(shape: [], storage: [0.125]))
         XCTAssertEqual(file.tensors.count, 3)
     }
 
     func testRoundTripThroughFileAndStrictLoad() throws {
-        let weight = Parameter("mask_decoder.mask_tokens.weight", value: Tensor(shape: [9, 4], storage: (0..<36).map { Float($0) * 0.25 - 3 }))
+        let weight = Parameter(
+            "mask_decoder.mask_tokens.weight",
+            value: Tensor(shape: [9, 4], storage: (0..<36).map { Float($0) * 0.25 - 3 }))
         let bias = Parameter("pgn.conv.bias", value: Tensor(shape: [4], storage: [1, -1, .pi, -0.0]))
         let empty = Parameter("empty", value: Tensor(shape: [0, 3]))
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("autograd-\(UUID().uuidString).safetensors")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "autograd-\(UUID().uuidString).safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         try Safetensors.save([weight, bias, empty], to: url, metadata: ["stage": "1", "quote\"d": "a\\b\n"])
         let bytes = [UInt8](try Data(contentsOf: url))
@@ -51,9 +55,11 @@ final class SafetensorsTests: XCTestCase {
         let file = try Safetensors.read(contentsOf: url)
         XCTAssertEqual(file.metadata, ["stage": "1", "quote\"d": "a\\b\n"])
 
-        let targets = [Parameter("mask_decoder.mask_tokens.weight", value: Tensor(shape: [9, 4])),
-                       Parameter("pgn.conv.bias", value: Tensor(shape: [4])),
-                       Parameter("empty", value: Tensor(shape: [0, 3]))]
+        let targets = [
+            Parameter("mask_decoder.mask_tokens.weight", value: Tensor(shape: [9, 4])),
+            Parameter("pgn.conv.bias", value: Tensor(shape: [4])),
+            Parameter("empty", value: Tensor(shape: [0, 3])),
+        ]
         let report = try Safetensors.load(file, into: targets)
         XCTAssertEqual(report, SafetensorsLoadReport(missing: [], unexpected: []))
         XCTAssertEqual(targets[0].value, weight.value)
@@ -65,8 +71,9 @@ final class SafetensorsTests: XCTestCase {
         let known = Parameter("decoder.bias", value: Tensor(shape: [3]))
         let absent = Parameter("decoder.extra", value: Tensor(shape: [1], storage: [7]))
         XCTAssertThrowsError(try Safetensors.load(file, into: [known, absent])) { error in
-            XCTAssertEqual(error as? SafetensorsError,
-                           .nameMismatch(missing: ["decoder.extra"], unexpected: ["decoder.weight", "scale"]))
+            XCTAssertEqual(
+                error as? SafetensorsError,
+                .nameMismatch(missing: ["decoder.extra"], unexpected: ["decoder.weight", "scale"]))
         }
         XCTAssertEqual(known.value.storage, [0, 0, 0], "strict failure modifies nothing")
         let report = try Safetensors.load(file, into: [known, absent], strict: false)
@@ -76,7 +83,8 @@ final class SafetensorsTests: XCTestCase {
         XCTAssertEqual(absent.value.storage, [7])
         let wrong = Parameter("decoder.bias", value: Tensor(shape: [1, 3]))
         XCTAssertThrowsError(try Safetensors.load(file, into: [wrong], strict: false)) { error in
-            XCTAssertEqual(error as? SafetensorsError, .shapeMismatch(name: "decoder.bias", expected: [1, 3], found: [3]))
+            XCTAssertEqual(
+                error as? SafetensorsError, .shapeMismatch(name: "decoder.bias", expected: [1, 3], found: [3]))
         }
     }
 
@@ -98,21 +106,35 @@ final class SafetensorsTests: XCTestCase {
         }
         let ok = #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#
         XCTAssertNoThrow(try Safetensors.decode(file(header: ok, dataBytes: 8)))
-        rejects([1, 2, 3]) { if case .truncated = $0 { return true }; return false }
-        rejects(Array(file(header: ok, dataBytes: 8).prefix(20))) { if case .truncated = $0 { return true }; return false }
+        rejects([1, 2, 3]) {
+            if case .truncated = $0 { return true }
+            return false
+        }
+        rejects(Array(file(header: ok, dataBytes: 8).prefix(20))) {
+            if case .truncated = $0 { return true }
+            return false
+        }
         var huge = file(header: ok, dataBytes: 8)
         huge[5] = 0x10
-        rejects(huge) { if case .headerTooLarge = $0 { return true }; return false }
-        let malformed = [#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,            // unterminated
-                         #"["a"]"#,                                                             // not an object
-                         #"{"a":{"dtype":"F32","shape":[2]}}"#,                                 // missing field
-                         #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}}"#,      // extra field
-                         #"{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}"#,           // negative dim
-                         #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}}"#,              // one offset
-                         #"{"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}"#,          // fractional
-                         #"{"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#]
+        rejects(huge) {
+            if case .headerTooLarge = $0 { return true }
+            return false
+        }
+        let malformed = [
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}"#,  // unterminated
+            #"["a"]"#,  // not an object
+            #"{"a":{"dtype":"F32","shape":[2]}}"#,  // missing field
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8],"x":1}}"#,  // extra field
+            #"{"a":{"dtype":"F32","shape":[-2],"data_offsets":[0,8]}}"#,  // negative dim
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0]}}"#,  // one offset
+            #"{"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}"#,  // fractional
+            #"{"__metadata__":{"k":1},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#,
+        ]
         for header in malformed {
-            rejects(file(header: header, dataBytes: 8)) { if case .malformedHeader = $0 { return true }; return false }
+            rejects(file(header: header, dataBytes: 8)) {
+                if case .malformedHeader = $0 { return true }
+                return false
+            }
         }
         rejects(file(header: #"{"a":{"dtype":"F16","shape":[4],"data_offsets":[0,8]}}"#, dataBytes: 8)) {
             $0 == .unsupportedDType(name: "a", dtype: "F16")
@@ -120,14 +142,19 @@ final class SafetensorsTests: XCTestCase {
         rejects(file(header: #"{"a":{"dtype":"Q4","shape":[2],"data_offsets":[0,8]}}"#, dataBytes: 8)) {
             $0 == .unsupportedDType(name: "a", dtype: "Q4")
         }
-        let badOffsets = [#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}}"#,                 // out of range
-                          #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#,                  // reversed
-                          #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,                  // wrong size
-                          #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
-                          #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,                  // hole at start
-                          #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#]                  // trailing bytes
+        let badOffsets = [
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,16]}}"#,  // out of range
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}}"#,  // reversed
+            #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,  // wrong size
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,  // hole at start
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#,
+        ]  // trailing bytes
         for header in badOffsets {
-            rejects(file(header: header, dataBytes: 8)) { if case .invalidOffsets = $0 { return true }; return false }
+            rejects(file(header: header, dataBytes: 8)) {
+                if case .invalidOffsets = $0 { return true }
+                return false
+            }
         }
     }
 

@@ -34,7 +34,9 @@ final class FastMathTests: XCTestCase {
         var values: [Float] = [1, 2, 3, -1000, 0, 1000]
         values.withUnsafeMutableBufferPointer { Normalization.softmaxRows($0.baseAddress!, rows: 2, cols: 3) }
         XCTAssertEqual(values[0] + values[1] + values[2], 1, accuracy: 1e-6)
-        XCTAssertEqual(values[2], Float(Foundation.exp(1.0) / (Foundation.exp(-1.0) + 1 + Foundation.exp(1.0))) * 1, accuracy: 1e-6)
+        XCTAssertEqual(
+            values[2], Float(Foundation.exp(1.0) / (Foundation.exp(-1.0) + 1 + Foundation.exp(1.0))) * 1, accuracy: 1e-6
+        )
         XCTAssertEqual(values[5], 1, accuracy: 1e-6)
         XCTAssertEqual(values[3], 0, accuracy: 1e-30)
     }

@@ -17,8 +17,9 @@ final class GEMMTests: XCTestCase {
                     let a = (0..<(m * k)).map { _ in Float.random(in: -1...1, using: &generator) }
                     let b = (0..<(k * n)).map { _ in Float.random(in: -1...1, using: &generator) }
                     var c = [Float](repeating: 0, count: m * n)
-                    GEMM.multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
-                                  a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, c: &c, ldc: n)
+                    GEMM.multiply(
+                        transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                        a: a, lda: transposeA ? m : k, b: b, ldb: transposeB ? k : n, c: &c, ldc: n)
                     var worst: Float = 0
                     for i in 0..<m {
                         for j in 0..<n {

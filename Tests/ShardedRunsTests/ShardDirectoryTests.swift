@@ -17,16 +17,18 @@ final class ShardDirectoryTests: XCTestCase {
     }
 
     override func tearDownWithError() throws {
-        try? FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: root.appendingPathComponent("ro").path)
+        try? FileManager.default.setAttributes(
+            [.posixPermissions: 0o755], ofItemAtPath: root.appendingPathComponent("ro").path)
         try? FileManager.default.removeItem(at: root)
     }
 
     let ids = (0..<10).map { String(format: "c%02d", $0) }
 
     func manifest(_ shard: Shard, seed: UInt64 = 1, model: String = "m=abc") throws -> ShardManifest {
-        try ShardManifest(kind: "evaluate", dataset: "synthetic:10:1", split: "all", method: "single", modelSHA256: model,
-                          seed: seed, conventions: "hm-iou standard", settings: ["count": "3"], toolVersion: "t",
-                          allCaseIDs: ids.reversed(), shard: shard)
+        try ShardManifest(
+            kind: "evaluate", dataset: "synthetic:10:1", split: "all", method: "single", modelSHA256: model,
+            seed: seed, conventions: "hm-iou standard", settings: ["count": "3"], toolVersion: "t",
+            allCaseIDs: ids.reversed(), shard: shard)
     }
 
     func value(_ id: String) -> Payload { Payload(x: 1.0 / Double(id.hashValue % 97 + 3) + 0.1, note: id) }
@@ -35,7 +37,8 @@ final class ShardDirectoryTests: XCTestCase {
     func writeShards(_ n: Int, seed: UInt64 = 1) throws -> [URL] {
         try (0..<n).map { i in
             let url = root.appendingPathComponent("s\(i)of\(n)-\(seed)")
-            let directory = try ShardDirectory(url: url, manifest: try manifest(try Shard(index: i, count: n), seed: seed))
+            let directory = try ShardDirectory(
+                url: url, manifest: try manifest(try Shard(index: i, count: n), seed: seed))
             for id in directory.pendingCaseIDs { try directory.append(ShardRecord(caseID: id, value: value(id))) }
             return url
         }
@@ -55,7 +58,9 @@ final class ShardDirectoryTests: XCTestCase {
         let m = try manifest(try Shard(index: 1, count: 2))
         do {
             let directory = try ShardDirectory(url: url, manifest: m)
-            for id in directory.pendingCaseIDs.prefix(3) { try directory.append(ShardRecord(caseID: id, value: value(id))) }
+            for id in directory.pendingCaseIDs.prefix(3) {
+                try directory.append(ShardRecord(caseID: id, value: value(id)))
+            }
         }
         let file = url.appendingPathComponent(ShardDirectory.recordsName)
         let handle = try FileHandle(forWritingTo: file)
@@ -79,21 +84,31 @@ final class ShardDirectoryTests: XCTestCase {
         let url = root.appendingPathComponent("batch")
         let directory = try ShardDirectory(url: url, manifest: try manifest(.whole))
         try directory.append(contentsOf: ["c00", "c01"].map { ShardRecord(caseID: $0, value: value($0)) })
-        XCTAssertThrowsError(try directory.append(contentsOf: ["c02", "c02"].map { ShardRecord(caseID: $0, value: value($0)) })) {
-            XCTAssertEqual($0 as? ShardError, .unexpectedCase(path: url.appendingPathComponent(ShardDirectory.recordsName).path, caseID: "c02"))
+        XCTAssertThrowsError(
+            try directory.append(contentsOf: ["c02", "c02"].map { ShardRecord(caseID: $0, value: value($0)) })
+        ) {
+            XCTAssertEqual(
+                $0 as? ShardError,
+                .unexpectedCase(path: url.appendingPathComponent(ShardDirectory.recordsName).path, caseID: "c02"))
         }
         XCTAssertThrowsError(try directory.append(ShardRecord(caseID: "c01", value: value("c01"))))
         XCTAssertThrowsError(try directory.append(ShardRecord(caseID: "zz", value: value("zz"))))
         XCTAssertEqual(directory.finished, ["c00", "c01"])
-        XCTAssertEqual(try ShardDirectory(url: url, manifest: try manifest(.whole)).pendingCaseIDs, Array(ids.dropFirst(2)))
+        XCTAssertEqual(
+            try ShardDirectory(url: url, manifest: try manifest(.whole)).pendingCaseIDs, Array(ids.dropFirst(2)))
     }
 
     func testResumeRefusesADirectoryOfAnotherRun() throws {
         let url = try writeShards(2)[0]
-        XCTAssertThrowsError(try ShardDirectory(url: url, manifest: try manifest(try Shard(index: 0, count: 2), seed: 9))) { error in
-            guard case .manifestConflict(_, "seed", "1", "9")? = error as? ShardError else { return XCTFail("\(error)") }
+        XCTAssertThrowsError(
+            try ShardDirectory(url: url, manifest: try manifest(try Shard(index: 0, count: 2), seed: 9))
+        ) { error in
+            guard case .manifestConflict(_, "seed", "1", "9")? = error as? ShardError else {
+                return XCTFail("\(error)")
+            }
         }
-        XCTAssertThrowsError(try ShardDirectory(url: url, manifest: try manifest(try Shard(index: 1, count: 2)))) { error in
+        XCTAssertThrowsError(try ShardDirectory(url: url, manifest: try manifest(try Shard(index: 1, count: 2)))) {
+            error in
             guard case .manifestConflict(_, "shard", _, _)? = error as? ShardError else { return XCTFail("\(error)") }
         }
     }
@@ -102,12 +117,15 @@ final class ShardDirectoryTests: XCTestCase {
         let a = try writeShards(2, seed: 1)
         let b = try writeShards(2, seed: 2)
         XCTAssertThrowsError(try ShardMerge.merge([a[0], b[1]], as: Payload.self)) { error in
-            guard case let .mismatchedManifests(first, second, "seed", "1", "2")? = error as? ShardError else { return XCTFail("\(error)") }
+            guard case .mismatchedManifests(let first, let second, "seed", "1", "2")? = error as? ShardError else {
+                return XCTFail("\(error)")
+            }
             XCTAssertEqual(first, a[0].path)
             XCTAssertEqual(second, b[1].path)
         }
         let other = root.appendingPathComponent("other-model")
-        let directory = try ShardDirectory(url: other, manifest: try manifest(try Shard(index: 1, count: 2), model: "m=def"))
+        let directory = try ShardDirectory(
+            url: other, manifest: try manifest(try Shard(index: 1, count: 2), model: "m=def"))
         for id in directory.pendingCaseIDs { try directory.append(ShardRecord(caseID: id, value: value(id))) }
         XCTAssertThrowsError(try ShardMerge.merge([a[0], other], as: Payload.self)) { error in
             XCTAssertTrue("\(error)".contains("model_sha256 is m=abc vs m=def"), "\(error)")
@@ -126,14 +144,16 @@ final class ShardDirectoryTests: XCTestCase {
         let lines = try String(contentsOf: file, encoding: .utf8).split(separator: "\n")
         try (lines.dropLast().joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ShardMerge.merge(shards, as: Payload.self)) { error in
-            guard case let .missingCases(_, missing)? = error as? ShardError else { return XCTFail("\(error)") }
+            guard case .missingCases(_, let missing)? = error as? ShardError else { return XCTFail("\(error)") }
             XCTAssertEqual(missing, ["c07"])
         }
-        try (lines + [lines[0]]).joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        try (lines + [lines[0]]).joined(separator: "\n").appending("\n").write(
+            to: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ShardMerge.merge(shards, as: Payload.self)) {
             XCTAssertEqual($0 as? ShardError, .duplicatedCases(["c01"]))
         }
-        try (["{oops"] + lines).joined(separator: "\n").appending("\n").write(to: file, atomically: true, encoding: .utf8)
+        try (["{oops"] + lines).joined(separator: "\n").appending("\n").write(
+            to: file, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ShardMerge.merge(shards, as: Payload.self)) { error in
             guard case .corruptRecord(_, 1, _)? = error as? ShardError else { return XCTFail("\(error)") }
         }

@@ -24,7 +24,9 @@ final class ShardTests: XCTestCase {
     }
 
     func testDuplicateCaseIDsAreNamed() {
-        XCTAssertThrowsError(try Shard.sortedCaseIDs(["a", "b", "a"])) { XCTAssertEqual($0 as? ShardError, .duplicateCaseID("a")) }
+        XCTAssertThrowsError(try Shard.sortedCaseIDs(["a", "b", "a"])) {
+            XCTAssertEqual($0 as? ShardError, .duplicateCaseID("a"))
+        }
     }
 
     func testCaseSeedDependsOnSeedCaseAndStreamOnly() {

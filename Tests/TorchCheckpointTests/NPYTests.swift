@@ -36,7 +36,7 @@ final class NPYTests: XCTestCase {
         XCTAssertEqual(d.dtype, .float64)
         XCTAssertEqual(d.doubles(), [1.0, -2.5, 1e300])
         // Stored bytes are little-endian after reading: 1.0 = 0x3FF0000000000000.
-        XCTAssertEqual(Array(d.bytes[0 ..< 8]), [0, 0, 0, 0, 0, 0, 0xF0, 0x3F])
+        XCTAssertEqual(Array(d.bytes[0..<8]), [0, 0, 0, 0, 0, 0, 0xF0, 0x3F])
         let i = try NPY.read(contentsOf: TestFiles.fixture("i32_big.npy"))
         XCTAssertEqual(try i.int64s(), [1, -2, 70000, -70000])
     }
@@ -44,7 +44,7 @@ final class NPYTests: XCTestCase {
     func testTransposesFortranOrder() throws {
         let a = try NPY.read(contentsOf: TestFiles.fixture("i32_fortran.npy"))
         XCTAssertEqual(a.shape, [2, 3, 4])
-        XCTAssertEqual(try a.int64s(), (0 ..< 24).map(Int64.init))
+        XCTAssertEqual(try a.int64s(), (0..<24).map(Int64.init))
     }
 
     func testReadsFloat16ScalarAndVersion2() throws {
@@ -80,7 +80,7 @@ final class NPYTests: XCTestCase {
         let headerLength = Int(written[8]) | Int(written[9]) << 8
         XCTAssertEqual((10 + headerLength) % 64, 0)
         XCTAssertEqual(written[10 + headerLength - 1], UInt8(ascii: "\n"))
-        let header = String(decoding: written[10 ..< 10 + headerLength], as: UTF8.self)
+        let header = String(decoding: written[10..<10 + headerLength], as: UTF8.self)
         XCTAssertTrue(header.hasPrefix("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 2), }"), header)
         XCTAssertEqual(try NPY.read(contentsOf: url), original)
         // Same bytes as numpy's own writer for the identical array.
@@ -97,7 +97,9 @@ final class NPYTests: XCTestCase {
     }
 
     func testInitChecksByteCount() {
-        assertThrows(["expected 8 bytes, got 7"]) { try NumpyArray(dtype: .int16, shape: [2, 2], bytes: [UInt8](repeating: 0, count: 7)) }
+        assertThrows(["expected 8 bytes, got 7"]) {
+            try NumpyArray(dtype: .int16, shape: [2, 2], bytes: [UInt8](repeating: 0, count: 7))
+        }
         assertThrows(["invalid shape"]) { try NumpyArray(dtype: .int16, shape: [-1], bytes: []) }
     }
 
@@ -116,7 +118,9 @@ final class NPYTests: XCTestCase {
 
     func testRefusesStructuredDType() {
         let npy = makeNPY("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", data: [0, 0, 0, 0])
-        assertThrows(["structured dtypes are refused"]) { try npy.withUnsafeBytes { try NPY.read($0, source: "s.npy") } }
+        assertThrows(["structured dtypes are refused"]) {
+            try npy.withUnsafeBytes { try NPY.read($0, source: "s.npy") }
+        }
     }
 
     func testRefusesShortData() throws {
@@ -153,7 +157,9 @@ final class NPYTests: XCTestCase {
         let truncated = Array(npy.prefix(30))
         assertThrows(["header truncated"]) { try truncated.withUnsafeBytes { try NPY.read($0, source: "t.npy") } }
         npy[6] = 9
-        assertThrows(["unsupported .npy format version 9.0"]) { try npy.withUnsafeBytes { try NPY.read($0, source: "t.npy") } }
+        assertThrows(["unsupported .npy format version 9.0"]) {
+            try npy.withUnsafeBytes { try NPY.read($0, source: "t.npy") }
+        }
     }
 
     private func makeNPY(_ header: String, data: [UInt8]) -> [UInt8] {

@@ -43,7 +43,7 @@ final class NumpyPickleTests: XCTestCase {
         // Take the protocol 4 fixture and enlarge the first array's shape (2, 2) -> (2, 3).
         var bytes = try TestFiles.bytes("arrays_p4.pkl")
         let marker: [UInt8] = [0x4B, 2, 0x4B, 2, 0x86]
-        let at = try XCTUnwrap((0 ..< bytes.count - 5).first { Array(bytes[$0 ..< $0 + 5]) == marker })
+        let at = try XCTUnwrap((0..<bytes.count - 5).first { Array(bytes[$0..<$0 + 5]) == marker })
         bytes[at + 3] = 3
         assertThrows(["cannot decode pickled ndarray", "shape [2, 3] of |u1", "4 bytes present"]) {
             try bytes.withUnsafeBytes { try NumpyPickle.load($0, source: "bad.pkl") }
@@ -58,7 +58,7 @@ final class NumpyPickleTests: XCTestCase {
         }
         let tree = try NumpyPickle.load(contentsOf: url)
         let cases = try XCTUnwrap(tree.pairs)
-        XCTAssertEqual(cases.map(\.key), (1 ... 39).map { .string(String(format: "case%02d", $0)) })
+        XCTAssertEqual(cases.map(\.key), (1...39).map { .string(String(format: "case%02d", $0)) })
         // Reference values computed with Python's pickle + numpy.
         let first = try XCTUnwrap(tree["case01"])
         XCTAssertEqual(first["series_uid"], .string("case01"))
@@ -66,11 +66,12 @@ final class NumpyPickleTests: XCTestCase {
         XCTAssertEqual(image.dtype, .uint8)
         XCTAssertEqual(image.shape, [128, 128])
         XCTAssertEqual(try image.uint8s().reduce(0) { $0 + Int($1) }, 719_996)
-        XCTAssertEqual(Array(try image.uint8s()[(64 * 128 + 60) ..< (64 * 128 + 68)]), [75, 66, 59, 57, 59, 64, 65, 63])
+        XCTAssertEqual(Array(try image.uint8s()[(64 * 128 + 60)..<(64 * 128 + 68)]), [75, 66, 59, 57, 59, 64, 65, 63])
         let masks = try XCTUnwrap(first["masks"]?.items)
         XCTAssertEqual(masks.count, 7)
-        XCTAssertEqual(try masks.map { try XCTUnwrap($0.arrayValue).uint8s().reduce(0) { $0 + Int($1) } },
-                       [2593, 2527, 2440, 2188, 2517, 2622, 2608])
+        XCTAssertEqual(
+            try masks.map { try XCTUnwrap($0.arrayValue).uint8s().reduce(0) { $0 + Int($1) } },
+            [2593, 2527, 2440, 2188, 2517, 2622, 2608])
         XCTAssertEqual(masks[0].arrayValue?.shape, [128, 128])
         let alpha = try XCTUnwrap(first["alpha"]?.arrayValue)
         XCTAssertEqual(try alpha.uint8s().reduce(0) { $0 + Int($1) }, 413_940)

@@ -14,7 +14,8 @@ enum TestFiles {
 
     /// The package root, found from this source file's path.
     static var packageRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
     }
 
     /// A fresh temporary directory, removed by the test case's teardown block.
@@ -32,8 +33,10 @@ enum TestFiles {
 }
 
 /// Asserts that `body` throws an error whose description contains every one of `fragments`.
-func assertThrows<T>(_ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
-                     _ body: () throws -> T) {
+func assertThrows<T>(
+    _ fragments: [String], file: StaticString = #filePath, line: UInt = #line,
+    _ body: () throws -> T
+) {
     do {
         _ = try body()
         XCTFail("expected an error containing \(fragments)", file: file, line: line)

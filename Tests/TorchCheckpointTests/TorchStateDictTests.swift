@@ -79,13 +79,15 @@ final class TorchStateDictTests: XCTestCase {
         assertThrows(["not a zip archive"]) { try loadStateDict(from: TestFiles.fixture("f32.npy").path) }
         let dir = try TestFiles.temporaryDirectory(for: self)
         let url = dir.appendingPathComponent("evil.zip")
-        let evil: [UInt8] = [0x80, 2] + Array("cposix\nsystem\n".utf8) + [0x58, 2, 0, 0, 0] + Array("id".utf8) + [0x85, 0x52, 0x2E]
+        let evil: [UInt8] =
+            [0x80, 2] + Array("cposix\nsystem\n".utf8) + [0x58, 2, 0, 0, 0] + Array("id".utf8) + [0x85, 0x52, 0x2E]
         try Data(makeStoredZip([("evil/data.pkl", evil)])).write(to: url)
         assertThrows(["evil.zip:evil/data.pkl", "pickle references a global outside the whitelist: posix.system"]) {
             try loadStateDict(from: url.path)
         }
         let big = dir.appendingPathComponent("big.zip")
-        try Data(makeStoredZip([("big/byteorder", Array("big".utf8)), ("big/data.pkl", [0x80, 2, 0x7D, 0x2E])])).write(to: big)
+        try Data(makeStoredZip([("big/byteorder", Array("big".utf8)), ("big/data.pkl", [0x80, 2, 0x7D, 0x2E])])).write(
+            to: big)
         assertThrows(["byteorder is 'big'"]) { try loadStateDict(from: big.path) }
     }
 
@@ -93,7 +95,8 @@ final class TorchStateDictTests: XCTestCase {
     func testLoadsRealLiteMedSAMCheckpoint() throws {
         let url = TestFiles.packageRoot.appendingPathComponent("Models/lite_medsam.pth")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw XCTSkip("Models/lite_medsam.pth is absent; run scripts/fetch-checkpoint.sh to test the real checkpoint")
+            throw XCTSkip(
+                "Models/lite_medsam.pth is absent; run scripts/fetch-checkpoint.sh to test the real checkpoint")
         }
         let zip = try ZipArchive(path: url.path)
         XCTAssertEqual(zip.file.bytes.count, 39_370_479)
@@ -107,12 +110,15 @@ final class TorchStateDictTests: XCTestCase {
         XCTAssertEqual(state.names.last, "prompt_encoder.no_mask_embed.weight")
 
         let buffers = state.tensors.filter {
-            $0.name.hasSuffix(".running_mean") || $0.name.hasSuffix(".running_var") || $0.name.hasSuffix(".num_batches_tracked")
+            $0.name.hasSuffix(".running_mean") || $0.name.hasSuffix(".running_var")
+                || $0.name.hasSuffix(".num_batches_tracked")
                 || $0.name == "prompt_encoder.pe_layer.positional_encoding_gaussian_matrix"
         }
         XCTAssertEqual(buffers.count, 82)
         XCTAssertEqual(state.tensors.filter { $0.dtype == .int64 }.count, 27)
-        let parameterCount = state.tensors.filter { t in !buffers.contains { $0.name == t.name } }.reduce(0) { $0 + $1.count }
+        let parameterCount = state.tensors.filter { t in !buffers.contains { $0.name == t.name } }.reduce(0) {
+            $0 + $1.count
+        }
         XCTAssertEqual(parameterCount, 9_791_300)
         XCTAssertEqual(state.floatElementCount, 9_801_412)
 
@@ -146,17 +152,19 @@ final class TorchStateDictTests: XCTestCase {
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw XCTSkip("Models/lite_medsam.pth is absent; run scripts/fetch-checkpoint.sh")
         }
-        XCTAssertEqual(try SHA256.hexDigest(ofFileAt: url.path),
-                       "79d8c9dca6db4d69d3f905579e5250af05e859fff9c1f543e89a513c3028ce76")
+        XCTAssertEqual(
+            try SHA256.hexDigest(ofFileAt: url.path),
+            "79d8c9dca6db4d69d3f905579e5250af05e859fff9c1f543e89a513c3028ce76")
     }
 
     // MARK: Helpers
 
     /// A one-tensor checkpoint (tensor 'w', storage '0' holding one float 1.0) whose persistent id
     /// carries `storageType` (a string, to exercise the non-global case) and the given size/stride.
-    private func fakeArchive(storageType: PickleValue, shape: [Int32] = [1], stride: [Int32] = [1]) throws -> ZipArchive {
-        guard case let .string(typeName) = storageType else { fatalError() }
-        func int(_ v: Int32) -> [UInt8] { [0x4A] + (0 ..< 4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+    private func fakeArchive(storageType: PickleValue, shape: [Int32] = [1], stride: [Int32] = [1]) throws -> ZipArchive
+    {
+        guard case .string(let typeName) = storageType else { fatalError() }
+        func int(_ v: Int32) -> [UInt8] { [0x4A] + (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
         var p: [UInt8] = [0x80, 2, 0x7D, 0x58, 1, 0, 0, 0, UInt8(ascii: "w")]
         p += Array("ctorch._utils\n_rebuild_tensor_v2\n".utf8)
         p += [0x28, 0x28, 0x58, 7, 0, 0, 0] + Array("storage".utf8)
@@ -176,19 +184,25 @@ final class TorchStateDictTests: XCTestCase {
         let ok = try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage")))
         XCTAssertEqual(try ok.tensor(named: "w").floats(), [1.0])
         // An empty tensor whose other dimensions multiply past Int.max is accepted without overflow.
-        let empty = try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage"),
-                                                            shape: [0, Int32.max, Int32.max, Int32.max], stride: [1, 1, 1, 1]))
+        let empty = try TorchStateDict(
+            archive: fakeArchive(
+                storageType: .string("torch.FloatStorage"),
+                shape: [0, Int32.max, Int32.max, Int32.max], stride: [1, 1, 1, 1]))
         XCTAssertEqual(try empty.tensor(named: "w").count, 0)
         // Huge non-empty shapes are refused, not overflowed.
         assertThrows(["tensor 'w'", "too large"]) {
-            try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage"),
-                                                    shape: [Int32.max, Int32.max, Int32.max], stride: [1, 1, 1]))
+            try TorchStateDict(
+                archive: fakeArchive(
+                    storageType: .string("torch.FloatStorage"),
+                    shape: [Int32.max, Int32.max, Int32.max], stride: [1, 1, 1]))
         }
         assertThrows(["tensor 'w'", "needs 8 bytes of storage '0', which has only 4"]) {
-            try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage"), shape: [2], stride: [1]))
+            try TorchStateDict(
+                archive: fakeArchive(storageType: .string("torch.FloatStorage"), shape: [2], stride: [1]))
         }
         // Size-1 dimensions may carry any stride (as PyTorch produces for e.g. (32, 3, 1, 1)).
-        let one = try TorchStateDict(archive: fakeArchive(storageType: .string("torch.FloatStorage"), shape: [1, 1], stride: [7, 9]))
+        let one = try TorchStateDict(
+            archive: fakeArchive(storageType: .string("torch.FloatStorage"), shape: [1, 1], stride: [7, 9]))
         XCTAssertEqual(try one.tensor(named: "w").shape, [1, 1])
     }
 }
@@ -196,7 +210,7 @@ final class TorchStateDictTests: XCTestCase {
 /// Builds a minimal stored zip (no ZIP64) in memory.
 func makeStoredZip(_ members: [(String, [UInt8])]) -> [UInt8] {
     func le16(_ v: Int) -> [UInt8] { [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF)] }
-    func le32(_ v: Int) -> [UInt8] { (0 ..< 4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
+    func le32(_ v: Int) -> [UInt8] { (0..<4).map { UInt8(truncatingIfNeeded: v >> (8 * $0)) } }
     var out: [UInt8] = []
     var central: [UInt8] = []
     for (name, data) in members {
@@ -220,13 +234,15 @@ func makeStoredZip(_ members: [(String, [UInt8])]) -> [UInt8] {
 final class DeflatedStateDictTests: XCTestCase {
     func testDeflatedCheckpointReadsLikeTheStoredOne() throws {
         let stored = try loadStateDict(from: TestFiles.fixture("tiny_state.zip").path)
-        for _ in 0 ..< 20 {
+        for _ in 0..<20 {
             let deflated = try loadStateDict(from: TestFiles.fixture("tiny_state_deflated.zip").path)
             XCTAssertTrue(deflated.archive.entries.allSatisfy { $0.method == 8 })
             XCTAssertEqual(deflated.formatVersion, 3)
             XCTAssertEqual(deflated.names, stored.names)
-            XCTAssertEqual(try deflated.tensor(named: "layer.weight").floats(), try stored.tensor(named: "layer.weight").floats())
-            XCTAssertEqual(try deflated.tensor(named: "layer.bias").floats(), try stored.tensor(named: "layer.bias").floats())
+            XCTAssertEqual(
+                try deflated.tensor(named: "layer.weight").floats(), try stored.tensor(named: "layer.weight").floats())
+            XCTAssertEqual(
+                try deflated.tensor(named: "layer.bias").floats(), try stored.tensor(named: "layer.bias").floats())
             XCTAssertEqual(try deflated.tensor(named: "bn.num_batches_tracked").int64s(), [-3])
         }
     }

@@ -1,11 +1,11 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// libFuzzer's entry point for programs with their own `main` (from the fuzzer runtime that
 /// `-sanitize=fuzzer` links in).
 @_silgen_name("LLVMFuzzerRunDriver")
-private func LLVMFuzzerRunDriver(
+private func runFuzzerDriver(
     _ argc: UnsafeMutablePointer<Int32>,
     _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
     _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32
@@ -21,7 +21,7 @@ public enum FuzzDriver {
         Self.body = body
         var argc = CommandLine.argc
         var argv = CommandLine.unsafeArgv
-        let status = LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+        let status = runFuzzerDriver(&argc, &argv) { data, size in
             let bytes = size == 0 ? [] : [UInt8](UnsafeBufferPointer(start: data, count: size))
             FuzzDriver.body?(bytes)
             return 0

@@ -19,14 +19,16 @@ struct DepthwiseConv3x3: Sendable {
     /// `[H, W, C]` → `[H', W', C]` with `H' = (H - 1) / stride + 1`.
     func callAsFunction(_ input: Tensor) -> Tensor {
         let (height, width) = (input.shape[0], input.shape[1])
-        let outH = Convolution.outputSide(height, stride: stride), outW = Convolution.outputSide(width, stride: stride)
+        let outH = Convolution.outputSide(height, stride: stride)
+        let outW = Convolution.outputSide(width, stride: stride)
         return Tensor(shape: [outH, outW, channels]) { out in
             input.storage.withUnsafeBufferPointer { x in
                 weight.withUnsafeBufferPointer { w in
                     bias.withUnsafeBufferPointer { b in
-                        Convolution.depthwise3x3(x.baseAddress!, height: height, width: width, channels: channels,
-                                                 weight: w.baseAddress!, bias: b.baseAddress!, stride: stride,
-                                                 output: out.baseAddress!)
+                        Convolution.depthwise3x3(
+                            x.baseAddress!, height: height, width: width, channels: channels,
+                            weight: w.baseAddress!, bias: b.baseAddress!, stride: stride,
+                            output: out.baseAddress!)
                     }
                 }
             }

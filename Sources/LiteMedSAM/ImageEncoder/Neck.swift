@@ -28,9 +28,10 @@ struct Neck: Sendable {
         var y = Tensor(shape: [height, width, outChannels]) { out in
             x.storage.withUnsafeBufferPointer { src in
                 conv2Weight.withUnsafeBufferPointer { w in
-                    Convolution.dense3x3(src.baseAddress!, height: height, width: width, inChannels: outChannels,
-                                         weight: w.baseAddress!, bias: nil, outChannels: outChannels,
-                                         output: out.baseAddress!)
+                    Convolution.dense3x3(
+                        src.baseAddress!, height: height, width: width, inChannels: outChannels,
+                        weight: w.baseAddress!, bias: nil, outChannels: outChannels,
+                        output: out.baseAddress!)
                 }
             }
         }

@@ -17,26 +17,34 @@ public struct TinyViTEncoder: Sendable {
     let downsamples: [PatchMerging]
     let neck: Neck
 
-    public init(_ store: inout WeightStore, prefix: String = "image_encoder", configuration: TinyViTConfiguration = .liteMedSAM) throws {
+    public init(
+        _ store: inout WeightStore, prefix: String = "image_encoder", configuration: TinyViTConfiguration = .liteMedSAM
+    ) throws {
         self.configuration = configuration
         let dims = configuration.embedDims
-        patchEmbed = try PatchEmbed(&store, "\(prefix).patch_embed", inChannels: configuration.inChannels, embedDim: dims[0])
+        patchEmbed = try PatchEmbed(
+            &store, "\(prefix).patch_embed", inChannels: configuration.inChannels, embedDim: dims[0])
         convBlocks = try (0..<configuration.depths[0]).map {
-            try MBConv(&store, "\(prefix).layers.0.blocks.\($0)", channels: dims[0], expandRatio: configuration.mbconvExpandRatio)
+            try MBConv(
+                &store, "\(prefix).layers.0.blocks.\($0)", channels: dims[0],
+                expandRatio: configuration.mbconvExpandRatio)
         }
         var stages: [[TinyViTBlock]] = []
         for stage in 1..<dims.count {
-            stages.append(try (0..<configuration.depths[stage]).map {
-                try TinyViTBlock(&store, "\(prefix).layers.\(stage).blocks.\($0)", dim: dims[stage],
-                                 heads: configuration.heads[stage], windowSize: configuration.windowSizes[stage],
-                                 mlpRatio: configuration.mlpRatio)
-            })
+            stages.append(
+                try (0..<configuration.depths[stage]).map {
+                    try TinyViTBlock(
+                        &store, "\(prefix).layers.\(stage).blocks.\($0)", dim: dims[stage],
+                        heads: configuration.heads[stage], windowSize: configuration.windowSizes[stage],
+                        mlpRatio: configuration.mlpRatio)
+                })
         }
         transformerStages = stages
         downsamples = try (0..<(dims.count - 1)).map {
             try PatchMerging(&store, "\(prefix).layers.\($0).downsample", inDim: dims[$0], outDim: dims[$0 + 1])
         }
-        neck = try Neck(&store, "\(prefix).neck", inChannels: dims[dims.count - 1], outChannels: configuration.neckChannels)
+        neck = try Neck(
+            &store, "\(prefix).neck", inChannels: dims[dims.count - 1], outChannels: configuration.neckChannels)
     }
 
     /// Runs the encoder.
@@ -49,7 +57,9 @@ public struct TinyViTEncoder: Sendable {
     /// - Returns: the embedding `[64, 64, 256]` (NHWC).
     public func callAsFunction(_ input: Tensor, observe: ((String, Tensor) -> Void)? = nil) -> Tensor {
         let size = configuration.inputSize
-        precondition(input.shape == [configuration.inChannels, size, size], "encoder input must be [3, \(size), \(size)], got \(input.shape)")
+        precondition(
+            input.shape == [configuration.inChannels, size, size],
+            "encoder input must be [3, \(size), \(size)], got \(input.shape)")
         var x = Self.planarToInterleaved(input)
         x = patchEmbed(x)
         observe?("patch_embed", x)

@@ -8,7 +8,9 @@ extension TinyViTEncoder {
     /// - Parameter input: `[3, 256, 256]` planar, values in [0, 1].
     public func layerZeroOutput(_ input: Tensor) -> Tensor {
         let size = configuration.inputSize
-        precondition(input.shape == [configuration.inChannels, size, size], "encoder input must be [3, \(size), \(size)], got \(input.shape)")
+        precondition(
+            input.shape == [configuration.inChannels, size, size],
+            "encoder input must be [3, \(size), \(size)], got \(input.shape)")
         var x = patchEmbed(Self.planarToInterleaved(input))
         for block in convBlocks { x = block(x) }
         return downsamples[0](x)

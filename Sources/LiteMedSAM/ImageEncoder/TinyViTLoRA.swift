@@ -38,23 +38,31 @@ public struct TinyViTLoRA: Sendable, Equatable {
     public static let scale: Float = 1
 
     /// The attention blocks of an encoder, stage by stage (layers.1 …).
-    public static func sites(prefix: String = "image_encoder", configuration: TinyViTConfiguration = .liteMedSAM) -> [Site] {
+    public static func sites(prefix: String = "image_encoder", configuration: TinyViTConfiguration = .liteMedSAM)
+        -> [Site]
+    {
         var out: [Site] = []
         for stage in 1..<configuration.embedDims.count {
             for block in 0..<configuration.depths[stage] {
-                out.append(Site(prefix: "\(prefix).layers.\(stage).blocks.\(block).attn.qkv",
-                                dim: configuration.embedDims[stage], heads: configuration.heads[stage]))
+                out.append(
+                    Site(
+                        prefix: "\(prefix).layers.\(stage).blocks.\(block).attn.qkv",
+                        dim: configuration.embedDims[stage], heads: configuration.heads[stage]))
             }
         }
         return out
     }
 
     /// Every factor key with its shape, in site order (q.a, q.b, v.a, v.b).
-    public static func keyShapes(rank: Int, prefix: String = "image_encoder",
-                                 configuration: TinyViTConfiguration = .liteMedSAM) -> [(key: String, shape: [Int])] {
+    public static func keyShapes(
+        rank: Int, prefix: String = "image_encoder",
+        configuration: TinyViTConfiguration = .liteMedSAM
+    ) -> [(key: String, shape: [Int])] {
         sites(prefix: prefix, configuration: configuration).flatMap { site in
-            [("\(site.prefix).lora_q.a", [rank, site.dim]), ("\(site.prefix).lora_q.b", [site.dim, rank]),
-             ("\(site.prefix).lora_v.a", [rank, site.dim]), ("\(site.prefix).lora_v.b", [site.dim, rank])]
+            [
+                ("\(site.prefix).lora_q.a", [rank, site.dim]), ("\(site.prefix).lora_q.b", [site.dim, rank]),
+                ("\(site.prefix).lora_v.a", [rank, site.dim]), ("\(site.prefix).lora_v.b", [site.dim, rank]),
+            ]
         }
     }
 
@@ -70,13 +78,17 @@ public struct TinyViTLoRA: Sendable, Equatable {
     public let factors: [String: Tensor]
 
     /// Checks that `factors` holds exactly the keys and shapes of `keyShapes(rank:)`.
-    public init(rank: Int, factors: [String: Tensor], prefix: String = "image_encoder",
-                configuration: TinyViTConfiguration = .liteMedSAM) throws {
+    public init(
+        rank: Int, factors: [String: Tensor], prefix: String = "image_encoder",
+        configuration: TinyViTConfiguration = .liteMedSAM
+    ) throws {
         precondition(rank >= 1, "LoRA rank must be at least 1, got \(rank)")
         let expected = Self.keyShapes(rank: rank, prefix: prefix, configuration: configuration)
         for (key, shape) in expected {
             guard let tensor = factors[key] else { throw WeightLoadingError.missingKey(key) }
-            guard tensor.shape == shape else { throw WeightLoadingError.shapeMismatch(key: key, expected: shape, found: tensor.shape) }
+            guard tensor.shape == shape else {
+                throw WeightLoadingError.shapeMismatch(key: key, expected: shape, found: tensor.shape)
+            }
         }
         let known = Set(expected.map(\.key))
         let extra = factors.keys.filter { !known.contains($0) }.sorted()
@@ -88,8 +100,10 @@ public struct TinyViTLoRA: Sendable, Equatable {
     }
 
     /// Takes the factors of rank `rank` out of `store` (strict keys and shapes).
-    public init(rank: Int, taking store: inout WeightStore, prefix: String = "image_encoder",
-                configuration: TinyViTConfiguration = .liteMedSAM) throws {
+    public init(
+        rank: Int, taking store: inout WeightStore, prefix: String = "image_encoder",
+        configuration: TinyViTConfiguration = .liteMedSAM
+    ) throws {
         var factors: [String: Tensor] = [:]
         for (key, shape) in Self.keyShapes(rank: rank, prefix: prefix, configuration: configuration) {
             factors[key] = Tensor(shape: shape, storage: try store.take(key, shape: shape))
@@ -99,7 +113,8 @@ public struct TinyViTLoRA: Sendable, Equatable {
 
     /// `scale · B A` for `lora_q` or `lora_v` of `site`: `[dim, dim]`, row = q (or v) channel.
     func product(_ site: Site, _ which: String) -> [Float] {
-        let a = factors["\(site.prefix).\(which).a"]!.storage, b = factors["\(site.prefix).\(which).b"]!.storage
+        let a = factors["\(site.prefix).\(which).a"]!.storage
+        let b = factors["\(site.prefix).\(which).b"]!.storage
         let (dim, r) = (site.dim, rank)
         var out = [Float](repeating: 0, count: dim * dim)
         for row in 0..<dim {
@@ -115,12 +130,14 @@ public struct TinyViTLoRA: Sendable, Equatable {
     /// The update of `site`'s `qkv.weight`, `[3·dim, dim]` (zero on the k rows).
     public func weightDelta(for site: Site) -> [Float] {
         let (dim, keyDim) = (site.dim, site.keyDim)
-        let q = product(site, "lora_q"), v = product(site, "lora_v")
+        let q = product(site, "lora_q")
+        let v = product(site, "lora_v")
         var delta = [Float](repeating: 0, count: 3 * dim * dim)
         for h in 0..<site.heads {
             for i in 0..<keyDim {
                 let channel = h * keyDim + i
-                let qRow = h * 3 * keyDim + i, vRow = qRow + 2 * keyDim
+                let qRow = h * 3 * keyDim + i
+                let vRow = qRow + 2 * keyDim
                 for col in 0..<dim {
                     delta[qRow * dim + col] = q[channel * dim + col]
                     delta[vRow * dim + col] = v[channel * dim + col]

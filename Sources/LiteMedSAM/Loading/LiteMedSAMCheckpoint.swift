@@ -15,7 +15,8 @@ public enum LiteMedSAMCheckpoint {
         let relative = "Models/lite_medsam.pth"
         let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative)
         if FileManager.default.fileExists(atPath: local.path) { return local }
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
+        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
+            .deletingLastPathComponent()
         for _ in 0..<4 {
             let candidate = directory.appendingPathComponent(relative)
             if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
@@ -66,7 +67,9 @@ public enum LiteMedSAMCheckpoint {
             switch tensor.dtype {
             case .float32: values = try tensor.floats()
             case .int64: values = try tensor.int64s().map { Float($0) }
-            default: throw CheckpointError.unsupportedTensor(key: tensor.name, reason: "dtype \(tensor.dtype.rawValue) is not float32 or int64")
+            default:
+                throw CheckpointError.unsupportedTensor(
+                    key: tensor.name, reason: "dtype \(tensor.dtype.rawValue) is not float32 or int64")
             }
             weights[tensor.name] = NamedWeight(shape: tensor.shape, values: values)
         }

@@ -71,20 +71,26 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
 
     /// Reads every `prefix.*` weight from `store`, strictly (missing or mis-shaped keys throw; the caller's
     /// `store.finish()` reports unused ones).
-    public init(_ store: inout WeightStore, prefix: String = MaskDecoder.defaultKey, transformerDim: Int = 256, maskTokenCount: Int = 4) throws {
+    public init(
+        _ store: inout WeightStore, prefix: String = MaskDecoder.defaultKey, transformerDim: Int = 256,
+        maskTokenCount: Int = 4
+    ) throws {
         key = prefix
         self.transformerDim = transformerDim
         self.maskTokenCount = maskTokenCount
         transformer = try TwoWayTransformer(&store, "\(prefix).transformer", dim: transformerDim)
         iouToken = try EmbeddingTable(&store, "\(prefix).iou_token", rows: 1, dim: transformerDim)
-        maskTokens = try EmbeddingTable(&store, "\(prefix).\(Self.maskTokensName)", rows: maskTokenCount, dim: transformerDim)
+        maskTokens = try EmbeddingTable(
+            &store, "\(prefix).\(Self.maskTokensName)", rows: maskTokenCount, dim: transformerDim)
         upscaling = try OutputUpscaling(&store, "\(prefix).output_upscaling", dim: transformerDim)
         hypernetworks = try (0..<maskTokenCount).map {
-            try DecoderMLP(&store, Self.hypernetworkKey(token: $0, prefix: prefix), input: transformerDim, hidden: transformerDim,
-                           output: transformerDim / 8, depth: 3)
+            try DecoderMLP(
+                &store, Self.hypernetworkKey(token: $0, prefix: prefix), input: transformerDim, hidden: transformerDim,
+                output: transformerDim / 8, depth: 3)
         }
-        iouHead = try DecoderMLP(&store, Self.iouHeadKey(prefix: prefix), input: transformerDim, hidden: 256,
-                                 output: maskTokenCount, depth: 3)
+        iouHead = try DecoderMLP(
+            &store, Self.iouHeadKey(prefix: prefix), input: transformerDim, hidden: 256,
+            output: maskTokenCount, depth: 3)
     }
 
     /// The key prefix of mask token `token`'s hypernetwork MLP (`prefix.output_hypernetworks_mlps.token`).
@@ -134,7 +140,9 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
     ) -> MaskPrediction {
         let count = sparseTokens.count
         if case .weightedMultimask(let weights) = selection {
-            precondition(weights.count == maskTokenCount - 1, "need \(maskTokenCount - 1) assembling weights, got \(weights.count)")
+            precondition(
+                weights.count == maskTokenCount - 1,
+                "need \(maskTokenCount - 1) assembling weights, got \(weights.count)")
         }
         let channels = selection.outputCount(maskTokens: maskTokenCount)
         let side = imageEmbedding.shape[0]
@@ -150,9 +158,10 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
             case .perPromptConstant(let vectors): chunkDense = .perPromptConstant(Array(vectors[start..<end]))
             default: chunkDense = dense
             }
-            let part = decodeChunk(imageEmbedding: imageEmbedding, positionalEncoding: positionalEncoding,
-                                   sparseTokens: Array(sparseTokens[start..<end]), dense: chunkDense,
-                                   selection: selection, trace: start == 0 ? trace : nil)
+            let part = decodeChunk(
+                imageEmbedding: imageEmbedding, positionalEncoding: positionalEncoding,
+                sparseTokens: Array(sparseTokens[start..<end]), dense: chunkDense,
+                selection: selection, trace: start == 0 ? trace : nil)
             let perPrompt = channels * maskSide * maskSide
             logits.storage.replaceSubrange((start * perPrompt)..<(end * perPrompt), with: part.logits.storage)
             iou.storage.replaceSubrange((start * channels)..<(end * channels), with: part.iouPredictions.storage)
@@ -169,9 +178,12 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
         let dim = transformerDim
         let batch = sparseTokens.count
         let sparseCount = (sparseTokens.first?.count ?? 0) / dim
-        precondition(sparseTokens.allSatisfy { $0.count == sparseCount * dim }, "all prompts of a batch need the same number of sparse tokens")
+        precondition(
+            sparseTokens.allSatisfy { $0.count == sparseCount * dim },
+            "all prompts of a batch need the same number of sparse tokens")
         let tokenCount = 1 + maskTokenCount + sparseCount
-        let side = imageEmbedding.shape[0], pixels = side * side
+        let side = imageEmbedding.shape[0]
+        let pixels = side * side
 
         // Tokens: [iou_token, mask_tokens, sparse].
         var tokenValues: [Float] = []
@@ -187,7 +199,8 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
         let image: Tensor
         switch dense {
         case .constant(let vector):
-            image = broadcastSum(imageEmbedding.reshaped([1, pixels, dim]), Tensor(shape: [1, 1, dim], storage: vector))
+            image = broadcastSum(
+                imageEmbedding.reshaped([1, pixels, dim]), Tensor(shape: [1, 1, dim], storage: vector))
         case .shared(let map):
             image = broadcastSum(imageEmbedding.reshaped([1, pixels, dim]), map.reshaped([1, pixels, dim]))
         case .perPrompt(let maps):
@@ -197,16 +210,21 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
             for map in maps { values.append(contentsOf: broadcastSum(imageEmbedding, map).storage) }
             image = Tensor(shape: [batch, pixels, dim], storage: values)
         case .perPromptConstant(let vectors):
-            precondition(vectors.count == batch && vectors.allSatisfy { $0.count == dim }, "need one \(dim)-vector per prompt")
+            precondition(
+                vectors.count == batch && vectors.allSatisfy { $0.count == dim }, "need one \(dim)-vector per prompt")
             var values: [Float] = []
             values.reserveCapacity(batch * pixels * dim)
             for vector in vectors {
-                values.append(contentsOf: broadcastSum(imageEmbedding.reshaped([1, pixels, dim]), Tensor(shape: [1, 1, dim], storage: vector)).storage)
+                values.append(
+                    contentsOf: broadcastSum(
+                        imageEmbedding.reshaped([1, pixels, dim]), Tensor(shape: [1, 1, dim], storage: vector)
+                    ).storage)
             }
             image = Tensor(shape: [batch, pixels, dim], storage: values)
         }
         let context = TapeFree()
-        let (hs, keys) = transformer.forward(context, image: image, imagePE: positionalEncoding.reshaped([1, pixels, dim]), tokens: tokens)
+        let (hs, keys) = transformer.forward(
+            context, image: image, imagePE: positionalEncoding.reshaped([1, pixels, dim]), tokens: tokens)
 
         // Hypernetwork inputs: the selected mask tokens' outputs; IoU from the IoU token's output.
         var hyperIn = Tensor(shape: [batch, outputs.count, dim / 8])
@@ -224,23 +242,31 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
             let mapped = hypernetworks[token].forward(context, rows)
             for b in 0..<batch {
                 let width = dim / 8
-                hyperIn.storage.replaceSubrange(((b * outputs.count + slot) * width)..<((b * outputs.count + slot + 1) * width),
-                                                with: mapped.storage[(b * width)..<((b + 1) * width)])
+                hyperIn.storage.replaceSubrange(
+                    ((b * outputs.count + slot) * width)..<((b * outputs.count + slot + 1) * width),
+                    with: mapped.storage[(b * width)..<((b + 1) * width)])
             }
         }
         let iouAll = iouHead.forward(context, iouTokenOut)
         var iou = Tensor(shape: [batch, outputs.count])
-        for b in 0..<batch { for (slot, token) in outputs.enumerated() { iou.storage[b * outputs.count + slot] = iouAll.storage[b * maskTokenCount + token] } }
+        for b in 0..<batch {
+            for (slot, token) in outputs.enumerated() {
+                iou.storage[b * outputs.count + slot] = iouAll.storage[b * maskTokenCount + token]
+            }
+        }
         if case .weightedMultimask(let weights) = selection {
             (hyperIn, iou) = Self.assemble(hyperIn: hyperIn, iou: iou, weights: weights)
         }
         let channels = hyperIn.shape[1]
 
         // Masks per prompt: hyper_in (K x 32) @ upscaled (256² x 32)ᵀ.
-        let maskSide = 4 * side, maskPixels = maskSide * maskSide, width = dim / 8
+        let maskSide = 4 * side
+        let maskPixels = maskSide * maskSide
+        let width = dim / 8
         var logits = Tensor(shape: [batch, channels, maskSide, maskSide])
         for b in 0..<batch {
-            let promptKeys = Tensor(shape: [side, side, dim], storage: Array(keys.storage[(b * pixels * dim)..<((b + 1) * pixels * dim)]))
+            let promptKeys = Tensor(
+                shape: [side, side, dim], storage: Array(keys.storage[(b * pixels * dim)..<((b + 1) * pixels * dim)]))
             let upscaled = upscaling.forward(context, promptKeys)  // [256, 256, 32]
             if b == 0, let trace {
                 trace(Trace(tokens: tokens, hs: hs, keys: keys, upscaled: upscaled, hyperIn: hyperIn))
@@ -248,10 +274,11 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
             upscaled.storage.withUnsafeBufferPointer { up in
                 hyperIn.storage.withUnsafeBufferPointer { hyper in
                     logits.storage.withUnsafeMutableBufferPointer { out in
-                        GEMM.multiply(transposeB: true, m: channels, n: maskPixels, k: width,
-                                      a: hyper.baseAddress! + b * channels * width, lda: width,
-                                      b: up.baseAddress!, ldb: width,
-                                      c: out.baseAddress! + b * channels * maskPixels, ldc: maskPixels)
+                        GEMM.multiply(
+                            transposeB: true, m: channels, n: maskPixels, k: width,
+                            a: hyper.baseAddress! + b * channels * width, lda: width,
+                            b: up.baseAddress!, ldb: width,
+                            c: out.baseAddress! + b * channels * maskPixels, ldc: maskPixels)
                     }
                 }
             }

@@ -42,8 +42,9 @@ public struct EmbeddedImage: Sendable {
         let nhwc = Tensor(shape: [h, w, c]) { out in
             for ch in 0..<c { for i in 0..<(h * w) { out[i * c + ch] = nchw.storage[ch * h * w + i] } }
         }
-        self.init(embedding: nhwc, originalHeight: originalHeight, originalWidth: originalWidth,
-                  resizedHeight: size.height, resizedWidth: size.width)
+        self.init(
+            embedding: nhwc, originalHeight: originalHeight, originalWidth: originalWidth,
+            resizedHeight: size.height, resizedWidth: size.width)
     }
 }
 

@@ -24,8 +24,9 @@ extension TinyViTEncoder {
     /// Embeds an image already preprocessed (the model input `(3, 256, 256)` and its geometry).
     public func embed(_ prepared: PreprocessedImage) -> EmbeddedImage {
         let input = Tensor(shape: [3, PreprocessedImage.side, PreprocessedImage.side], storage: prepared.tensor)
-        return EmbeddedImage(embedding: self(input),
-                             originalHeight: prepared.originalHeight, originalWidth: prepared.originalWidth,
-                             resizedHeight: prepared.resizedHeight, resizedWidth: prepared.resizedWidth)
+        return EmbeddedImage(
+            embedding: self(input),
+            originalHeight: prepared.originalHeight, originalWidth: prepared.originalWidth,
+            resizedHeight: prepared.resizedHeight, resizedWidth: prepared.resizedWidth)
     }
 }

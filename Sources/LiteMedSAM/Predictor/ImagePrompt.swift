@@ -1,4 +1,5 @@
 import MedImageIO
+import SAMTensor
 
 /// A prompt in the pixel frame of the original image (x = column, y = row): an optional box and
 /// any number of labelled points. Mapped to the 256x256 model frame by `LiteMedSAMPredictor`.
@@ -21,7 +22,8 @@ extension Prompt {
     public init(_ prompt: ImagePrompt, imageHeight: Int, imageWidth: Int) throws {
         self.init()
         guard prompt.points.count <= Prompt.maximumPointCount else {
-            throw MedImageIOError.invalidPrompt("\(prompt.points.count) points exceed the limit of \(Prompt.maximumPointCount) per prompt")
+            throw MedImageIOError.invalidPrompt(
+                "\(prompt.points.count) points exceed the limit of \(Prompt.maximumPointCount) per prompt")
         }
         if let box = prompt.box {
             let b = try PromptMapping.modelBox(box, height: imageHeight, width: imageWidth)
@@ -48,5 +50,3 @@ public struct Segmentation: Sendable {
         iouPredictions.indices.max { iouPredictions[$0] < iouPredictions[$1] } ?? 0
     }
 }
-
-import SAMTensor

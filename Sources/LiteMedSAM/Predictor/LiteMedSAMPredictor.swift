@@ -36,26 +36,33 @@ public final class LiteMedSAMPredictor: Sendable {
     ///
     /// - Parameter selection: `.single` (LiteMedSAM's trained token, the default), `.multimask`, `.all`.
     /// - Returns: one `Segmentation` per prompt, in order.
-    public func segment(_ image: EmbeddedImage, prompts: [ImagePrompt], selection: MaskSelection = .single) throws -> [Segmentation] {
+    public func segment(_ image: EmbeddedImage, prompts: [ImagePrompt], selection: MaskSelection = .single) throws
+        -> [Segmentation]
+    {
         let mapped = try prompts.map { try modelPrompt($0, for: image) }
         return decode(mapped, for: image, selection: selection)
     }
 
     /// Decodes prompts already in the model frame (see `modelPrompt`).
-    public func decode(_ prompts: [Prompt], for image: EmbeddedImage, selection: MaskSelection = .single) -> [Segmentation] {
+    public func decode(_ prompts: [Prompt], for image: EmbeddedImage, selection: MaskSelection = .single)
+        -> [Segmentation]
+    {
         var results = [Segmentation?](repeating: nil, count: prompts.count)
         let groups = Dictionary(grouping: prompts.indices, by: { prompts[$0].sparseTokenCount })
         for (_, indices) in groups.sorted(by: { $0.key < $1.key }) {
             let prediction = model.decode(indices.map { prompts[$0] }, embedding: image.embedding, selection: selection)
-            let k = prediction.logits.shape[1], plane = 256 * 256
+            let k = prediction.logits.shape[1]
+            let plane = 256 * 256
             for (slot, index) in indices.enumerated() {
                 let logits = Array(prediction.logits.storage[(slot * k * plane)..<((slot + 1) * k * plane)])
                 let iou = Array(prediction.iouPredictions.storage[(slot * k)..<((slot + 1) * k)])
                 let upscaled = LiteMedSAMPostprocessor.upscaledLogits(
                     logits, count: k, resizedHeight: image.resizedHeight, resizedWidth: image.resizedWidth,
                     originalHeight: image.originalHeight, originalWidth: image.originalWidth)
-                let masks = LiteMedSAMPostprocessor.threshold(upscaled, count: k, height: image.originalHeight, width: image.originalWidth)
-                results[index] = Segmentation(logits: Tensor(shape: [k, 256, 256], storage: logits), iouPredictions: iou, masks: masks)
+                let masks = LiteMedSAMPostprocessor.threshold(
+                    upscaled, count: k, height: image.originalHeight, width: image.originalWidth)
+                results[index] = Segmentation(
+                    logits: Tensor(shape: [k, 256, 256], storage: logits), iouPredictions: iou, masks: masks)
             }
         }
         return results.map { $0! }

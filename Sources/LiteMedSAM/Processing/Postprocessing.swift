@@ -12,17 +12,21 @@ public enum LiteMedSAMPostprocessor {
     ///   - image: the ``PreprocessedImage`` the logits were computed from (supplies the sizes).
     /// - Returns: `(count, originalHeight, originalWidth)` planar logits.
     public static func upscaledLogits(_ logits: [Float], count: Int, for image: PreprocessedImage) -> [Float] {
-        upscaledLogits(logits, count: count, resizedHeight: image.resizedHeight, resizedWidth: image.resizedWidth,
-                       originalHeight: image.originalHeight, originalWidth: image.originalWidth)
+        upscaledLogits(
+            logits, count: count, resizedHeight: image.resizedHeight, resizedWidth: image.resizedWidth,
+            originalHeight: image.originalHeight, originalWidth: image.originalWidth)
     }
 
     /// Logits resized back to the original image, from explicit sizes (see the overload above).
-    public static func upscaledLogits(_ logits: [Float], count: Int, resizedHeight: Int, resizedWidth: Int,
-                                      originalHeight: Int, originalWidth: Int) -> [Float] {
+    public static func upscaledLogits(
+        _ logits: [Float], count: Int, resizedHeight: Int, resizedWidth: Int,
+        originalHeight: Int, originalWidth: Int
+    ) -> [Float] {
         let side = PreprocessedImage.side
-        return BilinearResize.resize(logits, count: count, height: side, width: side,
-                                     cropHeight: resizedHeight, cropWidth: resizedWidth,
-                                     newHeight: originalHeight, newWidth: originalWidth)
+        return BilinearResize.resize(
+            logits, count: count, height: side, width: side,
+            cropHeight: resizedHeight, cropWidth: resizedWidth,
+            newHeight: originalHeight, newWidth: originalWidth)
     }
 
     /// Binary masks in the original frame: `upscaledLogits > 0`.
@@ -34,12 +38,15 @@ public enum LiteMedSAMPostprocessor {
     }
 
     /// Splits `(count, height, width)` planar logits into masks, foreground where the logit is `> 0`.
-    public static func threshold(_ maps: [Float], count: Int, height: Int, width: Int, at level: Float = 0) -> [MaskImage] {
+    public static func threshold(_ maps: [Float], count: Int, height: Int, width: Int, at level: Float = 0)
+        -> [MaskImage]
+    {
         precondition(maps.count == count * height * width)
         let n = height * width
         return (0..<count).map { k in
-            MaskImage(uncheckedWidth: width, height: height,
-                      pixels: maps[(k * n)..<((k + 1) * n)].map { $0 > level ? 1 : 0 })
+            MaskImage(
+                uncheckedWidth: width, height: height,
+                pixels: maps[(k * n)..<((k + 1) * n)].map { $0 > level ? 1 : 0 })
         }
     }
 }

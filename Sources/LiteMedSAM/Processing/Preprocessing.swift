@@ -67,9 +67,10 @@ public enum LiteMedSAMPreprocessor {
         }
         let size = targetSize(height: height, width: width)
         guard size.height >= 1, size.width >= 1 else {
-            throw MedImageIOError.invalidImage("\(name) is \(width)x\(height) pixels; the long side may be at most "
-                + "\(maxAspectRatio) times the short side (LiteMedSAM resizes the long side to "
-                + "\(PreprocessedImage.side), which would leave the short side 0 pixels)")
+            throw MedImageIOError.invalidImage(
+                "\(name) is \(width)x\(height) pixels; the long side may be at most "
+                    + "\(maxAspectRatio) times the short side (LiteMedSAM resizes the long side to "
+                    + "\(PreprocessedImage.side), which would leave the short side 0 pixels)")
         }
     }
 
@@ -83,7 +84,8 @@ public enum LiteMedSAMPreprocessor {
         let size = targetSize(height: image.height, width: image.width)
         let resized = rgb.resizedArea(width: size.width, height: size.height)
 
-        var lo = Double.infinity, hi = -Double.infinity
+        var lo = Double.infinity
+        var hi = -Double.infinity
         for v in resized.pixels {
             lo = min(lo, Double(v))
             hi = max(hi, Double(v))
@@ -99,7 +101,8 @@ public enum LiteMedSAMPreprocessor {
                 }
             }
         }
-        return PreprocessedImage(tensor: tensor, resizedHeight: size.height, resizedWidth: size.width,
-                                 originalHeight: image.height, originalWidth: image.width)
+        return PreprocessedImage(
+            tensor: tensor, resizedHeight: size.height, resizedWidth: size.width,
+            originalHeight: image.height, originalWidth: image.width)
     }
 }

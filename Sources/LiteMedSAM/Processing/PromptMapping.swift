@@ -29,7 +29,8 @@ public enum PromptMapping {
         }
         guard box.x0 >= 0, box.y0 >= 0, box.x1 <= Double(width), box.y1 <= Double(height) else {
             throw MedImageIOError.invalidPrompt(
-                "box \(values) is not inside the \(width)x\(height) image (need 0 <= x0 < x1 <= \(width), 0 <= y0 < y1 <= \(height))")
+                "box \(values) is not inside the \(width)x\(height) image (need 0 <= x0 < x1 <= \(width), 0 <= y0 < y1 <= \(height))"
+            )
         }
     }
 
@@ -47,9 +48,11 @@ public enum PromptMapping {
     /// - Throws: ``MedImageIOError/invalidPrompt(_:)`` if the point is outside the image.
     public static func modelPoint(_ point: PromptPoint, height: Int, width: Int) throws -> [Float] {
         guard point.x.isFinite, point.y.isFinite,
-              point.x >= 0, point.y >= 0, point.x < Double(width), point.y < Double(height) else {
+            point.x >= 0, point.y >= 0, point.x < Double(width), point.y < Double(height)
+        else {
             throw MedImageIOError.invalidPrompt(
-                "point (\(point.x), \(point.y)) is not inside the \(width)x\(height) image (need 0 <= x < \(width), 0 <= y < \(height))")
+                "point (\(point.x), \(point.y)) is not inside the \(width)x\(height) image (need 0 <= x < \(width), 0 <= y < \(height))"
+            )
         }
         let r = ratio(height: height, width: width)
         return [Float(Int(point.x * r)), Float(Int(point.y * r))]

@@ -18,7 +18,8 @@ public struct RandomFourierEncoding: Sendable {
 
     /// Writes the encoding of normalised `(u, v)` to `output[0..<dimension]`.
     func encode(u: Float, v: Float, into output: UnsafeMutablePointer<Float>) {
-        let cx = 2 * u - 1, cy = 2 * v - 1
+        let cx = 2 * u - 1
+        let cy = 2 * v - 1
         for f in 0..<featureCount {
             let angle = 2 * Float.pi * (cx * gaussianMatrix[f] + cy * gaussianMatrix[featureCount + f])
             output[f] = sin(angle)
@@ -41,8 +42,9 @@ public struct RandomFourierEncoding: Sendable {
         out.withUnsafeMutableBufferPointer { buffer in
             for i in 0..<side {
                 for j in 0..<side {
-                    encode(u: (Float(j) + 0.5) / Float(side), v: (Float(i) + 0.5) / Float(side),
-                           into: buffer.baseAddress! + (i * side + j) * dimension)
+                    encode(
+                        u: (Float(j) + 0.5) / Float(side), v: (Float(i) + 0.5) / Float(side),
+                        into: buffer.baseAddress! + (i * side + j) * dimension)
                 }
             }
         }
@@ -51,7 +53,7 @@ public struct RandomFourierEncoding: Sendable {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

@@ -21,21 +21,28 @@ public struct PromptEncoder: Sendable {
     /// `get_dense_pe()` as `[embeddingSide, embeddingSide, embedDim]`, computed once.
     public let densePositionalEncoding: Tensor
 
-    public init(_ store: inout WeightStore, prefix: String = "prompt_encoder", embedDim: Int = 256,
-                inputSize: Int = 256, embeddingSide: Int = 64, maskInChannels: Int = 16) throws {
+    public init(
+        _ store: inout WeightStore, prefix: String = "prompt_encoder", embedDim: Int = 256,
+        inputSize: Int = 256, embeddingSide: Int = 64, maskInChannels: Int = 16
+    ) throws {
         self.embedDim = embedDim
         self.inputSize = inputSize
         self.embeddingSide = embeddingSide
         let features = embedDim / 2
         peLayer = RandomFourierEncoding(
-            gaussianMatrix: try store.take("\(prefix).pe_layer.positional_encoding_gaussian_matrix", shape: [2, features]),
+            gaussianMatrix: try store.take(
+                "\(prefix).pe_layer.positional_encoding_gaussian_matrix", shape: [2, features]),
             featureCount: features)
-        pointEmbeddings = try (0..<4).map { try store.take("\(prefix).point_embeddings.\($0).weight", shape: [1, embedDim]) }
+        pointEmbeddings = try (0..<4).map {
+            try store.take("\(prefix).point_embeddings.\($0).weight", shape: [1, embedDim])
+        }
         notAPointEmbed = try store.take("\(prefix).not_a_point_embed.weight", shape: [1, embedDim])
         noMaskEmbed = try store.take("\(prefix).no_mask_embed.weight", shape: [1, embedDim])
-        maskDownscaling = try MaskDownscalingWeights(&store, "\(prefix).mask_downscaling", hidden: maskInChannels, embedDim: embedDim)
-        densePositionalEncoding = Tensor(shape: [embeddingSide, embeddingSide, embedDim],
-                                         storage: peLayer.grid(side: embeddingSide))
+        maskDownscaling = try MaskDownscalingWeights(
+            &store, "\(prefix).mask_downscaling", hidden: maskInChannels, embedDim: embedDim)
+        densePositionalEncoding = Tensor(
+            shape: [embeddingSide, embeddingSide, embedDim],
+            storage: peLayer.grid(side: embeddingSide))
     }
 
     /// Sparse tokens for `prompt`: `[prompt.sparseTokenCount, embedDim]` values, row-major.
@@ -74,11 +81,15 @@ struct MaskDownscalingWeights: Sendable {
     init(_ store: inout WeightStore, _ prefix: String, hidden: Int, embedDim: Int) throws {
         let quarter = hidden / 4
         tensors = [
-            try store.take("\(prefix).0.weight", shape: [quarter, 1, 2, 2]), try store.take("\(prefix).0.bias", shape: [quarter]),
-            try store.take("\(prefix).1.weight", shape: [quarter]), try store.take("\(prefix).1.bias", shape: [quarter]),
-            try store.take("\(prefix).3.weight", shape: [hidden, quarter, 2, 2]), try store.take("\(prefix).3.bias", shape: [hidden]),
+            try store.take("\(prefix).0.weight", shape: [quarter, 1, 2, 2]),
+            try store.take("\(prefix).0.bias", shape: [quarter]),
+            try store.take("\(prefix).1.weight", shape: [quarter]),
+            try store.take("\(prefix).1.bias", shape: [quarter]),
+            try store.take("\(prefix).3.weight", shape: [hidden, quarter, 2, 2]),
+            try store.take("\(prefix).3.bias", shape: [hidden]),
             try store.take("\(prefix).4.weight", shape: [hidden]), try store.take("\(prefix).4.bias", shape: [hidden]),
-            try store.take("\(prefix).6.weight", shape: [embedDim, hidden, 1, 1]), try store.take("\(prefix).6.bias", shape: [embedDim]),
+            try store.take("\(prefix).6.weight", shape: [embedDim, hidden, 1, 1]),
+            try store.take("\(prefix).6.bias", shape: [embedDim]),
         ]
     }
 }

@@ -3,7 +3,9 @@ import SAMTensor
 /// Helpers that read common PyTorch modules out of a `WeightStore` by key prefix.
 extension WeightStore {
     /// `nn.Linear` at `prefix` (`prefix.weight` `(out, in)`, `prefix.bias` `(out)`).
-    mutating func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true) throws -> Linear {
+    mutating func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true) throws
+        -> Linear
+    {
         let weight = try take("\(prefix).weight", shape: [outFeatures, inFeatures])
         let bias = hasBias ? try take("\(prefix).bias", shape: [outFeatures]) : nil
         return Linear(weight: weight, bias: bias, inFeatures: inFeatures, outFeatures: outFeatures)
@@ -17,8 +19,9 @@ extension WeightStore {
 
     /// `nn.LayerNorm` / `LayerNorm2d` at `prefix`.
     mutating func layerNorm(_ prefix: String, dim: Int, eps: Float) throws -> LayerNorm {
-        LayerNorm(weight: try take("\(prefix).weight", shape: [dim]),
-                  bias: try take("\(prefix).bias", shape: [dim]), eps: eps)
+        LayerNorm(
+            weight: try take("\(prefix).weight", shape: [dim]),
+            bias: try take("\(prefix).bias", shape: [dim]), eps: eps)
     }
 
     /// TinyViT's `Conv2d_BN` at `prefix` (`prefix.c` bias-free conv, `prefix.bn` BatchNorm2d with
@@ -26,7 +29,9 @@ extension WeightStore {
     /// `w' = w γ / √(var + eps)`, `b' = β − mean γ / √(var + eps)`.
     ///
     /// - Returns: the folded weight in PyTorch layout `(out, in/groups, k, k)` and bias `(out)`.
-    public mutating func conv2dBN(_ prefix: String, out outChannels: Int, inPerGroup: Int, kernel: Int) throws -> (weight: [Float], bias: [Float]) {
+    public mutating func conv2dBN(_ prefix: String, out outChannels: Int, inPerGroup: Int, kernel: Int) throws -> (
+        weight: [Float], bias: [Float]
+    ) {
         var weight = try take("\(prefix).c.weight", shape: [outChannels, inPerGroup, kernel, kernel])
         let gamma = try take("\(prefix).bn.weight", shape: [outChannels])
         let beta = try take("\(prefix).bn.bias", shape: [outChannels])

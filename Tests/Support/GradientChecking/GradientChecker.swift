@@ -17,8 +17,10 @@ public struct SeededGenerator: RandomNumberGenerator {
 
 extension Tensor {
     /// Uniform values in `range`; with `awayFromZero`, magnitudes are at least that (kinks, logs).
-    public static func random(_ shape: [Int], in range: ClosedRange<Float> = -1...1, awayFromZero: Float = 0,
-                       using generator: inout SeededGenerator) -> Tensor {
+    public static func random(
+        _ shape: [Int], in range: ClosedRange<Float> = -1...1, awayFromZero: Float = 0,
+        using generator: inout SeededGenerator
+    ) -> Tensor {
         let values = (0..<shape.reduce(1, *)).map { _ -> Float in
             var v = Float.random(in: range, using: &generator)
             while abs(v) < awayFromZero { v = Float.random(in: range, using: &generator) }
@@ -97,8 +99,10 @@ public func assertGradients(
     _ inputs: [Tensor], epsilon: Float = 1e-2, absoluteTolerance: Double = 1e-3, relativeTolerance: Double = 1e-2,
     file: StaticString = #filePath, line: UInt = #line, _ f: (Graph, [Variable]) -> Variable
 ) {
-    let report = GradientChecker.check(inputs, epsilon: epsilon, absoluteTolerance: absoluteTolerance,
-                                       relativeTolerance: relativeTolerance, f)
-    XCTAssertTrue(report.passed, "gradient mismatch, worst \(report.worst) (max |error| \(report.worstAbsolute))",
-                  file: file, line: line)
+    let report = GradientChecker.check(
+        inputs, epsilon: epsilon, absoluteTolerance: absoluteTolerance,
+        relativeTolerance: relativeTolerance, f)
+    XCTAssertTrue(
+        report.passed, "gradient mismatch, worst \(report.worst) (max |error| \(report.worstAbsolute))",
+        file: file, line: line)
 }
