@@ -44,13 +44,20 @@ struct BenchmarkCommand: ParsableCommand {
                 format: "model loaded in %.0f ms; %d workers", Date().timeIntervalSince(loadStart) * 1000,
                 Parallel.workerCount))
         print("OpenBLAS: \(BLASKernelSelection.configuration()); kernels: \(BLASKernelSelection.coreName())")
+        let loadBefore = MachineLoad.sample()
         let peak = SGEMMPeak.measure()
+        let loadAfter = MachineLoad.sample()
         print(
             String(
                 format:
                     "measured SGEMM peak: %.0f GFLOP/s (2048³, OpenBLAS single-threaded calls split over the cores)",
                 peak))
-        if let warning = SGEMMPeak.busyMachineWarning(measured: peak) { Diagnostics.warn(warning) }
+        if let loadBefore, let loadAfter {
+            let share = MachineLoad.othersShare(from: loadBefore, to: loadAfter)
+            print(
+                String(format: "other processes' share of the CPU time during that measurement: %.0f %%", 100 * share))
+            if let warning = MachineLoad.busyWarning(othersShare: share) { Diagnostics.warn(warning) }
+        }
         let bar = ProgressBar("benchmark", total: training ? 8 : 7, unit: "measurements")
         var step = 0
         func advance() {

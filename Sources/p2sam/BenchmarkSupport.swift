@@ -44,19 +44,6 @@ enum ResidentMemory {
 /// The measured single-precision GEMM rate of this machine (GFLOP/s), with the package's own
 /// GEMM entry point on a large square product.
 enum SGEMMPeak {
-    /// The SGEMM peak of this project's reference machine type (2 cores, AVX-512, quiet; README).
-    static let referenceGFLOPS = 438.0
-
-    /// A warning when `measured` is below 60 % of the reference: other jobs share the cores and every
-    /// timing of the run is slower than the machine can do.
-    static func busyMachineWarning(measured: Double, reference: Double = referenceGFLOPS) -> String? {
-        guard measured < 0.6 * reference else { return nil }
-        return String(
-            format:
-                "the measured SGEMM peak (%.0f GFLOP/s) is %.0f %% of this machine type's %.0f GFLOP/s on a quiet machine: other work is using the cores, so the timings below are slower than the machine can do",
-            measured, 100 * measured / reference, reference)
-    }
-
     static func measure(side: Int = 2048, runs: Int = 5) -> Double {
         let a = [Float](repeating: 0.5, count: side * side)
         let b = [Float](repeating: 0.25, count: side * side)

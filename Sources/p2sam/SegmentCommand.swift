@@ -81,7 +81,9 @@ struct SegmentCommand: ParsableCommand {
         if let overlay {
             let drawn = try Visualization.overlay(
                 picture, mask: result.masks[chosen], box: prompt.box, points: prompt.points)
-            try PNG.write(drawn, to: overlay)
+            // Small images are enlarged (nearest neighbour) to at least 512 px so the mask can be read.
+            let factor = Visualization.displayFactor(width: drawn.width, height: drawn.height)
+            try PNG.write(Visualization.enlarged(drawn, factor: factor), to: overlay)
         }
         let area = result.masks[chosen].foregroundCount
         let ious = result.iouPredictions.map { String(format: "%.3f", $0) }.joined(separator: ", ")

@@ -86,7 +86,9 @@ struct URSAMCommand: ParsableCommand {
                     result.statistics.entropy, width: w, height: h, over: picture, scale: .entropy,
                     colorMap: .magmaLike), to: dir + "/entropy.png")
             try PNG.write(
-                try Visualization.overlay(picture, mask: result.rectified.mask.maskImage(), box: checked.box),
+                Visualization.enlarged(
+                    try Visualization.overlay(picture, mask: result.rectified.mask.maskImage(), box: checked.box),
+                    factor: Visualization.displayFactor(width: picture.width, height: picture.height)),
                 to: dir + "/overlay.png")
             let r = result.rectified
             print(

@@ -40,7 +40,9 @@ final class SegmentCommandTests: XCTestCase {
         let logits = try NPY.read(contentsOf: URL(fileURLWithPath: path("l.npy")))
         XCTAssertEqual(logits.shape, [1, 3, 256, 256])
         XCTAssertEqual(logits.dtype, .float32)
-        XCTAssertTrue(FileManager.default.fileExists(atPath: path("o.png")))
+        // The 240x200 overlay is enlarged 3x (nearest neighbour) to be readable.
+        let overlay = try PNG.read(contentsOf: path("o.png"))
+        XCTAssertEqual([overlay.width, overlay.height], [720, 600])
     }
 
     func testEmbedThenSegmentFromEmbeddingMatchesDirectSegment() throws {
