@@ -25,14 +25,16 @@ let package = Package(
 
         // Float32 tensors, CBLAS GEMM, convolutions, norms, attention.
         .target(name: "SAMTensor", dependencies: ["CBLAS", "CMalloc"]),
+        // Plain-words text for Foundation file errors, shared by every reader and writer.
+        .target(name: "FileErrors"),
         // Weight and array formats: PyTorch `.pth` zip + restricted pickle, NumPy `.npy`/`.npz`, safetensors.
-        .target(name: "TorchCheckpoint", dependencies: ["SAMTensor", "CZlib"]),
+        .target(name: "TorchCheckpoint", dependencies: ["SAMTensor", "FileErrors", "CZlib"]),
         // Reverse-mode autograd, losses and optimisers for training on CPU.
         .target(name: "SAMAutograd", dependencies: ["SAMTensor", "TorchCheckpoint"]),
         // The seeded GSL random source shared by samplers, prompt augmentation, splits and training.
         .target(name: "SeededSampling", dependencies: ["CGSL"]),
         // PNG read/write, resizing kernels, prompt geometry, overlays and heat maps.
-        .target(name: "MedImageIO", dependencies: ["CPNG"]),
+        .target(name: "MedImageIO", dependencies: ["FileErrors", "CPNG"]),
         // TinyViT image encoder, SAM prompt encoder and mask decoder, pre/post-processing, predictor.
         .target(name: "LiteMedSAM", dependencies: ["SAMTensor", "TorchCheckpoint", "MedImageIO"]),
         // IoU/Dice, GED, HM-IoU, D_max/D_mean, diversity, calibration.
@@ -40,7 +42,9 @@ let package = Package(
         // Multi-rater datasets: readers, splits, synthetic generator.
         .target(
             name: "MultiRaterData",
-            dependencies: ["TorchCheckpoint", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "CZlib"]),
+            dependencies: [
+                "FileErrors", "TorchCheckpoint", "MedImageIO", "MultiRaterMetrics", "SeededSampling", "CZlib",
+            ]),
 
         // Prompt augmentation, multi-sample aggregation, UR-SAM and MedSAM-U (training-free uncertainty).
         .target(
@@ -72,7 +76,8 @@ let package = Package(
         .executableTarget(
             name: "p2sam",
             dependencies: [
-                "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
+                "FileErrors", "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO",
+                "LiteMedSAM",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -1,4 +1,5 @@
 import CPNG
+import FileErrors
 import Foundation
 
 /// PNG reading and writing through libpng's *simplified* API (`png_image`).

@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 /// Reading and writing single NumPy arrays in the `.npy` format (versions 1.0, 2.0 and 3.0).

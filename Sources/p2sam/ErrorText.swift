@@ -1,3 +1,4 @@
+import FileErrors
 import Foundation
 
 /// Error text for the terminal: Foundation's file errors in plain words with their path, instead of
@@ -22,20 +23,7 @@ enum ErrorText {
     }
 
     /// The operating system's reason (the underlying POSIX error) when there is one.
-    static func reason(_ error: Error) -> String {
-        if let posix = error as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
-        let ns = error as NSError
-        if let posix = ns.userInfo[NSUnderlyingErrorKey] as? POSIXError {
-            return String(cString: strerror(posix.code.rawValue))
-        }
-        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
-            return String(cString: strerror(Int32(underlying.code)))
-        }
-        if ns.domain == NSPOSIXErrorDomain { return String(cString: strerror(Int32(ns.code))) }
-        let text = ns.localizedDescription
-        let prefix = "The operation could not be completed. "
-        return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
-    }
+    static func reason(_ error: Error) -> String { FileErrorText.reason(error) }
 }
 
 /// A file error restated in words (see `ErrorText`).
