@@ -44,7 +44,9 @@ for h in "${harnesses[@]}"; do
   log="$scratch/findings/$h.log"
   if [ "$mode" = replay ]; then
     log="$scratch/findings/$h.replay.log"
-    inputs=("Fuzz/Corpus/$h" "Fuzz/Regressions/$h")
+    # Harnesses without regression inputs have no Regressions folder (git keeps no empty folders).
+    inputs=("Fuzz/Corpus/$h")
+    [ -d "Fuzz/Regressions/$h" ] && inputs+=("Fuzz/Regressions/$h")
     if "$exe" "${common[@]}" -runs=0 -artifact_prefix="$findings/" "${inputs[@]}" >"$log" 2>&1; then
       echo "fuzz replay $h: $(find "${inputs[@]}" -type f | wc -l) inputs, no crash, leak or hang"
     else
