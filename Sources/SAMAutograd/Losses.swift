@@ -33,39 +33,46 @@ public enum Loss {
     /// cost 0 and keeps the loss finite; note that "empty" means `Σ p ≪ s`, which for large masks
     /// requires confidently negative logits (256² pixels at p = 1e-4 already give Σ p ≈ 6.6).
     public static func dice(logits: Variable, targets: Tensor, smoothing s: Float = 1) -> Variable {
+        softDice(logits: logits, targets: targets, smoothing: s, squaredDenominator: false)
+    }
+
+    /// Soft Dice per item on `p = σ(logits)`, `1 − (2 Σ p y + s) / (D + s)` averaged over items, with
+    /// `D = Σ p + Σ y` (linear) or `Σ p² + Σ y²` (squared): the one implementation behind `dice` and
+    /// `squaredDice`.
+    static func softDice(logits: Variable, targets: Tensor, smoothing s: Float, squaredDenominator: Bool) -> Variable {
         let x = logits.value
         precondition(x.shape == targets.shape && x.rank >= 1, "dice: logits \(x.shape) vs targets \(targets.shape)")
-        let items = x.shape[0]
-        let size = x.count / Swift.max(items, 1)
+        let items = Swift.max(x.shape[0], 1)
+        let size = x.count / items
         let p = map(x, stableSigmoid)
         var numerators = [Double](repeating: 0, count: items)
         var denominators = [Double](repeating: 0, count: items)
         var total: Double = 0
         for b in 0..<items {
             var intersection: Double = 0
-            var predicted: Double = 0
-            var actual: Double = 0
+            var denominator: Double = 0
             for i in (b * size)..<((b + 1) * size) {
                 let pi = Double(p.storage[i])
                 let yi = Double(targets.storage[i])
                 intersection += pi * yi
-                predicted += pi
-                actual += yi
+                denominator += squaredDenominator ? pi * pi + yi * yi : pi + yi
             }
             numerators[b] = 2 * intersection + Double(s)
-            denominators[b] = predicted + actual + Double(s)
+            denominators[b] = denominator + Double(s)
             total += 1 - numerators[b] / denominators[b]
         }
-        let value = Tensor(shape: [], storage: [Float(total / Double(Swift.max(items, 1)))])
+        let value = Tensor(shape: [], storage: [Float(total / Double(items))])
         return logits.graph.record(value, inputs: [logits]) { graph, g in
-            let upstream = Double(g.storage[0]) / Double(Swift.max(items, 1))
+            let upstream = Double(g.storage[0]) / Double(items)
             var dx = [Float](repeating: 0, count: x.count)
             for b in 0..<items {
                 let (num, den) = (numerators[b], denominators[b])
                 for i in (b * size)..<((b + 1) * size) {
                     let pi = Double(p.storage[i])
                     let yi = Double(targets.storage[i])
-                    let dp = -(2 * yi * den - num) / (den * den)
+                    // d/dp of −num/den = −(2 y den − num · dden/dp) / den², dden/dp = 1 or 2p.
+                    let denominatorSlope = squaredDenominator ? 2 * pi : 1
+                    let dp = -(2 * yi * den - num * denominatorSlope) / (den * den)
                     dx[i] = Float(upstream * dp * pi * (1 - pi))
                 }
             }
