@@ -31,12 +31,15 @@ let package = Package(
         .target(name: "TorchCheckpoint", dependencies: ["SAMTensor", "FileErrors", "CZlib"]),
         // Reverse-mode autograd, losses and optimisers for training on CPU.
         .target(name: "SAMAutograd", dependencies: ["SAMTensor", "TorchCheckpoint"]),
+        // The layers tier: layers that declare their PyTorch keys once, strict weight loading, and the two
+        // forward contexts (tape-free inference on tensors, gradient recording on autograd variables).
+        .target(name: "SAMLayers", dependencies: ["SAMTensor", "SAMAutograd", "TorchCheckpoint"]),
         // The seeded GSL random source shared by samplers, prompt augmentation, splits and training.
         .target(name: "SeededSampling", dependencies: ["CGSL"]),
         // PNG read/write, resizing kernels, prompt geometry, overlays and heat maps.
         .target(name: "MedImageIO", dependencies: ["FileErrors", "CPNG"]),
         // TinyViT image encoder, SAM prompt encoder and mask decoder, pre/post-processing, predictor.
-        .target(name: "LiteMedSAM", dependencies: ["SAMTensor", "TorchCheckpoint", "MedImageIO"]),
+        .target(name: "LiteMedSAM", dependencies: ["SAMLayers", "SAMTensor", "TorchCheckpoint", "MedImageIO"]),
         // IoU/Dice, GED, HM-IoU, D_max/D_mean, diversity, calibration.
         .target(name: "MultiRaterMetrics"),
         // Multi-rater datasets: readers, splits, synthetic generator.
@@ -56,11 +59,13 @@ let package = Package(
 
         // P²SAM inference: model file, prompt generation network, sampler.
         .target(
-            name: "P2SAM", dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "SeededSampling"]),
+            name: "P2SAM",
+            dependencies: ["SAMLayers", "LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "SeededSampling"]),
         // P²SAM training: differentiable decoder, stages 1 and 2.
         .target(
             name: "P2SAMTraining",
             dependencies: [
+                "SAMLayers",
                 "P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "MedImageIO", "MultiRaterData",
                 "MultiRaterMetrics", "SeededSampling",
             ]),
@@ -69,8 +74,10 @@ let package = Package(
         .target(
             name: "P2SAMKit",
             dependencies: [
-                "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO", "LiteMedSAM",
+                "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "SeededSampling", "MedImageIO",
+                "LiteMedSAM",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
+                "SAMLayers",
             ]),
 
         .executableTarget(
@@ -99,16 +106,19 @@ let package = Package(
             name: "MedImageIOTests", dependencies: ["MedImageIO", "LiteMedSAM"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "LiteMedSAMTests",
-            dependencies: ["LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "CZlib"],
+            dependencies: ["SAMLayers", "LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "CZlib"],
             resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MultiRaterMetricsTests", dependencies: ["MultiRaterMetrics"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "P2SAMTests",
-            dependencies: ["P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO"]),
+            dependencies: [
+                "SAMLayers", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO",
+            ]),
         .testTarget(
             name: "P2SAMTrainingTests",
             dependencies: [
+                "SAMLayers",
                 "P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO",
                 "MultiRaterData", "SeededSampling", "GradientChecking",
             ]),

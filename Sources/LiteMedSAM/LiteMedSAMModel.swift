@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// The whole LiteMedSAM network: TinyViT image encoder, SAM prompt encoder and mask decoder,

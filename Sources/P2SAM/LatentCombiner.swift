@@ -1,4 +1,5 @@
 import LiteMedSAM
+import SAMLayers
 import SAMTensor
 
 /// `fcomb`: the dense injection's four 1x1 convolutions (Linear 512→256, ReLU, 256→256, ReLU,

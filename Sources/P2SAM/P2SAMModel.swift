@@ -1,5 +1,6 @@
 import Foundation
 import LiteMedSAM
+import SAMLayers
 import SAMTensor
 
 /// A P²SAM model ready for inference: LiteMedSAM's frozen TinyViT encoder plus the trained prompt

@@ -1,4 +1,5 @@
 import LiteMedSAM
+import SAMLayers
 import SAMTensor
 
 /// `pgn`: P²SAM's prompt generation network, an axis-aligned conv Gaussian over the 256-d latent.

@@ -5,6 +5,7 @@
 // | SAMTensor | float32 tensors, GEMM, convolutions, norms, `Parallel` |
 // | TorchCheckpoint | `.pth` (zip + restricted pickle), `.npy`/`.npz`, safetensors, SHA-256 |
 // | SAMAutograd | reverse-mode autograd, losses, Adam/AdamW, `ReduceLROnPlateau`, saving parameters |
+// | SAMLayers | layers declaring their PyTorch keys, `WeightStore`, `TapeFree` and `Recording` contexts |
 // | SeededSampling | `SeededRandom` (GSL mt19937, explicit seeds) |
 // | MedImageIO | PNG, resize kernels, prompt geometry, overlays, heat maps |
 // | LiteMedSAM | encoder, prompt encoder, decoder, pre/post-processing, `LiteMedSAMPredictor` |
@@ -22,6 +23,8 @@
 @_exported import P2SAMTraining
 @_exported import PromptUncertainty
 @_exported import SAMAutograd
+import SAMLayers
+@_exported import SAMLayers
 @_exported import SAMTensor
 @_exported import SeededSampling
 @_exported import ShardedRuns

@@ -1,5 +1,6 @@
 import LiteMedSAM
 import SAMAutograd
+import SAMLayers
 import SAMTensor
 
 /// LiteMedSAM's TinyViT from the output of `layers.0` on, built from SAMAutograd ops so gradients

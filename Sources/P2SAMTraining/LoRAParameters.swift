@@ -1,5 +1,6 @@
 import LiteMedSAM
 import MultiRaterData
+import SAMLayers
 import SAMTensor
 import SeededSampling
 

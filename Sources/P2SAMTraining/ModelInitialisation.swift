@@ -2,6 +2,7 @@ import Foundation
 import LiteMedSAM
 import MultiRaterData
 import P2SAM
+import SAMLayers
 import SAMTensor
 import SeededSampling
 

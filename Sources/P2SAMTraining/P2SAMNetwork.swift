@@ -2,6 +2,7 @@ import Foundation
 import LiteMedSAM
 import P2SAM
 import SAMAutograd
+import SAMLayers
 import SAMTensor
 
 /// The differentiable P²SAM network (`docs/p2sam-model.md`, "Forward pass"): PGN, injection, decoder

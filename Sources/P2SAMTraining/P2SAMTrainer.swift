@@ -3,6 +3,7 @@ import LiteMedSAM
 import MultiRaterData
 import MultiRaterMetrics
 import SAMAutograd
+import SAMLayers
 import SAMTensor
 import SeededSampling
 

@@ -2,6 +2,7 @@ import Foundation
 import LiteMedSAM
 import P2SAM
 import SAMAutograd
+import SAMLayers
 import SAMTensor
 
 /// Model files and the training `ParameterSet`: what a stage writes, and reading a file back as trainable

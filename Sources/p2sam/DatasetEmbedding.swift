@@ -2,6 +2,7 @@ import Foundation
 import LiteMedSAM
 import MultiRaterData
 import P2SAMTraining
+import SAMLayers
 import SAMTensor
 import ShardedRuns
 

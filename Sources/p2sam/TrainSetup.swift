@@ -4,6 +4,7 @@ import LiteMedSAM
 import MultiRaterData
 import P2SAM
 import P2SAMTraining
+import SAMLayers
 import SAMTensor
 
 /// Builds the network of `p2sam train`: a fresh stage-1 model, or one read from `--init`.

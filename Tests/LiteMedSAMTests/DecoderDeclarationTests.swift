@@ -1,5 +1,6 @@
 import Foundation
 import LiteMedSAM
+import SAMLayers
 import SAMTensor
 import XCTest
 

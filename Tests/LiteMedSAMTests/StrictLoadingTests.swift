@@ -1,4 +1,5 @@
 import LiteMedSAM
+import SAMLayers
 import XCTest
 
 /// Strict state-dict loading: every key must be taken, with the right shape.

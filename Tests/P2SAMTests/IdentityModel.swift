@@ -1,6 +1,7 @@
 import Foundation
 import LiteMedSAM
 import P2SAM
+import SAMLayers
 import SAMTensor
 import XCTest
 

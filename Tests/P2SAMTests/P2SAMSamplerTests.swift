@@ -3,6 +3,7 @@ import LiteMedSAM
 import MedImageIO
 import P2SAM
 import SAMAutograd
+import SAMLayers
 import SAMTensor
 import TorchCheckpoint
 import XCTest

@@ -3,6 +3,7 @@ import LiteMedSAM
 import MultiRaterData
 import P2SAM
 import P2SAMTraining
+import SAMLayers
 import SAMTensor
 import XCTest
 

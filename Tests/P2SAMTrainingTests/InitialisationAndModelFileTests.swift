@@ -3,6 +3,7 @@ import LiteMedSAM
 import P2SAM
 import P2SAMTraining
 import SAMAutograd
+import SAMLayers
 import SAMTensor
 import TorchCheckpoint
 import XCTest

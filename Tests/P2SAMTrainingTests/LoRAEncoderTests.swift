@@ -3,6 +3,7 @@ import LiteMedSAM
 import MultiRaterData
 import P2SAMTraining
 import SAMAutograd
+import SAMLayers
 import SAMTensor
 import SeededSampling
 import XCTest

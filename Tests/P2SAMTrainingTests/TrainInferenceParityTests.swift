@@ -5,6 +5,7 @@ import MultiRaterData
 import P2SAM
 import P2SAMTraining
 import SAMAutograd
+import SAMLayers
 import SAMTensor
 import SeededSampling
 import XCTest

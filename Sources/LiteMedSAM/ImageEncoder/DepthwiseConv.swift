@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// A depthwise 3x3 `Conv2d_BN` (groups = channels, padding 1) with its BatchNorm folded in.

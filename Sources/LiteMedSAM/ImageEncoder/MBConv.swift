@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// `image_encoder.layers.0.blocks.N`: TinyViT's inverted-residual block on `[H, W, C]`:

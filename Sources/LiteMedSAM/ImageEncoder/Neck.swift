@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// `image_encoder.neck`: 1x1 conv (no bias) 320 → 256, LayerNorm2d (eps 1e-6), 3x3 conv (no bias,

@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// `image_encoder.patch_embed`: in this LiteMedSAM variant two 1x1 `Conv2d_BN` with a GELU

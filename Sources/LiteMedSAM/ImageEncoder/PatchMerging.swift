@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// `image_encoder.layers.N.downsample`: 1x1 `Conv2d_BN` + GELU, depthwise 3x3 `Conv2d_BN`

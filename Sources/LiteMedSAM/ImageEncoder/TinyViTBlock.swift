@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// `image_encoder.layers.N.blocks.M` for N ≥ 1, on `[H, W, dim]`:

@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// `image_encoder`: LiteMedSAM's TinyViT. Input `(3, 256, 256)` in [0, 1] (NCHW, as produced by

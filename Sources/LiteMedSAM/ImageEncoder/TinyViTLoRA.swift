@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// Low-rank (LoRA) updates of the q and v projections of every TinyViT attention block, and their

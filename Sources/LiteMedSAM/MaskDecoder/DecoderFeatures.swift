@@ -1,3 +1,5 @@
+import SAMLayers
+
 /// The mask decoder's transformer and upscaling outputs for B prompts, in some `ForwardContext`.
 public struct DecoderFeatures<Value> {
     /// Output of every token `[B, T, dim]`: the IoU token, the K mask tokens, then the sparse tokens.

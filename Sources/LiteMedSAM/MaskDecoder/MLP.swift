@@ -1,3 +1,5 @@
+import SAMLayers
+
 /// SAM's decoder `MLP` at a key prefix (`layers.0 … layers.{n−1}`, ReLU between layers, none after
 /// the last). Used for the hypernetworks (256 → 256 → 256 → 32) and the IoU head (256 → 256 → 256 → tokens).
 public struct DecoderMLP: Sendable, DeclaresParameters {

@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// Which mask tokens the decoder returns.

@@ -1,3 +1,5 @@
+import SAMLayers
+
 /// `mask_decoder.output_upscaling`: ConvTranspose 256→64 (k2 s2), LayerNorm2d (eps 1e-6), GELU,
 /// ConvTranspose 64→32 (k2 s2), GELU. `[64, 64, 256]` → `[256, 256, 32]` (NHWC), or batched
 /// `[B, 64, 64, 256]` → `[B, 256, 256, 32]`.

@@ -1,30 +1,32 @@
+import SAMLayers
+
 /// `mask_decoder.transformer.layers.N`: token self-attention, token→image cross-attention, MLP on
 /// the tokens, image→token cross-attention; each followed by a LayerNorm (eps 1e-5).
 /// Layer 0 (`skipFirstLayerPE`) replaces the queries with their self-attention (no residual, no PE).
 struct TwoWayAttentionBlock: Sendable, DeclaresParameters {
-    let selfAttn: DecoderAttention
+    let selfAttn: AttentionLayer
     let norm1: LayerNormLayer
-    let crossAttnTokenToImage: DecoderAttention
+    let crossAttnTokenToImage: AttentionLayer
     let norm2: LayerNormLayer
     let mlp: TransformerMLP
     let norm3: LayerNormLayer
     let norm4: LayerNormLayer
-    let crossAttnImageToToken: DecoderAttention
+    let crossAttnImageToToken: AttentionLayer
     let skipFirstLayerPE: Bool
 
     init(
         _ store: inout WeightStore, _ key: String, dim: Int, heads: Int, mlpDim: Int, downsampleRate: Int,
         skipFirstLayerPE: Bool
     ) throws {
-        selfAttn = try DecoderAttention(&store, "\(key).self_attn", dim: dim, heads: heads, downsampleRate: 1)
+        selfAttn = try AttentionLayer(&store, "\(key).self_attn", dim: dim, heads: heads, downsampleRate: 1)
         norm1 = try LayerNormLayer(&store, "\(key).norm1", dim: dim, eps: 1e-5)
-        crossAttnTokenToImage = try DecoderAttention(
+        crossAttnTokenToImage = try AttentionLayer(
             &store, "\(key).cross_attn_token_to_image", dim: dim, heads: heads, downsampleRate: downsampleRate)
         norm2 = try LayerNormLayer(&store, "\(key).norm2", dim: dim, eps: 1e-5)
         mlp = try TransformerMLP(&store, "\(key).mlp", dim: dim, hidden: mlpDim)
         norm3 = try LayerNormLayer(&store, "\(key).norm3", dim: dim, eps: 1e-5)
         norm4 = try LayerNormLayer(&store, "\(key).norm4", dim: dim, eps: 1e-5)
-        crossAttnImageToToken = try DecoderAttention(
+        crossAttnImageToToken = try AttentionLayer(
             &store, "\(key).cross_attn_image_to_token", dim: dim, heads: heads, downsampleRate: downsampleRate)
         self.skipFirstLayerPE = skipFirstLayerPE
     }
@@ -74,7 +76,7 @@ struct TwoWayAttentionBlock: Sendable, DeclaresParameters {
 /// `norm_final_attn`.
 struct TwoWayTransformer: Sendable, DeclaresParameters {
     let layers: [TwoWayAttentionBlock]
-    let finalAttnTokenToImage: DecoderAttention
+    let finalAttnTokenToImage: AttentionLayer
     let normFinalAttn: LayerNormLayer
 
     init(
@@ -86,7 +88,7 @@ struct TwoWayTransformer: Sendable, DeclaresParameters {
                 &store, "\(key).layers.\($0)", dim: dim, heads: heads, mlpDim: mlpDim,
                 downsampleRate: downsampleRate, skipFirstLayerPE: $0 == 0)
         }
-        finalAttnTokenToImage = try DecoderAttention(
+        finalAttnTokenToImage = try AttentionLayer(
             &store, "\(key).final_attn_token_to_image", dim: dim, heads: heads, downsampleRate: downsampleRate)
         normFinalAttn = try LayerNormLayer(&store, "\(key).norm_final_attn", dim: dim, eps: 1e-5)
     }

@@ -1,3 +1,4 @@
+import SAMLayers
 import SAMTensor
 
 /// `prompt_encoder`: turns boxes and points into sparse tokens, and provides the dense (no-mask)

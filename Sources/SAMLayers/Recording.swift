@@ -1,4 +1,3 @@
-import LiteMedSAM
 import SAMAutograd
 import SAMTensor
 
@@ -7,44 +6,49 @@ import SAMTensor
 /// on the graph's tape; the layers' own tape-free values are not read.
 ///
 /// Keep the graph alive while the returned variables are used (variables hold it unowned).
-struct Recording: ForwardContext {
-    let graph: Graph
-    let parameters: ParameterSet
+public struct Recording: ForwardContext {
+    public let graph: Graph
+    public let parameters: ParameterSet
+
+    public init(graph: Graph, parameters: ParameterSet) {
+        self.graph = graph
+        self.parameters = parameters
+    }
 
     /// The parameter `name` as a variable of the graph.
-    func callAsFunction(_ name: String) -> Variable { graph.parameter(parameters[name]) }
+    public func callAsFunction(_ name: String) -> Variable { graph.parameter(parameters[name]) }
 
     /// `x Wᵀ + b` with the parameters `prefix.weight`, `prefix.bias` (P²SAM's own layers: PGN head, Fcomb).
-    func linear(_ x: Variable, _ prefix: String) -> Variable {
+    public func linear(_ x: Variable, _ prefix: String) -> Variable {
         x.linear(weight: self("\(prefix).weight"), bias: self("\(prefix).bias"))
     }
 
     // MARK: ForwardContext
 
-    func shape(of x: Variable) -> [Int] { x.shape }
+    public func shape(of x: Variable) -> [Int] { x.shape }
 
-    func linear(_ x: Variable, _ layer: LinearLayer) -> Variable {
+    public func linear(_ x: Variable, _ layer: LinearLayer) -> Variable {
         x.linear(weight: self(layer.weightKey), bias: layer.biasKey.map { self($0) })
     }
 
-    func normalize(_ x: inout Variable, _ layer: LayerNormLayer) {
+    public func normalize(_ x: inout Variable, _ layer: LayerNormLayer) {
         x = x.layerNorm(weight: self(layer.weightKey), bias: self(layer.biasKey), eps: layer.eps)
     }
 
-    func applyReLU(_ x: inout Variable) { x = x.relu() }
+    public func applyReLU(_ x: inout Variable) { x = x.relu() }
 
-    func applyGELU(_ x: inout Variable) { x = x.gelu() }
+    public func applyGELU(_ x: inout Variable) { x = x.gelu() }
 
-    func add(_ x: inout Variable, _ y: Variable) {
+    public func add(_ x: inout Variable, _ y: Variable) {
         precondition(x.shape == y.shape, "add: \(x.shape) vs \(y.shape)")
         x = x + y
     }
 
-    func sum(_ x: Variable, _ y: Variable) -> Variable { x + y }
+    public func sum(_ x: Variable, _ y: Variable) -> Variable { x + y }
 
     /// Projections, heads as contiguous channel chunks, scaled softmax, `out_proj`; a batch-1 side is
     /// repeated to the other side's batch after its projection.
-    func attention(query: Variable, key: Variable, value: Variable, _ layer: DecoderAttention) -> Variable {
+    public func attention(query: Variable, key: Variable, value: Variable, _ layer: AttentionLayer) -> Variable {
         var qp = linear(query, layer.qProj)
         var kp = linear(key, layer.kProj)
         var vp = linear(value, layer.vProj)
@@ -71,19 +75,21 @@ struct Recording: ForwardContext {
         return linear(merged, layer.outProj)
     }
 
-    func transposedConvolution(_ x: Variable, _ layer: TransposedConvolutionLayer) -> Variable {
+    public func transposedConvolution(_ x: Variable, _ layer: TransposedConvolutionLayer) -> Variable {
         x.transposedConv2x2(weight: self(layer.weightKey), bias: self(layer.biasKey))
     }
 
-    func rows(of table: EmbeddingTable) -> Variable { self(table.weightKey) }
+    public func rows(of table: EmbeddingTable) -> Variable { self(table.weightKey) }
 
-    func concatenate(_ parts: [Variable], alongAxis axis: Int) -> Variable {
+    public func concatenate(_ parts: [Variable], alongAxis axis: Int) -> Variable {
         parts.count == 1 ? parts[0] : Variable.concatenate(parts, alongAxis: axis)
     }
 
-    func slice(_ x: Variable, alongAxis axis: Int, _ range: Range<Int>) -> Variable { x.slice(alongAxis: axis, range) }
+    public func slice(_ x: Variable, alongAxis axis: Int, _ range: Range<Int>) -> Variable {
+        x.slice(alongAxis: axis, range)
+    }
 
-    func reshape(_ x: Variable, _ shape: [Int]) -> Variable { x.reshaped(shape) }
+    public func reshape(_ x: Variable, _ shape: [Int]) -> Variable { x.reshaped(shape) }
 
-    func multiplyTransposed(_ a: Variable, _ b: Variable) -> Variable { Variable.matmul(a, b, transposeB: true) }
+    public func multiplyTransposed(_ a: Variable, _ b: Variable) -> Variable { Variable.matmul(a, b, transposeB: true) }
 }

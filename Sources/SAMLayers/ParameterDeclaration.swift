@@ -1,3 +1,5 @@
+import SAMTensor
+
 /// One parameter a layer reads: its PyTorch key and shape (e.g. `mask_decoder.iou_token.weight`, `[1, 256]`).
 public struct ParameterDeclaration: Sendable, Equatable, CustomStringConvertible {
     public let key: String
@@ -20,5 +22,5 @@ public protocol DeclaresParameters {
 
 extension Array where Element: DeclaresParameters {
     /// The declarations of every element, in order.
-    var parameterDeclarations: [ParameterDeclaration] { flatMap(\.parameterDeclarations) }
+    public var parameterDeclarations: [ParameterDeclaration] { flatMap(\.parameterDeclarations) }
 }

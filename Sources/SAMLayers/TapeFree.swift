@@ -20,7 +20,7 @@ public struct TapeFree: ForwardContext, Sendable {
 
     public func sum(_ x: Tensor, _ y: Tensor) -> Tensor { broadcastSum(x, y) }
 
-    public func attention(query: Tensor, key: Tensor, value: Tensor, _ layer: DecoderAttention) -> Tensor {
+    public func attention(query: Tensor, key: Tensor, value: Tensor, _ layer: AttentionLayer) -> Tensor {
         layer.attend(
             projectedQueries: layer.qProj.linear(query), projectedKeys: layer.kProj.linear(key),
             projectedValues: layer.vProj.linear(value))
@@ -108,7 +108,7 @@ public struct TapeFree: ForwardContext, Sendable {
 }
 
 /// `x + y` where either side may have batch 1 (broadcast over the other's batch).
-func broadcastSum(_ x: Tensor, _ y: Tensor) -> Tensor {
+public func broadcastSum(_ x: Tensor, _ y: Tensor) -> Tensor {
     if x.shape == y.shape {
         var out = x
         out.add(y)

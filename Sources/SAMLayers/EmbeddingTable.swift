@@ -1,3 +1,5 @@
+import SAMTensor
+
 /// `nn.Embedding` used as a table of learned rows at a key prefix: `prefix.weight` `(rows, dim)`,
 /// e.g. SAM's `mask_decoder.iou_token` and `mask_decoder.mask_tokens`.
 public struct EmbeddingTable: Sendable, DeclaresParameters {

@@ -32,7 +32,7 @@ public struct TransposedConvolutionLayer: Sendable, DeclaresParameters {
     }
 
     /// Tape-free forward of one NHWC image `[H, W, in]` (H = W) → `[2H, 2W, out]`.
-    func apply(_ input: Tensor) -> Tensor {
+    public func apply(_ input: Tensor) -> Tensor {
         let side = input.shape[0]
         precondition(
             input.rank == 3 && input.shape[1] == side && input.shape[2] == inChannels,

@@ -1,9 +1,9 @@
 import SAMTensor
 
-/// SAM's decoder `Attention` at a key prefix (`q_proj`, `k_proj`, `v_proj` to
+/// SAM's `Attention` module at a key prefix (`q_proj`, `k_proj`, `v_proj` to
 /// `internalDim = dim / downsampleRate`, heads as contiguous channel chunks, scale
 /// `1/√(internalDim/heads)`, `out_proj` back to `dim`). Run it through a `ForwardContext`.
-public struct DecoderAttention: Sendable, DeclaresParameters {
+public struct AttentionLayer: Sendable, DeclaresParameters {
     public let key: String
     public let dim: Int
     public let internalDim: Int
@@ -13,7 +13,7 @@ public struct DecoderAttention: Sendable, DeclaresParameters {
     public let vProj: LinearLayer
     public let outProj: LinearLayer
 
-    init(_ store: inout WeightStore, _ key: String, dim: Int, heads: Int, downsampleRate: Int) throws {
+    public init(_ store: inout WeightStore, _ key: String, dim: Int, heads: Int, downsampleRate: Int) throws {
         self.key = key
         self.dim = dim
         self.internalDim = dim / downsampleRate
@@ -31,7 +31,7 @@ public struct DecoderAttention: Sendable, DeclaresParameters {
     /// The tape-free attention given already projected `[Bq, Nq, I]`, `[Bk, Nk, I]`, `[Bk, Nk, I]`
     /// (`Bq` and `Bk` equal or one of them 1): one fused kernel per (batch, head) pair, then `out_proj`.
     /// Returns `[max(Bq, Bk), Nq, dim]`.
-    func attend(projectedQueries q: Tensor, projectedKeys k: Tensor, projectedValues v: Tensor) -> Tensor {
+    public func attend(projectedQueries q: Tensor, projectedKeys k: Tensor, projectedValues v: Tensor) -> Tensor {
         let (bq, nq) = (q.shape[0], q.shape[1])
         let (bk, nk) = (k.shape[0], k.shape[1])
         precondition(v.shape[0] == bk && v.shape[1] == nk, "attention: keys \(k.shape) vs values \(v.shape)")

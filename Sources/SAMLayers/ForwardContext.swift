@@ -1,3 +1,5 @@
+import SAMTensor
+
 /// How a forward pass runs, chosen per call: the decoder's layers are written once against this
 /// protocol and run tape-free on tensors (`TapeFree`, inference) or recording a gradient tape
 /// (P²SAM training's `Recording`, on autograd variables).
@@ -31,7 +33,7 @@ public protocol ForwardContext {
     /// SAM's decoder attention: projections, per-head scaled softmax attention, output projection.
     /// `query` `[Bq, Nq, dim]`, `key` and `value` `[Bk, Nk, dim]`, `Bq` and `Bk` equal or one of them 1;
     /// returns `[max(Bq, Bk), Nq, dim]`.
-    func attention(query: Value, key: Value, value: Value, _ layer: DecoderAttention) -> Value
+    func attention(query: Value, key: Value, value: Value, _ layer: AttentionLayer) -> Value
 
     /// Kernel-2 stride-2 transposed convolution on NHWC: `[B, H, W, in]` → `[B, 2H, 2W, out]`
     /// (also `[H, W, in]` → `[2H, 2W, out]`).

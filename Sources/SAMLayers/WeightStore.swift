@@ -1,3 +1,5 @@
+import SAMTensor
+
 /// A named float tensor taken from a checkpoint: PyTorch shape and row-major values.
 public struct NamedWeight: Sendable {
     public let shape: [Int]

@@ -3,7 +3,8 @@ import SAMTensor
 /// Helpers that read common PyTorch modules out of a `WeightStore` by key prefix.
 extension WeightStore {
     /// `nn.Linear` at `prefix` (`prefix.weight` `(out, in)`, `prefix.bias` `(out)`).
-    mutating func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true) throws
+    public mutating func linear(_ prefix: String, in inFeatures: Int, out outFeatures: Int, bias hasBias: Bool = true)
+        throws
         -> Linear
     {
         let weight = try take("\(prefix).weight", shape: [outFeatures, inFeatures])
@@ -12,13 +13,13 @@ extension WeightStore {
     }
 
     /// A bias-free 1x1 `nn.Conv2d` at `prefix`, as a `Linear` on NHWC rows.
-    mutating func pointwiseConv(_ prefix: String, in inChannels: Int, out outChannels: Int) throws -> Linear {
+    public mutating func pointwiseConv(_ prefix: String, in inChannels: Int, out outChannels: Int) throws -> Linear {
         let weight = try take("\(prefix).weight", shape: [outChannels, inChannels, 1, 1])
         return Linear(weight: weight, bias: nil, inFeatures: inChannels, outFeatures: outChannels)
     }
 
     /// `nn.LayerNorm` / `LayerNorm2d` at `prefix`.
-    mutating func layerNorm(_ prefix: String, dim: Int, eps: Float) throws -> LayerNorm {
+    public mutating func layerNorm(_ prefix: String, dim: Int, eps: Float) throws -> LayerNorm {
         LayerNorm(
             weight: try take("\(prefix).weight", shape: [dim]),
             bias: try take("\(prefix).bias", shape: [dim]), eps: eps)
@@ -49,7 +50,8 @@ extension WeightStore {
     }
 
     /// A 1x1 `Conv2d_BN` folded into a `Linear` on NHWC rows.
-    mutating func pointwiseConv2dBN(_ prefix: String, in inChannels: Int, out outChannels: Int) throws -> Linear {
+    public mutating func pointwiseConv2dBN(_ prefix: String, in inChannels: Int, out outChannels: Int) throws -> Linear
+    {
         let folded = try conv2dBN(prefix, out: outChannels, inPerGroup: inChannels, kernel: 1)
         return Linear(weight: folded.weight, bias: folded.bias, inFeatures: inChannels, outFeatures: outChannels)
     }
