@@ -24,7 +24,8 @@ public protocol ForwardContext {
     /// GELU (erf form), in place.
     func applyGELU(_ x: inout Value)
 
-    /// `x += y` for equal shapes.
+    /// `x += y`, in place, for equal shapes or `y` with leading dimension 1 where `x` has B
+    /// (`[1, N, C]` added to each of `[B, N, C]`).
     func add(_ x: inout Value, _ y: Value)
 
     /// `x + y` with batch-1 broadcast (`[1, N, C]` with `[B, N, C]`, or `[1, 1, C]` with `[B, N, C]`).

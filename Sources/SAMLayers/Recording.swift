@@ -40,7 +40,9 @@ public struct Recording: ForwardContext {
     public func applyGELU(_ x: inout Variable) { x = x.gelu() }
 
     public func add(_ x: inout Variable, _ y: Variable) {
-        precondition(x.shape == y.shape, "add: \(x.shape) vs \(y.shape)")
+        precondition(
+            x.shape == y.shape || (y.shape.first == 1 && x.shape.dropFirst() == y.shape.dropFirst()),
+            "add: \(x.shape) += \(y.shape)")
         x = x + y
     }
 

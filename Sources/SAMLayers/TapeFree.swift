@@ -16,7 +16,19 @@ public struct TapeFree: ForwardContext, Sendable {
 
     public func applyGELU(_ x: inout Tensor) { x.applyGELU() }
 
-    public func add(_ x: inout Tensor, _ y: Tensor) { x.add(y) }
+    public func add(_ x: inout Tensor, _ y: Tensor) {
+        if x.shape == y.shape { return x.add(y) }
+        precondition(
+            y.shape.first == 1 && x.shape.dropFirst() == y.shape.dropFirst(), "add: \(x.shape) += \(y.shape)")
+        let period = y.count
+        x.storage.withUnsafeMutableBufferPointer { xb in
+            y.storage.withUnsafeBufferPointer { yb in
+                for start in stride(from: 0, to: xb.count, by: period) {
+                    for i in 0..<period { xb[start + i] += yb[i] }
+                }
+            }
+        }
+    }
 
     public func sum(_ x: Tensor, _ y: Tensor) -> Tensor { broadcastSum(x, y) }
 
