@@ -9,7 +9,8 @@ guard arguments.count >= 3 else {
     exit(2)
 }
 do {
-    let modelURL = arguments.count > 3 ? URL(fileURLWithPath: arguments[3]) : P2SAMModelLocation.defaultURL()
+    // No model named: the bundled default, found from any working directory (see `ModelSearch`).
+    let modelURL = arguments.count > 3 ? URL(fileURLWithPath: arguments[3]) : nil
     let sampler = P2SAMSampler(model: try P2SAMModel(modelFile: modelURL))
     let prepared = try sampler.prepare(try PNG.read(contentsOf: arguments[1]))
     var samples: [BinaryMask] = []

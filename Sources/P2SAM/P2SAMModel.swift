@@ -81,13 +81,13 @@ public struct P2SAMModel: Sendable {
     /// Loads a model file (safetensors) and the LiteMedSAM encoder it builds on.
     ///
     /// - Parameters:
-    ///   - modelFile: the P²SAM `.safetensors` file.
-    ///   - backbone: `lite_medsam.pth` (default location as for LiteMedSAM).
-    public init(modelFile: URL, backbone: URL = LiteMedSAMCheckpoint.defaultURL(), verifyBackboneChecksum: Bool = true)
-        throws
-    {
-        let file = try P2SAMModelFile(contentsOf: modelFile)
-        let backboneStore = try LiteMedSAMCheckpoint.weights(at: backbone, verifyChecksum: verifyBackboneChecksum)
+    ///   - modelFile: the P²SAM `.safetensors` file; nil loads the bundled default model
+    ///     (`P2SAMModelLocation.locate()`).
+    ///   - backbone: `lite_medsam.pth`; nil searches for it (`LiteMedSAMCheckpoint.locate()`).
+    public init(modelFile: URL? = nil, backbone: URL? = nil, verifyBackboneChecksum: Bool = true) throws {
+        let file = try P2SAMModelFile(contentsOf: modelFile ?? P2SAMModelLocation.locate())
+        let backboneStore = try LiteMedSAMCheckpoint.weights(
+            at: backbone ?? LiteMedSAMCheckpoint.locate(), verifyChecksum: verifyBackboneChecksum)
         try self.init(file: file, backbone: backboneStore)
     }
 }

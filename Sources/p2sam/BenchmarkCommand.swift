@@ -111,7 +111,9 @@ struct BenchmarkCommand: ParsableCommand {
             predictor: predictor, image: image, runs: runs, warmup: warmup, peak: peak)
         advance()
         _ = embedding
-        let p2samURL = p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
+        let p2samURL =
+            p2samModel.map { URL(fileURLWithPath: $0) }
+            ?? (try? P2SAMModelLocation.locate()) ?? URL(fileURLWithPath: P2SAMModelLocation.bundledRelativePath)
         rows += try BenchmarkP2SAM.rows(modelURL: p2samURL, backbone: model, runs: runs, warmup: warmup, peak: peak)
         advance()
         let inferencePeak = ResidentMemory.peakBytes()

@@ -146,7 +146,7 @@ struct EvaluateCommand: ParsableCommand {
     func makeMethod() throws -> any EvaluationMethod {
         switch method {
         case .p2sam:
-            let url = p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
+            let url = try p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate()
             let p2sam = try P2SAMModel(
                 modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
             return P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
@@ -174,9 +174,9 @@ struct EvaluateCommand: ParsableCommand {
 
     /// The manifest of this run's shard over `caseIDs`.
     func manifest(dataset: MultiRaterDataset, caseIDs: [String]) throws -> ShardManifest {
-        var files = [model.checkpointURL]
+        var files = [try model.checkpointURL]
         if method == .p2sam {
-            files.append(p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL())
+            files.append(try p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate())
         }
         // Every option (defaults included): the JSON report carries them as its settings.
         let settings = fullSettings.mapValues { $0 ?? "none" }

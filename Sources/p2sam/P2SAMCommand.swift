@@ -40,10 +40,12 @@ struct P2SAMCommand: ParsableCommand {
     /// Prints `error` the one way the tool reports errors (`error: …` on stderr; help and `--version`
     /// on stdout) and exits with its status.
     static func exit(reporting error: Error) -> Never {
-        // File errors from Foundation are reworded with their path (`ErrorText`), not shown raw.
+        // File errors from Foundation are reworded with their path, model-file errors with this tool's
+        // options (`ErrorText`), not shown raw.
         let ns = error as NSError
         let isFileError = ns.domain == NSCocoaErrorDomain || ns.domain == NSPOSIXErrorDomain
-        let error = isFileError ? ReadableFileError(description: ErrorText.message(error)) : error
+        let restate = isFileError || ErrorText.commandLineAdvice(error) != nil
+        let error = restate ? RestatedError(description: ErrorText.message(error)) : error
         let code = exitCode(for: error)
         var message = fullMessage(for: error)
         if code == .success {

@@ -51,7 +51,7 @@ struct ReportProvenance: Encodable {
 
     /// Adds the LiteMedSAM checkpoint of `options` (its sha256 is the published one when it was verified).
     mutating func addCheckpoint(_ options: ModelOptions) throws {
-        let url = options.checkpointURL
+        let url = try options.checkpointURL
         let sha = options.skipChecksum ? try SHA256.hexDigest(ofFileAt: url.path) : LiteMedSAMCheckpoint.officialSHA256
         models["checkpoint"] = ModelFile(path: url.path, sha256: sha)
     }

@@ -144,7 +144,7 @@ struct SampleCommand: ParsableCommand {
     }
 
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
-        let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
+        let modelURL = try model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate()
         let p2sam = try P2SAMModel(
             modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
@@ -205,7 +205,7 @@ struct SampleCommand: ParsableCommand {
                     "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
                     "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
                     "dmax": dmax.rawValue,
-                    "batch": String(batch), "checkpoint": backbone.checkpointURL.path,
+                    "batch": String(batch), "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
             try provenance.addCheckpoint(backbone)
@@ -223,7 +223,7 @@ struct SampleCommand: ParsableCommand {
         let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
         let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
         guard !chosen.isEmpty else { throw ValidationError("--dataset \(spec) has no cases") }
-        let modelURL = model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.defaultURL()
+        let modelURL = try model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate()
         let conventions = MetricConventions(hungarianIoU: hmIou, maximumDice: dmax)
         let manifest = try ShardManifest(
             kind: "sample", dataset: data.source, split: "all",

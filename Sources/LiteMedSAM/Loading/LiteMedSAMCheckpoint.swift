@@ -8,23 +8,10 @@ public enum LiteMedSAMCheckpoint {
     /// sha256 of the published checkpoint (39,370,479 bytes).
     public static let officialSHA256 = "79d8c9dca6db4d69d3f905579e5250af05e859fff9c1f543e89a513c3028ce76"
 
-    /// The default location: `$P2SAM_CHECKPOINT`, else `Models/lite_medsam.pth` under the current
-    /// directory, else under the package root inferred from the executable (`.build/<config>/p2sam`).
-    public static func defaultURL() -> URL {
-        let environment = ProcessInfo.processInfo.environment
-        if let path = environment["P2SAM_CHECKPOINT"], !path.isEmpty { return URL(fileURLWithPath: path) }
-        let relative = "Models/lite_medsam.pth"
-        let local = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(relative)
-        if FileManager.default.fileExists(atPath: local.path) { return local }
-        var directory = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath()
-            .deletingLastPathComponent()
-        for _ in 0..<4 {
-            let candidate = directory.appendingPathComponent(relative)
-            if FileManager.default.fileExists(atPath: candidate.path) { return candidate }
-            directory = directory.deletingLastPathComponent()
-        }
-        return local
-    }
+    /// The checkpoint to load when the caller names none, found by `ModelSearch.liteMedSAMCheckpoint`
+    /// (`$P2SAM_CHECKPOINT`, the per-user cache, `Models/` here or in the package checkout); throws
+    /// `ModelSearchError.notFound` listing every place looked.
+    public static func locate() throws -> URL { try ModelSearch.liteMedSAMCheckpoint.locate() }
 
     /// Checks that the file at `url` has sha256 `expected`.
     ///
@@ -80,7 +67,13 @@ public enum LiteMedSAMCheckpoint {
 
 extension LiteMedSAMModel {
     /// Loads LiteMedSAM from a `.pth` checkpoint, strictly (see `init(weights:)`).
-    public init(checkpoint url: URL = LiteMedSAMCheckpoint.defaultURL(), verifyChecksum: Bool = true) throws {
+    ///
+    /// - Parameters:
+    ///   - url: the checkpoint; nil searches for it (`LiteMedSAMCheckpoint.locate()`).
+    ///   - verifyChecksum: require the published checkpoint's sha256 (false for fine-tuned checkpoints
+    ///     of the same architecture).
+    public init(checkpoint url: URL? = nil, verifyChecksum: Bool = true) throws {
+        let url = try url ?? LiteMedSAMCheckpoint.locate()
         try self.init(weights: LiteMedSAMCheckpoint.weights(at: url, verifyChecksum: verifyChecksum))
     }
 }

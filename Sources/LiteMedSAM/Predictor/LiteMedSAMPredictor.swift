@@ -16,8 +16,8 @@ public final class LiteMedSAMPredictor: Sendable {
         self.model = model
     }
 
-    /// Loads the model from `checkpoint` (default: `LiteMedSAMCheckpoint.defaultURL()`).
-    public convenience init(checkpoint: URL = LiteMedSAMCheckpoint.defaultURL(), verifyChecksum: Bool = true) throws {
+    /// Loads the model from `checkpoint`; nil searches for it (`LiteMedSAMCheckpoint.locate()`).
+    public convenience init(checkpoint: URL? = nil, verifyChecksum: Bool = true) throws {
         self.init(model: try LiteMedSAMModel(checkpoint: checkpoint, verifyChecksum: verifyChecksum))
     }
 
