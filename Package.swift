@@ -13,7 +13,9 @@ let package = Package(
         .executable(name: "p2sam", targets: ["p2sam"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` (scripts/docs.sh); build-time only, nothing is linked.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // Thin C shims: nothing else in the package includes a C header.
@@ -77,13 +79,13 @@ let package = Package(
                 "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "SeededSampling", "MedImageIO",
                 "LiteMedSAM",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
-                "SAMLayers",
             ]),
 
         .executableTarget(
             name: "p2sam",
             dependencies: [
-                "FileErrors", "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO",
+                "FileErrors", "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "SeededSampling",
+                "MedImageIO",
                 "LiteMedSAM",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
