@@ -13,6 +13,9 @@ public enum DatasetSpec: Sendable, Equatable {
     case folder(URL)
     case brats(URL)
     case bubil(URL)
+    /// A multi-class label-map folder (`ROOT/<case>/image.png` + `label.png`, `classes.json` in ROOT or
+    /// its parent), read as one single-rater case per (slice, class present): see `LabelMapDataset`.
+    case labels(URL)
     case synthetic(count: Int, seed: UInt64)
 
     /// One-paragraph description for `--help`.
@@ -20,12 +23,14 @@ public enum DatasetSpec: Sendable, Equatable {
         Dataset SPEC: npz:PATH (images (N,H,W[,C]) + masks (N,K,H,W), 0/1 or 0/255, or np.packbits along \
         the last axis with a 'shape' entry), pickle:PATH (Probabilistic U-Net data_lidc.pickle layout), \
         folder:PATH (ROOT/<case>/image.png + rater*.png), brats:PATH (BraTS NIfTI *_t1 + *_seg, 128x128 \
-        slices, 3 nested raters), bubil:PATH (BU-BIL RawImages + ExpertsAnnotations), synthetic:N[:SEED]. \
+        slices, 3 nested raters), bubil:PATH (BU-BIL RawImages + ExpertsAnnotations), labels:PATH \
+        (ROOT/<case>/image.png + label.png with class ids, classes.json in ROOT or its parent; one \
+        single-rater case per slice and class present, named <case>_<class>), synthetic:N[:SEED]. \
         Without a prefix the kind is guessed from the path.
         """
 
     public init(parsing text: String) throws {
-        let kinds = ["npz", "pickle", "folder", "brats", "bubil", "synthetic"]
+        let kinds = ["npz", "pickle", "folder", "brats", "bubil", "labels", "synthetic"]
         if let colon = text.firstIndex(of: ":"), kinds.contains(String(text[..<colon])) {
             let kind = String(text[..<colon])
             let rest = String(text[text.index(after: colon)...])
@@ -37,6 +42,7 @@ public enum DatasetSpec: Sendable, Equatable {
             case "folder": self = .folder(url)
             case "brats": self = .brats(url)
             case "bubil": self = .bubil(url)
+            case "labels": self = .labels(url)
             default:
                 let parts = rest.split(separator: ":")
                 guard (1...2).contains(parts.count), let n = Int(parts[0]), n >= 1,
@@ -60,6 +66,8 @@ public enum DatasetSpec: Sendable, Equatable {
         } else if ImageFiles.isDirectory(url) {
             if BUBILReader.looksLike(url) {
                 self = .bubil(url)
+            } else if LabelMapDataset.looksLike(url) {
+                self = .labels(url)
             } else if Self.containsBraTS(url) {
                 self = .brats(url)
             } else {
@@ -67,7 +75,7 @@ public enum DatasetSpec: Sendable, Equatable {
             }
         } else {
             throw DataError.invalidSpec(
-                "cannot tell the kind of '\(text)'; use a prefix (npz:, pickle:, folder:, brats:, bubil:)")
+                "cannot tell the kind of '\(text)'; use a prefix (npz:, pickle:, folder:, brats:, bubil:, labels:)")
         }
     }
 
@@ -107,6 +115,8 @@ public enum DatasetSpec: Sendable, Equatable {
         case .brats(let url): dataset = try BraTSReader.read(root: url, dropRule: bratsDropRule, limits: limits)
         case .bubil(let url):
             dataset = try BUBILReader.read(root: url, foreground: foreground ?? .zero, progress: progress)
+        case .labels(let url):
+            dataset = try LabelMapDataset.read(root: url, maximumCases: limits.maxCases).perClassDataset()
         case .synthetic(let count, let seed):
             try limits.checkCaseCount(count, source: "synthetic:\(count)")
             dataset = MultiRaterDataset(

@@ -57,6 +57,28 @@ struct DataInfoCommand: ParsableCommand {
             } else {
                 print("inter-rater:    n/a (no case has two raters)")
             }
+            if case .labels(let root) = try DatasetSpec(parsing: options.dataset) {
+                try printClasses(try LabelMapDataset.read(root: root, maximumCases: options.maxCases))
+            }
+        }
+    }
+
+    /// Per class of a label-map dataset: slices where it is present or absent, and its pixel share.
+    private func printClasses(_ labelled: LabelMapDataset) throws {
+        let channels = Set(labelled.cases.map(\.image.channels)).sorted().map(String.init).joined(separator: ", ")
+        print(
+            "label maps:     \(labelled.cases.count) slices, \(labelled.classes.count) classes, image channels \(channels)"
+        )
+        let emptySlices = labelled.cases.filter(\.presentClasses.isEmpty).count
+        print("empty slices:   \(emptySlices) (no class labelled; they give no case)")
+        let width = labelled.classes.values.map(\.count).max() ?? 0
+        for summary in labelled.classSummaries {
+            print(
+                String(
+                    format: "class %3d %@ present in %d slices, absent from %d; %.2f %% of all pixels",
+                    summary.id, summary.name.padding(toLength: width, withPad: " ", startingAt: 0),
+                    summary.casesPresent,
+                    summary.casesEmpty, 100 * summary.pixelShare))
         }
     }
 }

@@ -47,6 +47,38 @@ final class LabelMapDatasetTests: XCTestCase {
         XCTAssertEqual(summary[1].pixelShare, 3.0 / 48, accuracy: 1e-12)
     }
 
+    func testLabelsSpecGivesOneSingleRaterCasePerSliceAndClassPresent() throws {
+        try writeClasses(#"{"1": "right ventricle", "2": "myocardium", "3": "left ventricle"}"#)
+        try writeCase("b_s2", labels: [0, 0, 1, 1, 0, 0, 0, 2, 2, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0])
+        try writeCase("a_s10", labels: [UInt8](repeating: 0, count: 24))
+        try writeCase("c_s1", labels: [UInt8](repeating: 0, count: 23) + [3])
+        let folder = root.appendingPathComponent("train")
+        XCTAssertTrue(LabelMapDataset.looksLike(folder))
+        XCTAssertFalse(LabelMapDataset.looksLike(root), "the parent holds no case folders with image.png")
+        XCTAssertEqual(try DatasetSpec(parsing: "labels:\(folder.path)"), .labels(folder))
+        XCTAssertEqual(try DatasetSpec(parsing: folder.path), .labels(folder), "the layout is recognised unprefixed")
+        let dataset = try DatasetSpec.labels(folder).load()
+        XCTAssertEqual(
+            dataset.cases.map(\.metadata.caseID), ["b_s2_right-ventricle", "b_s2_myocardium", "c_s1_left-ventricle"])
+        XCTAssertEqual(dataset.cases.map(\.metadata.groupID), ["b_s2", "b_s2", "c_s1"])
+        XCTAssertEqual(dataset.cases.map(\.raters.count), [1, 1, 1])
+        XCTAssertEqual(dataset.cases.map { $0.raters[0].foregroundCount }, [2, 3, 1])
+        XCTAssertEqual(dataset.cases[0].raters[0][2, 0], true)
+        XCTAssertEqual(dataset.cases[0].raters[0][1, 1], false, "a myocardium pixel is not in the RV mask")
+        XCTAssertEqual(dataset.cases[1].image?.pixels, dataset.cases[0].image?.pixels)
+        XCTAssertThrowsError(try DatasetSpec.labels(folder).load(limits: DatasetLimits(maxCases: 2))) { error in
+            XCTAssertTrue("\(error)".contains("limit"), "\(error)")
+        }
+    }
+
+    func testLabelsSpecWithNoLabelledSliceIsAnError() throws {
+        try writeClasses(#"{"1": "lesion"}"#)
+        try writeCase("a", labels: [UInt8](repeating: 0, count: 24))
+        XCTAssertThrowsError(try DatasetSpec.labels(root.appendingPathComponent("train")).load()) { error in
+            XCTAssertTrue("\(error)".contains("no slice has any labelled class"), "\(error)")
+        }
+    }
+
     func testBadInputNamesTheProblem() throws {
         func expectError(_ fragment: String, line: UInt = #line) {
             XCTAssertThrowsError(try LabelMapDataset.read(root: root.appendingPathComponent("train")), line: line) {
