@@ -96,20 +96,19 @@ struct ScoreCommand: ParsableCommand {
                 raters: URL(fileURLWithPath: raters!), foreground: foreground)
             ScoreInputs.coverageWarnings(pairs, foreground: foreground).forEach(Diagnostics.warn)
             var scores: [(String, MultiRaterScore)] = []
+            var consensus: [ConsensusOverlap] = []
             for pair in pairs {
                 do {
+                    let samples = pair.samples.map(\.mask)
+                    let raters = pair.raters.map(\.mask)
                     scores.append(
-                        (
-                            pair.name,
-                            try MultiRaterScore(
-                                samples: pair.samples.map(\.mask), raters: pair.raters.map(\.mask),
-                                conventions: conventions)
-                        ))
+                        (pair.name, try MultiRaterScore(samples: samples, raters: raters, conventions: conventions)))
+                    consensus.append(try ConsensusOverlap(samples: samples, raters: raters))
                 } catch {
                     throw DataError.invalidCase(id: pair.name, reason: "\(error)")
                 }
             }
-            var report = ScoreReport(cases: scores)
+            var report = ScoreReport(cases: scores, consensus: consensus)
             report.provenance = ReportProvenance(
                 command: "score",
                 settings: [

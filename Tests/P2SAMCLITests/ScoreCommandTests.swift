@@ -32,9 +32,13 @@ final class ScoreCommandTests: XCTestCase {
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any])
         let cases = try XCTUnwrap(object["cases"] as? [String: [String: Any]])
         XCTAssertEqual(Set(cases.keys), ["a", "b"])
-        for key in ["ged", "hm_iou", "d_max", "d_mean", "sample_diversity", "n", "m"] {
+        for key in ["ged", "hm_iou", "d_max", "d_mean", "sample_diversity", "n", "m", "dsc", "nsd", "nsd_tolerance_px"]
+        {
             XCTAssertNotNil(cases["a"]?[key], "missing \(key)")
         }
+        XCTAssertEqual(try XCTUnwrap(cases["a"]?["dsc"] as? Double), 1, accuracy: 1e-12, "identical majority votes")
+        XCTAssertEqual(try XCTUnwrap((object["mean"] as? [String: Any])?["nsd"] as? Double), 1, accuracy: 1e-12)
+        XCTAssertTrue(outcome.output.contains("DSC") && outcome.output.contains("NSD"), outcome.output)
         XCTAssertEqual(cases["a"]?["n"] as? Int, 2)
         XCTAssertEqual(try XCTUnwrap(cases["b"]?["ged"] as? Double), 0, accuracy: 1e-12)
         XCTAssertEqual(try XCTUnwrap(cases["b"]?["hm_iou"] as? Double), 1, accuracy: 1e-12)
