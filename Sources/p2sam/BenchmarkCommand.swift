@@ -5,15 +5,19 @@ import MedImageIO
 import P2SAM
 import SAMTensor
 
-/// `p2sam benchmark`: LiteMedSAM speed and memory, side by side with PyTorch on this machine type.
+/// `p2sam benchmark`: LiteMedSAM speed and memory, beside PyTorch figures stored from another machine
+/// (labelled so; only ratios measured in one run on one machine count).
 struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
-        abstract: "Time the LiteMedSAM encoder, decoder and pipeline; print them beside PyTorch's figures.",
+        abstract:
+            "Time the LiteMedSAM encoder, decoder and pipeline; print them beside stored PyTorch figures from another machine.",
         discussion: """
-            PyTorch figures: PyTorch 2.13 CPU, 2 threads, on this machine type (shared/golden/timing.json and \
-            timing_glibc_no_mmap.json: default allocator / glibc told not to mmap-trim). FLOP counts are \
-            PyTorch's own counter: encoder 75 GFLOP, decoder 3.6 GFLOP per prompt.
+            The PyTorch column is NOT measured here: it holds figures stored from one earlier run of PyTorch \
+            2.13 CPU, 2 threads, on another machine (shared/golden/timing.json and timing_glibc_no_mmap.json: \
+            default allocator / glibc told not to mmap-trim), for the order of magnitude only. Compare \
+            runtimes only within one run on one machine. FLOP counts are PyTorch's own counter: encoder \
+            75 GFLOP, decoder 3.6 GFLOP per prompt.
             """)
 
     @Option(help: "Timed runs per measurement (the median is reported).")
@@ -128,7 +132,7 @@ struct BenchmarkCommand: ParsableCommand {
             print(
                 String(
                     format:
-                        "process peak RSS (inference phases; freed memory is kept for reuse): %.0f MB (PyTorch 1,069 MiB = 1,121 MB; target <= 400 MB)",
+                        "process peak RSS (inference phases; freed memory is kept for reuse): %.0f MB (stored PyTorch figure from another machine: 1,069 MiB = 1,121 MB; target <= 400 MB)",
                     Double(rss) / 1e6))
         }
         print(
@@ -208,7 +212,9 @@ struct BenchmarkRow {
 
     static func printTable(_ rows: [BenchmarkRow]) {
         let header = [
-            "measurement", "Swift median (min-max) ms", "per prompt", "PyTorch ms (default / no-mmap)", "per prompt",
+            "measurement", "Swift median (min-max) ms", "per prompt",
+            "stored PyTorch ms, other machine (default / no-mmap)",
+            "per prompt",
             "GFLOP/s", "of SGEMM peak", "peak RSS",
         ]
         var lines = [header]
