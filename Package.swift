@@ -78,12 +78,20 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: ["Optimisers", "SAMLayers", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "SeededSampling"]),
+        // The evaluation runner: the method protocol, per-case records and the report of a multi-rater run.
+        .target(
+            name: "Evaluation",
+            dependencies: [
+                "LiteMedSAM", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "PromptUncertainty", "P2SAM",
+                "SeededSampling", "ShardedRuns",
+            ]),
+
         // The umbrella module: `import P2SAMKit` re-exports every library module.
         .target(
             name: "P2SAMKit",
             dependencies: [
                 "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "Optimisers", "Training", "SeededSampling",
-                "MedImageIO", "LiteMedSAM", "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty",
+                "MedImageIO", "LiteMedSAM", "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "Evaluation",
                 "P2SAM", "P2SAMTraining", "ShardedRuns",
             ]),
 
@@ -91,7 +99,7 @@ let package = Package(
             name: "p2sam",
             dependencies: [
                 "FileErrors", "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SeededSampling", "MedImageIO",
-                "LiteMedSAM", "Training",
+                "LiteMedSAM", "Training", "Evaluation",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),

@@ -14,9 +14,11 @@
 // | MultiRaterMetrics | GED, HM-IoU, D_max, D_mean, diversities, calibration |
 // | MultiRaterData | dataset readers, splits, synthetic cases |
 // | PromptUncertainty | UR-SAM, MedSAM-U |
+// | Evaluation | the `EvaluationMethod` protocol, `EvaluationRunner`, per-case records, `EvaluationReport` |
 // | P2SAM | P²SAM model file, PGN, `P2SAMSampler` |
 // | P2SAMTraining | P²SAM training: stages 1 and 2 as recipes on `Trainer` |
 // | ShardedRuns | dataset runs in shards: per-case seeds, JSON Lines records, resume, merge |
+@_exported import Evaluation
 @_exported import LiteMedSAM
 @_exported import MedImageIO
 @_exported import MultiRaterData
