@@ -150,6 +150,12 @@ let package = Package(
             ]),
         .testTarget(name: "ShardedRunsTests", dependencies: ["ShardedRuns"]),
         .testTarget(
+            name: "EvaluationTests",
+            dependencies: [
+                "Evaluation", "LiteMedSAM", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "PromptUncertainty",
+                "ShardedRuns",
+            ]),
+        .testTarget(
             name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling"],
             resources: [.copy("Fixtures")]),
     ],
