@@ -122,6 +122,20 @@ public struct EpochReport: Sendable, Codable, Equatable {
     public var casesPerSecond: Double
     /// Whether this epoch's model was written as the best so far.
     public var isBest: Bool
+
+    public init(
+        epoch: Int, trainLoss: Double, validationLoss: Double?, validationGED: Double?, validationDiversity: Double?,
+        seconds: Double, casesPerSecond: Double, isBest: Bool
+    ) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.validationGED = validationGED
+        self.validationDiversity = validationDiversity
+        self.seconds = seconds
+        self.casesPerSecond = casesPerSecond
+        self.isBest = isBest
+    }
 }
 
 extension EpochReport {
