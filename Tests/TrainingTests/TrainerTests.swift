@@ -53,7 +53,7 @@ final class TrainerTests: XCTestCase {
 
     func testKeepBestCallsOnBestForEachNewMinimumAndRestoresTheBestEpoch() throws {
         let parameters = problem.parameters()
-        let scripted = [3.0, 1.0, 2.0, 0.5, 4.0]
+        let scripted = [3.0, 1.0, 1.0, 2.0, 0.5, 4.0]  // a tie does not replace the best
         var epoch = 0
         var bestValues: [Int: [String: Tensor]] = [:]
         let trainer = try problem.trainer(
@@ -89,13 +89,18 @@ final class TrainerTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: directory) }
         let data = problem.examples(count: 10, seed: 8)
         let held = problem.examples(count: 5, seed: 9)
+        // A criterion that worsens after epoch 1 (so the plateau schedule lowers the rate before and after
+        // the interruption, and the best epoch stays 1) plus a small term from the real held-out error.
+        let scripted = [1.0, 2.0, 3.0, 2.5, 4.0]
         func run(epochs: Int, parameters: ParameterSet, file: String, resume: Bool) throws -> [EpochRecord<Double>] {
             let configuration = TrainerConfiguration(
                 epochs: epochs, batchSize: 3, seed: 11, schedule: .reduceOnPlateau(factor: 0.5, patience: 0))
             let trainer = try problem.trainer(parameters, configuration: configuration, learningRate: 0.2)
+            var epoch = resume ? 2 : 0
             trainer.validation = {
+                defer { epoch += 1 }
                 let error = LinearRegressionProblem.meanError(held, parameters)
-                return ValidationScore(figures: error, criterion: error)
+                return ValidationScore(figures: error, criterion: scripted[epoch] + 1e-6 * error)
             }
             let checkpoint = ResumeCheckpoint(
                 url: directory.appendingPathComponent(file), format: "toy-resume-v1", kind: "toy")
@@ -103,12 +108,15 @@ final class TrainerTests: XCTestCase {
         }
         let straight = problem.parameters()
         let full = try run(epochs: 5, parameters: straight, file: "a", resume: false)
+        XCTAssertLessThan(full.last!.learningRate, full[2].learningRate, "the schedule must act after the resume")
+        XCTAssertEqual(full.filter(\.isBest).map(\.epoch), [1])
         _ = try run(epochs: 2, parameters: problem.parameters(), file: "b", resume: false)
         let resumed = problem.parameters()  // fresh values: the resume file must restore them
         let continued = try run(epochs: 5, parameters: resumed, file: "b", resume: true)
         XCTAssertEqual(continued.map(\.trainLoss), full.map(\.trainLoss))
         XCTAssertEqual(continued.map(\.learningRate), full.map(\.learningRate))
         XCTAssertEqual(continued.map(\.isBest), full.map(\.isBest))
+        XCTAssertEqual(continued.map(\.validation), full.map(\.validation))
         for name in straight.names {
             XCTAssertTrue(straight[name].value == resumed[name].value, "\(name) differs after resume")
         }
