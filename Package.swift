@@ -31,8 +31,11 @@ let package = Package(
         .target(name: "FileErrors"),
         // Weight and array formats: PyTorch `.pth` zip + restricted pickle, NumPy `.npy`/`.npz`, safetensors.
         .target(name: "TorchCheckpoint", dependencies: ["SAMTensor", "FileErrors", "CZlib"]),
-        // Reverse-mode autograd, losses and optimisers for training on CPU.
+        // Reverse-mode autograd: the tape, differentiable primitives and losses, saving parameters.
         .target(name: "SAMAutograd", dependencies: ["SAMTensor", "TorchCheckpoint"]),
+        // Optimisers and their helpers: Adam/AdamW, ReduceLROnPlateau, sharpness-aware minimisation,
+        // uncertainty weighting of losses, gradient clipping, the NaN guard. Only training imports them.
+        .target(name: "Optimisers", dependencies: ["SAMAutograd", "SAMTensor"]),
         // The layers tier: layers that declare their PyTorch keys once, strict weight loading, and the two
         // forward contexts (tape-free inference on tensors, gradient recording on autograd variables).
         .target(name: "SAMLayers", dependencies: ["SAMTensor", "SAMAutograd", "TorchCheckpoint"]),
@@ -67,18 +70,31 @@ let package = Package(
         .target(
             name: "P2SAMTraining",
             dependencies: [
-                "SAMLayers",
+                "SAMLayers", "Optimisers", "Training",
                 "P2SAM", "LiteMedSAM", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "MedImageIO", "MultiRaterData",
                 "MultiRaterMetrics", "SeededSampling",
+            ]),
+
+        // The generic trainer: trainable selection, Adam/AdamW steps, LR schedules, epoch loop with
+        // validation, keep-best, resume, NaN guard and progress events; the embedding cache.
+        .target(
+            name: "Training",
+            dependencies: ["Optimisers", "SAMLayers", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "SeededSampling"]),
+        // The evaluation runner: the method protocol, per-case records and the report of a multi-rater run.
+        .target(
+            name: "Evaluation",
+            dependencies: [
+                "LiteMedSAM", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "PromptUncertainty", "P2SAM",
+                "SeededSampling", "ShardedRuns",
             ]),
 
         // The umbrella module: `import P2SAMKit` re-exports every library module.
         .target(
             name: "P2SAMKit",
             dependencies: [
-                "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "SeededSampling", "MedImageIO",
-                "LiteMedSAM",
-                "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
+                "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "Optimisers", "Training", "SeededSampling",
+                "MedImageIO", "LiteMedSAM", "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "Evaluation",
+                "P2SAM", "P2SAMTraining", "ShardedRuns",
             ]),
 
         .executableTarget(
@@ -86,7 +102,7 @@ let package = Package(
             dependencies: [
                 "FileErrors", "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "SeededSampling",
                 "MedImageIO",
-                "LiteMedSAM",
+                "LiteMedSAM", "Training", "Evaluation",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -102,7 +118,11 @@ let package = Package(
             name: "GradientChecking", dependencies: ["SAMAutograd", "SAMTensor"], path: "Tests/Support/GradientChecking"
         ),
         .testTarget(
-            name: "SAMAutogradTests", dependencies: ["SAMAutograd", "SAMTensor", "TorchCheckpoint", "GradientChecking"]),
+            name: "SAMAutogradTests",
+            dependencies: ["SAMAutograd", "Optimisers", "SAMTensor", "TorchCheckpoint", "GradientChecking"]),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Optimisers", "SAMLayers", "SAMAutograd", "SAMTensor", "SeededSampling"]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MedImageIOTests", dependencies: ["MedImageIO", "LiteMedSAM"], resources: [.copy("Fixtures")]),
@@ -120,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "P2SAMTrainingTests",
             dependencies: [
-                "SAMLayers",
+                "SAMLayers", "Training", "Optimisers",
                 "P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO",
                 "MultiRaterData", "SeededSampling", "GradientChecking",
             ]),
@@ -132,6 +152,12 @@ let package = Package(
                 "SeededSampling",
             ]),
         .testTarget(name: "ShardedRunsTests", dependencies: ["ShardedRuns"]),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: [
+                "Evaluation", "LiteMedSAM", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "PromptUncertainty",
+                "ShardedRuns",
+            ]),
         .testTarget(
             name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling"],
             resources: [.copy("Fixtures")]),

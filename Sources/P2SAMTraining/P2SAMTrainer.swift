@@ -2,10 +2,12 @@ import Foundation
 import LiteMedSAM
 import MultiRaterData
 import MultiRaterMetrics
+import Optimisers
 import SAMAutograd
 import SAMLayers
 import SAMTensor
 import SeededSampling
+import Training
 
 /// Trains one stage of P²SAM (`docs/p2sam-model.md`, "Training losses").
 ///
@@ -16,14 +18,22 @@ import SeededSampling
 ///   or K samples matched to the raters (`SetLoss`), or the energy distance of K samples to all
 ///   raters; + L2 on the PGN weights.
 ///
+/// A recipe on the generic `Trainer`: this type supplies the trained selection (`isTrainable`), the
+/// per-case loss (`loss(_:_:random:)`), the re-normalisation of official assembling weights after each
+/// update and the validation figures (`validate`); `Trainer` owns Adam, the steps, the NaN guard and
+/// clipping, and `TrainingRun` its epoch loop.
+///
 /// Randomness: epoch e uses its own GSL mt19937 seeded from `(seed, e)` for the data order, the rater
 /// choices and ε, so a run is reproducible and resumes exactly at an epoch boundary.
 public final class P2SAMTrainer {
     public let network: P2SAMNetwork
     public let options: TrainingOptions
-    public let optimizer: Adam
+    /// The generic trainer running this stage's steps.
+    public let trainer: Trainer<TrainingCase, ValidationResult>
+    /// Adam over the trained parameters.
+    public var optimizer: Adam { trainer.optimiser }
     /// Names of the trained parameters.
-    public let trainableNames: [String]
+    public var trainableNames: [String] { trainer.trainableNames }
 
     static let stageOnePromptKeys: Set<String> = [
         "prompt_encoder.no_mask_embed.weight", "prompt_encoder.not_a_point_embed.weight",
@@ -60,12 +70,27 @@ public final class P2SAMTrainer {
         self.network = network
         self.options = options
         let fixedWeights = network.configuration.assembling == .single
-        network.parameters.setTrainable { name in
-            Self.isTrainable(name, stage: options.stage) && !(fixedWeights && name == "p2sam.assembling_weights")
+        let stage = options.stage
+        let selection = TrainableSelection { name in
+            Self.isTrainable(name, stage: stage) && !(fixedWeights && name == "p2sam.assembling_weights")
         }
-        let trainable = network.parameters.trainable
-        trainableNames = trainable.map(\.name)
-        optimizer = Adam(trainable, learningRate: options.learningRate)
+        do {
+            trainer = try Trainer(
+                parameters: network.parameters, trainable: selection,
+                optimiser: .adam(learningRate: options.learningRate),
+                configuration: TrainerConfiguration(
+                    epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
+                    maxGradientNorm: options.maxGradientNorm,
+                    criterionName: "validation \(options.effectiveSelection.rawValue)")
+            ) { item, w, random in try Self.loss(item, w, random: random, network: network, options: options) }
+        } catch let error as TrainingError {
+            throw P2SAMTrainingError(error)
+        }
+        trainer.exampleName = { "case \($0.caseID)" }
+        if network.configuration.assembling == .official {
+            let parameters = network.parameters
+            trainer.afterUpdate = { Self.normaliseOfficialAssembling(parameters) }
+        }
     }
 
     // MARK: One step
@@ -73,6 +98,12 @@ public final class P2SAMTrainer {
     /// The case's image embedding in `w`'s graph: through the LoRA-adapted encoder from its `layers.0`
     /// output in stage 1 with LoRA, else its cached embedding as a constant.
     func embedding(_ w: Recording, _ item: TrainingCase) throws -> Variable {
+        try Self.embedding(w, item, network: network, options: options)
+    }
+
+    static func embedding(_ w: Recording, _ item: TrainingCase, network: P2SAMNetwork, options: TrainingOptions)
+        throws -> Variable
+    {
         guard options.stage == 1 && options.loraRank != nil else {
             guard item.hasEmbedding else {
                 throw P2SAMTrainingError.invalidData("case \(item.caseID) has no cached embedding")
@@ -86,23 +117,32 @@ public final class P2SAMTrainer {
         return network.adaptedEmbedding(w, layerZeroOutput: layerZero)
     }
 
-    /// The loss of one case, back-propagated with `scale` (1/batch); returns the loss value.
-    func accumulate(_ item: TrainingCase, random: SeededRandom, scale: Float) throws -> Double {
-        let graph = Graph()
-        let w = Recording(graph: graph, parameters: network.parameters)
+    /// The loss of one case in `w`'s graph (nil: stage 1 with no rater to pick), drawing the rater
+    /// choice and ε from `random`.
+    ///
+    /// Stage 1: ℓ_seg of the assembled `[1, 65536]` logits against a random candidate rater. Stage 2: K
+    /// latent samples `[K, latentDim]` through the PGN, the `[K, 65536]` logits, and ℓ_seg against a
+    /// random rater (K = 1), the set loss (samples matched to raters) or the energy distance to all
+    /// raters; + L2 on the PGN weights.
+    static func loss(
+        _ item: TrainingCase, _ w: Recording, random: SeededRandom, network: P2SAMNetwork, options: TrainingOptions
+    ) throws -> Variable? {
+        let graph = w.graph
         var loss: Variable
         if options.stage == 1 {
             let candidates = options.stageOneCandidates(item)
-            guard !candidates.isEmpty else { return 0 }
+            guard !candidates.isEmpty else { return nil }
             let rater = candidates[random.integer(below: candidates.count)]
-            let logits = network.assembledLogits(w, embedding: try embedding(w, item), latent: nil)
+            let logits = network.assembledLogits(
+                w, embedding: try embedding(w, item, network: network, options: options), latent: nil)
             loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
         } else {
             let k = options.setLoss == .none ? 1 : options.samples
-            let noise = Self.gaussianNoise(random, count: k, dim: network.configuration.latentDim)
+            let noise = gaussianNoise(random, count: k, dim: network.configuration.latentDim)
             let z = network.latentSamples(w, pgnInput: item.pgnInput, noise: noise)
             // [K, 65536]
-            let logits = network.assembledLogits(w, embedding: try embedding(w, item), latent: z, batch: k)
+            let logits = network.assembledLogits(
+                w, embedding: try embedding(w, item, network: network, options: options), latent: z, batch: k)
             if options.setLoss == .none {
                 let rater = random.integer(below: item.raters.count)
                 loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
@@ -129,29 +169,16 @@ public final class P2SAMTrainer {
             }
             if options.l2 > 0 { loss = loss + Loss.l2Penalty(pgnWeights, in: graph, coefficient: options.l2) }
         }
-        let value = loss.scalar
-        guard value.isFinite else {
-            throw P2SAMTrainingError.nonFinite("non-finite loss \(value) on case \(item.caseID)")
-        }
-        graph.backward(from: loss, seed: scale)
-        return Double(value)
+        return loss
     }
 
     /// One optimiser step over `batch`; returns the mean loss.
+    ///
+    /// - Throws: `P2SAMTrainingError.nonFinite` for a NaN or infinite loss or gradient.
     public func step(_ batch: [TrainingCase], random: SeededRandom) throws -> Double {
-        optimizer.zeroGradients()
-        var total = 0.0
-        for item in batch { total += try accumulate(item, random: random, scale: 1 / Float(batch.count)) }
-        do { try NumericGuard.checkGradients(of: optimizer.parameters) } catch let error as NonFiniteValueError {
-            throw P2SAMTrainingError.nonFinite(
-                "non-finite \(error.location) (\(error.count) element(s), first \(error.value) at \(error.index))")
+        do { return try trainer.step(batch, random: random) } catch let error as TrainingError {
+            throw P2SAMTrainingError(error)
         }
-        if let maxNorm = options.maxGradientNorm {
-            GradientClipping.clipByGlobalNorm(optimizer.parameters, maxNorm: maxNorm)
-        }
-        optimizer.step()
-        if network.configuration.assembling == .official { Self.normaliseOfficialAssembling(network.parameters) }
-        return total / Double(batch.count)
     }
 
     /// Stores the effective `w_0 = 1 − Σ w_{1…}` in element 0.
@@ -166,98 +193,4 @@ public final class P2SAMTrainer {
         Tensor(shape: [count, dim], storage: (0..<(count * dim)).map { _ in Float(random.gaussian()) })
     }
 
-    // MARK: Validation
-
-    /// Validation figures, means over cases.
-    public struct ValidationResult: Sendable {
-        /// ℓ_seg (stage 1: over non-empty raters; stage 2: over samples x raters).
-        public var loss: Double
-        /// GED, d = 1 − IoU (stage 1: the one mask; stage 2: `validationSamples` samples).
-        public var ged: Double
-        /// Mean pairwise 1 − IoU between samples (0 for one mask).
-        public var sampleDiversity: Double
-    }
-
-    /// Validation loss and GED over `cases`, with a fixed seed (comparable across epochs).
-    ///
-    /// Stage 1: ℓ_seg of the assembled mask, mean over the non-empty raters, then over cases; GED of the
-    /// one mask. Stage 2: `validationSamples` samples; ℓ_seg mean over samples x raters; GED of the
-    /// samples. Masks are compared in the model frame, cropped to the image region.
-    public func validate(_ cases: [TrainingCase]) throws -> ValidationResult? {
-        let saved = network.parameters.all.map(\.requiresGradient)
-        network.parameters.setTrainable { _ in false }
-        defer { for (p, r) in zip(network.parameters.all, saved) { p.requiresGradient = r } }
-        let random = SeededRandom(seed: options.seed &+ 0xA11D)
-        var losses: [Double] = []
-        var geds: [Double] = []
-        var diversities: [Double] = []
-        for item in cases {
-            let candidates = options.stage == 1 ? options.stageOneCandidates(item) : Array(item.raters.indices)
-            var samples: [[Float]] = []
-            let count = options.stage == 1 ? 1 : options.validationSamples
-            var done = 0
-            // The (LoRA-adapted) embedding once per case.
-            let embeddingGraph = Graph()
-            let embeddingValue = try withExtendedLifetime(embeddingGraph) {
-                try embedding(Recording(graph: embeddingGraph, parameters: network.parameters), item).value
-            }
-            while done < count {
-                let chunk = min(4, count - done)
-                let graph = Graph()
-                let w = Recording(graph: graph, parameters: network.parameters)
-                let latent =
-                    options.stage == 1
-                    ? nil
-                    : network.latentSamples(
-                        w, pgnInput: item.pgnInput,
-                        noise: Self.gaussianNoise(random, count: chunk, dim: network.configuration.latentDim))
-                let logits = network.assembledLogits(
-                    w, embedding: embeddingValue, latent: latent, batch: options.stage == 1 ? 1 : chunk
-                ).value
-                let pixels = logits.shape[1]
-                for s in 0..<logits.shape[0] {
-                    samples.append(Array(logits.storage[(s * pixels)..<((s + 1) * pixels)]))
-                }
-                done += chunk
-            }
-            if !candidates.isEmpty {
-                var sum = 0.0
-                for s in samples {
-                    s.withUnsafeBufferPointer { b in
-                        for j in candidates { sum += SegmentationLoss.value(logits: b, target: item.raters[j]) }
-                    }
-                }
-                losses.append(sum / Double(samples.count * candidates.count))
-            }
-            if let score = Self.score(
-                samples: samples, raters: item.raters, height: item.resizedHeight, width: item.resizedWidth)
-            {
-                geds.append(score.ged)
-                diversities.append(score.sampleDiversity)
-            }
-        }
-        guard !losses.isEmpty else { return nil }
-        func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
-        return ValidationResult(loss: mean(losses), ged: mean(geds), sampleDiversity: mean(diversities))
-    }
-
-    /// Multi-rater scores (GED with d = 1 − IoU, …) of thresholded sample logits against rater masks,
-    /// cropped to `height x width`.
-    static func score(samples: [[Float]], raters: [[UInt8]], height: Int, width: Int) -> MultiRaterScore? {
-        func crop(_ f: (Int) -> Bool) -> [Bool] {
-            var out = [Bool](repeating: false, count: height * width)
-            for y in 0..<height { for x in 0..<width { out[y * width + x] = f(y * 256 + x) } }
-            return out
-        }
-        guard
-            let sampleMasks = try? samples.map({ s in
-                try BinaryMask(width: width, height: height, bools: crop { s[$0] > 0 })
-            }),
-            let raterMasks = try? raters.map({ r in
-                try BinaryMask(width: width, height: height, bools: crop { r[$0] != 0 })
-            }),
-            let score = try? MultiRaterScore(samples: sampleMasks, raters: raterMasks)
-        else { return nil }
-        return score
-    }
 }

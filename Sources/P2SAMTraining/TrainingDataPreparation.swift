@@ -2,6 +2,7 @@ import Foundation
 import MedImageIO
 import MultiRaterData
 import SAMTensor
+import Training
 
 /// Turns multi-rater cases into `TrainingCase`s: preprocessing, embedding (through the cache), PGN input,
 /// rater masks in the model frame.

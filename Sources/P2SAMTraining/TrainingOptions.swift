@@ -1,3 +1,5 @@
+import Training
+
 /// Hyper-parameters of one training run (stage 1 or 2).
 public struct TrainingOptions: Sendable, Codable, Equatable {
     /// 1: mask decoder, prompt-encoder embeddings and assembling weights; 2: PGN (+ Fcomb).
@@ -120,4 +122,28 @@ public struct EpochReport: Sendable, Codable, Equatable {
     public var casesPerSecond: Double
     /// Whether this epoch's model was written as the best so far.
     public var isBest: Bool
+
+    public init(
+        epoch: Int, trainLoss: Double, validationLoss: Double?, validationGED: Double?, validationDiversity: Double?,
+        seconds: Double, casesPerSecond: Double, isBest: Bool
+    ) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.validationLoss = validationLoss
+        self.validationGED = validationGED
+        self.validationDiversity = validationDiversity
+        self.seconds = seconds
+        self.casesPerSecond = casesPerSecond
+        self.isBest = isBest
+    }
+}
+
+extension EpochReport {
+    /// The report of one epoch of the generic trainer's history.
+    public init(_ record: EpochRecord<P2SAMTrainer.ValidationResult>) {
+        self.init(
+            epoch: record.epoch, trainLoss: record.trainLoss, validationLoss: record.validation?.loss,
+            validationGED: record.validation?.ged, validationDiversity: record.validation?.sampleDiversity,
+            seconds: record.seconds, casesPerSecond: record.casesPerSecond, isBest: record.isBest)
+    }
 }

@@ -12,7 +12,13 @@ public final class SeededRandom {
         gsl_rng_set(rng, UInt(truncatingIfNeeded: seed))
     }
 
+    private init(cloning other: UnsafeMutablePointer<gsl_rng>) { rng = gsl_rng_clone(other) }
+
     deinit { gsl_rng_free(rng) }
+
+    /// An independent generator in the same state: it draws the same numbers this one would draw next
+    /// (e.g. to replay a training step's randomness in a second forward pass).
+    public func copy() -> SeededRandom { SeededRandom(cloning: rng) }
 
     /// Uniform in [0, 1).
     public func uniform() -> Double { gsl_rng_uniform(rng) }

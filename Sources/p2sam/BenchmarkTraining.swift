@@ -5,6 +5,7 @@ import P2SAM
 import P2SAMTraining
 import SAMTensor
 import SeededSampling
+import Training
 
 /// Stage-2 training rows of `p2sam benchmark`: one optimiser step over a batch of 2 cached cases (PGN
 /// forward + backward, decoder forward + backward to the latent, Adam), with the paper's single-sample

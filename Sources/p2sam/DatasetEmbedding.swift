@@ -5,6 +5,7 @@ import P2SAMTraining
 import SAMLayers
 import SAMTensor
 import ShardedRuns
+import Training
 
 /// The record `embed --dataset` keeps of one case: the embedding-cache key it filled and the seconds
 /// it took (0 when the entry was already in the cache).

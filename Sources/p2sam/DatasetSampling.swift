@@ -1,3 +1,4 @@
+import Evaluation
 import Foundation
 import MedImageIO
 import MultiRaterData
@@ -103,7 +104,7 @@ enum DatasetSampling {
             let start = Date()
             let item = dataset.cases[index[id]!]
             guard let image = item.image else { throw DataError.invalidCase(id: id, reason: "case has no image") }
-            let picture = try EvaluateCommandCases.picture(image, window: window)
+            let picture = try EvaluationCases.picture(image, window: window)
             let prepared = try sampler.prepare(picture, prompt: nil)
             let folder = directory.url.appendingPathComponent(folderName(id))
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)

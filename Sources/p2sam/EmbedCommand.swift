@@ -6,6 +6,7 @@ import MultiRaterData
 import P2SAMTraining
 import ShardedRuns
 import TorchCheckpoint
+import Training
 
 /// `p2sam embed`: the LiteMedSAM image embedding of one image, as a NumPy file.
 struct EmbedCommand: ParsableCommand {

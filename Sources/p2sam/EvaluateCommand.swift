@@ -1,4 +1,5 @@
 import ArgumentParser
+import Evaluation
 import Foundation
 import LiteMedSAM
 import MedImageIO
@@ -214,10 +215,10 @@ struct EvaluateCommand: ParsableCommand {
             let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
             let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
             let manifest = try manifest(dataset: dataset, caseIDs: chosen)
-            let runner = EvaluateCommandRunner(
+            let runner = EvaluationRunner(
                 method: try makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
                 count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)),
-                conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax))
+                conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax), observer: EvaluationProgress())
             let predictor = try model.loadPredictor()
             if let output {
                 let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
@@ -248,7 +249,8 @@ struct EvaluateCommand: ParsableCommand {
 
     /// Prints the report and writes its JSON (shared with `p2sam merge`).
     static func report(_ report: EvaluationReport, json: String?) throws {
-        print(report.text())
-        if let json { try report.writeJSON(to: URL(fileURLWithPath: json)) }
+        let file = EvaluationReportFile(report: report)
+        print(file.text())
+        if let json { try file.writeJSON(to: URL(fileURLWithPath: json)) }
     }
 }

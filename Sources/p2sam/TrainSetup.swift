@@ -6,6 +6,7 @@ import P2SAM
 import P2SAMTraining
 import SAMLayers
 import SAMTensor
+import Training
 
 /// Builds the network of `p2sam train`: a fresh stage-1 model, or one read from `--init`.
 enum TrainModelSetup {

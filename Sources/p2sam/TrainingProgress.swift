@@ -1,5 +1,6 @@
 import Foundation
 import P2SAMTraining
+import Training
 
 /// A one-line progress bar on stderr: epoch, cases done, running loss, rate (cases/s) and ETA; the CLI's
 /// observer of a library training run.

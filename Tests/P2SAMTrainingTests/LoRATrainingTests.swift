@@ -7,6 +7,7 @@ import SAMAutograd
 import SAMTensor
 import SeededSampling
 import TorchCheckpoint
+import Training
 import XCTest
 
 /// Stage 1 with LoRA: training steps, model files with LoRA factors, merge at load, strict errors.

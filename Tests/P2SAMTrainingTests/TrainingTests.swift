@@ -7,6 +7,7 @@ import SAMAutograd
 import SAMTensor
 import SeededSampling
 import TorchCheckpoint
+import Training
 import XCTest
 
 final class TrainingTests: XCTestCase {

@@ -1,5 +1,6 @@
 import Dispatch
 import GradientChecking
+import Optimisers
 import SAMAutograd
 import SAMTensor
 import XCTest

@@ -1,4 +1,5 @@
 import GradientChecking
+import Optimisers
 import SAMAutograd
 import SAMTensor
 import XCTest

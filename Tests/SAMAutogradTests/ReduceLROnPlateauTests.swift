@@ -1,4 +1,5 @@
 import Foundation
+import Optimisers
 import SAMAutograd
 import XCTest
 

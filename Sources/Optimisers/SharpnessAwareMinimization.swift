@@ -1,3 +1,4 @@
+import SAMAutograd
 import SAMTensor
 
 /// Sharpness-aware minimisation (Foret et al.), the two-pass step U-MedSAM credits with +0.6 DSC:

@@ -4,17 +4,22 @@ import MedImageIO
 import MultiRaterMetrics
 import P2SAM
 
-/// P²SAM in `p2sam evaluate`: n masks drawn from the model (the case's embedding is reused);
+/// P²SAM as an evaluation method: n masks drawn from the model (the case's embedding is reused);
 /// final = pixels marked by at least half of the samples. Without `--p2sam-box` the model's own
 /// default prompt is used, so no box is needed and cases with empty raters are evaluated too.
-struct P2SAMMethod: EvaluationMethod {
-    var sampler: P2SAMSampler
+public struct P2SAMMethod: EvaluationMethod {
+    public var sampler: P2SAMSampler
     /// Condition the samples on the simulated box.
-    var conditionOnBox: Bool
+    public var conditionOnBox: Bool
 
-    var needsBox: Bool { conditionOnBox }
+    public init(sampler: P2SAMSampler, conditionOnBox: Bool) {
+        self.sampler = sampler
+        self.conditionOnBox = conditionOnBox
+    }
 
-    func run(_ input: EvaluationInput) throws -> EvaluationOutput {
+    public var needsBox: Bool { conditionOnBox }
+
+    public func run(_ input: EvaluationInput) throws -> EvaluationOutput {
         let prepared = try sampler.prepare(
             input.picture, embedded: input.segmenter.image,
             prompt: conditionOnBox ? ImagePrompt(box: input.box) : nil)

@@ -1,3 +1,4 @@
+import SAMAutograd
 import SAMTensor
 
 /// Gradient clipping by the global L2 norm over a set of parameters (`clip_grad_norm_`).

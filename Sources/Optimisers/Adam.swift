@@ -1,4 +1,5 @@
 import Foundation
+import SAMAutograd
 import SAMTensor
 
 /// Parameters optimised together with one learning rate and weight decay.

@@ -1,3 +1,4 @@
+import SAMAutograd
 import SAMTensor
 
 /// A non-finite value found during training.

@@ -1,4 +1,5 @@
 import Foundation
+import SAMAutograd
 import SAMTensor
 
 /// Multi-task weighting by learned uncertainty (Kendall et al.), as U-MedSAM and AutoMedSAM combine their

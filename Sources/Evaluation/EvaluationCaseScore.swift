@@ -1,0 +1,64 @@
+import MultiRaterMetrics
+
+/// One case of an evaluation: the multi-rater score of the n masks (encoded exactly as `p2sam score`'s
+/// case objects) plus `dice` and `iou` of the final mask vs the majority-vote mask, `box_iou` of the
+/// simulated box vs the tight box, and, when the method has them, `mean_entropy` (bits) and `accepted`.
+public struct EvaluationCaseScore: Codable, Sendable {
+    public var score: MultiRaterScore
+    public var dice: Double
+    public var iou: Double
+    public var boxIoU: Double
+    public var meanEntropy: Double?
+    /// For a mean over cases: the fraction accepted; for a case: 1 or 0.
+    public var accepted: Double?
+
+    enum CodingKeys: String, CodingKey {
+        case dice, iou
+        case boxIoU = "box_iou"
+        case meanEntropy = "mean_entropy"
+        case accepted
+    }
+
+    public init(
+        score: MultiRaterScore, dice: Double, iou: Double, boxIoU: Double, meanEntropy: Double?, accepted: Double?
+    ) {
+        self.score = score
+        self.dice = dice
+        self.iou = iou
+        self.boxIoU = boxIoU
+        self.meanEntropy = meanEntropy
+        self.accepted = accepted
+    }
+
+    public init(from decoder: Decoder) throws {
+        score = try MultiRaterScore(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dice = try c.decode(Double.self, forKey: .dice)
+        iou = try c.decode(Double.self, forKey: .iou)
+        boxIoU = try c.decode(Double.self, forKey: .boxIoU)
+        meanEntropy = try c.decodeIfPresent(Double.self, forKey: .meanEntropy)
+        accepted = try c.decodeIfPresent(Double.self, forKey: .accepted)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        try score.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(dice, forKey: .dice)
+        try c.encode(iou, forKey: .iou)
+        try c.encode(boxIoU, forKey: .boxIoU)
+        try c.encodeIfPresent(meanEntropy, forKey: .meanEntropy)
+        try c.encodeIfPresent(accepted, forKey: .accepted)
+    }
+
+    public static func mean(of list: [EvaluationCaseScore]) -> EvaluationCaseScore {
+        let k = Double(list.count)
+        func avg(_ f: (EvaluationCaseScore) -> Double) -> Double { list.reduce(0) { $0 + f($1) } / k }
+        func optionalAvg(_ f: (EvaluationCaseScore) -> Double?) -> Double? {
+            let values = list.compactMap(f)
+            return values.isEmpty ? nil : values.reduce(0, +) / Double(values.count)
+        }
+        return EvaluationCaseScore(
+            score: MultiRaterScore.mean(of: list.map(\.score)), dice: avg(\.dice), iou: avg(\.iou),
+            boxIoU: avg(\.boxIoU), meanEntropy: optionalAvg(\.meanEntropy), accepted: optionalAvg(\.accepted))
+    }
+}

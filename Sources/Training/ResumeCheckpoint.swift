@@ -1,0 +1,39 @@
+import Foundation
+
+/// Where and how `Trainer.run` keeps the state needed to resume after an interrupted epoch loop.
+///
+/// After every epoch one safetensors file is written (atomically) holding every parameter of the set
+/// (`param/<name>`, frozen ones too), the optimiser's moments (`adam.m/<name>`, `adam.v/<name>`) and, in
+/// its metadata: `format`, `epochs_done`, `adam_step`, `best_loss` (the best model-selection figure so
+/// far), `history` (the epoch records, JSON), `lr_schedule` (JSON, unless the schedule is constant) and
+/// the method's own `metadata`. With per-epoch seeded randomness a resumed run continues exactly.
+public struct ResumeCheckpoint {
+    /// The resume file (e.g. `<model>.resume.safetensors`).
+    public var url: URL
+    /// The `format` metadata value written and required on resume (`"p2sam-resume-v1"`).
+    public var format: String
+    /// The method's name in messages ("P²SAM": "… is not a P²SAM resume file").
+    public var kind: String
+    /// The best model the method writes (`Trainer.onBest`), named in messages; nil when it keeps none.
+    public var bestModel: URL?
+    /// Extra metadata written with each resume file (e.g. the run's options as JSON).
+    public var metadata: [String: String]
+    /// Checks a resume file's metadata against the current run (e.g. that only the epoch count changed);
+    /// throws an error naming the difference.
+    public var check: (([String: String]) throws -> Void)?
+
+    public init(
+        url: URL, format: String, kind: String, bestModel: URL? = nil, metadata: [String: String] = [:],
+        check: (([String: String]) throws -> Void)? = nil
+    ) {
+        self.url = url
+        self.format = format
+        self.kind = kind
+        self.bestModel = bestModel
+        self.metadata = metadata
+        self.check = check
+    }
+
+    /// `<model>.resume.safetensors`.
+    public static func url(besides model: URL) -> URL { URL(fileURLWithPath: model.path + ".resume.safetensors") }
+}

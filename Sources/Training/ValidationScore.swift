@@ -1,0 +1,12 @@
+/// One validation pass: the method's figures (kept in the epoch history) and the figure model
+/// selection minimises.
+public struct ValidationScore<Figures: Codable & Sendable>: Sendable {
+    public var figures: Figures
+    /// Lower is better; the best epoch so far is kept (`Trainer.onBest`).
+    public var criterion: Double
+
+    public init(figures: Figures, criterion: Double) {
+        self.figures = figures
+        self.criterion = criterion
+    }
+}
