@@ -13,8 +13,13 @@ public enum BilinearResize {
     ///
     /// - Parameters:
     ///   - maps: `(count, height, width)` planar values.
-    ///   - cropHeight, cropWidth: the window actually resized (`[:cropHeight, :cropWidth]`);
-    ///     default to the whole map.
+    ///   - count: number of maps.
+    ///   - height: rows of each map.
+    ///   - width: columns of each map.
+    ///   - cropHeight: rows of the window actually resized (`[:cropHeight, :cropWidth]`); default `height`.
+    ///   - cropWidth: columns of that window; default `width`.
+    ///   - newHeight: rows of each output map.
+    ///   - newWidth: columns of each output map.
     /// - Returns: `(count, newHeight, newWidth)` planar values.
     public static func resize(
         _ maps: [Float], count: Int, height: Int, width: Int,

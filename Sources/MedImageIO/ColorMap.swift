@@ -4,6 +4,7 @@ public struct RGBColor: Sendable, Equatable {
     public var green: UInt8
     public var blue: UInt8
 
+    /// A colour from its red, green and blue components, `0...255`.
     public init(_ red: UInt8, _ green: UInt8, _ blue: UInt8) {
         self.red = red
         self.green = green

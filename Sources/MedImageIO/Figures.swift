@@ -40,6 +40,7 @@ extension Visualization {
         /// Tick values along the colour bar, each with its label.
         public var ticks: [(value: Float, label: String)]
 
+        /// A scale titled `title` mapping `lower...upper` onto the colour map, with labelled `ticks`.
         public init(title: String, lower: Float = 0, upper: Float = 1, ticks: [(value: Float, label: String)]) {
             self.title = title
             self.lower = lower

@@ -5,7 +5,7 @@
 /// - Values are stored as read, without scaling: `0...255` for 8-bit images, `0...65535` for
 ///   16-bit images. Images produced by computations (for example resizing) may hold any `Float`.
 /// - `bitDepth` records the depth of the source (8 or 16); it decides how the image is written
-///   back to PNG and how LiteMedSAM preprocessing rounds (see ``LiteMedSAMPreprocessor``).
+///   back to PNG and how LiteMedSAM preprocessing rounds (see `LiteMedSAMPreprocessor`).
 public struct MedicalImage: Sendable, Equatable {
     /// Number of columns.
     public let width: Int
@@ -140,7 +140,7 @@ public struct MaskImage: Sendable, Equatable {
     /// Number of foreground pixels.
     public var foregroundCount: Int { pixels.reduce(0) { $0 + ($1 != 0 ? 1 : 0) } }
 
-    /// The mask as an 8-bit grey image with values 0 and 255, ready for ``PNG/write(_:to:)``.
+    /// The mask as an 8-bit grey image with values 0 and 255, ready for ``PNG/write(_:to:)-(MaskImage,_)``.
     public func image255() -> MedicalImage {
         MedicalImage(
             uncheckedWidth: width, height: height, channels: 1, bitDepth: 8,

@@ -13,9 +13,9 @@ import Foundation
 ///   8-bit samples, `0...255`, unchanged. libpng treats 8-bit data as sRGB-encoded; a file
 ///   that carries an unusual `gAMA` chunk (for example 1.0) would be re-encoded to sRGB by libpng.
 /// - 16-bit files are read in libpng's *linear* 16-bit format. A 16-bit file without `gAMA`,
-///   `sRGB` or `iCCP` chunks is assumed linear by libpng (``PNGReadOptions`` leaves
+///   `sRGB` or `iCCP` chunks is assumed linear by libpng (the reader leaves
 ///   `PNG_IMAGE_FLAG_16BIT_sRGB` unset), so its raw values `0...65535` come back exactly; files
-///   written by ``PNG/write(_:to:)`` carry `gAMA` 1.0 and also round-trip exactly. A 16-bit
+///   written by ``PNG/write(_:to:)-(MedicalImage,_)`` carry `gAMA` 1.0 and also round-trip exactly. A 16-bit
 ///   file whose chunks declare a non-linear encoding is converted to linear by libpng.
 /// - Alpha is dropped: grey+alpha → grey, RGBA → RGB, palette with `tRNS` → RGB.
 ///   For 8-bit output libpng returns straight (non-premultiplied) colour, which is kept as is.

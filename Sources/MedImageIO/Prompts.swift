@@ -7,6 +7,7 @@ public struct BoundingBox: Sendable, Equatable {
     public var x1: Double
     public var y1: Double
 
+    /// The box from its left (`x0`), top (`y0`), right (`x1`) and bottom (`y1`) edges, in pixels.
     public init(x0: Double, y0: Double, x1: Double, y1: Double) {
         self.x0 = x0
         self.y0 = y0
@@ -18,7 +19,7 @@ public struct BoundingBox: Sendable, Equatable {
     public var array: [Double] { [x0, y0, x1, y1] }
 
     /// The part of this box inside a `width × height` image, or `nil` if nothing is left.
-    /// Use it to opt in to clipping before ``PromptMapping/modelBox(_:height:width:)``, which
+    /// Use it to opt in to clipping before `PromptMapping.modelBox(_:height:width:)`, which
     /// refuses boxes that are not entirely inside the image.
     public func clipped(width: Int, height: Int) -> BoundingBox? {
         let box = BoundingBox(x0: max(x0, 0), y0: max(y0, 0), x1: min(x1, Double(width)), y1: min(y1, Double(height)))
@@ -32,6 +33,7 @@ public struct PromptPoint: Sendable, Equatable {
     public var y: Double
     public var isPositive: Bool
 
+    /// A point at column `x`, row `y`; foreground unless `isPositive` is false.
     public init(x: Double, y: Double, isPositive: Bool = true) {
         self.x = x
         self.y = y

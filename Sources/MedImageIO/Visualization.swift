@@ -1,6 +1,6 @@
 /// Pictures for people: overlays, heat maps and tile grids. Every function returns an 8-bit RGB
 /// ``MedicalImage`` (`channels == 3`, `bitDepth == 8`, integer values `0...255`) that
-/// ``PNG/write(_:to:)`` can save.
+/// ``PNG/write(_:to:)-(MedicalImage,_)`` can save.
 public enum Visualization {
     /// Drawing options for ``overlay(_:mask:box:points:style:)``.
     public struct OverlayStyle: Sendable {
@@ -18,6 +18,7 @@ public enum Visualization {
         /// Radius of point discs, in pixels (a 1-px black ring is drawn around them).
         public var pointRadius: Int = 3
 
+        /// The default style: yellow mask, cyan box, green / red points of radius 3.
         public init() {}
     }
 
@@ -40,10 +41,12 @@ public enum Visualization {
     /// The image with a mask fill + contour, an optional box outline and point discs.
     ///
     /// - Parameters:
+    ///   - image: the picture, shown as by ``displayImage(_:)``.
     ///   - mask: drawn if given; must have the image's size.
     ///   - box: `[x0, y0, x1, y1]` in image pixels; the outline runs along columns `x0` and `x1`
     ///     and rows `y0` and `y1` (clamped to the image).
-    ///   - points: discs centred at pixel `(x, y)`; positive green, negative red.
+    ///   - points: discs centred at pixel `(x, y)`; positive green, negative red (by default).
+    ///   - style: colours, opacity and point radius.
     /// - Throws: ``MedImageIOError/invalidImage(_:)`` if the mask size differs from the image's.
     public static func overlay(
         _ image: MedicalImage, mask: MaskImage? = nil, box: BoundingBox? = nil,

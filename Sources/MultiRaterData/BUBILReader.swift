@@ -8,7 +8,12 @@ import MultiRaterMetrics
 /// in sorted name order; raters are the expert folders in sorted order. In the masks the cell is
 /// black: foreground = all colour channels 0 (alpha ignored; `foreground` overrides). Images keep their stored values.
 public enum BUBILReader {
-    /// - Parameter progress: called with (cases read, cases in all) after each case.
+    /// Reads the BU-BIL folder at `root`.
+    ///
+    /// - Parameters:
+    ///   - root: the dataset folder, or a folder holding exactly one `BU-BIL_Dataset*` folder.
+    ///   - foreground: the mask value marking the cell (default zero, black).
+    ///   - progress: called with (cases read, cases in all) after each case.
     public static func read(
         root: URL, foreground: MaskForeground = .zero,
         progress: ((_ done: Int, _ total: Int) -> Void)? = nil

@@ -9,6 +9,7 @@ import MultiRaterMetrics
 /// "rater" masks (nearest resize): NET (label 1), NET + OD (labels 1, 2), NET + OD + ET (1, 2, 4).
 /// Slices are dropped per `dropRule`; the group id is the case folder name.
 public enum BraTSReader {
+    /// Which axial slices are left out; the raw values are the command-line spellings.
     public enum DropRule: String, Sendable, CaseIterable {
         /// Drop a slice when all three masks are empty (the default).
         case allEmpty = "all-empty"

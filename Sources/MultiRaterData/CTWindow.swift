@@ -7,6 +7,7 @@ public struct IntensityWindow: Sendable, Equatable, Codable {
     public var lower: Float
     public var upper: Float
 
+    /// The window `[lower, upper]`; `upper` must exceed `lower`.
     public init(lower: Float, upper: Float) {
         precondition(upper > lower, "window upper must exceed lower")
         self.lower = lower

@@ -13,6 +13,7 @@ public struct DatasetLimits: Sendable, Equatable {
     /// The most bytes one compressed member may inflate to (an `.npz` member, a `.nii.gz` file).
     public var maxDecompressedBytes: Int
 
+    /// Limits of at most `maxCases` cases and `maxDecompressedBytes` per compressed member.
     public init(
         maxCases: Int = DatasetLimits.defaultMaxCases,
         maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes

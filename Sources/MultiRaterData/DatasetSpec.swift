@@ -29,6 +29,10 @@ public enum DatasetSpec: Sendable, Equatable {
         Without a prefix the kind is guessed from the path.
         """
 
+    /// Parses a SPEC (see the type's notes), detecting the kind from the path when there is no prefix.
+    ///
+    /// - Throws: `DataError.invalidSpec` for an empty path, a malformed `synthetic:` count or seed, or a
+    ///   path whose kind cannot be told; `DataError.invalidFile` when an unprefixed path does not exist.
     public init(parsing text: String) throws {
         let kinds = ["npz", "pickle", "folder", "brats", "bubil", "labels", "synthetic"]
         if let colon = text.firstIndex(of: ":"), kinds.contains(String(text[..<colon])) {
@@ -88,8 +92,10 @@ public enum DatasetSpec: Sendable, Equatable {
     /// Reads the dataset within `limits` (checked before the work they bound).
     ///
     /// - Parameters:
+    ///   - bratsDropRule: which slices a `brats:` dataset drops; the other kinds ignore it.
     ///   - foreground: the pixel value marking foreground in PNG masks (`folder:` default non-zero,
     ///     `bubil:` default zero); the other kinds store masks as arrays and refuse it.
+    ///   - limits: caps on the case count and on decompressed sizes.
     ///   - progress: called with (cases read, cases in all) while PNG folders are read.
     public func load(
         bratsDropRule: BraTSReader.DropRule = .allEmpty, foreground: MaskForeground? = nil,

@@ -31,6 +31,9 @@ public struct DatasetSummary: Sendable {
     /// distinct raters (all K of them; `interRater`'s `raterDiversity` is that of the K - 1 left in).
     public var raterDiversity: Double?
 
+    /// Computes the statistics and the inter-rater reference line of `dataset`.
+    ///
+    /// - Throws: an error from scoring a case's raters (a `MetricError`, e.g. for masks of unequal size).
     public init(_ dataset: MultiRaterDataset) throws {
         let cases = dataset.cases
         caseCount = cases.count

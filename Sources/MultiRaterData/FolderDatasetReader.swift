@@ -16,7 +16,11 @@ import MultiRaterMetrics
 public enum FolderDatasetReader {
     /// Reads the folder at `root`, refusing more than `limits.maxCases` case folders before reading any.
     ///
-    /// - Parameter progress: called with (cases read, cases in all) after each case.
+    /// - Parameters:
+    ///   - root: the folder of case folders, or one case folder.
+    ///   - foreground: the mask value marking foreground (default any non-zero colour value).
+    ///   - limits: the case-count cap (``DatasetLimits/maxCases``).
+    ///   - progress: called with (cases read, cases in all) after each case.
     public static func read(
         root: URL, foreground: MaskForeground = .nonZero, limits: DatasetLimits = DatasetLimits(),
         progress: ((_ done: Int, _ total: Int) -> Void)? = nil

@@ -14,6 +14,9 @@ import TorchCheckpoint
 /// manifest (``FolderManifest``): the marker first, `manifest.json` last, then the marker is removed, so
 /// `FolderDatasetReader` refuses an export that did not finish.
 public enum FolderExporter {
+    /// Writes `dataset` under `root` (created if needed), mapping images through `window` when given.
+    ///
+    /// - Throws: `DataError.invalidFile` naming the folder or file that could not be created or written.
     public static func export(_ dataset: MultiRaterDataset, to root: URL, window: IntensityWindow? = nil) throws {
         let fm = FileManager.default
         do { try fm.createDirectory(at: root, withIntermediateDirectories: true) } catch {

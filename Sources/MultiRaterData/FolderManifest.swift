@@ -27,6 +27,7 @@ public struct FolderManifest: Codable, Sendable, Equatable {
     public static let incompleteMarkerName = ".p2sam-export-incomplete"
     static let currentFormat = "p2sam-folder-v1"
 
+    /// A manifest of the current format listing `cases` in export order.
     public init(cases: [Case]) {
         format = Self.currentFormat
         self.cases = cases

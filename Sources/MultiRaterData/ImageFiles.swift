@@ -11,6 +11,8 @@ public struct DecodedRaster: Sendable {
     public var bitDepth: Int
     public var samples: [UInt16]
 
+    /// A raster of `width x height` pixels; `samples` holds `width * height * channels` values, row-major,
+    /// channels interleaved.
     public init(width: Int, height: Int, channels: Int, bitDepth: Int, samples: [UInt16]) {
         self.width = width
         self.height = height

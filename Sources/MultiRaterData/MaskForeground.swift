@@ -20,7 +20,9 @@ public enum MaskForeground: String, Sendable, CaseIterable {
     /// The foreground of `raster`, which must be a two-valued mask: its two most common colour values
     /// cover at least 99 % of the pixels (the rest follow the same rule as the main values).
     ///
-    /// - Parameter path: the file, named in the error.
+    /// - Parameters:
+    ///   - raster: the decoded mask picture.
+    ///   - path: the file, named in the error.
     /// - Throws: `DataError.invalidFile` for a picture with more values (a photo, a heat map).
     public func mask(of raster: DecodedRaster, path: String) throws -> BinaryMask {
         let census = raster.colourValueCensus()

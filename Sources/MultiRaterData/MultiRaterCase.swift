@@ -50,6 +50,7 @@ public struct CaseMetadata: Sendable, Codable, Equatable {
     /// Position of the case in its source file or folder listing.
     public var sourceIndex: Int
 
+    /// Metadata from the case's name, its group (nil when unknown) and its position in the source.
     public init(caseID: String, groupID: String? = nil, sourceIndex: Int) {
         self.caseID = caseID
         self.groupID = groupID
@@ -97,6 +98,7 @@ public struct MultiRaterDataset: Sendable {
     public var source: String
     public var cases: [MultiRaterCase]
 
+    /// A dataset of `cases`, in order, with its short `name` and its `source` (SPEC string or path).
     public init(name: String, source: String, cases: [MultiRaterCase]) {
         self.name = name
         self.source = source

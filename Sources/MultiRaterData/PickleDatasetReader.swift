@@ -10,6 +10,9 @@ import TorchCheckpoint
 /// 0/1 or 0/255, or float arrays holding only 0 and 1. Anything other than a dict of such dicts
 /// (e.g. masks that are not numpy arrays) is an error naming the file and key.
 public enum PickleDatasetReader {
+    /// Reads the pickle file at `url`.
+    ///
+    /// - Throws: a `DataError` naming the file or case (`invalidFile` also names the key of a malformed entry).
     public static func read(contentsOf url: URL) throws -> MultiRaterDataset {
         let root: PickleValue
         do { root = try NumpyPickle.load(contentsOf: url) } catch {

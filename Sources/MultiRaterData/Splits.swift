@@ -13,6 +13,7 @@ public struct SplitFold: Sendable, Codable, Equatable {
         [("train", train), ("validation", validation), ("test", test)].filter { $0.1.isEmpty }.map(\.0)
     }
 
+    /// The fold `name` with its train, validation and test case indices.
     public init(name: String, train: [Int], validation: [Int], test: [Int]) {
         self.name = name
         self.train = train
@@ -41,6 +42,8 @@ public struct SplitManifest: Sendable, Codable, Equatable {
         case folds
     }
 
+    /// A manifest of `folds` over `caseIDs`, made for the dataset SPEC `dataset` by `splitProtocol`
+    /// (with `seed` when random).
     public init(dataset: String, splitProtocol: String, seed: UInt64?, caseIDs: [String], folds: [SplitFold]) {
         self.dataset = dataset
         self.splitProtocol = splitProtocol
@@ -49,12 +52,14 @@ public struct SplitManifest: Sendable, Codable, Equatable {
         self.folds = folds
     }
 
+    /// Writes the manifest as pretty-printed JSON with sorted keys, atomically.
     public func write(to url: URL) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try encoder.encode(self).write(to: url, options: .atomic)
     }
 
+    /// Reads a manifest written by ``write(to:)``.
     public static func read(from url: URL) throws -> SplitManifest {
         try JSONDecoder().decode(SplitManifest.self, from: Data(contentsOf: url))
     }

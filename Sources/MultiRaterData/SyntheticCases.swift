@@ -16,6 +16,7 @@ public struct SyntheticConfiguration: Sendable, Equatable {
     /// Standard deviation of a rater's relative boundary expansion/contraction.
     public var scaleSpread = 0.12
 
+    /// The default configuration (the property values above).
     public init() {}
 }
 
@@ -30,6 +31,7 @@ public struct SyntheticCaseGenerator: Sendable {
     public var configuration: SyntheticConfiguration
     public var seed: UInt64
 
+    /// A generator whose output is fixed by `seed` and `configuration`.
     public init(seed: UInt64, configuration: SyntheticConfiguration = .init()) {
         self.seed = seed
         self.configuration = configuration

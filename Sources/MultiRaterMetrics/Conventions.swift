@@ -21,6 +21,7 @@ public struct MetricConventions: Sendable, Codable, Equatable {
     public var hungarianIoU: HungarianIoUConvention
     public var maximumDice: MaximumDiceConvention
 
+    /// The conventions for HM-IoU and D_max; the defaults are `standard` and `per-rater`.
     public init(hungarianIoU: HungarianIoUConvention = .standard, maximumDice: MaximumDiceConvention = .perRater) {
         self.hungarianIoU = hungarianIoU
         self.maximumDice = maximumDice

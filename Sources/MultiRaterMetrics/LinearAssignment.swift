@@ -5,9 +5,11 @@ public struct Assignment: Sendable, Equatable {
     /// Sum of the matrix entries over the matched pairs.
     public var total: Double
 
+    /// One matched entry: a row index and the column index it is assigned to.
     public struct Pair: Sendable, Hashable {
         public var row: Int
         public var column: Int
+        /// The pair matching `row` to `column`.
         public init(row: Int, column: Int) {
             self.row = row
             self.column = column

@@ -20,6 +20,8 @@ public struct MultiRaterScore: Sendable, Codable, Equatable {
     public var m: Int
     public var conventions: MetricConventions
 
+    /// A score from already computed values (e.g. decoded, or averaged over cases); the arguments are the
+    /// properties of the same names.
     public init(
         ged: Double, hmIoU: Double, dMax: Double, dMean: Double, sampleDiversity: Double,
         raterDiversity: Double, n: Int, m: Int, conventions: MetricConventions

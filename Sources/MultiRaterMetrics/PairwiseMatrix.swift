@@ -5,12 +5,15 @@ public struct PairwiseMatrix: Sendable, Equatable, Codable {
     /// Row-major values, `rows * columns` of them.
     public var values: [Double]
 
+    /// A `rows x columns` matrix with every entry `value`.
     public init(rows: Int, columns: Int, repeating value: Double = 0) {
         self.rows = rows
         self.columns = columns
         self.values = [Double](repeating: value, count: rows * columns)
     }
 
+    /// A `rows x columns` matrix holding `values` in row-major order.
+    ///
     /// - Precondition: `values.count == rows * columns`.
     public init(rows: Int, columns: Int, values: [Double]) {
         precondition(values.count == rows * columns, "PairwiseMatrix: wrong value count")
@@ -19,6 +22,7 @@ public struct PairwiseMatrix: Sendable, Equatable, Codable {
         self.values = values
     }
 
+    /// The entry at `row`, `column` (zero-based).
     public subscript(row: Int, column: Int) -> Double {
         get { values[row * columns + column] }
         set { values[row * columns + column] = newValue }

@@ -2,7 +2,7 @@ import MedImageIO
 import SeededSampling
 
 /// Random box prompts around a given box, in image pixels, driven by an explicitly seeded GSL
-/// Mersenne Twister (``SeededRandom``).
+/// Mersenne Twister (`SeededRandom`).
 ///
 /// Every augmented box is clipped to the image (methods say so individually). If clipping or a
 /// draw leaves a box of zero width or height, it is redrawn up to 16 times and then the input box
@@ -10,6 +10,7 @@ import SeededSampling
 public struct BoxAugmenter: Sendable {
     public let frame: ImageFrame
 
+    /// An augmenter for boxes in an image of `frame`'s size.
     public init(frame: ImageFrame) {
         self.frame = frame
     }

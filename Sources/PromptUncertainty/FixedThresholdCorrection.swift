@@ -9,15 +9,20 @@ import MultiRaterMetrics
 /// The threshold is fixed relative to the map's range: `u_th = min(u) + level · (max(u) - min(u))`,
 /// default level 0.5 (the paper gives no value).
 public struct FixedThresholdCorrection: Sendable, Equatable {
+    /// Which pixels are corrected; the raw values are the short names `fpc`, `fnc`, `fpnc`.
     public enum Kind: String, Sendable, CaseIterable, Codable {
+        /// Unc-FPC: uncertain foreground removed.
         case falsePositive = "fpc"
+        /// Unc-FNC: uncertain background added.
         case falseNegative = "fnc"
+        /// Unc-FPNC: uncertain pixels flipped.
         case both = "fpnc"
     }
 
     public var kind: Kind
     public var level: Float
 
+    /// A correction of `kind` with the threshold at `level` of the map's range.
     public init(kind: Kind, level: Float = 0.5) {
         self.kind = kind
         self.level = level

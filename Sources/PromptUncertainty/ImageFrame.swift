@@ -8,6 +8,7 @@ public struct ImageFrame: Sendable, Equatable {
     public let width: Int
     public let height: Int
 
+    /// The frame of a `width x height` image (both positive).
     public init(width: Int, height: Int) {
         precondition(width > 0 && height > 0, "image size must be positive")
         self.width = width

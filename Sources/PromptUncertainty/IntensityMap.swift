@@ -12,6 +12,7 @@ public struct IntensityMap: Sendable, Equatable {
     /// True when the source image was constant.
     public let isUniform: Bool
 
+    /// The normalised grey intensity of `image`.
     public init(_ image: MedicalImage) {
         let grey = image.grey().pixels
         let lo = grey.min() ?? 0

@@ -12,6 +12,7 @@ public struct MultiPromptEnsemble: Sendable {
     /// σ as a fraction of the box width/height (default 0.05).
     public var jitterFraction: Double = 0.05
 
+    /// UGMP with `boxCount` boxes jittered by σ = `jitterFraction` × side.
     public init(boxCount: Int = 3, jitterFraction: Double = 0.05) {
         self.boxCount = boxCount
         self.jitterFraction = jitterFraction

@@ -6,7 +6,7 @@ import SeededSampling
 /// original image (`x` column, `y` row), always positive (foreground) here.
 public enum PointSelection {
     /// `count` distinct foreground pixels of `mask` drawn uniformly without replacement (a partial
-    /// Fisher–Yates shuffle driven by ``SeededRandom``; MedSAM-U's random positive points).
+    /// Fisher–Yates shuffle driven by `SeededRandom`; MedSAM-U's random positive points).
     /// `count` is clamped to the foreground size; an empty mask gives no points.
     public static func randomPositivePoints(in mask: BinaryMask, count: Int, random: SeededRandom) -> [PromptPoint] {
         var foreground: [Int] = []
@@ -24,6 +24,9 @@ public enum PointSelection {
     ///
     /// - Parameters:
     ///   - map: row-major `width x height` values (e.g. entropy).
+    ///   - width: columns of `map`.
+    ///   - height: rows of `map`.
+    ///   - k: the number of points wanted.
     ///   - minimumSpacing: when > 0, greedy non-maximum suppression: a pixel is skipped if it lies within
     ///     this Euclidean distance (image pixels) of one already chosen. 0 (default) = literal top-k.
     /// - Returns: at most `k` points; `k` is clamped to the pixel count (and, with spacing, fewer may exist).

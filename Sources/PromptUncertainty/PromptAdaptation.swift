@@ -25,6 +25,7 @@ public struct PromptAdaptation: Sendable {
     public var includeMeanMask = false
     public var maxRounds = 1
 
+    /// UGPA with the given UGMP settings and round parameters (the properties of the same names).
     public init(
         ensemble: MultiPromptEnsemble = MultiPromptEnsemble(), pointCount: Int = 0, pointSpacing: Double = 0,
         edgeLevel: Float = 0.5, includeMeanMask: Bool = false, maxRounds: Int = 1

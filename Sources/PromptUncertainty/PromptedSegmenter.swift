@@ -19,6 +19,7 @@ public struct LiteMedSAMSegmenter: PromptedSegmenter, Sendable {
     public let predictor: LiteMedSAMPredictor
     public let image: EmbeddedImage
 
+    /// Wraps an image already embedded by `predictor`.
     public init(predictor: LiteMedSAMPredictor, image: EmbeddedImage) {
         self.predictor = predictor
         self.image = image

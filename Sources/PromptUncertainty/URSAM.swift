@@ -14,6 +14,8 @@ public struct URSAM: Sendable {
     public var includeOriginalBox = false
     public var rectification = UncertaintyRectification()
 
+    /// UR-SAM with `count` boxes shifted by up to `ratio · L`, optionally the original box, and the given
+    /// rectification (the properties of the same names).
     public init(
         count: Int = 3, ratio: Double = 0.01, includeOriginalBox: Bool = false,
         rectification: UncertaintyRectification = UncertaintyRectification()

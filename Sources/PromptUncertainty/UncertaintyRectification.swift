@@ -8,7 +8,7 @@ import MultiRaterMetrics
 /// 1. `T_unc = min(u) + f · (max(u) - min(u))` with `f = min((S_ŷ + S_b) / (2 S_b), 1)`, where `S_ŷ` is
 ///    the pixel count of `ȳ > 0.5` and `S_b` the area of b (image pixels).
 /// 2. `M_unc = [u > T_unc]`; `M_t = [ȳ > 0.5] ∧ ¬M_unc`; `M_b = ¬[ȳ > 0.5] ∧ ¬M_unc` restricted to
-///    b dilated by 10 model pixels (``BackgroundRegion/dilatedBox``) or the whole image.
+///    b dilated by 10 model pixels (``BackgroundRegion/dilatedBox(modelPixels:)``) or the whole image.
 /// 3. `I_t`, `I_b` = mean intensity over `M_t`, `M_b`.
 /// 4. `ŷ_r = M_t`, plus every `M_unc` pixel with `lower < x < α_h · I_t`, where `lower` is
 ///    `(I_t - I_b) / 2` (``LowerBound/literal``, as printed) or `(I_t + I_b) / 2` (``LowerBound/midpoint``).
@@ -39,6 +39,8 @@ public struct UncertaintyRectification: Sendable, Equatable {
     /// When the certain target is darker than its background (`I_t < I_b`), apply the rule to `1 - x`.
     public var mirrorDarkTargets = false
 
+    /// A rectification with the given lower bound, α_h, background region and dark-target handling (the
+    /// properties of the same names); the defaults are the paper's.
     public init(
         lowerBound: LowerBound = .literal, upperFactor: Float = 1.2,
         background: BackgroundRegion = .dilatedBox(modelPixels: 10), mirrorDarkTargets: Bool = false

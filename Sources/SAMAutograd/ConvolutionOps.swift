@@ -80,7 +80,8 @@ extension Variable {
     ///   - weight: `[Cout, k, k, Cin]` ("OHWI"; a PyTorch `(Cout, Cin, k, k)` weight is
     ///     `permuted([0, 2, 3, 1])`).
     ///   - bias: `[Cout]` or nil.
-    ///   - stride, padding: as in `nn.Conv2d` (zero padding on all sides).
+    ///   - stride: as in `nn.Conv2d`, in both directions.
+    ///   - padding: zeros added on all sides, as in `nn.Conv2d`.
     /// - Returns: `[B, Ho, Wo, Cout]` (or `[Ho, Wo, Cout]` for a rank-3 input), `Ho = (H + 2p − k)/s + 1`.
     public func conv2d(weight: Variable, bias: Variable? = nil, stride: Int = 1, padding: Int = 0) -> Variable {
         let x = value

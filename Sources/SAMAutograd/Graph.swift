@@ -27,6 +27,7 @@ public final class Graph {
     private var gradients: [Tensor?] = []
     private var parameterNodes: [ObjectIdentifier: Int] = [:]
 
+    /// An empty graph.
     public init() {}
 
     /// Number of recorded nodes.
@@ -90,7 +91,9 @@ public final class Graph {
     /// parameters to their `gradient` properties. Intermediate gradients are released as soon as
     /// they have been propagated; leaf gradients stay readable through `gradient(of:)`.
     ///
-    /// - Parameter seed: d(objective)/d(loss), 1 by default (e.g. 1/n for accumulation over n batches).
+    /// - Parameters:
+    ///   - loss: a one-element variable of this graph.
+    ///   - seed: d(objective)/d(loss), 1 by default (e.g. 1/n for accumulation over n batches).
     public func backward(from loss: Variable, seed: Float = 1) {
         precondition(loss.graph === self, "loss belongs to another graph")
         precondition(

@@ -43,7 +43,9 @@ extension Variable {
     /// `(x − mean) / √(var + eps) · weight + bias` (`nn.LayerNorm`, SAM's `LayerNorm2d` on NHWC).
     ///
     /// - Parameters:
-    ///   - weight, bias: `[D]` for `self` of shape `[…, D]`.
+    ///   - weight: the scale, `[D]` for `self` of shape `[…, D]`.
+    ///   - bias: the shift, `[D]`.
+    ///   - eps: added to the variance.
     public func layerNorm(weight: Variable, bias: Variable, eps: Float = 1e-5) -> Variable {
         let shape = self.shape
         let dim = shape.last ?? 1

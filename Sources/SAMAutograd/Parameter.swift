@@ -15,6 +15,7 @@ public final class Parameter {
     /// Successive backward passes add to it (gradient accumulation); clear it with `zeroGradient()`.
     public var gradient: Tensor?
 
+    /// A parameter named `name` holding `value`, trainable unless `requiresGradient` is false.
     public init(_ name: String, value: Tensor, requiresGradient: Bool = true) {
         self.name = name
         self.value = value

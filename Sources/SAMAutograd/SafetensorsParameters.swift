@@ -9,6 +9,7 @@ public struct SafetensorsLoadReport: Equatable {
     /// Tensors in the file that match no parameter (ignored).
     public var unexpected: [String]
 
+    /// A report of the `missing` parameter names and the `unexpected` tensor names.
     public init(missing: [String], unexpected: [String]) {
         self.missing = missing
         self.unexpected = unexpected

@@ -68,6 +68,7 @@ public enum AllocatorTuning {
         #endif
     }()
 
+    /// Raises glibc's mmap and trim thresholds (on Linux; elsewhere nothing). Idempotent.
     public static func retainFreedMemory() {
         _ = tuning
     }

@@ -18,7 +18,12 @@ public enum Convolution {
     ///
     /// - Parameters:
     ///   - input: `[height, width, channels]`.
+    ///   - height: input rows.
+    ///   - width: input columns.
+    ///   - channels: channels (the same in input and output).
     ///   - weight: `(3, 3, channels)` from `prepareDepthwise3x3`.
+    ///   - bias: `channels` values.
+    ///   - stride: 1 or 2, in both directions.
     ///   - output: `[outH, outW, channels]` with `outH = outputSide(height, stride:)`.
     public static func depthwise3x3(
         _ input: UnsafePointer<Float>, height: Int, width: Int, channels: Int,
@@ -72,8 +77,12 @@ public enum Convolution {
     ///
     /// - Parameters:
     ///   - input: `[height, width, inChannels]`.
+    ///   - height: input (and output) rows.
+    ///   - width: input (and output) columns.
+    ///   - inChannels: input channels.
     ///   - weight: `(outChannels, 3, 3, inChannels)` from `prepareDense3x3`.
     ///   - bias: `outChannels` values or nil.
+    ///   - outChannels: output channels.
     ///   - output: `[height, width, outChannels]`.
     public static func dense3x3(
         _ input: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int,
@@ -127,7 +136,12 @@ public enum Convolution {
     ///
     /// - Parameters:
     ///   - input: `[height, width, inChannels]`.
+    ///   - height: input rows.
+    ///   - width: input columns.
+    ///   - inChannels: input channels.
     ///   - weight: `(inChannels, 2, 2, outChannels)` from `prepareTransposed2x2`.
+    ///   - bias: `outChannels` values.
+    ///   - outChannels: output channels.
     ///   - output: `[2 height, 2 width, outChannels]`.
     public static func transposed2x2(
         _ input: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int,

@@ -20,9 +20,19 @@ public enum GEMM {
     /// `C = alpha * op(A) * op(B) + beta * C` on row-major matrices, split over the cores when large.
     ///
     /// - Parameters:
-    ///   - transposeA: `op(A) = Aᵀ`; A is then stored `k x m` with leading dimension `lda`.
-    ///   - transposeB: `op(B) = Bᵀ`; B is then stored `n x k` with leading dimension `ldb`.
-    ///   - m, n, k: `op(A)` is `m x k`, `op(B)` is `k x n`, `C` is `m x n` with leading dimension `ldc`.
+    ///   - transposeA: `op(A) = Aᵀ`; A is then stored `k x m` (otherwise `m x k`).
+    ///   - transposeB: `op(B) = Bᵀ`; B is then stored `n x k` (otherwise `k x n`).
+    ///   - m: rows of `op(A)` and of `C`.
+    ///   - n: columns of `op(B)` and of `C`.
+    ///   - k: columns of `op(A)`, rows of `op(B)`.
+    ///   - alpha: scale of the product.
+    ///   - a: the stored A.
+    ///   - lda: leading dimension (row stride) of the stored A.
+    ///   - b: the stored B.
+    ///   - ldb: leading dimension (row stride) of the stored B.
+    ///   - beta: scale of the existing `C` (0 overwrites it).
+    ///   - c: `C`, `m x n`.
+    ///   - ldc: leading dimension (row stride) of `C`.
     public static func multiply(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -89,5 +99,6 @@ public enum GEMM {
 /// `@unchecked Sendable`: a read-only view for concurrently running chunks; the owner keeps the memory alive.
 public struct SharedPointer<Element>: @unchecked Sendable {
     public let base: UnsafePointer<Element>
+    /// Wraps `base`; the caller keeps the memory alive and unchanged while chunks read it.
     public init(_ base: UnsafePointer<Element>) { self.base = base }
 }

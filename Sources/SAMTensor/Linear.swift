@@ -10,6 +10,7 @@ public struct Linear: Sendable {
     /// `outFeatures` values, or nil for a bias-free layer.
     public let bias: [Float]?
 
+    /// `weight` `(outFeatures, inFeatures)` row-major; `bias` `outFeatures` values or nil.
     public init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
         precondition(
             weight.count == inFeatures * outFeatures,
@@ -65,6 +66,7 @@ public struct LayerNorm: Sendable {
     public let bias: [Float]
     public let eps: Float
 
+    /// `weight` (scale) and `bias` (shift) of `dim` values each; `eps` is added to the variance.
     public init(weight: [Float], bias: [Float], eps: Float) {
         precondition(weight.count == bias.count)
         self.weight = weight

@@ -46,6 +46,7 @@ public enum Normalization {
 /// Reductions over contiguous floats with four independent accumulators (so they pipeline and
 /// vectorise; the summation order differs from a plain loop by float rounding only).
 public enum Reduction {
+    /// Sum of `count` values.
     @inline(__always)
     public static func sum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var a: Float = 0
@@ -67,6 +68,7 @@ public enum Reduction {
         return (a + b) + (c + d)
     }
 
+    /// `Σ (x[i] - mean)²` over `count` values (the numerator of the biased variance).
     @inline(__always)
     public static func sumOfSquaredDeviations(_ x: UnsafePointer<Float>, count: Int, from mean: Float) -> Float {
         var a: Float = 0
@@ -93,6 +95,7 @@ public enum Reduction {
         return (a + b) + (c + d)
     }
 
+    /// Largest of `count` values (`-infinity` when `count` is 0).
     @inline(__always)
     public static func maximum(_ x: UnsafePointer<Float>, count: Int) -> Float {
         var a = -Float.infinity

@@ -16,6 +16,7 @@ public enum Parallel {
     /// - Parameters:
     ///   - count: the number of items.
     ///   - minimumChunk: work smaller than this per worker runs on the calling thread.
+    ///   - body: called with each chunk's range of items; chunks must write disjoint data.
     public static func forEachChunk(of count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let workers = min(workerCount, max(1, count / max(1, minimumChunk)))
@@ -46,5 +47,6 @@ private struct ChunkBody: @unchecked Sendable {
 /// `@unchecked Sendable`: `Parallel.forEachChunk` chunks write disjoint elements through it.
 public struct SharedMutablePointer<Element>: @unchecked Sendable {
     public let base: UnsafeMutablePointer<Element>
+    /// Wraps `base`; the caller keeps the memory alive while chunks write through it.
     public init(_ base: UnsafeMutablePointer<Element>) { self.base = base }
 }

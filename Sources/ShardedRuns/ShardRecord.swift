@@ -9,6 +9,7 @@ public struct ShardRecord<Value> {
     public var caseID: String
     public var value: Value
 
+    /// The record of case `caseID` carrying `value`.
     public init(caseID: String, value: Value) {
         self.caseID = caseID
         self.value = value

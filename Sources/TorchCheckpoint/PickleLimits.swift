@@ -11,5 +11,6 @@ public struct PickleLimits: Sendable, Equatable {
     /// Maximum nesting depth of the result tree.
     public var maxNestingDepth = 256
 
+    /// The default caps (the property values above).
     public init() {}
 }

@@ -15,6 +15,7 @@ public struct PickleReader: Sendable {
     /// Resource caps.
     public var limits: PickleLimits
 
+    /// A reader that accepts only `allowedGlobals`, within `limits`.
     public init(allowedGlobals: Set<PickleGlobal>, limits: PickleLimits = PickleLimits()) {
         self.allowedGlobals = allowedGlobals
         self.limits = limits

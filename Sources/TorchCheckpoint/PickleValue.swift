@@ -3,6 +3,7 @@ public struct PickleGlobal: Hashable, Sendable, CustomStringConvertible {
     public var module: String
     public var name: String
 
+    /// The global `module.name`, e.g. `PickleGlobal("collections", "OrderedDict")`.
     public init(_ module: String, _ name: String) {
         self.module = module
         self.name = name
@@ -16,6 +17,7 @@ public struct PicklePair: Sendable, Equatable {
     public var key: PickleValue
     public var value: PickleValue
 
+    /// A pair of an unpickled key and its value.
     public init(key: PickleValue, value: PickleValue) {
         self.key = key
         self.value = value

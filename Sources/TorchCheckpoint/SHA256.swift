@@ -18,6 +18,7 @@ public struct SHA256: Sendable {
         0x748F_82EE, 0x78A5_636F, 0x84C8_7814, 0x8CC7_0208, 0x90BE_FFFA, 0xA450_6CEB, 0xBEF9_A3F7, 0xC671_78F2,
     ]
 
+    /// A hash of no bytes yet.
     public init() {}
 
     /// Absorbs `bytes` into the hash.

@@ -8,6 +8,7 @@ public struct SafetensorsFile: Equatable {
     /// The `__metadata__` string map (empty if absent).
     public var metadata: [String: String]
 
+    /// Tensors by name and the `__metadata__` string map.
     public init(tensors: [String: Tensor], metadata: [String: String] = [:]) {
         self.tensors = tensors
         self.metadata = metadata
@@ -88,7 +89,9 @@ public enum Safetensors {
 
     /// Parses and validates a file's bytes.
     ///
-    /// - Parameter rejectingNonFinite: throw `nonFiniteValue` if any tensor holds NaN or ±infinity.
+    /// - Parameters:
+    ///   - bytes: the whole file.
+    ///   - rejectingNonFinite: throw `nonFiniteValue` if any tensor holds NaN or ±infinity.
     public static func decode(_ bytes: [UInt8], rejectingNonFinite: Bool = false) throws -> SafetensorsFile {
         guard bytes.count >= 8 else { throw SafetensorsError.truncated("\(bytes.count) bytes, no length prefix") }
         var length: UInt64 = 0
