@@ -18,11 +18,6 @@ public struct Recording: ForwardContext {
     /// The parameter `name` as a variable of the graph.
     public func callAsFunction(_ name: String) -> Variable { graph.parameter(parameters[name]) }
 
-    /// `x Wᵀ + b` with the parameters `prefix.weight`, `prefix.bias` (P²SAM's own layers: PGN head, Fcomb).
-    public func linear(_ x: Variable, _ prefix: String) -> Variable {
-        x.linear(weight: self("\(prefix).weight"), bias: self("\(prefix).bias"))
-    }
-
     // MARK: ForwardContext
 
     public func shape(of x: Variable) -> [Int] { x.shape }
