@@ -121,10 +121,10 @@ public final class P2SAMTrainer {
                 }
                 loss = terms.dropFirst().reduce(terms[0], +) * (1 / Float(terms.count))
             }
-            let pgnWeights = network.parameters.parameters(withPrefixes: [PromptGenerationNetwork.defaultKey + "."])
-                .filter {
-                    $0.name.hasSuffix(".weight")
-                }
+            let pgnPrefix = PromptGenerationNetwork.defaultKey + "."
+            let pgnWeights = network.parameters.parameters(withPrefixes: [pgnPrefix]).filter {
+                $0.name.hasSuffix(".weight")
+            }
             if options.l2 > 0 { loss = loss + Loss.l2Penalty(pgnWeights, in: graph, coefficient: options.l2) }
         }
         let value = loss.scalar

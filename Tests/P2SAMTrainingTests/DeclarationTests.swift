@@ -66,7 +66,7 @@ final class DeclarationTests: XCTestCase {
                 let tapeFree = encoder.sparseEmbedding(for: prompt)
                 XCTAssertEqual(recorded.shape, [prompt.sparseTokenCount, 256])
                 XCTAssertEqual(recorded.value.storage, tapeFree, "recorded and tape-free tokens differ")
-                set.all.forEach { $0.zeroGradient() }
+                for parameter in set.all { parameter.zeroGradient() }
                 graph.backward(from: recorded.sum())
                 let used = Set(
                     prompt.points.map { encoder.pointEmbeddings[$0.label.rawValue].weightKey }
