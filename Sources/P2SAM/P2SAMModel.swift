@@ -11,13 +11,9 @@ public struct P2SAMModel: Sendable {
     /// The model file's metadata (dataset, split, epochs, …).
     public let metadata: [String: String]
     public let imageEncoder: TinyViTEncoder
-    public let promptEncoder: PromptEncoder
-    public let maskDecoder: MaskDecoder
-    /// `p2sam.assembling_weights`: w_1…w_8 for mask tokens 1…8.
-    public let assemblingWeights: [Float]
-    public let pgn: PromptGenerationNetwork
-    /// Present for `dense` injection.
-    public let combiner: LatentCombiner?
+    /// Every other layer (stage 2: with the PGN), declared once; `layers.parameterDeclarations` are the
+    /// model file's tensors apart from encoder LoRA factors.
+    public let layers: P2SAMLayers
     /// Rank of the encoder's LoRA (metadata `lora_rank`), merged into `imageEncoder`; nil for the
     /// plain LiteMedSAM encoder.
     public let loraRank: Int?
@@ -61,13 +57,7 @@ public struct P2SAMModel: Sendable {
         let configuration = file.configuration
         var store = parameters
         do {
-            promptEncoder = try PromptEncoder(&store)
-            maskDecoder = try MaskDecoder(&store, maskTokenCount: configuration.maskTokenCount)
-            assemblingWeights = try store.take("p2sam.assembling_weights", shape: [configuration.outputCount])
-            pgn = try PromptGenerationNetwork(
-                &store, widths: configuration.pgnWidths, latentDim: configuration.latentDim)
-            combiner =
-                configuration.injection == .dense ? try LatentCombiner(&store, latentDim: configuration.latentDim) : nil
+            layers = try P2SAMLayers(&store, configuration: configuration, stage: 2)
             try store.finish()
         } catch let error as WeightLoadingError {
             throw P2SAMModelError.notAP2SAMModel(error.description)
@@ -90,4 +80,15 @@ public struct P2SAMModel: Sendable {
             at: backbone ?? LiteMedSAMCheckpoint.locate(), verifyChecksum: verifyBackboneChecksum)
         try self.init(file: file, backbone: backboneStore)
     }
+}
+
+extension P2SAMModel {
+    public var promptEncoder: PromptEncoder { layers.promptEncoder }
+    public var maskDecoder: MaskDecoder { layers.maskDecoder }
+    /// w_1…w_8 for mask tokens 1…8 (`p2sam.assembling_weights`).
+    public var assemblingWeights: [Float] { layers.assemblingWeights.values }
+    /// The prompt generation network (always present: the model is read as stage 2).
+    public var pgn: PromptGenerationNetwork { layers.pgn! }
+    /// Present for `dense` injection.
+    public var combiner: LatentCombiner? { layers.combiner }
 }

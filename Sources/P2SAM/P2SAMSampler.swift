@@ -1,6 +1,7 @@
 import Foundation
 import LiteMedSAM
 import MedImageIO
+import SAMLayers
 import SAMTensor
 import SeededSampling
 
@@ -68,12 +69,9 @@ public struct P2SAMSampler: Sendable {
         let embedded = (model.loraRank == nil ? reuse : nil) ?? model.imageEncoder.embed(prepared)
         let input = Tensor(shape: [3, PreprocessedImage.side, PreprocessedImage.side], storage: prepared.tensor)
         let (mean, deviation) = model.pgn(PromptGenerationNetwork.input(fromModelInput: input))
-        var modelPrompt = Prompt()
-        if let prompt {
-            modelPrompt = try Prompt(prompt, imageHeight: prepared.originalHeight, imageWidth: prepared.originalWidth)
-        } else if model.configuration.defaultPrompt == .fullBox {
-            modelPrompt.box = BoxPrompt(x0: 0, y0: 0, x1: 255, y1: 255)
-        }
+        let modelPrompt =
+            try prompt.map { try Prompt($0, imageHeight: prepared.originalHeight, imageWidth: prepared.originalWidth) }
+            ?? model.configuration.defaultPrompt.prompt
         return P2SAMPreparedImage(
             embedded: embedded, mean: mean, standardDeviation: deviation,
             promptTokens: model.promptEncoder.sparseEmbedding(for: modelPrompt))
@@ -90,29 +88,33 @@ public struct P2SAMSampler: Sendable {
         }
     }
 
-    /// Fused logits `Σ w_i logit_i` for the given latents: `[count, 256, 256]` in the model frame.
+    /// Fused logits `Σ w_i logit_i` for the given latents: `[count, 256, 256]` in the model frame, decoded
+    /// `batchSize` samples at a time by the tape-free P²SAM forward (`P2SAMLayers.assembledLogits`).
     public func fusedLogits(for prepared: P2SAMPreparedImage, latents: [[Float]]) -> Tensor {
-        let dim = model.promptEncoder.embedDim
-        let sparse: [[Float]]
-        let dense: DenseEmbedding
-        switch model.configuration.injection {
-        case .sparse:
-            sparse = latents.map { prepared.promptTokens + $0 }
-            dense = .constant(model.promptEncoder.noMaskEmbed)
-        case .dense:
-            sparse = latents.map { _ in prepared.promptTokens }
-            let combiner = model.combiner!
-            dense = .perPromptConstant(
-                latents.map { combiner(latent: $0, noMaskEmbed: model.promptEncoder.noMaskEmbed) })
+        let context = TapeFree()
+        let layers = model.layers
+        let dim = layers.promptEncoder.embedDim
+        let embedding = prepared.embedded.embedding
+        let pixels = embedding.count / dim
+        let image = embedding.reshaped([1, pixels, dim])
+        precondition(prepared.promptTokens.count % dim == 0, "prompt tokens are not \(dim)-wide rows")
+        let tokens =
+            prepared.promptTokens.isEmpty
+            ? nil : Tensor(shape: [prepared.promptTokens.count / dim, dim], storage: prepared.promptTokens)
+        var values: [Float] = []
+        values.reserveCapacity(latents.count * 16 * pixels)
+        var start = 0
+        while start < latents.count {
+            let end = min(latents.count, start + max(1, batchSize))
+            let z = Tensor(
+                shape: [end - start, model.configuration.latentDim], storage: Array(latents[start..<end].joined()))
+            let logits = layers.assembledLogits(
+                context, embedding: image, promptTokens: tokens, latents: z, batch: end - start)
+            values.append(contentsOf: logits.storage)
+            start = end
         }
-        var decoder = model.maskDecoder
-        decoder.maximumBatch = max(1, batchSize)
-        let prediction = decoder(
-            imageEmbedding: prepared.embedded.embedding,
-            positionalEncoding: model.promptEncoder.densePositionalEncoding,
-            sparseTokens: sparse, dense: dense, selection: .weightedMultimask(model.assemblingWeights))
-        precondition(sparse.allSatisfy { $0.count % dim == 0 })
-        return prediction.logits.reshaped([latents.count, 256, 256])
+        let side = 4 * Int(Double(pixels).squareRoot())
+        return Tensor(shape: [latents.count, side, side], storage: values)
     }
 
     /// Draws `count` masks at the image's own size, calling `onSample(index, mask)` for each in order,

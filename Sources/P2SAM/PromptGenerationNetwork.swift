@@ -8,45 +8,52 @@ import SAMTensor
 /// `[128, 128, 1]` (NHWC). Four blocks (`widths`), each: 2x2 average pool (blocks 1–3), then three
 /// 3x3 convolutions (padding 1, bias) with ReLU. Global mean → `head` (Linear → 512) →
 /// `μ = out[0..<256]`, `σ = exp(clamp(out[256..<512], −10, 5))`.
-public struct PromptGenerationNetwork: Sendable {
-    struct Convolution3x3: Sendable {
-        let inChannels: Int
-        let outChannels: Int
-        /// `(out, 3, 3, in)`.
-        let weight: [Float]
-        let bias: [Float]
-    }
+///
+/// The layers are declared once at their model-file keys; `forward` runs them in any `ForwardContext`
+/// (the sampler tape-free, training recorded).
+public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
+    /// The key prefix of the PGN in a P²SAM model file.
+    public static let defaultKey = "pgn"
+    /// The range log σ is clamped to.
+    public static let logDeviationRange: ClosedRange<Float> = -10...5
 
+    /// The key prefix (`pgn`).
+    public let key: String
     public let widths: [Int]
-    let blocks: [[Convolution3x3]]
-    let head: Linear
     public let latentDim: Int
+    /// `blocks.b.convs.c`: three 3x3 convolutions per block, `widths[b]` output channels each.
+    public let blocks: [[Convolution3x3Layer]]
+    /// `head`: Linear `widths[3]` → `2 · latentDim`.
+    public let head: LinearLayer
 
-    public init(_ store: inout WeightStore, prefix: String = "pgn", widths: [Int], latentDim: Int = 256) throws {
+    /// Reads every `prefix.*` weight from `store`, strictly.
+    public init(_ store: inout WeightStore, prefix: String = defaultKey, widths: [Int], latentDim: Int = 256) throws {
+        key = prefix
         self.widths = widths
         self.latentDim = latentDim
-        var blocks: [[Convolution3x3]] = []
+        var blocks: [[Convolution3x3Layer]] = []
         var inChannels = 1
         for (b, width) in widths.enumerated() {
-            var convs: [Convolution3x3] = []
+            var convolutions: [Convolution3x3Layer] = []
             for c in 0..<3 {
-                let key = "\(prefix).blocks.\(b).convs.\(c)"
-                let weight = try store.take("\(key).weight", shape: [width, inChannels, 3, 3])
-                convs.append(
-                    Convolution3x3(
-                        inChannels: inChannels, outChannels: width,
-                        weight: SAMTensor.Convolution.prepareDense3x3(
-                            weight, outChannels: width, inChannels: inChannels),
-                        bias: try store.take("\(key).bias", shape: [width])))
+                convolutions.append(
+                    try Convolution3x3Layer(&store, "\(prefix).blocks.\(b).convs.\(c)", in: inChannels, out: width))
                 inChannels = width
             }
-            blocks.append(convs)
+            blocks.append(convolutions)
         }
         self.blocks = blocks
-        let headWeight = try store.take("\(prefix).head.weight", shape: [2 * latentDim, inChannels])
-        head = Linear(
-            weight: headWeight, bias: try store.take("\(prefix).head.bias", shape: [2 * latentDim]),
-            inFeatures: inChannels, outFeatures: 2 * latentDim)
+        head = try LinearLayer(&store, "\(prefix).head", in: inChannels, out: 2 * latentDim)
+    }
+
+    /// Whether `store` holds any tensor under `prefix` (a stage-2 model).
+    public static func isPresent(in store: WeightStore, prefix: String = defaultKey) -> Bool {
+        store.keys.contains { $0.hasPrefix(prefix + ".") }
+    }
+
+    /// Every parameter of the PGN, blocks in order (weight then bias), then the head.
+    public var parameterDeclarations: [ParameterDeclaration] {
+        blocks.flatMap { $0 }.parameterDeclarations + head.parameterDeclarations
     }
 
     /// The PGN input for a preprocessed model input `[3, 256, 256]`: `[128, 128, 1]`.
@@ -68,62 +75,27 @@ public struct PromptGenerationNetwork: Sendable {
         }
     }
 
-    /// Mean and standard deviation of the latent Gaussian for a PGN input `[128, 128, 1]`.
-    public func callAsFunction(_ input: Tensor) -> (mean: [Float], standardDeviation: [Float]) {
+    /// Mean and standard deviation of the latent Gaussian, `[latentDim]` each, for a PGN input
+    /// `[128, 128, 1]`, in context `c`.
+    public func forward<C: ForwardContext>(_ c: C, _ input: C.Value) -> (mean: C.Value, standardDeviation: C.Value) {
         var x = input
-        for (b, convs) in blocks.enumerated() {
-            if b > 0 { x = Self.averagePool2x2(x) }
-            for conv in convs { x = Self.convolveReLU(x, conv) }
-        }
-        let (h, w, c) = (x.shape[0], x.shape[1], x.shape[2])
-        var pooled = [Float](repeating: 0, count: c)
-        for i in 0..<(h * w) { for ch in 0..<c { pooled[ch] += x.storage[i * c + ch] } }
-        for ch in 0..<c { pooled[ch] /= Float(h * w) }
-        let out = head.apply(to: pooled)
-        let mean = Array(out[0..<latentDim])
-        let deviation = out[latentDim..<(2 * latentDim)].map { Float(exp(Double(Swift.min(Swift.max($0, -10), 5)))) }
-        return (mean, deviation)
-    }
-
-    static func convolveReLU(_ input: Tensor, _ conv: Convolution3x3) -> Tensor {
-        let (h, w) = (input.shape[0], input.shape[1])
-        var out = Tensor(shape: [h, w, conv.outChannels]) { buffer in
-            input.storage.withUnsafeBufferPointer { x in
-                conv.weight.withUnsafeBufferPointer { weight in
-                    conv.bias.withUnsafeBufferPointer { bias in
-                        SAMTensor.Convolution.dense3x3(
-                            x.baseAddress!, height: h, width: w, inChannels: conv.inChannels,
-                            weight: weight.baseAddress!, bias: bias, outChannels: conv.outChannels,
-                            output: buffer.baseAddress!)
-                    }
-                }
+        for (b, convolutions) in blocks.enumerated() {
+            if b > 0 { x = c.averagePool2x2(x) }
+            for convolution in convolutions {
+                x = c.convolution3x3(x, convolution)
+                c.applyReLU(&x)
             }
         }
-        out.applyReLU()
-        return out
+        let out = c.linear(c.spatialMean(x), head)
+        var deviation = c.slice(out, alongAxis: 0, latentDim..<(2 * latentDim))
+        c.clamp(&deviation, to: Self.logDeviationRange)
+        c.applyExponential(&deviation)
+        return (c.slice(out, alongAxis: 0, 0..<latentDim), deviation)
     }
 
-    /// 2x2 average pooling with stride 2 on `[H, W, C]` (H, W even).
-    static func averagePool2x2(_ input: Tensor) -> Tensor {
-        let (h, w, c) = (input.shape[0], input.shape[1], input.shape[2])
-        return Tensor(shape: [h / 2, w / 2, c]) { out in
-            for y in 0..<(h / 2) {
-                for x in 0..<(w / 2) {
-                    for ch in 0..<c {
-                        let a = input.storage[((2 * y) * w + 2 * x) * c + ch]
-                        let b = input.storage[((2 * y) * w + 2 * x + 1) * c + ch]
-                        let d = input.storage[((2 * y + 1) * w + 2 * x) * c + ch]
-                        let e = input.storage[((2 * y + 1) * w + 2 * x + 1) * c + ch]
-                        out[(y * (w / 2) + x) * c + ch] = (a + b + d + e) * 0.25
-                    }
-                }
-            }
-        }
+    /// Mean and standard deviation of the latent Gaussian (tape-free) for a PGN input `[128, 128, 1]`.
+    public func callAsFunction(_ input: Tensor) -> (mean: [Float], standardDeviation: [Float]) {
+        let (mean, deviation) = forward(TapeFree(), input)
+        return (mean.storage, deviation.storage)
     }
 }
-
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Darwin)
-    import Darwin
-#endif

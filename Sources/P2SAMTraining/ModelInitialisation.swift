@@ -12,7 +12,7 @@ import SeededSampling
 public enum ModelInitialisation {
     /// Checkpoint tensors copied into the P²SAM model (everything except the image encoder).
     static func isDecoderOrPromptKey(_ key: String) -> Bool {
-        key.hasPrefix(MaskDecoder.defaultKey + ".") || key.hasPrefix("prompt_encoder.")
+        key.hasPrefix(MaskDecoder.defaultKey + ".") || key.hasPrefix(PromptEncoder.defaultKey + ".")
     }
 
     /// The stage-1 starting point: prompt encoder and mask decoder from LiteMedSAM's checkpoint, widened to
@@ -96,7 +96,7 @@ public enum ModelInitialisation {
         let weights =
             configuration.assembling == .single
             ? (0..<outputs).map { $0 == 0 ? Float(1) : 0 } : [Float](repeating: 1 / Float(outputs), count: outputs)
-        set.add("p2sam.assembling_weights", Tensor(shape: [outputs], storage: weights))
+        set.add(P2SAMLayers.assemblingWeightsKey, Tensor(shape: [outputs], storage: weights))
         return set
     }
 
@@ -105,7 +105,7 @@ public enum ModelInitialisation {
     /// Convolutions and Fcomb layers 0–2 use PyTorch's default initialisation, U(−1/√fan_in, 1/√fan_in)
     /// for weights and biases (draw order: PGN blocks/convs, weight then bias; then Fcomb layers 0…2).
     /// The PGN head has weight 0, μ-bias 0 and log σ-bias `initialLogSigma`; Fcomb layer 3 has weight 0
-    /// and bias = `prompt_encoder.no_mask_embed.weight`, so stage 2 starts from stage 1's behaviour.
+    /// and bias = the prompt encoder's `no_mask_embed` weight, so stage 2 starts from stage 1's behaviour.
     public static func addStageTwoModules(
         to set: ParameterSet, configuration: P2SAMConfiguration, seed: UInt64,
         initialLogSigma: Float = Foundation.log(0.1)
@@ -115,35 +115,40 @@ public enum ModelInitialisation {
             let bound = 1 / Double(fanIn).squareRoot()
             return (0..<count).map { _ in Float(random.uniform(-bound, bound)) }
         }
-        var inChannels = 1
-        for (b, width) in configuration.pgnWidths.enumerated() {
-            for c in 0..<3 {
-                let fanIn = inChannels * 9
-                set.add(
-                    "pgn.blocks.\(b).convs.\(c).weight",
-                    Tensor(shape: [width, inChannels, 3, 3], storage: uniform(width * fanIn, fanIn: fanIn)))
-                set.add(
-                    "pgn.blocks.\(b).convs.\(c).bias", Tensor(shape: [width], storage: uniform(width, fanIn: fanIn)))
-                inChannels = width
+        // The modules' keys and shapes come from their layer declarations (a placeholder store hands out zeros).
+        var template = WeightStore.placeholder()
+        let pgn: PromptGenerationNetwork
+        let combiner: LatentCombiner?
+        do {
+            pgn = try PromptGenerationNetwork(
+                &template, widths: configuration.pgnWidths, latentDim: configuration.latentDim)
+            combiner =
+                configuration.injection == .dense
+                ? try LatentCombiner(&template, latentDim: configuration.latentDim) : nil
+        } catch {
+            preconditionFailure("a placeholder weight store cannot lack a key: \(error)")
+        }
+        /// Adds the declared parameters of one layer, each U(−1/√fanIn, 1/√fanIn), in declaration order.
+        func addUniform(_ layer: some DeclaresParameters, fanIn: Int) {
+            for declaration in layer.parameterDeclarations {
+                let count = declaration.shape.reduce(1, *)
+                set.add(declaration.key, Tensor(shape: declaration.shape, storage: uniform(count, fanIn: fanIn)))
             }
         }
+        for convolution in pgn.blocks.joined() { addUniform(convolution, fanIn: convolution.inChannels * 9) }
         let latent = configuration.latentDim
-        set.add("pgn.head.weight", Tensor(shape: [2 * latent, inChannels]))
+        set.add(pgn.head.weightKey, Tensor(shape: [pgn.head.outFeatures, pgn.head.inFeatures]))
         set.add(
-            "pgn.head.bias",
+            pgn.head.biasKey!,
             Tensor(
                 shape: [2 * latent],
                 storage: [Float](repeating: 0, count: latent) + [Float](repeating: initialLogSigma, count: latent)))
-        guard configuration.injection == .dense else { return }
-        let inputs = [2 * latent, latent, latent]
-        for (layer, fanIn) in inputs.enumerated() {
-            set.add(
-                "fcomb.layers.\(layer).weight",
-                Tensor(shape: [latent, fanIn], storage: uniform(latent * fanIn, fanIn: fanIn)))
-            set.add("fcomb.layers.\(layer).bias", Tensor(shape: [latent], storage: uniform(latent, fanIn: fanIn)))
-        }
-        set.add("fcomb.layers.3.weight", Tensor(shape: [latent, latent]))
-        set.add("fcomb.layers.3.bias", set["prompt_encoder.no_mask_embed.weight"].value.reshaped([latent]))
+        guard let combiner, let last = combiner.layers.last else { return }
+        for layer in combiner.layers.dropLast() { addUniform(layer, fanIn: layer.inFeatures) }
+        set.add(last.weightKey, Tensor(shape: [last.outFeatures, last.inFeatures]))
+        set.add(
+            last.biasKey!,
+            set[EmbeddingTable.weightKey(at: PromptEncoder.noMaskEmbedKey())].value.reshaped([last.outFeatures]))
     }
 
     static func standardDeviation(_ values: [Float]) -> Double {

@@ -3,6 +3,7 @@ import LiteMedSAM
 import MultiRaterData
 import MultiRaterMetrics
 import Optimisers
+import P2SAM
 import SAMAutograd
 import SAMLayers
 import SAMTensor
@@ -35,21 +36,17 @@ public final class P2SAMTrainer {
     /// Names of the trained parameters.
     public var trainableNames: [String] { trainer.trainableNames }
 
-    static let stageOnePromptKeys: Set<String> = [
-        "prompt_encoder.no_mask_embed.weight", "prompt_encoder.not_a_point_embed.weight",
-        "prompt_encoder.point_embeddings.0.weight", "prompt_encoder.point_embeddings.1.weight",
-        "prompt_encoder.point_embeddings.2.weight", "prompt_encoder.point_embeddings.3.weight",
-    ]
+    static let stageOnePromptKeys = Set(PromptEncoder.learnedEmbeddingWeightKeys())
 
     /// Whether parameter `name` is trained in `stage` (stage 1 includes the encoder's LoRA factors when
     /// the model has them; stage 2 keeps them frozen).
     public static func isTrainable(_ name: String, stage: Int) -> Bool {
         if stage == 1 {
             return (name.hasPrefix(MaskDecoder.defaultKey + ".") && !name.hasPrefix(MaskDecoder.iouHeadKey() + "."))
-                || stageOnePromptKeys.contains(name) || name == "p2sam.assembling_weights"
+                || stageOnePromptKeys.contains(name) || name == P2SAMLayers.assemblingWeightsKey
                 || LoRAParameters.isFactor(name)
         }
-        return name.hasPrefix("pgn.") || name.hasPrefix("fcomb.")
+        return P2SAMLayers.isStageTwoKey(name)
     }
 
     public init(network: P2SAMNetwork, options: TrainingOptions) throws {
@@ -72,7 +69,7 @@ public final class P2SAMTrainer {
         let fixedWeights = network.configuration.assembling == .single
         let stage = options.stage
         let selection = TrainableSelection { name in
-            Self.isTrainable(name, stage: stage) && !(fixedWeights && name == "p2sam.assembling_weights")
+            Self.isTrainable(name, stage: stage) && !(fixedWeights && name == P2SAMLayers.assemblingWeightsKey)
         }
         do {
             trainer = try Trainer(
@@ -164,7 +161,8 @@ public final class P2SAMTrainer {
                 }
                 loss = terms.dropFirst().reduce(terms[0], +) * (1 / Float(terms.count))
             }
-            let pgnWeights = network.parameters.parameters(withPrefixes: ["pgn."]).filter {
+            let pgnPrefix = PromptGenerationNetwork.defaultKey + "."
+            let pgnWeights = network.parameters.parameters(withPrefixes: [pgnPrefix]).filter {
                 $0.name.hasSuffix(".weight")
             }
             if options.l2 > 0 { loss = loss + Loss.l2Penalty(pgnWeights, in: graph, coefficient: options.l2) }
@@ -183,7 +181,7 @@ public final class P2SAMTrainer {
 
     /// Stores the effective `w_0 = 1 − Σ w_{1…}` in element 0.
     static func normaliseOfficialAssembling(_ set: ParameterSet) {
-        let p = set["p2sam.assembling_weights"]
+        let p = set[P2SAMLayers.assemblingWeightsKey]
         var v = p.value
         v.storage[0] = 1 - v.storage.dropFirst().reduce(0, +)
         p.value = v

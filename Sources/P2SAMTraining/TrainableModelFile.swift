@@ -18,7 +18,7 @@ extension P2SAMModelFile {
 
     /// The parameters that belong in a stage-`stage` file: stage 1 has no PGN/Fcomb.
     public static func parameters(of set: ParameterSet, stage: Int) -> [Parameter] {
-        stage == 1 ? set.all.filter { !$0.name.hasPrefix("pgn.") && !$0.name.hasPrefix("fcomb.") } : set.all
+        stage == 1 ? set.all.filter { !P2SAMLayers.isStageTwoKey($0.name) } : set.all
     }
 
     /// Writes the stage-`stage` parameters of `set` atomically. The metadata's `lora_rank` is set from the

@@ -14,10 +14,14 @@ public struct EmbeddingTable: Sendable, DeclaresParameters {
         self.key = key
         self.rows = rows
         self.dim = dim
-        values = try store.take("\(key).weight", shape: [rows, dim])
+        values = try store.take(Self.weightKey(at: key), shape: [rows, dim])
     }
 
-    public var weightKey: String { "\(key).weight" }
+    /// `key.weight`.
+    public var weightKey: String { Self.weightKey(at: key) }
+
+    /// The weight key of a table at `key` (`key.weight`), for callers that need it before the table exists.
+    public static func weightKey(at key: String) -> String { "\(key).weight" }
 
     public var parameterDeclarations: [ParameterDeclaration] {
         [ParameterDeclaration(key: weightKey, shape: [rows, dim])]

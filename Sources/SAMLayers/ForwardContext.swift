@@ -54,4 +54,30 @@ public protocol ForwardContext {
 
     /// Batched `a bᵀ`: `[B, M, K]` and `[B, N, K]` → `[B, M, N]`.
     func multiplyTransposed(_ a: Value, _ b: Value) -> Value
+
+    // MARK: prompt encoder and P²SAM
+
+    /// `x` as a value of this context: a constant, no gradient flows into it (e.g. positional encodings).
+    func constant(_ x: Tensor) -> Value
+
+    /// The parameter's values with its declared shape.
+    func value(of parameter: ParameterTensor) -> Value
+
+    /// 3x3 convolution, stride 1, zero padding 1, on NHWC: `[H, W, in]` → `[H, W, out]`.
+    func convolution3x3(_ x: Value, _ layer: Convolution3x3Layer) -> Value
+
+    /// 2x2 average pooling with stride 2: `[H, W, C]` → `[H/2, W/2, C]` (H, W even).
+    func averagePool2x2(_ x: Value) -> Value
+
+    /// The mean over all positions: `[H, W, C]` → `[C]`.
+    func spatialMean(_ x: Value) -> Value
+
+    /// Clamps every element of `x` to `range`, in place.
+    func clamp(_ x: inout Value, to range: ClosedRange<Float>)
+
+    /// `eˣ` element-wise, in place.
+    func applyExponential(_ x: inout Value)
+
+    /// `Σₖ wₖ · x[b, k, :]`: `x` `[B, K, W]` and `weights` `[K]` → `[B, 1, W]`.
+    func weightedSum(_ x: Value, weights: Value) -> Value
 }

@@ -18,11 +18,6 @@ public struct Recording: ForwardContext {
     /// The parameter `name` as a variable of the graph.
     public func callAsFunction(_ name: String) -> Variable { graph.parameter(parameters[name]) }
 
-    /// `x Wᵀ + b` with the parameters `prefix.weight`, `prefix.bias` (P²SAM's own layers: PGN head, Fcomb).
-    public func linear(_ x: Variable, _ prefix: String) -> Variable {
-        x.linear(weight: self("\(prefix).weight"), bias: self("\(prefix).bias"))
-    }
-
     // MARK: ForwardContext
 
     public func shape(of x: Variable) -> [Int] { x.shape }
@@ -94,4 +89,30 @@ public struct Recording: ForwardContext {
     public func reshape(_ x: Variable, _ shape: [Int]) -> Variable { x.reshaped(shape) }
 
     public func multiplyTransposed(_ a: Variable, _ b: Variable) -> Variable { Variable.matmul(a, b, transposeB: true) }
+}
+
+// MARK: prompt encoder and P²SAM
+
+extension Recording {
+    public func constant(_ x: Tensor) -> Variable { graph.constant(x) }
+
+    public func value(of parameter: ParameterTensor) -> Variable { self(parameter.key) }
+
+    public func convolution3x3(_ x: Variable, _ layer: Convolution3x3Layer) -> Variable {
+        x.conv2d(weight: self(layer.weightKey).permuted([0, 2, 3, 1]), bias: self(layer.biasKey), padding: 1)
+    }
+
+    public func averagePool2x2(_ x: Variable) -> Variable { x.averagePooled2x2() }
+
+    public func spatialMean(_ x: Variable) -> Variable { x.globalMeanPool() }
+
+    public func clamp(_ x: inout Variable, to range: ClosedRange<Float>) {
+        x = x.clamped(range.lowerBound, range.upperBound)
+    }
+
+    public func applyExponential(_ x: inout Variable) { x = x.exp() }
+
+    public func weightedSum(_ x: Variable, weights: Variable) -> Variable {
+        Variable.matmul(weights.reshaped([1, weights.shape[0]]), x)
+    }
 }

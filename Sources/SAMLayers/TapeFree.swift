@@ -8,7 +8,11 @@ public struct TapeFree: ForwardContext, Sendable {
 
     public func shape(of x: Tensor) -> [Int] { x.shape }
 
-    public func linear(_ x: Tensor, _ layer: LinearLayer) -> Tensor { layer.linear(x) }
+    /// GEMM over the rows of `x`; a single vector (rank 1, e.g. P²SAM's PGN head and Fcomb) runs the
+    /// scalar dot-product loop of `Linear.apply(to:)` instead.
+    public func linear(_ x: Tensor, _ layer: LinearLayer) -> Tensor {
+        x.rank == 1 ? Tensor(shape: [layer.outFeatures], storage: layer.linear.apply(to: x.storage)) : layer.linear(x)
+    }
 
     public func normalize(_ x: inout Tensor, _ layer: LayerNormLayer) { layer.norm.applyInPlace(&x) }
 
@@ -139,3 +143,73 @@ public func broadcastSum(_ x: Tensor, _ y: Tensor) -> Tensor {
     }
     return out
 }
+
+// MARK: prompt encoder and P²SAM
+
+extension TapeFree {
+    public func constant(_ x: Tensor) -> Tensor { x }
+
+    public func value(of parameter: ParameterTensor) -> Tensor { parameter.tensor }
+
+    public func convolution3x3(_ x: Tensor, _ layer: Convolution3x3Layer) -> Tensor { layer.apply(x) }
+
+    public func averagePool2x2(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 3 && x.shape[0] % 2 == 0 && x.shape[1] % 2 == 0, "averagePool2x2: input \(x.shape)")
+        let (h, w, c) = (x.shape[0], x.shape[1], x.shape[2])
+        return Tensor(shape: [h / 2, w / 2, c]) { out in
+            x.storage.withUnsafeBufferPointer { input in
+                for y in 0..<(h / 2) {
+                    for xx in 0..<(w / 2) {
+                        for ch in 0..<c {
+                            let a = input[((2 * y) * w + 2 * xx) * c + ch]
+                            let b = input[((2 * y) * w + 2 * xx + 1) * c + ch]
+                            let d = input[((2 * y + 1) * w + 2 * xx) * c + ch]
+                            let e = input[((2 * y + 1) * w + 2 * xx + 1) * c + ch]
+                            out[(y * (w / 2) + xx) * c + ch] = (a + b + d + e) * 0.25
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sums the positions in order, then divides once by their number.
+    public func spatialMean(_ x: Tensor) -> Tensor {
+        precondition(x.rank == 3, "spatialMean: input \(x.shape), want [H, W, C]")
+        let (positions, c) = (x.shape[0] * x.shape[1], x.shape[2])
+        var pooled = [Float](repeating: 0, count: c)
+        for i in 0..<positions { for ch in 0..<c { pooled[ch] += x.storage[i * c + ch] } }
+        for ch in 0..<c { pooled[ch] /= Float(positions) }
+        return Tensor(shape: [c], storage: pooled)
+    }
+
+    public func clamp(_ x: inout Tensor, to range: ClosedRange<Float>) {
+        for i in x.storage.indices {
+            x.storage[i] = Swift.min(Swift.max(x.storage[i], range.lowerBound), range.upperBound)
+        }
+    }
+
+    /// Computed in Double and rounded once to Float.
+    public func applyExponential(_ x: inout Tensor) {
+        for i in x.storage.indices { x.storage[i] = Float(exp(Double(x.storage[i]))) }
+    }
+
+    /// Accumulates `w₀ x₀ + w₁ x₁ + …` in that order from zero, per batch element and channel.
+    public func weightedSum(_ x: Tensor, weights: Tensor) -> Tensor {
+        let (batch, k, width) = (x.shape[0], x.shape[1], x.shape[2])
+        precondition(x.rank == 3 && weights.shape == [k], "weightedSum: \(x.shape) with weights \(weights.shape)")
+        var fused = Tensor(shape: [batch, 1, width])
+        for b in 0..<batch {
+            for (i, w) in weights.storage.enumerated() {
+                for j in 0..<width { fused.storage[b * width + j] += w * x.storage[(b * k + i) * width + j] }
+            }
+        }
+        return fused
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

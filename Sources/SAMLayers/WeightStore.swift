@@ -41,9 +41,20 @@ public struct WeightStore: Sendable {
 
     private var weights: [String: NamedWeight]
     private var taken: Set<String> = []
+    /// Whether `take` hands out zeros for a key the store lacks (`placeholder()`).
+    private var fillsMissingKeysWithZeros = false
 
     public init(_ weights: [String: NamedWeight]) {
         self.weights = weights
+    }
+
+    /// An empty store that hands out zeros of the requested shape for every key: building a layer from
+    /// it gives the layer's structure (keys, shapes, `parameterDeclarations`) before any weights exist,
+    /// e.g. to initialise new parameters in the declared order. Never use it to run a model.
+    public static func placeholder() -> WeightStore {
+        var store = WeightStore([:])
+        store.fillsMissingKeysWithZeros = true
+        return store
     }
 
     /// All keys, sorted.
@@ -57,7 +68,10 @@ public struct WeightStore: Sendable {
 
     /// Takes the values of `key`, checking that its shape is `shape`.
     public mutating func take(_ key: String, shape: [Int]) throws -> [Float] {
-        guard let weight = weights[key] else { throw WeightLoadingError.missingKey(key) }
+        guard let weight = weights[key] else {
+            if fillsMissingKeysWithZeros { return [Float](repeating: 0, count: shape.reduce(1, *)) }
+            throw WeightLoadingError.missingKey(key)
+        }
         guard weight.shape == shape else {
             throw WeightLoadingError.shapeMismatch(key: key, expected: shape, found: weight.shape)
         }

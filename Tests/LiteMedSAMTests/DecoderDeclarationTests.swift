@@ -4,23 +4,60 @@ import SAMLayers
 import SAMTensor
 import XCTest
 
-/// The decoder's declared parameters are the checkpoint's `mask_decoder.*` tensors, and its layers
-/// give the same masks through the generic (any-context) entry points as through the inference one.
+/// The prompt encoder's and decoder's declared parameters are the checkpoint's `prompt_encoder.*` and
+/// `mask_decoder.*` tensors, and the decoder's layers give the same masks through the generic (any-context)
+/// entry points as through the inference one.
 final class DecoderDeclarationTests: XCTestCase {
-    func testDeclaredParametersAreTheCheckpointsDecoderTensors() throws {
+    /// `declared` are the checkpoint's tensors under `prefix`: the same keys, each declared once, with the same
+    /// shapes.
+    private func assertDeclarations(
+        _ declared: [ParameterDeclaration], areTheTensorsUnder prefix: String, of store: WeightStore,
+        file: StaticString = #filePath, line: UInt = #line
+    ) {
+        let declaredShapes = Dictionary(declared.map { ($0.key, $0.shape) }, uniquingKeysWith: { first, _ in first })
+        XCTAssertEqual(declaredShapes.count, declared.count, "a key is declared twice", file: file, line: line)
+        let checkpointKeys = store.keys.filter { $0.hasPrefix(prefix + ".") }
+        XCTAssertEqual(Set(declaredShapes.keys), Set(checkpointKeys), file: file, line: line)
+        for key in checkpointKeys {
+            XCTAssertEqual(declaredShapes[key], store.shape(of: key), key, file: file, line: line)
+        }
+    }
+
+    func testDeclaredParametersAreTheCheckpointsPromptEncoderAndDecoderTensors() throws {
         guard FileManager.default.fileExists(atPath: CheckpointLocation.checkpoint.path) else {
             throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
         }
         let store = try LiteMedSAMCheckpoint.weights(at: CheckpointLocation.checkpoint)
-        let declared = try ParityModel.model().maskDecoder.parameterDeclarations
-        let declaredShapes = Dictionary(declared.map { ($0.key, $0.shape) }, uniquingKeysWith: { first, _ in first })
-        XCTAssertEqual(declaredShapes.count, declared.count, "a key is declared twice")
-        let checkpointKeys = store.keys.filter { $0.hasPrefix(MaskDecoder.defaultKey + ".") }
-        XCTAssertEqual(Set(declaredShapes.keys), Set(checkpointKeys))
-        for key in checkpointKeys {
-            XCTAssertEqual(declaredShapes[key], store.shape(of: key), key)
-        }
-        XCTAssertTrue(declared.contains(ParameterDeclaration(key: "mask_decoder.mask_tokens.weight", shape: [4, 256])))
+        let model = try ParityModel.model()
+        assertDeclarations(
+            model.promptEncoder.parameterDeclarations, areTheTensorsUnder: PromptEncoder.defaultKey, of: store)
+        assertDeclarations(
+            model.maskDecoder.parameterDeclarations, areTheTensorsUnder: MaskDecoder.defaultKey, of: store)
+        XCTAssertEqual(model.promptEncoder.parameterDeclarations.count, 17)
+        XCTAssertTrue(
+            model.maskDecoder.parameterDeclarations.contains(
+                ParameterDeclaration(key: "mask_decoder.mask_tokens.weight", shape: [4, 256])))
+        XCTAssertTrue(
+            model.promptEncoder.parameterDeclarations.contains(
+                ParameterDeclaration(
+                    key: "prompt_encoder.pe_layer.positional_encoding_gaussian_matrix", shape: [2, 128])))
+        XCTAssertEqual(
+            Set(PromptEncoder.learnedEmbeddingWeightKeys()),
+            Set(
+                (model.promptEncoder.pointEmbeddings + [
+                    model.promptEncoder.notAPointEmbedding, model.promptEncoder.noMaskEmbedding,
+                ]).map(\.weightKey)))
+    }
+
+    /// A prompt encoder built from a placeholder store declares the same keys and shapes as one read from the
+    /// checkpoint (what training relies on to initialise parameters before weights exist).
+    func testPlaceholderStoreGivesTheSameDeclarations() throws {
+        var placeholder = WeightStore.placeholder()
+        let structure = try PromptEncoder(&placeholder)
+        let decoder = try MaskDecoder(&placeholder)
+        let model = try ParityModel.model()
+        XCTAssertEqual(structure.parameterDeclarations, model.promptEncoder.parameterDeclarations)
+        XCTAssertEqual(decoder.parameterDeclarations, model.maskDecoder.parameterDeclarations)
     }
 
     /// `features` / `hypernetworkOutputs` / `maskLogits` / `iouPredictions` in `TapeFree` reproduce the

@@ -44,7 +44,7 @@ struct LinearRegressionProblem {
     /// The squared error of one example; NaN for a poisoned one.
     static func loss(_ example: Example, _ w: Recording, _ random: SeededRandom) -> Variable? {
         let x = w.graph.constant(example.x)
-        let error = Loss.meanSquaredError(w.linear(x, "lin"), target: example.y)
+        let error = Loss.meanSquaredError(x.linear(weight: w("lin.weight"), bias: w("lin.bias")), target: example.y)
         return example.poisoned ? error * Float.nan : error
     }
 

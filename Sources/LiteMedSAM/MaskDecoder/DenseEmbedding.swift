@@ -9,7 +9,4 @@ public enum DenseEmbedding: Sendable {
     case shared(Tensor)
     /// One `[64, 64, embedDim]` map per prompt.
     case perPrompt([Tensor])
-    /// One vector per prompt, the same at every position (`embedDim` values each), e.g. P²SAM's
-    /// dense injection of a sampled latent.
-    case perPromptConstant([[Float]])
 }

@@ -9,24 +9,18 @@ public enum MaskSelection: Sendable, Equatable {
     case multimask
     /// Every mask token, 0…K−1.
     case all
-    /// One output `Σ_i w_i · logit_i` over the multimask tokens 1…K−1 (P²SAM's assembling).
-    /// Masks are linear in the hypernetwork output, so this costs one mask, not K−1.
-    case weightedMultimask([Float])
 
     /// The tokens whose hypernetworks run.
     func tokenIndices(maskTokens: Int) -> [Int] {
         switch self {
         case .single: return [0]
-        case .multimask, .weightedMultimask: return Array(1..<maskTokens)
+        case .multimask: return Array(1..<maskTokens)
         case .all: return Array(0..<maskTokens)
         }
     }
 
     /// Number of output channels.
-    func outputCount(maskTokens: Int) -> Int {
-        if case .weightedMultimask = self { return 1 }
-        return tokenIndices(maskTokens: maskTokens).count
-    }
+    func outputCount(maskTokens: Int) -> Int { tokenIndices(maskTokens: maskTokens).count }
 }
 
 /// Mask-decoder output for a batch of B prompts.
@@ -45,9 +39,9 @@ public struct MaskPrediction: Sendable {
 /// transposed convolutions (256 → 64 → 32 channels) of the transformer's image output.
 ///
 /// The layers are written once against `ForwardContext`: this type's `callAsFunction` is the inference
-/// entry point (tape-free, chunked by `maximumBatch`, dense-embedding variants, folded assembling);
-/// `features`, `hypernetworkOutputs` and `maskLogits` run the same layers in any context (training
-/// records them on a gradient tape).
+/// entry point (tape-free, chunked by `maximumBatch`, dense-embedding variants); `features`,
+/// `hypernetworkOutputs` and `maskLogits` run the same layers in any context (training records them on a
+/// gradient tape; P²SAM composes its assembled output from them).
 public struct MaskDecoder: Sendable, DeclaresParameters {
     /// The key prefix of LiteMedSAM's decoder in its checkpoint.
     public static let defaultKey = "mask_decoder"
@@ -140,11 +134,6 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
         dense: DenseEmbedding, selection: MaskSelection = .single, trace: ((Trace) -> Void)? = nil
     ) -> MaskPrediction {
         let count = sparseTokens.count
-        if case .weightedMultimask(let weights) = selection {
-            precondition(
-                weights.count == maskTokenCount - 1,
-                "need \(maskTokenCount - 1) assembling weights, got \(weights.count)")
-        }
         let channels = selection.outputCount(maskTokens: maskTokenCount)
         let side = imageEmbedding.shape[0]
         let maskSide = 4 * side
@@ -154,10 +143,10 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
         while start < count {
             let end = min(count, start + max(1, maximumBatch))
             let chunkDense: DenseEmbedding
-            switch dense {
-            case .perPrompt(let maps): chunkDense = .perPrompt(Array(maps[start..<end]))
-            case .perPromptConstant(let vectors): chunkDense = .perPromptConstant(Array(vectors[start..<end]))
-            default: chunkDense = dense
+            if case .perPrompt(let maps) = dense {
+                chunkDense = .perPrompt(Array(maps[start..<end]))
+            } else {
+                chunkDense = dense
             }
             let part = decodeChunk(
                 imageEmbedding: imageEmbedding, positionalEncoding: positionalEncoding,
@@ -210,18 +199,6 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
             values.reserveCapacity(batch * pixels * dim)
             for map in maps { values.append(contentsOf: broadcastSum(imageEmbedding, map).storage) }
             image = Tensor(shape: [batch, pixels, dim], storage: values)
-        case .perPromptConstant(let vectors):
-            precondition(
-                vectors.count == batch && vectors.allSatisfy { $0.count == dim }, "need one \(dim)-vector per prompt")
-            var values: [Float] = []
-            values.reserveCapacity(batch * pixels * dim)
-            for vector in vectors {
-                values.append(
-                    contentsOf: broadcastSum(
-                        imageEmbedding.reshaped([1, pixels, dim]), Tensor(shape: [1, 1, dim], storage: vector)
-                    ).storage)
-            }
-            image = Tensor(shape: [batch, pixels, dim], storage: values)
         }
         let context = TapeFree()
         let (hs, keys) = transformer.forward(
@@ -255,9 +232,6 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
                 iou.storage[b * outputs.count + slot] = iouAll.storage[b * maskTokenCount + token]
             }
         }
-        if case .weightedMultimask(let weights) = selection {
-            (hyperIn, iou) = Self.assemble(hyperIn: hyperIn, iou: iou, weights: weights)
-        }
         let channels = hyperIn.shape[1]
 
         // Masks per prompt: hyper_in (K x 32) @ upscaled (256² x 32)ᵀ.
@@ -285,22 +259,5 @@ public struct MaskDecoder: Sendable, DeclaresParameters {
             }
         }
         return MaskPrediction(logits: logits, iouPredictions: iou)
-    }
-}
-
-extension MaskDecoder {
-    /// Folds K hypernetwork outputs `[B, K, 32]` into one `Σ w_k h_k` per prompt (`[B, 1, 32]`),
-    /// and the IoU predictions likewise.
-    static func assemble(hyperIn: Tensor, iou: Tensor, weights: [Float]) -> (Tensor, Tensor) {
-        let (batch, k, width) = (hyperIn.shape[0], hyperIn.shape[1], hyperIn.shape[2])
-        var fused = Tensor(shape: [batch, 1, width])
-        var fusedIoU = Tensor(shape: [batch, 1])
-        for b in 0..<batch {
-            for (i, w) in weights.enumerated() where i < k {
-                for j in 0..<width { fused.storage[b * width + j] += w * hyperIn.storage[(b * k + i) * width + j] }
-                fusedIoU.storage[b] += w * iou.storage[b * k + i]
-            }
-        }
-        return (fused, fusedIoU)
     }
 }

@@ -1,10 +1,8 @@
-import SAMAutograd
 import SAMTensor
 
-/// Autograd operations only P²SAM's network uses (PGN pooling, log σ clamp, official assembling).
 extension Variable {
     /// 2x2 average pooling, stride 2, of `[H, W, C]` or `[B, H, W, C]` (H, W even).
-    func averagePooled2x2() -> Variable {
+    public func averagePooled2x2() -> Variable {
         let shape = self.shape
         let (batch, height, width, channels) =
             shape.count == 4 ? (shape[0], shape[1], shape[2], shape[3]) : (1, shape[0], shape[1], shape[2])
@@ -48,32 +46,6 @@ extension Variable {
                 }
             }
             graph.accumulate(dx, into: self)
-        }
-    }
-
-    /// Element-wise clamp to `[lower, upper]`; the gradient is passed only inside the interval.
-    func clamped(_ lower: Float, _ upper: Float) -> Variable {
-        let x = value
-        let y = Tensor(shape: x.shape, storage: x.storage.map { Swift.min(Swift.max($0, lower), upper) })
-        return graph.record(y, inputs: [self]) { graph, g in
-            var dx = g.storage
-            for i in dx.indices where x.storage[i] < lower || x.storage[i] > upper { dx[i] = 0 }
-            graph.accumulate(Tensor(shape: x.shape, storage: dx), into: self)
-        }
-    }
-
-    /// P²SAM's official assembling parametrisation: `[1 − Σ w[1…], w[1…]]` from a stored `[n]` vector
-    /// (its element 0 is ignored and receives no gradient).
-    func officialAssembling() -> Variable {
-        let w = value.storage
-        var y = w
-        y[0] = 1 - w.dropFirst().reduce(0, +)
-        return graph.record(Tensor(shape: shape, storage: y), inputs: [self]) { graph, g in
-            var dx = g.storage
-            let g0 = dx[0]
-            dx[0] = 0
-            for i in 1..<dx.count { dx[i] -= g0 }
-            graph.accumulate(Tensor(shape: [dx.count], storage: dx), into: self)
         }
     }
 }

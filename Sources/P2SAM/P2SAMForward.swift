@@ -1,0 +1,69 @@
+import LiteMedSAM
+import SAMLayers
+import SAMTensor
+
+/// P²SAM's decoder forward for one image and B latent samples (docs/p2sam-model.md, "Forward pass",
+/// steps 5–7), written once against `ForwardContext`: the sampler runs it tape-free, training records it.
+extension P2SAMLayers {
+    /// The mask decoder's features with the latent injected.
+    ///
+    /// - Parameters:
+    ///   - embedding: the image embedding `[1, P, dim]` (P = 4096 for a 64x64 embedding).
+    ///   - promptTokens: the prompt's sparse tokens `[Ns, dim]` (shared by every sample), or nil for none.
+    ///   - latents: z `[B, latentDim]`, or nil without a latent (stage 1): sparse injection then uses a zero
+    ///     token, dense injection the plain `no_mask_embed`.
+    ///   - batch: B.
+    /// - Returns: the features of B prompts (`tokenOutputs` `[B, 1 + K + Ns (+1), dim]`).
+    public func decoderFeatures<C: ForwardContext>(
+        _ c: C, embedding: C.Value, promptTokens: C.Value?, latents: C.Value?, batch: Int
+    ) -> DecoderFeatures<C.Value> {
+        let dim = promptEncoder.embedDim
+        let pixels = c.shape(of: embedding)[1]
+        var sparseParts: [C.Value] = []
+        if let promptTokens {
+            let single = c.reshape(promptTokens, [1, c.shape(of: promptTokens)[0], dim])
+            sparseParts.append(
+                batch == 1 ? single : c.concatenate(Array(repeating: single, count: batch), alongAxis: 0))
+        }
+        let image: C.Value
+        switch (configuration.injection, latents, combiner) {
+        case (.dense, let latents?, let combiner?):
+            // Fcomb([z ; no_mask_embed]) per sample, the same vector at every position.
+            let noMask = c.reshape(promptEncoder.denseEmbedding(c), [dim])
+            let images = (0..<batch).map { b in
+                let z = c.reshape(c.slice(latents, alongAxis: 0, b..<(b + 1)), [configuration.latentDim])
+                let dense = combiner.forward(c, latent: z, noMaskEmbed: noMask)
+                return c.sum(embedding, c.reshape(dense, [1, 1, dim]))
+            }
+            image = c.concatenate(images, alongAxis: 0)
+        case (.sparse, _, _):
+            let z = latents ?? c.constant(Tensor(shape: [batch, configuration.latentDim]))
+            sparseParts.append(c.reshape(z, [batch, 1, dim]))
+            image = c.sum(embedding, promptEncoder.denseEmbedding(c))
+        default:
+            image = c.sum(embedding, promptEncoder.denseEmbedding(c))
+        }
+        return maskDecoder.features(
+            c, image: image,
+            positionalEncoding: c.constant(promptEncoder.densePositionalEncoding.reshaped([1, pixels, dim])),
+            sparseTokens: sparseParts.isEmpty ? nil : c.concatenate(sparseParts, alongAxis: 1), batch: batch)
+    }
+
+    /// The assembled logits `Σᵢ wᵢ · logitᵢ` over mask tokens 1…K−1, `[B, 1, 16·P]` (the 256x256 model
+    /// frame for a 64x64 embedding). Logits are linear in the hypernetwork outputs, so the outputs are
+    /// assembled first and one mask is computed per sample.
+    ///
+    /// - Parameters:
+    ///   - embedding, promptTokens, latents, batch: as for `decoderFeatures`.
+    ///   - assemblingWeights: w `[K − 1]`; nil for the stored weights (training passes its parametrisation).
+    public func assembledLogits<C: ForwardContext>(
+        _ c: C, embedding: C.Value, promptTokens: C.Value?, latents: C.Value?, batch: Int,
+        assemblingWeights weights: C.Value? = nil
+    ) -> C.Value {
+        let features = decoderFeatures(
+            c, embedding: embedding, promptTokens: promptTokens, latents: latents, batch: batch)
+        let hyper = maskDecoder.hypernetworkOutputs(c, features, maskTokenIndices: assembledTokens)
+        let fused = c.weightedSum(hyper, weights: weights ?? c.value(of: assemblingWeights))
+        return maskDecoder.maskLogits(c, hypernetworkOutputs: fused, features)
+    }
+}
