@@ -30,12 +30,11 @@ extension P2SAMLayers {
         case (.dense, let latents?, let combiner?):
             // Fcomb([z ; no_mask_embed]) per sample, the same vector at every position.
             let noMask = c.reshape(promptEncoder.denseEmbedding(c), [dim])
-            let images = (0..<batch).map { b in
+            let dense = (0..<batch).map { b in
                 let z = c.reshape(c.slice(latents, alongAxis: 0, b..<(b + 1)), [configuration.latentDim])
-                let dense = combiner.forward(c, latent: z, noMaskEmbed: noMask)
-                return c.sum(embedding, c.reshape(dense, [1, 1, dim]))
+                return c.reshape(combiner.forward(c, latent: z, noMaskEmbed: noMask), [1, 1, dim])
             }
-            image = c.concatenate(images, alongAxis: 0)
+            image = c.sum(embedding, c.concatenate(dense, alongAxis: 0))  // [1, P, dim] + [B, 1, dim]
         case (.sparse, _, _):
             let z = latents ?? c.constant(Tensor(shape: [batch, configuration.latentDim]))
             sparseParts.append(c.reshape(z, [batch, 1, dim]))

@@ -28,7 +28,8 @@ public protocol ForwardContext {
     /// (`[1, N, C]` added to each of `[B, N, C]`).
     func add(_ x: inout Value, _ y: Value)
 
-    /// `x + y` with batch-1 broadcast (`[1, N, C]` with `[B, N, C]`, or `[1, 1, C]` with `[B, N, C]`).
+    /// `x + y` with batch-1 broadcast (`[1, N, C]` with `[B, N, C]`, `[1, 1, C]` with `[B, N, C]`, or
+    /// `[1, N, C]` with `[B, 1, C]`, giving `[B, N, C]`).
     func sum(_ x: Value, _ y: Value) -> Value
 
     /// SAM's decoder attention: projections, per-head scaled softmax attention, output projection.
@@ -54,6 +55,12 @@ public protocol ForwardContext {
 
     /// Batched `a bᵀ`: `[B, M, K]` and `[B, N, K]` → `[B, M, N]`.
     func multiplyTransposed(_ a: Value, _ b: Value) -> Value
+
+    /// `body` over the batch of `inputs` (all with the same leading dimension B), joined along axis 0.
+    /// The tape-free context runs it on one batch element at a time (inputs sliced to leading dimension 1),
+    /// so a large per-element intermediate (the decoder's upscaled features, 8 MB per prompt) never exists
+    /// for the whole batch; the recording context runs it once on the whole batch.
+    func batchwise(_ inputs: [Value], _ body: ([Value]) -> Value) -> Value
 
     // MARK: prompt encoder and P²SAM
 

@@ -89,6 +89,8 @@ public struct Recording: ForwardContext {
     public func reshape(_ x: Variable, _ shape: [Int]) -> Variable { x.reshaped(shape) }
 
     public func multiplyTransposed(_ a: Variable, _ b: Variable) -> Variable { Variable.matmul(a, b, transposeB: true) }
+
+    public func batchwise(_ inputs: [Variable], _ body: ([Variable]) -> Variable) -> Variable { body(inputs) }
 }
 
 // MARK: prompt encoder and P²SAM

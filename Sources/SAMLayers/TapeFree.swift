@@ -34,7 +34,35 @@ public struct TapeFree: ForwardContext, Sendable {
         }
     }
 
-    public func sum(_ x: Tensor, _ y: Tensor) -> Tensor { broadcastSum(x, y) }
+    public func sum(_ x: Tensor, _ y: Tensor) -> Tensor {
+        if x.rank == 3, y.rank == 3, x.shape[0] == 1, y.shape[1] == 1, y.shape[0] > 1, x.shape[1] > 1 {
+            return Self.outerSum(rows: x, perBatch: y)
+        }
+        if x.rank == 3, y.rank == 3, y.shape[0] == 1, x.shape[1] == 1, x.shape[0] > 1, y.shape[1] > 1 {
+            return Self.outerSum(rows: y, perBatch: x)
+        }
+        return broadcastSum(x, y)
+    }
+
+    /// `[1, N, C] + [B, 1, C]` → `[B, N, C]`: batch element b is `rows` plus the vector `perBatch[b]`.
+    static func outerSum(rows: Tensor, perBatch: Tensor) -> Tensor {
+        let (n, c, batch) = (rows.shape[1], rows.shape[2], perBatch.shape[0])
+        precondition(perBatch.shape[2] == c, "sum: \(rows.shape) + \(perBatch.shape)")
+        var out = Tensor(shape: [batch, n, c])
+        out.storage.withUnsafeMutableBufferPointer { o in
+            rows.storage.withUnsafeBufferPointer { r in
+                perBatch.storage.withUnsafeBufferPointer { v in
+                    for b in 0..<batch {
+                        for i in 0..<n {
+                            let base = (b * n + i) * c
+                            for j in 0..<c { o[base + j] = r[i * c + j] + v[b * c + j] }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
 
     public func attention(query: Tensor, key: Tensor, value: Tensor, _ layer: AttentionLayer) -> Tensor {
         layer.attend(
@@ -102,6 +130,24 @@ public struct TapeFree: ForwardContext, Sendable {
     }
 
     public func reshape(_ x: Tensor, _ shape: [Int]) -> Tensor { x.reshaped(shape) }
+
+    public func batchwise(_ inputs: [Tensor], _ body: ([Tensor]) -> Tensor) -> Tensor {
+        let batch = inputs[0].shape[0]
+        precondition(inputs.allSatisfy { $0.shape[0] == batch }, "batchwise: batches \(inputs.map { $0.shape })")
+        if batch == 1 { return body(inputs) }
+        var values: [Float] = []
+        var elementShape: [Int] = []
+        for b in 0..<batch {
+            let result = body(inputs.map { slice($0, alongAxis: 0, b..<(b + 1)) })
+            if b == 0 {
+                elementShape = result.shape
+                values.reserveCapacity(batch * result.count)
+            }
+            precondition(result.shape == elementShape, "batchwise: element shapes \(elementShape) vs \(result.shape)")
+            values.append(contentsOf: result.storage)
+        }
+        return Tensor(shape: [batch] + elementShape.dropFirst(), storage: values)
+    }
 
     public func multiplyTransposed(_ a: Tensor, _ b: Tensor) -> Tensor {
         let (batch, m, k) = (a.shape[0], a.shape[1], a.shape[2])

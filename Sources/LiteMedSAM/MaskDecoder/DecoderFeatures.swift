@@ -4,9 +4,9 @@ import SAMLayers
 public struct DecoderFeatures<Value> {
     /// Output of every token `[B, T, dim]`: the IoU token, the K mask tokens, then the sparse tokens.
     public var tokenOutputs: Value
-    /// Upscaled image features `[B, 16·P, dim/8]` for P embedding pixels (256x256 row-major for a
-    /// 64x64 embedding).
-    public var upscaled: Value
+    /// The transformer's updated image keys `[B, P, dim]` for P embedding pixels (64x64 row-major);
+    /// `maskLogits` upscales them to `[B, 16·P, dim/8]`, one prompt at a time when tape-free.
+    public var imageKeys: Value
 }
 
 extension MaskDecoder {
@@ -36,9 +36,7 @@ extension MaskDecoder {
         let pixels = c.shape(of: keys)[1]
         let side = Int(Double(pixels).squareRoot())
         precondition(side * side == pixels, "decoder features: \(pixels) embedding pixels are not a square")
-        let upscaled = upscaling.forward(c, c.reshape(keys, [batch, side, side, transformerDim]))
-        return DecoderFeatures(
-            tokenOutputs: hs, upscaled: c.reshape(upscaled, [batch, 16 * pixels, transformerDim / 8]))
+        return DecoderFeatures(tokenOutputs: hs, imageKeys: keys)
     }
 
     /// Hypernetwork outputs `[B, n, dim/8]` of the mask tokens `maskTokenIndices` (each in 0..<K).
@@ -56,11 +54,18 @@ extension MaskDecoder {
         iouHead.forward(c, c.slice(features.tokenOutputs, alongAxis: 1, 0..<1))
     }
 
-    /// Mask logits `[B, n, 16·P]` (`hyper · upscaledᵀ`) for hypernetwork outputs `[B, n, dim/8]`.
+    /// Mask logits `[B, n, 16·P]` (`hyper · upscaledᵀ`, the image keys upscaled to `[B, 16·P, dim/8]`) for
+    /// hypernetwork outputs `[B, n, dim/8]`; tape-free, one prompt's upscaled features exist at a time.
     public func maskLogits<C: ForwardContext>(
         _ c: C, hypernetworkOutputs hyper: C.Value, _ features: DecoderFeatures<C.Value>
     ) -> C.Value {
-        c.multiplyTransposed(hyper, features.upscaled)
+        let pixels = c.shape(of: features.imageKeys)[1]
+        let side = Int(Double(pixels).squareRoot())
+        return c.batchwise([hyper, features.imageKeys]) { parts in
+            let batch = c.shape(of: parts[1])[0]
+            let upscaled = upscaling.forward(c, c.reshape(parts[1], [batch, side, side, transformerDim]))
+            return c.multiplyTransposed(parts[0], c.reshape(upscaled, [batch, 16 * pixels, transformerDim / 8]))
+        }
     }
 }
 
