@@ -74,8 +74,7 @@ public struct PromptEncoder: Sendable {
 }
 
 /// `prompt_encoder.mask_downscaling` (Conv 1→4 k2s2, LayerNorm2d, GELU, Conv 4→16 k2s2,
-/// LayerNorm2d, GELU, Conv 16→256 1x1). Loaded so the checkpoint is read strictly; LiteMedSAM's
-/// box and point prompts never use it (mask prompts are not supported yet).
+/// LayerNorm2d, GELU, Conv 16→256 1x1), used by mask prompts (`MaskDownscaling.swift`).
 struct MaskDownscalingWeights: Sendable {
     let tensors: [[Float]]
 
