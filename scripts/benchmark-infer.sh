@@ -27,7 +27,7 @@ mkdir "$work/cases"
 cp "$work/all/2D_bench_256.npz" "$work/all/3D_bench_20.npz" "$work/cases/"
 
 for r in $(seq 1 "$rounds"); do
-    "$p2sam" infer --input "$work/cases" --output "$work/ours$r" --checkpoint "$checkpoint" >"$work/ours$r.log"
+    P2SAM_PROGRESS=never "$p2sam" infer --input "$work/cases" --output "$work/ours$r" --checkpoint "$checkpoint" >"$work/ours$r.log"
     "$python" "$root/scripts/reference/run_reference_infer.py" --medsam-repo "$MEDSAM_REPO" \
         --checkpoint "$checkpoint" --input "$work/cases" --output "$work/ref$r" --threads "$threads" \
         >"$work/ref$r.log" 2>&1

@@ -26,7 +26,7 @@ struct InferCommand: ParsableCommand {
 
     @Option(
         name: .customLong("max-decompressed-mib"),
-        help: "Refuse a compressed .npz member that inflates past this many MiB.")
+        help: "Refuse a case array (.npz member) larger than this many MiB; compressed ones before inflating.")
     var maxDecompressedMiB = ChallengeLimits.defaultMaxDecompressedBytes >> 20
 
     @Flag(help: "Print only failures and the summary.")

@@ -145,6 +145,24 @@ final class InferCommandTests: XCTestCase {
         XCTAssertEqual(written, ["2D_good.npz"])
     }
 
+    func testArraysOverTheSizeLimitAreRefusedByName() throws {
+        try CLIRunner.requireCheckpoint()
+        let side = 700
+        try write(
+            "2D_large.npz",
+            [
+                ("imgs", try NumpyArray(uint8: [UInt8](repeating: 9, count: side * side * 3), shape: [side, side, 3])),
+                ("boxes", try Self.int64Array([10, 10, 100, 100], shape: [1, 4])),
+            ])
+        let outcome = try CLIRunner.run([
+            "infer", "--input", input.path, "--output", output.path, "--max-decompressed-mib", "1",
+        ])
+        XCTAssertEqual(outcome.status, 1, outcome.output)
+        XCTAssertTrue(
+            outcome.output.contains("2D_large.npz: key 'imgs': 1470128 bytes, over the limit of 1048576 bytes"),
+            outcome.output)
+    }
+
     func testInferRefusesAMissingOrEmptyInputFolder() throws {
         let missing = try CLIRunner.run([
             "infer", "--input", directory.appendingPathComponent("nope").path, "--output", output.path,

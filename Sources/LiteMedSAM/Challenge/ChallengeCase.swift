@@ -56,7 +56,8 @@ public struct ChallengeVolume: Sendable, Equatable {
 /// - 3D (file name starting with `3D`, as the reference script decides): `imgs` `D x H x W` `uint8`,
 ///   `boxes` `N x 6` `[x_min, y_min, z_min, x_max, y_max, z_max]`, `spacing` (3 values).
 ///
-/// Only these keys are read (others, such as `gts`, are ignored). Boxes must lie inside the image
+/// Only these keys are read (others, such as `gts`, are ignored), each at most
+/// ``ChallengeLimits/maxDecompressedBytes`` bytes (stored or compressed). Boxes must lie inside the image
 /// or volume (`0 <= x_min < x_max <= W`, `0 <= y_min < y_max <= H`, `0 <= z_min < z_max <= D - 1`,
 /// whole z: z are slice indices, `z_max` included); nothing is clipped silently.
 public enum ChallengeCase: Sendable {
@@ -203,6 +204,15 @@ struct ChallengeArchiveReader {
     private func array(_ key: String) throws -> NumpyArray {
         guard archive.names.contains(key) else {
             throw ChallengeCaseError.missingKey(caseName: name, key: key, found: archive.names)
+        }
+        // Stored members are copied out of the mapped file too: bound every member, not only deflated ones.
+        if let entry = archive.zip.entry(named: key + ".npy") ?? archive.zip.entry(named: key),
+            entry.uncompressedSize > limits.maxDecompressedBytes
+        {
+            throw ChallengeCaseError.invalidArray(
+                caseName: name, key: key,
+                reason:
+                    "\(entry.uncompressedSize) bytes, over the limit of \(limits.maxDecompressedBytes) bytes per array")
         }
         do { return try archive.array(named: key) } catch {
             throw ChallengeCaseError.invalidArray(caseName: name, key: key, reason: "\(error)")

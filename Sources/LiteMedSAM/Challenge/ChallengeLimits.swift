@@ -6,7 +6,7 @@ public struct ChallengeLimits: Sendable, Equatable {
     /// Default ``maxCachedEmbeddings``: 64 slice embeddings (4 MiB each).
     public static let defaultMaxCachedEmbeddings = 64
 
-    /// The most bytes one compressed `.npz` member may inflate to (refused before inflating).
+    /// The most bytes one `.npz` array may take (a compressed member is refused before inflating).
     public var maxDecompressedBytes: Int
     /// The most objects (box rows) per case: 65,535, the largest id a `uint16` label can hold.
     public var maxObjects: Int
