@@ -23,16 +23,28 @@ public struct LiteMedSAMModel: Sendable {
         imageEncoder(input)
     }
 
-    /// Decodes prompts against an embedding with the no-mask dense embedding.
+    /// Decodes prompts against an embedding.
     ///
     /// - Parameters:
     ///   - prompts: in the 256x256 model frame; all must have the same token count (same number of
     ///     points, all with or all without a box).
+    ///   - maskInputs: empty (no mask prompt: the no-mask dense embedding), or one optional
+    ///     ``MaskInput`` per prompt (`nil` entries use the no-mask embedding).
     /// - Returns: logits `[B, K, 256, 256]` and IoU predictions `[B, K]`.
-    public func decode(_ prompts: [Prompt], embedding: Tensor, selection: MaskSelection = .single) -> MaskPrediction {
-        maskDecoder(
+    public func decode(
+        _ prompts: [Prompt], embedding: Tensor, maskInputs: [MaskInput?] = [], selection: MaskSelection = .single
+    ) -> MaskPrediction {
+        precondition(maskInputs.isEmpty || maskInputs.count == prompts.count, "need one mask input per prompt")
+        let dense: DenseEmbedding
+        if maskInputs.allSatisfy({ $0 == nil }) {
+            dense = .constant(promptEncoder.noMaskEmbed)
+        } else {
+            let noMask = maskInputs.contains { $0 == nil } ? promptEncoder.noMaskDenseMap() : nil
+            dense = .perPrompt(maskInputs.map { $0.map(promptEncoder.denseEmbedding(maskInput:)) ?? noMask! })
+        }
+        return maskDecoder(
             imageEmbedding: embedding, positionalEncoding: promptEncoder.densePositionalEncoding,
             sparseTokens: prompts.map { promptEncoder.sparseEmbedding(for: $0) },
-            dense: .constant(promptEncoder.noMaskEmbed), selection: selection)
+            dense: dense, selection: selection)
     }
 }

@@ -12,6 +12,7 @@ struct P2SAMCommand: ParsableCommand {
         subcommands: [
             EmbedCommand.self,
             SegmentCommand.self,
+            InferCommand.self,
             SampleCommand.self,
             URSAMCommand.self,
             MedSAMUCommand.self,

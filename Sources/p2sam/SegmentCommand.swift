@@ -15,7 +15,10 @@ struct SegmentCommand: ParsableCommand {
             image's own size (0/255). With --multimask the three multimask tokens are decoded and the one \
             with the highest predicted IoU is written (note: this checkpoint trained only the single-mask \
             token). --logits writes the raw decoder logits in the 256x256 model frame, shape (1, K, 256, 256), \
-            K = 3 with --multimask, else 1.
+            K = 3 with --multimask, else 1. --mask-input gives a mask prompt: low-resolution logits (1, 256, 256) \
+            in the same model frame (e.g. a previous --logits output, one mask), as SAM's mask_input; with it the \
+            box and points become optional. --refine N runs SAM's iterative refinement: N more rounds, each fed \
+            the previous round's best logits as the mask input.
             """)
 
     @Option(help: "Input image (PNG).")
@@ -44,10 +47,21 @@ struct SegmentCommand: ParsableCommand {
     @Option(help: "Reuse an embedding written by `p2sam embed` instead of running the encoder.")
     var embedding: String?
 
+    @Option(
+        name: .customLong("mask-input"),
+        help: "Mask prompt: .npy float logits of shape (1, 256, 256) in the 256x256 model frame (SAM's mask_input).")
+    var maskInput: String?
+
+    @Option(help: "Iterative refinement rounds after the first decode, each fed the previous logits (default 0).")
+    var refine = 0
+
     @OptionGroup var model: ModelOptions
 
     func validate() throws {
-        if box == nil && points.isEmpty { throw ValidationError("give a --box and/or at least one --point") }
+        if box == nil && points.isEmpty && maskInput == nil {
+            throw ValidationError("give a --box, at least one --point, or a --mask-input")
+        }
+        guard (0...16).contains(refine) else { throw ValidationError("--refine must be 0…16") }
     }
 
     func run() throws {
@@ -57,6 +71,7 @@ struct SegmentCommand: ParsableCommand {
         try InputChecks.outputFile(output, option: "--output")
         if let logits { try InputChecks.outputFile(logits, option: "--logits") }
         if let overlay { try InputChecks.outputFile(overlay, option: "--overlay") }
+        let mask = try maskInput.map(Self.readMaskInput)
         let predictor = try model.loadPredictor()
         let embedded: EmbeddedImage
         if let embedding {
@@ -70,7 +85,9 @@ struct SegmentCommand: ParsableCommand {
         } else {
             embedded = try predictor.embed(picture)
         }
-        let result = try predictor.segment(embedded, prompts: [prompt], selection: multimask ? .multimask : .single)[0]
+        let result = try predictor.refine(
+            embedded, prompt: prompt, rounds: refine, maskInput: mask, selection: multimask ? .multimask : .single
+        ).last!
         let chosen = result.bestIndex
         try PNG.write(result.masks[chosen], to: output)
         if let logits {
@@ -90,5 +107,20 @@ struct SegmentCommand: ParsableCommand {
         print(
             "wrote \(output): \(area) foreground pixels of \(picture.width * picture.height); predicted IoU \(ious)\(multimask ? " (kept mask \(chosen + 1))" : "")"
         )
+    }
+}
+
+extension SegmentCommand {
+    /// Reads a mask prompt `.npy` (float logits, shape (1, 256, 256)); errors name the file.
+    static func readMaskInput(_ path: String) throws -> MaskInput {
+        let array = try NPY.read(contentsOf: URL(fileURLWithPath: path))
+        guard [.float32, .float64, .float16].contains(array.dtype) else {
+            throw ValidationError("--mask-input \(path): dtype \(array.dtype.rawValue), expected float logits")
+        }
+        do {
+            return try MaskInput(logits: array.floats(), shape: array.shape)
+        } catch {
+            throw ValidationError("--mask-input \(path): \(error)")
+        }
     }
 }

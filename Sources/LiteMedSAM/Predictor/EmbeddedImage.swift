@@ -52,12 +52,14 @@ public struct EmbeddedImage: Sendable {
 public enum PredictorError: Error, CustomStringConvertible, Equatable {
     case invalidEmbedding(String)
     case invalidImage(String)
+    case invalidMaskInput(String)
     case noPrompts
 
     public var description: String {
         switch self {
         case .invalidEmbedding(let why): return "invalid image embedding: \(why)"
         case .invalidImage(let why): return "invalid image: \(why)"
+        case .invalidMaskInput(let why): return "invalid mask input: \(why)"
         case .noPrompts: return "no prompt given: pass a box and/or points"
         }
     }

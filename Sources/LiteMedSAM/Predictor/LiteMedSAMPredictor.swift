@@ -34,23 +34,52 @@ public final class LiteMedSAMPredictor: Sendable {
 
     /// Decodes `prompts` against `image`; prompts with the same number of tokens run as one batch.
     ///
-    /// - Parameter selection: `.single` (LiteMedSAM's trained token, the default), `.multimask`, `.all`.
+    /// - Parameters:
+    ///   - maskInputs: empty, or one optional mask prompt per prompt (SAM's `mask_input`, logits in
+    ///     the 256x256 model frame).
+    ///   - selection: `.single` (LiteMedSAM's trained token, the default), `.multimask`, `.all`.
     /// - Returns: one `Segmentation` per prompt, in order.
-    public func segment(_ image: EmbeddedImage, prompts: [ImagePrompt], selection: MaskSelection = .single) throws
-        -> [Segmentation]
-    {
+    public func segment(
+        _ image: EmbeddedImage, prompts: [ImagePrompt], maskInputs: [MaskInput?] = [],
+        selection: MaskSelection = .single
+    ) throws -> [Segmentation] {
         let mapped = try prompts.map { try modelPrompt($0, for: image) }
-        return decode(mapped, for: image, selection: selection)
+        return decode(mapped, for: image, maskInputs: maskInputs, selection: selection)
     }
 
-    /// Decodes prompts already in the model frame (see `modelPrompt`).
-    public func decode(_ prompts: [Prompt], for image: EmbeddedImage, selection: MaskSelection = .single)
-        -> [Segmentation]
-    {
+    /// SAM's iterative refinement: decodes `prompt`, then `rounds` more times with the previous
+    /// round's best low-resolution logits fed back as the mask input (the prompt stays the same).
+    ///
+    /// - Parameter maskInput: an optional mask prompt for the first round.
+    /// - Returns: the segmentation of every round, first to last (`rounds + 1` entries).
+    public func refine(
+        _ image: EmbeddedImage, prompt: ImagePrompt, rounds: Int, maskInput: MaskInput? = nil,
+        selection: MaskSelection = .single
+    ) throws -> [Segmentation] {
+        precondition(rounds >= 0, "rounds must be >= 0")
+        let mapped = try modelPrompt(prompt, for: image)
+        var history: [Segmentation] = []
+        var input = maskInput
+        for _ in 0...rounds {
+            let result = decode([mapped], for: image, maskInputs: [input], selection: selection)[0]
+            history.append(result)
+            input = MaskInput(result, mask: result.bestIndex)
+        }
+        return history
+    }
+
+    /// Decodes prompts already in the model frame (see `modelPrompt`), with optional mask inputs.
+    public func decode(
+        _ prompts: [Prompt], for image: EmbeddedImage, maskInputs: [MaskInput?] = [],
+        selection: MaskSelection = .single
+    ) -> [Segmentation] {
+        precondition(maskInputs.isEmpty || maskInputs.count == prompts.count, "need one mask input per prompt")
         var results = [Segmentation?](repeating: nil, count: prompts.count)
         let groups = Dictionary(grouping: prompts.indices, by: { prompts[$0].sparseTokenCount })
         for (_, indices) in groups.sorted(by: { $0.key < $1.key }) {
-            let prediction = model.decode(indices.map { prompts[$0] }, embedding: image.embedding, selection: selection)
+            let prediction = model.decode(
+                indices.map { prompts[$0] }, embedding: image.embedding,
+                maskInputs: maskInputs.isEmpty ? [] : indices.map { maskInputs[$0] }, selection: selection)
             let k = prediction.logits.shape[1]
             let plane = 256 * 256
             for (slot, index) in indices.enumerated() {
