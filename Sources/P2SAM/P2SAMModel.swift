@@ -33,22 +33,26 @@ public struct P2SAMModel: Sendable {
 
     /// Builds the model from a model file and the LiteMedSAM state dict `backbone` (strict: every tensor
     /// must be used). When the file declares `lora_rank` r, its tensors must hold exactly the rank-r LoRA
-    /// factors of every TinyViT attention block (`TinyViTLoRA`); they are merged into the backbone's `qkv`
-    /// weights (`W + B·A` on the q and v rows) before the encoder is built, so inference runs at the plain
-    /// encoder's speed.
+    /// factors of every TinyViT attention block (`TinyViTEncoder.loraLayouts`); the encoder merges them into
+    /// the backbone's `qkv` weights (`W + B·A` on the q and v rows) when it is built, so inference runs at
+    /// the plain encoder's speed.
     public init(file: P2SAMModelFile, backbone: WeightStore) throws {
         var store = file.weightStore
         var encoderWeights = backbone
         if let rank = file.loraRank {
             do {
-                let lora = try TinyViTLoRA(rank: rank, taking: &store)
-                encoderWeights = try lora.merged(into: backbone)
+                for layout in TinyViTEncoder.loraLayouts() {
+                    for factor in layout.factorDeclarations(rank: rank) {
+                        let values = try store.take(factor.key, shape: factor.shape)
+                        try encoderWeights.insert(factor.key, NamedWeight(shape: factor.shape, values: values))
+                    }
+                }
             } catch let error as WeightLoadingError {
                 throw P2SAMModelError.notAP2SAMModel(
                     "its LoRA factors do not match rank \(rank) on this encoder: \(error.description)")
             }
         }
-        let encoder = try TinyViTEncoder(&encoderWeights)
+        let encoder = try TinyViTEncoder(&encoderWeights, loraRank: file.loraRank)
         try self.init(checked: store, file: file, imageEncoder: encoder)
     }
 

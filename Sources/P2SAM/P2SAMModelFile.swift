@@ -57,7 +57,7 @@ public struct P2SAMModelFile: Sendable {
                     "metadata '\(Self.loraRankKey)' must be a positive integer, found '\(text)'")
             }
             loraRank = rank
-        } else if let key = tensors.keys.sorted().first(where: TinyViTLoRA.isFactorKey) {
+        } else if let key = tensors.keys.sorted().first(where: LoRALinearLayer.isFactorKey) {
             throw P2SAMModelError.notAP2SAMModel(
                 "it has LoRA tensors (e.g. '\(key)') but no '\(Self.loraRankKey)' metadata")
         }

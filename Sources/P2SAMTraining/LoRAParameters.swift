@@ -4,36 +4,38 @@ import SAMLayers
 import SAMTensor
 import SeededSampling
 
-/// The LoRA factors of the image encoder inside a P²SAM `ParameterSet` (keys, shapes and merge
-/// formula: `TinyViTLoRA`; contract: docs/p2sam-model.md).
+/// The LoRA factors of the image encoder inside a P²SAM `ParameterSet` (keys and shapes:
+/// `TinyViTEncoder.loraLayouts`, merge formula: `LoRALinearLayer`; contract: docs/p2sam-model.md).
 public enum LoRAParameters {
     /// Adds rank-`rank` factors for every TinyViT attention block: A ~ U(−1/√dim, 1/√dim) (PyTorch's
     /// kaiming-uniform with a = √5, as LoRA initialises A), B = 0, so the adapted encoder starts equal
-    /// to the frozen one. Draws: GSL mt19937 seeded from `seed`, sites in order, `lora_q.a` then
+    /// to the frozen one. Draws: GSL mt19937 seeded from `seed`, blocks in order, `lora_q.a` then
     /// `lora_v.a`, row-major.
     public static func add(
         to set: ParameterSet, rank: Int, seed: UInt64, configuration: TinyViTConfiguration = .liteMedSAM
     ) {
         precondition(rank >= 1, "LoRA rank must be >= 1")
         let random = SeededRandom(seed: seed &+ 0x4C6F_5241)
-        for site in TinyViTLoRA.sites(configuration: configuration) {
-            let bound = 1 / Double(site.dim).squareRoot()
-            for which in ["lora_q", "lora_v"] {
-                let a = (0..<(rank * site.dim)).map { _ in Float(random.uniform(-bound, bound)) }
-                set.add("\(site.prefix).\(which).a", Tensor(shape: [rank, site.dim], storage: a))
-                set.add("\(site.prefix).\(which).b", Tensor(shape: [site.dim, rank]))
+        for layout in TinyViTEncoder.loraLayouts(configuration: configuration) {
+            let bound = 1 / Double(layout.inFeatures).squareRoot()
+            for target in layout.targets {
+                let keys = layout.factorKeys(of: target)
+                let a = (0..<(rank * layout.inFeatures)).map { _ in Float(random.uniform(-bound, bound)) }
+                set.add(keys.a, Tensor(shape: [rank, layout.inFeatures], storage: a))
+                set.add(keys.b, Tensor(shape: [layout.groups * target.width, rank]))
             }
         }
     }
 
     /// The rank of the set's LoRA factors, or nil when it has none.
     public static func rank(of set: ParameterSet) -> Int? {
-        guard let first = TinyViTLoRA.sites().first, set.contains("\(first.prefix).lora_q.a") else { return nil }
-        return set["\(first.prefix).lora_q.a"].value.shape[0]
+        guard let layout = TinyViTEncoder.loraLayouts().first, let target = layout.targets.first else { return nil }
+        let key = layout.factorKeys(of: target).a
+        return set.contains(key) ? set[key].value.shape[0] : nil
     }
 
     /// Whether `name` is a LoRA factor.
-    public static func isFactor(_ name: String) -> Bool { TinyViTLoRA.isFactorKey(name) }
+    public static func isFactor(_ name: String) -> Bool { LoRALinearLayer.isFactorKey(name) }
 
     /// A digest of the factors' values (FNV-1a 64 over their bits, in key order), or nil without LoRA:
     /// keys cached embeddings of the merged encoder apart from the plain encoder's.
@@ -47,11 +49,19 @@ public enum LoRAParameters {
         return String(hash, radix: 16)
     }
 
-    /// The set's factors as a `TinyViTLoRA` (for merging into the inference encoder), or nil.
-    public static func factors(of set: ParameterSet) throws -> TinyViTLoRA? {
-        guard let rank = rank(of: set) else { return nil }
-        var factors: [String: Tensor] = [:]
-        for name in set.names where isFactor(name) { factors[name] = set[name].value }
-        return try TinyViTLoRA(rank: rank, factors: factors)
+    /// The tape-free encoder of `backbone` (a LiteMedSAM state dict) with the set's LoRA factors merged
+    /// into its `qkv` weights, or the plain encoder when the set has none.
+    public static func encoder(backbone: WeightStore, adaptedBy set: ParameterSet) throws -> TinyViTEncoder {
+        var store = backbone
+        let rank = rank(of: set)
+        if let rank {
+            for layout in TinyViTEncoder.loraLayouts() {
+                for factor in layout.factorDeclarations(rank: rank) {
+                    let value = set[factor.key].value
+                    try store.insert(factor.key, NamedWeight(shape: value.shape, values: value.storage))
+                }
+            }
+        }
+        return try TinyViTEncoder(&store, loraRank: rank)
     }
 }

@@ -15,12 +15,12 @@ public final class P2SAMNetwork {
     /// own values, copied from `parameters` at initialisation, are used only for the frozen positional
     /// encoding).
     public let layers: P2SAMLayers
-    /// The differentiable encoder (frozen weights) for stage 1 with LoRA; nil when training from cached
-    /// embeddings.
-    public let encoder: DifferentiableTinyViT?
+    /// The recorded encoder (frozen weights, the LoRA factors of `parameters`) for stage 1 with LoRA; nil
+    /// when training from cached embeddings.
+    public let encoder: RecordedImageEncoder?
 
     /// - Parameter encoder: needed for LoRA training (`parameters` then holds the LoRA factors).
-    public init(configuration: P2SAMConfiguration, parameters: ParameterSet, encoder: DifferentiableTinyViT? = nil) {
+    public init(configuration: P2SAMConfiguration, parameters: ParameterSet, encoder: RecordedImageEncoder? = nil) {
         self.configuration = configuration
         self.parameters = parameters
         self.encoder = encoder
@@ -56,7 +56,7 @@ public final class P2SAMNetwork {
     /// LoRA-adapted encoder (differentiable in the LoRA factors).
     func adaptedEmbedding(_ w: Recording, layerZeroOutput: Tensor) -> Variable {
         guard let encoder else { preconditionFailure("adaptedEmbedding needs the network's differentiable encoder") }
-        return encoder(w.graph.constant(layerZeroOutput), lora: parameters)
+        return encoder.embedding(on: w.graph, fromLayerZeroOutput: layerZeroOutput)
     }
 
     /// The LoRA-adapted embedding of a `layers.0` output, without gradients (e.g. for checks).

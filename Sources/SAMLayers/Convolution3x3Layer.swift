@@ -1,38 +1,41 @@
 import SAMTensor
 
 /// `nn.Conv2d` with a 3x3 kernel, stride 1 and zero padding 1 at a key prefix: `prefix.weight`
-/// `(out, in, 3, 3)`, `prefix.bias` `(out)`. On NHWC activations `[H, W, in]` → `[H, W, out]`
-/// (P²SAM's prompt generation network).
+/// `(out, in, 3, 3)` and, unless bias-free, `prefix.bias` `(out)`. On NHWC activations `[H, W, in]` →
+/// `[H, W, out]` (SAM's bias-free `neck.2`, P²SAM's prompt generation network).
 public struct Convolution3x3Layer: Sendable, DeclaresParameters {
-    /// The key prefix, e.g. `pgn.blocks.0.convs.0`.
+    /// The key prefix, e.g. `image_encoder.neck.2` or `pgn.blocks.0.convs.0`.
     public let key: String
     public let inChannels: Int
     public let outChannels: Int
     /// The weight rearranged to `(out, 3, 3, in)` for `Convolution.dense3x3` (tape-free forwards).
     let preparedWeight: [Float]
-    /// `outChannels` values.
-    let bias: [Float]
+    /// `outChannels` values, or nil for a bias-free convolution.
+    let bias: [Float]?
 
-    public init(_ store: inout WeightStore, _ key: String, in inChannels: Int, out outChannels: Int) throws {
+    /// Reads `key.weight` `(out, in, 3, 3)` and, when `bias`, `key.bias` `(out)` from `store`, strictly.
+    public init(_ store: inout WeightStore, _ key: String, in inChannels: Int, out outChannels: Int, bias: Bool = true)
+        throws
+    {
         self.key = key
         self.inChannels = inChannels
         self.outChannels = outChannels
         let weight = try store.take("\(key).weight", shape: [outChannels, inChannels, 3, 3])
         preparedWeight = Convolution.prepareDense3x3(weight, outChannels: outChannels, inChannels: inChannels)
-        bias = try store.take("\(key).bias", shape: [outChannels])
+        self.bias = bias ? try store.take("\(key).bias", shape: [outChannels]) : nil
     }
 
+    /// `key.weight`.
     public var weightKey: String { "\(key).weight" }
-    public var biasKey: String { "\(key).bias" }
+    /// `key.bias`, or nil for a bias-free convolution.
+    public var biasKey: String? { bias == nil ? nil : "\(key).bias" }
 
     public var parameterDeclarations: [ParameterDeclaration] {
-        [
-            ParameterDeclaration(key: weightKey, shape: [outChannels, inChannels, 3, 3]),
-            ParameterDeclaration(key: biasKey, shape: [outChannels]),
-        ]
+        [ParameterDeclaration(key: weightKey, shape: [outChannels, inChannels, 3, 3])]
+            + (biasKey.map { [ParameterDeclaration(key: $0, shape: [outChannels])] } ?? [])
     }
 
-    /// Tape-free forward of one NHWC image `[H, W, in]` → `[H, W, out]`.
+    /// Tape-free forward of one NHWC image `[H, W, in]` → `[H, W, out]` (im2col and one GEMM).
     public func apply(_ input: Tensor) -> Tensor {
         precondition(
             input.rank == 3 && input.shape[2] == inChannels,
@@ -41,10 +44,16 @@ public struct Convolution3x3Layer: Sendable, DeclaresParameters {
         return Tensor(shape: [height, width, outChannels]) { out in
             input.storage.withUnsafeBufferPointer { x in
                 preparedWeight.withUnsafeBufferPointer { w in
-                    bias.withUnsafeBufferPointer { b in
+                    if let bias {
+                        bias.withUnsafeBufferPointer { b in
+                            Convolution.dense3x3(
+                                x.baseAddress!, height: height, width: width, inChannels: inChannels,
+                                weight: w.baseAddress!, bias: b, outChannels: outChannels, output: out.baseAddress!)
+                        }
+                    } else {
                         Convolution.dense3x3(
                             x.baseAddress!, height: height, width: width, inChannels: inChannels,
-                            weight: w.baseAddress!, bias: b, outChannels: outChannels, output: out.baseAddress!)
+                            weight: w.baseAddress!, bias: nil, outChannels: outChannels, output: out.baseAddress!)
                     }
                 }
             }

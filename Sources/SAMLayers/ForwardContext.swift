@@ -87,4 +87,28 @@ public protocol ForwardContext {
 
     /// `Σₖ wₖ · x[b, k, :]`: `x` `[B, K, W]` and `weights` `[K]` → `[B, 1, W]`.
     func weightedSum(_ x: Value, weights: Value) -> Value
+
+    // MARK: image encoder
+
+    /// Layer normalisation of `x` over its last dimension into a new value (`x` is kept).
+    func normalized(_ x: Value, _ layer: LayerNormLayer) -> Value
+
+    /// A linear layer with (optional) LoRA updates: `x W'ᵀ + b` over the last dimension, `[…, in]` → `[…, out]`.
+    func linear(_ x: Value, _ layer: LoRALinearLayer) -> Value
+
+    /// A bias-free 1x1 convolution on NHWC: `[…, in]` → `[…, out]`.
+    func pointwiseConvolution(_ x: Value, _ layer: PointwiseConvolutionLayer) -> Value
+
+    /// A 1x1 convolution with BatchNorm (inference statistics) on NHWC: `[…, in]` → `[…, out]`.
+    func pointwiseConvolution(_ x: Value, _ layer: PointwiseConvolutionBatchNormLayer) -> Value
+
+    /// A depthwise 3x3 convolution with BatchNorm, padding 1: `[H, W, C]` → `[H', W', C]`,
+    /// `H' = (H − 1) / stride + 1`.
+    func depthwiseConvolution(_ x: Value, _ layer: DepthwiseConvolutionBatchNormLayer) -> Value
+
+    /// TinyViT's windowed multi-head attention before `proj`, from the q/k/v rows of the unpadded map
+    /// (`qkv(norm(x))`, `[H, W, 3·dim]`) to `[H, W, dim]` (heads concatenated): windows of
+    /// `layer.windowSize`, bottom/right padding tokens with q/k/v row `qkv(norm.bias)`, per-head scaled
+    /// scores plus the gathered `attention_biases`, softmax, values (`WindowAttentionLayer`).
+    func windowAttention(_ projected: Value, _ layer: WindowAttentionLayer) -> Value
 }

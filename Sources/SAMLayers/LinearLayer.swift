@@ -16,6 +16,22 @@ public struct LinearLayer: Sendable, DeclaresParameters {
         linear = try store.linear(key, in: inFeatures, out: outFeatures, bias: bias)
     }
 
+    /// The layer with `delta` `(out, in)` added to its weight (e.g. a merged low-rank update); same keys.
+    public func addingToWeight(_ delta: [Float]) -> LinearLayer {
+        precondition(delta.count == linear.weight.count, "\(key): weight update has \(delta.count) values")
+        var weight = linear.weight
+        for i in weight.indices { weight[i] += delta[i] }
+        return LinearLayer(
+            key: key,
+            linear: Linear(
+                weight: weight, bias: linear.bias, inFeatures: linear.inFeatures, outFeatures: linear.outFeatures))
+    }
+
+    private init(key: String, linear: Linear) {
+        self.key = key
+        self.linear = linear
+    }
+
     public var inFeatures: Int { linear.inFeatures }
     public var outFeatures: Int { linear.outFeatures }
     /// `key.weight`.

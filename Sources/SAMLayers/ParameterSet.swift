@@ -18,6 +18,14 @@ public final class ParameterSet {
         names.append(name)
     }
 
+    /// Adds an existing parameter under its own name (shared: both sets see the same value and
+    /// gradient, e.g. LoRA factors used by a frozen encoder's set); the name must be new.
+    public func add(_ parameter: Parameter) {
+        precondition(storage[parameter.name] == nil, "duplicate parameter \(parameter.name)")
+        storage[parameter.name] = parameter
+        names.append(parameter.name)
+    }
+
     /// The parameter named `name` (a programming error if absent).
     public subscript(name: String) -> Parameter {
         guard let p = storage[name] else { preconditionFailure("no parameter \(name)") }

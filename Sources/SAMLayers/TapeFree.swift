@@ -167,6 +167,29 @@ public struct TapeFree: ForwardContext, Sendable {
             }
         }
     }
+
+    // MARK: image encoder
+
+    public func normalized(_ x: Tensor, _ layer: LayerNormLayer) -> Tensor { layer.norm(x) }
+
+    /// The weight with the LoRA update merged at load: one GEMM, as the plain layer.
+    public func linear(_ x: Tensor, _ layer: LoRALinearLayer) -> Tensor { layer.linear.linear(x) }
+
+    public func pointwiseConvolution(_ x: Tensor, _ layer: PointwiseConvolutionLayer) -> Tensor { layer.linear(x) }
+
+    /// The BatchNorm folded into the weight at load: one GEMM plus bias.
+    public func pointwiseConvolution(_ x: Tensor, _ layer: PointwiseConvolutionBatchNormLayer) -> Tensor {
+        layer.linear(x)
+    }
+
+    public func depthwiseConvolution(_ x: Tensor, _ layer: DepthwiseConvolutionBatchNormLayer) -> Tensor {
+        layer.apply(x)
+    }
+
+    /// The fused per-window kernel (`WindowAttentionLayer.attend(projected:)`).
+    public func windowAttention(_ projected: Tensor, _ layer: WindowAttentionLayer) -> Tensor {
+        layer.attend(projected: projected)
+    }
 }
 
 /// `x + y` where either side may have batch 1 (broadcast over the other's batch).

@@ -89,6 +89,13 @@ public struct WeightStore: Sendable {
         weights[key] = NamedWeight(shape: weight.shape, values: values)
     }
 
+    /// Adds a tensor under a new key (e.g. low-rank factors from another file, to be taken with the
+    /// layers they adapt).
+    public mutating func insert(_ key: String, _ weight: NamedWeight) throws {
+        guard weights[key] == nil else { throw WeightLoadingError.unexpectedKeys([key]) }
+        weights[key] = weight
+    }
+
     /// Fails with the list of keys nobody took (apart from the ignored ones).
     public func finish() throws {
         let unexpected = weights.keys.filter { key in

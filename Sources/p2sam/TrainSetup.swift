@@ -67,11 +67,12 @@ enum TrainModelSetup {
             encoder: try encoder(c, loaded.parameters, store))
     }
 
-    /// The differentiable encoder for stage 1 with LoRA, else nil.
+    /// The recorded encoder for stage 1 with LoRA, else nil.
     static func encoder(_ c: TrainCommand, _ parameters: ParameterSet, _ store: WeightStore) throws
-        -> DifferentiableTinyViT?
+        -> RecordedImageEncoder?
     {
-        c.stage == 1 && LoRAParameters.rank(of: parameters) != nil ? try DifferentiableTinyViT(store) : nil
+        c.stage == 1 && LoRAParameters.rank(of: parameters) != nil
+            ? try RecordedImageEncoder(backbone: store, lora: parameters) : nil
     }
 }
 
@@ -127,25 +128,26 @@ enum TrainDataSetup {
             c.noDiskCache ? nil : URL(fileURLWithPath: c.cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings"))
         let cache = try EmbeddingCache(directory: directory)
         let trainsLoRA = c.stage == 1 && network.loraRank != nil
-        let frozenLoRA = trainsLoRA ? nil : try LoRAParameters.factors(of: network.parameters)
-        let encoderWeights = try frozenLoRA.map { try $0.merged(into: store) } ?? store
+        let frozenLoRA = !trainsLoRA && network.loraRank != nil
         let cacheIdentity =
             checkpointSHA256
-            + (frozenLoRA == nil ? "" : "+lora-" + (LoRAParameters.fingerprint(of: network.parameters) ?? ""))
+            + (frozenLoRA ? "+lora-" + (LoRAParameters.fingerprint(of: network.parameters) ?? "") : "")
         let preparation = TrainingDataPreparation(
             datasetKey: dataset.source, window: window, windowName: c.window,
             checkpointSHA256: cacheIdentity, cache: cache)
-        var encoder: LiteMedSAMModel?
+        // Stage 1 with LoRA needs only layers.0, which the factors do not touch: the plain encoder.
+        let encoderLoRA = frozenLoRA ? network.parameters : ParameterSet()
+        var encoder: TinyViTEncoder?
         let started = Date()
         let embed: TrainingDataPreparation.Embedder = { input in
-            if encoder == nil { encoder = try! LiteMedSAMModel(weights: encoderWeights) }
-            return encoder!.embed(input)
+            if encoder == nil { encoder = try! LoRAParameters.encoder(backbone: store, adaptedBy: encoderLoRA) }
+            return encoder!(input)
         }
         let layerZero: TrainingDataPreparation.Embedder? =
             trainsLoRA
             ? { input in
-                if encoder == nil { encoder = try! LiteMedSAMModel(weights: encoderWeights) }
-                return encoder!.imageEncoder.layerZeroOutput(input)
+                if encoder == nil { encoder = try! LoRAParameters.encoder(backbone: store, adaptedBy: encoderLoRA) }
+                return encoder!.layerZeroOutput(input)
             } : nil
         let all = trainIndices + validationIndices
         let bar = ProgressBar(
@@ -165,7 +167,7 @@ enum TrainDataSetup {
             progress.message(
                 String(
                     format: "embeddings%@: %d cases in %.1f s (%d cached, %d computed)",
-                    frozenLoRA == nil ? "" : " (LoRA-merged encoder)",
+                    frozenLoRA ? " (LoRA-merged encoder)" : "",
                     all.count, Date().timeIntervalSince(started), cache.hits, cache.misses))
         }
         return Split(

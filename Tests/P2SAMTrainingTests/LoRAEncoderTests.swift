@@ -8,7 +8,7 @@ import SAMTensor
 import SeededSampling
 import XCTest
 
-/// The differentiable TinyViT (from the `layers.0` output) against the inference encoder, with and
+/// The recorded TinyViT (from the `layers.0` output, `Recording`) against the tape-free encoder, with and
 /// without LoRA, and the LoRA factors' gradients against finite differences.
 final class LoRAEncoderTests: XCTestCase {
     /// A LoRA parameter set with random nonzero A and B (B's scale keeps the update visible but small).
@@ -24,15 +24,14 @@ final class LoRAEncoderTests: XCTestCase {
         return set
     }
 
-    func embedding(_ encoder: DifferentiableTinyViT, _ layerZero: Tensor, lora: ParameterSet?) -> Tensor {
+    func embedding(_ encoder: RecordedImageEncoder, _ layerZero: Tensor) -> Tensor {
         let graph = Graph()
-        return encoder(graph.constant(layerZero), lora: lora).value
+        return encoder.embedding(on: graph, fromLayerZeroOutput: layerZero).value
     }
 
     func testParityWithTheInferenceEncoderWithAndWithoutLoRA() throws {
         let store = try TestCheckpoint.weights()
         let inference = try LiteMedSAMModel(weights: store).imageEncoder
-        let differentiable = try DifferentiableTinyViT(store)
         let input = Tensor(shape: [3, 256, 256], storage: try SyntheticInputs.modelInput(seed: 3))
         let layerZero = inference.layerZeroOutput(input)
         XCTAssertEqual(layerZero.shape, [128, 128, 128])
@@ -44,19 +43,18 @@ final class LoRAEncoderTests: XCTestCase {
         let initial = ParameterSet()
         LoRAParameters.add(to: initial, rank: 4, seed: 1)
         XCTAssertEqual(initial.scalarCount, 4 * 4 * (2 * 128 + 6 * 160 + 2 * 320))  // 29,696
-        let plain = embedding(differentiable, layerZero, lora: initial)
+        let plain = embedding(try RecordedImageEncoder(backbone: store, lora: initial), layerZero)
         XCTAssertEqual(plain.shape, [64, 64, 256])
         let plainError = plain.maxAbsDifference(expected)
-        print("differentiable TinyViT (B = 0) vs inference: max |Δ| = \(plainError)")
+        print("recorded TinyViT (B = 0) vs tape-free: max |Δ| = \(plainError)")
         XCTAssertLessThan(plainError, 1e-4)
 
         // Random A and B: the inference encoder with W + B·A merged into the q and v rows.
         let lora = randomLoRA(rank: 4, seed: 5)
-        let factors = try XCTUnwrap(try LoRAParameters.factors(of: lora))
-        var mergedStore = try factors.merged(into: store)
-        let merged = try TinyViTEncoder(&mergedStore)
+        let merged = try LoRAParameters.encoder(backbone: store, adaptedBy: lora)
+        XCTAssertEqual(merged.loraRank, 4)
         let mergedExpected = merged(input)
-        let adapted = embedding(differentiable, layerZero, lora: lora)
+        let adapted = embedding(try RecordedImageEncoder(backbone: store, lora: lora), layerZero)
         let shift = adapted.maxAbsDifference(expected)
         let mergeError = adapted.maxAbsDifference(mergedExpected)
         print(
@@ -69,16 +67,15 @@ final class LoRAEncoderTests: XCTestCase {
     /// The merge touches only the q and v rows, head-interleaved.
     func testMergeLayoutOnOneBlock() throws {
         let lora = randomLoRA(rank: 2, seed: 8)
-        let factors = try XCTUnwrap(try LoRAParameters.factors(of: lora))
-        let site = TinyViTLoRA.sites()[0]  // dim 128, 4 heads of 32
-        XCTAssertEqual(site.prefix, "image_encoder.layers.1.blocks.0.attn.qkv")
-        let delta = factors.weightDelta(for: site)
-        let (dim, keyDim) = (site.dim, site.keyDim)
-        let aq = lora["\(site.prefix).lora_q.a"].value.storage
-        let bq = lora["\(site.prefix).lora_q.b"].value.storage
-        let av = lora["\(site.prefix).lora_v.a"].value.storage
-        let bv = lora["\(site.prefix).lora_v.b"].value.storage
-        for h in 0..<site.heads {
+        let site = TinyViTEncoder.loraLayouts()[0]  // dim 128, 4 heads of 32
+        XCTAssertEqual(site.key, "image_encoder.layers.1.blocks.0.attn.qkv")
+        let delta = site.weightUpdate(rank: 2) { lora[$0].value.storage }
+        let (dim, keyDim) = (site.inFeatures, site.inFeatures / site.groups)
+        let aq = lora["\(site.key).lora_q.a"].value.storage
+        let bq = lora["\(site.key).lora_q.b"].value.storage
+        let av = lora["\(site.key).lora_v.a"].value.storage
+        let bv = lora["\(site.key).lora_v.b"].value.storage
+        for h in 0..<site.groups {
             for i in [0, keyDim - 1] {
                 let channel = h * keyDim + i
                 let col = 7
@@ -95,7 +92,6 @@ final class LoRAEncoderTests: XCTestCase {
     /// `L = Σ R ⊙ embedding` on a small 16x16 `layers.1` input.
     func testLoRAGradientsMatchFiniteDifferences() throws {
         let store = try TestCheckpoint.weights()
-        let encoder = try DifferentiableTinyViT(store)
         let random = SeededRandom(seed: 21)
         let layerZero = Tensor(
             shape: [16, 16, 128], storage: (0..<(16 * 16 * 128)).map { _ in Float(random.gaussian(sigma: 1)) })
@@ -103,12 +99,13 @@ final class LoRAEncoderTests: XCTestCase {
             shape: [8, 8, 256], storage: (0..<(8 * 8 * 256)).map { _ in Float(random.uniform(-1, 1)) })
         let lora = randomLoRA(rank: 4, seed: 11, scaleB: 0.1)
         for p in lora.all { p.requiresGradient = true }
+        let encoder = try RecordedImageEncoder(backbone: store, lora: lora)
         func objective() -> Double {
-            let out = embedding(encoder, layerZero, lora: lora)
+            let out = embedding(encoder, layerZero)
             return zip(out.storage, weights.storage).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
         let graph = Graph()
-        let out = encoder(graph.constant(layerZero), lora: lora)
+        let out = encoder.embedding(on: graph, fromLayerZeroOutput: layerZero)
         XCTAssertEqual(out.shape, [8, 8, 256])
         lora.all.zeroGradients()
         graph.backward(from: (out * graph.constant(weights)).sum())
@@ -145,5 +142,36 @@ final class LoRAEncoderTests: XCTestCase {
             }
         }
         print("LoRA gradient check: worst relative error of the largest entries \(worst)")
+    }
+}
+
+/// The whole encoder (from the image, `layers.0` included: `Conv2d_BN` folded on the tape) through
+/// `Recording` with parameters built from its declarations, against the tape-free encoder.
+final class RecordedEncoderTests: XCTestCase {
+    func testRecordedWholeEncoderMatchesTapeFree() throws {
+        let store = try TestCheckpoint.weights()
+        var reading = store
+        let encoder = try TinyViTEncoder(&reading)
+        let parameters = ParameterSet()
+        for declaration in encoder.parameterDeclarations {
+            let values = try reading.take(declaration.key, shape: declaration.shape)
+            parameters.add(declaration.key, Tensor(shape: declaration.shape, storage: values), trainable: false)
+        }
+        // A 64x64 image: windows of 7 and 14 pad at every stage (32², 16² and 16² maps).
+        let random = SeededRandom(seed: 4)
+        let image = Tensor(shape: [64, 64, 3], storage: (0..<(64 * 64 * 3)).map { _ in Float(random.uniform(0, 1)) })
+        let tapeFree = TapeFree()
+        let expected = encoder.embedding(tapeFree, fromLayerZeroOutput: encoder.layerZeroOutput(tapeFree, image))
+        let graph = Graph()
+        let recording = Recording(graph: graph, parameters: parameters)
+        let recorded = withExtendedLifetime(graph) {
+            encoder.embedding(
+                recording, fromLayerZeroOutput: encoder.layerZeroOutput(recording, graph.constant(image))
+            ).value
+        }
+        XCTAssertEqual(recorded.shape, [16, 16, 256])
+        let error = recorded.maxAbsDifference(expected)
+        print("recorded vs tape-free whole encoder (64x64 image): max |Δ| = \(error)")
+        XCTAssertLessThan(error, 1e-4)
     }
 }

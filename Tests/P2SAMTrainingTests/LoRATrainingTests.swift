@@ -28,7 +28,7 @@ final class LoRATrainingTests: XCTestCase {
     }
 
     /// A few LoRA steps on one synthetic case lower the loss and move B; the trained model saves, reads back,
-    /// and loads for inference with the factors merged: its encoder equals the differentiable LoRA encoder.
+    /// and loads for inference with the factors merged: its encoder equals the recorded LoRA encoder.
     func testLoRAStageOneTrainsAndTheModelLoadsMerged() throws {
         let store = try TestCheckpoint.weights()
         let inference = try LiteMedSAMModel(weights: store).imageEncoder
@@ -49,7 +49,8 @@ final class LoRATrainingTests: XCTestCase {
         let set = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 3)
         LoRAParameters.add(to: set, rank: 4, seed: 3)
         let network = P2SAMNetwork(
-            configuration: configuration, parameters: set, encoder: try DifferentiableTinyViT(store))
+            configuration: configuration, parameters: set, encoder: try RecordedImageEncoder(backbone: store, lora: set)
+        )
         XCTAssertThrowsError(
             try P2SAMTrainer(network: network, options: TrainingOptions(stage: 1)), "LoRA model with LoRA off")
         let trainer = try P2SAMTrainer(
@@ -83,7 +84,7 @@ final class LoRATrainingTests: XCTestCase {
         let adapted = network.adaptedEmbedding(layerZeroOutput: inference.layerZeroOutput(input))
         let merged = model.imageEncoder(input)
         let difference = merged.maxAbsDifference(adapted)
-        print("merged inference encoder vs differentiable LoRA encoder after training: max |Δ| = \(difference)")
+        print("merged inference encoder vs recorded LoRA encoder after training: max |Δ| = \(difference)")
         XCTAssertLessThan(difference, 1e-4)
         XCTAssertGreaterThan(merged.maxAbsDifference(inference(input)), 0, "the merge had no effect")
     }

@@ -85,9 +85,10 @@ final class TrainInferenceParityTests: XCTestCase {
         let latents = sampler.latents(for: prepared, count: 3, seed: 5)
         let sampled = sampler.fusedLogits(for: prepared, latents: latents)
 
-        // Training: differentiable LoRA encoder from the layers.0 output, graph PGN, graph decoder.
+        // Training: recorded LoRA encoder from the layers.0 output, graph PGN, graph decoder.
         let network = P2SAMNetwork(
-            configuration: configuration, parameters: set, encoder: try DifferentiableTinyViT(store))
+            configuration: configuration, parameters: set, encoder: try RecordedImageEncoder(backbone: store, lora: set)
+        )
         let input = Tensor(shape: [3, 256, 256], storage: try LiteMedSAMPreprocessor.preprocess(image).tensor)
         let plainEncoder = try LiteMedSAMModel(weights: store).imageEncoder
         let embedding = network.adaptedEmbedding(layerZeroOutput: plainEncoder.layerZeroOutput(input))

@@ -1,28 +1,33 @@
 import SAMLayers
-import SAMTensor
 
 /// `image_encoder.layers.0.blocks.N`: TinyViT's inverted-residual block on `[H, W, C]`:
-/// 1x1 expand + GELU, depthwise 3x3 + GELU, 1x1 project, residual add, then GELU.
-struct MBConv: Sendable {
-    let conv1: Linear
-    let conv2: DepthwiseConv3x3
-    let conv3: Linear
+/// 1x1 expand + GELU, depthwise 3x3 + GELU, 1x1 project, residual add, then GELU
+/// (every convolution a `Conv2d_BN`).
+struct MBConv: Sendable, DeclaresParameters {
+    let conv1: PointwiseConvolutionBatchNormLayer
+    let conv2: DepthwiseConvolutionBatchNormLayer
+    let conv3: PointwiseConvolutionBatchNormLayer
 
-    init(_ store: inout WeightStore, _ prefix: String, channels: Int, expandRatio: Int) throws {
+    init(_ store: inout WeightStore, _ key: String, channels: Int, expandRatio: Int) throws {
         let hidden = channels * expandRatio
-        conv1 = try store.pointwiseConv2dBN("\(prefix).conv1", in: channels, out: hidden)
-        conv2 = try DepthwiseConv3x3(&store, "\(prefix).conv2", channels: hidden, stride: 1)
-        conv3 = try store.pointwiseConv2dBN("\(prefix).conv3", in: hidden, out: channels)
+        conv1 = try PointwiseConvolutionBatchNormLayer(&store, "\(key).conv1", in: channels, out: hidden)
+        conv2 = try DepthwiseConvolutionBatchNormLayer(&store, "\(key).conv2", channels: hidden, stride: 1)
+        conv3 = try PointwiseConvolutionBatchNormLayer(&store, "\(key).conv3", in: hidden, out: channels)
     }
 
-    func callAsFunction(_ input: Tensor) -> Tensor {
-        var x = conv1(input)
-        x.applyGELU()
-        x = conv2(x)
-        x.applyGELU()
-        x = conv3(x)
-        x.add(input)
-        x.applyGELU()
+    var parameterDeclarations: [ParameterDeclaration] {
+        conv1.parameterDeclarations + conv2.parameterDeclarations + conv3.parameterDeclarations
+    }
+
+    /// `[H, W, C]` → `[H, W, C]`.
+    func forward<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
+        var x = c.pointwiseConvolution(input, conv1)
+        c.applyGELU(&x)
+        x = c.depthwiseConvolution(x, conv2)
+        c.applyGELU(&x)
+        x = c.pointwiseConvolution(x, conv3)
+        c.add(&x, input)
+        c.applyGELU(&x)
         return x
     }
 }

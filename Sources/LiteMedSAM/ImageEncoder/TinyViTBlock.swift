@@ -1,31 +1,51 @@
 import SAMLayers
-import SAMTensor
 
 /// `image_encoder.layers.N.blocks.M` for N ≥ 1, on `[H, W, dim]`:
-/// `x += attn(x)`; `x = local_conv(x)` (depthwise 3x3 `Conv2d_BN`, no residual, no activation);
-/// `x += mlp(x)` with `mlp = fc2(GELU(fc1(norm(x))))`.
-struct TinyViTBlock: Sendable {
-    let attn: WindowAttention
-    let localConv: DepthwiseConv3x3
-    let mlpNorm: LayerNorm
-    let fc1: Linear
-    let fc2: Linear
+/// `x += proj(windowAttention(qkv(norm(x))))` (`attn`, see `WindowAttentionLayer`); `x = local_conv(x)`
+/// (depthwise 3x3 `Conv2d_BN`, no residual, no activation); `x += fc2(GELU(fc1(norm(x))))` (`mlp`).
+struct TinyViTBlock: Sendable, DeclaresParameters {
+    let attn: WindowAttentionLayer
+    let localConv: DepthwiseConvolutionBatchNormLayer
+    let mlpNorm: LayerNormLayer
+    let fc1: LinearLayer
+    let fc2: LinearLayer
 
-    init(_ store: inout WeightStore, _ prefix: String, dim: Int, heads: Int, windowSize: Int, mlpRatio: Int) throws {
-        attn = try WindowAttention(&store, "\(prefix).attn", dim: dim, heads: heads, windowSize: windowSize)
-        localConv = try DepthwiseConv3x3(&store, "\(prefix).local_conv", channels: dim, stride: 1)
-        mlpNorm = try store.layerNorm("\(prefix).mlp.norm", dim: dim, eps: 1e-5)
-        fc1 = try store.linear("\(prefix).mlp.fc1", in: dim, out: dim * mlpRatio)
-        fc2 = try store.linear("\(prefix).mlp.fc2", in: dim * mlpRatio, out: dim)
+    /// The attention module's key under the block's key (`….attn`).
+    static func attentionKey(block key: String) -> String { "\(key).attn" }
+
+    /// - Parameter loraRank: the rank of LoRA factors on `attn.qkv` to read and merge, or nil.
+    init(
+        _ store: inout WeightStore, _ key: String, dim: Int, heads: Int, windowSize: Int, mlpRatio: Int,
+        loraRank: Int?
+    ) throws {
+        attn = try WindowAttentionLayer(
+            &store, Self.attentionKey(block: key), dim: dim, heads: heads, windowSize: windowSize, loraRank: loraRank)
+        localConv = try DepthwiseConvolutionBatchNormLayer(&store, "\(key).local_conv", channels: dim, stride: 1)
+        mlpNorm = try LayerNormLayer(&store, "\(key).mlp.norm", dim: dim, eps: 1e-5)
+        fc1 = try LinearLayer(&store, "\(key).mlp.fc1", in: dim, out: dim * mlpRatio)
+        fc2 = try LinearLayer(&store, "\(key).mlp.fc2", in: dim * mlpRatio, out: dim)
     }
 
-    func callAsFunction(_ input: Tensor) -> Tensor {
-        var x = attn(input)
-        x.add(input)
-        x = localConv(x)
-        var hidden = fc1(mlpNorm(x))
-        hidden.applyGELU()
-        x.add(fc2(hidden))
+    var parameterDeclarations: [ParameterDeclaration] {
+        attn.parameterDeclarations + localConv.parameterDeclarations + mlpNorm.parameterDeclarations
+            + fc1.parameterDeclarations + fc2.parameterDeclarations
+    }
+
+    /// `[H, W, dim]` → `[H, W, dim]`.
+    func forward<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
+        var x = attention(c, input)
+        c.add(&x, input)
+        x = c.depthwiseConvolution(x, localConv)
+        var hidden = c.linear(c.normalized(x, mlpNorm), fc1)
+        c.applyGELU(&hidden)
+        c.add(&x, c.linear(hidden, fc2))
         return x
+    }
+
+    /// The attention branch `proj(windowAttention(qkv(norm(x))))`, `[H, W, dim]` → `[H, W, dim]` (its
+    /// `[H, W, 3·dim]` q/k/v rows live only here).
+    func attention<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
+        let projected = c.linear(c.normalized(input, attn.norm), attn.qkv)
+        return c.linear(c.windowAttention(projected, attn), attn.proj)
     }
 }
