@@ -23,12 +23,16 @@ args=()
 for t in $targets; do args+=(--target "$t"); done
 log="$scratch/docc.log"
 mkdir -p "$scratch"
+# Symbol graphs of an earlier run (or another checkout) would be checked instead of this one's.
+rm -rf "$scratch"/*/extracted-symbols
 status=0
 swift package --scratch-path "$scratch" --allow-writing-to-directory "$out" generate-documentation \
   --enable-experimental-combined-documentation "${args[@]}" --output-path "$out" \
   >"$log" 2>&1 || status=$?
-if [ "$status" != 0 ] || grep -q "warning:" "$log"; then
-  grep -E "(warning|error):" "$log" | grep -v "^warning: 'main'" | sort -u | head -n 60
+# SwiftPM's own notes about the package layout (unhandled files in test targets) are not DocC's.
+problems="$(grep -E "(warning|error):" "$log" | grep -v "which are unhandled; explicitly declare them" || true)"
+if [ "$status" != 0 ] || [ -n "$problems" ]; then
+  sort -u <<< "$problems" | head -n 60
   echo "docs test: FAILED: DocC reported the problems above (full log: $log)"
   exit 1
 fi

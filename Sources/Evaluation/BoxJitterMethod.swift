@@ -5,6 +5,7 @@ import PromptUncertainty
 public struct BoxJitterMethod: EvaluationMethod {
     public var jitterFraction: Double
 
+    /// The box-jitter baseline with box σ = `jitterFraction` of the box side.
     public init(jitterFraction: Double) { self.jitterFraction = jitterFraction }
 
     public func run(_ input: EvaluationInput) throws -> EvaluationOutput {

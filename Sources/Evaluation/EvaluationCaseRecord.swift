@@ -7,6 +7,7 @@ public struct EvaluationCaseRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey { case skipped, seconds }
 
+    /// A case's scores (nil when skipped, with the reason in `skipped`) and its run time in seconds.
     public init(score: EvaluationCaseScore?, skipped: String?, seconds: Double) {
         self.score = score
         self.skipped = skipped

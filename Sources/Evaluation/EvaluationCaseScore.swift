@@ -19,6 +19,8 @@ public struct EvaluationCaseScore: Codable, Sendable {
         case accepted
     }
 
+    /// A case's multi-rater scores plus the final mask's Dice and IoU against the majority vote, the simulated
+    /// box's IoU, and the method's mean entropy and acceptance when it reports them.
     public init(
         score: MultiRaterScore, dice: Double, iou: Double, boxIoU: Double, meanEntropy: Double?, accepted: Double?
     ) {
@@ -50,6 +52,7 @@ public struct EvaluationCaseScore: Codable, Sendable {
         try c.encodeIfPresent(accepted, forKey: .accepted)
     }
 
+    /// The mean of every score over `list` (optional ones over the cases that have them).
     public static func mean(of list: [EvaluationCaseScore]) -> EvaluationCaseScore {
         let k = Double(list.count)
         func avg(_ f: (EvaluationCaseScore) -> Double) -> Double { list.reduce(0) { $0 + f($1) } / k }

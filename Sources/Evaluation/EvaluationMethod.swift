@@ -18,6 +18,8 @@ public struct EvaluationInput {
     /// The method's random source, seeded per case (`CaseSeed`, stream `"method"`).
     public var random: SeededRandom
 
+    /// What a method gets for one case: the segmenter on the case's picture, the simulated box, the number of
+    /// masks to draw and the case's random stream.
     public init(
         segmenter: LiteMedSAMSegmenter, picture: MedicalImage, box: BoundingBox, count: Int, random: SeededRandom
     ) {
@@ -40,6 +42,8 @@ public struct EvaluationOutput {
     /// Whether a refinement was accepted (MedSAM-U's UGPA), for methods that refine.
     public var accepted: Bool?
 
+    /// A method's answer: the final mask, the n sampled masks, and optionally the mean entropy and whether a
+    /// refinement was accepted.
     public init(final: BinaryMask, samples: [BinaryMask], meanEntropy: Double? = nil, accepted: Bool? = nil) {
         self.final = final
         self.samples = samples

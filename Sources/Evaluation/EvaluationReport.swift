@@ -31,6 +31,7 @@ public struct EvaluationReport: Encodable, Sendable {
         case count, seed, skipped, seconds, mean, cases
     }
 
+    /// The report of a run from its manifest and its per-case records.
     public init(manifest: ShardManifest, records: [ShardRecord<EvaluationCaseRecord>]) {
         let scored = records.compactMap { r in r.value.score.map { (r.caseID, $0) } }
         method = manifest.method

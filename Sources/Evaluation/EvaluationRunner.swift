@@ -27,6 +27,9 @@ public struct EvaluationRunner {
     /// Receives a call per finished case; nil for a silent run.
     public var observer: (any EvaluationObserver)?
 
+    /// A runner for `method` with the box simulation (`quality`, boxes from the majority vote or the union), n masks
+    /// per case, the seed of the per-case streams, an optional CT window, the metric conventions and an observer for
+    /// progress.
     public init(
         method: any EvaluationMethod, quality: BoxQuality, boxFromMajority: Bool, count: Int, seed: UInt64,
         window: IntensityWindow?, conventions: MetricConventions = MetricConventions(),

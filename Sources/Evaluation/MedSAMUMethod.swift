@@ -6,6 +6,7 @@ public struct MedSAMUMethod: EvaluationMethod {
     public var adaptation: PromptAdaptation
     public var refine: Bool
 
+    /// MedSAM-U with its prompt adaptation settings; `refine` false stops after UGMP.
     public init(adaptation: PromptAdaptation, refine: Bool) {
         self.adaptation = adaptation
         self.refine = refine

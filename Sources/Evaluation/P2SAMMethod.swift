@@ -12,6 +12,8 @@ public struct P2SAMMethod: EvaluationMethod {
     /// Condition the samples on the simulated box.
     public var conditionOnBox: Bool
 
+    /// P²SAM sampling with `sampler`; `conditionOnBox` prompts the samples with the simulated box instead of the
+    /// model's default prompt.
     public init(sampler: P2SAMSampler, conditionOnBox: Bool) {
         self.sampler = sampler
         self.conditionOnBox = conditionOnBox

@@ -3,6 +3,7 @@ import PromptUncertainty
 
 /// Plain LiteMedSAM: one box, the deterministic mask repeated n times.
 public struct SingleBoxMethod: EvaluationMethod {
+    /// Plain LiteMedSAM on the simulated box.
     public init() {}
 
     public func run(_ input: EvaluationInput) throws -> EvaluationOutput {

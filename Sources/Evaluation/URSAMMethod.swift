@@ -11,6 +11,7 @@ public struct URSAMMethod: EvaluationMethod {
     public var rectification: UncertaintyRectification
     public var output: Output
 
+    /// UR-SAM with shift ratio `ratio` and `rectification`; `output` receives per-case pictures when given.
     public init(ratio: Double, rectification: UncertaintyRectification, output: Output) {
         self.ratio = ratio
         self.rectification = rectification

@@ -26,10 +26,12 @@ public struct LiteMedSAMModel: Sendable {
     /// Decodes prompts against an embedding.
     ///
     /// - Parameters:
+    ///   - embedding: the image embedding `[64, 64, 256]` (NHWC).
     ///   - prompts: in the 256x256 model frame; all must have the same token count (same number of
     ///     points, all with or all without a box).
     ///   - maskInputs: empty (no mask prompt: the no-mask dense embedding), or one optional
     ///     ``MaskInput`` per prompt (`nil` entries use the no-mask embedding).
+    ///   - selection: which mask tokens to return.
     /// - Returns: logits `[B, K, 256, 256]` and IoU predictions `[B, K]`.
     public func decode(
         _ prompts: [Prompt], embedding: Tensor, maskInputs: [MaskInput?] = [], selection: MaskSelection = .single

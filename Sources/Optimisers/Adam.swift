@@ -10,6 +10,7 @@ public struct ParameterGroup {
     /// before the Adam update. 0 gives plain Adam.
     public var weightDecay: Float
 
+    /// A group of `parameters` sharing a learning rate and a weight decay (AdamW-style, decoupled).
     public init(_ parameters: [Parameter], learningRate: Float, weightDecay: Float = 0) {
         self.parameters = parameters
         self.learningRate = learningRate

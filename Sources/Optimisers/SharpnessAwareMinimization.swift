@@ -14,6 +14,7 @@ public struct SharpnessAwareMinimization: Sendable {
     /// The neighbourhood radius ρ (0.05 in the SAM paper).
     public var radius: Float
 
+    /// Sharpness-aware minimisation with neighbourhood radius ρ = `radius`.
     public init(radius: Float = 0.05) {
         precondition(radius > 0 && radius.isFinite, "SAM radius must be positive")
         self.radius = radius

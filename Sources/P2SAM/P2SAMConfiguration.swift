@@ -19,6 +19,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     public static let defaultPGNWidths = [32, 64, 128, 192]
     public static let lightPGNWidths = [16, 32, 64, 128]
 
+    /// A configuration from its parts (the defaults are those of the bundled model).
     public init(
         maskTokenCount: Int = 9, injection: LatentInjection = .sparse, defaultPrompt: DefaultPrompt = .fullBox,
         assembling: AssemblingParametrisation = .free, pgnWidths: [Int] = P2SAMConfiguration.defaultPGNWidths

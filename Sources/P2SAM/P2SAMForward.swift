@@ -8,6 +8,7 @@ extension P2SAMLayers {
     /// The mask decoder's features with the latent injected.
     ///
     /// - Parameters:
+    ///   - c: the forward context.
     ///   - embedding: the image embedding `[1, P, dim]` (P = 4096 for a 64x64 embedding).
     ///   - promptTokens: the prompt's sparse tokens `[Ns, dim]` (shared by every sample), or nil for none.
     ///   - latents: z `[B, latentDim]`, or nil without a latent (stage 1): sparse injection then uses a zero
@@ -53,8 +54,12 @@ extension P2SAMLayers {
     /// assembled first and one mask is computed per sample.
     ///
     /// - Parameters:
-    ///   - embedding, promptTokens, latents, batch: as for `decoderFeatures`.
-    ///   - assemblingWeights: w `[K − 1]`; nil for the stored weights (training passes its parametrisation).
+    ///   - c: the forward context.
+    ///   - embedding: the image embedding `[1, P, dim]`.
+    ///   - promptTokens: the prompt's sparse tokens `[Ns, dim]`, or nil for none.
+    ///   - latents: z `[B, latentDim]`, or nil without a latent (stage 1).
+    ///   - batch: B.
+    ///   - weights: w `[K − 1]`; nil for the stored weights (training passes its parametrisation).
     public func assembledLogits<C: ForwardContext>(
         _ c: C, embedding: C.Value, promptTokens: C.Value?, latents: C.Value?, batch: Int,
         assemblingWeights weights: C.Value? = nil

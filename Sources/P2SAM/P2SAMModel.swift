@@ -78,6 +78,7 @@ public struct P2SAMModel: Sendable {
     ///   - modelFile: the P²SAM `.safetensors` file; nil loads the bundled default model
     ///     (`P2SAMModelLocation.locate()`).
     ///   - backbone: `lite_medsam.pth`; nil searches for it (`LiteMedSAMCheckpoint.locate()`).
+    ///   - verifyBackboneChecksum: require the published checkpoint's sha256.
     public init(modelFile: URL? = nil, backbone: URL? = nil, verifyBackboneChecksum: Bool = true) throws {
         let file = try P2SAMModelFile(contentsOf: modelFile ?? P2SAMModelLocation.locate())
         let backboneStore = try LiteMedSAMCheckpoint.weights(

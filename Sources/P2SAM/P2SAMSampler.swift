@@ -44,6 +44,7 @@ public struct P2SAMSampler: Sendable {
     /// Upper bound on samples per call.
     public static let maximumSampleCount = 100_000
 
+    /// A sampler drawing from `model`.
     public init(model: P2SAMModel) {
         self.model = model
     }

@@ -43,6 +43,7 @@ extension Loss {
     /// - Parameters:
     ///   - logits: `[K, P]` sample logits.
     ///   - raters: `[M, P]` rater masks in {0, 1} (M ≥ 1).
+    ///   - s: the smoothing of the soft Jaccard distance.
     /// - Returns: a scalar; its gradient flows to `logits`.
     public static func energyDistance(logits: Variable, raters: Tensor, smoothing s: Double = 1) -> Variable {
         let x = logits.value

@@ -24,7 +24,10 @@ public enum ModelInitialisation {
     /// row 0. With the checkpoint's own token count (4) every tensor is copied unchanged (parity checks).
     /// The decoder's keys come from its layer declarations (`MaskDecoder`).
     ///
-    /// - Parameter store: a LiteMedSAM state dict (`LiteMedSAMCheckpoint.weights(at:)`).
+    /// - Parameters:
+    ///   - store: a LiteMedSAM state dict (`LiteMedSAMCheckpoint.weights(at:)`).
+    ///   - configuration: the P²SAM configuration (token count, injection, assembling).
+    ///   - seed: the seed of the Gaussian noise on the copied tokens and MLPs.
     public static func stageOne(from store: WeightStore, configuration: P2SAMConfiguration, seed: UInt64) throws
         -> ParameterSet
     {

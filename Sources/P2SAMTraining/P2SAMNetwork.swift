@@ -19,7 +19,10 @@ public final class P2SAMNetwork {
     /// when training from cached embeddings.
     public let encoder: RecordedImageEncoder?
 
-    /// - Parameter encoder: needed for LoRA training (`parameters` then holds the LoRA factors).
+    /// - Parameters:
+    ///   - configuration: the model's configuration.
+    ///   - parameters: every trainable and frozen tensor by key (`ModelInitialisation`, a model file).
+    ///   - encoder: needed for LoRA training (`parameters` then holds the LoRA factors).
     public init(configuration: P2SAMConfiguration, parameters: ParameterSet, encoder: RecordedImageEncoder? = nil) {
         self.configuration = configuration
         self.parameters = parameters

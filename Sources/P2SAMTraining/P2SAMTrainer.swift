@@ -49,6 +49,7 @@ public final class P2SAMTrainer {
         return P2SAMLayers.isStageTwoKey(name)
     }
 
+    /// The stage `options.stage` recipe on `network`'s parameters (trained selection, loss, Adam).
     public init(network: P2SAMNetwork, options: TrainingOptions) throws {
         try options.validate()
         if options.stage == 2 && !network.hasPGN {

@@ -20,6 +20,8 @@ public struct TrainingCase: Sendable {
     public let resizedHeight: Int
     public let resizedWidth: Int
 
+    /// A cached case: its embedding `[64, 64, 256]`, the PGN input, the raters' masks in the 256 frame, and the
+    /// resized image size.
     public init(
         caseID: String, embedding: Tensor, pgnInput: Tensor, raters: [[UInt8]], resizedHeight: Int, resizedWidth: Int
     ) {

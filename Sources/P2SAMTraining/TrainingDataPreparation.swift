@@ -16,6 +16,8 @@ public struct TrainingDataPreparation {
     public var checkpointSHA256: String
     public var cache: EmbeddingCache
 
+    /// Preparation of the cases of `datasetKey` (CT `window` named `windowName`) with embeddings cached in `cache`
+    /// under the checkpoint's sha256.
     public init(
         datasetKey: String, window: IntensityWindow?, windowName: String?, checkpointSHA256: String,
         cache: EmbeddingCache
@@ -29,8 +31,12 @@ public struct TrainingDataPreparation {
 
     /// Prepares `cases` in order; `progress(done, total)` is called after each case.
     ///
-    /// - Parameter layerZero: for LoRA training, computes the encoder's `layers.0` output from the model
-    ///   input; the cases then hold it instead of an embedding (in memory only; `embedder` is not used).
+    /// - Parameters:
+    ///   - cases: the dataset's cases, with their rater masks.
+    ///   - embedder: embeds a preprocessed `[3, 256, 256]` input to `[64, 64, 256]` (cached by sha256).
+    ///   - layerZero: for LoRA training, computes the encoder's `layers.0` output from the model
+    ///     input; the cases then hold it instead of an embedding (in memory only; `embedder` is not used).
+    ///   - progress: called with (cases done, cases in all) after each case.
     public func prepare(
         _ cases: [MultiRaterCase], embedder: Embedder, layerZero: Embedder? = nil,
         progress: ((Int, Int) -> Void)? = nil

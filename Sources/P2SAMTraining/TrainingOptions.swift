@@ -39,6 +39,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// The selection criterion in force.
     public var effectiveSelection: ModelSelection { selection ?? .default(stage: stage, setLoss: setLoss) }
 
+    /// Options of one training stage; every default is the documented recipe (`docs/training.md`).
     public init(
         stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
         setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
@@ -123,6 +124,7 @@ public struct EpochReport: Sendable, Codable, Equatable {
     /// Whether this epoch's model was written as the best so far.
     public var isBest: Bool
 
+    /// One epoch's figures (the CLI prints them).
     public init(
         epoch: Int, trainLoss: Double, validationLoss: Double?, validationGED: Double?, validationDiversity: Double?,
         seconds: Double, casesPerSecond: Double, isBest: Bool

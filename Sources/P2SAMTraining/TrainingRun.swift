@@ -22,6 +22,8 @@ public struct TrainingRun {
     /// Receives progress and notices (the library itself never prints); nil for a silent run.
     public var progress: (any TrainingObserver)?
 
+    /// A run of `trainer` on the `training` and `validation` cases, writing the model to `output` with `metadata`,
+    /// reporting to `progress`.
     public init(
         trainer: P2SAMTrainer, training: [TrainingCase], validation: [TrainingCase], output: URL,
         metadata: [String: String], progress: (any TrainingObserver)? = nil

@@ -13,6 +13,7 @@ public struct AttentionLayer: Sendable, DeclaresParameters {
     public let vProj: LinearLayer
     public let outProj: LinearLayer
 
+    /// Reads the four projections at `key` strictly: `dim` → `dim / downsampleRate` over `heads` heads.
     public init(_ store: inout WeightStore, _ key: String, dim: Int, heads: Int, downsampleRate: Int) throws {
         self.key = key
         self.dim = dim

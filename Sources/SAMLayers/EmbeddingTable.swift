@@ -10,6 +10,7 @@ public struct EmbeddingTable: Sendable, DeclaresParameters {
     /// `rows x dim` values, row-major.
     public let values: [Float]
 
+    /// Reads `key.weight` `(rows, dim)` from `store`, strictly.
     public init(_ store: inout WeightStore, _ key: String, rows: Int, dim: Int) throws {
         self.key = key
         self.rows = rows

@@ -8,6 +8,7 @@ public struct LayerNormLayer: Sendable, DeclaresParameters {
     /// The weights and epsilon for tape-free forwards.
     public let norm: LayerNorm
 
+    /// Reads `key.weight` and `key.bias` (`dim` each) from `store`, strictly; `eps` is added to the variance.
     public init(_ store: inout WeightStore, _ key: String, dim: Int, eps: Float) throws {
         self.key = key
         norm = try store.layerNorm(key, dim: dim, eps: eps)

@@ -5,6 +5,7 @@ public struct ParameterDeclaration: Sendable, Equatable, CustomStringConvertible
     public let key: String
     public let shape: [Int]
 
+    /// A parameter at PyTorch key `key` with `shape`.
     public init(key: String, shape: [Int]) {
         self.key = key
         self.shape = shape

@@ -9,6 +9,7 @@ public final class ParameterSet {
     /// Keys in insertion order (the order of the model file).
     public private(set) var names: [String] = []
 
+    /// An empty set.
     public init() {}
 
     /// Adds a parameter; the name must be new.

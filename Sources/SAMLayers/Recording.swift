@@ -10,6 +10,7 @@ public struct Recording: ForwardContext {
     public let graph: Graph
     public let parameters: ParameterSet
 
+    /// A context recording on `graph`, reading parameters from `parameters` by key.
     public init(graph: Graph, parameters: ParameterSet) {
         self.graph = graph
         self.parameters = parameters

@@ -4,6 +4,7 @@ import SAMTensor
 /// directly (CBLAS GEMM for linear layers, the fused per-head attention kernel, in-place
 /// LayerNorm and activations); nothing is recorded.
 public struct TapeFree: ForwardContext, Sendable {
+    /// The tape-free context (stateless).
     public init() {}
 
     public func shape(of x: Tensor) -> [Int] { x.shape }

@@ -12,6 +12,7 @@ public struct TransposedConvolutionLayer: Sendable, DeclaresParameters {
     /// `outChannels` values.
     let bias: [Float]
 
+    /// Reads `key.weight` `(in, out, 2, 2)` and `key.bias` `(out)` from `store`, strictly.
     public init(_ store: inout WeightStore, _ key: String, in inChannels: Int, out outChannels: Int) throws {
         self.key = key
         self.inChannels = inChannels

@@ -5,6 +5,7 @@ public struct NamedWeight: Sendable {
     public let shape: [Int]
     public let values: [Float]
 
+    /// `values` row-major, exactly filling `shape`.
     public init(shape: [Int], values: [Float]) {
         precondition(values.count == shape.reduce(1, *), "weight values do not fill shape \(shape)")
         self.shape = shape
@@ -44,6 +45,7 @@ public struct WeightStore: Sendable {
     /// Whether `take` hands out zeros for a key the store lacks (`placeholder()`).
     private var fillsMissingKeysWithZeros = false
 
+    /// A store of `weights` by key, none taken yet.
     public init(_ weights: [String: NamedWeight]) {
         self.weights = weights
     }

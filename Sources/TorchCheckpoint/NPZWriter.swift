@@ -13,7 +13,10 @@ public enum NPZWriter {
     /// Writes `arrays` (key, array) to `url`, atomically (a temporary file renamed over `url`, so a
     /// failed write never leaves a partial archive).
     ///
-    /// - Parameter level: zlib compression level, 1 (fast) ... 9 (small); default 6, as NumPy.
+    /// - Parameters:
+    ///   - arrays: (key, array) pairs; each becomes the member `<key>.npy`, in order.
+    ///   - url: the archive to write.
+    ///   - level: zlib compression level, 1 (fast) ... 9 (small); default 6, as NumPy.
     /// - Throws: ``NumpyError/writeFailed(path:reason:)`` for a duplicate or empty key, an archive
     ///   beyond 4 GiB, a zlib failure or a file-system error.
     public static func write(_ arrays: [(key: String, array: NumpyArray)], to url: URL, level: Int32 = 6) throws {

@@ -16,6 +16,7 @@ public final class EmbeddingCache {
     public private(set) var hits = 0
     public private(set) var misses = 0
 
+    /// A cache in `directory` (created when the first embedding is written).
     public init(directory: URL?) throws {
         self.directory = directory
         if let directory { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) }

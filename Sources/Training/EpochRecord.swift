@@ -20,6 +20,8 @@ public struct EpochRecord<Figures: Codable & Sendable>: Sendable, Codable {
     /// Steps skipped by `NonFinitePolicy.skipStep`.
     public var skippedSteps: Int
 
+    /// One epoch's figures: losses, validation figures and criterion, learning rate, time, rate, whether it is the
+    /// best so far, and steps skipped by the non-finite guard.
     public init(
         epoch: Int, trainLoss: Double, validation: Figures?, criterion: Double, learningRate: Float, seconds: Double,
         casesPerSecond: Double, isBest: Bool, skippedSteps: Int = 0

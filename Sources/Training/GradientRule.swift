@@ -18,6 +18,7 @@ public protocol GradientRule: Sendable {
 
 /// One forward/backward pass: the gradient of the batch's mean loss at the current weights.
 public struct PlainGradient: GradientRule {
+    /// One forward and backward pass per step.
     public init() {}
 
     public func gradients(of parameters: [Parameter], pass: () throws -> Double) throws -> Double { try pass() }

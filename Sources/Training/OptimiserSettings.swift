@@ -10,6 +10,7 @@ public struct OptimiserSettings: Sendable, Codable, Equatable {
     public var beta2: Float
     public var epsilon: Float
 
+    /// Adam/AdamW settings (PyTorch defaults; `weightDecay` > 0 is AdamW).
     public init(
         learningRate: Float = 1e-3, weightDecay: Float = 0, beta1: Float = 0.9, beta2: Float = 0.999,
         epsilon: Float = 1e-8

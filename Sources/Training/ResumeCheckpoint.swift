@@ -22,6 +22,8 @@ public struct ResumeCheckpoint {
     /// throws an error naming the difference.
     public var check: (([String: String]) throws -> Void)?
 
+    /// A resume file at `url` for a run of `kind` in `format`; `bestModel` and `metadata` are written with it and
+    /// `check` validates what is read back.
     public init(
         url: URL, format: String, kind: String, bestModel: URL? = nil, metadata: [String: String] = [:],
         check: (([String: String]) throws -> Void)? = nil

@@ -12,6 +12,8 @@ public struct SharpnessAwareGradient: GradientRule {
     /// get the second pass's gradients.
     public var perturbed: TrainableSelection?
 
+    /// Sharpness-aware steps with radius ρ = `radius`; `perturbed` selects the parameters the ascent step moves (loss
+    /// weights stay put).
     public init(radius: Float = 0.05, perturbed: TrainableSelection? = nil) {
         minimization = SharpnessAwareMinimization(radius: radius)
         self.perturbed = perturbed

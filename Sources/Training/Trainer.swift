@@ -54,8 +54,12 @@ public final class Trainer<Example, Figures: Codable & Sendable> {
     /// Freezes every parameter but `trainable`, and builds the optimiser over the trained ones.
     ///
     /// - Parameters:
-    ///   - optimiser: makes the optimiser over the trained parameters (in set order); for several groups
+    ///   - parameters: every parameter of the model (the trainer freezes the unselected ones).
+    ///   - trainable: which parameters train.
+    ///   - makeOptimiser: makes the optimiser over the trained parameters (in set order); for several groups
     ///     with their own rates.
+    ///   - configuration: epochs, batch size, seed, schedule, gradient rule and the non-finite policy.
+    ///   - loss: one example's loss recorded through the context, or nil to skip the example.
     /// - Throws: `invalidConfiguration` for bad settings or an empty selection.
     public init(
         parameters: ParameterSet, trainable: TrainableSelection, optimiser makeOptimiser: ([Parameter]) -> Adam,

@@ -28,6 +28,9 @@ public struct TrainerConfiguration: Sendable {
     /// file then holds the last finished epoch).
     public var isCancelled: (@Sendable () -> Bool)?
 
+    /// A run of `epochs` epochs of `batchSize` examples from `seed`, with optional gradient clipping, the LR
+    /// `schedule`, the gradient rule, the non-finite policy, the name of the validation criterion, whether the best
+    /// epoch is restored at the end, and a cancellation check.
     public init(
         epochs: Int, batchSize: Int = 1, seed: UInt64 = 1, maxGradientNorm: Float? = nil,
         schedule: LearningRateSchedule = .constant, gradientRule: any GradientRule = PlainGradient(),

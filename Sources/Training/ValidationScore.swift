@@ -5,6 +5,8 @@ public struct ValidationScore<Figures: Codable & Sendable>: Sendable {
     /// Lower is better; the best epoch so far is kept (`Trainer.onBest`).
     public var criterion: Double
 
+    /// A validation result: the method's `figures` and the scalar `criterion` (lower is better) that keep-best
+    /// compares.
     public init(figures: Figures, criterion: Double) {
         self.figures = figures
         self.criterion = criterion

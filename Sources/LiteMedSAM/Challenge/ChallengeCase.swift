@@ -13,6 +13,7 @@ public struct VolumeBox: Sendable, Equatable {
     public var yMax: Double
     public var zMax: Int
 
+    /// A box from its corners: voxel indices, x = column, y = row, z = slice (both z ends included).
     public init(xMin: Double, yMin: Double, zMin: Int, xMax: Double, yMax: Double, zMax: Int) {
         self.xMin = xMin
         self.yMin = yMin

@@ -14,6 +14,7 @@ public struct ChallengeLimits: Sendable, Equatable {
     /// this many slice embeddings are kept so each slice is encoded once (beyond it, re-encoded).
     public var maxCachedEmbeddings: Int
 
+    /// Limits on decompressed array bytes, objects per case and embeddings kept between the two 3D sweeps.
     public init(
         maxDecompressedBytes: Int = ChallengeLimits.defaultMaxDecompressedBytes,
         maxObjects: Int = Int(UInt16.max),

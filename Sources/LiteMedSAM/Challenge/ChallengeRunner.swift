@@ -7,7 +7,7 @@ import MedImageIO
 ///   `k` (1-based row of `boxes`) is written as id `k`.
 /// - 3D: each object is segmented slice by slice from its middle slice up to `z_max`, then from the
 ///   middle slice − 1 down to `z_min` (both included); the middle slice uses the given box, every other slice
-///   the box of the object's mask on the neighbouring slice towards the middle (``PropagatedBox``),
+///   the box of the object's mask on the neighbouring slice towards the middle (`PropagatedBox`),
 ///   or the given box again when that mask is empty. Unlike the reference (which re-encodes a slice
 ///   for every object), the runner sweeps the volume once upwards and once downwards, encoding each
 ///   slice once and decoding all objects that need it in one batch; the result is the same.
@@ -17,6 +17,7 @@ public struct ChallengeRunner: Sendable {
     public let predictor: LiteMedSAMPredictor
     public let limits: ChallengeLimits
 
+    /// A runner segmenting challenge cases with `predictor` within `limits`.
     public init(predictor: LiteMedSAMPredictor, limits: ChallengeLimits = ChallengeLimits()) {
         self.predictor = predictor
         self.limits = limits
@@ -24,7 +25,9 @@ public struct ChallengeRunner: Sendable {
 
     /// Segments one case.
     ///
-    /// - Parameter progress: called after each encoded image or slice with (done, total).
+    /// - Parameters:
+    ///   - challengeCase: a 2D or 3D case read by `ChallengeCase.read(contentsOf:limits:)`.
+    ///   - progress: called after each encoded image or slice with (done, total).
     public func segment(_ challengeCase: ChallengeCase, progress: ((Int, Int) -> Void)? = nil) throws
         -> ChallengeSegmentation
     {

@@ -10,6 +10,7 @@ public struct ChallengeSegmentation: Sendable, Equatable {
     /// The labels, C order.
     public let labels: [UInt16]
 
+    /// A label map of `shape` (`[H, W]` or `[D, H, W]`) with object ids `labels`, row-major.
     public init(shape: [Int], labels: [UInt16]) {
         precondition(labels.count == shape.reduce(1, *), "labels do not fill shape \(shape)")
         self.shape = shape

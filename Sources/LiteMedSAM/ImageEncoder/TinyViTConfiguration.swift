@@ -13,5 +13,6 @@ public struct TinyViTConfiguration: Sendable, Equatable {
     /// LiteMedSAM's encoder as shipped in `lite_medsam.pth`.
     public static let liteMedSAM = TinyViTConfiguration()
 
+    /// LiteMedSAM's TinyViT (the defaults above).
     public init() {}
 }

@@ -44,7 +44,9 @@ public enum LiteMedSAMCheckpoint {
     /// Reads every tensor of a PyTorch state-dict file into a `WeightStore` (float32 as is; int64
     /// buffers such as BatchNorm's `num_batches_tracked` converted to Float).
     ///
-    /// - Parameter verifyChecksum: compare the file's sha256 with `officialSHA256` first.
+    /// - Parameters:
+    ///   - url: the `.pth` file.
+    ///   - verifyChecksum: compare the file's sha256 with `officialSHA256` first.
     public static func weights(at url: URL, verifyChecksum: Bool = true) throws -> WeightStore {
         guard FileManager.default.fileExists(atPath: url.path) else { throw CheckpointError.notFound(path: url.path) }
         if verifyChecksum { try verify(url) }

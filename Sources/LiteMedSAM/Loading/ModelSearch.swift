@@ -22,6 +22,8 @@ public struct ModelSearch: Sendable, Equatable {
     /// The file's path relative to a models folder: inside the cache folder and under `Models/`.
     public let relativePath: String
 
+    /// A search for `relativePath` (inside the cache folder and under `Models/`), named directly by
+    /// `environmentVariable`.
     public init(environmentVariable: String, relativePath: String) {
         self.environmentVariable = environmentVariable
         self.relativePath = relativePath

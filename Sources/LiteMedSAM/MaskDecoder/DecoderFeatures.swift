@@ -23,6 +23,7 @@ extension MaskDecoder {
     /// Runs the two-way transformer and the output upscaling for B prompts, unchunked.
     ///
     /// - Parameters:
+    ///   - c: the forward context.
     ///   - image: image embedding plus dense prompt embedding, `[1 or B, P, dim]` (P = 4096).
     ///   - positionalEncoding: the prompt encoder's dense PE, `[1, P, dim]`.
     ///   - sparseTokens: sparse prompt tokens `[B, Ns, dim]`, or nil for none.

@@ -12,6 +12,8 @@ public struct EmbeddedImage: Sendable {
     public let resizedHeight: Int
     public let resizedWidth: Int
 
+    /// An embedding `[64, 64, 256]` (NHWC) with the original image size and its size after the resize to the 256
+    /// frame.
     public init(embedding: Tensor, originalHeight: Int, originalWidth: Int, resizedHeight: Int, resizedWidth: Int) {
         self.embedding = embedding
         self.originalHeight = originalHeight

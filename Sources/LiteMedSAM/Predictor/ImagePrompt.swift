@@ -7,6 +7,7 @@ public struct ImagePrompt: Sendable, Equatable {
     public var box: BoundingBox?
     public var points: [PromptPoint]
 
+    /// A prompt of an optional box and any number of points, in image pixels.
     public init(box: BoundingBox? = nil, points: [PromptPoint] = []) {
         self.box = box
         self.points = points

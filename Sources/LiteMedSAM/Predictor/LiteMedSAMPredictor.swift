@@ -12,6 +12,7 @@ import SAMTensor
 public final class LiteMedSAMPredictor: Sendable {
     public let model: LiteMedSAMModel
 
+    /// A predictor running `model`.
     public init(model: LiteMedSAMModel) {
         self.model = model
     }
@@ -35,6 +36,8 @@ public final class LiteMedSAMPredictor: Sendable {
     /// Decodes `prompts` against `image`; prompts with the same number of tokens run as one batch.
     ///
     /// - Parameters:
+    ///   - image: the embedded image.
+    ///   - prompts: boxes and points in image pixels.
     ///   - maskInputs: empty, or one optional mask prompt per prompt (SAM's `mask_input`, logits in
     ///     the 256x256 model frame).
     ///   - selection: `.single` (LiteMedSAM's trained token, the default), `.multimask`, `.all`.
@@ -50,7 +53,12 @@ public final class LiteMedSAMPredictor: Sendable {
     /// SAM's iterative refinement: decodes `prompt`, then `rounds` more times with the previous
     /// round's best low-resolution logits fed back as the mask input (the prompt stays the same).
     ///
-    /// - Parameter maskInput: an optional mask prompt for the first round.
+    /// - Parameters:
+    ///   - image: the embedded image.
+    ///   - prompt: a box and/or points in image pixels.
+    ///   - maskInput: an optional mask prompt for the first round.
+    ///   - rounds: refinement rounds after the first decode.
+    ///   - selection: which mask tokens to decode; the best by predicted IoU is fed back.
     /// - Returns: the segmentation of every round, first to last (`rounds + 1` entries).
     public func refine(
         _ image: EmbeddedImage, prompt: ImagePrompt, rounds: Int, maskInput: MaskInput? = nil,

@@ -2,13 +2,14 @@ import MedImageIO
 
 /// LiteMedSAM postprocessing exactly as upstream (REFERENCE.md §3):
 /// decoder logits `(K, 256, 256)` → crop to `[:resizedHeight, :resizedWidth]` → bilinear resize
-/// to the original `(H, W)` with PyTorch `align_corners=False` semantics (``BilinearResize``)
+/// to the original `(H, W)` with PyTorch `align_corners=False` semantics (`BilinearResize`)
 /// → threshold: a pixel is foreground when its logit is `> 0` (i.e. `sigmoid > 0.5`).
 public enum LiteMedSAMPostprocessor {
     /// Logits resized back to the original image.
     ///
     /// - Parameters:
     ///   - logits: `(count, 256, 256)` planar decoder logits (one `(1, K, 256, 256)` batch item).
+    ///   - count: the number of planes in `logits`.
     ///   - image: the ``PreprocessedImage`` the logits were computed from (supplies the sizes).
     /// - Returns: `(count, originalHeight, originalWidth)` planar logits.
     public static func upscaledLogits(_ logits: [Float], count: Int, for image: PreprocessedImage) -> [Float] {

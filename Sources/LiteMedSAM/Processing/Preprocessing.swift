@@ -20,6 +20,7 @@ public struct PreprocessedImage: Sendable {
     /// Columns of the original image.
     public let originalWidth: Int
 
+    /// A preprocessed image `[256, 256, 3]` with its size after the resize and its original size.
     public init(tensor: [Float], resizedHeight: Int, resizedWidth: Int, originalHeight: Int, originalWidth: Int) {
         precondition(tensor.count == 3 * Self.side * Self.side)
         self.tensor = tensor
@@ -33,7 +34,7 @@ public struct PreprocessedImage: Sendable {
 /// LiteMedSAM preprocessing exactly as upstream (`CVPR24_LiteMedSAM_infer.py`, REFERENCE.md §3):
 ///
 /// 1. grey → 3 channels (replication);
-/// 2. resize the longest side to 256 with cv2 INTER_AREA semantics (``AreaResize``):
+/// 2. resize the longest side to 256 with cv2 INTER_AREA semantics (`AreaResize`):
 ///    `scale = 256 / max(H, W)`, `newh = Int(Double(H) * scale + 0.5)`, `neww` likewise;
 /// 3. global min-max over all pixels and all 3 channels, computed in `Double` and cast to
 ///    `Float`: `(x - min) / max(max - min, 1e-8)` (no mean/std normalisation);
@@ -60,7 +61,7 @@ public enum LiteMedSAMPreprocessor {
     /// Checks that a `width × height` image can be preprocessed (its aspect ratio is at most
     /// ``maxAspectRatio``:1); call it before any expensive work. `name` is used in the message.
     ///
-    /// - Throws: ``MedImageIOError/invalidImage(_:)`` naming the size and the limit.
+    /// - Throws: `MedImageIOError.invalidImage(_:)` naming the size and the limit.
     public static func validate(width: Int, height: Int, name: String = "image") throws {
         guard width > 0, height > 0 else {
             throw MedImageIOError.invalidImage("\(name) is \(width)x\(height) pixels; both sides must be at least 1")
@@ -76,7 +77,7 @@ public enum LiteMedSAMPreprocessor {
 
     /// Builds the model input for `image` (1 or 3 channels, 8 or 16 bit).
     ///
-    /// - Throws: ``MedImageIOError/invalidImage(_:)`` when the aspect ratio exceeds ``maxAspectRatio``.
+    /// - Throws: `MedImageIOError.invalidImage(_:)` when the aspect ratio exceeds ``maxAspectRatio``.
     public static func preprocess(_ image: MedicalImage) throws -> PreprocessedImage {
         try validate(width: image.width, height: image.height)
         let side = PreprocessedImage.side

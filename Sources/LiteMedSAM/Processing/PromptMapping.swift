@@ -6,7 +6,7 @@ import MedImageIO
 ///
 /// **Validation.** Prompts must lie inside the image; nothing is clipped silently:
 /// - boxes need `0 <= x0 < x1 <= W` and `0 <= y0 < y1 <= H` (so inverted, zero-size, partially
-///   or entirely outside boxes are all errors; call ``BoundingBox/clipped(width:height:)`` first
+///   or entirely outside boxes are all errors; call `BoundingBox.clipped(width:height:)` first
 ///   to accept partially outside boxes deliberately);
 /// - points need `0 <= x < W` and `0 <= y < H`;
 /// - non-finite coordinates are errors.
@@ -18,7 +18,7 @@ public enum PromptMapping {
 
     /// Checks a box against a `width × height` image.
     ///
-    /// - Throws: ``MedImageIOError/invalidPrompt(_:)`` describing the violated condition.
+    /// - Throws: `MedImageIOError.invalidPrompt(_:)` describing the violated condition.
     public static func validate(_ box: BoundingBox, height: Int, width: Int) throws {
         let values = box.array
         guard values.allSatisfy({ $0.isFinite }) else {
@@ -36,7 +36,7 @@ public enum PromptMapping {
 
     /// The box in the 256 frame as `[x0, y0, x1, y1]` floats (truncated as upstream).
     ///
-    /// - Throws: ``MedImageIOError/invalidPrompt(_:)`` if the box is not valid for the image.
+    /// - Throws: `MedImageIOError.invalidPrompt(_:)` if the box is not valid for the image.
     public static func modelBox(_ box: BoundingBox, height: Int, width: Int) throws -> [Float] {
         try validate(box, height: height, width: width)
         let r = ratio(height: height, width: width)
@@ -45,7 +45,7 @@ public enum PromptMapping {
 
     /// The point in the 256 frame as `[x, y]` floats (truncated as upstream).
     ///
-    /// - Throws: ``MedImageIOError/invalidPrompt(_:)`` if the point is outside the image.
+    /// - Throws: `MedImageIOError.invalidPrompt(_:)` if the point is outside the image.
     public static func modelPoint(_ point: PromptPoint, height: Int, width: Int) throws -> [Float] {
         guard point.x.isFinite, point.y.isFinite,
             point.x >= 0, point.y >= 0, point.x < Double(width), point.y < Double(height)

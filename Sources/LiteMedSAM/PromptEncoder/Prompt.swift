@@ -10,6 +10,7 @@ public struct PointPrompt: Sendable, Equatable, Codable {
     public var y: Float
     public var label: Label
 
+    /// A point in the 256 model frame; `label` 1 = foreground, 0 = background.
     public init(x: Float, y: Float, label: Label) {
         self.x = x
         self.y = y
@@ -24,6 +25,7 @@ public struct BoxPrompt: Sendable, Equatable, Codable {
     public var x1: Float
     public var y1: Float
 
+    /// A box in the 256 model frame from its corners (x = column).
     public init(x0: Float, y0: Float, x1: Float, y1: Float) {
         self.x0 = x0
         self.y0 = y0
@@ -42,6 +44,7 @@ public struct Prompt: Sendable, Equatable, Codable {
     /// token attention grows with the square of the token count).
     public static let maximumPointCount = 256
 
+    /// A prompt in the model frame: an optional box and any number of points.
     public init(box: BoxPrompt? = nil, points: [PointPrompt] = []) {
         self.box = box
         self.points = points
