@@ -23,7 +23,7 @@ trap 'rm -f "$log"' EXIT
 set +e
 swift test -c release "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
-# Only when a filter was given (`scripts/test.sh --filter X`) are the Slurm, notebook and consumer-package tests left out.
+# Only when a filter was given (`scripts/test.sh --filter X`) are the Slurm, notebook, docs and consumer-package tests left out.
 slurm_passed=0; slurm_failed=0; slurm_skipped=0
 if [ "$#" -eq 0 ]; then
   bash scripts/slurm/test-slurm.sh .build/release/p2sam 2>&1 | tee -a "$log"
@@ -37,6 +37,11 @@ notebook_passed=0; notebook_failed=0
 if [ "$#" -eq 0 ]; then
   if bash scripts/test-notebooks.sh 2>&1 | tee -a "$log"; then notebook_passed=1; else notebook_failed=1; status=1; fi
 fi
+# The DocC archive builds without warnings and every public type and function has a doc comment.
+docs_passed=0; docs_failed=0
+if [ "$#" -eq 0 ]; then
+  if bash scripts/docs.sh 2>&1 | tee -a "$log"; then docs_passed=1; else docs_failed=1; status=1; fi
+fi
 # A package that depends on this one by path finds the models from another working directory.
 consumer_passed=0; consumer_failed=0
 if [ "$#" -eq 0 ]; then
@@ -48,8 +53,8 @@ if [ -n "$summary" ]; then
   executed="$(grep -oE 'Executed [0-9]+' <<< "$summary" | grep -oE '[0-9]+')"
   failed="$(grep -oE '[0-9]+ failures?' <<< "$summary" | grep -oE '^[0-9]+' || echo 0)"
   skipped="$(grep -oE '[0-9]+ tests? skipped' <<< "$summary" | grep -oE '^[0-9]+' || echo 0)"
-  extra_failed=$((slurm_failed + consumer_failed + notebook_failed + (replay_status != 0) + (format_status != 0)))
-  extra_passed=$((slurm_passed + consumer_passed + notebook_passed + (replay_status == 0) + (format_status == 0)))
+  extra_failed=$((slurm_failed + consumer_failed + notebook_failed + docs_failed + (replay_status != 0) + (format_status != 0)))
+  extra_passed=$((slurm_passed + consumer_passed + notebook_passed + docs_passed + (replay_status == 0) + (format_status == 0)))
   echo "tests: $((executed - failed - skipped + extra_passed)) passed, $((failed + extra_failed)) failed, $((skipped + slurm_skipped)) skipped"
 fi
 [ "$replay_status" -eq 0 ] || status=1

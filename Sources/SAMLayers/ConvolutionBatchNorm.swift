@@ -21,6 +21,8 @@ public struct ConvolutionBatchNormKeys: Sendable, Equatable, DeclaresParameters 
     public let inPerGroup: Int
     public let kernel: Int
 
+    /// The keys of a `Conv2d_BN` at `key` with `outChannels` outputs, `inPerGroup` inputs per group and a
+    /// square `kernel`.
     public init(_ key: String, out outChannels: Int, inPerGroup: Int, kernel: Int) {
         self.key = key
         self.outChannels = outChannels

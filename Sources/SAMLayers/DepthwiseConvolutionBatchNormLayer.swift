@@ -11,6 +11,8 @@ public struct DepthwiseConvolutionBatchNormLayer: Sendable, DeclaresParameters {
     /// The folded bias `(C)`.
     let bias: [Float]
 
+    /// Reads the `Conv2d_BN` at `key` (`.c.weight` `(C, 1, 3, 3)`, `.bn.*` `(C)`) strictly and folds the
+    /// BatchNorm; `stride` is 1 or 2.
     public init(_ store: inout WeightStore, _ key: String, channels: Int, stride: Int) throws {
         precondition(stride == 1 || stride == 2, "depthwise convolution \(key): stride \(stride) is not 1 or 2")
         keys = ConvolutionBatchNormKeys(key, out: channels, inPerGroup: 1, kernel: 3)

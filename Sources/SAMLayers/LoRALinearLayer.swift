@@ -23,6 +23,7 @@ public struct LoRALinearLayer: Sendable, DeclaresParameters {
         /// Updated rows per group.
         public let width: Int
 
+        /// A target named `name` (`lora_q`) updating rows `offset ..< offset + width` of each group.
         public init(name: String, offset: Int, width: Int) {
             self.name = name
             self.offset = offset
@@ -40,6 +41,8 @@ public struct LoRALinearLayer: Sendable, DeclaresParameters {
         /// Ordered by offset, not overlapping.
         public let targets: [Target]
 
+        /// The layout of LoRA factors on the linear layer at `key` (`outFeatures x inFeatures`), its rows in
+        /// `groups` equal groups (heads), updated at `targets`.
         public init(key: String, inFeatures: Int, outFeatures: Int, groups: Int, targets: [Target]) {
             precondition(
                 groups >= 1 && outFeatures % groups == 0, "LoRA \(key): \(outFeatures) rows in \(groups) groups")

@@ -8,6 +8,8 @@ public struct PointwiseConvolutionBatchNormLayer: Sendable, DeclaresParameters {
     /// The folded weight `(out, in)` and bias `(out)`, for tape-free forwards.
     public let linear: Linear
 
+    /// Reads the `Conv2d_BN` at `key` (`.c.weight` `(out, in, 1, 1)`, `.bn.*` `(out)`) strictly and folds the
+    /// BatchNorm.
     public init(_ store: inout WeightStore, _ key: String, in inChannels: Int, out outChannels: Int) throws {
         keys = ConvolutionBatchNormKeys(key, out: outChannels, inPerGroup: inChannels, kernel: 1)
         let folded = try keys.folded(from: &store)

@@ -8,6 +8,7 @@ public struct PointwiseConvolutionLayer: Sendable, DeclaresParameters {
     /// The weight as `(out, in)`, no bias, for tape-free forwards.
     public let linear: Linear
 
+    /// Reads the bias-free 1x1 convolution `key.weight` `(out, in, 1, 1)` strictly.
     public init(_ store: inout WeightStore, _ key: String, in inChannels: Int, out outChannels: Int) throws {
         self.key = key
         let weight = try store.take("\(key).weight", shape: [outChannels, inChannels, 1, 1])

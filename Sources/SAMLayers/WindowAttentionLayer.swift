@@ -46,7 +46,15 @@ public struct WindowAttentionLayer: Sendable, DeclaresParameters {
             ])
     }
 
-    /// - Parameter loraRank: the rank of LoRA factors on `qkv` to read and merge, or nil for none.
+    /// Reads TinyViT's `Attention` at `key` (`norm`, `qkv`, `proj`, `attention_biases`) strictly.
+    ///
+    /// - Parameters:
+    ///   - store: the state dict.
+    ///   - key: the module's key prefix, e.g. `image_encoder.layers.1.blocks.0.attn`.
+    ///   - dim: channels; `heads` heads of `dim / heads` channels each.
+    ///   - heads: attention heads.
+    ///   - windowSize: the side of the square attention windows.
+    ///   - loraRank: the rank of LoRA factors on `qkv` to read and merge, or nil for none.
     public init(_ store: inout WeightStore, _ key: String, dim: Int, heads: Int, windowSize: Int, loraRank: Int?)
         throws
     {

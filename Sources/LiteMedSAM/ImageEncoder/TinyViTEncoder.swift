@@ -30,9 +30,13 @@ public struct TinyViTEncoder: Sendable, DeclaresParameters {
     /// Reads every `prefix.*` weight from `store`, strictly (missing or mis-shaped keys throw; the caller's
     /// `store.finish()` reports unused ones).
     ///
-    /// - Parameter loraRank: when given, `store` must also hold LoRA factors of this rank on every attention
-    ///   `qkv` (`loraLayouts`); they are merged into the tape-free weights (`W + B·A` on the q and v rows),
-    ///   so an adapted encoder runs at the plain encoder's speed.
+    /// - Parameters:
+    ///   - store: the state dict.
+    ///   - prefix: the encoder's key prefix (`image_encoder`).
+    ///   - configuration: stage widths, depths, heads and window sizes (LiteMedSAM's by default).
+    ///   - loraRank: when given, `store` must also hold LoRA factors of this rank on every attention
+    ///     `qkv` (`loraLayouts`); they are merged into the tape-free weights (`W + B·A` on the q and v rows),
+    ///     so an adapted encoder runs at the plain encoder's speed.
     public init(
         _ store: inout WeightStore, prefix: String = TinyViTEncoder.defaultKey,
         configuration: TinyViTConfiguration = .liteMedSAM, loraRank: Int? = nil
