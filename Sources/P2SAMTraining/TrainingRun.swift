@@ -99,13 +99,13 @@ public struct TrainingRun {
         let options = trainer.options
         return ResumeCheckpoint(
             url: Self.sidecarURL(for: output), format: "p2sam-resume-v1", kind: "P²SAM", bestModel: output,
-            metadata: ["options": String(decoding: try Self.jsonEncoder.encode(options), as: UTF8.self)]
+            metadata: ["options": String(decoding: try ResumeFileJSON.encoder.encode(options), as: UTF8.self)]
         ) { meta in
             guard let optionsJSON = meta["options"] else {
                 throw P2SAMTrainingError.invalidResumeState(
                     "\(Self.sidecarURL(for: output).lastPathComponent) is not a P²SAM resume file")
             }
-            let saved = try Self.jsonDecoder.decode(TrainingOptions.self, from: Data(optionsJSON.utf8))
+            let saved = try ResumeFileJSON.decoder.decode(TrainingOptions.self, from: Data(optionsJSON.utf8))
             var comparable = saved
             comparable.epochs = options.epochs
             guard comparable == options else {
@@ -114,20 +114,6 @@ public struct TrainingRun {
                 )
             }
         }
-    }
-
-    static var jsonEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
-
-    static var jsonDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
     }
 
     /// The figure minimised by model selection; the training loss when there is no validation result.

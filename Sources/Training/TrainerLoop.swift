@@ -116,20 +116,6 @@ extension Trainer {
 
     // MARK: Resume file
 
-    static var jsonEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return encoder
-    }
-
-    static var jsonDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
-            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return decoder
-    }
-
     func save(_ checkpoint: ResumeCheckpoint, epochsDone: Int, best: Double, history: [EpochRecord<Figures>]) throws {
         var tensors: [(name: String, tensor: Tensor)] = parameters.all.map { ("param/\($0.name)", $0.value) }
         tensors += optimiser.stateTensors()
@@ -138,9 +124,9 @@ extension Trainer {
         meta["epochs_done"] = String(epochsDone)
         meta["adam_step"] = String(optimiser.stepCount)
         meta["best_loss"] = String(best)
-        meta["history"] = String(decoding: try Self.jsonEncoder.encode(history), as: UTF8.self)
+        meta["history"] = String(decoding: try ResumeFileJSON.encoder.encode(history), as: UTF8.self)
         if !schedule.isConstant {
-            meta["lr_schedule"] = String(decoding: try Self.jsonEncoder.encode(schedule), as: UTF8.self)
+            meta["lr_schedule"] = String(decoding: try ResumeFileJSON.encoder.encode(schedule), as: UTF8.self)
         }
         let bytes = try Safetensors.encode(tensors, metadata: meta)
         try Data(bytes).write(to: checkpoint.url, options: .atomic)
@@ -171,9 +157,9 @@ extension Trainer {
             throw TrainingError.invalidResumeState("\(url.lastPathComponent) is not a \(checkpoint.kind) resume file")
         }
         try checkpoint.check?(meta)
-        let history = try Self.jsonDecoder.decode([EpochRecord<Figures>].self, from: Data(historyJSON.utf8))
+        let history = try ResumeFileJSON.decoder.decode([EpochRecord<Figures>].self, from: Data(historyJSON.utf8))
         let restoredSchedule = try meta["lr_schedule"].map {
-            try Self.jsonDecoder.decode(LearningRateSchedule.self, from: Data($0.utf8))
+            try ResumeFileJSON.decoder.decode(LearningRateSchedule.self, from: Data($0.utf8))
         }
         for p in parameters.all {
             guard let t = file.tensors["param/\(p.name)"], t.shape == p.value.shape else {
