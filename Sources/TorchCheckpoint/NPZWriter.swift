@@ -33,16 +33,29 @@ public enum NPZWriter {
         throws -> [UInt8]
     {
         var seen = Set<String>()
-        var out: [UInt8] = []
-        var central: [UInt8] = []
+        var members: [(name: String, contents: [UInt8])] = []
         for (key, array) in arrays {
             guard !key.isEmpty, seen.insert(key).inserted else {
                 throw NumpyError.writeFailed(path: path, reason: "empty or duplicate array name '\(key)'")
             }
-            let plain = NPY.encode(array)
+            members.append((key + ".npy", NPY.encode(array)))
+        }
+        return try deflatedZip(members, level: level, path: path)
+    }
+
+    /// A zip archive of `members` in order, each raw-deflated (method 8) at `level` with its CRC-32, DOS
+    /// time 1980-01-01 00:00, no ZIP64 (as Python's `zipfile` with `ZIP_DEFLATED` writes small archives).
+    ///
+    /// - Throws: ``NumpyError/writeFailed(path:reason:)`` (naming `path`) past 4 GiB or on a zlib failure.
+    public static func deflatedZip(_ members: [(name: String, contents: [UInt8])], level: Int32, path: String)
+        throws -> [UInt8]
+    {
+        var out: [UInt8] = []
+        var central: [UInt8] = []
+        for (memberName, plain) in members {
             let packed = try deflate(plain, level: level, path: path)
             let crc = plain.withUnsafeBytes { crc32Checksum($0) }
-            let name = Array((key + ".npy").utf8)
+            let name = Array(memberName.utf8)
             guard plain.count < zipLimit, out.count + packed.count + name.count + 30 < zipLimit else {
                 throw NumpyError.writeFailed(path: path, reason: "archive would exceed 4 GiB (ZIP64 is not written)")
             }
@@ -56,12 +69,12 @@ public enum NPZWriter {
             central += le16(UInt16(name.count)) + le16(0) + le16(0) + le16(0) + le16(0) + le32(0)
             central += le32(offset) + name
         }
-        guard out.count + central.count + 22 < zipLimit, arrays.count < Int(UInt16.max) else {
+        guard out.count + central.count + 22 < zipLimit, members.count < Int(UInt16.max) else {
             throw NumpyError.writeFailed(path: path, reason: "archive would exceed 4 GiB (ZIP64 is not written)")
         }
         let directoryOffset = UInt32(out.count)
         out += central
-        let count = UInt16(arrays.count)
+        let count = UInt16(members.count)
         out += le32(0x0605_4B50) + le16(0) + le16(0) + le16(count) + le16(count)
         out += le32(UInt32(central.count)) + le32(directoryOffset) + le16(0)
         return out
