@@ -26,7 +26,9 @@ let package = Package(
         .systemLibrary(name: "CMalloc", path: "Sources/CMalloc"),
 
         // Float32 tensors, CBLAS GEMM, convolutions, norms, attention.
-        .target(name: "SAMTensor", dependencies: ["CBLAS", "CMalloc"]),
+        // Vectorised non-GEMM kernels, compiled per instruction set and dispatched at run time.
+        .target(name: "CKernels"),
+        .target(name: "SAMTensor", dependencies: ["CBLAS", "CMalloc", "CKernels"]),
         // Plain-words text for Foundation file errors, shared by every reader and writer.
         .target(name: "FileErrors"),
         // Weight and array formats: PyTorch `.pth` zip + restricted pickle, NumPy `.npy`/`.npz`, safetensors.
@@ -112,7 +114,7 @@ let package = Package(
             name: "sample-and-score", dependencies: ["P2SAMKit"],
             path: "Examples/SampleAndScore"),
 
-        .testTarget(name: "SAMTensorTests", dependencies: ["SAMTensor"]),
+        .testTarget(name: "SAMTensorTests", dependencies: ["SAMTensor", "CKernels"]),
         // Test support: seeded random tensors and the finite-difference gradient checker.
         .target(
             name: "GradientChecking", dependencies: ["SAMAutograd", "SAMTensor"], path: "Tests/Support/GradientChecking"

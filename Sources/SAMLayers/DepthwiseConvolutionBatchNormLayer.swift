@@ -26,8 +26,9 @@ public struct DepthwiseConvolutionBatchNormLayer: Sendable, DeclaresParameters {
     public var channels: Int { keys.outChannels }
     public var parameterDeclarations: [ParameterDeclaration] { keys.parameterDeclarations }
 
-    /// Tape-free forward: `[H, W, C]` → `[H', W', C]`.
-    public func apply(_ input: Tensor) -> Tensor {
+    /// Tape-free forward: `[H, W, C]` → `[H', W', C]`, followed by exact GELU when `gelu` is true
+    /// (fused into the convolution's single pass).
+    public func apply(_ input: Tensor, gelu: Bool = false) -> Tensor {
         precondition(
             input.rank == 3 && input.shape[2] == channels,
             "depthwise convolution \(key): input \(input.shape), want [H, W, \(channels)]")
@@ -40,7 +41,7 @@ public struct DepthwiseConvolutionBatchNormLayer: Sendable, DeclaresParameters {
                     bias.withUnsafeBufferPointer { b in
                         Convolution.depthwise3x3(
                             x.baseAddress!, height: height, width: width, channels: channels,
-                            weight: w.baseAddress!, bias: b.baseAddress!, stride: stride,
+                            weight: w.baseAddress!, bias: b.baseAddress!, stride: stride, gelu: gelu,
                             output: out.baseAddress!)
                     }
                 }

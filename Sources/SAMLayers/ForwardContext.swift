@@ -111,4 +111,46 @@ public protocol ForwardContext {
     /// `layer.windowSize`, bottom/right padding tokens with q/k/v row `qkv(norm.bias)`, per-head scaled
     /// scores plus the gathered `attention_biases`, softmax, values (`WindowAttentionLayer`).
     func windowAttention(_ projected: Value, _ layer: WindowAttentionLayer) -> Value
+
+    // MARK: fused forms (defaults: the unfused operations; `TapeFree` runs one pass)
+
+    /// `GELU?((x Wᵀ + b) + residual)` over the last dimension: `[…, in]` → `[…, out]`; `residual` (if
+    /// given) has the output's shape.
+    func linear(_ x: Value, _ layer: LinearLayer, adding residual: Value?, gelu: Bool) -> Value
+
+    /// `GELU?(conv1x1_BN(x) + residual)` on NHWC: `[…, in]` → `[…, out]`; `residual` (if given) has the
+    /// output's shape.
+    func pointwiseConvolution(
+        _ x: Value, _ layer: PointwiseConvolutionBatchNormLayer, adding residual: Value?, gelu: Bool
+    ) -> Value
+
+    /// `GELU(depthwise3x3_BN(x))`: `[H, W, C]` → `[H', W', C]`.
+    func depthwiseConvolutionGELU(_ x: Value, _ layer: DepthwiseConvolutionBatchNormLayer) -> Value
+}
+
+extension ForwardContext {
+    /// The unfused sequence: linear, then `add`, then `applyGELU`.
+    public func linear(_ x: Value, _ layer: LinearLayer, adding residual: Value?, gelu: Bool) -> Value {
+        var y = linear(x, layer)
+        if let residual { add(&y, residual) }
+        if gelu { applyGELU(&y) }
+        return y
+    }
+
+    /// The unfused sequence: convolution, then `add`, then `applyGELU`.
+    public func pointwiseConvolution(
+        _ x: Value, _ layer: PointwiseConvolutionBatchNormLayer, adding residual: Value?, gelu: Bool
+    ) -> Value {
+        var y = pointwiseConvolution(x, layer)
+        if let residual { add(&y, residual) }
+        if gelu { applyGELU(&y) }
+        return y
+    }
+
+    /// The unfused sequence: convolution, then `applyGELU`.
+    public func depthwiseConvolutionGELU(_ x: Value, _ layer: DepthwiseConvolutionBatchNormLayer) -> Value {
+        var y = depthwiseConvolution(x, layer)
+        applyGELU(&y)
+        return y
+    }
 }

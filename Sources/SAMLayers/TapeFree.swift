@@ -187,6 +187,29 @@ public struct TapeFree: ForwardContext, Sendable {
         layer.apply(x)
     }
 
+    /// One GEMM and one epilogue pass (bias, residual, GELU).
+    public func linear(_ x: Tensor, _ layer: LinearLayer, adding residual: Tensor?, gelu: Bool) -> Tensor {
+        if x.rank == 1 {
+            var y = linear(x, layer)
+            if let residual { add(&y, residual) }
+            if gelu { applyGELU(&y) }
+            return y
+        }
+        return layer.linear.apply(x, adding: residual, gelu: gelu)
+    }
+
+    /// One GEMM and one epilogue pass (folded BatchNorm bias, residual, GELU).
+    public func pointwiseConvolution(
+        _ x: Tensor, _ layer: PointwiseConvolutionBatchNormLayer, adding residual: Tensor?, gelu: Bool
+    ) -> Tensor {
+        layer.linear.apply(x, adding: residual, gelu: gelu)
+    }
+
+    /// GELU applied in the convolution's own pass.
+    public func depthwiseConvolutionGELU(_ x: Tensor, _ layer: DepthwiseConvolutionBatchNormLayer) -> Tensor {
+        layer.apply(x, gelu: true)
+    }
+
     /// The fused per-window kernel (`WindowAttentionLayer.attend(projected:)`).
     public func windowAttention(_ projected: Tensor, _ layer: WindowAttentionLayer) -> Tensor {
         layer.attend(projected: projected)

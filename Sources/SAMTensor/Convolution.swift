@@ -1,3 +1,5 @@
+import CKernels
+
 /// Convolutions on NHWC activations (`[H, W, C]` per image, channels fastest).
 ///
 /// Weights are taken in PyTorch's layouts and rearranged once, at load time, by the `prepare…`
@@ -14,7 +16,8 @@ public enum Convolution {
         return out
     }
 
-    /// Depthwise 3x3 convolution, padding 1 (zeros), stride 1 or 2, with bias.
+    /// Depthwise 3x3 convolution, padding 1 (zeros), stride 1 or 2, with bias and optionally GELU
+    /// (the vectorised C kernel `p2s_depthwise3x3_rows`, output rows split over the cores).
     ///
     /// - Parameters:
     ///   - input: `[height, width, channels]`.
@@ -24,39 +27,23 @@ public enum Convolution {
     ///   - weight: `(3, 3, channels)` from `prepareDepthwise3x3`.
     ///   - bias: `channels` values.
     ///   - stride: 1 or 2, in both directions.
-    ///   - output: `[outH, outW, channels]` with `outH = outputSide(height, stride:)`.
+    ///   - gelu: apply exact GELU to each output (a fused `Conv2d_BN` + GELU).
+    ///   - output: `[outH, outW, channels]` with `outH = outputSide(height, stride:)`; every element is written.
     public static func depthwise3x3(
         _ input: UnsafePointer<Float>, height: Int, width: Int, channels: Int,
-        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, stride: Int,
+        weight: UnsafePointer<Float>, bias: UnsafePointer<Float>, stride: Int, gelu: Bool = false,
         output: UnsafeMutablePointer<Float>
     ) {
+        precondition(stride == 1 || stride == 2, "depthwise3x3: stride \(stride), want 1 or 2")
         let outH = outputSide(height, stride: stride)
-        let outW = outputSide(width, stride: stride)
         let si = SharedPointer(input)
         let sw = SharedPointer(weight)
         let sb = SharedPointer(bias)
         let so = SharedMutablePointer(output)
         Parallel.forEachChunk(of: outH, minimumChunk: 1) { rows in
-            let x = si.base
-            let w = sw.base
-            let b = sb.base
-            for oy in rows {
-                for ox in 0..<outW {
-                    let out = so.base + (oy * outW + ox) * channels
-                    for c in 0..<channels { out[c] = b[c] }
-                    for ky in 0..<3 {
-                        let iy = oy * stride + ky - 1
-                        if iy < 0 || iy >= height { continue }
-                        for kx in 0..<3 {
-                            let ix = ox * stride + kx - 1
-                            if ix < 0 || ix >= width { continue }
-                            let src = x + (iy * width + ix) * channels
-                            let tap = w + (ky * 3 + kx) * channels
-                            for c in 0..<channels { out[c] += src[c] * tap[c] }
-                        }
-                    }
-                }
-            }
+            p2s_depthwise3x3_rows(
+                si.base, height, width, channels, sw.base, sb.base, stride, rows.lowerBound, rows.upperBound,
+                gelu ? 1 : 0, so.base)
         }
     }
 

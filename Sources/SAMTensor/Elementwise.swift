@@ -1,4 +1,9 @@
+import CKernels
+
 /// In-place element-wise operations on contiguous float buffers, parallel when large.
+///
+/// GELU and the bias epilogue run the vectorised C kernels (`CKernels`: AVX-512, AVX2 + FMA or baseline,
+/// chosen from the CPU at run time); they compute `FastMath`'s formulas.
 public enum Elementwise {
     static let parallelMinimum = 1 << 16
 
@@ -7,8 +12,7 @@ public enum Elementwise {
         guard let base = buffer.baseAddress else { return }
         let shared = SharedMutablePointer(base)
         Parallel.forEachChunk(of: buffer.count, minimumChunk: parallelMinimum) { range in
-            let p = shared.base
-            for i in range { p[i] = FastMath.gelu(p[i]) }
+            p2s_gelu(shared.base + range.lowerBound, range.count)
         }
     }
 
@@ -38,16 +42,32 @@ public enum Elementwise {
     /// Adds a per-channel `bias` (length `channels`) to every row of a `rows x channels` buffer.
     public static func addRowBias(_ bias: UnsafeBufferPointer<Float>, to target: UnsafeMutablePointer<Float>, rows: Int)
     {
-        let channels = bias.count
-        guard channels > 0, let b = bias.baseAddress else { return }
-        let sb = SharedPointer(b)
+        guard bias.count > 0, let b = bias.baseAddress else { return }
+        epilogue(target, rows: rows, columns: bias.count, bias: b, residual: nil, gelu: false)
+    }
+
+    /// The fused epilogue of a GEMM, one pass over a `rows x columns` buffer:
+    /// `y = GELU?((y + bias) + residual)`, each part optional.
+    ///
+    /// - Parameters:
+    ///   - target: `y`, `rows x columns`, row-major, updated in place.
+    ///   - rows: rows of `y`.
+    ///   - columns: columns of `y` (the length of `bias`).
+    ///   - bias: `columns` values added to every row, or nil.
+    ///   - residual: a `rows x columns` buffer added after the bias, or nil.
+    ///   - gelu: apply exact GELU last.
+    public static func epilogue(
+        _ target: UnsafeMutablePointer<Float>, rows: Int, columns: Int, bias: UnsafePointer<Float>?,
+        residual: UnsafePointer<Float>?, gelu: Bool
+    ) {
+        guard rows > 0, columns > 0, bias != nil || residual != nil || gelu else { return }
         let st = SharedMutablePointer(target)
-        Parallel.forEachChunk(of: rows, minimumChunk: max(1, parallelMinimum / channels)) { range in
-            let bias = sb.base
-            for r in range {
-                let row = st.base + r * channels
-                for c in 0..<channels { row[c] += bias[c] }
-            }
+        let sb = bias.map { SharedPointer($0) }
+        let sr = residual.map { SharedPointer($0) }
+        Parallel.forEachChunk(of: rows, minimumChunk: max(1, parallelMinimum / columns)) { range in
+            let offset = range.lowerBound * columns
+            p2s_bias_epilogue(
+                st.base + offset, sb?.base, sr.map { $0.base + offset }, range.count, columns, gelu ? 1 : 0)
         }
     }
 }

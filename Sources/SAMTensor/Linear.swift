@@ -36,6 +36,40 @@ public struct Linear: Sendable {
         }
     }
 
+    /// Applies the layer with a fused epilogue, one pass after the GEMM: `GELU?((x Wᵀ + b) + residual)`.
+    ///
+    /// - Parameters:
+    ///   - input: `[…, inFeatures]`.
+    ///   - residual: a tensor of the output's shape `[…, outFeatures]` added after the bias, or nil.
+    ///   - gelu: apply exact GELU last.
+    /// - Returns: `[…, outFeatures]`.
+    public func apply(_ input: Tensor, adding residual: Tensor?, gelu: Bool) -> Tensor {
+        precondition(input.shape.last == inFeatures, "Linear expects last dimension \(inFeatures), got \(input.shape)")
+        let rows = input.count / inFeatures
+        var shape = input.shape
+        shape[shape.count - 1] = outFeatures
+        if let residual {
+            precondition(residual.shape == shape, "Linear residual \(residual.shape), want \(shape)")
+        }
+        return Tensor(shape: shape) { out in
+            input.storage.withUnsafeBufferPointer { x in
+                weight.withUnsafeBufferPointer { w in
+                    GEMM.multiply(
+                        transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                        a: x.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
+                        c: out.baseAddress!, ldc: outFeatures)
+                }
+            }
+            let bias = self.bias
+            bias.withUnsafeBufferPointerIfPresent { b in
+                residual.withUnsafeBufferPointerIfPresent { r in
+                    Elementwise.epilogue(
+                        out.baseAddress!, rows: rows, columns: outFeatures, bias: b, residual: r, gelu: gelu)
+                }
+            }
+        }
+    }
+
     /// Applies the layer over the last dimension of `input` (which must be `inFeatures`).
     public func callAsFunction(_ input: Tensor) -> Tensor {
         precondition(input.shape.last == inFeatures, "Linear expects last dimension \(inFeatures), got \(input.shape)")
@@ -100,6 +134,26 @@ public struct LayerNorm: Sendable {
         let rows = tensor.count / dim
         tensor.storage.withUnsafeMutableBufferPointer {
             apply(UnsafePointer($0.baseAddress!), rows: rows, output: $0.baseAddress!)
+        }
+    }
+}
+
+extension Optional where Wrapped == [Float] {
+    /// Calls `body` with the array's base address, or nil when there is no array.
+    fileprivate func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let values): return values.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: return body(nil)
+        }
+    }
+}
+
+extension Optional where Wrapped == Tensor {
+    /// Calls `body` with the tensor's base address, or nil when there is no tensor.
+    fileprivate func withUnsafeBufferPointerIfPresent<R>(_ body: (UnsafePointer<Float>?) -> R) -> R {
+        switch self {
+        case .some(let tensor): return tensor.storage.withUnsafeBufferPointer { body($0.baseAddress) }
+        case .none: return body(nil)
         }
     }
 }

@@ -5,19 +5,18 @@ import MedImageIO
 import P2SAM
 import SAMTensor
 
-/// `p2sam benchmark`: LiteMedSAM speed and memory, beside PyTorch figures stored from another machine
-/// (labelled so; only ratios measured in one run on one machine count).
+/// `p2sam benchmark`: LiteMedSAM speed and memory on this machine, with the share of CPU time other
+/// processes took. Peers (ONNX Runtime, OpenVINO, PyTorch) are measured in the same run by
+/// `scripts/benchmark-peers.sh`, which reads `--json`.
 struct BenchmarkCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "benchmark",
-        abstract:
-            "Time the LiteMedSAM encoder, decoder and pipeline; print them beside stored PyTorch figures from another machine.",
+        abstract: "Time the LiteMedSAM encoder, decoder and pipeline on this machine.",
         discussion: """
-            The PyTorch column is NOT measured here: it holds figures stored from one earlier run of PyTorch \
-            2.13 CPU, 2 threads, on another machine (shared/golden/timing.json and timing_glibc_no_mmap.json: \
-            default allocator / glibc told not to mmap-trim), for the order of magnitude only. Compare \
-            runtimes only within one run on one machine. FLOP counts are PyTorch's own counter: encoder \
-            75 GFLOP, decoder 3.6 GFLOP per prompt.
+            Prints no figures from other runtimes or machines: to compare with ONNX Runtime, OpenVINO and \
+            PyTorch, run scripts/benchmark-peers.sh, which runs this command and each peer interleaved in one \
+            run and reports ratios. The target column holds the project's targets. FLOP counts are PyTorch's \
+            own counter: encoder 75 GFLOP, decoder 3.6 GFLOP per prompt.
             """)
 
     @Option(help: "Timed runs per measurement (the median is reported).")
@@ -35,18 +34,34 @@ struct BenchmarkCommand: ParsableCommand {
     )
     var training = false
 
+    @Option(help: "Worker threads (default: the active processors).")
+    var threads: Int?
+
+    @Option(help: "Also write the measurements as JSON (docs/schemas/benchmark-report.schema.json).")
+    var json: String?
+
     @OptionGroup var model: ModelOptions
 
     static let encoderGFLOP = 75.0
     static let decoderGFLOPPerPrompt = 3.6
 
+    func validate() throws {
+        guard runs >= 1 else { throw ValidationError("--runs must be at least 1 (got \(runs))") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative (got \(warmup))") }
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
+        if let json { try InputChecks.outputFile(json, option: "--json") }
+    }
+
     func run() throws {
+        if let threads { Parallel.workerCount = threads }
+        let runStart = MachineLoad.sample()
         let loadStart = Date()
         let predictor = try model.loadPredictor()
         print(
             String(
                 format: "model loaded in %.0f ms; %d workers", Date().timeIntervalSince(loadStart) * 1000,
                 Parallel.workerCount))
+        print("CPU: \(MachineLoad.cpuModel() ?? "unknown")")
         print("OpenBLAS: \(BLASKernelSelection.configuration()); kernels: \(BLASKernelSelection.coreName())")
         let loadBefore = MachineLoad.sample()
         let peak = SGEMMPeak.measure()
@@ -77,8 +92,8 @@ struct BenchmarkCommand: ParsableCommand {
         let encoder = BenchmarkClock.measure(runs: runs, warmup: warmup) { embedding = predictor.model.embed(input) }
         rows.append(
             BenchmarkRow(
-                name: "image encoder", ms: encoder, perUnit: nil, reference: (1288, 618),
-                gflop: Self.encoderGFLOP, peak: peak, rss: ResidentMemory.peakBytes()))
+                name: "image encoder", ms: encoder, perUnit: nil, target: 500,
+                gflop: Self.encoderGFLOP, peak: peak, rss: ResidentMemory.peakBytes(), stage: "encoder"))
         advance()
 
         var generator = SeededBoxes(seed: 0)
@@ -88,12 +103,12 @@ struct BenchmarkCommand: ParsableCommand {
             let time = BenchmarkClock.measure(runs: count == 64 ? max(3, runs / 2) : runs, warmup: warmup) {
                 _ = predictor.model.decode(prompts, embedding: embedding, selection: .multimask)
             }
-            let reference: (Double, Double) = count == 1 ? (47.8, 43.9) : count == 16 ? (1270, 618) : (7311, 2580)
             rows.append(
                 BenchmarkRow(
                     name: "prompt enc + decoder, \(count) prompt\(count == 1 ? "" : "s")", ms: time,
-                    perUnit: count, reference: reference,
-                    gflop: Self.decoderGFLOPPerPrompt * Double(count), peak: peak, rss: ResidentMemory.peakBytes()))
+                    perUnit: count, target: count == 16 ? 25 * 16 : nil,
+                    gflop: Self.decoderGFLOPPerPrompt * Double(count), peak: peak, rss: ResidentMemory.peakBytes(),
+                    stage: "decoder_\(count)"))
             advance()
         }
 
@@ -107,9 +122,9 @@ struct BenchmarkCommand: ParsableCommand {
         }
         rows.append(
             BenchmarkRow(
-                name: "1 image + 16 prompts (pipeline)", ms: pipeline, perUnit: nil, reference: (2550, 1337),
-                gflop: Self.encoderGFLOP + 16 * Self.decoderGFLOPPerPrompt, peak: peak, rss: ResidentMemory.peakBytes())
-        )
+                name: "1 image + 16 prompts (pipeline)", ms: pipeline, perUnit: nil, target: 900,
+                gflop: Self.encoderGFLOP + 16 * Self.decoderGFLOPPerPrompt, peak: peak, rss: ResidentMemory.peakBytes(),
+                stage: "pipeline_16"))
         advance()
         rows += try BenchmarkUncertaintyRows.rows(
             predictor: predictor, image: image, runs: runs, warmup: warmup, peak: peak)
@@ -132,12 +147,22 @@ struct BenchmarkCommand: ParsableCommand {
             print(
                 String(
                     format:
-                        "process peak RSS (inference phases; freed memory is kept for reuse): %.0f MB (stored PyTorch figure from another machine: 1,069 MiB = 1,121 MB; target <= 400 MB)",
+                        "process peak RSS (inference phases; freed memory is kept for reuse): %.0f MB (target <= 300 MB)",
                     Double(rss) / 1e6))
         }
-        print(
-            "targets (2 cores): encoder <= 500 ms, decoder <= 25 ms/prompt at batch 16, 1 image + 16 prompts <= 900 ms, peak RSS <= 400 MB; UR-SAM (1 image + 3 boxes) <= 600 ms, UGPA <= 750 ms"
-        )
+        var runShare: Double?
+        if let runStart, let runEnd = MachineLoad.sample() {
+            let share = MachineLoad.othersShare(from: runStart, to: runEnd)
+            runShare = share
+            print(String(format: "other processes' share of the CPU time during the whole run: %.0f %%", 100 * share))
+        }
+        print("peers (ONNX Runtime, OpenVINO, PyTorch) in the same run: scripts/benchmark-peers.sh")
+        if let json {
+            try BenchmarkReport(
+                cpuModel: MachineLoad.cpuModel(), workers: Parallel.workerCount, runs: runs, warmup: warmup,
+                sgemmPeakGFLOPS: peak, othersCPUShare: runShare, inferencePeakRSSBytes: inferencePeak, rows: rows
+            ).write(to: URL(fileURLWithPath: json))
+        }
     }
 
     /// The golden synthetic image formula's texture at 256x256, preprocessed-style input `[3, 256, 256]`.
@@ -202,36 +227,27 @@ struct BenchmarkRow {
     let ms: (median: Double, min: Double, max: Double)
     /// Prompts in the batch, to print a per-prompt figure.
     let perUnit: Int?
-    /// PyTorch (default allocator, no-mmap allocator) in ms for the whole row.
-    let reference: (Double, Double)
+    /// The project's target for the whole row (ms), if it has one.
+    let target: Double?
     let gflop: Double
     let peak: Double
     let rss: Int?
-    /// What the reference column holds: PyTorch figures, or (P²SAM rows) the issue's target.
-    var referenceLabel = "PyTorch"
+    /// A short machine-readable name (`encoder`, `decoder_16`, …) for `--json` and the peers script.
+    var stage: String? = nil
 
     static func printTable(_ rows: [BenchmarkRow]) {
         let header = [
-            "measurement", "Swift median (min-max) ms", "per prompt",
-            "stored PyTorch ms, other machine (default / no-mmap)",
-            "per prompt",
-            "GFLOP/s", "of SGEMM peak", "peak RSS",
+            "measurement", "median (min-max) ms", "per prompt", "target ms", "GFLOP/s", "of SGEMM peak", "peak RSS",
         ]
         var lines = [header]
         for row in rows {
             let per = row.perUnit.map { String(format: "%.1f", row.ms.median / Double($0)) } ?? ""
-            let refPer =
-                row.perUnit.map {
-                    String(format: "%.1f / %.1f", row.reference.0 / Double($0), row.reference.1 / Double($0))
-                } ?? ""
             let rate = row.gflop / (row.ms.median / 1000)
             lines.append([
                 row.name, String(format: "%.1f (%.1f-%.1f)", row.ms.median, row.ms.min, row.ms.max), per,
-                row.referenceLabel == "PyTorch"
-                    ? String(format: "%.0f / %.0f", row.reference.0, row.reference.1)
-                    : String(format: "target <= %.0f", row.reference.0),
-                row.referenceLabel == "PyTorch" ? refPer : "",
-                String(format: "%.0f", rate), String(format: "%.0f %%", 100 * rate / row.peak),
+                row.target.map { String(format: "<= %.0f", $0) } ?? "",
+                row.gflop > 0 ? String(format: "%.0f", rate) : "",
+                row.gflop > 0 ? String(format: "%.0f %%", 100 * rate / row.peak) : "",
                 row.rss.map { String(format: "%.0f MB", Double($0) / 1e6) } ?? "n/a",
             ])
         }

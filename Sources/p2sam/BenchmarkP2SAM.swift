@@ -26,9 +26,9 @@ enum BenchmarkP2SAM {
                 BenchmarkRow(
                     name: "P²SAM (\(model.configuration.injection.rawValue)) 1 image + \(count) samples", ms: time,
                     perUnit: count,
-                    reference: (target, target),
+                    target: target,
                     gflop: BenchmarkCommand.encoderGFLOP + Double(count) * BenchmarkCommand.decoderGFLOPPerPrompt * 1.3,
-                    peak: peak, rss: ResidentMemory.peakBytes(), referenceLabel: "target"))
+                    peak: peak, rss: ResidentMemory.peakBytes(), stage: "p2sam_\(count)"))
         }
         return rows
     }

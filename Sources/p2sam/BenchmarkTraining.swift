@@ -49,8 +49,8 @@ enum BenchmarkTraining {
             rows.append(
                 BenchmarkRow(
                     name: "P²SAM stage-2 step (\(label)), \(batch) cases", ms: time, perUnit: batch,
-                    reference: (targetMsPerCase * Double(batch), targetMsPerCase * Double(batch)),
-                    gflop: 0, peak: peak, rss: ResidentMemory.peakBytes(), referenceLabel: "target"))
+                    target: targetMsPerCase * Double(batch),
+                    gflop: 0, peak: peak, rss: ResidentMemory.peakBytes()))
         }
         return rows
     }

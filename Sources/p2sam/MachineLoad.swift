@@ -43,4 +43,15 @@ struct MachineLoad {
             format: "other processes used %.0f %% of the CPU time during the SGEMM measurement: the timings below "
                 + "are slower than this machine can do; rerun on a quiet machine", 100 * share)
     }
+
+    /// The CPU's model name from `/proc/cpuinfo` (nil where it is not available).
+    static func cpuModel() -> String? {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in info.split(separator: "\n") where line.hasPrefix("model name") {
+            if let colon = line.firstIndex(of: ":") {
+                return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            }
+        }
+        return nil
+    }
 }

@@ -21,13 +21,8 @@ struct MBConv: Sendable, DeclaresParameters {
 
     /// `[H, W, C]` → `[H, W, C]`.
     func forward<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
-        var x = c.pointwiseConvolution(input, conv1)
-        c.applyGELU(&x)
-        x = c.depthwiseConvolution(x, conv2)
-        c.applyGELU(&x)
-        x = c.pointwiseConvolution(x, conv3)
-        c.add(&x, input)
-        c.applyGELU(&x)
-        return x
+        let expanded = c.pointwiseConvolution(input, conv1, adding: nil, gelu: true)
+        let mixed = c.depthwiseConvolutionGELU(expanded, conv2)
+        return c.pointwiseConvolution(mixed, conv3, adding: input, gelu: true)
     }
 }

@@ -23,10 +23,8 @@ struct PatchMerging: Sendable, DeclaresParameters {
     }
 
     func forward<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
-        var x = c.pointwiseConvolution(input, conv1)
-        c.applyGELU(&x)
-        x = c.depthwiseConvolution(x, conv2)
-        c.applyGELU(&x)
-        return c.pointwiseConvolution(x, conv3)
+        let expanded = c.pointwiseConvolution(input, conv1, adding: nil, gelu: true)
+        let mixed = c.depthwiseConvolutionGELU(expanded, conv2)
+        return c.pointwiseConvolution(mixed, conv3)
     }
 }

@@ -33,19 +33,16 @@ struct TinyViTBlock: Sendable, DeclaresParameters {
 
     /// `[H, W, dim]` → `[H, W, dim]`.
     func forward<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
-        var x = attention(c, input)
-        c.add(&x, input)
+        var x = attention(c, input, adding: input)
         x = c.depthwiseConvolution(x, localConv)
-        var hidden = c.linear(c.normalized(x, mlpNorm), fc1)
-        c.applyGELU(&hidden)
-        c.add(&x, c.linear(hidden, fc2))
-        return x
+        let hidden = c.linear(c.normalized(x, mlpNorm), fc1, adding: nil, gelu: true)
+        return c.linear(hidden, fc2, adding: x, gelu: false)
     }
 
-    /// The attention branch `proj(windowAttention(qkv(norm(x))))`, `[H, W, dim]` → `[H, W, dim]` (its
-    /// `[H, W, 3·dim]` q/k/v rows live only here).
-    func attention<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
+    /// The attention branch plus `residual`: `residual + proj(windowAttention(qkv(norm(x))))`,
+    /// `[H, W, dim]` → `[H, W, dim]` (its `[H, W, 3·dim]` q/k/v rows live only here).
+    func attention<C: ForwardContext>(_ c: C, _ input: C.Value, adding residual: C.Value?) -> C.Value {
         let projected = c.linear(c.normalized(input, attn.norm), attn.qkv)
-        return c.linear(c.windowAttention(projected, attn), attn.proj)
+        return c.linear(c.windowAttention(projected, attn), attn.proj, adding: residual, gelu: false)
     }
 }

@@ -1,0 +1,54 @@
+// Vectorised float32 kernels for the non-GEMM half of the encoder and decoder (GELU, fused bias
+// epilogues, softmax, LayerNorm, depthwise 3x3 convolution) and the CPU feature checks for bf16.
+//
+// Each kernel is compiled three times (AVX-512, AVX2 + FMA, baseline x86-64 / the target's default)
+// and dispatched once at run time from the CPU's features, so a binary built for baseline x86-64 still
+// uses the machine's vector width and never executes an instruction the CPU lacks. Results are
+// identical run to run on one machine; across machines they may differ in the last bits (FMA).
+#ifndef P2S_CKERNELS_H
+#define P2S_CKERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Which variant the dispatcher chose: 2 = AVX-512, 1 = AVX2 + FMA, 0 = baseline.
+int p2s_kernel_level(void);
+
+/// 1 when the CPU (CPUID) and the OS (XCR0: AVX-512 state enabled) support AVX512-BF16, else 0.
+int p2s_cpu_has_avx512_bf16(void);
+
+/// 1 when the CPU and the OS support AMX-BF16 (tile state enabled in XCR0), else 0.
+int p2s_cpu_has_amx_bf16(void);
+
+/// erf in place on `count` floats (the rational approximation GELU uses; absolute error below 1e-6).
+void p2s_erf(float *values, ptrdiff_t count);
+
+/// Exact (erf) GELU in place on `count` floats; erf absolute error below 1e-6.
+void p2s_gelu(float *values, ptrdiff_t count);
+
+/// `y[r][c] = y[r][c] + bias[c]` (bias may be NULL), then GELU when `gelu` is non-zero, then
+/// `+ residual[r][c]` when `residual` is not NULL. `y` and `residual` are `rows x cols`, row-major.
+void p2s_bias_epilogue(float *y, const float *bias, const float *residual, ptrdiff_t rows, ptrdiff_t cols, int gelu);
+
+/// Softmax over each row of a `rows x cols` buffer, in place (max-subtracted).
+void p2s_softmax_rows(float *values, ptrdiff_t rows, ptrdiff_t cols);
+
+/// LayerNorm over each row of `rows x dim` (biased variance); `input` and `output` may alias.
+void p2s_layer_norm_rows(const float *input, ptrdiff_t rows, ptrdiff_t dim, const float *weight, const float *bias,
+                         float eps, float *output);
+
+/// Output rows `[rowStart, rowEnd)` of a depthwise 3x3 convolution, padding 1 (zeros), stride 1 or 2, with
+/// bias, on NHWC `[height, width, channels]`; `weight` is `(3, 3, channels)`; GELU applied when `gelu` is
+/// non-zero. Output `[outH, outW, channels]`, `outH = (height - 1) / stride + 1`.
+void p2s_depthwise3x3_rows(const float *input, ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels,
+                           const float *weight, const float *bias, ptrdiff_t stride, ptrdiff_t rowStart,
+                           ptrdiff_t rowEnd, int gelu, float *output);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
