@@ -364,7 +364,7 @@ def run(args):
             out = os.path.join(args.out, f"{name}-{round_index}.json")
             if name == "swift":
                 command = [
-                    args.p2sam, "benchmark", "--runs", str(args.runs), "--warmup", str(args.warmup),
+                    args.p2sam, "benchmark", "--peer-stages", "--runs", str(args.runs), "--warmup", str(args.warmup),
                     "--json", out, "--checkpoint", args.checkpoint, "--threads", str(args.threads),
                 ] + (["--precision", args.swift_precision] if args.swift_precision else [])
             else:

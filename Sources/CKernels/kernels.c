@@ -80,7 +80,7 @@ INLINE void epilogue_body(float *y, const float *bias, const float *res, ptrdiff
         float *row = y + r * cols;
         const float *add = res ? res + r * cols : 0;
         if (bias && gelu && add) {
-            for (ptrdiff_t c = 0; c < cols; c++) row[c] = fast_gelu(row[c] + bias[c]) + add[c];
+            for (ptrdiff_t c = 0; c < cols; c++) row[c] = fast_gelu((row[c] + bias[c]) + add[c]);
         } else if (bias && gelu) {
             for (ptrdiff_t c = 0; c < cols; c++) row[c] = fast_gelu(row[c] + bias[c]);
         } else if (bias && add) {
@@ -88,7 +88,7 @@ INLINE void epilogue_body(float *y, const float *bias, const float *res, ptrdiff
         } else if (bias) {
             for (ptrdiff_t c = 0; c < cols; c++) row[c] += bias[c];
         } else if (gelu && add) {
-            for (ptrdiff_t c = 0; c < cols; c++) row[c] = fast_gelu(row[c]) + add[c];
+            for (ptrdiff_t c = 0; c < cols; c++) row[c] = fast_gelu(row[c] + add[c]);
         } else if (gelu) {
             for (ptrdiff_t c = 0; c < cols; c++) row[c] = fast_gelu(row[c]);
         } else if (add) {

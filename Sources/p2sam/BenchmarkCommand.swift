@@ -34,6 +34,12 @@ struct BenchmarkCommand: ParsableCommand {
     )
     var training = false
 
+    @Flag(
+        help:
+            "Only the stages scripts/benchmark-peers.sh compares (encoder, decoder, pipeline, P²SAM), with one timed run of the slowest ones (decoder at 64 prompts, P²SAM + 100)."
+    )
+    var peerStages = false
+
     @Option(help: "Worker threads (default: the active processors).")
     var threads: Int?
 
@@ -41,6 +47,9 @@ struct BenchmarkCommand: ParsableCommand {
     var json: String?
 
     @OptionGroup var model: ModelOptions
+
+    /// Timed runs of the slowest rows (decoder at 64 prompts, P²SAM + 100 samples).
+    var slowRuns: Int { peerStages ? 1 : max(3, runs / 2) }
 
     static let encoderGFLOP = 75.0
     static let decoderGFLOPPerPrompt = 3.6
@@ -100,7 +109,7 @@ struct BenchmarkCommand: ParsableCommand {
         for count in [1, 16, 64] {
             let prompts = (0..<count).map { _ in Prompt(box: generator.nextBox(side: 256)) }
             ResidentMemory.resetPeak()
-            let time = BenchmarkClock.measure(runs: count == 64 ? max(3, runs / 2) : runs, warmup: warmup) {
+            let time = BenchmarkClock.measure(runs: count == 64 ? slowRuns : runs, warmup: warmup) {
                 _ = predictor.model.decode(prompts, embedding: embedding, selection: .multimask)
             }
             rows.append(
@@ -126,14 +135,17 @@ struct BenchmarkCommand: ParsableCommand {
                 gflop: Self.encoderGFLOP + 16 * Self.decoderGFLOPPerPrompt, peak: peak, rss: ResidentMemory.peakBytes(),
                 stage: "pipeline_16"))
         advance()
-        rows += try BenchmarkUncertaintyRows.rows(
-            predictor: predictor, image: image, runs: runs, warmup: warmup, peak: peak)
+        if !peerStages {
+            rows += try BenchmarkUncertaintyRows.rows(
+                predictor: predictor, image: image, runs: runs, warmup: warmup, peak: peak)
+        }
         advance()
         _ = embedding
         let p2samURL =
             p2samModel.map { URL(fileURLWithPath: $0) }
             ?? (try? P2SAMModelLocation.locate()) ?? URL(fileURLWithPath: P2SAMModelLocation.bundledRelativePath)
-        rows += try BenchmarkP2SAM.rows(modelURL: p2samURL, backbone: model, runs: runs, warmup: warmup, peak: peak)
+        rows += try BenchmarkP2SAM.rows(
+            modelURL: p2samURL, backbone: model, runs: runs, slowRuns: slowRuns, warmup: warmup, peak: peak)
         advance()
         let inferencePeak = ResidentMemory.peakBytes()
         if training {

@@ -5,7 +5,7 @@ import P2SAM
 /// P²SAM rows of `p2sam benchmark`: one image + N samples end to end (preprocess, encoder, PGN,
 /// N decodes, fusion, resize and threshold to the image size; no file writing).
 enum BenchmarkP2SAM {
-    static func rows(modelURL: URL, backbone: ModelOptions, runs: Int, warmup: Int, peak: Double) throws
+    static func rows(modelURL: URL, backbone: ModelOptions, runs: Int, slowRuns: Int, warmup: Int, peak: Double) throws
         -> [BenchmarkRow]
     {
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
@@ -18,7 +18,7 @@ enum BenchmarkP2SAM {
         let image = BenchmarkCommand.pipelineImage()
         var rows: [BenchmarkRow] = []
         for (count, target) in [(16, 900.0), (100, 3000.0)] {
-            let time = try BenchmarkClock.measure(runs: count == 100 ? max(3, runs / 2) : runs, warmup: warmup) {
+            let time = try BenchmarkClock.measure(runs: count == 100 ? slowRuns : runs, warmup: warmup) {
                 let prepared = try sampler.prepare(image)
                 _ = try sampler.sample(prepared, count: count, seed: 1)
             }

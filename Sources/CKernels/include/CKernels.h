@@ -29,8 +29,8 @@ void p2s_erf(float *values, ptrdiff_t count);
 /// Exact (erf) GELU in place on `count` floats; erf absolute error below 1e-6.
 void p2s_gelu(float *values, ptrdiff_t count);
 
-/// `y[r][c] = y[r][c] + bias[c]` (bias may be NULL), then GELU when `gelu` is non-zero, then
-/// `+ residual[r][c]` when `residual` is not NULL. `y` and `residual` are `rows x cols`, row-major.
+/// The fused GEMM epilogue on a `rows x cols` row-major `y`: `y = GELU?((y + bias) + residual)`, where
+/// `bias` (`cols` values) and `residual` (`rows x cols`) may be NULL and GELU applies when `gelu` is non-zero.
 void p2s_bias_epilogue(float *y, const float *bias, const float *residual, ptrdiff_t rows, ptrdiff_t cols, int gelu);
 
 /// Softmax over each row of a `rows x cols` buffer, in place (max-subtracted).
