@@ -18,7 +18,9 @@
 # A peer that fails to install, export or run is reported and the others are still measured.
 # Environment: P2SAM (binary, default .build/release/p2sam), CHECKPOINT (default Models/lite_medsam.pth),
 # THREADS (2), RUNS (timed runs per stage per round, 3), PEERS (comma list), TORCH_PYTHON, PRECISION
-# (passed to `p2sam benchmark --precision` when set).
+# (passed to `p2sam benchmark --precision` when set), P2SAM_BASE (an older p2sam binary, e.g. built from
+# main, measured as contender swift-base in the same rounds: before/after ratios of a change). On a CPU
+# with AVX512-BF16, `p2sam benchmark --precision bf16` is measured too (swift-bf16).
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -115,4 +117,5 @@ mkdir -p "$results"
 echo "results: $results"
 "$py" scripts/benchmark_peers.py run --p2sam "$p2sam" --checkpoint "$checkpoint" --models "$onnx" \
     --peers "$(IFS=,; echo "${peers[*]:-}")" --rounds "$rounds" --runs "$runs" --threads "$threads" --out "$results" \
-    ${torch_site:+--torch-site "$torch_site"} ${PRECISION:+--swift-precision "$PRECISION"}
+    ${torch_site:+--torch-site "$torch_site"} ${PRECISION:+--swift-precision "$PRECISION"} \
+    ${P2SAM_BASE:+--p2sam-base "$P2SAM_BASE"} $(grep -qw avx512_bf16 /proc/cpuinfo && echo --swift-bf16)

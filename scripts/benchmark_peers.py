@@ -32,7 +32,8 @@ STAGES = [
     ("pipeline_16", "1 image + 16 prompts"),
     ("p2sam_16", "P²SAM 1 image + 16 samples"),
     ("p2sam_100", "P²SAM 1 image + 100 samples"),
-    ("peak_rss_mb", "peak RSS (MB)"),
+    ("peak_rss_mb", "peak RSS, whole process (MB)"),
+    ("p2sam_16_rss_mb", "peak RSS after P²SAM + 16 (MB)"),
 ]
 PER_PROMPT = {"decoder_1": 1, "decoder_16": 16, "decoder_64": 64}
 
@@ -207,7 +208,7 @@ class Peer:
             enc = core.compile_model(os.path.join(models, "encoder.onnx"), "CPU", config)
             dec = core.compile_model(os.path.join(models, "decoder.onnx"), "CPU", config)
             actual = enc.get_property("INFERENCE_PRECISION_HINT")
-            self.version += f", runs {actual}"
+            self.version += f", runs {str(actual)}"
             enc_request, dec_request = enc.create_infer_request(), dec.create_infer_request()
 
             def encode(image):
@@ -341,19 +342,54 @@ def swift_stages(report):
         key = row.get("stage")
         if key:
             stages[key] = row["median_ms"]
+            if key == "p2sam_16" and row.get("peak_rss_bytes"):
+                stages["p2sam_16_rss_mb"] = row["peak_rss_bytes"] / 1e6
     if report.get("inference_peak_rss_bytes"):
         stages["peak_rss_mb"] = report["inference_peak_rss_bytes"] / 1e6
+    return stages
+
+
+BASE_ROWS = [
+    ("encoder", "image encoder"),
+    ("decoder_1", "prompt enc + decoder, 1 prompt"),
+    ("decoder_16", "prompt enc + decoder, 16 prompts"),
+    ("decoder_64", "prompt enc + decoder, 64 prompts"),
+    ("pipeline_16", "1 image + 16 prompts"),
+    ("p2sam_16", "+ 16 samples"),
+    ("p2sam_100", "+ 100 samples"),
+]
+
+
+def base_stages(text):
+    """Stage → ms from the printed table of an older `p2sam benchmark` (no --json): the first number after
+    the row's name is its median."""
+    import re
+
+    stages = {}
+    for line in text.splitlines():
+        for key, marker in BASE_ROWS:
+            if key not in stages and marker in line:
+                tail = line.split(marker, 1)[1]
+                match = re.search(r"([0-9]+(?:\.[0-9]+)?) \(", tail)
+                if match:
+                    stages[key] = float(match.group(1))
+        if line.startswith("process peak RSS"):
+            match = re.search(r": ([0-9]+) MB", line)
+            if match:
+                stages["peak_rss_mb"] = float(match.group(1))
     return stages
 
 
 def run(args):
     os.makedirs(args.out, exist_ok=True)
     peers = [p for p in args.peers.split(",") if p]
-    contenders = ["swift"] + peers
+    contenders = (
+        ["swift"] + (["swift-bf16"] if args.swift_bf16 else []) + (["swift-base"] if args.p2sam_base else []) + peers
+    )
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), P2SAM_PROGRESS="never")
     env["P2SAM_CHECKPOINT"] = args.checkpoint
     failed = {}
-    versions = {"swift": "p2sam (this checkout)"}
+    versions = {}
     samples = {name: [] for name in contenders}
     shares = {name: [] for name in contenders}
     sgemm = []
@@ -362,11 +398,31 @@ def run(args):
             if name in failed:
                 continue
             out = os.path.join(args.out, f"{name}-{round_index}.json")
-            if name == "swift":
+            if name == "swift-base":
+                command = [
+                    args.p2sam_base, "benchmark", "--runs", str(args.runs), "--warmup", str(args.warmup),
+                    "--checkpoint", args.checkpoint,
+                ]
+                code, output, others = timed_child(command, env)
+                stages = base_stages(output) if code == 0 else {}
+                if not stages:
+                    failed[name] = output.strip().splitlines()[-1] if output.strip() else f"exit {code}"
+                    print(f"round {round_index}: {name} FAILED: {failed[name]}", flush=True)
+                    continue
+                with open(out, "w") as handle:
+                    json.dump({"stages": stages, "stdout": output}, handle)
+                versions[name] = f"p2sam {args.p2sam_base} (older build, full `p2sam benchmark` table parsed)"
+                samples[name].append(stages)
+                shares[name].append(others)
+                print(f"round {round_index}: {name:14s} encoder {stages.get('encoder', float('nan')):7.1f} ms, "
+                      f"others' CPU share {100 * others:3.0f} %", flush=True)
+                continue
+            if name in ("swift", "swift-bf16"):
+                precision = "bf16" if name == "swift-bf16" else args.swift_precision
                 command = [
                     args.p2sam, "benchmark", "--peer-stages", "--runs", str(args.runs), "--warmup", str(args.warmup),
                     "--json", out, "--checkpoint", args.checkpoint, "--threads", str(args.threads),
-                ] + (["--precision", args.swift_precision] if args.swift_precision else [])
+                ] + (["--precision", precision] if precision else [])
             else:
                 command = [
                     sys.executable, os.path.abspath(__file__), "peer", "--peer", name, "--models", args.models,
@@ -381,10 +437,12 @@ def run(args):
                     handle.write(output)
                 continue
             report = json.load(open(out))
-            stages = swift_stages(report) if name == "swift" else report["stages"]
+            stages = swift_stages(report) if name.startswith("swift") else report["stages"]
             if name == "swift" and report.get("sgemm_peak_gflops"):
                 sgemm.append(report["sgemm_peak_gflops"])
-            if name != "swift":
+            if name.startswith("swift"):
+                versions[name] = f"p2sam (this checkout), linear GEMMs in {report.get('precision', 'f32')}"
+            else:
                 versions[name] = report["version"]
             samples[name].append(stages)
             shares[name].append(others)
@@ -467,7 +525,7 @@ def print_summary(summary):
         row = [label]
         for n in names:
             row.append(f"{medians[n][key]:.1f}" if key in medians[n] else "-")
-        peers = [(medians[n][key], n) for n in names[1:] if key in medians[n]]
+        peers = [(medians[n][key], n) for n in names if not n.startswith("swift") and key in medians[n]]
         if peers and "swift" in medians and key in medians["swift"]:
             best_value, best = min(peers)
             row += [best, f"{medians['swift'][key] / best_value:.2f}x"]
@@ -517,6 +575,8 @@ def main():
     r.add_argument("--out", required=True)
     r.add_argument("--torch-site")
     r.add_argument("--swift-precision")
+    r.add_argument("--swift-bf16", action="store_true", help="also measure p2sam --precision bf16 (swift-bf16)")
+    r.add_argument("--p2sam-base", help="an older p2sam binary to measure as contender swift-base (before/after)")
     args = parser.parse_args()
     {"export": export, "peer": run_peer, "run": run}[args.command](args)
 

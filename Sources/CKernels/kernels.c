@@ -283,15 +283,19 @@ int p2s_kernel_level(void) {
     return level;
 }
 
+static int cached_bf16 = -1;
+
+// CPUID traps to the hypervisor on virtual machines (slow): asked once, then cached.
 int p2s_cpu_has_avx512_bf16(void) {
+    int known = __atomic_load_n(&cached_bf16, __ATOMIC_RELAXED);
+    if (known >= 0) return known;
+    int has = 0;
 #if P2S_X86
     unsigned a, b, c, d;
-    if (p2s_kernel_level() < 2) return 0;
-    if (!__get_cpuid_count(7, 1, &a, &b, &c, &d)) return 0;
-    return (a >> 5) & 1;
-#else
-    return 0;
+    if (p2s_kernel_level() == 2 && __get_cpuid_count(7, 1, &a, &b, &c, &d)) has = (a >> 5) & 1;
 #endif
+    __atomic_store_n(&cached_bf16, has, __ATOMIC_RELAXED);
+    return has;
 }
 
 int p2s_cpu_has_amx_bf16(void) {

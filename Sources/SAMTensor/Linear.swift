@@ -1,3 +1,6 @@
+import CKernels
+import Foundation
+
 /// A fully connected layer `y = x Wᵀ + b`, PyTorch `nn.Linear` semantics.
 ///
 /// Also used for 1x1 convolutions on NHWC activations (a Conv2d weight `(out, in, 1, 1)` has the
@@ -9,6 +12,8 @@ public struct Linear: Sendable {
     public let weight: [Float]
     /// `outFeatures` values, or nil for a bias-free layer.
     public let bias: [Float]?
+    /// The weight in bf16, packed on first use when `GEMMPrecision.current` is `.bf16`.
+    private let bf16Weight = BF16PackedWeight()
 
     /// `weight` `(outFeatures, inFeatures)` row-major; `bias` `outFeatures` values or nil.
     public init(weight: [Float], bias: [Float]?, inFeatures: Int, outFeatures: Int) {
@@ -25,12 +30,7 @@ public struct Linear: Sendable {
 
     /// Applies the layer to `rows` input rows of `inFeatures` values, writing `rows x outFeatures`.
     public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
-        weight.withUnsafeBufferPointer { w in
-            GEMM.multiply(
-                transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                a: input, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                c: output, ldc: outFeatures)
-        }
+        multiply(input, rows: rows, output: output)
         if let bias {
             bias.withUnsafeBufferPointer { Elementwise.addRowBias($0, to: output, rows: rows) }
         }
@@ -52,14 +52,7 @@ public struct Linear: Sendable {
             precondition(residual.shape == shape, "Linear residual \(residual.shape), want \(shape)")
         }
         return Tensor(shape: shape) { out in
-            input.storage.withUnsafeBufferPointer { x in
-                weight.withUnsafeBufferPointer { w in
-                    GEMM.multiply(
-                        transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                        a: x.baseAddress!, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
-                        c: out.baseAddress!, ldc: outFeatures)
-                }
-            }
+            input.storage.withUnsafeBufferPointer { x in multiply(x.baseAddress!, rows: rows, output: out.baseAddress!) }
             let bias = self.bias
             bias.withUnsafeBufferPointerIfPresent { b in
                 residual.withUnsafeBufferPointerIfPresent { r in
@@ -67,6 +60,36 @@ public struct Linear: Sendable {
                         out.baseAddress!, rows: rows, columns: outFeatures, bias: b, residual: r, gelu: gelu)
                 }
             }
+        }
+    }
+
+    /// `output = input Wᵀ` (no bias) for `rows` rows, in `GEMMPrecision.current`: OpenBLAS SGEMM in f32,
+    /// the AVX512-BF16 kernel (rows split over the cores) in bf16.
+    private func multiply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
+        if GEMMPrecision.current == .bf16 && rows > 0 {
+            let packed = bf16Weight.values(weight: weight, n: outFeatures, k: inFeatures)
+            let (n, k) = (outFeatures, inFeatures)
+            let si = SharedPointer(input)
+            let so = SharedMutablePointer(output)
+            let done = packed.withUnsafeBufferPointer { p -> Bool in
+                let sp = SharedPointer(p.baseAddress!)
+                let minimumRows = max(6, GEMM.parallelThreshold / max(1, n * k))
+                let ok = SharedFlag()
+                Parallel.forEachChunk(of: rows, minimumChunk: minimumRows) { range in
+                    let status = p2s_gemm_bf16(
+                        si.base + range.lowerBound * k, k, sp.base, n, k, so.base + range.lowerBound * n, n,
+                        range.count)
+                    if status == 0 { ok.clear() }
+                }
+                return ok.isSet
+            }
+            if done { return }
+        }
+        weight.withUnsafeBufferPointer { w in
+            GEMM.multiply(
+                transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                a: input, lda: inFeatures, b: w.baseAddress!, ldb: inFeatures,
+                c: output, ldc: outFeatures)
         }
     }
 
@@ -155,5 +178,21 @@ extension Optional where Wrapped == Tensor {
         case .some(let tensor): return tensor.storage.withUnsafeBufferPointer { body($0.baseAddress) }
         case .none: return body(nil)
         }
+    }
+}
+
+/// A flag concurrently running chunks may clear (set until then).
+private final class SharedFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = true
+    func clear() {
+        lock.lock()
+        value = false
+        lock.unlock()
+    }
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
     }
 }

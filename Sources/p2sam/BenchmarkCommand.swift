@@ -48,6 +48,8 @@ struct BenchmarkCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
+    @OptionGroup var precisionOption: PrecisionOption
+
     /// Timed runs of the slowest rows (decoder at 64 prompts, P²SAM + 100 samples).
     var slowRuns: Int { peerStages ? 1 : max(3, runs / 2) }
 
@@ -62,6 +64,7 @@ struct BenchmarkCommand: ParsableCommand {
     }
 
     func run() throws {
+        let precision = precisionOption.apply()
         if let threads { Parallel.workerCount = threads }
         let runStart = MachineLoad.sample()
         let loadStart = Date()
@@ -70,7 +73,7 @@ struct BenchmarkCommand: ParsableCommand {
             String(
                 format: "model loaded in %.0f ms; %d workers", Date().timeIntervalSince(loadStart) * 1000,
                 Parallel.workerCount))
-        print("CPU: \(MachineLoad.cpuModel() ?? "unknown")")
+        print("CPU: \(MachineLoad.cpuModel() ?? "unknown") (\(CPUFeatures.summary)); linear-layer GEMMs in \(precision.rawValue)")
         print("OpenBLAS: \(BLASKernelSelection.configuration()); kernels: \(BLASKernelSelection.coreName())")
         let loadBefore = MachineLoad.sample()
         let peak = SGEMMPeak.measure()
@@ -172,6 +175,7 @@ struct BenchmarkCommand: ParsableCommand {
         if let json {
             try BenchmarkReport(
                 cpuModel: MachineLoad.cpuModel(), workers: Parallel.workerCount, runs: runs, warmup: warmup,
+                precision: precision.rawValue,
                 sgemmPeakGFLOPS: peak, othersCPUShare: runShare, inferencePeakRSSBytes: inferencePeak, rows: rows
             ).write(to: URL(fileURLWithPath: json))
         }

@@ -7,6 +7,8 @@ struct BenchmarkReport: Encodable {
     var workers: Int
     var runs: Int
     var warmup: Int
+    /// The precision the linear layers' GEMMs ran in (`f32` or `bf16`).
+    var precision: String
     var sgemmPeakGFLOPS: Double
     /// Other processes' share of all CPU time from start to end of the run (0…1), nil without /proc.
     var othersCPUShare: Double?
@@ -15,7 +17,7 @@ struct BenchmarkReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case cpuModel = "cpu_model"
-        case workers, runs, warmup
+        case workers, runs, warmup, precision
         case sgemmPeakGFLOPS = "sgemm_peak_gflops"
         case othersCPUShare = "others_cpu_share"
         case inferencePeakRSSBytes = "inference_peak_rss_bytes"
@@ -37,6 +39,7 @@ struct BenchmarkReport: Encodable {
         try c.encode(workers, forKey: .workers)
         try c.encode(runs, forKey: .runs)
         try c.encode(warmup, forKey: .warmup)
+        try c.encode(precision, forKey: .precision)
         try c.encode(sgemmPeakGFLOPS, forKey: .sgemmPeakGFLOPS)
         try c.encodeIfPresent(othersCPUShare, forKey: .othersCPUShare)
         try c.encodeIfPresent(inferencePeakRSSBytes, forKey: .inferencePeakRSSBytes)

@@ -46,12 +46,17 @@ struct EmbedCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
+    @OptionGroup var precisionOption: PrecisionOption
+
     func validate() throws {
         guard (image == nil) != (dataset == nil) else {
             throw ValidationError("give either --image PNG or --dataset SPEC")
         }
         if dataset == nil && (sharding.shard != nil || cacheDir != nil || window != nil || limit != nil) {
             throw ValidationError("--shard, --cache-dir, --window and --limit belong to the --dataset form")
+        }
+        if dataset != nil && precisionOption.precision != .f32 {
+            throw ValidationError("--precision belongs to the --image form: the embedding cache holds f32 embeddings")
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
@@ -63,6 +68,7 @@ struct EmbedCommand: ParsableCommand {
             return
         }
         let image = self.image!
+        precisionOption.apply()
         let picture = try InputChecks.image(image)
         try InputChecks.outputFile(output, option: "--output")
         let predictor = try model.loadPredictor()

@@ -34,6 +34,8 @@ struct InferCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
+    @OptionGroup var precisionOption: PrecisionOption
+
     func validate() throws {
         guard (1...(1 << 20)).contains(maxDecompressedMiB) else {
             throw ValidationError("--max-decompressed-mib must be 1…1048576")
@@ -41,6 +43,7 @@ struct InferCommand: ParsableCommand {
     }
 
     func run() throws {
+        precisionOption.apply()
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: input, isDirectory: &isFolder), isFolder.boolValue else {
             throw ValidationError("--input \(input) is not a folder")

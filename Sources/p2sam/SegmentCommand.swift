@@ -57,6 +57,8 @@ struct SegmentCommand: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
 
+    @OptionGroup var precisionOption: PrecisionOption
+
     func validate() throws {
         if box == nil && points.isEmpty && maskInput == nil {
             throw ValidationError("give a --box, at least one --point, or a --mask-input")
@@ -65,6 +67,7 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
+        precisionOption.apply()
         let picture = try InputChecks.image(image)
         let prompt = ImagePrompt(box: box?.box, points: points.map(\.point))
         try InputChecks.prompt(prompt, for: picture)

@@ -9,6 +9,7 @@
 #define P2S_CKERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,6 +47,19 @@ void p2s_layer_norm_rows(const float *input, ptrdiff_t rows, ptrdiff_t dim, cons
 void p2s_depthwise3x3_rows(const float *input, ptrdiff_t height, ptrdiff_t width, ptrdiff_t channels,
                            const float *weight, const float *bias, ptrdiff_t stride, ptrdiff_t rowStart,
                            ptrdiff_t rowEnd, int gelu, float *output);
+
+/// Values (uint16 bf16) that `p2s_bf16_pack_weight` writes for an `n x k` weight.
+ptrdiff_t p2s_bf16_packed_count(ptrdiff_t n, ptrdiff_t k);
+
+/// Packs a row-major f32 weight `W` (`n x k`, as a Linear layer's `(out, in)`) into bf16 column panels of
+/// 16 outputs x k/2 pairs (round to nearest even, zero-padded) for `p2s_gemm_bf16`.
+void p2s_bf16_pack_weight(const float *weight, ptrdiff_t n, ptrdiff_t k, uint16_t *packed);
+
+/// `C = A Wᵀ` for `m` rows: A `m x k` f32 (row stride `lda`), rounded to bf16 on the fly; W packed by
+/// `p2s_bf16_pack_weight`; f32 accumulation (AVX512-BF16 `vdpbf16ps`); C `m x n` f32 (row stride `ldc`),
+/// overwritten. Returns 1, or 0 without touching C when this CPU lacks AVX512-BF16.
+int p2s_gemm_bf16(const float *a, ptrdiff_t lda, const uint16_t *packed, ptrdiff_t n, ptrdiff_t k, float *c,
+                  ptrdiff_t ldc, ptrdiff_t m);
 
 #ifdef __cplusplus
 }
