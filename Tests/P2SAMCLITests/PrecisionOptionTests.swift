@@ -14,7 +14,8 @@ final class PrecisionOptionTests: XCTestCase {
 
     func testDatasetEmbeddingRefusesBF16() throws {
         let outcome = try CLIRunner.run([
-            "embed", "--dataset", "folder:/nonexistent", "--output", "/tmp/p2sam-precision-shard", "--precision", "bf16",
+            "embed", "--dataset", "folder:/nonexistent", "--output", "/tmp/p2sam-precision-shard", "--precision",
+            "bf16",
         ])
         XCTAssertNotEqual(outcome.status, 0)
         XCTAssertTrue(outcome.output.contains("embedding cache holds f32"), outcome.output)
