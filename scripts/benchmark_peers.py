@@ -335,6 +335,16 @@ def timed_child(command, env):
     return done.returncode, done.stdout, others
 
 
+def record_share(folder, key, share):
+    """Keeps each child's other-process CPU share in shares.json (for `summarise` of a stopped run)."""
+    path = os.path.join(folder, "shares.json")
+    shares = json.load(open(path)) if os.path.exists(path) else {}
+    shares[key] = share
+    with open(path + ".tmp", "w") as handle:
+        json.dump(shares, handle)
+    os.replace(path + ".tmp", path)
+
+
 def swift_stages(report):
     """The Swift benchmark's JSON (`p2sam benchmark --json`) as stage → ms."""
     stages = {}
@@ -404,6 +414,7 @@ def run(args):
                     "--checkpoint", args.checkpoint,
                 ]
                 code, output, others = timed_child(command, env)
+                record_share(args.out, f"{name}-{round_index}", others)
                 stages = base_stages(output) if code == 0 else {}
                 if not stages:
                     failed[name] = output.strip().splitlines()[-1] if output.strip() else f"exit {code}"
@@ -430,6 +441,7 @@ def run(args):
                     "--json", out,
                 ] + (["--torch-site", args.torch_site] if args.torch_site else [])
             code, output, others = timed_child(command, env)
+            record_share(args.out, f"{name}-{round_index}", others)
             if code != 0 or not os.path.exists(out):
                 failed[name] = output.strip().splitlines()[-1] if output.strip() else f"exit {code}"
                 print(f"round {round_index}: {name} FAILED: {failed[name]}", flush=True)
@@ -456,6 +468,58 @@ def run(args):
         json.dump(summary, handle, indent=1)
     os.replace(os.path.join(args.out, "summary.json.tmp"), os.path.join(args.out, "summary.json"))
     print_summary(summary)
+
+
+def resummarise(args):
+    """Rebuilds summary.json from the per-round files of a run (e.g. one stopped early): only rounds that
+    every contender completed count."""
+    import glob
+    import re
+
+    contenders, rounds = [], {}
+    for path in glob.glob(os.path.join(args.out, "*-*.json")):
+        match = re.match(r"(.+)-([0-9]+)\.json$", os.path.basename(path))
+        if not match:
+            continue
+        name, index = match.group(1), int(match.group(2))
+        rounds.setdefault(index, {})[name] = json.load(open(path))
+        if name not in contenders:
+            contenders.append(name)
+    order = ["swift", "swift-bf16", "swift-base"]
+    contenders.sort(key=lambda n: (order.index(n) if n in order else len(order), n))
+    complete = sorted(i for i, r in rounds.items() if set(r) == set(contenders))
+    shares_by_round = json.load(open(os.path.join(args.out, "shares.json"))) if os.path.exists(
+        os.path.join(args.out, "shares.json")) else {}
+    samples = {n: [] for n in contenders}
+    shares = {n: [] for n in contenders}
+    versions, sgemm = {}, []
+    for index in complete:
+        for name in contenders:
+            report = rounds[index][name]
+            if name == "swift-base":
+                stages = report["stages"]
+                versions[name] = "p2sam, older build (table parsed)"
+            elif name.startswith("swift"):
+                stages = swift_stages(report)
+                versions[name] = f"p2sam (this checkout), linear GEMMs in {report.get('precision', 'f32')}"
+                if name == "swift" and report.get("sgemm_peak_gflops"):
+                    sgemm.append(report["sgemm_peak_gflops"])
+            else:
+                stages = report["stages"]
+                versions[name] = report["version"]
+            samples[name].append(stages)
+            share = shares_by_round.get(f"{name}-{index}")
+            if share is not None:
+                shares[name].append(share)
+    args.threads = args.threads or 2
+    args.rounds = len(complete)
+    summary = summarise(contenders, samples, shares, {}, versions, sgemm, args)
+    with open(os.path.join(args.out, "summary.json"), "w") as handle:
+        json.dump(summary, handle, indent=1)
+    print_summary(summary)
+    if getattr(args, "markdown", False):
+        print()
+        print(markdown(summary))
 
 
 def summarise(contenders, samples, shares, failed, versions, sgemm, args):
@@ -497,6 +561,32 @@ def summarise(contenders, samples, shares, failed, versions, sgemm, args):
         "swift_over_peer_per_round_median": round_ratios,
         "stage_labels": dict(STAGES),
     }
+
+
+def markdown(summary):
+    """The summary as a Markdown table (stage x contender medians, best peer, Swift / best peer)."""
+    medians = summary["medians"]
+    names = list(medians)
+    lines = ["| stage | " + " | ".join(names) + " | Swift f32 / best peer |" + (
+        " Swift bf16 / best peer |" if "swift-bf16" in names else ""),
+             "|---|" + "---:|" * len(names) + "---:|" + ("---:|" if "swift-bf16" in names else "")]
+    for key, label in STAGES:
+        if not any(key in medians[n] for n in names):
+            continue
+        cells = [f"{medians[n][key]:,.1f}" if key in medians[n] else "" for n in names]
+        peers = [(medians[n][key], n) for n in names if not n.startswith("swift") and key in medians[n]]
+        ratio, ratio16 = "", ""
+        if peers:
+            value, best = min(peers)
+            if key in medians.get("swift", {}):
+                ratio = f"{medians['swift'][key] / value:.2f}x {best}"
+            if key in medians.get("swift-bf16", {}):
+                ratio16 = f"{medians['swift-bf16'][key] / value:.2f}x {best}"
+        line = f"| {label} | " + " | ".join(cells) + f" | {ratio} |"
+        if "swift-bf16" in names:
+            line += f" {ratio16} |"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def print_summary(summary):
@@ -577,8 +667,13 @@ def main():
     r.add_argument("--swift-precision")
     r.add_argument("--swift-bf16", action="store_true", help="also measure p2sam --precision bf16 (swift-bf16)")
     r.add_argument("--p2sam-base", help="an older p2sam binary to measure as contender swift-base (before/after)")
+    m = sub.add_parser("summarise", help="rebuild the summary of a (stopped) run from its per-round files")
+    m.add_argument("--out", required=True)
+    m.add_argument("--threads", type=int, default=2)
+    m.add_argument("--runs", type=int, default=1)
+    m.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     args = parser.parse_args()
-    {"export": export, "peer": run_peer, "run": run}[args.command](args)
+    {"export": export, "peer": run_peer, "run": run, "summarise": resummarise}[args.command](args)
 
 
 if __name__ == "__main__":
