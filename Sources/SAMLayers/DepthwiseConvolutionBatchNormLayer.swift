@@ -27,6 +27,20 @@ public struct DepthwiseConvolutionBatchNormLayer: Sendable, DeclaresParameters {
     public var parameterDeclarations: [ParameterDeclaration] { keys.parameterDeclarations }
 
     /// Tape-free forward: `[H, W, C]` → `[H', W', C]`.
+    /// The convolution of a raw `[height, width, channels]` map into `output` (`[H', W', channels]`,
+    /// `H' = (height − 1) / stride + 1`), for callers that manage their own buffers.
+    public func apply(
+        _ input: UnsafePointer<Float>, height: Int, width: Int, output: UnsafeMutablePointer<Float>
+    ) {
+        preparedWeight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                Convolution.depthwise3x3(
+                    input, height: height, width: width, channels: channels, weight: w.baseAddress!,
+                    bias: b.baseAddress!, stride: stride, output: output)
+            }
+        }
+    }
+
     public func apply(_ input: Tensor) -> Tensor {
         precondition(
             input.rank == 3 && input.shape[2] == channels,
@@ -36,14 +50,7 @@ public struct DepthwiseConvolutionBatchNormLayer: Sendable, DeclaresParameters {
         let outW = Convolution.outputSide(width, stride: stride)
         return Tensor(shape: [outH, outW, channels]) { out in
             input.storage.withUnsafeBufferPointer { x in
-                preparedWeight.withUnsafeBufferPointer { w in
-                    bias.withUnsafeBufferPointer { b in
-                        Convolution.depthwise3x3(
-                            x.baseAddress!, height: height, width: width, channels: channels,
-                            weight: w.baseAddress!, bias: b.baseAddress!, stride: stride,
-                            output: out.baseAddress!)
-                    }
-                }
+                apply(x.baseAddress!, height: height, width: width, output: out.baseAddress!)
             }
         }
     }

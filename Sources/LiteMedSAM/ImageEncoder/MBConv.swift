@@ -21,13 +21,6 @@ struct MBConv: Sendable, DeclaresParameters {
 
     /// `[H, W, C]` → `[H, W, C]`.
     func forward<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
-        var x = c.pointwiseConvolution(input, conv1)
-        c.applyGELU(&x)
-        x = c.depthwiseConvolution(x, conv2)
-        c.applyGELU(&x)
-        x = c.pointwiseConvolution(x, conv3)
-        c.add(&x, input)
-        c.applyGELU(&x)
-        return x
+        c.invertedResidual(input, expand: conv1, depthwise: conv2, project: conv3)
     }
 }
