@@ -26,8 +26,23 @@ public struct DepthwiseConvolutionBatchNormLayer: Sendable, DeclaresParameters {
     public var channels: Int { keys.outChannels }
     public var parameterDeclarations: [ParameterDeclaration] { keys.parameterDeclarations }
 
-    /// Tape-free forward: `[H, W, C]` → `[H', W', C]`, followed by exact GELU when `gelu` is true
-    /// (fused into the convolution's single pass).
+    /// The convolution of a raw `[height, width, channels]` map into `output` (`[H', W', channels]`,
+    /// `H' = (height − 1) / stride + 1`), followed by exact GELU when `gelu` is true (fused into the
+    /// convolution's single pass), for callers that manage their own buffers.
+    public func apply(
+        _ input: UnsafePointer<Float>, height: Int, width: Int, gelu: Bool = false,
+        output: UnsafeMutablePointer<Float>
+    ) {
+        preparedWeight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointer { b in
+                Convolution.depthwise3x3(
+                    input, height: height, width: width, channels: channels, weight: w.baseAddress!,
+                    bias: b.baseAddress!, stride: stride, gelu: gelu, output: output)
+            }
+        }
+    }
+
+    /// Tape-free forward: `[H, W, C]` → `[H', W', C]`, followed by exact GELU when `gelu` is true.
     public func apply(_ input: Tensor, gelu: Bool = false) -> Tensor {
         precondition(
             input.rank == 3 && input.shape[2] == channels,
@@ -37,14 +52,7 @@ public struct DepthwiseConvolutionBatchNormLayer: Sendable, DeclaresParameters {
         let outW = Convolution.outputSide(width, stride: stride)
         return Tensor(shape: [outH, outW, channels]) { out in
             input.storage.withUnsafeBufferPointer { x in
-                preparedWeight.withUnsafeBufferPointer { w in
-                    bias.withUnsafeBufferPointer { b in
-                        Convolution.depthwise3x3(
-                            x.baseAddress!, height: height, width: width, channels: channels,
-                            weight: w.baseAddress!, bias: b.baseAddress!, stride: stride, gelu: gelu,
-                            output: out.baseAddress!)
-                    }
-                }
+                apply(x.baseAddress!, height: height, width: width, gelu: gelu, output: out.baseAddress!)
             }
         }
     }

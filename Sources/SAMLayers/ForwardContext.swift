@@ -106,6 +106,15 @@ public protocol ForwardContext {
     /// `H' = (H − 1) / stride + 1`.
     func depthwiseConvolution(_ x: Value, _ layer: DepthwiseConvolutionBatchNormLayer) -> Value
 
+    /// TinyViT's inverted-residual block (MBConv) on `[H, W, C]`: `expand` (1x1, C → hidden) and GELU,
+    /// `depthwise` (3x3, stride 1) and GELU, `project` (1x1, hidden → C), the residual `input` added, then
+    /// GELU; returns `[H, W, C]`. A default runs the six operations in turn; the tape-free context computes
+    /// it in bands of rows so the `[H, W, hidden]` intermediates are never whole.
+    func invertedResidual(
+        _ input: Value, expand: PointwiseConvolutionBatchNormLayer, depthwise: DepthwiseConvolutionBatchNormLayer,
+        project: PointwiseConvolutionBatchNormLayer
+    ) -> Value
+
     /// TinyViT's windowed multi-head attention before `proj`, from the q/k/v rows of the unpadded map
     /// (`qkv(norm(x))`, `[H, W, 3·dim]`) to `[H, W, dim]` (heads concatenated): windows of
     /// `layer.windowSize`, bottom/right padding tokens with q/k/v row `qkv(norm.bias)`, per-head scaled
@@ -152,5 +161,22 @@ extension ForwardContext {
         var y = depthwiseConvolution(x, layer)
         applyGELU(&y)
         return y
+    }
+}
+
+extension ForwardContext {
+    /// The inverted-residual block as six operations in turn (the `Recording` context keeps each on its tape).
+    public func invertedResidual(
+        _ input: Value, expand: PointwiseConvolutionBatchNormLayer, depthwise: DepthwiseConvolutionBatchNormLayer,
+        project: PointwiseConvolutionBatchNormLayer
+    ) -> Value {
+        var x = pointwiseConvolution(input, expand)
+        applyGELU(&x)
+        x = depthwiseConvolution(x, depthwise)
+        applyGELU(&x)
+        x = pointwiseConvolution(x, project)
+        add(&x, input)
+        applyGELU(&x)
+        return x
     }
 }

@@ -65,10 +65,43 @@ public struct TapeFree: ForwardContext, Sendable {
         return out
     }
 
+    /// Batched operands are projected, attended and projected back one batch element at a time, writing
+    /// into the `[B, Nq, dim]` result, so the `[B, N, internalDim]` projections of the decoder's 4,096 image
+    /// tokens never exist for the whole batch; batch-1 operands are projected once and shared.
     public func attention(query: Tensor, key: Tensor, value: Tensor, _ layer: AttentionLayer) -> Tensor {
-        layer.attend(
-            projectedQueries: layer.qProj.linear(query), projectedKeys: layer.kProj.linear(key),
-            projectedValues: layer.vProj.linear(value))
+        let batch = max(query.shape[0], key.shape[0], value.shape[0])
+        if batch == 1 {
+            return layer.attend(
+                projectedQueries: layer.qProj.linear(query), projectedKeys: layer.kProj.linear(key),
+                projectedValues: layer.vProj.linear(value))
+        }
+        let sharedQueries = query.shape[0] == 1 ? layer.qProj.linear(query) : nil
+        let sharedKeys = key.shape[0] == 1 ? layer.kProj.linear(key) : nil
+        let sharedValues = value.shape[0] == 1 ? layer.vProj.linear(value) : nil
+        let queryCount = query.shape[1]
+        let perElement = queryCount * layer.dim
+        return Tensor(shape: [batch, queryCount, layer.dim]) { out in
+            for element in 0..<batch {
+                let attended = layer.attend(
+                    projectedQueries: sharedQueries ?? Self.project(query, element: element, layer.qProj.linear),
+                    projectedKeys: sharedKeys ?? Self.project(key, element: element, layer.kProj.linear),
+                    projectedValues: sharedValues ?? Self.project(value, element: element, layer.vProj.linear))
+                attended.storage.withUnsafeBufferPointer { source in
+                    (out.baseAddress! + element * perElement).update(from: source.baseAddress!, count: perElement)
+                }
+            }
+        }
+    }
+
+    /// `linear` applied to batch element `element` of `x` (`[B, N, in]`), giving `[1, N, out]`.
+    private static func project(_ x: Tensor, element: Int, _ linear: Linear) -> Tensor {
+        let rows = x.shape[1]
+        return Tensor(shape: [1, rows, linear.outFeatures]) { out in
+            x.storage.withUnsafeBufferPointer { source in
+                linear.apply(
+                    source.baseAddress! + element * rows * linear.inFeatures, rows: rows, output: out.baseAddress!)
+            }
+        }
     }
 
     public func transposedConvolution(_ x: Tensor, _ layer: TransposedConvolutionLayer) -> Tensor {

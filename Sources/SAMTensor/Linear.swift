@@ -30,9 +30,25 @@ public struct Linear: Sendable {
 
     /// Applies the layer to `rows` input rows of `inFeatures` values, writing `rows x outFeatures`.
     public func apply(_ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>) {
+        apply(input, rows: rows, output: output, adding: nil, gelu: false)
+    }
+
+    /// Applies the layer to `rows` raw input rows with the fused epilogue `GELU?((x Wᵀ + b) + residual)`,
+    /// one pass after the GEMM, for callers that manage their own buffers.
+    ///
+    /// - Parameters:
+    ///   - input: `rows x inFeatures`.
+    ///   - rows: the number of rows.
+    ///   - output: `rows x outFeatures`, overwritten.
+    ///   - residual: `rows x outFeatures` added after the bias, or nil.
+    ///   - gelu: apply exact GELU last.
+    public func apply(
+        _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
+        adding residual: UnsafePointer<Float>?, gelu: Bool
+    ) {
         multiply(input, rows: rows, output: output)
-        if let bias {
-            bias.withUnsafeBufferPointer { Elementwise.addRowBias($0, to: output, rows: rows) }
+        bias.withUnsafeBufferPointerIfPresent { b in
+            Elementwise.epilogue(output, rows: rows, columns: outFeatures, bias: b, residual: residual, gelu: gelu)
         }
     }
 
@@ -52,13 +68,9 @@ public struct Linear: Sendable {
             precondition(residual.shape == shape, "Linear residual \(residual.shape), want \(shape)")
         }
         return Tensor(shape: shape) { out in
-            input.storage.withUnsafeBufferPointer { x in multiply(x.baseAddress!, rows: rows, output: out.baseAddress!)
-            }
-            let bias = self.bias
-            bias.withUnsafeBufferPointerIfPresent { b in
+            input.storage.withUnsafeBufferPointer { x in
                 residual.withUnsafeBufferPointerIfPresent { r in
-                    Elementwise.epilogue(
-                        out.baseAddress!, rows: rows, columns: outFeatures, bias: b, residual: r, gelu: gelu)
+                    apply(x.baseAddress!, rows: rows, output: out.baseAddress!, adding: r, gelu: gelu)
                 }
             }
         }

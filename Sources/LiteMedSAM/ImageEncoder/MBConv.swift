@@ -21,8 +21,6 @@ struct MBConv: Sendable, DeclaresParameters {
 
     /// `[H, W, C]` → `[H, W, C]`.
     func forward<C: ForwardContext>(_ c: C, _ input: C.Value) -> C.Value {
-        let expanded = c.pointwiseConvolution(input, conv1, adding: nil, gelu: true)
-        let mixed = c.depthwiseConvolutionGELU(expanded, conv2)
-        return c.pointwiseConvolution(mixed, conv3, adding: input, gelu: true)
+        c.invertedResidual(input, expand: conv1, depthwise: conv2, project: conv3)
     }
 }
