@@ -88,35 +88,41 @@ TILE(6, 1)
 TILE(1, 4)
 TILE(1, 1)
 
-// Columns per chunk: a chunk's weight panels (chunk x k bf16) stay in L2 while all row tiles use them.
-enum { CHUNK_BLOCKS = 16 };
+// Columns per chunk: a chunk's weight panels (chunk x k bf16) stay in L2 while the row tiles use them.
+// Rows per block: A is converted to bf16 one block at a time, so the buffer stays small for tall A
+// (the decoder's batched tokens).
+enum { CHUNK_BLOCKS = 16, ROW_BLOCK = 480 };
 
 BF16_TARGET static void gemm_rows(const float *a, ptrdiff_t lda, const uint16_t *packed, ptrdiff_t n, ptrdiff_t k,
                                   float *c, ptrdiff_t ldc, ptrdiff_t m, uint16_t *a16) {
     ptrdiff_t pairs = (k + 1) / 2, blocks = (n + 15) / 16;
     int tailColumns = (int)(n - (blocks - 1) * 16);
     __mmask16 tailMask = (__mmask16)((1u << tailColumns) - 1u);
-    convert_rows(a, lda, m, k, pairs, a16);
-    for (ptrdiff_t chunk = 0; chunk < blocks; chunk += CHUNK_BLOCKS) {
-        ptrdiff_t chunkEnd = chunk + CHUNK_BLOCKS < blocks ? chunk + CHUNK_BLOCKS : blocks;
-        for (ptrdiff_t r0 = 0; r0 < m; r0 += 6) {
-            ptrdiff_t rows = m - r0 < 6 ? m - r0 : 6;
-            const uint16_t *arows = a16 + r0 * 2 * pairs;
-            for (ptrdiff_t nb = chunk; nb < chunkEnd;) {
-                const uint16_t *panel = packed + nb * pairs * 32;
-                float *out = c + r0 * ldc + nb * 16;
-                int wide = nb + 4 <= chunkEnd;
-                __mmask16 last = (wide ? nb + 4 == blocks : nb + 1 == blocks) ? tailMask : (__mmask16)0xFFFF;
-                if (rows == 6) {
-                    if (wide) tile_6x4(arows, pairs, panel, out, ldc, last);
-                    else tile_6x1(arows, pairs, panel, out, ldc, last);
-                } else {
-                    for (ptrdiff_t r = 0; r < rows; r++) {
-                        if (wide) tile_1x4(arows + r * 2 * pairs, pairs, panel, out + r * ldc, ldc, last);
-                        else tile_1x1(arows + r * 2 * pairs, pairs, panel, out + r * ldc, ldc, last);
+    for (ptrdiff_t rowBlock = 0; rowBlock < m; rowBlock += ROW_BLOCK) {
+        ptrdiff_t blockRows = m - rowBlock < ROW_BLOCK ? m - rowBlock : ROW_BLOCK;
+        convert_rows(a + rowBlock * lda, lda, blockRows, k, pairs, a16);
+        for (ptrdiff_t chunk = 0; chunk < blocks; chunk += CHUNK_BLOCKS) {
+            ptrdiff_t chunkEnd = chunk + CHUNK_BLOCKS < blocks ? chunk + CHUNK_BLOCKS : blocks;
+            for (ptrdiff_t r0 = 0; r0 < blockRows; r0 += 6) {
+                ptrdiff_t rows = blockRows - r0 < 6 ? blockRows - r0 : 6;
+                const uint16_t *arows = a16 + r0 * 2 * pairs;
+                float *crow = c + (rowBlock + r0) * ldc;
+                for (ptrdiff_t nb = chunk; nb < chunkEnd;) {
+                    const uint16_t *panel = packed + nb * pairs * 32;
+                    float *out = crow + nb * 16;
+                    int wide = nb + 4 <= chunkEnd;
+                    __mmask16 last = (wide ? nb + 4 == blocks : nb + 1 == blocks) ? tailMask : (__mmask16)0xFFFF;
+                    if (rows == 6) {
+                        if (wide) tile_6x4(arows, pairs, panel, out, ldc, last);
+                        else tile_6x1(arows, pairs, panel, out, ldc, last);
+                    } else {
+                        for (ptrdiff_t r = 0; r < rows; r++) {
+                            if (wide) tile_1x4(arows + r * 2 * pairs, pairs, panel, out + r * ldc, ldc, last);
+                            else tile_1x1(arows + r * 2 * pairs, pairs, panel, out + r * ldc, ldc, last);
+                        }
                     }
+                    nb += wide ? 4 : 1;
                 }
-                nb += wide ? 4 : 1;
             }
         }
     }
@@ -128,7 +134,7 @@ int p2s_gemm_bf16(const float *a, ptrdiff_t lda, const uint16_t *packed, ptrdiff
 #if P2S_HAVE_BF16_KERNEL
     if (!p2s_cpu_has_avx512_bf16() || m <= 0 || n <= 0) return m <= 0 || n <= 0;
     ptrdiff_t pairs = (k + 1) / 2;
-    size_t needed = (size_t)m * 2 * (size_t)pairs;
+    size_t needed = (size_t)(m < ROW_BLOCK ? m : ROW_BLOCK) * 2 * (size_t)pairs;
     uint16_t stackBuffer[8192];
     uint16_t *a16 = needed <= 8192 ? stackBuffer : malloc(sizeof(uint16_t) * needed);
     if (!a16) return 0;
