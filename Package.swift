@@ -159,7 +159,7 @@ let package = Package(
                 "UMedSAMTraining", "Training", "Optimisers", "LiteMedSAM", "SAMLayers", "SAMAutograd", "SAMTensor",
                 "SeededSampling", "MultiRaterData", "MultiRaterMetrics", "TorchCheckpoint",
             ]),
-        .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO"]),
+        .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO", "SAMTensor"]),
         .testTarget(
             name: "PromptUncertaintyTests",
             dependencies: [

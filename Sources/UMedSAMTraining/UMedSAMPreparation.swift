@@ -25,8 +25,9 @@ public struct UMedSAMPreparation {
     public var windowName: String?
     public var checkpointSHA256: String
     public var cache: EmbeddingCache
-    /// Embeddings of identical images (e.g. one slice's classes in a label-map dataset), by content.
-    private var byContent: [UInt64: Tensor] = [:]
+    /// The last embedding computed or read, by image content: one slice's classes in a label-map dataset
+    /// (adjacent in sorted order) share it.
+    private var last: (content: UInt64, embedding: Tensor)?
 
     /// Preparation with CT `window` (named `windowName` in cache keys), embeddings cached in `cache` under the
     /// encoder checkpoint's sha256.
@@ -75,10 +76,10 @@ public struct UMedSAMPreparation {
                 dataset: dataset.source, window: windowName, caseID: id, checkpointSHA256: checkpointSHA256)
             let content = Self.contentHash(pre.tensor)
             let embedding = try cache.embedding(forKey: key) {
-                if let known = byContent[content] { return known }
+                if let last, last.content == content { return last.embedding }
                 return try embedder(Tensor(shape: [3, 256, 256], storage: pre.tensor))
             }
-            byContent[content] = embedding
+            last = (content, embedding)
             out.cases.append(
                 UMedSAMCase(
                     dataset: perClass

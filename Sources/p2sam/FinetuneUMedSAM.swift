@@ -77,6 +77,7 @@ enum FinetuneUMedSAM {
         // Data.
         let cache = try EmbeddingCache(
             directory: URL(fileURLWithPath: c.cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings")))
+        cache.keepsInMemory = false  // the cases keep their own Float16 copies
         let window = c.window.flatMap(IntensityWindow.init(parsing:))
         var preparation = UMedSAMPreparation(
             window: window, windowName: c.window, checkpointSHA256: sha, cache: cache)
