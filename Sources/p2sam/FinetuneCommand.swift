@@ -84,6 +84,11 @@ struct FinetuneCommand: ParsableCommand {
     @Option(name: .customLong("report-jitter"), help: "Box offsets (max px per side) the before/after scores use.")
     var reportJitter = "0,5"
 
+    @Option(
+        name: .customLong("report-points"),
+        help: "Also score with this many positive points drawn from the ground truth and no box (0: off; MPA-lite).")
+    var reportPoints = 0
+
     @Option(help: "Write the run's report as JSON.")
     var json: String?
 
@@ -104,6 +109,7 @@ struct FinetuneCommand: ParsableCommand {
         if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(learningRate > 0) { throw ValidationError("--lr must be positive") }
+        if reportPoints < 0 { throw ValidationError("--report-points must be >= 0") }
         if reportJitters == nil { throw ValidationError("--report-jitter must be comma-separated pixels >= 0, e.g. 0,5") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
         if !output.hasSuffix(".safetensors") { throw ValidationError("--output must end in .safetensors") }

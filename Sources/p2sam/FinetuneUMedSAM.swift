@@ -116,10 +116,14 @@ enum FinetuneUMedSAM {
         }
 
         let recipe = try UMedSAMTrainer(network: network, options: options)
-        let jitters = c.reportJitters!
+        // The report's prompts: boxes at each --report-jitter, then --report-points points alone.
+        var prompts: [(name: String, kind: UMedSAMScoring.PromptKind)] = c.reportJitters!.map {
+            ("box +\($0) px", .box(jitter: $0))
+        }
+        if c.reportPoints > 0 { prompts.append(("\(c.reportPoints) point(s)", .points(count: c.reportPoints))) }
         var before: [String: UMedSAMFigures] = [:]
         if !validation.isEmpty {
-            for j in jitters { before[String(j)] = try recipe.score(validation, prompt: .box(jitter: j)) }
+            for p in prompts { before[p.name] = try recipe.score(validation, prompt: p.kind) }
         }
 
         // Training.
@@ -178,8 +182,8 @@ enum FinetuneUMedSAM {
         // Scores of the best model (restored at the end of the run).
         var after: [String: UMedSAMFigures] = [:]
         if !validation.isEmpty {
-            for j in jitters { after[String(j)] = try recipe.score(validation, prompt: .box(jitter: j)) }
-            printTable(before: before, after: after, jitters: jitters)
+            for p in prompts { after[p.name] = try recipe.score(validation, prompt: p.kind) }
+            printTable(before: before, after: after, prompts: prompts.map(\.name))
         }
         if let json = c.json {
             let report = FinetuneReport(
@@ -193,15 +197,16 @@ enum FinetuneUMedSAM {
         }
     }
 
-    static func printTable(before: [String: UMedSAMFigures], after: [String: UMedSAMFigures], jitters: [Int]) {
-        print("validation (256 frame, NSD τ 2 px)    n     DSC before  NSD before  DSC after  NSD after")
-        for j in jitters {
-            guard let b = before[String(j)], let a = after[String(j)] else { continue }
+    static func printTable(before: [String: UMedSAMFigures], after: [String: UMedSAMFigures], prompts: [String]) {
+        print("validation (256 frame, NSD τ 2 px)             n     DSC before  NSD before  DSC after  NSD after")
+        for prompt in prompts {
+            guard let b = before[prompt], let a = after[prompt] else { continue }
             let rows = [("all", b.overall, a.overall)] + b.perDataset.keys.sorted().map { ($0, b.perDataset[$0]!, a.perDataset[$0]!) }
             for (name, x, y) in rows {
                 print(
                     String(
-                        format: "box +%d px  %-24@ %4d    %.4f      %.4f      %.4f     %.4f", j, name as NSString, x.cases, x.dice,
+                        format: "%-12@ %-28@ %4d    %.4f      %.4f      %.4f     %.4f", prompt as NSString, name as NSString,
+                        x.cases, x.dice,
                         x.nsd, y.dice, y.nsd))
             }
         }
