@@ -75,7 +75,8 @@ public enum UMedSAMLoss {
             case .iou:
                 let actual = thresholdedIoU(logits: logits.value, target: mask)
                 return Loss.meanSquaredError(iouPrediction.reshaped([1]), target: Tensor(shape: [1], storage: [actual]))
-            case .shape: return Loss.shapeDistance(logits: logits, distanceMap: shapeDistanceMap(mask: mask, side: side))
+            case .shape:
+                return Loss.shapeDistance(logits: logits, distanceMap: shapeDistanceMap(mask: mask, side: side))
             }
         }
     }

@@ -55,20 +55,20 @@ public final class UMedSAMTrainer {
             gradientRule: options.sharpnessAware
                 ? SharpnessAwareGradient(radius: options.radius, perturbed: model) : PlainGradient(),
             nonFinitePolicy: .stop, criterionName: "1 - validation DSC", restoresBestAtEnd: true)
+        // AdamW with decay on the model; the loss weights σ in a group of their own without decay.
+        let makeOptimiser: ([Parameter]) -> Adam = { trained in
+            let weights = trained.filter { $0.name != UMedSAMNetwork.sigmaKey }
+            let sigmas = trained.filter { $0.name == UMedSAMNetwork.sigmaKey }
+            var groups = [ParameterGroup(weights, learningRate: opts.learningRate, weightDecay: opts.weightDecay)]
+            if !sigmas.isEmpty {
+                groups.append(ParameterGroup(sigmas, learningRate: opts.learningRate, weightDecay: 0))
+            }
+            return Adam(groups: groups, beta1: opts.beta1, beta2: opts.beta2, epsilon: 1e-8)
+        }
         do {
             trainer = try Trainer(
                 parameters: network.parameters, trainable: learned ? model.union(sigma) : model,
-                optimiser: { trained in
-                    let weights = trained.filter { $0.name != UMedSAMNetwork.sigmaKey }
-                    let sigmas = trained.filter { $0.name == UMedSAMNetwork.sigmaKey }
-                    var groups = [
-                        ParameterGroup(weights, learningRate: opts.learningRate, weightDecay: opts.weightDecay)
-                    ]
-                    if !sigmas.isEmpty {
-                        groups.append(ParameterGroup(sigmas, learningRate: opts.learningRate, weightDecay: 0))
-                    }
-                    return Adam(groups: groups, beta1: opts.beta1, beta2: opts.beta2, epsilon: 1e-8)
-                }, configuration: configuration
+                optimiser: makeOptimiser, configuration: configuration
             ) { item, w, random in Self.loss(item, w, random: random, network: network, options: opts) }
         } catch let error as TrainingError {
             throw UMedSAMError.invalidOptions(error.description)

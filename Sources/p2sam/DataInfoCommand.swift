@@ -47,7 +47,9 @@ struct DataInfoCommand: ParsableCommand {
             if !channels.isEmpty {
                 print(
                     "image channels: "
-                        + channels.keys.sorted().map { "\($0 == 3 ? "3 (RGB, fed as is)" : "\($0) (grey, replicated to 3)"): \(channels[$0]!.count) cases" }
+                        + channels.keys.sorted().map {
+                            "\($0 == 3 ? "3 (RGB, fed as is)" : "\($0) (grey, replicated to 3)"): \(channels[$0]!.count) cases"
+                        }
                         .joined(separator: ", "))
             }
             if s.casesWithoutImage > 0 { print("without image:  \(s.casesWithoutImage) cases (masks only)") }

@@ -41,19 +41,23 @@ struct FinetuneCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A dataset split by --holdout (repeatable).", valueName: "SPEC"))
     var dataset: [String] = []
 
-    @Option(name: .customLong("train-dataset"), help: ArgumentHelp("A dataset used only for training.", valueName: "SPEC"))
+    @Option(
+        name: .customLong("train-dataset"), help: ArgumentHelp("A dataset used only for training.", valueName: "SPEC"))
     var trainDataset: [String] = []
 
-    @Option(name: .customLong("val-dataset"), help: ArgumentHelp("A dataset used only for validation.", valueName: "SPEC"))
+    @Option(
+        name: .customLong("val-dataset"), help: ArgumentHelp("A dataset used only for validation.", valueName: "SPEC"))
     var valDataset: [String] = []
 
     @Option(help: "Fraction of each --dataset (last by sorted case id) held out for validation.")
     var holdout = 0.2
 
-    @Option(name: .customLong("max-train-cases"), help: "Keep at most N training cases per dataset (first by sorted id).")
+    @Option(
+        name: .customLong("max-train-cases"), help: "Keep at most N training cases per dataset (first by sorted id).")
     var maxTrainCases: Int?
 
-    @Option(name: .customLong("max-val-cases"), help: "Keep at most N validation cases per dataset (first by sorted id).")
+    @Option(
+        name: .customLong("max-val-cases"), help: "Keep at most N validation cases per dataset (first by sorted id).")
     var maxValCases: Int?
 
     @Option(help: ArgumentHelp("The fine-tuned LiteMedSAM model to write (.safetensors).", valueName: "MODEL"))
@@ -75,7 +79,9 @@ struct FinetuneCommand: ParsableCommand {
     var resume = false
 
     @Option(
-        help: "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others.")
+        help:
+            "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others."
+    )
     var window: String?
 
     @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).")
@@ -110,7 +116,9 @@ struct FinetuneCommand: ParsableCommand {
         if batch < 1 { throw ValidationError("--batch must be at least 1") }
         if !(learningRate > 0) { throw ValidationError("--lr must be positive") }
         if reportPoints < 0 { throw ValidationError("--report-points must be >= 0") }
-        if reportJitters == nil { throw ValidationError("--report-jitter must be comma-separated pixels >= 0, e.g. 0,5") }
+        if reportJitters == nil {
+            throw ValidationError("--report-jitter must be comma-separated pixels >= 0, e.g. 0,5")
+        }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
         if !output.hasSuffix(".safetensors") { throw ValidationError("--output must end in .safetensors") }
     }

@@ -16,8 +16,17 @@ extension FinetuneCommand {
         var parts: [FinetuneDataPart] = []
         let roles = dataset.map { ($0, 0) } + trainDataset.map { ($0, 1) } + valDataset.map { ($0, 2) }
         for (spec, role) in roles {
-            let loaded = try DatasetSpec(parsing: spec).load()
-            let order = loaded.cases.indices.sorted { loaded.cases[$0].metadata.caseID < loaded.cases[$1].metadata.caseID }
+            var loaded = try DatasetSpec(parsing: spec).load()
+            // `acdc/train` and `acdc/val` report as `acdc`.
+            if ["train", "val", "validation", "test"].contains(loaded.name) {
+                let path = spec.split(separator: ":", maxSplits: 1).last.map(String.init) ?? spec
+                let parent = URL(fileURLWithPath: path).standardizedFileURL.deletingLastPathComponent()
+                    .lastPathComponent
+                if !parent.isEmpty { loaded.name = parent }
+            }
+            let order = loaded.cases.indices.sorted {
+                loaded.cases[$0].metadata.caseID < loaded.cases[$1].metadata.caseID
+            }
             var train: [Int] = []
             var validation: [Int] = []
             switch role {

@@ -13,7 +13,9 @@ extension UMedSAMPromptMode: ExpressibleByArgument {}
 
 /// The options of `p2sam finetune --recipe umedsam`.
 struct UMedSAMFinetuneOptions: ParsableArguments {
-    @Option(name: .customLong("loss-weights"), help: "umedsam: code (0.5/σ²·L + log(1+σ²)) | paper (+ log σ) | fixed (Σ L).")
+    @Option(
+        name: .customLong("loss-weights"), help: "umedsam: code (0.5/σ²·L + log(1+σ²)) | paper (+ log σ) | fixed (Σ L)."
+    )
     var lossWeights: UMedSAMLossWeighting = .code
 
     @Option(help: "umedsam: loss terms, comma-separated from dice, bce, iou, shape.")
@@ -70,7 +72,8 @@ enum FinetuneUMedSAM {
         let backboneURL = try c.model.checkpointURL
         let store = try LiteMedSAMCheckpoint.weights(at: backboneURL, verifyChecksum: !c.model.skipChecksum)
         let sha =
-            c.model.skipChecksum ? try SHA256.hexDigest(ofFileAt: backboneURL.path) : LiteMedSAMCheckpoint.officialSHA256
+            c.model.skipChecksum
+            ? try SHA256.hexDigest(ofFileAt: backboneURL.path) : LiteMedSAMCheckpoint.officialSHA256
         let network = try UMedSAMNetwork(
             backbone: store, lossTermCount: options.weighting == .fixed ? nil : options.terms.count)
 
@@ -91,11 +94,17 @@ enum FinetuneUMedSAM {
         var dataRows: [[String: String]] = []
         for part in try c.dataParts() {
             let labelled = part.dataset.source.hasPrefix("labels:")
-            let bar = c.noProgress ? nil : ProgressBar("embedding \(part.dataset.name)", total: part.train.count + part.validation.count, unit: "cases")
+            let bar =
+                c.noProgress
+                ? nil
+                : ProgressBar(
+                    "embedding \(part.dataset.name)", total: part.train.count + part.validation.count, unit: "cases")
             let t = try preparation.prepare(part.dataset, indices: part.train, embedder: embedder, perClass: labelled) {
                 done, _ in bar?.update(done)
             }
-            let v = try preparation.prepare(part.dataset, indices: part.validation, embedder: embedder, perClass: labelled) {
+            let v = try preparation.prepare(
+                part.dataset, indices: part.validation, embedder: embedder, perClass: labelled
+            ) {
                 done, _ in bar?.update(part.train.count + done)
             }
             bar?.finish()
@@ -132,12 +141,16 @@ enum FinetuneUMedSAM {
             url: URL(fileURLWithPath: c.output + ".resume.safetensors"), format: "umedsam-resume-v1", kind: "U-MedSAM",
             bestModel: output, metadata: ["options": optionsJSON, "base_checkpoint_sha256": sha]
         ) { meta in
-            guard let stored = meta["options"].flatMap({ try? JSONDecoder().decode(UMedSAMOptions.self, from: Data($0.utf8)) })
+            guard
+                let stored = meta["options"].flatMap({
+                    try? JSONDecoder().decode(UMedSAMOptions.self, from: Data($0.utf8))
+                })
             else { throw TrainingError.invalidResumeState("the resume file has no U-MedSAM options") }
             var mine = options
             mine.epochs = stored.epochs
             guard stored == mine else {
-                throw TrainingError.invalidResumeState("the resume file was written with other options (only --epochs may change)")
+                throw TrainingError.invalidResumeState(
+                    "the resume file was written with other options (only --epochs may change)")
             }
         }
         recipe.trainer.observer = TrainingProgress(enabled: !c.noProgress, messages: true)
@@ -150,7 +163,11 @@ enum FinetuneUMedSAM {
                 line += String(format: ", validation DSC %.4f NSD %.4f", v.overall.dice, v.overall.nsd)
             }
             if let sigmas = record.validation?.sigmas ?? network.sigmas {
-                line += ", weights " + zip(names, sigmas).map { String(format: "%@ %.3f", $0.0, UncertaintyWeighting.weight(sigma: $0.1)) }.joined(separator: " ")
+                line +=
+                    ", weights "
+                    + zip(names, sigmas).map {
+                        String(format: "%@ %.3f", $0.0, UncertaintyWeighting.weight(sigma: $0.1))
+                    }.joined(separator: " ")
             }
             return line + (record.isBest ? " *best" : "")
         }
@@ -162,7 +179,8 @@ enum FinetuneUMedSAM {
             training: training, validation: validation, checkpoint: checkpoint, resume: c.resume
         ) { weights, record in
             var meta: [String: String] = [
-                "recipe": "umedsam", "base_checkpoint_sha256": sha, "options": optionsJSON, "epoch": String(record.epoch),
+                "recipe": "umedsam", "base_checkpoint_sha256": sha, "options": optionsJSON,
+                "epoch": String(record.epoch),
             ]
             if let sigmas = network.sigmas {
                 meta["loss_sigmas"] = zip(names, sigmas).map { "\($0.0)=\($0.1)" }.joined(separator: ",")
@@ -172,9 +190,11 @@ enum FinetuneUMedSAM {
         let minutes = Date().timeIntervalSince(started) / 60
         print(String(format: "wrote %@ (%.1f training minutes, under load)", c.output, minutes))
         if let sigmas = network.sigmas {
-            print("learned loss weights (0.5/σ², σ): " + zip(names, sigmas).map {
-                String(format: "%@ %.4f (σ %.4f)", $0.0, UncertaintyWeighting.weight(sigma: $0.1), $0.1)
-            }.joined(separator: ", "))
+            print(
+                "learned loss weights (0.5/σ², σ): "
+                    + zip(names, sigmas).map {
+                        String(format: "%@ %.4f (σ %.4f)", $0.0, UncertaintyWeighting.weight(sigma: $0.1), $0.1)
+                    }.joined(separator: ", "))
         } else {
             print("loss weights: fixed, 1 per term (" + names.joined(separator: ", ") + ")")
         }
@@ -189,7 +209,9 @@ enum FinetuneUMedSAM {
             let report = FinetuneReport(
                 recipe: "umedsam", options: options, datasets: dataRows, trainingCases: training.count,
                 validationCases: validation.count, trainingMinutes: minutes,
-                lossWeights: network.sigmas.map { Dictionary(uniqueKeysWithValues: zip(names, $0.map(UncertaintyWeighting.weight(sigma:)))) },
+                lossWeights: network.sigmas.map {
+                    Dictionary(uniqueKeysWithValues: zip(names, $0.map(UncertaintyWeighting.weight(sigma:))))
+                },
                 before: before, after: after, history: history)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -198,16 +220,19 @@ enum FinetuneUMedSAM {
     }
 
     static func printTable(before: [String: UMedSAMFigures], after: [String: UMedSAMFigures], prompts: [String]) {
-        print("validation (256 frame, NSD τ 2 px)             n     DSC before  NSD before  DSC after  NSD after")
+        func pad(_ text: String, _ width: Int) -> String {
+            text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0)
+        }
+        print(pad("validation (256 frame, NSD τ 2 px)", 46) + "     n  DSC before  NSD before   DSC after   NSD after")
         for prompt in prompts {
             guard let b = before[prompt], let a = after[prompt] else { continue }
-            let rows = [("all", b.overall, a.overall)] + b.perDataset.keys.sorted().map { ($0, b.perDataset[$0]!, a.perDataset[$0]!) }
+            let rows =
+                [("all", b.overall, a.overall)]
+                + b.perDataset.keys.sorted().map { ($0, b.perDataset[$0]!, a.perDataset[$0]!) }
             for (name, x, y) in rows {
                 print(
-                    String(
-                        format: "%-12@ %-28@ %4d    %.4f      %.4f      %.4f     %.4f", prompt as NSString, name as NSString,
-                        x.cases, x.dice,
-                        x.nsd, y.dice, y.nsd))
+                    pad(prompt, 12) + " " + pad(name, 33)
+                        + String(format: "%6d %11.4f %11.4f %11.4f %11.4f", x.cases, x.dice, x.nsd, y.dice, y.nsd))
             }
         }
     }

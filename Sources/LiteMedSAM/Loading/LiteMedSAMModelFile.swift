@@ -52,7 +52,8 @@ public enum LiteMedSAMModelFile {
         guard FileManager.default.fileExists(atPath: url.path) else { throw CheckpointError.notFound(path: url.path) }
         let file: SafetensorsFile
         do { file = try Safetensors.read(contentsOf: url) } catch {
-            throw LiteMedSAMModelFileError.notAModel(path: url.path, reason: "not a readable safetensors file (\(error))")
+            throw LiteMedSAMModelFileError.notAModel(
+                path: url.path, reason: "not a readable safetensors file (\(error))")
         }
         guard file.metadata["format"] == format else {
             let found = file.metadata["format"].map { "format '\($0)'" } ?? "no format metadata"
