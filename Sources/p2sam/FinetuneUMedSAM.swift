@@ -114,6 +114,7 @@ enum FinetuneUMedSAM {
             print(
                 "\(part.spec): \(t.cases.count) training + \(v.cases.count) validation cases"
                     + (skipped > 0 ? "; \(skipped) skipped (empty ground truth: no box prompt)" : ""))
+            fflush(nil)  // stdout, in order with the progress on stderr
             dataRows.append([
                 "spec": part.spec, "name": part.dataset.name, "train": String(t.cases.count),
                 "validation": String(v.cases.count), "skipped_empty_train": String(t.skippedEmpty.count),
@@ -175,6 +176,7 @@ enum FinetuneUMedSAM {
         print(
             "training \(training.count) cases x \(options.epochs) epochs, batch \(options.batchSize), \(options.sharpnessAware ? "sharpness-aware (ρ \(options.radius))" : "plain AdamW"), loss weights \(options.weighting.rawValue), trained: \(options.trainable.rawValue), prompts \(options.prompts.rawValue)"
         )
+        fflush(nil)  // stdout, in order with the progress on stderr
         let history = try recipe.run(
             training: training, validation: validation, checkpoint: checkpoint, resume: c.resume
         ) { weights, record in
@@ -238,7 +240,7 @@ enum FinetuneUMedSAM {
     }
 }
 
-/// The JSON report of `p2sam finetune --recipe umedsam` (`docs/schemas/finetune.schema.json`).
+/// The JSON report of `p2sam finetune --recipe umedsam` (`docs/schemas/finetune-report.schema.json`).
 struct FinetuneReport: Encodable {
     var recipe: String
     var options: UMedSAMOptions

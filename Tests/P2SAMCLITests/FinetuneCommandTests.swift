@@ -58,7 +58,8 @@ final class FinetuneCommandTests: XCTestCase {
         XCTAssertTrue(outcome.output.contains("1 skipped (empty ground truth"), outcome.output)
         XCTAssertTrue(outcome.output.contains("learned loss weights"), outcome.output)
         XCTAssertTrue(outcome.output.contains("box +5 px"), outcome.output)
-        let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("report.json"))))
+        let report =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("report.json"))))
             as? [String: Any]
         XCTAssertEqual(report?["training_cases"] as? Int, 2)
 

@@ -30,7 +30,8 @@ final class UMedSAMLossTests: XCTestCase {
         let intersection = zip(p, y).map(*).reduce(0, +)
         let squares = p.map { $0 * $0 }.reduce(0, +) + y.map { $0 * $0 }.reduce(0, +)
         let dice = 1 - (2 * intersection + 1e-5) / (squares + 1e-5)
-        let bce = zip(logitValues.map(Double.init), y).map { x, t in -(t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x))) }
+        let bce =
+            zip(logitValues.map(Double.init), y).map { x, t in -(t * log(sigmoid(x)) + (1 - t) * log(1 - sigmoid(x))) }
             .reduce(0, +) / 16
         // Thresholded at 0: predicted {2, 5, 6, 8, 9}; truth {5, 6, 9, 10}: intersection 3, union 6.
         let realIoU = 3.0 / 6.0

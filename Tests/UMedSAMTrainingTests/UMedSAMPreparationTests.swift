@@ -20,7 +20,8 @@ final class UMedSAMPreparationTests: XCTestCase {
         full[10, 12] = true
         full[11, 12] = true
         let cases = [
-            try MultiRaterCase(image: try image(40, 30), raters: [full], metadata: CaseMetadata(caseID: "a", sourceIndex: 0)),
+            try MultiRaterCase(
+                image: try image(40, 30), raters: [full], metadata: CaseMetadata(caseID: "a", sourceIndex: 0)),
             try MultiRaterCase(
                 image: try image(40, 30, channels: 3), raters: [BinaryMask(width: 40, height: 30)],
                 metadata: CaseMetadata(caseID: "b", sourceIndex: 1)),

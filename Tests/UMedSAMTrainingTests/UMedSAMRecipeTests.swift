@@ -38,7 +38,8 @@ final class UMedSAMRecipeTests: XCTestCase {
         var options = UMedSAMOptions(sharpnessAware: false, boxJitter: 0, batchSize: 1, learningRate: 1e-3)
         options.terms = [.dice, .bce, .iou, .shape]
         let recipe = try UMedSAMTrainer(network: network, options: options)
-        XCTAssertTrue(recipe.trainer.trainableNames.allSatisfy { $0.hasPrefix("mask_decoder.") || $0 == UMedSAMNetwork.sigmaKey })
+        XCTAssertTrue(
+            recipe.trainer.trainableNames.allSatisfy { $0.hasPrefix("mask_decoder.") || $0 == UMedSAMNetwork.sigmaKey })
         XCTAssertTrue(recipe.trainer.trainableNames.contains(UMedSAMNetwork.sigmaKey))
         let item = UMedSAMFixtures.disc(id: "a", cx: 120, cy: 100, radius: 30, seed: 1)
         let promptBefore = network.parameters[PromptEncoder.learnedEmbeddingWeightKeys()[0]].value
@@ -103,8 +104,11 @@ final class UMedSAMRecipeTests: XCTestCase {
         XCTAssertNoThrow(try LiteMedSAMModel(weights: try LiteMedSAMCheckpoint.weights(at: url)))
 
         let other = directory.appendingPathComponent("other.safetensors")
-        try Data(try Safetensors.encode([("pgn.weight", Tensor(shape: [2], storage: [1, 2]))], metadata: ["format": "p2sam-model-v1"]))
-            .write(to: other)
+        try Data(
+            try Safetensors.encode(
+                [("pgn.weight", Tensor(shape: [2], storage: [1, 2]))], metadata: ["format": "p2sam-model-v1"])
+        )
+        .write(to: other)
         XCTAssertThrowsError(try LiteMedSAMModelFile.read(other)) { error in
             XCTAssertTrue("\(error)".contains("not a LiteMedSAM model file"), "\(error)")
         }

@@ -13,12 +13,13 @@ public enum LiteMedSAMModelFile {
     /// The `format` metadata value.
     public static let format = "litemedsam-model-v1"
 
-    /// Whether the file at `url` starts like a safetensors file rather than a PyTorch zip (`PK`).
+    /// Whether the file at `url` starts like a safetensors file (an 8-byte header length, then the JSON
+    /// header's `{`), not like a PyTorch zip.
     public static func looksLikeSafetensors(_ url: URL) -> Bool {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
         defer { try? handle.close() }
-        let head = (try? handle.read(upToCount: 2)) ?? Data()
-        return head.count == 2 && !(head[head.startIndex] == 0x50 && head[head.startIndex + 1] == 0x4B)
+        let head = [UInt8]((try? handle.read(upToCount: 9)) ?? Data())
+        return head.count == 9 && head[8] == UInt8(ascii: "{")
     }
 
     /// Writes `store`'s tensors with `metadata` (plus `format`) atomically (temporary file, then rename).
