@@ -99,6 +99,14 @@ let package = Package(
                 "P2SAM", "P2SAMTraining", "ShardedRuns",
             ]),
 
+        // U-MedSAM fine-tuning (uncertainty-weighted losses, sharpness-aware AdamW) on `Trainer`.
+        .target(
+            name: "UMedSAMTraining",
+            dependencies: [
+                "SAMLayers", "Optimisers", "Training", "LiteMedSAM", "SAMAutograd", "SAMTensor", "MedImageIO",
+                "MultiRaterData", "MultiRaterMetrics", "SeededSampling", "P2SAMTraining",
+            ]),
+
         .executableTarget(
             name: "p2sam",
             dependencies: [
@@ -106,6 +114,7 @@ let package = Package(
                 "MedImageIO",
                 "LiteMedSAM", "Training", "Evaluation",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
+                "UMedSAMTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -146,7 +155,13 @@ let package = Package(
                 "P2SAMTraining", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO",
                 "MultiRaterData", "SeededSampling", "GradientChecking",
             ]),
-        .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO"]),
+        .testTarget(
+            name: "UMedSAMTrainingTests",
+            dependencies: [
+                "UMedSAMTraining", "Training", "Optimisers", "LiteMedSAM", "SAMLayers", "SAMAutograd", "SAMTensor",
+                "SeededSampling", "MultiRaterData", "MultiRaterMetrics", "TorchCheckpoint",
+            ]),
+        .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO", "SAMTensor"]),
         .testTarget(
             name: "PromptUncertaintyTests",
             dependencies: [

@@ -2,7 +2,8 @@ import MultiRaterMetrics
 
 /// One case of an evaluation: the multi-rater score of the n masks (encoded exactly as `p2sam score`'s
 /// case objects) plus `dice` and `iou` of the final mask vs the majority-vote mask, `box_iou` of the
-/// simulated box vs the tight box, and, when the method has them, `mean_entropy` (bits) and `accepted`.
+/// simulated box vs the tight box, `nsd` (normalised surface Dice of the final mask vs the majority vote,
+/// tolerance `nsd_tolerance_px` image pixels) and, when the method has them, `mean_entropy` (bits) and `accepted`.
 public struct EvaluationCaseScore: Codable, Sendable {
     public var score: MultiRaterScore
     public var dice: Double
@@ -11,18 +12,25 @@ public struct EvaluationCaseScore: Codable, Sendable {
     public var meanEntropy: Double?
     /// For a mean over cases: the fraction accepted; for a case: 1 or 0.
     public var accepted: Double?
+    /// NSD of the final mask vs the majority vote (nil in records written before it was scored).
+    public var nsd: Double?
+    /// The NSD tolerance τ in image pixels.
+    public var nsdTolerance: Double?
 
     enum CodingKeys: String, CodingKey {
         case dice, iou
         case boxIoU = "box_iou"
         case meanEntropy = "mean_entropy"
-        case accepted
+        case accepted, nsd
+        case nsdTolerance = "nsd_tolerance_px"
     }
 
     /// A case's multi-rater scores plus the final mask's Dice and IoU against the majority vote, the simulated
-    /// box's IoU, and the method's mean entropy and acceptance when it reports them.
+    /// box's IoU, the method's mean entropy and acceptance when it reports them, and the final mask's NSD with its
+    /// tolerance in pixels.
     public init(
-        score: MultiRaterScore, dice: Double, iou: Double, boxIoU: Double, meanEntropy: Double?, accepted: Double?
+        score: MultiRaterScore, dice: Double, iou: Double, boxIoU: Double, meanEntropy: Double?, accepted: Double?,
+        nsd: Double? = nil, nsdTolerance: Double? = nil
     ) {
         self.score = score
         self.dice = dice
@@ -30,6 +38,8 @@ public struct EvaluationCaseScore: Codable, Sendable {
         self.boxIoU = boxIoU
         self.meanEntropy = meanEntropy
         self.accepted = accepted
+        self.nsd = nsd
+        self.nsdTolerance = nsd == nil ? nil : nsdTolerance
     }
 
     public init(from decoder: Decoder) throws {
@@ -40,6 +50,8 @@ public struct EvaluationCaseScore: Codable, Sendable {
         boxIoU = try c.decode(Double.self, forKey: .boxIoU)
         meanEntropy = try c.decodeIfPresent(Double.self, forKey: .meanEntropy)
         accepted = try c.decodeIfPresent(Double.self, forKey: .accepted)
+        nsd = try c.decodeIfPresent(Double.self, forKey: .nsd)
+        nsdTolerance = try c.decodeIfPresent(Double.self, forKey: .nsdTolerance)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -50,6 +62,8 @@ public struct EvaluationCaseScore: Codable, Sendable {
         try c.encode(boxIoU, forKey: .boxIoU)
         try c.encodeIfPresent(meanEntropy, forKey: .meanEntropy)
         try c.encodeIfPresent(accepted, forKey: .accepted)
+        try c.encodeIfPresent(nsd, forKey: .nsd)
+        try c.encodeIfPresent(nsdTolerance, forKey: .nsdTolerance)
     }
 
     /// The mean of every score over `list` (optional ones over the cases that have them).
@@ -62,6 +76,7 @@ public struct EvaluationCaseScore: Codable, Sendable {
         }
         return EvaluationCaseScore(
             score: MultiRaterScore.mean(of: list.map(\.score)), dice: avg(\.dice), iou: avg(\.iou),
-            boxIoU: avg(\.boxIoU), meanEntropy: optionalAvg(\.meanEntropy), accepted: optionalAvg(\.accepted))
+            boxIoU: avg(\.boxIoU), meanEntropy: optionalAvg(\.meanEntropy), accepted: optionalAvg(\.accepted),
+            nsd: optionalAvg(\.nsd), nsdTolerance: list.compactMap(\.nsdTolerance).first)
     }
 }

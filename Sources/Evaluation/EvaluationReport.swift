@@ -1,4 +1,5 @@
 import Foundation
+import MultiRaterMetrics
 import ShardedRuns
 
 /// The report of an evaluation run: the mean and per-case scores (`mean`, `cases`, as `p2sam score`
@@ -72,6 +73,9 @@ public struct EvaluationReport: Encodable, Sendable {
             var line = String(
                 format: "final mask vs majority vote (%d cases): Dice %.4f  IoU %.4f;  simulated box IoU %.3f",
                 order.count, m.dice, m.iou, m.boxIoU)
+            if let nsd = m.nsd {
+                line += String(format: ";  NSD %.4f (τ %g px)", nsd, m.nsdTolerance ?? SurfaceDice.defaultTolerance)
+            }
             if let e = m.meanEntropy { line += String(format: ";  mean entropy %.4f bits", e) }
             if let a = m.accepted { line += String(format: ";  refinement accepted in %.0f %% of cases", 100 * a) }
             lines.append(line)

@@ -74,7 +74,9 @@ public struct EvaluationRunner {
         let caseScore = EvaluationCaseScore(
             score: score, dice: try diceCoefficient(output.final, majority),
             iou: try intersectionOverUnion(output.final, majority), boxIoU: boxIoU,
-            meanEntropy: output.meanEntropy, accepted: output.accepted.map { $0 ? 1 : 0 })
+            meanEntropy: output.meanEntropy, accepted: output.accepted.map { $0 ? 1 : 0 },
+            nsd: try SurfaceDice.normalizedSurfaceDice(output.final, majority),
+            nsdTolerance: SurfaceDice.defaultTolerance)
         return EvaluationCaseRecord(score: caseScore, skipped: nil, seconds: Date().timeIntervalSince(start))
     }
 

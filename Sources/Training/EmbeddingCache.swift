@@ -12,6 +12,9 @@ public final class EmbeddingCache {
     public let directory: URL?
     private var memory: [String: Tensor] = [:]
     private let lock = NSLock()
+    /// Whether entries are also kept in memory (true); false reads them from disk each time, for callers that
+    /// keep their own (e.g. Float16) copy of every embedding.
+    public var keepsInMemory = true
     /// Counts of entries found in memory or on disk, and computed.
     public private(set) var hits = 0
     public private(set) var misses = 0
@@ -38,7 +41,7 @@ public final class EmbeddingCache {
         lock.unlock()
         if let t = readDisk(key) {
             lock.lock()
-            memory[key] = t
+            if keepsInMemory { memory[key] = t }
             hits += 1
             lock.unlock()
             return t
@@ -47,7 +50,7 @@ public final class EmbeddingCache {
         precondition(t.shape == [64, 64, 256], "embedding shape \(t.shape)")
         writeDisk(key, t)
         lock.lock()
-        memory[key] = t
+        if keepsInMemory { memory[key] = t }
         misses += 1
         lock.unlock()
         return t

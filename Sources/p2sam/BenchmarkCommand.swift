@@ -30,7 +30,7 @@ struct BenchmarkCommand: ParsableCommand {
 
     @Flag(
         help:
-            "Also time P²SAM stage-2 training steps (paper loss and energy K = 4) on the P²SAM model; their memory is reported in their rows, not in the inference peak."
+            "Also time P²SAM stage-2 training steps (paper loss and energy K = 4) on the P²SAM model and U-MedSAM fine-tuning steps (plain and sharpness-aware); their memory is reported in their rows, not in the inference peak."
     )
     var training = false
 
@@ -156,6 +156,7 @@ struct BenchmarkCommand: ParsableCommand {
         if training {
             rows += try BenchmarkTraining.rows(
                 modelURL: p2samURL, backbone: model, predictor: predictor, runs: runs, warmup: warmup, peak: peak)
+            rows += try BenchmarkUMedSAM.rows(backbone: model, runs: runs, peak: peak)
             advance()
         }
         bar.finish()

@@ -43,6 +43,15 @@ struct DataInfoCommand: ParsableCommand {
                         + s.imageTypes.keys.sorted().map { "\($0): \(s.imageTypes[$0]!)" }.joined(separator: ", ")
                         + String(format: "; values %g ... %g", range.lowerBound, range.upperBound))
             }
+            let channels = Dictionary(grouping: dataset.cases.compactMap { $0.image?.channels }, by: { $0 })
+            if !channels.isEmpty {
+                print(
+                    "image channels: "
+                        + channels.keys.sorted().map {
+                            "\($0 == 3 ? "3 (RGB, fed as is)" : "\($0) (grey, replicated to 3)"): \(channels[$0]!.count) cases"
+                        }
+                        .joined(separator: ", "))
+            }
             if s.casesWithoutImage > 0 { print("without image:  \(s.casesWithoutImage) cases (masks only)") }
             if let r = s.interRater {
                 print(

@@ -19,11 +19,22 @@ struct EvaluationReportFile: Encodable {
         try encoder.encode(self).write(to: url, options: .atomic)
     }
 
-    /// The `score` table for the n masks, then the Dice/IoU summary.
+    /// The `score` table for the n masks (with the final mask's DSC and NSD per case), then the Dice/IoU/NSD
+    /// summary.
     func text() -> String {
         var lines: [String] = []
         if !report.order.isEmpty {
-            lines.append(ScoreReport(cases: report.order.map { ($0, report.cases[$0]!.score) }).table())
+            // Per case, DSC and NSD of the final mask vs the majority vote beside the n masks' scores.
+            let finals = report.order.map { report.cases[$0]! }
+            let overlap =
+                finals.allSatisfy { $0.nsd != nil }
+                ? finals.map {
+                    ConsensusOverlap(
+                        dice: $0.dice, normalizedSurfaceDice: $0.nsd!,
+                        tolerance: $0.nsdTolerance ?? SurfaceDice.defaultTolerance)
+                } : nil
+            lines.append(
+                ScoreReport(cases: report.order.map { ($0, report.cases[$0]!.score) }, consensus: overlap).table())
         }
         return (lines + report.summaryLines()).joined(separator: "\n")
     }

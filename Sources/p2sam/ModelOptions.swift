@@ -10,13 +10,39 @@ struct ModelOptions: ParsableArguments {
     )
     var checkpoint: String?
 
-    @Flag(
-        help: "Do not require the published checkpoint's sha256 (for fine-tuned checkpoints of the same architecture).")
-    var skipChecksum = false
+    @Option(
+        help: ArgumentHelp(
+            "A fine-tuned LiteMedSAM model (.safetensors from `p2sam finetune`) used instead of the checkpoint; a model of another architecture is refused.",
+            valueName: "MODEL"))
+    var backbone: String?
 
-    /// `--checkpoint`, else the library's search (`ModelSearch.liteMedSAMCheckpoint`).
+    @Flag(
+        name: .customLong("skip-checksum"),
+        help: "Do not require the published checkpoint's sha256 (for fine-tuned checkpoints of the same architecture).")
+    var skipChecksumFlag = false
+
+    func validate() throws {
+        if checkpoint != nil && backbone != nil {
+            throw ValidationError("give --checkpoint or --backbone, not both (--backbone replaces the checkpoint)")
+        }
+        if let backbone, !LiteMedSAMModelFile.looksLikeSafetensors(URL(fileURLWithPath: backbone)),
+            FileManager.default.fileExists(atPath: backbone)
+        {
+            throw ValidationError(
+                "--backbone \(backbone) is not a LiteMedSAM model file (.safetensors from `p2sam finetune`); give a .pth checkpoint with --checkpoint"
+            )
+        }
+    }
+
+    /// Whether the published sha256 is not required (`--skip-checksum`, or a `--backbone` model).
+    var skipChecksum: Bool { skipChecksumFlag || backbone != nil }
+
+    /// `--backbone`, else `--checkpoint`, else the library's search (`ModelSearch.liteMedSAMCheckpoint`).
     var checkpointURL: URL {
-        get throws { try checkpoint.map { URL(fileURLWithPath: $0) } ?? LiteMedSAMCheckpoint.locate() }
+        get throws {
+            if let backbone { return URL(fileURLWithPath: backbone) }
+            return try checkpoint.map { URL(fileURLWithPath: $0) } ?? LiteMedSAMCheckpoint.locate()
+        }
     }
 
     func loadPredictor() throws -> LiteMedSAMPredictor {

@@ -17,6 +17,7 @@ struct P2SAMCommand: ParsableCommand {
             URSAMCommand.self,
             MedSAMUCommand.self,
             EvaluateCommand.self,
+            FinetuneCommand.self,
             BenchmarkCommand.self,
             ScoreCommand.self,
             DataCommand.self,

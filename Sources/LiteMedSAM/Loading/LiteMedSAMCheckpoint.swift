@@ -42,13 +42,16 @@ public enum LiteMedSAMCheckpoint {
     }
 
     /// Reads every tensor of a PyTorch state-dict file into a `WeightStore` (float32 as is; int64
-    /// buffers such as BatchNorm's `num_batches_tracked` converted to Float).
+    /// buffers such as BatchNorm's `num_batches_tracked` converted to Float). A LiteMedSAM model file
+    /// (`LiteMedSAMModelFile`, safetensors) is read strictly instead, without the checksum (a fine-tuned
+    /// model never has the published checkpoint's sha256).
     ///
     /// - Parameters:
-    ///   - url: the `.pth` file.
-    ///   - verifyChecksum: compare the file's sha256 with `officialSHA256` first.
+    ///   - url: the `.pth` file (or a LiteMedSAM model file).
+    ///   - verifyChecksum: compare the file's sha256 with `officialSHA256` first (`.pth` only).
     public static func weights(at url: URL, verifyChecksum: Bool = true) throws -> WeightStore {
         guard FileManager.default.fileExists(atPath: url.path) else { throw CheckpointError.notFound(path: url.path) }
+        if LiteMedSAMModelFile.looksLikeSafetensors(url) { return try LiteMedSAMModelFile.read(url).weights }
         if verifyChecksum { try verify(url) }
         let stateDict = try TorchStateDict(contentsOf: url)
         var weights: [String: NamedWeight] = [:]
