@@ -75,6 +75,18 @@ let package = Package(
                 "MultiRaterMetrics", "SeededSampling",
             ]),
 
+        // AutoMedSAM inference: class prompt encoder, model file, class segmentation (issue 12).
+        .target(
+            name: "AutoMedSAM",
+            dependencies: ["SAMLayers", "LiteMedSAM", "SAMTensor", "TorchCheckpoint", "SeededSampling"]),
+        // AutoMedSAM training: the recipe on `Trainer` (distillation, Dice, BCE, shape distance).
+        .target(
+            name: "AutoMedSAMTraining",
+            dependencies: [
+                "AutoMedSAM", "SAMLayers", "Optimisers", "Training", "LiteMedSAM", "SAMAutograd", "SAMTensor",
+                "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "SeededSampling", "P2SAMTraining",
+            ]),
+
         // The generic trainer: trainable selection, Adam/AdamW steps, LR schedules, epoch loop with
         // validation, keep-best, resume, NaN guard and progress events; the embedding cache.
         .target(
@@ -94,7 +106,7 @@ let package = Package(
             dependencies: [
                 "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "Optimisers", "Training", "SeededSampling",
                 "MedImageIO", "LiteMedSAM", "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "Evaluation",
-                "P2SAM", "P2SAMTraining", "ShardedRuns",
+                "P2SAM", "P2SAMTraining", "ShardedRuns", "AutoMedSAM", "AutoMedSAMTraining",
             ]),
 
         .executableTarget(
@@ -104,6 +116,7 @@ let package = Package(
                 "MedImageIO",
                 "LiteMedSAM", "Training", "Evaluation",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
+                "AutoMedSAM", "AutoMedSAMTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -152,6 +165,12 @@ let package = Package(
                 "SeededSampling",
             ]),
         .testTarget(name: "ShardedRunsTests", dependencies: ["ShardedRuns"]),
+        .testTarget(
+            name: "AutoMedSAMTests",
+            dependencies: [
+                "AutoMedSAM", "AutoMedSAMTraining", "Evaluation", "SAMLayers", "SAMAutograd", "LiteMedSAM", "SAMTensor",
+                "MultiRaterData", "MultiRaterMetrics", "MedImageIO", "SeededSampling", "Training",
+            ]),
         .testTarget(
             name: "EvaluationTests",
             dependencies: [

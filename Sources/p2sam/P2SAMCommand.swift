@@ -22,6 +22,8 @@ struct P2SAMCommand: ParsableCommand {
             DataCommand.self,
             TrainCommand.self,
             MergeCommand.self,
+            FinetuneCommand.self,
+            AutosegCommand.self,
         ]
     )
 
