@@ -20,10 +20,14 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
     ///
     /// - Throws: `AutoMedSAMError.invalidInput` for no class, an id outside 1…255, an empty name or a
     ///   negative T.
-    public init(classes: [Int: String], branches: PromptBranches, denseAttentionSigmoid: Bool = true, noiseSteps: Int = 10)
+    public init(
+        classes: [Int: String], branches: PromptBranches, denseAttentionSigmoid: Bool = true, noiseSteps: Int = 10
+    )
         throws
     {
-        guard !classes.isEmpty else { throw AutoMedSAMError.invalidInput("an AutoMedSAM model needs at least one class") }
+        guard !classes.isEmpty else {
+            throw AutoMedSAMError.invalidInput("an AutoMedSAM model needs at least one class")
+        }
         if let bad = classes.first(where: { !(1...255).contains($0.key) || $0.value.isEmpty }) {
             throw AutoMedSAMError.invalidInput("class \(bad.key) '\(bad.value)': ids are 1…255 with non-empty names")
         }

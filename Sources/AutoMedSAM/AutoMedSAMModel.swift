@@ -36,7 +36,9 @@ public struct AutoMedSAMModel: Sendable {
     }
 
     /// The noise levels used for sampled passes: the model's T, or 10 for a model trained without noise.
-    public var samplingNoise: DiffusionNoise { DiffusionNoise(steps: configuration.noiseSteps > 0 ? configuration.noiseSteps : 10) }
+    public var samplingNoise: DiffusionNoise {
+        DiffusionNoise(steps: configuration.noiseSteps > 0 ? configuration.noiseSteps : 10)
+    }
 
     /// Decoder logits `[n, 1, 256, 256]` (model frame) of classes `classIDs` for an embedding `[64, 64, 256]`;
     /// `noises` (one per class, or empty) are the diffusion's `ε` per pass (nil: none).

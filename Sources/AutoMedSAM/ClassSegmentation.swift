@@ -18,7 +18,8 @@ public struct ClassSegmentation: Sendable {
     /// The segmentation from decoder logits `[n, 1, 256, 256]` (model frame) of `classIDs` on `image`.
     public init(classIDs: [Int], modelLogits: Tensor, image: EmbeddedImage) {
         let side = 256 * 256
-        precondition(modelLogits.count == classIDs.count * side, "logits \(modelLogits.shape) for \(classIDs.count) classes")
+        precondition(
+            modelLogits.count == classIDs.count * side, "logits \(modelLogits.shape) for \(classIDs.count) classes")
         width = image.originalWidth
         height = image.originalHeight
         self.classIDs = classIDs

@@ -48,7 +48,8 @@ public struct AutoMedSAMDataPreparation {
                 let mask = ModelFrame.mask(item.mask(ofClass: id))
                 guard includeAbsent || mask.contains(1) else { continue }
                 out.append(
-                    AutoMedSAMExample(caseID: item.caseID, classID: id, classRow: row, embedding: embedding, mask: mask))
+                    AutoMedSAMExample(caseID: item.caseID, classID: id, classRow: row, embedding: embedding, mask: mask)
+                )
             }
             progress?(i + 1, cases.count)
         }

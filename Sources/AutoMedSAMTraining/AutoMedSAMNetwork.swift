@@ -1,11 +1,11 @@
 import AutoMedSAM
 import Foundation
 import LiteMedSAM
+import Optimisers
 import SAMAutograd
 import SAMLayers
 import SAMTensor
 import SeededSampling
-import Optimisers
 
 /// AutoMedSAM's trainable network: one `ParameterSet` holding the class prompt encoder
 /// (`class_prompt_encoder.*`, newly initialised), LiteMedSAM's mask decoder (`mask_decoder.*`, from the
@@ -44,7 +44,9 @@ public final class AutoMedSAMNetwork {
         let denseBias = classPromptEncoder.dense?.output.biasKey
         for declaration in classPromptEncoder.parameterDeclarations {
             let count = declaration.shape.reduce(1, *)
-            let fanIn = declaration.shape.count == 1 ? Self.fanIn(ofBias: declaration.key, in: classPromptEncoder)
+            let fanIn =
+                declaration.shape.count == 1
+                ? Self.fanIn(ofBias: declaration.key, in: classPromptEncoder)
                 : declaration.shape.dropFirst().reduce(1, *)
             let bound = 1 / Double(max(fanIn, 1)).squareRoot()
             var values = (0..<count).map { _ in Float(random.uniform(-bound, bound)) }
@@ -89,11 +91,13 @@ public final class AutoMedSAMNetwork {
         if let box = example.box {
             if let sparse = out.sparse {
                 let teacher = promptEncoder.sparseEmbedding(for: Prompt(box: box))
-                distillation = distillation
+                distillation =
+                    distillation
                     + Loss.meanSquaredError(sparse, target: Tensor(shape: [1, 2, 256], storage: teacher))
             }
             if let dense = out.dense {
-                distillation = distillation
+                distillation =
+                    distillation
                     + Loss.meanSquaredError(dense, target: promptEncoder.noMaskDenseMap())
             }
         }

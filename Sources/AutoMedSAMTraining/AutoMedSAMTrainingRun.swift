@@ -81,11 +81,12 @@ public struct AutoMedSAMTrainingRun {
             try AutoMedSAMModelFile.write(network.modelTensors, metadata: meta, to: output)
         }
         trainer.epochSummary = { record in
-            let dice = record.validation.map { v in
-                String(format: "val Dice %.4f (", v.meanDice)
-                    + v.classDice.keys.sorted().map { String(format: "%@: %.3f", $0, v.classDice[$0]!) }
-                    .joined(separator: ", ") + ")"
-            } ?? "no validation"
+            let dice =
+                record.validation.map { v in
+                    String(format: "val Dice %.4f (", v.meanDice)
+                        + v.classDice.keys.sorted().map { String(format: "%@: %.3f", $0, v.classDice[$0]!) }
+                        .joined(separator: ", ") + ")"
+                } ?? "no validation"
             let sigmas = network.parameters[AutoMedSAMNetwork.lossSigmasKey].value.storage
                 .map { String(format: "%.3f", $0) }.joined(separator: " ")
             return String(

@@ -30,7 +30,7 @@ public struct AutoMedSAMValidation: Sendable, Codable, Equatable {
 
     /// Adds one example's Dice to its class's sum and count.
     static func score(_ example: AutoMedSAMExample, logits: Tensor, into sums: inout [Int: (Double, Int)]) {
-    var intersection = 0
+        var intersection = 0
         var predicted = 0
         var truth = 0
         for i in 0..<example.mask.count {

@@ -1,5 +1,5 @@
-import SAMTensor
 import SAMAutograd
+import SAMTensor
 
 /// The inference forward context: values are `Tensor`s and every operation calls the fast kernels
 /// directly (CBLAS GEMM for linear layers, the fused per-head attention kernel, in-place

@@ -79,8 +79,10 @@ struct AutosegCommand: ParsableCommand {
                 overlay = try Visualization.overlay(overlay, mask: mask, style: style)
                 let share = Double(result.masks[k].reduce(0) { $0 + Int($1) }) / Double(width * height)
                 legend.append(
-                    (String(format: "%d %@ (%.1f%%)", id, configuration.classes[id]!.uppercased(), 100 * share),
-                     style.maskColor))
+                    (
+                        String(format: "%d %@ (%.1f%%)", id, configuration.classes[id]!.uppercased(), 100 * share),
+                        style.maskColor
+                    ))
             }
             files.append(("overlay.png", try PNG.encode(Visualization.legendFigure(overlay, entries: legend))))
             if samples > 0 {

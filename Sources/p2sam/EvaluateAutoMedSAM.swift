@@ -37,7 +37,8 @@ struct EvaluateAutoMedSAM {
                 let missing = dataset.classes.keys.filter { file.configuration.classes[$0] == nil }.sorted()
                 guard missing.isEmpty else {
                     throw ValidationError(
-                        "the dataset's class id(s) \(missing) are not among the model's classes \(file.configuration.classIDs)")
+                        "the dataset's class id(s) \(missing) are not among the model's classes \(file.configuration.classIDs)"
+                    )
                 }
             }
             let url = try command.model.checkpointURL

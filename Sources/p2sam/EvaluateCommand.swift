@@ -101,7 +101,9 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(
         name: .customLong("model"),
-        help: "p2sam: the P²SAM model (.safetensors). Default: the bundled default model. automedsam: the AutoMedSAM model.")
+        help:
+            "p2sam: the P²SAM model (.safetensors). Default: the bundled default model. automedsam: the AutoMedSAM model."
+    )
     var p2samModel: String?
 
     @Flag(

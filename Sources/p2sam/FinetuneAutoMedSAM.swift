@@ -96,7 +96,8 @@ struct FinetuneAutoMedSAM: ParsableArguments {
             let validationSet = try validationRoot.map { try LabelMapDataset.read(root: $0) }
             if let validationSet, validationSet.classes != trainingSet.classes {
                 throw ValidationError(
-                    "the validation classes \(validationSet.classes) differ from the training classes \(trainingSet.classes)")
+                    "the validation classes \(validationSet.classes) differ from the training classes \(trainingSet.classes)"
+                )
             }
             let configuration = try AutoMedSAMConfiguration(
                 classes: trainingSet.classes, branches: options.branches,
@@ -118,7 +119,8 @@ struct FinetuneAutoMedSAM: ParsableArguments {
                 let start = Date()
                 let out = try preparation.prepare(slices, includeAbsent: includeAbsent, embedder: base.embed) {
                     done, total in
-                    progress.update(epoch: 0, epochs: 0, done: done, total: total, loss: 0, rate: 0, force: done == total)
+                    progress.update(
+                        epoch: 0, epochs: 0, done: done, total: total, loss: 0, rate: 0, force: done == total)
                 }
                 progress.message(
                     String(
@@ -128,9 +130,10 @@ struct FinetuneAutoMedSAM: ParsableArguments {
             }
             let training = try examples(
                 trainingSet, limit: maxSlices, includeAbsent: options.includeAbsentClasses, name: "training")
-            let validating = try validationSet.map {
-                try examples($0, limit: maxValidationSlices, includeAbsent: true, name: "validation")
-            } ?? []
+            let validating =
+                try validationSet.map {
+                    try examples($0, limit: maxValidationSlices, includeAbsent: true, name: "validation")
+                } ?? []
             let network = try AutoMedSAMNetwork(configuration: configuration, checkpoint: store, seed: seed)
             progress.message(
                 "AutoMedSAM (\(options.branches.rawValue) branches, noise T = \(options.noiseSteps), \(options.weighting.rawValue) weights, classes \(configuration.classIDs.map { "\($0) \(configuration.classes[$0]!)" }.joined(separator: ", "))): \(training.count) training examples, \(validating.count) validation"

@@ -71,7 +71,8 @@ final class ClassPromptEncoderTests: XCTestCase {
                 }
                 if let a = free.sparse, let b = recorded.sparse?.value {
                     XCTAssertEqual(b.shape, [1, 2, 256])
-                    XCTAssertLessThanOrEqual(Fixtures.maxAbsDifference(a.storage, b.storage), 1e-4, "\(branches) sparse")
+                    XCTAssertLessThanOrEqual(
+                        Fixtures.maxAbsDifference(a.storage, b.storage), 1e-4, "\(branches) sparse")
                 }
             }
             // Different classes give different prompts.

@@ -17,7 +17,8 @@ enum Fixtures {
         var out: [String: NamedWeight] = [:]
         for d in declarations {
             let count = d.shape.reduce(1, *)
-            out[d.key] = NamedWeight(shape: d.shape, values: (0..<count).map { _ in Float(random.uniform(-scale, scale)) })
+            out[d.key] = NamedWeight(
+                shape: d.shape, values: (0..<count).map { _ in Float(random.uniform(-scale, scale)) })
         }
         return out
     }
@@ -44,7 +45,8 @@ enum Fixtures {
     /// A random `[64, 64, 256]` tensor (Gaussian, σ = `sigma`).
     static func embedding(seed: UInt64, sigma: Double = 0.5) -> Tensor {
         let random = SeededRandom(seed: seed)
-        return Tensor(shape: [64, 64, 256], storage: (0..<(64 * 64 * 256)).map { _ in Float(random.gaussian(sigma: sigma)) })
+        return Tensor(
+            shape: [64, 64, 256], storage: (0..<(64 * 64 * 256)).map { _ in Float(random.gaussian(sigma: sigma)) })
     }
 
     /// The largest absolute difference of two equally long arrays.

@@ -11,7 +11,8 @@ final class ModelFileTests: XCTestCase {
     static func tensors(classes: Int, branches: PromptBranches) throws -> [(name: String, tensor: Tensor)] {
         var placeholder = WeightStore.placeholder()
         let decoder = try MaskDecoder(&placeholder)
-        let declared = try Fixtures.encoderDeclarations(classes: classes, branches: branches)
+        let declared =
+            try Fixtures.encoderDeclarations(classes: classes, branches: branches)
             + decoder.parameterDeclarations
         let weights = Fixtures.randomWeights(declared, seed: 9)
         return declared.map { ($0.key, Tensor(shape: $0.shape, storage: weights[$0.key]!.values)) }
@@ -25,7 +26,8 @@ final class ModelFileTests: XCTestCase {
             denseAttentionSigmoid: false, noiseSteps: 7)
         let tensors = try Self.tensors(classes: 3, branches: .both)
         let url = folder.appendingPathComponent("sub/model.safetensors")
-        try AutoMedSAMModelFile.write(tensors, metadata: configuration.metadata.merging(["notes": "x"]) { a, _ in a }, to: url)
+        try AutoMedSAMModelFile.write(
+            tensors, metadata: configuration.metadata.merging(["notes": "x"]) { a, _ in a }, to: url)
         let file = try AutoMedSAMModelFile(contentsOf: url)
         XCTAssertEqual(file.configuration, configuration)
         XCTAssertEqual(file.metadata["notes"], "x")

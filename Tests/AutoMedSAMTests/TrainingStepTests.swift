@@ -26,11 +26,12 @@ final class TrainingStepTests: XCTestCase {
     }
 
     func testStepsLowerTheLossAndTrainTheSelection() throws {
-        let configuration = try AutoMedSAMConfiguration(classes: [1: "square", 2: "disc"], branches: .both, noiseSteps: 10)
+        let configuration = try AutoMedSAMConfiguration(
+            classes: [1: "square", 2: "disc"], branches: .both, noiseSteps: 10)
         let network = try AutoMedSAMNetwork(
             configuration: configuration, checkpoint: try Fixtures.randomPromptAndDecoder(seed: 4), seed: 3)
         let examples = Self.examples(configuration: configuration)
-        XCTAssertEqual(examples.map(\.box?.x0), [50, 140])
+        XCTAssertEqual(examples.map(\.box?.x0), [50, 141])
         let before = network.parameters.snapshot()
         let run = AutoMedSAMTrainingRun(
             network: network, options: AutoMedSAMTrainingOptions(learningRate: 1e-3, batchSize: 2),
@@ -50,7 +51,8 @@ final class TrainingStepTests: XCTestCase {
 
     /// With fixed weights the loss is half the sum of the terms, and λ is not trained.
     func testFixedWeightingIsHalfTheSum() throws {
-        let configuration = try AutoMedSAMConfiguration(classes: [1: "square", 2: "disc"], branches: .dense, noiseSteps: 0)
+        let configuration = try AutoMedSAMConfiguration(
+            classes: [1: "square", 2: "disc"], branches: .dense, noiseSteps: 0)
         let network = try AutoMedSAMNetwork(
             configuration: configuration, checkpoint: try Fixtures.randomPromptAndDecoder(seed: 4), seed: 3)
         let example = Self.examples(configuration: configuration)[1]
