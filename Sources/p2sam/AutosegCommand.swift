@@ -3,6 +3,7 @@ import AutoMedSAM
 import Foundation
 import LiteMedSAM
 import MedImageIO
+import MultiRaterData
 import SeededSampling
 import TorchCheckpoint
 
@@ -18,10 +19,13 @@ struct AutosegCommand: ParsableCommand {
             the diffusion noise (σ_t = 1/(t+1), t uniform over the model's T levels, from --seed) give \
             frequency_<id>.png (fraction of passes marking each pixel) and entropy_<id>.png (binary \
             entropy of that fraction, bits) heat maps, and frequency_<id>.npy / entropy_<id>.npy. \
-            Every file is computed before the first is written.
+            Every file is computed before the first is written. A NIfTI volume (--image VOL.nii or .nii.gz) \
+            is segmented slice by slice (axial, intensities min-max scaled over the volume) and written as \
+            labels.nii(.gz), uint8 class ids with the input's header (affine, qform/sform, pixdim), so \
+            viewers open it aligned; a volume with a non-invertible affine or absurd dimensions is refused.
             """)
 
-    @Option(help: "Input image (PNG).") var image: String
+    @Option(help: "Input image (PNG) or volume (.nii / .nii.gz).") var image: String
     @Option(help: "AutoMedSAM model (.safetensors, from `p2sam finetune --recipe automedsam`).") var model: String
     @Option(help: "Class ids to segment, e.g. 1,3 (default: all of the model's classes).") var classes: String?
     @Option(help: "Output folder.") var output: String
@@ -37,7 +41,10 @@ struct AutosegCommand: ParsableCommand {
     func run() throws {
         try runWithExit {
             guard samples == 0 || samples >= 2 else { throw ValidationError("--samples must be 0 or >= 2") }
-            let picture = try InputChecks.image(image)
+            let isVolume = image.hasSuffix(".nii") || image.hasSuffix(".nii.gz")
+            let volume = try isVolume ? NIfTIVolume(contentsOf: URL(fileURLWithPath: image)) : nil
+            try volume?.checkSegmentable(path: image)
+            let png = try volume == nil ? InputChecks.image(image) : nil
             let file = try AutoMedSAMModelFile(contentsOf: URL(fileURLWithPath: model))
             let configuration = file.configuration
             let ids: [Int]
@@ -61,6 +68,10 @@ struct AutosegCommand: ParsableCommand {
                 throw ValidationError("the model was trained on backbone sha256 \(base), not lite_medsam.pth")
             }
             let automedsam = try AutoMedSAMModel(file: file, base: backboneModel)
+            if let volume {
+                return try segmentVolume(volume, model: automedsam, classIDs: ids)
+            }
+            guard let picture = png else { return }
             let embedded = try backboneModel.imageEncoder.embed(picture)
             let result = try automedsam.segment(embedded, classIDs: ids)
             let (width, height) = (result.width, result.height)
@@ -112,6 +123,33 @@ struct AutosegCommand: ParsableCommand {
                         "\(id) \(configuration.classes[id]!) \(result.masks[k].reduce(0) { $0 + Int($1) }) px"
                     }.joined(separator: ", ") + "; \(files.count) files in \(output)")
         }
+    }
+
+    /// Segments every axial slice of `volume` (intensities min–max scaled over the volume to 0…255) and
+    /// writes `labels.nii` / `labels.nii.gz` (as the input) with the input's header (`NIfTIVolume.writeLabelVolume`).
+    func segmentVolume(_ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int]) throws {
+        let (width, height, depth) = volume.dims
+        let lower = volume.values.min() ?? 0
+        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
+        var labels = [UInt8](repeating: 0, count: volume.values.count)
+        var counts = [Int](repeating: 0, count: classIDs.count)
+        let start = Date()
+        for k in 0..<depth {
+            let plane = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
+            let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: plane)
+            let result = try model.segment(try model.base.imageEncoder.embed(slice), classIDs: classIDs)
+            labels.replaceSubrange((k * width * height)..<((k + 1) * width * height), with: result.labelMap)
+            for (n, mask) in result.masks.enumerated() { counts[n] += mask.reduce(0) { $0 + Int($1) } }
+            FileHandle.standardError.write(
+                Data(String(format: "\rslice %d/%d, %.1f s ", k + 1, depth, Date().timeIntervalSince(start)).utf8))
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        let name = image.hasSuffix(".gz") ? "labels.nii.gz" : "labels.nii"
+        try volume.writeLabelVolume(labels, to: URL(fileURLWithPath: output).appendingPathComponent(name))
+        print(
+            "\(classIDs.count) class(es) in \(depth) slice(s) of \(width)x\(height) \(image): "
+                + classIDs.enumerated().map { n, id in "\(id) \(model.configuration.classes[id]!) \(counts[n]) voxels" }
+                .joined(separator: ", ") + "; \(name) in \(output)")
     }
 
     /// `−p log₂ p − (1 − p) log₂ (1 − p)`, 0 at 0 and 1.

@@ -2,6 +2,7 @@ import AutoMedSAM
 import Foundation
 import LiteMedSAM
 import MedImageIO
+import MultiRaterData
 import SAMLayers
 import SAMTensor
 import XCTest
@@ -83,6 +84,49 @@ final class AutosegCommandTests: XCTestCase {
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.output.contains("class 2 is not one of the model's classes"), unknown.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
+    }
+
+    /// A NIfTI volume is segmented slice by slice into labels.nii.gz with the input's geometry; a singular
+    /// affine is refused before anything is written.
+    func testAutosegSegmentsNIfTIVolumes() throws {
+        guard FileManager.default.fileExists(atPath: Self.checkpoint.path) else {
+            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
+        }
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("model.safetensors")
+        try Self.writeModel(to: model)
+        let voxels = (0..<(40 * 32 * 2)).map { UInt8(($0 * 7) % 251) }
+        let input = folder.appendingPathComponent("vol.nii")
+        try Data(
+            NIfTILabelVolumeTests.volumeBytes(
+                width: 40, height: 32, depth: 2, rows: NIfTILabelVolumeTests.affine, voxels: voxels)
+        ).write(to: input)
+        let out = folder.appendingPathComponent("out")
+        let outcome = try Self.run([
+            "autoseg", "--image", input.path, "--model", model.path, "--output", out.path,
+            "--checkpoint", Self.checkpoint.path,
+        ])
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+        let labels = try NIfTIVolume(contentsOf: out.appendingPathComponent("labels.nii"))
+        XCTAssertEqual([labels.dims.0, labels.dims.1, labels.dims.2], [40, 32, 2])
+        XCTAssertTrue(Set(labels.values).isSubset(of: [0, 1, 3]))
+        let original = try NIfTIVolume(contentsOf: input)
+        XCTAssertEqual(Array(labels.header[252..<344]), Array(original.header[252..<344]))
+
+        let singular = folder.appendingPathComponent("singular.nii")
+        try Data(
+            NIfTILabelVolumeTests.volumeBytes(
+                width: 40, height: 32, depth: 2, rows: [[1, 0, 0, 0], [2, 0, 0, 0], [0, 0, 1, 0]], voxels: voxels)
+        ).write(to: singular)
+        let refusedFolder = folder.appendingPathComponent("refused")
+        let refused = try Self.run([
+            "autoseg", "--image", singular.path, "--model", model.path, "--output", refusedFolder.path,
+            "--checkpoint", Self.checkpoint.path,
+        ])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("not invertible"), refused.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refusedFolder.path))
     }
 
     /// Label maps that are RGB or hold ids missing from classes.json are refused before anything is written.
