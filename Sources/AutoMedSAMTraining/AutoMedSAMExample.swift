@@ -34,6 +34,9 @@ public struct AutoMedSAMExample: Sendable {
     /// The target `[1, 256, 256]`.
     public var target: Tensor { Tensor(shape: [1, 256, 256], storage: mask.map { Float($0) }) }
 
+    /// Foreground pixels of the mask.
+    public var foregroundCount: Int { mask.reduce(0) { $0 + Int($1) } }
+
     /// Whether the class is present.
     public var isPresent: Bool { box != nil }
 

@@ -78,6 +78,10 @@ public final class AutoMedSAMNetwork {
 
     /// The four loss terms of one example, recorded in `w`: distillation MSE (sparse + dense, 0 for an
     /// absent class), squared Dice, BCE, shape distance; and the logits `[1, 256, 256]`.
+    ///
+    /// The shape distance is `Σ|D − p| / (Σp + ΣM)`: the paper's denominator `Σp` plus the ground truth's
+    /// area (at least 1). With the paper's `Σp` alone the term explodes while the prediction is still empty
+    /// (the first ACDC run started at a loss of ~2·10⁵) and pushes foreground everywhere.
     public func terms(_ example: AutoMedSAMExample, _ w: Recording, random: SeededRandom) -> (
         terms: [Variable], logits: Variable
     ) {
@@ -105,7 +109,8 @@ public final class AutoMedSAMNetwork {
             [
                 distillation, Loss.squaredDice(logits: logits, targets: target),
                 Loss.binaryCrossEntropy(logits: logits, targets: target),
-                Loss.shapeDistance(logits: logits, distanceMap: example.distanceMap),
+                Loss.shapeDistance(
+                    logits: logits, distanceMap: example.distanceMap, epsilon: Float(max(example.foregroundCount, 1))),
             ], logits
         )
     }

@@ -56,7 +56,9 @@ struct EvaluateAutoMedSAM {
                 datasetKey: "labels:" + dataset.root.standardizedFileURL.path, checkpointSHA256: sha,
                 cache: try EmbeddingCache(directory: URL(fileURLWithPath: cacheFolder)),
                 configuration: try AutoMedSAMConfiguration(classes: dataset.classes, branches: .both))
-            let slices = command.limit.map { Array(dataset.cases.prefix($0)) } ?? dataset.cases
+            if let maxSlices = command.maxSlices, maxSlices < 1 { throw ValidationError("--max-slices must be >= 1") }
+            let slices = FinetuneAutoMedSAM.evenlySpaced(
+                command.limit.map { Array(dataset.cases.prefix($0)) } ?? dataset.cases, limit: command.maxSlices)
             let ids = dataset.classes.keys.sorted()
             var scores: [MultiClassCaseScore] = []
             let start = Date()

@@ -218,6 +218,11 @@ struct EvaluateCommand: ParsableCommand {
         help: "class-box: LiteMedSAM prompted with each class's tight box grown by this many pixels per side.")
     var boxMargin = 0
 
+    @Option(
+        name: .customLong("max-slices"),
+        help: "automedsam / class-box: at most N slices of the label-map dataset, evenly spaced in name order.")
+    var maxSlices: Int?
+
     func run() throws {
         if method == .automedsam || method == .classBox {
             return try EvaluateAutoMedSAM(command: self).run()
