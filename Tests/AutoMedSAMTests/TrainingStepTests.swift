@@ -69,3 +69,23 @@ final class TrainingStepTests: XCTestCase {
         XCTAssertFalse(try run.makeTrainer().trainableNames.contains(AutoMedSAMNetwork.lossSigmasKey))
     }
 }
+
+/// Training (recorded) and inference (tape-free, layers rebuilt from the current values) give the same logits.
+final class TrainInferenceParityTests: XCTestCase {
+    func testRecordedAndTapeFreeLogitsAgree() throws {
+        for branches in PromptBranches.allCases {
+            let configuration = try AutoMedSAMConfiguration(
+                classes: [1: "square", 2: "disc"], branches: branches, noiseSteps: 0)
+            let network = try AutoMedSAMNetwork(
+                configuration: configuration, checkpoint: try Fixtures.randomPromptAndDecoder(seed: 4), seed: 3)
+            let example = TrainingStepTests.examples(configuration: configuration)[0]
+            let graph = Graph()
+            let w = Recording(graph: graph, parameters: network.parameters)
+            let recorded = network.terms(example, w, random: SeededRandom(seed: 1)).logits.value
+            let free = try network.currentLogits([example])[0]
+            XCTAssertEqual(recorded.shape, [1, 256, 256])
+            XCTAssertLessThanOrEqual(
+                Fixtures.maxAbsDifference(recorded.storage, free.storage), 1e-3, "\(branches.rawValue)")
+        }
+    }
+}
