@@ -104,12 +104,15 @@ struct EvaluateAutoMedSAM {
             print("\(report.method) on \(report.dataset): \(report.slices) slices")
             print("class                      n     DSC     NSD   absent (with prediction)")
             for c in report.classes {
+                let label = "\(c.id) \(c.name)".padding(toLength: 24, withPad: " ", startingAt: 0)
                 print(
-                    String(
-                        format: "%-24@ %4d  %.4f  %.4f   %d (%d)", "\(c.id) \(c.name)" as NSString, c.n, c.dice, c.nsd,
-                        c.absent, c.absentWithPrediction))
+                    label
+                        + String(
+                            format: " %4d  %.4f  %.4f   %d (%d)", c.n, c.dice, c.nsd, c.absent, c.absentWithPrediction))
             }
-            print(String(format: "%-24@       %.4f  %.4f", "mean" as NSString, report.meanDice, report.meanNSD))
+            print(
+                "mean".padding(toLength: 30, withPad: " ", startingAt: 0)
+                    + String(format: "%.4f  %.4f", report.meanDice, report.meanNSD))
             if let json = command.json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
