@@ -4,7 +4,7 @@ import SAMLayers
 import SAMTensor
 import TorchCheckpoint
 
-/// An AutoMedSAM model file: safetensors with the class prompt encoder (`class_prompt_encoder.*`) and the
+/// An AutoMedSAM model file: safetensors with the class prompt encoder (`class_prompt_net.*`) and the
 /// fine-tuned mask decoder (`mask_decoder.*`) as F32 tensors, and metadata (`AutoMedSAMConfiguration`
 /// plus provenance: `base_checkpoint_sha256`, `dataset`, `epochs`, `notes`). The image and prompt
 /// encoders come from the LiteMedSAM checkpoint it was trained on.

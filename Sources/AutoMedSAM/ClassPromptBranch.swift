@@ -22,7 +22,7 @@ public struct ClassPromptBranch: Sendable, DeclaresParameters {
         case channel
     }
 
-    /// The key prefix, e.g. `class_prompt_encoder.dense`.
+    /// The key prefix, e.g. `class_prompt_net.dense`.
     public let key: String
     public let attention: Attention
     /// Whether the element-wise attention goes through a sigmoid (the channel attention always does).

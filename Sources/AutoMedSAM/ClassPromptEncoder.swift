@@ -19,7 +19,7 @@ import SAMTensor
 /// and 1x1 elsewhere to stay within a CPU budget (about 1.6 GMAC for both branches).
 public struct ClassPromptEncoder: Sendable, DeclaresParameters {
     /// The key prefix in AutoMedSAM model files.
-    public static let defaultKey = "class_prompt_encoder"
+    public static let defaultKey = "class_prompt_net"
     /// The embedding side (64) and width (256).
     public static let side = 64
     public static let embedDim = 256

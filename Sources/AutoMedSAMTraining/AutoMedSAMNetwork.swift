@@ -8,7 +8,7 @@ import SAMTensor
 import SeededSampling
 
 /// AutoMedSAM's trainable network: one `ParameterSet` holding the class prompt encoder
-/// (`class_prompt_encoder.*`, newly initialised), LiteMedSAM's mask decoder (`mask_decoder.*`, from the
+/// (`class_prompt_net.*`, newly initialised), LiteMedSAM's mask decoder (`mask_decoder.*`, from the
 /// checkpoint) and the loss weights `automedsam.loss_sigmas` `[4]` (λ of MSE, Dice, BCE, shape distance);
 /// LiteMedSAM's prompt encoder is the frozen distillation teacher and supplies the dense positional encoding.
 public final class AutoMedSAMNetwork {
