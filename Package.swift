@@ -77,6 +77,18 @@ let package = Package(
                 "MultiRaterMetrics", "SeededSampling",
             ]),
 
+        // AutoMedSAM inference: class prompt encoder, model file, class segmentation (issue 12).
+        .target(
+            name: "AutoMedSAM",
+            dependencies: ["SAMLayers", "LiteMedSAM", "SAMTensor", "TorchCheckpoint", "SeededSampling"]),
+        // AutoMedSAM training: the recipe on `Trainer` (distillation, Dice, BCE, shape distance).
+        .target(
+            name: "AutoMedSAMTraining",
+            dependencies: [
+                "AutoMedSAM", "SAMLayers", "Optimisers", "Training", "LiteMedSAM", "SAMAutograd", "SAMTensor",
+                "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "SeededSampling", "P2SAMTraining",
+            ]),
+
         // The generic trainer: trainable selection, Adam/AdamW steps, LR schedules, epoch loop with
         // validation, keep-best, resume, NaN guard and progress events; the embedding cache.
         .target(
@@ -96,7 +108,7 @@ let package = Package(
             dependencies: [
                 "SAMTensor", "TorchCheckpoint", "SAMAutograd", "SAMLayers", "Optimisers", "Training", "SeededSampling",
                 "MedImageIO", "LiteMedSAM", "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "Evaluation",
-                "P2SAM", "P2SAMTraining", "ShardedRuns",
+                "P2SAM", "P2SAMTraining", "ShardedRuns", "AutoMedSAM", "AutoMedSAMTraining",
             ]),
 
         // U-MedSAM fine-tuning (uncertainty-weighted losses, sharpness-aware AdamW) on `Trainer`.
@@ -114,7 +126,7 @@ let package = Package(
                 "MedImageIO",
                 "LiteMedSAM", "Training", "Evaluation",
                 "MultiRaterMetrics", "MultiRaterData", "PromptUncertainty", "P2SAM", "P2SAMTraining", "ShardedRuns",
-                "UMedSAMTraining",
+                "UMedSAMTraining", "AutoMedSAM", "AutoMedSAMTraining",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -169,6 +181,12 @@ let package = Package(
                 "SeededSampling",
             ]),
         .testTarget(name: "ShardedRunsTests", dependencies: ["ShardedRuns"]),
+        .testTarget(
+            name: "AutoMedSAMTests",
+            dependencies: [
+                "AutoMedSAM", "AutoMedSAMTraining", "Evaluation", "SAMLayers", "SAMAutograd", "LiteMedSAM", "SAMTensor",
+                "MultiRaterData", "MultiRaterMetrics", "MedImageIO", "SeededSampling", "Training",
+            ]),
         .testTarget(
             name: "EvaluationTests",
             dependencies: [

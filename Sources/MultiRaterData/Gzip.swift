@@ -55,4 +55,29 @@ enum Gzip {
         }
         return output
     }
+
+    /// A gzip stream (one member, zlib's `deflateInit2` with windowBits 15 + 16) of `input` at `level`.
+    static func compress(_ input: [UInt8], level: Int32 = 6, path: String) throws -> [UInt8] {
+        var stream = z_stream()
+        var status = deflateInit2_(
+            &stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+            Int32(MemoryLayout<z_stream>.size))
+        guard status == Z_OK else { throw DataError.invalidFile(path: path, reason: "zlib init failed (\(status))") }
+        defer { deflateEnd(&stream) }
+        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 32)
+        let written: Int = input.withUnsafeBufferPointer { inBuf in
+            output.withUnsafeMutableBufferPointer { out in
+                stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
+                stream.avail_in = uInt(inBuf.count)
+                stream.next_out = out.baseAddress
+                stream.avail_out = uInt(out.count)
+                status = deflate(&stream, Z_FINISH)
+                return out.count - Int(stream.avail_out)
+            }
+        }
+        guard status == Z_STREAM_END else {
+            throw DataError.invalidFile(path: path, reason: "gzip compression failed (\(status))")
+        }
+        return Array(output[0..<written])
+    }
 }

@@ -12,6 +12,10 @@ public struct NIfTIVolume: Sendable {
     /// Sizes along x, y, z.
     public var dims: (Int, Int, Int)
     public var values: [Float]
+    /// The 348-byte NIfTI-1 header as read (kept to write a label volume with the same geometry).
+    public var header: [UInt8]
+    /// Whether the header (and data) are little-endian.
+    public var isLittleEndian: Bool
 
     /// Reads a `.nii` or `.nii.gz` file; a gzip stream may inflate to at most `maxDecompressedBytes`.
     public init(contentsOf url: URL, maxDecompressedBytes: Int = DatasetLimits.defaultMaxDecompressedBytes) throws {
@@ -111,6 +115,8 @@ public struct NIfTIVolume: Sendable {
         }
         self.dims = (dim[0], dim[1], dim[2])
         self.values = values
+        header = Array(bytes[0..<348])
+        isLittleEndian = little
     }
 
     /// The axial slice `k` as a row-major plane with `width = dims.0` (x) and `height = dims.1` (y).
@@ -122,10 +128,10 @@ public struct NIfTIVolume: Sendable {
     private static func uint16(_ b: [UInt8], _ at: Int, little: Bool) -> UInt16 {
         little ? UInt16(b[at]) | UInt16(b[at + 1]) << 8 : UInt16(b[at + 1]) | UInt16(b[at]) << 8
     }
-    private static func int16(_ b: [UInt8], _ at: Int, little: Bool) -> Int16 {
+    static func int16(_ b: [UInt8], _ at: Int, little: Bool) -> Int16 {
         Int16(bitPattern: uint16(b, at, little: little))
     }
-    private static func int32(_ b: [UInt8], _ at: Int, little: Bool) -> Int32 {
+    static func int32(_ b: [UInt8], _ at: Int, little: Bool) -> Int32 {
         var v: UInt32 = 0
         for i in 0..<4 { v |= UInt32(b[at + (little ? i : 3 - i)]) << (8 * UInt32(i)) }
         return Int32(bitPattern: v)
@@ -135,7 +141,7 @@ public struct NIfTIVolume: Sendable {
         for i in 0..<8 { v |= UInt64(b[at + (little ? i : 7 - i)]) << (8 * UInt64(i)) }
         return v
     }
-    private static func float32(_ b: [UInt8], _ at: Int, little: Bool) -> Float {
+    static func float32(_ b: [UInt8], _ at: Int, little: Bool) -> Float {
         Float(bitPattern: UInt32(bitPattern: int32(b, at, little: little)))
     }
 }

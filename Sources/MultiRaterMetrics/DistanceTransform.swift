@@ -3,9 +3,9 @@
 ///
 /// The grid is row-major with `shape` `[n0, n1, …]` (e.g. `[height, width]` or `[depth, height, width]`)
 /// and `spacing` the physical distance between neighbouring grid points along each axis.
-enum DistanceTransform {
+public enum DistanceTransform {
     /// Squared distance from every grid point to the nearest `source` point (`.infinity` when there is none).
-    static func squaredDistances(to sources: [Bool], shape: [Int], spacing: [Double]) -> [Double] {
+    public static func squaredDistances(to sources: [Bool], shape: [Int], spacing: [Double]) -> [Double] {
         precondition(
             shape.count == spacing.count && sources.count == shape.reduce(1, *), "distance transform: shape mismatch")
         var field = sources.map { $0 ? 0.0 : Double.infinity }

@@ -18,6 +18,10 @@
 // | P2SAM | P²SAM model file, PGN, `P2SAMSampler` |
 // | P2SAMTraining | P²SAM training: stages 1 and 2 as recipes on `Trainer` |
 // | ShardedRuns | dataset runs in shards: per-case seeds, JSON Lines records, resume, merge |
+// | AutoMedSAM | class prompt encoder, AutoMedSAM model file, prompt-free class segmentation |
+// | AutoMedSAMTraining | AutoMedSAM training: the recipe on `Trainer` |
+@_exported import AutoMedSAM
+@_exported import AutoMedSAMTraining
 @_exported import Evaluation
 @_exported import LiteMedSAM
 @_exported import MedImageIO

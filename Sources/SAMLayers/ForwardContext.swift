@@ -88,6 +88,15 @@ public protocol ForwardContext {
     /// `Σₖ wₖ · x[b, k, :]`: `x` `[B, K, W]` and `weights` `[K]` → `[B, 1, W]`.
     func weightedSum(_ x: Value, weights: Value) -> Value
 
+    // MARK: AutoMedSAM's class prompt encoder
+
+    /// The logistic sigmoid `1 / (1 + e⁻ˣ)` element-wise, in place.
+    func applySigmoid(_ x: inout Value)
+
+    /// The element-wise product `x ⊙ y` for equal shapes, or `y` broadcast over `x` when `y`'s shape is a
+    /// trailing part of `x`'s (a per-channel vector `[C]` scaling a map `[H, W, C]`).
+    func product(_ x: Value, _ y: Value) -> Value
+
     // MARK: image encoder
 
     /// Layer normalisation of `x` over its last dimension into a new value (`x` is kept).

@@ -121,6 +121,19 @@ extension Recording {
     }
 }
 
+// MARK: AutoMedSAM's class prompt encoder
+
+extension Recording {
+    public func applySigmoid(_ x: inout Variable) { x = x.sigmoid() }
+
+    public func product(_ x: Variable, _ y: Variable) -> Variable {
+        precondition(
+            x.shape == y.shape || (y.shape.count <= x.shape.count && Array(x.shape.suffix(y.shape.count)) == y.shape),
+            "product: \(x.shape) ⊙ \(y.shape)")
+        return x * y
+    }
+}
+
 // MARK: image encoder
 
 extension Recording {

@@ -1,3 +1,4 @@
+import SAMAutograd
 import SAMTensor
 
 /// The inference forward context: values are `Tensor`s and every operation calls the fast kernels
@@ -331,6 +332,32 @@ extension TapeFree {
             }
         }
         return fused
+    }
+}
+
+// MARK: AutoMedSAM's class prompt encoder
+
+extension TapeFree {
+    /// The numerically stable sigmoid of each element (`stableSigmoid`).
+    public func applySigmoid(_ x: inout Tensor) {
+        for i in x.storage.indices { x.storage[i] = stableSigmoid(x.storage[i]) }
+    }
+
+    /// Equal shapes element by element; otherwise `y` repeats with period `y.count` over `x`.
+    public func product(_ x: Tensor, _ y: Tensor) -> Tensor {
+        precondition(
+            x.shape == y.shape || (y.rank <= x.rank && Array(x.shape.suffix(y.rank)) == y.shape),
+            "product: \(x.shape) ⊙ \(y.shape)")
+        var out = x
+        let period = y.count
+        out.storage.withUnsafeMutableBufferPointer { o in
+            y.storage.withUnsafeBufferPointer { v in
+                for start in stride(from: 0, to: o.count, by: period) {
+                    for i in 0..<period { o[start + i] *= v[i] }
+                }
+            }
+        }
+        return out
     }
 }
 

@@ -17,6 +17,8 @@ enum EvaluationMethodName: String, CaseIterable, ExpressibleByArgument {
     case ugmp
     case medsamu
     case p2sam
+    case automedsam
+    case classBox = "class-box"
 }
 
 extension URSAMMethod.Output: ExpressibleByArgument {}
@@ -48,7 +50,7 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var data: DatasetOptions
 
-    @Option(help: "p2sam | single | box-jitter | ursam | ugmp | medsamu.")
+    @Option(help: "p2sam | single | box-jitter | ursam | ugmp | medsamu | automedsam | class-box.")
     var method: EvaluationMethodName
 
     @Option(help: "Part of the split to evaluate (default: test, the part `train` never sees).")
@@ -98,7 +100,10 @@ struct EvaluateCommand: ParsableCommand {
     var rounds = 1
 
     @Option(
-        name: .customLong("model"), help: "p2sam: the P²SAM model (.safetensors). Default: the bundled default model.")
+        name: .customLong("model"),
+        help:
+            "p2sam: the P²SAM model (.safetensors). Default: the bundled default model. automedsam: the AutoMedSAM model."
+    )
     var p2samModel: String?
 
     @Flag(
@@ -162,6 +167,8 @@ struct EvaluateCommand: ParsableCommand {
                 adaptation: PromptAdaptation(
                     ensemble: MultiPromptEnsemble(jitterFraction: jitterFraction),
                     pointCount: points, maxRounds: rounds), refine: true)
+        case .automedsam, .classBox:
+            throw ValidationError("\(method.rawValue) is a multi-class method (EvaluateAutoMedSAM)")
         }
     }
 
@@ -206,7 +213,20 @@ struct EvaluateCommand: ParsableCommand {
         ]
     }
 
+    @Option(
+        name: .customLong("box-margin"),
+        help: "class-box: LiteMedSAM prompted with each class's tight box grown by this many pixels per side.")
+    var boxMargin = 0
+
+    @Option(
+        name: .customLong("max-slices"),
+        help: "automedsam / class-box: at most N slices of the label-map dataset, evenly spaced in name order.")
+    var maxSlices: Int?
+
     func run() throws {
+        if method == .automedsam || method == .classBox {
+            return try EvaluateAutoMedSAM(command: self).run()
+        }
         try runWithExit {
             try OutputLocation.prepareFiles(json)
             let dataset = try data.load()

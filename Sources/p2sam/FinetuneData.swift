@@ -9,7 +9,7 @@ struct FinetuneDataPart {
     var validation: [Int]
 }
 
-extension FinetuneCommand {
+extension FinetuneUMedSAMCommand {
     /// Loads every dataset and splits it (`--dataset` by `--holdout`, `--train-dataset`, `--val-dataset`),
     /// keeping the first `--max-train-cases` / `--max-val-cases` of each part by sorted case id.
     func dataParts() throws -> [FinetuneDataPart] {

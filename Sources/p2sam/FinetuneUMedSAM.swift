@@ -60,7 +60,7 @@ struct UMedSAMFinetuneOptions: ParsableArguments {
 /// `p2sam finetune --recipe umedsam`: prepares the cases, scores the starting model, trains, writes the model,
 /// scores it again and prints the learned loss weights.
 enum FinetuneUMedSAM {
-    static func run(_ c: FinetuneCommand) throws {
+    static func run(_ c: FinetuneUMedSAMCommand) throws {
         let o = c.umedsam
         let options = UMedSAMOptions(
             terms: o.parsedTerms!, weighting: o.lossWeights, sharpnessAware: o.sharpnessAware, radius: o.rho,

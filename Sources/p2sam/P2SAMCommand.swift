@@ -23,6 +23,7 @@ struct P2SAMCommand: ParsableCommand {
             DataCommand.self,
             TrainCommand.self,
             MergeCommand.self,
+            AutosegCommand.self,
         ]
     )
 

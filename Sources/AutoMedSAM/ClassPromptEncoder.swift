@@ -1,0 +1,147 @@
+import SAMLayers
+import SAMTensor
+
+/// AutoMedSAM's class prompt encoder `E_P(F_I, c)`: from LiteMedSAM's image embedding and a class, SAM's
+/// sparse and dense prompt embeddings, so no box is needed (`docs/automedsam.md`).
+///
+/// Everything runs at the embedding's 64x64 (no down-sampling), NHWC:
+/// 1. Class projection: a learned 64x64 map per class (`class_projection.weight` `(K, 4096)`, the
+///    one-hot class times a `K → 4096` matrix). `F_t = F_I + ε_t + c` (the map broadcast over the 256
+///    channels; `ε_t` the optional `DiffusionNoise`), then `[F_t ‖ c]`: 257 channels.
+/// 2. Encoder: level 0 `257 → 64` (1x1) + ReLU, `64 → 64` (3x3) + ReLU; level 1 `64 → 128` (1x1) +
+///    ReLU, `128 → 128` (3x3) + ReLU; middle `128 → 256 → 128` (1x1, ReLU after each).
+/// 3. Branches (`ClassPromptBranch`): dense, element-wise attention on `[F_l ‖ c]` → `[64, 64, 256]`;
+///    sparse, channel attention → `[64, 64, 256]`, average-pooled over the left and right halves to
+///    2 tokens `[2, 256]` (adaptive pooling to 1x2).
+///
+/// The structure is written once against `ForwardContext`: `TapeFree` for inference, `Recording` for
+/// training. Kernel sizes are not in the released facts (only widths); this model uses one 3x3 per level
+/// and 1x1 elsewhere to stay within a CPU budget (about 1.6 GMAC for both branches).
+public struct ClassPromptEncoder: Sendable, DeclaresParameters {
+    /// The key prefix in AutoMedSAM model files.
+    public static let defaultKey = "class_prompt_net"
+    /// The embedding side (64) and width (256).
+    public static let side = 64
+    public static let embedDim = 256
+    /// Encoder level widths and the middle width.
+    public static let levelWidths = [64, 128]
+    public static let middleWidth = 256
+    /// Sparse tokens produced (two, as the box corners it is distilled from).
+    public static let sparseTokenCount = 2
+
+    /// One encoder level: a 1x1 width change and a 3x3 convolution, each followed by ReLU.
+    public struct Level: Sendable, DeclaresParameters {
+        /// `encoder.l.reduce` (1x1).
+        public let reduce: LinearLayer
+        /// `encoder.l.conv` (3x3).
+        public let convolution: Convolution3x3Layer
+
+        public var parameterDeclarations: [ParameterDeclaration] {
+            reduce.parameterDeclarations + convolution.parameterDeclarations
+        }
+    }
+
+    public let key: String
+    /// K, the number of classes.
+    public let classCount: Int
+    public let branches: PromptBranches
+    /// `class_projection`: `(K, 4096)`.
+    public let classProjection: EmbeddingTable
+    public let levels: [Level]
+    /// `middle.0` (`128 → 256`) and `middle.1` (`256 → 128`).
+    public let middle: [LinearLayer]
+    /// `dense` (nil when the branch is off).
+    public let dense: ClassPromptBranch?
+    /// `sparse` (nil when the branch is off).
+    public let sparse: ClassPromptBranch?
+
+    /// Reads the encoder at `prefix` for `classCount` classes and `branches`, strictly; `denseAttentionSigmoid`
+    /// puts a sigmoid on the dense branch's element-wise attention (the paper) or not.
+    public init(
+        _ store: inout WeightStore, prefix: String = ClassPromptEncoder.defaultKey, classCount: Int,
+        branches: PromptBranches, denseAttentionSigmoid: Bool = true
+    ) throws {
+        precondition(classCount >= 1, "class prompt encoder needs at least one class")
+        key = prefix
+        self.classCount = classCount
+        self.branches = branches
+        let side = Self.side
+        classProjection = try EmbeddingTable(&store, "\(prefix).class_projection", rows: classCount, dim: side * side)
+        var built: [Level] = []
+        var incoming = Self.embedDim + 1
+        for (l, width) in Self.levelWidths.enumerated() {
+            built.append(
+                Level(
+                    reduce: try LinearLayer(&store, "\(prefix).encoder.\(l).reduce", in: incoming, out: width),
+                    convolution: try Convolution3x3Layer(&store, "\(prefix).encoder.\(l).conv", in: width, out: width)))
+            incoming = width
+        }
+        levels = built
+        middle = [
+            try LinearLayer(&store, "\(prefix).middle.0", in: incoming, out: Self.middleWidth),
+            try LinearLayer(&store, "\(prefix).middle.1", in: Self.middleWidth, out: incoming),
+        ]
+        dense =
+            branches.hasDense
+            ? try ClassPromptBranch(
+                &store, "\(prefix).dense", attention: .elementWise, attentionSigmoid: denseAttentionSigmoid,
+                levelWidths: Self.levelWidths, middleWidth: incoming, outputWidth: Self.embedDim) : nil
+        sparse =
+            branches.hasSparse
+            ? try ClassPromptBranch(
+                &store, "\(prefix).sparse", attention: .channel, levelWidths: Self.levelWidths,
+                middleWidth: incoming, outputWidth: Self.embedDim) : nil
+    }
+
+    public var parameterDeclarations: [ParameterDeclaration] {
+        classProjection.parameterDeclarations + levels.parameterDeclarations + middle.parameterDeclarations
+            + (dense?.parameterDeclarations ?? []) + (sparse?.parameterDeclarations ?? [])
+    }
+
+    /// The prompt embeddings of one class.
+    public struct Output<Value> {
+        /// Sparse tokens `[1, 2, 256]` (nil without the sparse branch).
+        public var sparse: Value?
+        /// Dense embedding `[64, 64, 256]` (nil without the dense branch).
+        public var dense: Value?
+    }
+
+    /// The prompt embeddings of class row `classIndex` (0..<K) for an image embedding `[64, 64, 256]`,
+    /// with `noise` (`[64, 64, 256]`, the diffusion's `ε_t`) added when given.
+    public func forward<C: ForwardContext>(
+        _ c: C, embedding: C.Value, classIndex: Int, noise: Tensor? = nil
+    ) -> Output<C.Value> {
+        precondition((0..<classCount).contains(classIndex), "class row \(classIndex) of \(classCount)")
+        let (side, dim) = (Self.side, Self.embedDim)
+        let row = c.slice(c.rows(of: classProjection), alongAxis: 0, classIndex..<(classIndex + 1))
+        let classChannel = c.reshape(row, [side, side, 1])
+        // The class map broadcast over the channels: the outer product with a row of ones.
+        let ones = c.constant(Tensor(shape: [1, dim, 1], storage: [Float](repeating: 1, count: dim)))
+        let broadcastClass = c.reshape(
+            c.multiplyTransposed(c.reshape(row, [1, side * side, 1]), ones), [side, side, dim])
+        var diffused = c.sum(embedding, broadcastClass)
+        if let noise { c.add(&diffused, c.constant(noise)) }
+        var h = c.concatenate([diffused, classChannel], alongAxis: 2)
+        var skips: [C.Value] = []
+        for level in levels {
+            h = c.linear(h, level.reduce)
+            c.applyReLU(&h)
+            h = c.convolution3x3(h, level.convolution)
+            c.applyReLU(&h)
+            skips.append(h)
+        }
+        for layer in middle {
+            h = c.linear(h, layer)
+            c.applyReLU(&h)
+        }
+        let denseMap = dense?.forward(c, levels: skips, classChannel: classChannel, middle: h)
+        let tokens = sparse.map { branch -> C.Value in
+            let map = branch.forward(c, levels: skips, classChannel: classChannel, middle: h)
+            let halves = [0..<(side / 2), (side / 2)..<side].map { c.spatialMean(c.slice(map, alongAxis: 1, $0)) }
+            return c.reshape(c.concatenate(halves, alongAxis: 0), [1, Self.sparseTokenCount, dim])
+        }
+        return Output(sparse: tokens, dense: denseMap)
+    }
+}
+
+extension ClassPromptEncoder.Output: Sendable where Value: Sendable {}

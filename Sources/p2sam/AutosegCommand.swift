@@ -1,0 +1,160 @@
+import ArgumentParser
+import AutoMedSAM
+import Foundation
+import LiteMedSAM
+import MedImageIO
+import MultiRaterData
+import SeededSampling
+import TorchCheckpoint
+
+/// `p2sam autoseg`: prompt-free multi-class segmentation of one image with an AutoMedSAM model.
+struct AutosegCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "autoseg",
+        abstract: "Segment every class of an AutoMedSAM model in an image, with no prompt.",
+        discussion: """
+            Writes into --output DIR: labels.png (8-bit grey, pixel = class id, 0 background; each pixel the \
+            class with the highest positive logit), mask_<id>.png per class (0/255), overlay.png (the image \
+            with each class in its colour and a legend). With --samples N (>= 2): N passes per class with \
+            the diffusion noise (σ_t = 1/(t+1), t uniform over the model's T levels, from --seed) give \
+            frequency_<id>.png (fraction of passes marking each pixel) and entropy_<id>.png (binary \
+            entropy of that fraction, bits) heat maps, and frequency_<id>.npy / entropy_<id>.npy. \
+            Every file is computed before the first is written. A NIfTI volume (--image VOL.nii or .nii.gz) \
+            is segmented slice by slice (axial, intensities min-max scaled over the volume) and written as \
+            labels.nii(.gz), uint8 class ids with the input's header (affine, qform/sform, pixdim), so \
+            viewers open it aligned; a volume with a non-invertible affine or absurd dimensions is refused.
+            """)
+
+    @Option(help: "Input image (PNG) or volume (.nii / .nii.gz).") var image: String
+    @Option(help: "AutoMedSAM model (.safetensors, from `p2sam finetune --recipe automedsam`).") var model: String
+    @Option(help: "Class ids to segment, e.g. 1,3 (default: all of the model's classes).") var classes: String?
+    @Option(help: "Output folder.") var output: String
+    @Option(help: "Noisy passes per class for frequency and entropy maps (0 = none).") var samples = 0
+    @Option(parsing: .unconditional, help: "Seed of the noisy passes.") var seed: UInt64 = 1
+    @OptionGroup var backbone: ModelOptions
+
+    /// The palette of class overlays, by class position.
+    static let palette: [RGBColor] = [
+        .red, .green, .cyan, .yellow, .orange, RGBColor(170, 80, 255), RGBColor(255, 90, 200), RGBColor(120, 200, 255),
+    ]
+
+    func run() throws {
+        try runWithExit {
+            guard samples == 0 || samples >= 2 else { throw ValidationError("--samples must be 0 or >= 2") }
+            let isVolume = image.hasSuffix(".nii") || image.hasSuffix(".nii.gz")
+            let volume = try isVolume ? NIfTIVolume(contentsOf: URL(fileURLWithPath: image)) : nil
+            try volume?.checkSegmentable(path: image)
+            let png = try volume == nil ? InputChecks.image(image) : nil
+            let file = try AutoMedSAMModelFile(contentsOf: URL(fileURLWithPath: model))
+            let configuration = file.configuration
+            let ids: [Int]
+            if let classes {
+                let parsed = classes.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+                guard !parsed.isEmpty, parsed.allSatisfy({ $0 != nil }) else {
+                    throw ValidationError("--classes must be comma-separated class ids, e.g. 1,3")
+                }
+                ids = parsed.map { $0! }
+                for id in ids { _ = try configuration.row(ofClass: id) }
+                guard Set(ids).count == ids.count else { throw ValidationError("--classes lists a class twice") }
+            } else {
+                ids = configuration.classIDs
+            }
+            try InputChecks.outputFolder(output, option: "--output")
+            let backboneModel = try LiteMedSAMModel(
+                checkpoint: try backbone.checkpointURL, verifyChecksum: !backbone.skipChecksum)
+            if let base = file.metadata["base_checkpoint_sha256"], !backbone.skipChecksum,
+                base != LiteMedSAMCheckpoint.officialSHA256
+            {
+                throw ValidationError("the model was trained on backbone sha256 \(base), not lite_medsam.pth")
+            }
+            let automedsam = try AutoMedSAMModel(file: file, base: backboneModel)
+            if let volume {
+                return try segmentVolume(volume, model: automedsam, classIDs: ids)
+            }
+            guard let picture = png else { return }
+            let embedded = try backboneModel.imageEncoder.embed(picture)
+            let result = try automedsam.segment(embedded, classIDs: ids)
+            let (width, height) = (result.width, result.height)
+            var files: [(name: String, bytes: [UInt8])] = []
+            let labels = try MedicalImage(
+                width: width, height: height, channels: 1, pixels: result.labelMap.map(Float.init))
+            files.append(("labels.png", try PNG.encode(labels)))
+            var overlay = picture
+            var legend: [(label: String, color: RGBColor)] = []
+            for (k, id) in ids.enumerated() {
+                let mask = MaskImage(uncheckedWidth: width, height: height, pixels: result.masks[k])
+                files.append(("mask_\(id).png", try PNG.encode(mask.image255())))
+                var style = Visualization.OverlayStyle()
+                style.maskColor = Self.palette[k % Self.palette.count]
+                style.contourColor = style.maskColor
+                overlay = try Visualization.overlay(overlay, mask: mask, style: style)
+                let share = Double(result.masks[k].reduce(0) { $0 + Int($1) }) / Double(width * height)
+                legend.append(
+                    (
+                        String(format: "%d %@ (%.1f%%)", id, configuration.classes[id]!.uppercased(), 100 * share),
+                        style.maskColor
+                    ))
+            }
+            files.append(("overlay.png", try PNG.encode(Visualization.legendFigure(overlay, entries: legend))))
+            if samples > 0 {
+                let frequencies = try automedsam.sampleFrequencies(
+                    embedded, classIDs: ids, count: samples, random: SeededRandom(seed: seed))
+                for (k, id) in ids.enumerated() {
+                    let entropy = frequencies[k].map(Self.binaryEntropy)
+                    for (name, values, scale) in [
+                        ("frequency", frequencies[k], Visualization.HeatMapScale.frequency),
+                        ("entropy", entropy, Visualization.HeatMapScale.entropy),
+                    ] {
+                        let figure = try Visualization.heatMapFigure(
+                            values, width: width, height: height, over: picture, scale: scale)
+                        files.append(("\(name)_\(id).png", try PNG.encode(figure)))
+                        files.append(
+                            ("\(name)_\(id).npy", NPY.encode(try NumpyArray(float32: values, shape: [height, width]))))
+                    }
+                }
+            }
+            let folder = URL(fileURLWithPath: output)
+            for (name, bytes) in files {
+                try Data(bytes).write(to: folder.appendingPathComponent(name), options: .atomic)
+            }
+            print(
+                "\(ids.count) class(es) of \(picture.width)x\(picture.height) \(image): "
+                    + ids.enumerated().map { k, id in
+                        "\(id) \(configuration.classes[id]!) \(result.masks[k].reduce(0) { $0 + Int($1) }) px"
+                    }.joined(separator: ", ") + "; \(files.count) files in \(output)")
+        }
+    }
+
+    /// Segments every axial slice of `volume` (intensities min–max scaled over the volume to 0…255) and
+    /// writes `labels.nii` / `labels.nii.gz` (as the input) with the input's header (`NIfTIVolume.writeLabelVolume`).
+    func segmentVolume(_ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int]) throws {
+        let (width, height, depth) = volume.dims
+        let lower = volume.values.min() ?? 0
+        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
+        var labels = [UInt8](repeating: 0, count: volume.values.count)
+        var counts = [Int](repeating: 0, count: classIDs.count)
+        let start = Date()
+        for k in 0..<depth {
+            let plane = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
+            let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: plane)
+            let result = try model.segment(try model.base.imageEncoder.embed(slice), classIDs: classIDs)
+            labels.replaceSubrange((k * width * height)..<((k + 1) * width * height), with: result.labelMap)
+            for (n, mask) in result.masks.enumerated() { counts[n] += mask.reduce(0) { $0 + Int($1) } }
+            FileHandle.standardError.write(
+                Data(String(format: "\rslice %d/%d, %.1f s ", k + 1, depth, Date().timeIntervalSince(start)).utf8))
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        let name = image.hasSuffix(".gz") ? "labels.nii.gz" : "labels.nii"
+        try volume.writeLabelVolume(labels, to: URL(fileURLWithPath: output).appendingPathComponent(name))
+        print(
+            "\(classIDs.count) class(es) in \(depth) slice(s) of \(width)x\(height) \(image): "
+                + classIDs.enumerated().map { n, id in "\(id) \(model.configuration.classes[id]!) \(counts[n]) voxels" }
+                .joined(separator: ", ") + "; \(name) in \(output)")
+    }
+
+    /// `−p log₂ p − (1 − p) log₂ (1 − p)`, 0 at 0 and 1.
+    static func binaryEntropy(_ p: Float) -> Float {
+        guard p > 0, p < 1 else { return 0 }
+        return -(p * log2(p) + (1 - p) * log2(1 - p))
+    }
+}

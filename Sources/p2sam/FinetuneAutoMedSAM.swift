@@ -1,0 +1,156 @@
+import ArgumentParser
+import AutoMedSAM
+import AutoMedSAMTraining
+import Foundation
+import LiteMedSAM
+import MultiRaterData
+import SAMTensor
+import TorchCheckpoint
+import Training
+
+/// `p2sam finetune --recipe automedsam`: trains AutoMedSAM's class prompt encoder and mask decoder on a
+/// label-map dataset (`labels:ROOT`), LiteMedSAM's image encoder frozen (cached embeddings).
+struct FinetuneAutoMedSAM: ParsableArguments {
+    static let usage = """
+        --dataset labels:ROOT --output MODEL.safetensors [--validation labels:ROOT] [--branches both|dense|sparse] \
+        [--noise-steps T (0 = diffusion off)] [--dense-attention sigmoid|linear] [--weighting learned|fixed] \
+        [--epochs N] [--lr 5e-4] [--batch 4] [--seed S] [--max-slices N] [--max-validation-slices N] \
+        [--present-only] [--cache-dir DIR] [--resume] [--quiet]. Every class of classes.json is a class of the \
+        model; each (slice, class) pair is one example (absent classes teach an empty answer unless \
+        --present-only). The best epoch by validation Dice is written to MODEL, and MODEL.resume.safetensors \
+        after every epoch (--resume continues).
+        """
+
+    @Option(help: "Training data: labels:ROOT (ROOT/<case>/image.png + label.png, classes.json).")
+    var dataset: String
+    @Option(help: "Validation data (labels:ROOT with the same classes); default: none (select by training loss).")
+    var validation: String?
+    @Option(help: "Output model file (.safetensors).") var output: String
+    @Option(help: "Prompt branches: both | dense | sparse.") var branches: String = "both"
+    @Option(name: .customLong("noise-steps"), help: "Diffusion noise levels T (σ_t = 1/(t+1)); 0 = off.")
+    var noiseSteps = 10
+    @Option(name: .customLong("dense-attention"), help: "sigmoid (paper) | linear.") var denseAttention = "sigmoid"
+    @Option(help: "Loss weighting: learned (0.5/λ² L + log(1+λ²)) | fixed (λ = 1).") var weighting = "learned"
+    @Option(help: "Epochs.") var epochs = 10
+    @Option(help: "AdamW learning rate.") var lr: Float = 5e-4
+    @Option(help: "(slice, class) examples per optimiser step.") var batch = 4
+    @Option(parsing: .unconditional, help: "Seed (initialisation, order, noise).") var seed: UInt64 = 1
+    @Option(name: .customLong("max-slices"), help: "Use at most N training slices (evenly spaced in name order).")
+    var maxSlices: Int?
+    @Option(name: .customLong("max-validation-slices"), help: "Validate on at most N slices (evenly spaced).")
+    var maxValidationSlices: Int?
+    @Flag(name: .customLong("present-only"), help: "Train only on classes present in a slice.") var presentOnly = false
+    @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).")
+    var cacheDir: String?
+    @Flag(help: "Continue from <output>.resume.safetensors.") var resume = false
+    @Flag(help: "No progress bar (epoch summaries are still printed on stderr).") var quiet = false
+    @Option(help: "Free-form notes for the model file.") var notes = ""
+    @OptionGroup var model: ModelOptions
+
+    /// The options as the library's settings (checked before anything loads).
+    func trainingOptions() throws -> AutoMedSAMTrainingOptions {
+        guard let parsedBranches = PromptBranches(rawValue: branches) else {
+            throw ValidationError("--branches must be both, dense or sparse")
+        }
+        guard let parsedWeighting = LossWeighting(rawValue: weighting) else {
+            throw ValidationError("--weighting must be learned or fixed")
+        }
+        guard ["sigmoid", "linear"].contains(denseAttention) else {
+            throw ValidationError("--dense-attention must be sigmoid or linear")
+        }
+        guard noiseSteps >= 0 else { throw ValidationError("--noise-steps must be >= 0") }
+        guard epochs >= 1, batch >= 1 else { throw ValidationError("--epochs and --batch must be >= 1") }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
+        if let maxSlices, maxSlices < 1 { throw ValidationError("--max-slices must be >= 1") }
+        if let maxValidationSlices, maxValidationSlices < 1 {
+            throw ValidationError("--max-validation-slices must be >= 1")
+        }
+        return AutoMedSAMTrainingOptions(
+            branches: parsedBranches, noiseSteps: noiseSteps, denseAttentionSigmoid: denseAttention == "sigmoid",
+            weighting: parsedWeighting, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
+            includeAbsentClasses: !presentOnly)
+    }
+
+    /// The label-map folder of a `labels:ROOT` spec.
+    static func labelRoot(_ spec: String, option: String) throws -> URL {
+        guard case .labels(let root) = try DatasetSpec(parsing: spec) else {
+            throw ValidationError("\(option) must be a label-map dataset labels:ROOT, not '\(spec)'")
+        }
+        return root
+    }
+
+    /// At most `limit` of `items`, evenly spaced (all when nil or enough).
+    static func evenlySpaced<T>(_ items: [T], limit: Int?) -> [T] {
+        guard let limit, limit < items.count else { return items }
+        return (0..<limit).map { items[$0 * items.count / limit] }
+    }
+
+    mutating func run() throws {
+        try runWithExit {
+            let options = try trainingOptions()
+            let trainingRoot = try Self.labelRoot(dataset, option: "--dataset")
+            let validationRoot = try validation.map { try Self.labelRoot($0, option: "--validation") }
+            try InputChecks.outputFile(output, option: "--output")
+            let progress = TrainingProgress(enabled: !quiet, messages: true)
+            let trainingSet = try LabelMapDataset.read(root: trainingRoot)
+            let validationSet = try validationRoot.map { try LabelMapDataset.read(root: $0) }
+            if let validationSet, validationSet.classes != trainingSet.classes {
+                throw ValidationError(
+                    "the validation classes \(validationSet.classes) differ from the training classes \(trainingSet.classes)"
+                )
+            }
+            let configuration = try AutoMedSAMConfiguration(
+                classes: trainingSet.classes, branches: options.branches,
+                denseAttentionSigmoid: options.denseAttentionSigmoid, noiseSteps: options.noiseSteps)
+            let url = try model.checkpointURL
+            let store = try LiteMedSAMCheckpoint.weights(at: url, verifyChecksum: !model.skipChecksum)
+            let sha =
+                model.skipChecksum ? try SHA256.hexDigest(ofFileAt: url.path) : LiteMedSAMCheckpoint.officialSHA256
+            let base = try LiteMedSAMModel(weights: store)
+            let cache = try EmbeddingCache(
+                directory: URL(fileURLWithPath: cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings")))
+            func examples(_ set: LabelMapDataset, limit: Int?, includeAbsent: Bool, name: String) throws
+                -> [AutoMedSAMExample]
+            {
+                let slices = Self.evenlySpaced(set.cases, limit: limit)
+                let preparation = AutoMedSAMDataPreparation(
+                    datasetKey: "labels:" + set.root.standardizedFileURL.path, checkpointSHA256: sha, cache: cache,
+                    configuration: configuration)
+                let start = Date()
+                let out = try preparation.prepare(slices, includeAbsent: includeAbsent, embedder: base.embed) {
+                    done, total in
+                    progress.update(
+                        epoch: 0, epochs: 0, done: done, total: total, loss: 0, rate: 0, force: done == total)
+                }
+                progress.message(
+                    String(
+                        format: "%@: %d slices, %d examples, embeddings in %.1f s (%d cached, %d computed)", name,
+                        slices.count, out.count, Date().timeIntervalSince(start), cache.hits, cache.misses))
+                return out
+            }
+            let training = try examples(
+                trainingSet, limit: maxSlices, includeAbsent: options.includeAbsentClasses, name: "training")
+            let validating =
+                try validationSet.map {
+                    try examples($0, limit: maxValidationSlices, includeAbsent: true, name: "validation")
+                } ?? []
+            let network = try AutoMedSAMNetwork(configuration: configuration, checkpoint: store, seed: seed)
+            progress.message(
+                "AutoMedSAM (\(options.branches.rawValue) branches, noise T = \(options.noiseSteps), \(options.weighting.rawValue) weights, classes \(configuration.classIDs.map { "\($0) \(configuration.classes[$0]!)" }.joined(separator: ", "))): \(training.count) training examples, \(validating.count) validation"
+            )
+            let run = AutoMedSAMTrainingRun(
+                network: network, options: options, training: training, validation: validating,
+                output: URL(fileURLWithPath: output),
+                provenance: [
+                    "base_checkpoint_sha256": sha, "dataset": dataset, "notes": notes,
+                    "training_slices": String(Set(training.map(\.caseID)).count),
+                ], observer: progress)
+            let history = try run.run(resume: resume)
+            guard let best = history.min(by: { $0.criterion < $1.criterion }) else { return }
+            print(
+                String(
+                    format: "trained %d epoch(s); best epoch %d (criterion %.4f) written to %@", history.count,
+                    best.epoch, best.criterion, output))
+        }
+    }
+}

@@ -1,0 +1,71 @@
+import AutoMedSAM
+import Foundation
+import LiteMedSAM
+import SAMLayers
+import SAMTensor
+import XCTest
+
+/// AutoMedSAM model files: a round trip keeps every tensor and the configuration; bad metadata, missing
+/// tensors and unknown classes are clear errors.
+final class ModelFileTests: XCTestCase {
+    static func tensors(classes: Int, branches: PromptBranches) throws -> [(name: String, tensor: Tensor)] {
+        var placeholder = WeightStore.placeholder()
+        let decoder = try MaskDecoder(&placeholder)
+        let declared =
+            try Fixtures.encoderDeclarations(classes: classes, branches: branches)
+            + decoder.parameterDeclarations
+        let weights = Fixtures.randomWeights(declared, seed: 9)
+        return declared.map { ($0.key, Tensor(shape: $0.shape, storage: weights[$0.key]!.values)) }
+    }
+
+    func testRoundTrip() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let configuration = try AutoMedSAMConfiguration(
+            classes: [1: "right ventricle", 2: "myocardium", 5: "left ventricle"], branches: .both,
+            denseAttentionSigmoid: false, noiseSteps: 7)
+        let tensors = try Self.tensors(classes: 3, branches: .both)
+        let url = folder.appendingPathComponent("sub/model.safetensors")
+        try AutoMedSAMModelFile.write(
+            tensors, metadata: configuration.metadata.merging(["notes": "x"]) { a, _ in a }, to: url)
+        let file = try AutoMedSAMModelFile(contentsOf: url)
+        XCTAssertEqual(file.configuration, configuration)
+        XCTAssertEqual(file.metadata["notes"], "x")
+        XCTAssertEqual(file.tensors.count, tensors.count)
+        for (name, tensor) in tensors { XCTAssertEqual(file.tensors[name], tensor, name) }
+        let layers = try file.layers()
+        XCTAssertEqual(layers.classPromptEncoder.classCount, 3)
+        XCTAssertFalse(layers.classPromptEncoder.dense!.attentionSigmoid)
+        XCTAssertEqual(try configuration.row(ofClass: 5), 2)
+        XCTAssertThrowsError(try configuration.row(ofClass: 4)) { error in
+            XCTAssertTrue("\(error)".contains("class 4 is not one of the model's classes"), "\(error)")
+        }
+    }
+
+    func testBadFilesAreClearErrors() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let configuration = try AutoMedSAMConfiguration(classes: [1: "a", 2: "b"], branches: .sparse)
+        var tensors = try Self.tensors(classes: 2, branches: .sparse)
+        // Wrong format.
+        let wrong = folder.appendingPathComponent("wrong.safetensors")
+        var metadata = configuration.metadata
+        metadata["format"] = "p2sam-v1"
+        try AutoMedSAMModelFile.write(tensors, metadata: metadata, to: wrong)
+        XCTAssertThrowsError(try AutoMedSAMModelFile(contentsOf: wrong)) { error in
+            XCTAssertTrue("\(error)".contains("automedsam-v1"), "\(error)")
+        }
+        // A tensor missing: the layers refuse, naming the key.
+        tensors.removeLast()
+        let short = folder.appendingPathComponent("short.safetensors")
+        try AutoMedSAMModelFile.write(tensors, metadata: configuration.metadata, to: short)
+        XCTAssertThrowsError(try AutoMedSAMModelFile(contentsOf: short).layers()) { error in
+            XCTAssertTrue("\(error)".contains("lacks the key"), "\(error)")
+        }
+        // Not a file.
+        XCTAssertThrowsError(try AutoMedSAMModelFile(contentsOf: folder.appendingPathComponent("none")))
+        // Bad configurations.
+        XCTAssertThrowsError(try AutoMedSAMConfiguration(classes: [:], branches: .both))
+        XCTAssertThrowsError(try AutoMedSAMConfiguration(classes: [0: "background"], branches: .both))
+    }
+}
