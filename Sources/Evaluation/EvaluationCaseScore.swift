@@ -11,18 +11,61 @@ public struct EvaluationCaseScore: Codable, Sendable {
     public var meanEntropy: Double?
     /// For a mean over cases: the fraction accepted; for a case: 1 or 0.
     public var accepted: Double?
+    /// Fraction of the n masks that are empty ("no lesion"); nil in records written before it existed.
+    public var emptySampleFraction: Double?
+    /// Fraction of the raters' masks that are empty; nil in records written before it existed.
+    public var emptyRaterFraction: Double?
+    /// HM-IoU and D_max in both conventions (`evaluate --conventions both`); nil otherwise.
+    public var bothConventions: ConventionPair?
+
+    /// HM-IoU under both conventions and D_max under both, from one set of masks.
+    public struct ConventionPair: Codable, Sendable, Equatable {
+        public var hmIoUStandard: Double
+        public var hmIoUP2SAM: Double
+        public var dMaxPerRater: Double
+        public var dMaxGlobal: Double
+
+        /// The four figures (keys `hm_iou_standard`, `hm_iou_p2sam`, `d_max_per_rater`, `d_max_global`).
+        public init(hmIoUStandard: Double, hmIoUP2SAM: Double, dMaxPerRater: Double, dMaxGlobal: Double) {
+            self.hmIoUStandard = hmIoUStandard
+            self.hmIoUP2SAM = hmIoUP2SAM
+            self.dMaxPerRater = dMaxPerRater
+            self.dMaxGlobal = dMaxGlobal
+        }
+
+        /// Both conventions' HM-IoU and D_max of samples against raters.
+        public init(overlaps: OverlapTable) {
+            let standard = MultiRaterScore(overlaps: overlaps, conventions: MetricConventions())
+            let p2sam = MultiRaterScore(
+                overlaps: overlaps, conventions: MetricConventions(hungarianIoU: .p2sam, maximumDice: .global))
+            self.init(
+                hmIoUStandard: standard.hmIoU, hmIoUP2SAM: p2sam.hmIoU, dMaxPerRater: standard.dMax,
+                dMaxGlobal: p2sam.dMax)
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case hmIoUStandard = "hm_iou_standard"
+            case hmIoUP2SAM = "hm_iou_p2sam"
+            case dMaxPerRater = "d_max_per_rater"
+            case dMaxGlobal = "d_max_global"
+        }
+    }
 
     enum CodingKeys: String, CodingKey {
         case dice, iou
         case boxIoU = "box_iou"
         case meanEntropy = "mean_entropy"
         case accepted
+        case emptySampleFraction = "empty_sample_fraction"
+        case emptyRaterFraction = "empty_rater_fraction"
     }
 
     /// A case's multi-rater scores plus the final mask's Dice and IoU against the majority vote, the simulated
-    /// box's IoU, and the method's mean entropy and acceptance when it reports them.
+    /// box's IoU, the method's mean entropy and acceptance when it reports them, the fractions of empty samples and
+    /// rater masks, and both conventions' HM-IoU and D_max when asked for.
     public init(
-        score: MultiRaterScore, dice: Double, iou: Double, boxIoU: Double, meanEntropy: Double?, accepted: Double?
+        score: MultiRaterScore, dice: Double, iou: Double, boxIoU: Double, meanEntropy: Double?, accepted: Double?,
+        emptySampleFraction: Double? = nil, emptyRaterFraction: Double? = nil, bothConventions: ConventionPair? = nil
     ) {
         self.score = score
         self.dice = dice
@@ -30,6 +73,9 @@ public struct EvaluationCaseScore: Codable, Sendable {
         self.boxIoU = boxIoU
         self.meanEntropy = meanEntropy
         self.accepted = accepted
+        self.emptySampleFraction = emptySampleFraction
+        self.emptyRaterFraction = emptyRaterFraction
+        self.bothConventions = bothConventions
     }
 
     public init(from decoder: Decoder) throws {
@@ -40,6 +86,10 @@ public struct EvaluationCaseScore: Codable, Sendable {
         boxIoU = try c.decode(Double.self, forKey: .boxIoU)
         meanEntropy = try c.decodeIfPresent(Double.self, forKey: .meanEntropy)
         accepted = try c.decodeIfPresent(Double.self, forKey: .accepted)
+        emptySampleFraction = try c.decodeIfPresent(Double.self, forKey: .emptySampleFraction)
+        emptyRaterFraction = try c.decodeIfPresent(Double.self, forKey: .emptyRaterFraction)
+        let pair = try decoder.container(keyedBy: ConventionPair.CodingKeys.self)
+        bothConventions = pair.contains(.hmIoUStandard) ? try ConventionPair(from: decoder) : nil
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -50,6 +100,9 @@ public struct EvaluationCaseScore: Codable, Sendable {
         try c.encode(boxIoU, forKey: .boxIoU)
         try c.encodeIfPresent(meanEntropy, forKey: .meanEntropy)
         try c.encodeIfPresent(accepted, forKey: .accepted)
+        try c.encodeIfPresent(emptySampleFraction, forKey: .emptySampleFraction)
+        try c.encodeIfPresent(emptyRaterFraction, forKey: .emptyRaterFraction)
+        try bothConventions?.encode(to: encoder)
     }
 
     /// The mean of every score over `list` (optional ones over the cases that have them).
@@ -62,6 +115,14 @@ public struct EvaluationCaseScore: Codable, Sendable {
         }
         return EvaluationCaseScore(
             score: MultiRaterScore.mean(of: list.map(\.score)), dice: avg(\.dice), iou: avg(\.iou),
-            boxIoU: avg(\.boxIoU), meanEntropy: optionalAvg(\.meanEntropy), accepted: optionalAvg(\.accepted))
+            boxIoU: avg(\.boxIoU), meanEntropy: optionalAvg(\.meanEntropy), accepted: optionalAvg(\.accepted),
+            emptySampleFraction: optionalAvg(\.emptySampleFraction),
+            emptyRaterFraction: optionalAvg(\.emptyRaterFraction),
+            bothConventions: list.allSatisfy({ $0.bothConventions != nil })
+                ? ConventionPair(
+                    hmIoUStandard: avg { $0.bothConventions!.hmIoUStandard },
+                    hmIoUP2SAM: avg { $0.bothConventions!.hmIoUP2SAM },
+                    dMaxPerRater: avg { $0.bothConventions!.dMaxPerRater },
+                    dMaxGlobal: avg { $0.bothConventions!.dMaxGlobal }) : nil)
     }
 }

@@ -56,10 +56,13 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var splitOptions: SplitOptions
 
-    @Option(name: .customLong("box-quality"), help: "tight | jitter:PX | iou:0.5 | iou:0.75.")
+    @Option(
+        name: .customLong("box-quality"),
+        help:
+            "tight | jitter:PX | iou:0.5 | iou:0.75 | jitter-fraction:F (each side moved by U[-F, F] of the box side).")
     var boxQuality: String = "tight"
 
-    @Option(name: .customLong("box-from"), help: "union | majority.")
+    @Option(name: .customLong("box-from"), help: "union | majority | rater (one random non-empty rater's mask).")
     var boxFrom: String = "union"
 
     @Option(help: "Number of masks n per case (>= 1).")
@@ -98,7 +101,10 @@ struct EvaluateCommand: ParsableCommand {
     var rounds = 1
 
     @Option(
-        name: .customLong("model"), help: "p2sam: the P²SAM model (.safetensors). Default: the bundled default model.")
+        name: .customLong("model"),
+        help:
+            "p2sam: the P²SAM model: \(ModelChoice.names) (bundled) or a .safetensors path. Default: the bundled default model."
+    )
     var p2samModel: String?
 
     @Flag(
@@ -111,6 +117,12 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(help: "D_max convention: per-rater or global.")
     var dmax: MaximumDiceConvention = .perRater
+
+    @Option(
+        help:
+            "selected (HM-IoU and D_max in the conventions of --hm-iou and --dmax) | both (also hm_iou_standard, hm_iou_p2sam, d_max_per_rater, d_max_global from the same masks)."
+    )
+    var conventions: String = "selected"
 
     @Option(help: "Write the report as JSON.")
     var json: String?
@@ -139,15 +151,26 @@ struct EvaluateCommand: ParsableCommand {
         if BoxQuality(boxQuality) == nil {
             throw ValidationError("--box-quality must be tight, jitter:PX or iou:R with 0 < R <= 1")
         }
-        if !["union", "majority"].contains(boxFrom) { throw ValidationError("--box-from must be union or majority") }
+        if !["union", "majority", "rater"].contains(boxFrom) {
+            throw ValidationError("--box-from must be union, majority or rater")
+        }
+        if !["selected", "both"].contains(conventions) {
+            throw ValidationError("--conventions must be selected or both")
+        }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
+        if window != nil && data.normalize != nil {
+            throw ValidationError(
+                "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
+        }
     }
 
     /// The method object for `--method` (add new methods here).
     func makeMethod() throws -> any EvaluationMethod {
         switch method {
         case .p2sam:
-            let url = try p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate()
+            let choice = try ModelChoice.resolve(p2samModel)
+            FileHandle.standardError.write(Data((choice.description + "\n").utf8))
+            let url = choice.url
             let p2sam = try P2SAMModel(
                 modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
             return P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
@@ -177,7 +200,7 @@ struct EvaluateCommand: ParsableCommand {
     func manifest(dataset: MultiRaterDataset, caseIDs: [String]) throws -> ShardManifest {
         var files = [try model.checkpointURL]
         if method == .p2sam {
-            files.append(try p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate())
+            files.append(try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate())
         }
         // Every option (defaults included): the JSON report carries them as its settings.
         let settings = fullSettings.mapValues { $0 ?? "none" }
@@ -187,21 +210,24 @@ struct EvaluateCommand: ParsableCommand {
                 ? "all"
                 : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
             method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
-            conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)", settings: settings,
+            conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)" + (conventions == "both" ? ", both" : ""),
+            settings: settings,
             toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
     }
 
     /// Every option of this run (nil when unset), as the JSON report's `settings`.
     var fullSettings: [String: String?] {
         [
-            "dataset": data.dataset, "brats_drop": data.bratsDrop, "foreground": data.foreground?.rawValue,
+            "dataset": data.dataset, "brats_drop": data.bratsDrop, "normalize": data.normalize,
+            "foreground": data.foreground?.rawValue,
             "method": method.rawValue, "split": split.rawValue,
             "split_protocol": splitOptions.effectiveProtocol.rawValue, "fold": splitOptions.fold ?? "0",
             "box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "seed": String(seed),
             "window": window, "jitter": String(jitterFraction), "ratio": String(ratio),
             "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
             "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
-            "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "limit": limit.map(String.init),
+            "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
+            "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),
         ]
     }
@@ -215,10 +241,12 @@ struct EvaluateCommand: ParsableCommand {
             let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
             let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
             let manifest = try manifest(dataset: dataset, caseIDs: chosen)
-            let runner = EvaluationRunner(
+            var runner = EvaluationRunner(
                 method: try makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
                 count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)),
                 conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax), observer: EvaluationProgress())
+            runner.bothConventions = conventions == "both"
+            runner.boxFromRandomRater = boxFrom == "rater"
             let predictor = try model.loadPredictor()
             if let output {
                 let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
