@@ -5,7 +5,7 @@ import TorchCheckpoint
 /// The bundled P²SAM models by name (`p2sam sample --model lidc|bubil|synthetic`) and their model cards.
 ///
 /// Each bundled model `Models/p2sam/<file>.safetensors` has a card `<file>.md` beside it whose table holds the
-/// line ``| sha256 | `HEX` |``; a card whose digest is not the file's is an error (the card would describe
+/// table row "sha256" whose cell is the hex digest in a code span; a card whose digest is not the file's is an error (the card would describe
 /// another model).
 public enum P2SAMModelCard {
     /// A bundled model: its name, its file inside `Models/`, and what it was trained on.
@@ -53,7 +53,7 @@ public enum P2SAMModelCard {
         return FileManager.default.fileExists(atPath: card.path) ? card : nil
     }
 
-    /// The sha256 a card states (the first ``| sha256 | `HEX` |`` row), or nil.
+    /// The sha256 a card states (the first table row "sha256" with a 64-digit hex code span), or nil.
     public static func statedSHA256(inCard text: String) -> String? {
         for line in text.split(separator: "\n") {
             let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }

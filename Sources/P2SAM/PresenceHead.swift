@@ -5,7 +5,7 @@ import SAMTensor
 /// `presence`: the probability that a rater draws any lesion at all ("empty or not"), predicted from the
 /// image embedding and the prompt box (an extension, not in the paper; docs/p2sam-model.md).
 ///
-/// Features (`[512]`): the mean of the embedding `[64, 64, 256]` (NHWC) over the 16x16-pixel cells that the
+/// Features (`[512]`): the mean of the embedding `[64, 64, 256]` (NHWC) over the 64-grid cells (4x4 model pixels each) that the
 /// prompt box covers (256 model frame, clipped to the image region), then its mean over the whole image
 /// region; without a box (or for the full-image prompt) both halves are the image-region mean.
 /// `head` (Linear 512 → 1) gives the logit; p = σ(logit). The sampler draws, per sample, "present" with

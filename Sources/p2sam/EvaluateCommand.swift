@@ -112,6 +112,11 @@ struct EvaluateCommand: ParsableCommand {
         help: "p2sam: condition the samples on the simulated box (default: the model's own prompt).")
     var p2samBox = false
 
+    @Option(
+        name: .customLong("p2sam-presence"),
+        help: "p2sam: on (default: a model's presence head makes samples empty in its predicted proportion) | off (decode every sample).")
+    var p2samPresence: String = "on"
+
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
@@ -154,6 +159,7 @@ struct EvaluateCommand: ParsableCommand {
         if !["union", "majority", "rater"].contains(boxFrom) {
             throw ValidationError("--box-from must be union, majority or rater")
         }
+        if !["on", "off"].contains(p2samPresence) { throw ValidationError("--p2sam-presence must be on or off") }
         if !["selected", "both"].contains(conventions) {
             throw ValidationError("--conventions must be selected or both")
         }
@@ -173,7 +179,9 @@ struct EvaluateCommand: ParsableCommand {
             let url = choice.url
             let p2sam = try P2SAMModel(
                 modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
-            return P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
+            var method = P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
+            method.usesPresence = p2samPresence == "on"
+            return method
         case .single: return SingleBoxMethod()
         case .boxJitter, .ugmp: return BoxJitterMethod(jitterFraction: jitterFraction)
         case .ursam:
@@ -193,7 +201,8 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : ""))" : "")
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : ""))"
+                : "")
     }
 
     /// The manifest of this run's shard over `caseIDs`.
@@ -225,7 +234,7 @@ struct EvaluateCommand: ParsableCommand {
             "box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "seed": String(seed),
             "window": window, "jitter": String(jitterFraction), "ratio": String(ratio),
             "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
-            "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
+            "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox), "p2sam_presence": p2samPresence,
             "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
             "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),

@@ -80,5 +80,10 @@ final class RealDataOptionsTests: XCTestCase {
         ])
         XCTAssertNotEqual(both.status, 0)
         XCTAssertTrue(both.output.contains("--conventions must be selected or both"), both.output)
+        let presence = try CLIRunner.run([
+            "evaluate", "--dataset", "synthetic:4:1", "--method", "p2sam", "--p2sam-presence", "maybe",
+        ])
+        XCTAssertNotEqual(presence.status, 0)
+        XCTAssertTrue(presence.output.contains("--p2sam-presence must be on or off"), presence.output)
     }
 }

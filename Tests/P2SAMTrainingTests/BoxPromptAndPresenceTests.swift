@@ -85,7 +85,7 @@ final class BoxPromptAndPresenceTests: XCTestCase {
         XCTAssertThrowsError(try TrainingBoxPrompts(fullImageProbability: 1.5).validate())
     }
 
-    /// Features: the box half is the mean over the 4x4-pixel... cells the box covers, the second half the image
+    /// Features: the box half is the mean over the 64-grid cells (4x4 model pixels each) the box covers, the second half the image
     /// region's mean (checked against means computed here from a per-cell ramp).
     func testPresenceFeaturesAverageTheBoxAndTheImageRegion() {
         // Channel c of cell (y, x) = x + 100 y + c.
