@@ -69,8 +69,14 @@ public final class P2SAMTrainer {
         self.options = options
         let fixedWeights = network.configuration.assembling == .single
         let stage = options.stage
+        if options.presenceOnly == true && !network.hasPresenceHead {
+            throw P2SAMTrainingError.invalidModel(
+                "--presence-only needs a model with a presence head (stage 2 trained with --presence head)")
+        }
+        let presenceOnly = options.presenceOnly == true
         let selection = TrainableSelection { name in
-            Self.isTrainable(name, stage: stage) && !(fixedWeights && name == P2SAMLayers.assemblingWeightsKey)
+            if presenceOnly { return name.hasPrefix(PresenceHead.defaultKey + ".") }
+            return Self.isTrainable(name, stage: stage) && !(fixedWeights && name == P2SAMLayers.assemblingWeightsKey)
         }
         do {
             trainer = try Trainer(
@@ -144,6 +150,7 @@ public final class P2SAMTrainer {
             let box = options.boxPrompts?.draw(for: item, raters: raters, random: random)
             var terms: [Variable] = []
             if let presenceLoss = presenceLoss(item, w, box: box, network: network) { terms.append(presenceLoss) }
+            if options.presenceOnly == true { return terms.first }
             if !raters.isEmpty {
                 terms.append(
                     try maskLoss(

@@ -114,7 +114,9 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(
         name: .customLong("p2sam-presence"),
-        help: "p2sam: on (default: a model's presence head makes samples empty in its predicted proportion) | off (decode every sample).")
+        help:
+            "p2sam: on (default: a model's presence head makes samples empty in its predicted proportion) | off (decode every sample)."
+    )
     var p2samPresence: String = "on"
 
     @Option(help: "HM-IoU convention: standard or p2sam.")
@@ -234,7 +236,8 @@ struct EvaluateCommand: ParsableCommand {
             "box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "seed": String(seed),
             "window": window, "jitter": String(jitterFraction), "ratio": String(ratio),
             "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
-            "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox), "p2sam_presence": p2samPresence,
+            "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
+            "p2sam_presence": p2samPresence,
             "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
             "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),

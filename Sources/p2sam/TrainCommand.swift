@@ -116,6 +116,12 @@ struct TrainCommand: ParsableCommand {
             "Stage 2 from a stage-1 model: head (default: a presence head predicts from the image embedding whether a rater draws any lesion, trained on the fraction of non-empty rater masks; samples are empty in that proportion, the masks model the non-empty raters) | none (the paper: every sample is a mask)."
     )
     var presence: String = "head"
+    @Flag(
+        name: .customLong("presence-only"),
+        help:
+            "Stage 2 from a model with a presence head: train only the head (its BCE on the fraction of non-empty rater masks; no decoder runs, so epochs are cheap). Use with --validation-split none."
+    )
+    var presenceOnly = false
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
     @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window:
         String?
@@ -230,7 +236,8 @@ struct TrainCommand: ParsableCommand {
             setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
             maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank,
             stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil,
-            boxPrompts: trainPrompt == "box" ? TrainingBoxPrompts(fullImageProbability: fullImageProbability) : nil)
+            boxPrompts: trainPrompt == "box" ? TrainingBoxPrompts(fullImageProbability: fullImageProbability) : nil,
+            presenceOnly: presenceOnly ? true : nil)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -242,6 +249,7 @@ struct TrainCommand: ParsableCommand {
                 "set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)"))
         }
         parts.append("selected by validation \(options.effectiveSelection.rawValue)")
+        if options.presenceOnly == true { parts.append("presence head only") }
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
         if let box = options.boxPrompts {
             parts.append(

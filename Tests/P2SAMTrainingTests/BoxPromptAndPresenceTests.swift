@@ -156,4 +156,25 @@ final class BoxPromptAndPresenceTests: XCTestCase {
         ModelInitialisation.setPresenceBias(net.parameters, nonEmptyFraction: 0.3)
         XCTAssertEqual(net.presenceProbability(features: zero), 0.3, accuracy: 1e-5)
     }
+
+    /// `--presence-only`: only the presence head trains (no decoder loss), and a model without a head is refused.
+    func testPresenceOnlyTrainsOnlyTheHead() throws {
+        var configuration = P2SAMConfiguration(injection: .sparse, pgnWidths: P2SAMConfiguration.lightPGNWidths)
+        let plain = try SyntheticInputs.network(configuration, stage: 2)
+        XCTAssertThrowsError(try P2SAMTrainer(network: plain, options: TrainingOptions(stage: 2, presenceOnly: true)))
+        XCTAssertThrowsError(try TrainingOptions(stage: 1, presenceOnly: true).validate())
+        configuration.presenceHead = true
+        let net = try SyntheticInputs.network(configuration, stage: 2)
+        let trainer = try P2SAMTrainer(
+            network: net, options: TrainingOptions(stage: 2, learningRate: 0.05, batchSize: 2, presenceOnly: true))
+        XCTAssertFalse(trainer.trainableNames.isEmpty)
+        XCTAssertTrue(trainer.trainableNames.allSatisfy { $0.hasPrefix(PresenceHead.defaultKey + ".") })
+        let before = net.parameters.snapshot()
+        _ = try trainer.step(try SyntheticInputs.trainingCases(count: 2), random: SeededRandom(seed: 1))
+        let after = net.parameters.snapshot()
+        for name in net.parameters.names where !name.hasPrefix(PresenceHead.defaultKey + ".") {
+            XCTAssertTrue(before[name] == after[name], "\(name) changed")
+        }
+        XCTAssertTrue(before["presence.head.bias"] != after["presence.head.bias"], "the head did not move")
+    }
 }
