@@ -175,6 +175,6 @@ final class BoxPromptAndPresenceTests: XCTestCase {
         for name in net.parameters.names where !name.hasPrefix(PresenceHead.defaultKey + ".") {
             XCTAssertTrue(before[name] == after[name], "\(name) changed")
         }
-        XCTAssertTrue(before["presence.head.bias"] != after["presence.head.bias"], "the head did not move")
+        XCTAssertTrue(before["presence.head.weight"] != after["presence.head.weight"], "the head did not move")
     }
 }
