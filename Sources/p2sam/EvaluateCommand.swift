@@ -27,9 +27,11 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate P²SAM, single, box-jitter, ursam, ugmp or medsamu on a multi-rater dataset.",
         discussion: """
-            Per case: the box source (--box-from union|majority of the raters; majority = more than half \
-            of the K raters) gives the tight box [minX, minY, maxX+1, maxY+1]; --box-quality makes the \
-            prompt: tight, jitter:PX (each side outward by U{0..PX} model-scale pixels, MedSAM) or iou:R \
+            Per case: the box source (--box-from union|majority of the raters, majority = more than half \
+            of the K raters, or rater = one random non-empty rater's mask) gives the tight box \
+            [minX, minY, maxX+1, maxY+1]; --box-quality makes the prompt: tight, jitter:PX (each side \
+            outward by U{0..PX} model-scale pixels, MedSAM), jitter-fraction:F (each side moved by U[-F, F] \
+            of the box side) or iou:R \
             (random box with IoU R ± 0.05 to the tight box, rejection sampling, 1000 tries, closest draw \
             as fallback). The box is drawn from its own random stream (seed, case id), so every method \
             sees the same box and a case gets the same masks in any shard or subset. Cases run in sorted id order. Cases whose box source is empty are counted and skipped. \
@@ -39,7 +41,9 @@ struct EvaluateCommand: ParsableCommand {
             box-jitter); medsamu = UGMP + UGPA (--points, --rounds); p2sam = n samples of a P²SAM model \
             (--model; its default prompt, or the simulated box with --p2sam-box), final = pixels marked by at \
             least half of the samples. Scores: Dice and IoU of the final mask \
-            vs the majority-vote mask; GED, HM-IoU (--hm-iou, default standard), D_max (--dmax, default per-rater), D_mean of the n masks vs \
+            vs the majority-vote mask; GED, HM-IoU (--hm-iou, default standard), D_max (--dmax, default per-rater; \
+            --conventions both adds hm_iou_standard, hm_iou_p2sam, d_max_per_rater, d_max_global), D_mean, the \
+            fractions of empty samples and empty rater masks of the n masks vs \
             all raters. JSON: {"mean", "cases"} as in `p2sam score`, each with dice, iou, box_iou, \
             mean_entropy, accepted added, plus the settings and the skipped cases. \
             With --shard i/n --output DIR only shard i's cases run, recorded in DIR/cases.jsonl beside a \
