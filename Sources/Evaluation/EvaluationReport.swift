@@ -79,6 +79,17 @@ public struct EvaluationReport: Encodable, Sendable {
             if let e = m.meanEntropy { line += String(format: ";  mean entropy %.4f bits", e) }
             if let a = m.accepted { line += String(format: ";  refinement accepted in %.0f %% of cases", 100 * a) }
             lines.append(line)
+            if let pair = m.bothConventions {
+                lines.append(
+                    String(
+                        format:
+                            "both conventions: HM-IoU standard %.4f  p2sam %.4f;  D_max per-rater %.4f  global %.4f",
+                        pair.hmIoUStandard, pair.hmIoUP2SAM, pair.dMaxPerRater, pair.dMaxGlobal))
+            }
+            if let samples = m.emptySampleFraction, let raters = m.emptyRaterFraction {
+                lines.append(
+                    String(format: "empty masks: %.3f of the samples, %.3f of the raters' masks", samples, raters))
+            }
         }
         if !skipped.isEmpty {
             lines.append(

@@ -24,6 +24,10 @@ public struct EvaluationRunner {
     public var window: IntensityWindow?
     /// HM-IoU and D_max conventions of the set scores.
     public var conventions: MetricConventions
+    /// Also record HM-IoU and D_max in both conventions (`EvaluationCaseScore.bothConventions`).
+    public var bothConventions = false
+    /// Box from one rater's mask (a random non-empty rater, from the box stream) instead of the union or majority.
+    public var boxFromRandomRater = false
     /// Receives a call per finished case; nil for a silent run.
     public var observer: (any EvaluationObserver)?
 
@@ -51,10 +55,14 @@ public struct EvaluationRunner {
         let id = item.metadata.caseID
         guard let image = item.image else { throw DataError.invalidCase(id: id, reason: "case has no image") }
         let majority = EvaluationCases.majority(item.raters)
-        let source = boxFromMajority ? majority : EvaluationCases.union(item.raters)
+        let boxRandom = SeededRandom(seed: CaseSeed.seed(run: seed, caseID: id, stream: "box"))
+        var source = boxFromMajority ? majority : EvaluationCases.union(item.raters)
+        if boxFromRandomRater {
+            let drawn = item.raters.filter { $0.foregroundCount > 0 }
+            if !drawn.isEmpty { source = drawn[boxRandom.integer(below: drawn.count)] }
+        }
         let picture = try EvaluationCases.picture(image, window: window)
         let frame = ImageFrame(width: picture.width, height: picture.height)
-        let boxRandom = SeededRandom(seed: CaseSeed.seed(run: seed, caseID: id, stream: "box"))
         let methodRandom = SeededRandom(seed: CaseSeed.seed(run: seed, caseID: id, stream: "method"))
         var box = BoundingBox(x0: 0, y0: 0, x1: Double(frame.width), y1: Double(frame.height))
         var boxIoU = 1.0
@@ -70,13 +78,19 @@ public struct EvaluationRunner {
         let segmenter = try LiteMedSAMSegmenter(predictor: predictor, picture: picture)
         let output = try method.run(
             EvaluationInput(segmenter: segmenter, picture: picture, box: box, count: count, random: methodRandom))
-        let score = try MultiRaterScore(samples: output.samples, raters: item.raters, conventions: conventions)
+        let overlaps = try OverlapTable(samples: output.samples, raters: item.raters)
+        let score = MultiRaterScore(overlaps: overlaps, conventions: conventions)
+        func emptyFraction(_ masks: [BinaryMask]) -> Double {
+            Double(masks.filter { $0.foregroundCount == 0 }.count) / Double(max(masks.count, 1))
+        }
         let caseScore = EvaluationCaseScore(
             score: score, dice: try diceCoefficient(output.final, majority),
             iou: try intersectionOverUnion(output.final, majority), boxIoU: boxIoU,
             meanEntropy: output.meanEntropy, accepted: output.accepted.map { $0 ? 1 : 0 },
             nsd: try SurfaceDice.normalizedSurfaceDice(output.final, majority),
-            nsdTolerance: SurfaceDice.defaultTolerance)
+            nsdTolerance: SurfaceDice.defaultTolerance,
+            emptySampleFraction: emptyFraction(output.samples), emptyRaterFraction: emptyFraction(item.raters),
+            bothConventions: bothConventions ? EvaluationCaseScore.ConventionPair(overlaps: overlaps) : nil)
         return EvaluationCaseRecord(score: caseScore, skipped: nil, seconds: Date().timeIntervalSince(start))
     }
 

@@ -11,6 +11,9 @@ public struct P2SAMMethod: EvaluationMethod {
     public var sampler: P2SAMSampler
     /// Condition the samples on the simulated box.
     public var conditionOnBox: Bool
+    /// Use the model's presence head (empty samples in its predicted proportion); false decodes every sample
+    /// (the ablation "without the presence head"). No effect on a model without the head.
+    public var usesPresence = true
 
     /// P²SAM sampling with `sampler`; `conditionOnBox` prompts the samples with the simulated box instead of the
     /// model's default prompt.
@@ -22,9 +25,10 @@ public struct P2SAMMethod: EvaluationMethod {
     public var needsBox: Bool { conditionOnBox }
 
     public func run(_ input: EvaluationInput) throws -> EvaluationOutput {
-        let prepared = try sampler.prepare(
+        var prepared = try sampler.prepare(
             input.picture, embedded: input.segmenter.image,
             prompt: conditionOnBox ? ImagePrompt(box: input.box) : nil)
+        if !usesPresence { prepared.presenceProbability = nil }
         var samples: [BinaryMask] = []
         let seed = UInt64(input.random.integer(below: Int(UInt32.max)))
         let statistics = try sampler.sample(prepared, count: input.count, seed: seed) { _, mask in

@@ -165,6 +165,18 @@ public enum DatasetSplitter {
             test: fold.test.map { order[$0] })
     }
 
+    /// Train and validation only, no test part (training on a user's whole dataset): cases in sorted-id order,
+    /// every fifth (positions 4, 9, 14, …) validation, the rest train; at least one case stays in train.
+    public static func trainValidation(_ caseIDs: [String]) -> SplitFold {
+        let order = caseIDs.indices.sorted { caseIDs[$0] < caseIDs[$1] }
+        var train: [Int] = []
+        var validation: [Int] = []
+        for (position, index) in order.enumerated() {
+            if position % 5 == 4 { validation.append(index) } else { train.append(index) }
+        }
+        return SplitFold(name: "train-validation", train: train.sorted(), validation: validation.sorted(), test: [])
+    }
+
     /// Leave-one-group-out (canonical LIDC-real: one fold per patient). Within a fold the test set is
     /// the held-out group; of the remaining cases in index order, the last `round(0.2 * count)` are
     /// validation and the rest train.
@@ -196,6 +208,8 @@ public enum SplitProtocol: String, Sendable, CaseIterable, Codable {
     case sortedNames = "sorted-names"
     /// Canonical LIDC-real: leave one patient out, last 20 % of training slices as validation.
     case leaveOneGroupOut = "leave-one-group-out"
+    /// Train and validation only (every fifth case by sorted id validates), no test: train on all your data.
+    case trainValidation = "train-validation"
 
     /// Builds the manifest for `dataset`.
     public func manifest(for dataset: MultiRaterDataset, seed: UInt64) -> SplitManifest {
@@ -211,6 +225,7 @@ public enum SplitProtocol: String, Sendable, CaseIterable, Codable {
         case .first500: folds = [DatasetSplitter.firstTraining(DatasetSplitter.indexOrder(count: ids.count))]
         case .sortedNames: folds = [DatasetSplitter.sortedNames(ids, name: "sorted-names")]
         case .leaveOneGroupOut: folds = DatasetSplitter.leaveOneGroupOut(groups: groups)
+        case .trainValidation: folds = [DatasetSplitter.trainValidation(ids)]
         }
         return SplitManifest(
             dataset: dataset.source, splitProtocol: rawValue, seed: usedSeed, caseIDs: ids, folds: folds)

@@ -11,6 +11,9 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     public var assembling: AssemblingParametrisation
     /// Output channels of the PGN's 4 blocks (default `[32, 64, 128, 192]`; CPU-light `[16, 32, 64, 128]`).
     public var pgnWidths: [Int]
+    /// Whether the model has a presence head (`PresenceHead`, metadata `presence` = `head`): samples can be
+    /// empty ("no lesion") with the predicted probability. False for files without the key.
+    public var presenceHead: Bool
     /// Dimension of z: 256, the decoder's token width.
     public var latentDim: Int { 256 }
 
@@ -22,7 +25,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// A configuration from its parts (the defaults are those of the bundled model).
     public init(
         maskTokenCount: Int = 9, injection: LatentInjection = .sparse, defaultPrompt: DefaultPrompt = .fullBox,
-        assembling: AssemblingParametrisation = .free, pgnWidths: [Int] = P2SAMConfiguration.defaultPGNWidths
+        assembling: AssemblingParametrisation = .free, pgnWidths: [Int] = P2SAMConfiguration.defaultPGNWidths,
+        presenceHead: Bool = false
     ) {
         precondition(pgnWidths.count == 4 && pgnWidths.allSatisfy { $0 > 0 }, "the PGN has 4 blocks")
         self.maskTokenCount = maskTokenCount
@@ -30,6 +34,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         self.defaultPrompt = defaultPrompt
         self.assembling = assembling
         self.pgnWidths = pgnWidths
+        self.presenceHead = presenceHead
     }
 
     /// Number of P²SAM outputs fused by the assembling weights (`maskTokenCount − 1`).
@@ -61,20 +66,38 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         guard latent == 256 else {
             throw P2SAMModelError.notAP2SAMModel("latent_dim must be 256 (the SAM token width), found \(latent)")
         }
-        self.init(injection: injection, defaultPrompt: prompt, pgnWidths: widths)
+        guard [nil, "head"].contains(metadata["presence"]) else {
+            throw P2SAMModelError.notAP2SAMModel("metadata 'presence' must be head when present")
+        }
+        self.init(
+            injection: injection, defaultPrompt: prompt, pgnWidths: widths, presenceHead: metadata["presence"] == "head"
+        )
     }
 
-    /// The metadata entries describing this architecture.
+    /// The metadata entries describing this architecture (`presence` only when the model has the head).
     public var metadata: [String: String] {
-        [
+        var entries = [
             "format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
             "pgn_widths": pgnWidths.map(String.init).joined(separator: ","), "latent_dim": String(latentDim),
         ]
+        if presenceHead { entries["presence"] = "head" }
+        return entries
     }
 
     enum CodingKeys: String, CodingKey {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
-        case assembling, pgnWidths
+        case assembling, pgnWidths, presenceHead
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            maskTokenCount: try c.decode(Int.self, forKey: .maskTokenCount),
+            injection: try c.decode(LatentInjection.self, forKey: .injection),
+            defaultPrompt: try c.decode(DefaultPrompt.self, forKey: .defaultPrompt),
+            assembling: try c.decode(AssemblingParametrisation.self, forKey: .assembling),
+            pgnWidths: try c.decode([Int].self, forKey: .pgnWidths),
+            presenceHead: try c.decodeIfPresent(Bool.self, forKey: .presenceHead) ?? false)
     }
 }

@@ -22,6 +22,8 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
     public let pgn: PromptGenerationNetwork?
     /// Stage 2 with dense injection only.
     public let combiner: LatentCombiner?
+    /// Stage 2 with `configuration.presenceHead` only.
+    public let presence: PresenceHead?
 
     /// Reads the layers of a stage-`stage` model (1: no PGN or Fcomb; 2: with them) from `store`, strictly
     /// (missing or mis-shaped keys throw; the caller's `store.finish()` reports unused ones).
@@ -36,15 +38,18 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
                 &store, widths: configuration.pgnWidths, latentDim: configuration.latentDim)
             combiner =
                 configuration.injection == .dense ? try LatentCombiner(&store, latentDim: configuration.latentDim) : nil
+            presence = configuration.presenceHead ? try PresenceHead(&store) : nil
         } else {
             pgn = nil
             combiner = nil
+            presence = nil
         }
     }
 
     /// Whether `key` belongs to a stage-2 module (the PGN or Fcomb), which a stage-1 model lacks.
     public static func isStageTwoKey(_ key: String) -> Bool {
         key.hasPrefix(PromptGenerationNetwork.defaultKey + ".") || key.hasPrefix(LatentCombiner.defaultKey + ".")
+            || key.hasPrefix(PresenceHead.defaultKey + ".")
     }
 
     /// The stage of the model in `store`: 2 when it holds a PGN, else 1.
@@ -55,10 +60,10 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
     /// The mask tokens whose outputs are assembled: 1…K−1 (token 0 is LiteMedSAM's single-mask token).
     public var assembledTokens: [Int] { Array(1..<configuration.maskTokenCount) }
 
-    /// Every parameter, in the order prompt encoder, mask decoder, assembling weights, PGN, Fcomb.
+    /// Every parameter, in the order prompt encoder, mask decoder, assembling weights, PGN, Fcomb, presence head.
     public var parameterDeclarations: [ParameterDeclaration] {
         promptEncoder.parameterDeclarations + maskDecoder.parameterDeclarations
             + assemblingWeights.parameterDeclarations + (pgn?.parameterDeclarations ?? [])
-            + (combiner?.parameterDeclarations ?? [])
+            + (combiner?.parameterDeclarations ?? []) + (presence?.parameterDeclarations ?? [])
     }
 }

@@ -3,12 +3,15 @@ public enum P2SAMModelError: Error, CustomStringConvertible, Equatable {
     case notAP2SAMModel(String)
     case invalidSampleCount(Int, maximum: Int)
     case invalidSeed(String)
+    /// The model file and its model card disagree (sha256).
+    case cardMismatch(String)
 
     public var description: String {
         switch self {
         case .notAP2SAMModel(let why): return "not a P²SAM model for this backbone: \(why)"
         case .invalidSampleCount(let n, let maximum): return "sample count \(n) is out of range: use 1…\(maximum)"
         case .invalidSeed(let why): return "invalid seed: \(why)"
+        case .cardMismatch(let why): return "model card mismatch: \(why)"
         }
     }
 }

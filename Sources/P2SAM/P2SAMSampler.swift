@@ -13,6 +13,9 @@ public struct P2SAMPreparedImage: Sendable {
     public let standardDeviation: [Float]
     /// Sparse tokens of the user's box/points or of the model's default prompt (`Ns x 256`).
     public let promptTokens: [Float]
+    /// For a model with a presence head: the probability that a sample shows a lesion at all (each sample is
+    /// empty with probability 1 − p); nil = every sample is decoded as is.
+    public var presenceProbability: Float? = nil
 }
 
 /// Per-pixel summaries of a set of binary samples at the image's own size.
@@ -73,10 +76,35 @@ public struct P2SAMSampler: Sendable {
         let modelPrompt =
             try prompt.map { try Prompt($0, imageHeight: prepared.originalHeight, imageWidth: prepared.originalWidth) }
             ?? model.configuration.defaultPrompt.prompt
-        return P2SAMPreparedImage(
+        var result = P2SAMPreparedImage(
             embedded: embedded, mean: mean, standardDeviation: deviation,
             promptTokens: model.promptEncoder.sparseEmbedding(for: modelPrompt))
+        if let presence = model.layers.presence {
+            let box = prompt?.box == nil ? nil : modelPrompt.box.map { [$0.x0, $0.y0, $0.x1, $0.y1] }
+            result.presenceProbability = presence.probability(
+                features: PresenceHead.features(
+                    embedding: embedded.embedding, box: box, resizedHeight: embedded.resizedHeight,
+                    resizedWidth: embedded.resizedWidth))
+        }
+        return result
     }
+
+    /// Which of `count` samples show a lesion: all for a model without a presence head, else sample k is
+    /// present when the k-th uniform draw of a GSL mt19937 seeded with `seed + 0x5052_4553` is below p (a
+    /// stream of its own, so the latents are the same with and without the head).
+    public func presence(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) -> [Bool] {
+        Self.presence(probability: prepared.presenceProbability, count: count, seed: seed)
+    }
+
+    /// The presence draws for probability `p` (nil: all present), as `presence(for:count:seed:)`.
+    public static func presence(probability p: Float?, count: Int, seed: UInt64) -> [Bool] {
+        guard let p else { return [Bool](repeating: true, count: count) }
+        let random = SeededRandom(seed: seed &+ presenceStreamOffset)
+        return (0..<count).map { _ in random.uniform() < Double(p) }
+    }
+
+    /// Offset of the presence draws' seed from the sample seed.
+    public static let presenceStreamOffset: UInt64 = 0x5052_4553
 
     /// `count` latents `z = μ + σ ⊙ ε`, ε from GSL's mt19937 seeded with `seed` (sample k uses
     /// draws 256k … 256k + 255).
@@ -129,6 +157,7 @@ public struct P2SAMSampler: Sendable {
         }
         let e = prepared.embedded
         let all = latents(for: prepared, count: count, seed: seed)
+        let present = presence(for: prepared, count: count, seed: seed)
         var frequency = [Float](repeating: 0, count: e.originalHeight * e.originalWidth)
         var start = 0
         while start < count {
@@ -139,7 +168,9 @@ public struct P2SAMSampler: Sendable {
                 originalHeight: e.originalHeight, originalWidth: e.originalWidth)
             let masks = LiteMedSAMPostprocessor.threshold(
                 upscaled, count: end - start, height: e.originalHeight, width: e.originalWidth)
-            for (offset, mask) in masks.enumerated() {
+            for (offset, decoded) in masks.enumerated() {
+                var mask = decoded
+                if !present[start + offset] { mask.pixels = [UInt8](repeating: 0, count: mask.pixels.count) }
                 for (p, value) in mask.pixels.enumerated() where value != 0 { frequency[p] += 1 }
                 try onSample(start + offset, mask)
             }

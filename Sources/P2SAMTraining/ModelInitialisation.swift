@@ -103,7 +103,8 @@ public enum ModelInitialisation {
         return set
     }
 
-    /// Adds the PGN (and, for dense injection, Fcomb) to a stage-1 parameter set.
+    /// Adds the PGN (and, for dense injection, Fcomb; with `configuration.presenceHead`, the presence head at weight
+    /// and bias 0) to a stage-1 parameter set.
     ///
     /// Convolutions and Fcomb layers 0–2 use PyTorch's default initialisation, U(−1/√fan_in, 1/√fan_in)
     /// for weights and biases (draw order: PGN blocks/convs, weight then bias; then Fcomb layers 0…2).
@@ -146,12 +147,27 @@ public enum ModelInitialisation {
             Tensor(
                 shape: [2 * latent],
                 storage: [Float](repeating: 0, count: latent) + [Float](repeating: initialLogSigma, count: latent)))
+        if configuration.presenceHead {
+            // Weight 0, bias 0 (p = 0.5); `setPresenceBias` starts it at the training data's base rate.
+            let head = PresenceHead.headDeclarations
+            for declaration in head { set.add(declaration.key, Tensor(shape: declaration.shape)) }
+        }
         guard let combiner, let last = combiner.layers.last else { return }
         for layer in combiner.layers.dropLast() { addUniform(layer, fanIn: layer.inFeatures) }
         set.add(last.weightKey, Tensor(shape: [last.outFeatures, last.inFeatures]))
         set.add(
             last.biasKey!,
             set[EmbeddingTable.weightKey(at: PromptEncoder.noMaskEmbedKey())].value.reshaped([last.outFeatures]))
+    }
+
+    /// Sets the presence head's bias to `logit(fraction)` (fraction clamped to [0.02, 0.98]): the head then starts
+    /// at the base rate of non-empty rater masks. No-op for a model without the head.
+    public static func setPresenceBias(_ set: ParameterSet, nonEmptyFraction fraction: Double) {
+        guard let bias = PresenceHead.headDeclarations.first(where: { $0.shape.count == 1 }),
+            set.names.contains(bias.key)
+        else { return }
+        let p = min(max(fraction, 0.02), 0.98)
+        set[bias.key].value = Tensor(shape: bias.shape, storage: [Float(Foundation.log(p / (1 - p)))])
     }
 
     static func standardDeviation(_ values: [Float]) -> Double {

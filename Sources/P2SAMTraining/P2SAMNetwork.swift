@@ -91,6 +91,26 @@ public final class P2SAMNetwork {
         return mean.reshaped([1, dim]) + deviation.reshaped([1, dim]) * w.constant(noise)
     }
 
+    // MARK: Presence
+
+    /// Whether the model has a presence head.
+    public var hasPresenceHead: Bool { layers.presence != nil }
+
+    /// The presence logit `[1, 1]` for the features `[512]` (`PresenceHead.features`).
+    func presenceLogit(_ w: Recording, features: Tensor) -> Variable {
+        guard let presence = layers.presence else { preconditionFailure("the network has no presence head") }
+        return presence.logit(w, features: w.constant(features.reshaped([1, PresenceHead.featureCount])))
+    }
+
+    /// The presence probability for the features `[512]`, on the training path.
+    public func presenceProbability(features: Tensor) -> Float {
+        let graph = Graph()
+        return withExtendedLifetime(graph) {
+            let logit = presenceLogit(Recording(graph: graph, parameters: parameters), features: features).value
+            return 1 / (1 + Foundation.exp(-logit.storage[0]))
+        }
+    }
+
     // MARK: Decoder with injection
 
     /// The default prompt's sparse tokens `[Ns, 256]` (learned embeddings read from `parameters`), or nil.
@@ -104,16 +124,21 @@ public final class P2SAMNetwork {
     /// - Parameters:
     ///   - embedding: the image embedding `[64, 64, 256]` (NHWC).
     ///   - latent: z `[B, 256]`; nil in stage 1 (sparse: a zero token; dense: the plain no-mask embedding).
-    func assembledLogits(_ w: Recording, embedding: Tensor, latent: Variable?, batch: Int = 1) -> Variable {
-        assembledLogits(w, embedding: w.constant(embedding), latent: latent, batch: batch)
+    ///   - box: a box prompt `[x0, y0, x1, y1]` in the 256 frame; nil = the model's default prompt.
+    func assembledLogits(_ w: Recording, embedding: Tensor, latent: Variable?, batch: Int = 1, box: [Float]? = nil)
+        -> Variable
+    {
+        assembledLogits(w, embedding: w.constant(embedding), latent: latent, batch: batch, box: box)
     }
 
     /// As above, for an embedding `[64, 64, 256]` computed in the graph (LoRA).
-    func assembledLogits(_ w: Recording, embedding: Variable, latent: Variable?, batch: Int = 1) -> Variable {
+    func assembledLogits(
+        _ w: Recording, embedding: Variable, latent: Variable?, batch: Int = 1, box: [Float]? = nil
+    ) -> Variable {
         var weights = w.value(of: layers.assemblingWeights)
         if configuration.assembling == .official { weights = weights.officialAssembling() }
         let logits = layers.assembledLogits(
-            w, embedding: flattened(embedding), promptTokens: promptTokens(w), latents: latent, batch: batch,
+            w, embedding: flattened(embedding), promptTokens: promptTokens(w, box: box), latents: latent, batch: batch,
             assemblingWeights: weights)
         return logits.reshaped([batch, logits.shape[2]])
     }

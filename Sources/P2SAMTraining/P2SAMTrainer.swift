@@ -69,8 +69,14 @@ public final class P2SAMTrainer {
         self.options = options
         let fixedWeights = network.configuration.assembling == .single
         let stage = options.stage
+        if options.presenceOnly == true && !network.hasPresenceHead {
+            throw P2SAMTrainingError.invalidModel(
+                "--presence-only needs a model with a presence head (stage 2 trained with --presence head)")
+        }
+        let presenceOnly = options.presenceOnly == true
         let selection = TrainableSelection { name in
-            Self.isTrainable(name, stage: stage) && !(fixedWeights && name == P2SAMLayers.assemblingWeightsKey)
+            if presenceOnly { return name.hasPrefix(PresenceHead.defaultKey + ".") }
+            return Self.isTrainable(name, stage: stage) && !(fixedWeights && name == P2SAMLayers.assemblingWeightsKey)
         }
         do {
             trainer = try Trainer(
@@ -131,42 +137,82 @@ public final class P2SAMTrainer {
             let candidates = options.stageOneCandidates(item)
             guard !candidates.isEmpty else { return nil }
             let rater = candidates[random.integer(below: candidates.count)]
+            // Box-following: the box of the target rater's own mask (augmented), or the full-image prompt.
+            let box = options.boxPrompts?.draw(for: item, rater: rater, random: random)
             let logits = network.assembledLogits(
-                w, embedding: try embedding(w, item, network: network, options: options), latent: nil)
+                w, embedding: try embedding(w, item, network: network, options: options), latent: nil, box: box)
             loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
         } else {
             let k = options.setLoss == .none ? 1 : options.samples
             let noise = gaussianNoise(random, count: k, dim: network.configuration.latentDim)
-            let z = network.latentSamples(w, pgnInput: item.pgnInput, noise: noise)
-            // [K, 65536]
-            let logits = network.assembledLogits(
-                w, embedding: try embedding(w, item, network: network, options: options), latent: z, batch: k)
-            if options.setLoss == .none {
-                let rater = random.integer(below: item.raters.count)
-                loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
-            } else if options.setLoss == .energy {
-                loss = Loss.energyDistance(logits: logits, raters: item.raterMatrix)
-            } else {
-                let pixels = logits.shape[1]
-                let cost: [[Double]] = logits.value.storage.withUnsafeBufferPointer { all in
-                    (0..<k).map { s in
-                        let row = UnsafeBufferPointer(rebasing: all[(s * pixels)..<((s + 1) * pixels)])
-                        return item.raters.map { SegmentationLoss.value(logits: row, target: $0) }
-                    }
-                }
-                let pairs = options.setLoss.pairs(cost: cost)
-                var terms: [Variable] = []
-                for (s, j) in pairs {
-                    terms.append(
-                        SegmentationLoss.loss(logits: logits.slice(alongAxis: 0, s..<(s + 1)), target: item.target(j)))
-                }
-                loss = terms.dropFirst().reduce(terms[0], +) * (1 / Float(terms.count))
+            // With a presence head the masks model the non-empty raters and the head models emptiness.
+            let raters = network.hasPresenceHead ? item.nonEmptyRaters : Array(item.raters.indices)
+            let box = options.boxPrompts?.draw(for: item, raters: raters, random: random)
+            var terms: [Variable] = []
+            if let presenceLoss = presenceLoss(item, w, box: box, network: network) { terms.append(presenceLoss) }
+            if options.presenceOnly == true { return terms.first }
+            if !raters.isEmpty {
+                terms.append(
+                    try maskLoss(
+                        item, w, raters: raters, box: box, noise: noise, random: random, network: network,
+                        options: options))
             }
+            guard !terms.isEmpty else { return nil }
+            loss = terms.dropFirst().reduce(terms[0], +)
             let pgnPrefix = PromptGenerationNetwork.defaultKey + "."
             let pgnWeights = network.parameters.parameters(withPrefixes: [pgnPrefix]).filter {
                 $0.name.hasSuffix(".weight")
             }
             if options.l2 > 0 { loss = loss + Loss.l2Penalty(pgnWeights, in: graph, coefficient: options.l2) }
+        }
+        return loss
+    }
+
+    /// The presence head's loss: BCE of its logit against the fraction of non-empty raters (nil without a head).
+    static func presenceLoss(_ item: TrainingCase, _ w: Recording, box: [Float]?, network: P2SAMNetwork) -> Variable? {
+        guard network.hasPresenceHead, item.hasEmbedding else { return nil }
+        let features = PresenceHead.features(
+            embedding: item.embedding, box: box, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth)
+        let fraction = Float(item.nonEmptyRaters.count) / Float(item.raters.count)
+        return Loss.binaryCrossEntropy(
+            logits: network.presenceLogit(w, features: features), targets: Tensor(shape: [1, 1], storage: [fraction]))
+    }
+
+    /// Stage 2's mask loss over K samples against `raters` (non-empty): one random rater, a matched set or the
+    /// energy distance.
+    static func maskLoss(
+        _ item: TrainingCase, _ w: Recording, raters: [Int], box: [Float]?, noise: Tensor, random: SeededRandom,
+        network: P2SAMNetwork, options: TrainingOptions
+    ) throws -> Variable {
+        let k = noise.shape[0]
+        let z = network.latentSamples(w, pgnInput: item.pgnInput, noise: noise)
+        // [K, 65536]
+        let logits = network.assembledLogits(
+            w, embedding: try embedding(w, item, network: network, options: options), latent: z, batch: k, box: box)
+        let loss: Variable
+        if options.setLoss == .none {
+            let rater = raters[random.integer(below: raters.count)]
+            loss = SegmentationLoss.loss(logits: logits, target: item.target(rater))
+        } else if options.setLoss == .energy {
+            let matrix = Tensor(
+                shape: [raters.count, 256 * 256], storage: raters.flatMap { item.raters[$0].map { Float($0) } })
+            loss = Loss.energyDistance(logits: logits, raters: matrix)
+        } else {
+            let pixels = logits.shape[1]
+            let cost: [[Double]] = logits.value.storage.withUnsafeBufferPointer { all in
+                (0..<k).map { s in
+                    let row = UnsafeBufferPointer(rebasing: all[(s * pixels)..<((s + 1) * pixels)])
+                    return raters.map { SegmentationLoss.value(logits: row, target: item.raters[$0]) }
+                }
+            }
+            let pairs = options.setLoss.pairs(cost: cost)
+            var terms: [Variable] = []
+            for (s, j) in pairs {
+                terms.append(
+                    SegmentationLoss.loss(
+                        logits: logits.slice(alongAxis: 0, s..<(s + 1)), target: item.target(raters[j])))
+            }
+            loss = terms.dropFirst().reduce(terms[0], +) * (1 / Float(terms.count))
         }
         return loss
     }

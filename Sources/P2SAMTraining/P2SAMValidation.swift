@@ -1,5 +1,6 @@
 import Foundation
 import MultiRaterMetrics
+import P2SAM
 import SAMAutograd
 import SAMLayers
 import SAMTensor
@@ -39,7 +40,17 @@ extension P2SAMTrainer {
         var geds: [Double] = []
         var diversities: [Double] = []
         for item in cases {
-            let candidates = options.stage == 1 ? options.stageOneCandidates(item) : Array(item.raters.indices)
+            let candidates =
+                options.stage == 1
+                ? options.stageOneCandidates(item)
+                : network.hasPresenceHead ? item.nonEmptyRaters : Array(item.raters.indices)
+            let box = options.boxPrompts?.draw(for: item, raters: candidates, random: random)
+            let presence =
+                options.stage == 2 && network.hasPresenceHead && item.hasEmbedding
+                ? network.presenceProbability(
+                    features: PresenceHead.features(
+                        embedding: item.embedding, box: box, resizedHeight: item.resizedHeight,
+                        resizedWidth: item.resizedWidth)) : nil
             var samples: [[Float]] = []
             let count = options.stage == 1 ? 1 : options.validationSamples
             var done = 0
@@ -59,13 +70,20 @@ extension P2SAMTrainer {
                         w, pgnInput: item.pgnInput,
                         noise: Self.gaussianNoise(random, count: chunk, dim: network.configuration.latentDim))
                 let logits = network.assembledLogits(
-                    w, embedding: embeddingValue, latent: latent, batch: options.stage == 1 ? 1 : chunk
+                    w, embedding: embeddingValue, latent: latent, batch: options.stage == 1 ? 1 : chunk, box: box
                 ).value
                 let pixels = logits.shape[1]
                 for s in 0..<logits.shape[0] {
                     samples.append(Array(logits.storage[(s * pixels)..<((s + 1) * pixels)]))
                 }
                 done += chunk
+            }
+            // The loss scores the decoded masks; GED scores the samples as drawn (absent ones empty).
+            var drawn = samples
+            if let presence {
+                for s in drawn.indices where random.uniform() >= Double(presence) {
+                    drawn[s] = [Float](repeating: -1, count: drawn[s].count)
+                }
             }
             if !candidates.isEmpty {
                 var sum = 0.0
@@ -77,7 +95,7 @@ extension P2SAMTrainer {
                 losses.append(sum / Double(samples.count * candidates.count))
             }
             if let score = Self.score(
-                samples: samples, raters: item.raters, height: item.resizedHeight, width: item.resizedWidth)
+                samples: drawn, raters: item.raters, height: item.resizedHeight, width: item.resizedWidth)
             {
                 geds.append(score.ged)
                 diversities.append(score.sampleDiversity)

@@ -30,6 +30,12 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// whose raters are all empty skipped). For data where "no lesion" is a common answer (LIDC: 41 % of
     /// the rater masks are empty), so that the decoder learns to return an empty mask at all.
     public var stageOneIncludesEmpty: Bool?
+    /// Box prompts drawn from the raters' masks in stages 1 and 2 (box-following P²SAM); nil = the paper's
+    /// recipe, the model's default prompt in every step. Missing in older resume files = nil.
+    public var boxPrompts: TrainingBoxPrompts?
+    /// Stage 2: train only the presence head (its BCE; no decoder runs, so an epoch is cheap), e.g. to fit it
+    /// longer after a stage-2 run. nil/false = the normal stage 2.
+    public var presenceOnly: Bool?
 
     /// The raters stage 1 may pick for `item`.
     public func stageOneCandidates(_ item: TrainingCase) -> [Int] {
@@ -44,7 +50,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
         setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
         maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil,
-        stageOneIncludesEmpty: Bool? = nil
+        stageOneIncludesEmpty: Bool? = nil, boxPrompts: TrainingBoxPrompts? = nil, presenceOnly: Bool? = nil
     ) {
         self.stage = stage
         self.epochs = epochs
@@ -59,6 +65,8 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.selection = selection
         self.loraRank = loraRank
         self.stageOneIncludesEmpty = stageOneIncludesEmpty
+        self.boxPrompts = boxPrompts
+        self.presenceOnly = presenceOnly
     }
 
     /// Checks ranges; throws `invalidOptions` naming the first problem.
@@ -88,6 +96,10 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
             guard loraRank >= 1 else {
                 throw P2SAMTrainingError.invalidOptions("LoRA rank must be >= 1, got \(loraRank)")
             }
+        }
+        try boxPrompts?.validate()
+        if presenceOnly == true && stage != 2 {
+            throw P2SAMTrainingError.invalidOptions("--presence-only applies to stage 2 (a model with a presence head)")
         }
         if setLoss == .energy && samples < 2 {
             throw P2SAMTrainingError.invalidOptions(

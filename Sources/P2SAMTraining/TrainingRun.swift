@@ -45,7 +45,9 @@ public struct TrainingRun {
         let eligible =
             options.stage == 1 ? training.filter { !options.stageOneCandidates($0).isEmpty } : training
         guard !eligible.isEmpty else {
-            throw P2SAMTrainingError.invalidData("no training case has a non-empty rater mask")
+            throw P2SAMTrainingError.invalidData(
+                "every rater mask of the \(training.count) training case(s) is empty: stage 1 has nothing to learn from (it trains on non-empty masks; check the masks, or use --stage1-raters all)"
+            )
         }
         let core = trainer.trainer
         let (recipe, validation, output, metadata) = (trainer, validation, output, metadata)

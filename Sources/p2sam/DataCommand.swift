@@ -38,7 +38,22 @@ struct DatasetOptions: ParsableArguments {
         help: "Refuse a compressed .npz member or .nii.gz that inflates past this many MiB.")
     var maxDecompressedMiB = DatasetLimits.defaultMaxDecompressedBytes >> 20
 
+    @Option(
+        help:
+            "Intensity normalisation to 0..255 before LiteMedSAM's preprocessing: zscore (per image, z clipped to ±3) | minmax (per image) | window:LO,HI (or window:lung, …). Default: none (0..255 images kept, others min-max; CT: --window)."
+    )
+    var normalize: String?
+
+    /// The parsed `--normalize`, or nil.
+    var normalization: IntensityNormalization? { normalize.flatMap(IntensityNormalization.init(parsing:)) }
+
+    /// The name under which embeddings of normalised images are cached (nil without `--normalize`).
+    var normalizationCacheName: String? { normalization.map { "normalize-\($0)" } }
+
     func validate() throws {
+        if let normalize, IntensityNormalization(parsing: normalize) == nil {
+            throw ValidationError("--normalize must be zscore, minmax or window:LO,HI, got '\(normalize)'")
+        }
         guard maxCases >= 1 else { throw ValidationError("--max-cases must be at least 1") }
         guard (1...(1 << 20)).contains(maxDecompressedMiB) else {
             throw ValidationError("--max-decompressed-mib must be 1…1048576")
@@ -70,6 +85,6 @@ struct DatasetOptions: ParsableArguments {
                 )
             }
         }
-        return loaded
+        return try normalization?.apply(to: loaded) ?? loaded
     }
 }

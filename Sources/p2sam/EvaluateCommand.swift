@@ -29,9 +29,11 @@ struct EvaluateCommand: ParsableCommand {
         commandName: "evaluate",
         abstract: "Evaluate P²SAM, single, box-jitter, ursam, ugmp or medsamu on a multi-rater dataset.",
         discussion: """
-            Per case: the box source (--box-from union|majority of the raters; majority = more than half \
-            of the K raters) gives the tight box [minX, minY, maxX+1, maxY+1]; --box-quality makes the \
-            prompt: tight, jitter:PX (each side outward by U{0..PX} model-scale pixels, MedSAM) or iou:R \
+            Per case: the box source (--box-from union|majority of the raters, majority = more than half \
+            of the K raters, or rater = one random non-empty rater's mask) gives the tight box \
+            [minX, minY, maxX+1, maxY+1]; --box-quality makes the prompt: tight, jitter:PX (each side \
+            outward by U{0..PX} model-scale pixels, MedSAM), jitter-fraction:F (each side moved by U[-F, F] \
+            of the box side) or iou:R \
             (random box with IoU R ± 0.05 to the tight box, rejection sampling, 1000 tries, closest draw \
             as fallback). The box is drawn from its own random stream (seed, case id), so every method \
             sees the same box and a case gets the same masks in any shard or subset. Cases run in sorted id order. Cases whose box source is empty are counted and skipped. \
@@ -41,7 +43,9 @@ struct EvaluateCommand: ParsableCommand {
             box-jitter); medsamu = UGMP + UGPA (--points, --rounds); p2sam = n samples of a P²SAM model \
             (--model; its default prompt, or the simulated box with --p2sam-box), final = pixels marked by at \
             least half of the samples. Scores: Dice and IoU of the final mask \
-            vs the majority-vote mask; GED, HM-IoU (--hm-iou, default standard), D_max (--dmax, default per-rater), D_mean of the n masks vs \
+            vs the majority-vote mask; GED, HM-IoU (--hm-iou, default standard), D_max (--dmax, default per-rater; \
+            --conventions both adds hm_iou_standard, hm_iou_p2sam, d_max_per_rater, d_max_global), D_mean, the \
+            fractions of empty samples and empty rater masks of the n masks vs \
             all raters. JSON: {"mean", "cases"} as in `p2sam score`, each with dice, iou, box_iou, \
             mean_entropy, accepted added, plus the settings and the skipped cases. \
             With --shard i/n --output DIR only shard i's cases run, recorded in DIR/cases.jsonl beside a \
@@ -58,10 +62,13 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var splitOptions: SplitOptions
 
-    @Option(name: .customLong("box-quality"), help: "tight | jitter:PX | iou:0.5 | iou:0.75.")
+    @Option(
+        name: .customLong("box-quality"),
+        help:
+            "tight | jitter:PX | iou:0.5 | iou:0.75 | jitter-fraction:F (each side moved by U[-F, F] of the box side).")
     var boxQuality: String = "tight"
 
-    @Option(name: .customLong("box-from"), help: "union | majority.")
+    @Option(name: .customLong("box-from"), help: "union | majority | rater (one random non-empty rater's mask).")
     var boxFrom: String = "union"
 
     @Option(help: "Number of masks n per case (>= 1).")
@@ -102,7 +109,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .customLong("model"),
         help:
-            "p2sam: the P²SAM model (.safetensors). Default: the bundled default model. automedsam: the AutoMedSAM model."
+            "p2sam: the P²SAM model: \(ModelChoice.names) (bundled) or a .safetensors path. Default: the bundled default model. automedsam: the AutoMedSAM model."
     )
     var p2samModel: String?
 
@@ -111,11 +118,24 @@ struct EvaluateCommand: ParsableCommand {
         help: "p2sam: condition the samples on the simulated box (default: the model's own prompt).")
     var p2samBox = false
 
+    @Option(
+        name: .customLong("p2sam-presence"),
+        help:
+            "p2sam: on (default: a model's presence head makes samples empty in its predicted proportion) | off (decode every sample)."
+    )
+    var p2samPresence: String = "on"
+
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
     @Option(help: "D_max convention: per-rater or global.")
     var dmax: MaximumDiceConvention = .perRater
+
+    @Option(
+        help:
+            "selected (HM-IoU and D_max in the conventions of --hm-iou and --dmax) | both (also hm_iou_standard, hm_iou_p2sam, d_max_per_rater, d_max_global from the same masks)."
+    )
+    var conventions: String = "selected"
 
     @Option(help: "Write the report as JSON.")
     var json: String?
@@ -144,18 +164,32 @@ struct EvaluateCommand: ParsableCommand {
         if BoxQuality(boxQuality) == nil {
             throw ValidationError("--box-quality must be tight, jitter:PX or iou:R with 0 < R <= 1")
         }
-        if !["union", "majority"].contains(boxFrom) { throw ValidationError("--box-from must be union or majority") }
+        if !["union", "majority", "rater"].contains(boxFrom) {
+            throw ValidationError("--box-from must be union, majority or rater")
+        }
+        if !["on", "off"].contains(p2samPresence) { throw ValidationError("--p2sam-presence must be on or off") }
+        if !["selected", "both"].contains(conventions) {
+            throw ValidationError("--conventions must be selected or both")
+        }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
+        if window != nil && data.normalize != nil {
+            throw ValidationError(
+                "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
+        }
     }
 
     /// The method object for `--method` (add new methods here).
     func makeMethod() throws -> any EvaluationMethod {
         switch method {
         case .p2sam:
-            let url = try p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate()
+            let choice = try ModelChoice.resolve(p2samModel)
+            FileHandle.standardError.write(Data((choice.description + "\n").utf8))
+            let url = choice.url
             let p2sam = try P2SAMModel(
                 modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
-            return P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
+            var method = P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
+            method.usesPresence = p2samPresence == "on"
+            return method
         case .single: return SingleBoxMethod()
         case .boxJitter, .ugmp: return BoxJitterMethod(jitterFraction: jitterFraction)
         case .ursam:
@@ -177,14 +211,15 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : ""))" : "")
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : ""))"
+                : "")
     }
 
     /// The manifest of this run's shard over `caseIDs`.
     func manifest(dataset: MultiRaterDataset, caseIDs: [String]) throws -> ShardManifest {
         var files = [try model.checkpointURL]
         if method == .p2sam {
-            files.append(try p2samModel.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate())
+            files.append(try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate())
         }
         // Every option (defaults included): the JSON report carries them as its settings.
         let settings = fullSettings.mapValues { $0 ?? "none" }
@@ -194,21 +229,25 @@ struct EvaluateCommand: ParsableCommand {
                 ? "all"
                 : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
             method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
-            conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)", settings: settings,
+            conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)" + (conventions == "both" ? ", both" : ""),
+            settings: settings,
             toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
     }
 
     /// Every option of this run (nil when unset), as the JSON report's `settings`.
     var fullSettings: [String: String?] {
         [
-            "dataset": data.dataset, "brats_drop": data.bratsDrop, "foreground": data.foreground?.rawValue,
+            "dataset": data.dataset, "brats_drop": data.bratsDrop, "normalize": data.normalize,
+            "foreground": data.foreground?.rawValue,
             "method": method.rawValue, "split": split.rawValue,
             "split_protocol": splitOptions.effectiveProtocol.rawValue, "fold": splitOptions.fold ?? "0",
             "box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "seed": String(seed),
             "window": window, "jitter": String(jitterFraction), "ratio": String(ratio),
             "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
             "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
-            "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "limit": limit.map(String.init),
+            "p2sam_presence": p2samPresence,
+            "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
+            "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),
         ]
     }
@@ -235,10 +274,12 @@ struct EvaluateCommand: ParsableCommand {
             let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
             let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
             let manifest = try manifest(dataset: dataset, caseIDs: chosen)
-            let runner = EvaluationRunner(
+            var runner = EvaluationRunner(
                 method: try makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
                 count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)),
                 conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax), observer: EvaluationProgress())
+            runner.bothConventions = conventions == "both"
+            runner.boxFromRandomRater = boxFrom == "rater"
             let predictor = try model.loadPredictor()
             if let output {
                 let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)

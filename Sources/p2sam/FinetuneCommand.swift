@@ -18,13 +18,13 @@ struct FinetuneCommand: ParsableCommand {
         abstract:
             "Fine-tune LiteMedSAM with a recipe: umedsam (box-prompted, several datasets) or automedsam (prompt-free multi-class).",
         discussion: """
-            The recipe's own options follow --recipe; `p2sam finetune --recipe umedsam --help` and \
-            `p2sam finetune --recipe automedsam --help` list them.
+            Every argument after --recipe goes to the recipe; both recipes' options follow.
 
-            umedsam: p2sam finetune --recipe umedsam --dataset SPEC [--dataset SPEC]... --output MODEL.safetensors \
-            (a LiteMedSAM model for --backbone MODEL).
+            ── umedsam ──
+            \(FinetuneUMedSAMCommand.helpMessage(columns: 80))
 
-            automedsam: \(FinetuneAutoMedSAM.usage)
+            ── automedsam ──
+            \(FinetuneAutoMedSAM.helpMessage(columns: 80))
             """)
 
     @Option(help: "The recipe: umedsam or automedsam.")
@@ -36,7 +36,7 @@ struct FinetuneCommand: ParsableCommand {
     func run() throws {
         switch recipe {
         case .umedsam:
-            var command = FinetuneUMedSAMCommand.parseOrExit(arguments)
+            let command = FinetuneUMedSAMCommand.parseOrExit(arguments)
             try command.run()
         case .automedsam:
             var command = FinetuneAutoMedSAM.parseOrExit(arguments)

@@ -62,7 +62,10 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Output folder.")
     var output: String
 
-    @Option(help: "P²SAM model (.safetensors). Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath).")
+    @Option(
+        help:
+            "P²SAM model: \(ModelChoice.names) (bundled, checked against its model card) or a .safetensors path. Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath) (synthetic)."
+    )
     var model: String?
 
     @Option(parsing: .unconditional, help: "Optional box x0,y0,x1,y1 (image pixels) conditioning the samples.")
@@ -144,7 +147,8 @@ struct SampleCommand: ParsableCommand {
     }
 
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
-        let modelURL = try model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate()
+        let choice = try ModelChoice.resolve(model)
+        let modelURL = choice.url
         let p2sam = try P2SAMModel(
             modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
@@ -185,6 +189,7 @@ struct SampleCommand: ParsableCommand {
             String(
                 format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output,
                 elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
+        print(choice.description)
         var score: MultiRaterScore?
         if let masks = raterMasks {
             let s = try MultiRaterScore(
@@ -223,7 +228,9 @@ struct SampleCommand: ParsableCommand {
         let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
         let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
         guard !chosen.isEmpty else { throw ValidationError("--dataset \(spec) has no cases") }
-        let modelURL = try model.map { URL(fileURLWithPath: $0) } ?? P2SAMModelLocation.locate()
+        let choice = try ModelChoice.resolve(model)
+        let modelURL = choice.url
+        FileHandle.standardError.write(Data((choice.description + "\n").utf8))
         let conventions = MetricConventions(hungarianIoU: hmIou, maximumDice: dmax)
         let manifest = try ShardManifest(
             kind: "sample", dataset: data.source, split: "all",

@@ -101,6 +101,27 @@ struct TrainCommand: ParsableCommand {
             "Stage 1 targets: non-empty (the paper: a random non-empty rater; all-empty cases skipped) | all (empty masks too, for data where 'no lesion' is common, e.g. LIDC)."
     )
     var stageOneRaters: String = "non-empty"
+    @Option(
+        name: .customLong("train-prompt"),
+        help:
+            "Prompts in training (stages 1 and 2): box (default: the box of a random rater's mask, ±2 px, scaled 0.6–1.5 and shifted ±10 px in the 256 frame, or the full-image prompt with --full-image-probability; the model then follows a user's box) | default (the paper: the model's default prompt only)."
+    )
+    var trainPrompt: String = "box"
+    @Option(
+        name: .customLong("full-image-probability"),
+        help: "With --train-prompt box: probability of the full-image prompt instead of a box (default 0.25).")
+    var fullImageProbability: Double = 0.25
+    @Option(
+        help:
+            "Stage 2 from a stage-1 model: head (default: a presence head predicts from the image embedding whether a rater draws any lesion, trained on the fraction of non-empty rater masks; samples are empty in that proportion, the masks model the non-empty raters) | none (the paper: every sample is a mask)."
+    )
+    var presence: String = "head"
+    @Flag(
+        name: .customLong("presence-only"),
+        help:
+            "Stage 2 from a model with a presence head: train only the head (its BCE on the fraction of non-empty rater masks; no decoder runs, so epochs are cheap). Use with --validation-split none."
+    )
+    var presenceOnly = false
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
     @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window:
         String?
@@ -133,6 +154,15 @@ struct TrainCommand: ParsableCommand {
             progress.message(
                 "training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.defaultPrompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters"
             )
+            if stage == 2 && network.hasPresenceHead && TrainModelSetup.addsStageTwo(command: self) {
+                let fractions = split.training.map { Double($0.nonEmptyRaters.count) / Double($0.raters.count) }
+                let fraction = fractions.reduce(0, +) / Double(max(fractions.count, 1))
+                ModelInitialisation.setPresenceBias(network.parameters, nonEmptyFraction: fraction)
+                progress.message(
+                    String(
+                        format: "presence head: starts at the training base rate of non-empty rater masks %.3f",
+                        fraction))
+            }
             let trainer = try P2SAMTrainer(network: network, options: options)
             if evaluateOnly {
                 guard let result = try trainer.validate(split.validation) else {
@@ -194,11 +224,20 @@ struct TrainCommand: ParsableCommand {
         if evaluateOnly && validationSplit == "none" {
             throw ValidationError("--evaluate-only needs --validation-split validation or test")
         }
+        guard ["box", "default"].contains(trainPrompt) else {
+            throw ValidationError("--train-prompt must be box or default")
+        }
+        guard ["head", "none"].contains(presence) else { throw ValidationError("--presence must be head or none") }
+        guard (0...1).contains(fullImageProbability) else {
+            throw ValidationError("--full-image-probability must be in [0, 1], got \(fullImageProbability)")
+        }
         let options = TrainingOptions(
             stage: stage, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
             setLoss: loss, samples: samples, l2: l2, validationSamples: validationSamples,
             maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank,
-            stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil)
+            stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil,
+            boxPrompts: trainPrompt == "box" ? TrainingBoxPrompts(fullImageProbability: fullImageProbability) : nil,
+            presenceOnly: presenceOnly ? true : nil)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -210,7 +249,15 @@ struct TrainCommand: ParsableCommand {
                 "set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)"))
         }
         parts.append("selected by validation \(options.effectiveSelection.rawValue)")
+        if options.presenceOnly == true { parts.append("presence head only") }
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
+        if let box = options.boxPrompts {
+            parts.append(
+                "box prompts from a random rater (±\(box.perturbation) px, scale \(box.minimumScale)–\(box.maximumScale), shift ±\(box.shift) px, full image p = \(box.fullImageProbability))"
+            )
+        } else {
+            parts.append("default prompt only")
+        }
         if options.stageOneIncludesEmpty == true { parts.append("stage-1 targets include empty raters") }
         if let window { parts.append("window \(window)") }
         if let initial { parts.append("init \(URL(fileURLWithPath: initial).lastPathComponent)") }

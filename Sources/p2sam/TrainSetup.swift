@@ -60,11 +60,20 @@ enum TrainModelSetup {
         configuration.assembling = assembling
         if c.stage == 2 && loaded.stage == 1 {
             configuration.pgnWidths = widths
+            configuration.presenceHead = c.presence == "head"
             ModelInitialisation.addStageTwoModules(to: loaded.parameters, configuration: configuration, seed: c.seed)
         }
         return P2SAMNetwork(
             configuration: configuration, parameters: loaded.parameters,
             encoder: try encoder(c, loaded.parameters, store))
+    }
+
+    /// Whether the run adds fresh stage-2 modules (stage 2 from a stage-1 `--init`).
+    static func addsStageTwo(command c: TrainCommand) -> Bool {
+        guard c.stage == 2, let initial = c.initial,
+            let file = try? P2SAMModelFile(contentsOf: URL(fileURLWithPath: initial))
+        else { return false }
+        return file.stage == 1
     }
 
     /// The recorded encoder for stage 1 with LoRA, else nil.
@@ -90,6 +99,10 @@ enum TrainDataSetup {
         command c: TrainCommand, store: WeightStore, checkpointSHA256: String, network: P2SAMNetwork,
         progress: TrainingProgress
     ) throws -> Split {
+        if c.window != nil && c.data.normalize != nil {
+            throw ValidationError(
+                "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
+        }
         let dataset = try c.data.load()
         guard !dataset.cases.isEmpty else { throw CommandError("the dataset has no cases") }
         let splitProtocol = c.split.effectiveProtocol
@@ -133,7 +146,7 @@ enum TrainDataSetup {
             checkpointSHA256
             + (frozenLoRA ? "+lora-" + (LoRAParameters.fingerprint(of: network.parameters) ?? "") : "")
         let preparation = TrainingDataPreparation(
-            datasetKey: dataset.source, window: window, windowName: c.window,
+            datasetKey: dataset.source, window: window, windowName: c.window ?? c.data.normalizationCacheName,
             checkpointSHA256: cacheIdentity, cache: cache)
         // Stage 1 with LoRA needs only layers.0, which the factors do not touch: the plain encoder.
         let encoderLoRA = frozenLoRA ? network.parameters : ParameterSet()
