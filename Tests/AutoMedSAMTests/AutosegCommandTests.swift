@@ -159,6 +159,6 @@ final class AutosegCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
         let recipe = try Self.run(["finetune", "--recipe", "nope", "--dataset", "labels:\(folder.path)"])
         XCTAssertNotEqual(recipe.status, 0)
-        XCTAssertTrue(recipe.output.contains("--recipe must be"), recipe.output)
+        XCTAssertTrue(recipe.output.contains("'nope' is invalid for '--recipe"), recipe.output)
     }
 }

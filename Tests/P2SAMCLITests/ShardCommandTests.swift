@@ -39,8 +39,12 @@ final class ShardCommandTests: XCTestCase {
     }
 
     /// stdout lines of the report (progress goes to stderr, mixed in by CLIRunner: drop it).
+    /// The report's lines, without progress lines (`case …`) and without the line naming the model that ran
+    /// (`model: …`), which only a run that loads a model prints; `p2sam merge` runs none.
     func reportLines(_ output: String) -> [String] {
-        output.split(separator: "\n").map(String.init).filter { !$0.hasPrefix("case ") || $0.hasPrefix("case  ") }
+        output.split(separator: "\n").map(String.init).filter {
+            (!$0.hasPrefix("case ") || $0.hasPrefix("case  ")) && !$0.hasPrefix("model: ")
+        }
     }
 
     func testEvaluateShardsMergeToTheUnshardedReportAndCasesKeepTheirMasksInAnySubset() throws {
