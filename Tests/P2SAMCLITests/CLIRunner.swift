@@ -3,23 +3,25 @@ import XCTest
 
 /// Runs the built `p2sam` executable (it sits next to the test bundle in `.build/<config>/`).
 enum CLIRunner {
+    /// The package checkout these tests were built from.
+    static let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    /// The bundled synthetic case `Examples/data/synthetic-0000` (image and four raters).
+    static let bundledExample = repositoryRoot.appendingPathComponent("Examples/data/synthetic-0000")
+    /// The bundled default P²SAM model.
+    static let bundledDefaultModel = repositoryRoot.appendingPathComponent("Models/p2sam/default.safetensors")
+
     static var executable: URL {
         let bundleDirectory = Bundle.main.bundleURL
         let candidates = [
             bundleDirectory.appendingPathComponent("p2sam"),
             bundleDirectory.deletingLastPathComponent().appendingPathComponent("p2sam"),
-            URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-                .deletingLastPathComponent()
-                .appendingPathComponent(".build/release/p2sam"),
+            repositoryRoot.appendingPathComponent(".build/release/p2sam"),
         ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
-    static var checkpoint: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-            .appendingPathComponent("Models/lite_medsam.pth")
-    }
+    static var checkpoint: URL { repositoryRoot.appendingPathComponent("Models/lite_medsam.pth") }
 
     struct Outcome {
         let status: Int32

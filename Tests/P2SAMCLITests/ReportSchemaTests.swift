@@ -5,9 +5,8 @@ import XCTest
 /// carry the tool version, the full settings and the sha256 of each model file.
 final class ReportSchemaTests: XCTestCase {
     var directory: URL!
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let example = root.appendingPathComponent("Examples/data/synthetic-0000")
+    static let root = CLIRunner.repositoryRoot
+    static let example = CLIRunner.bundledExample
 
     override func setUpWithError() throws { directory = try CLIRunner.temporaryDirectory() }
     override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }

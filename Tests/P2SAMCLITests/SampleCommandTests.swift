@@ -5,10 +5,9 @@ import XCTest
 /// `p2sam sample` with the bundled default model, as a user runs it.
 final class SampleCommandTests: XCTestCase {
     var directory: URL!
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let example = root.appendingPathComponent("Examples/data/synthetic-0000")
-    static let defaultModel = root.appendingPathComponent("Models/p2sam/default.safetensors")
+    static let root = CLIRunner.repositoryRoot
+    static let example = CLIRunner.bundledExample
+    static let defaultModel = CLIRunner.bundledDefaultModel
 
     override func setUpWithError() throws {
         try CLIRunner.requireCheckpoint()

@@ -5,9 +5,8 @@ import XCTest
 /// equals one unsharded run's, bit for bit (apart from `seconds`, the sum of per-case times).
 final class ShardCommandTests: XCTestCase {
     var directory: URL!
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    static let defaultModel = root.appendingPathComponent("Models/p2sam/default.safetensors")
+    static let root = CLIRunner.repositoryRoot
+    static let defaultModel = CLIRunner.bundledDefaultModel
     /// Box jitter and a jittered box use both per-case random streams.
     let evaluate = [
         "evaluate", "--dataset", "synthetic:5:3", "--split", "all", "--method", "box-jitter", "--box-quality",
