@@ -5,29 +5,7 @@ import XCTest
 
 /// `p2sam embed` / `segment` as a user runs them: output formats, and bad input refused with a
 /// clear message and a non-zero exit status (never a crash).
-final class SegmentCommandTests: XCTestCase {
-    var directory: URL!
-    var imagePath: String { directory.appendingPathComponent("disk.png").path }
-
-    override func setUpWithError() throws {
-        directory = try CLIRunner.temporaryDirectory()
-        // 200x240 grey image with a bright disk at (150, 90), radius 28.
-        var pixels = [Float](repeating: 0, count: 200 * 240)
-        for y in 0..<200 {
-            for x in 0..<240 {
-                let d = (Double(x - 150) * Double(x - 150) + Double(y - 90) * Double(y - 90)).squareRoot()
-                pixels[y * 240 + x] = Float(60 + 40 * sin(Double(x) / 17) * cos(Double(y) / 23) + (d < 28 ? 120 : 0))
-            }
-        }
-        try PNG.write(try MedicalImage(width: 240, height: 200, channels: 1, pixels: pixels), to: imagePath)
-    }
-
-    override func tearDownWithError() throws {
-        try? FileManager.default.removeItem(at: directory)
-    }
-
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
+final class SegmentCommandTests: DiskImageCommandTestCase {
     func testSegmentWritesMaskAtImageSizeAndLogits() throws {
         try CLIRunner.requireCheckpoint()
         let outcome = try CLIRunner.run([
