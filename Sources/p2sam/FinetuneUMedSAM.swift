@@ -81,9 +81,7 @@ enum FinetuneUMedSAM {
         let cache = try EmbeddingCache(
             directory: URL(fileURLWithPath: c.cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings")))
         cache.keepsInMemory = false  // the cases keep their own Float16 copies
-        let window = c.window.flatMap(IntensityWindow.init(parsing:))
-        var preparation = UMedSAMPreparation(
-            window: window, windowName: c.window, checkpointSHA256: sha, cache: cache)
+        var preparation = UMedSAMPreparation(window: nil, windowName: nil, checkpointSHA256: sha, cache: cache)
         var encoder: LiteMedSAMModel?
         let embedder: UMedSAMPreparation.Embedder = { input in
             if encoder == nil { encoder = try LiteMedSAMModel(weights: store) }
@@ -93,6 +91,8 @@ enum FinetuneUMedSAM {
         var validation: [UMedSAMCase] = []
         var dataRows: [[String: String]] = []
         for part in try c.dataParts() {
+            preparation.window = part.window.flatMap(IntensityWindow.init(parsing:))
+            preparation.windowName = part.window
             let labelled = part.dataset.source.hasPrefix("labels:")
             let bar =
                 c.noProgress
