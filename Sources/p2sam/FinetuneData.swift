@@ -1,5 +1,6 @@
 import Foundation
 import MultiRaterData
+import MultiRaterMetrics
 
 /// One dataset of a `p2sam finetune` run with the case indices it trains and validates on.
 struct FinetuneDataPart {
@@ -9,6 +10,10 @@ struct FinetuneDataPart {
     var validation: [Int]
     /// The CT window of this dataset (`#window=`, else `--window`).
     var window: String?
+    /// Cases of each part left out before `--max-train-cases` / `--max-val-cases` because the raters'
+    /// majority is empty (no box prompt).
+    var emptyTrain = 0
+    var emptyValidation = 0
 }
 
 /// A `--dataset` / `--train-dataset` / `--val-dataset` argument: `SPEC[#KEY=VALUE[,KEY=VALUE]…]`, the
@@ -76,8 +81,8 @@ struct FinetuneDatasetArgument {
 
 extension FinetuneUMedSAMCommand {
     /// Loads every dataset and splits it (`--dataset` by `--holdout` or its `#split=`, `--train-dataset`,
-    /// `--val-dataset`), keeping the first `--max-train-cases` / `--max-val-cases` of each part by sorted
-    /// case id.
+    /// `--val-dataset`), leaves out cases whose raters' majority is empty (counted), then keeps the first
+    /// `--max-train-cases` / `--max-val-cases` of each part by sorted case id.
     func dataParts() throws -> [FinetuneDataPart] {
         var parts: [FinetuneDataPart] = []
         let roles = dataset.map { ($0, 0) } + trainDataset.map { ($0, 1) } + valDataset.map { ($0, 2) }
@@ -118,12 +123,20 @@ extension FinetuneUMedSAMCommand {
             case 1: train = order
             default: validation = order
             }
-            if let n = maxTrainCases { train = Array(train.prefix(n)) }
-            if let n = maxValCases { validation = Array(validation.prefix(n)) }
-            parts.append(
-                FinetuneDataPart(
-                    spec: text, dataset: loaded, train: train, validation: validation,
-                    window: argument.window ?? window))
+            // Empty majorities cannot give a box: drop them before the caps, so the caps count usable cases.
+            let usable: (Int) throws -> Bool = { i in
+                let raters = loaded.cases[i].raters
+                return !(raters.count == 1 ? raters[0] : try BinaryMask.majorityVote(of: raters)).isEmpty
+            }
+            let usableTrain = try train.filter(usable)
+            let usableValidation = try validation.filter(usable)
+            var part = FinetuneDataPart(
+                spec: text, dataset: loaded, train: usableTrain, validation: usableValidation,
+                window: argument.window ?? window, emptyTrain: train.count - usableTrain.count,
+                emptyValidation: validation.count - usableValidation.count)
+            if let n = maxTrainCases { part.train = Array(part.train.prefix(n)) }
+            if let n = maxValCases { part.validation = Array(part.validation.prefix(n)) }
+            parts.append(part)
         }
         return parts
     }

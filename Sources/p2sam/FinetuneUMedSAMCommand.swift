@@ -20,7 +20,7 @@ struct FinetuneUMedSAMCommand: ParsableCommand {
             #target=gold (BU-BIL's fused GoldStandard/ masks instead of the experts' majority); join several \
             with ',', e.g. 'npz:lidc_crops_128.npz#split=leave-one-group-out/0,window=lung'. The ground \
             truth is the raters' majority (rater 0 for single-rater data); cases with an empty ground truth \
-            cannot give a box and are skipped and counted. Embeddings of the frozen encoder are cached under --cache-dir (the keys \
+            cannot give a box and are skipped and counted (before the --max-*-cases caps). Embeddings of the frozen encoder are cached under --cache-dir (the keys \
             of `p2sam train` and `p2sam embed --dataset`).
 
             Output: MODEL is a LiteMedSAM model file (safetensors, every LiteMedSAM tensor, format \
