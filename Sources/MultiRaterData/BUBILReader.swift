@@ -103,11 +103,13 @@ public enum BUBILReader {
             let mask = try ImageFiles.readMask(maskURL, foreground: foreground)
             guard mask.width == image.width && mask.height == image.height else {
                 throw DataError.invalidFile(
-                    path: maskURL.path, reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
+                    path: maskURL.path,
+                    reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
             }
             cases.append(
                 try MultiRaterCase(
-                    image: image, raters: [mask], metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
+                    image: image, raters: [mask],
+                    metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
             progress?(index + 1, images.count)
         }
         return MultiRaterDataset(name: base.lastPathComponent, source: "bubil:\(root.path)", cases: cases)

@@ -99,7 +99,8 @@ public final class UMedSAMNetwork {
     ///   - prompt: a box and/or points in the 256 frame.
     public func forward(_ w: Recording, case item: UMedSAMCase, prompt: Prompt) -> (logits: Variable, iou: Variable) {
         if let encoder, let layerZero = item.layerZeroOutput {
-            return forward(w, embeddingVariable: encoder.embedding(on: w.graph, fromLayerZeroOutput: layerZero), prompt: prompt)
+            return forward(
+                w, embeddingVariable: encoder.embedding(on: w.graph, fromLayerZeroOutput: layerZero), prompt: prompt)
         }
         return forward(w, embedding: item.embedding, prompt: prompt)
     }
@@ -129,7 +130,8 @@ public final class UMedSAMNetwork {
     /// plain LiteMedSAM state dict whose encoder is the adapted one.
     public func currentWeights() throws -> WeightStore {
         var store = backbone
-        for parameter in parameters.all where parameter.name != Self.sigmaKey && !LoRAParameters.isFactor(parameter.name) {
+        for parameter in parameters.all
+        where parameter.name != Self.sigmaKey && !LoRAParameters.isFactor(parameter.name) {
             try store.replaceValues(of: parameter.name, with: parameter.value.storage)
         }
         if let rank = loraRank {

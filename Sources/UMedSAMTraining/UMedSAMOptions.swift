@@ -95,7 +95,8 @@ public struct UMedSAMOptions: Sendable, Codable, Equatable {
     public init(
         terms: [UMedSAMLossTerm] = UMedSAMLossTerm.allCases, weighting: UMedSAMLossWeighting = .code,
         sharpnessAware: Bool = true, radius: Float = 0.05, trainable: UMedSAMTrainableParts = .decoder,
-        loraRank: Int? = nil, prompts: UMedSAMPromptMode = .box, boxJitter: Int = 5, epochs: Int = 3, batchSize: Int = 2,
+        loraRank: Int? = nil, prompts: UMedSAMPromptMode = .box, boxJitter: Int = 5, epochs: Int = 3,
+        batchSize: Int = 2,
         learningRate: Float = 5e-5, weightDecay: Float = 0.01, beta1: Float = 0.9, beta2: Float = 0.999,
         plateauFactor: Float = 0.9, plateauPatience: Int = 5, plateauCooldown: Int = 0, seed: UInt64 = 1
     ) {

@@ -89,7 +89,8 @@ extension FinetuneUMedSAMCommand {
         for (text, role) in roles {
             let argument = try FinetuneDatasetArgument(parsing: text)
             if argument.split != nil && role != 0 {
-                throw CommandError("'\(text)': split= applies to --dataset only (--train-dataset and --val-dataset use all cases)")
+                throw CommandError(
+                    "'\(text)': split= applies to --dataset only (--train-dataset and --val-dataset use all cases)")
             }
             let spec = argument.spec
             var loaded = try argument.load()

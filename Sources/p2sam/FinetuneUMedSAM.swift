@@ -37,7 +37,8 @@ struct UMedSAMFinetuneOptions: ParsableArguments {
             """)
     var trainable: UMedSAMTrainableParts = .decoder
 
-    @Option(name: .customLong("lora-rank"), help: "umedsam: rank of the encoder LoRA with a +lora --trainable (default 4).")
+    @Option(
+        name: .customLong("lora-rank"), help: "umedsam: rank of the encoder LoRA with a +lora --trainable (default 4).")
     var loraRank: Int?
 
     @Option(help: "umedsam: training prompts: box | mixed (MPA-lite: box, box + 1-3 points, or 1-3 points).")
@@ -78,7 +79,8 @@ enum FinetuneUMedSAM {
         let o = c.umedsam
         let options = UMedSAMOptions(
             terms: o.parsedTerms!, weighting: o.lossWeights, sharpnessAware: o.sharpnessAware, radius: o.rho,
-            trainable: o.trainable, loraRank: o.loraRank, prompts: o.prompts, boxJitter: o.boxJitter, epochs: c.epochs, batchSize: c.batch,
+            trainable: o.trainable, loraRank: o.loraRank, prompts: o.prompts, boxJitter: o.boxJitter, epochs: c.epochs,
+            batchSize: c.batch,
             learningRate: c.learningRate, weightDecay: o.weightDecay, seed: c.seed)
         try options.validate()
         let output = URL(fileURLWithPath: c.output)
