@@ -76,12 +76,15 @@ public enum UMedSAMScoring {
     ///   - cases: the cases (non-empty masks).
     ///   - prompts: the prompt kinds.
     ///   - seed: seeds every case's prompt stream.
+    ///   - progress: called with (cases scored, cases) after each case.
     /// - Throws: metric errors (none for consistent cases).
     public static func score(
-        _ snapshot: UMedSAMDecoderSnapshot, cases: [UMedSAMCase], prompts: [PromptKind], seed: UInt64
+        _ snapshot: UMedSAMDecoderSnapshot, cases: [UMedSAMCase], prompts: [PromptKind], seed: UInt64,
+        progress: ((Int, Int) -> Void)? = nil
     ) throws -> [UMedSAMFigures] {
         var perCase = [[(dataset: String, dice: Double, nsd: Double)]](repeating: [], count: prompts.count)
-        for item in cases {
+        for (n, item) in cases.enumerated() {
+            defer { progress?(n + 1, cases.count) }
             let embedding = snapshot.embedding(of: item)
             for (k, prompt) in prompts.enumerated() {
                 let random = random(seed: seed, caseID: item.dataset + "/" + item.caseID)

@@ -25,6 +25,9 @@ public final class UMedSAMTrainer {
     public let network: UMedSAMNetwork
     public let options: UMedSAMOptions
     public let trainer: Trainer<UMedSAMCase, UMedSAMFigures>
+    /// Called with (cases scored, cases) after each case of every scoring pass (validation, `score`): with
+    /// encoder LoRA each case runs the adapted encoder, so a pass takes a while.
+    public var scoringProgress: ((Int, Int) -> Void)?
 
     /// The recipe over `network` (whose σ count must match `options`).
     ///
@@ -141,7 +144,9 @@ public final class UMedSAMTrainer {
     ///   - cases: the cases to score.
     ///   - prompts: the prompt kinds, in the order of the result.
     public func score(_ cases: [UMedSAMCase], prompts: [UMedSAMScoring.PromptKind]) throws -> [UMedSAMFigures] {
-        try UMedSAMScoring.score(network.snapshot(), cases: cases, prompts: prompts, seed: options.seed).map {
+        try UMedSAMScoring.score(
+            network.snapshot(), cases: cases, prompts: prompts, seed: options.seed, progress: scoringProgress
+        ).map {
             var figures = $0
             figures.sigmas = network.sigmas
             return figures

@@ -161,6 +161,14 @@ enum FinetuneUMedSAM {
         }
 
         let recipe = try UMedSAMTrainer(network: network, options: options)
+        if !c.noProgress {
+            var bar: ProgressBar?
+            recipe.scoringProgress = { done, total in
+                if done == 1 { bar = ProgressBar("scoring validation", total: total, unit: "cases") }
+                bar?.update(done)
+                if done == total { bar?.finish() }
+            }
+        }
         // The report's prompts: boxes at each --report-jitter, then --report-points points alone.
         var prompts: [(name: String, kind: UMedSAMScoring.PromptKind)] = c.reportJitters!.map {
             ("box +\($0) px", .box(jitter: $0))
