@@ -171,7 +171,7 @@ let package = Package(
             name: "UMedSAMTrainingTests",
             dependencies: [
                 "UMedSAMTraining", "Training", "Optimisers", "LiteMedSAM", "SAMLayers", "SAMAutograd", "SAMTensor",
-                "SeededSampling", "MultiRaterData", "MultiRaterMetrics", "TorchCheckpoint",
+                "SeededSampling", "MultiRaterData", "MultiRaterMetrics", "TorchCheckpoint", "P2SAMTraining",
             ]),
         .testTarget(name: "P2SAMCLITests", dependencies: ["TorchCheckpoint", "MedImageIO", "SAMTensor"]),
         .testTarget(

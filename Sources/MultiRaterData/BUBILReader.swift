@@ -65,6 +65,56 @@ public enum BUBILReader {
         return MultiRaterDataset(name: base.lastPathComponent, source: "bubil:\(root.path)", cases: cases)
     }
 
+    /// Reads the BU-BIL folder at `root` with its fused gold standard as the one rater of each case:
+    /// `ROOT/GoldStandard/seg_<name>.png` (cell = 0 like the expert masks; `foreground` overrides). Same
+    /// cases, order, ids and `source` as ``read(root:foreground:progress:)`` (so cached embeddings are
+    /// shared).
+    ///
+    /// - Parameters:
+    ///   - root: the dataset folder, or a folder holding exactly one `BU-BIL_Dataset*` folder.
+    ///   - foreground: the mask value marking the cell (default zero, black).
+    ///   - progress: called with (cases read, cases in all) after each case.
+    /// - Throws: `DataError.invalidFile` when the folder has no `GoldStandard/`, an image has no gold mask,
+    ///   or a mask's size differs from its image's.
+    public static func readGoldStandard(
+        root: URL, foreground: MaskForeground = .zero,
+        progress: ((_ done: Int, _ total: Int) -> Void)? = nil
+    ) throws -> MultiRaterDataset {
+        let base = resolve(root)
+        let raw = base.appendingPathComponent("RawImages")
+        let gold = base.appendingPathComponent("GoldStandard")
+        guard ImageFiles.isDirectory(raw), ImageFiles.isDirectory(gold) else {
+            throw DataError.invalidFile(
+                path: root.path, reason: "not a BU-BIL folder with a gold standard (want RawImages/ and GoldStandard/)")
+        }
+        let images = try ImageFiles.pngFiles(in: raw)
+        guard !images.isEmpty else { throw DataError.invalidFile(path: raw.path, reason: "folder has no PNG files") }
+        let listing = Dictionary(
+            try ImageFiles.pngFiles(in: gold).map { ($0.lastPathComponent.lowercased(), $0) },
+            uniquingKeysWith: { a, _ in a })
+        var cases: [MultiRaterCase] = []
+        for (index, imageURL) in images.enumerated() {
+            let file = imageURL.lastPathComponent
+            let name = imageURL.deletingPathExtension().lastPathComponent
+            let image = try ImageFiles.readPNG(imageURL).caseImage(name: name)
+            guard let maskURL = listing["seg_" + file.lowercased()] else {
+                throw DataError.invalidFile(path: gold.path, reason: "no seg_\(file) for image \(file)")
+            }
+            let mask = try ImageFiles.readMask(maskURL, foreground: foreground)
+            guard mask.width == image.width && mask.height == image.height else {
+                throw DataError.invalidFile(
+                    path: maskURL.path,
+                    reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
+            }
+            cases.append(
+                try MultiRaterCase(
+                    image: image, raters: [mask],
+                    metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
+            progress?(index + 1, images.count)
+        }
+        return MultiRaterDataset(name: base.lastPathComponent, source: "bubil:\(root.path)", cases: cases)
+    }
+
     /// ROOT itself, or its single `BU-BIL_Dataset*` child.
     static func resolve(_ root: URL) -> URL {
         if ImageFiles.isDirectory(root.appendingPathComponent("RawImages")) { return root }

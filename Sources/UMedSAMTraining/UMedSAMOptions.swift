@@ -38,6 +38,17 @@ public enum UMedSAMTrainableParts: String, Sendable, Codable, CaseIterable {
     case decoder
     /// The mask decoder and the prompt encoder's learned embeddings (points, box corners, no-mask).
     case decoderAndPromptEncoder = "decoder+prompt"
+    /// The mask decoder and rank-r LoRA factors on the q and v projections of every TinyViT attention block
+    /// (`LoRAParameters`); the image encoder runs at every step (embeddings cannot be cached).
+    case decoderAndLoRA = "decoder+lora"
+    /// The mask decoder, the prompt encoder's learned embeddings and the encoder LoRA factors.
+    case decoderPromptAndLoRA = "decoder+prompt+lora"
+
+    /// Whether the prompt encoder's learned embeddings train.
+    public var trainsPromptEncoder: Bool { self == .decoderAndPromptEncoder || self == .decoderPromptAndLoRA }
+
+    /// Whether encoder LoRA factors train (the embeddings are then computed at every step).
+    public var trainsEncoderLoRA: Bool { self == .decoderAndLoRA || self == .decoderPromptAndLoRA }
 }
 
 /// The prompts drawn from the ground truth during training.
@@ -59,6 +70,9 @@ public struct UMedSAMOptions: Sendable, Codable, Equatable {
     /// SAM's radius ρ.
     public var radius: Float
     public var trainable: UMedSAMTrainableParts
+    /// The encoder LoRA rank with a `+lora` trainable part (nil there: `defaultLoRARank`); must be nil
+    /// otherwise.
+    public var loraRank: Int?
     public var prompts: UMedSAMPromptMode
     /// Maximum outward shift of each box side in model (256) pixels.
     public var boxJitter: Int
@@ -77,10 +91,12 @@ public struct UMedSAMOptions: Sendable, Codable, Equatable {
     /// The released U-MedSAM settings unless given: all four terms, the code's weighting, decoder only,
     /// boxes jittered by up to 5 px, AdamW lr 5e-5, betas (0.9, 0.999), weight decay 0.01,
     /// ReduceLROnPlateau(0.9, patience 5, cooldown 0), batch 2; sharpness-aware with ρ 0.05 as the paper.
+    /// `loraRank` applies to a `+lora` trainable part only.
     public init(
         terms: [UMedSAMLossTerm] = UMedSAMLossTerm.allCases, weighting: UMedSAMLossWeighting = .code,
         sharpnessAware: Bool = true, radius: Float = 0.05, trainable: UMedSAMTrainableParts = .decoder,
-        prompts: UMedSAMPromptMode = .box, boxJitter: Int = 5, epochs: Int = 3, batchSize: Int = 2,
+        loraRank: Int? = nil, prompts: UMedSAMPromptMode = .box, boxJitter: Int = 5, epochs: Int = 3,
+        batchSize: Int = 2,
         learningRate: Float = 5e-5, weightDecay: Float = 0.01, beta1: Float = 0.9, beta2: Float = 0.999,
         plateauFactor: Float = 0.9, plateauPatience: Int = 5, plateauCooldown: Int = 0, seed: UInt64 = 1
     ) {
@@ -89,6 +105,7 @@ public struct UMedSAMOptions: Sendable, Codable, Equatable {
         self.sharpnessAware = sharpnessAware
         self.radius = radius
         self.trainable = trainable
+        self.loraRank = loraRank
         self.prompts = prompts
         self.boxJitter = boxJitter
         self.epochs = epochs
@@ -103,12 +120,22 @@ public struct UMedSAMOptions: Sendable, Codable, Equatable {
         self.seed = seed
     }
 
+    /// The LoRA rank of a `+lora` trainable part when none is given.
+    public static let defaultLoRARank = 4
+
+    /// The encoder LoRA rank this run trains, or nil without encoder LoRA.
+    public var encoderLoRARank: Int? { trainable.trainsEncoderLoRA ? (loraRank ?? Self.defaultLoRARank) : nil }
+
     /// Throws `UMedSAMError.invalidOptions` naming the first bad setting.
     public func validate() throws {
         func fail(_ why: String) throws { throw UMedSAMError.invalidOptions(why) }
         if terms.isEmpty { try fail("at least one loss term is needed") }
         if Set(terms).count != terms.count { try fail("a loss term is listed twice") }
         if sharpnessAware && !(radius > 0 && radius.isFinite) { try fail("the SAM radius ρ must be positive") }
+        if let loraRank {
+            if !trainable.trainsEncoderLoRA { try fail("a LoRA rank needs a +lora trainable part (decoder+lora)") }
+            if loraRank < 1 { try fail("the LoRA rank must be >= 1") }
+        }
         if boxJitter < 0 { try fail("the box jitter must be >= 0 pixels") }
         if epochs < 1 { try fail("epochs must be >= 1") }
         if batchSize < 1 { try fail("the batch size must be >= 1") }

@@ -9,8 +9,9 @@ import Training
 
 /// Turns a dataset's cases into `UMedSAMCase`s: the ground truth (the raters' majority vote, rater 0 for
 /// single-rater data) in the model frame, the embedding through the cache (the keys `p2sam train` and
-/// `p2sam embed --dataset` use). Cases whose ground truth is empty cannot give a box prompt: they are
-/// skipped and counted.
+/// `p2sam embed --dataset` use), or, for encoder-LoRA training, the frozen encoder's `layers.0` output
+/// (computed, never cached: it is kept in memory, 4 MB per case as Float16). Cases whose ground truth is
+/// empty cannot give a box prompt: they are skipped and counted.
 public struct UMedSAMPreparation {
     /// Computes an embedding `[64, 64, 256]` from a `(3, 256, 256)` model input.
     public typealias Embedder = (_ modelInput: Tensor) throws -> Tensor
@@ -44,12 +45,16 @@ public struct UMedSAMPreparation {
     ///   - dataset: the dataset (its `source` names it in cache keys, its `name` in reports).
     ///   - indices: which cases.
     ///   - embedder: the frozen image encoder.
+    ///   - layerZero: for encoder-LoRA training, computes the encoder's `layers.0` output `[128, 128, 128]`
+    ///     from the model input (`TinyViTEncoder.layerZeroOutput`); the cases then hold it instead of an
+    ///     embedding and `embedder` is not called.
     ///   - perClass: name each case's group `<dataset>/<class>` from the id's last `_` part (label-map
     ///     datasets, whose case ids are `<slice>_<class>`), so reports give each class.
     ///   - progress: called after each case with (done, total).
     /// - Throws: `UMedSAMError.invalidData` for a case without image or with image and mask sizes that differ.
     public mutating func prepare(
-        _ dataset: MultiRaterDataset, indices: [Int], embedder: Embedder, perClass: Bool = false,
+        _ dataset: MultiRaterDataset, indices: [Int], embedder: Embedder, layerZero: Embedder? = nil,
+        perClass: Bool = false,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> Prepared {
         var out = Prepared(cases: [], skippedEmpty: [])
@@ -72,6 +77,17 @@ public struct UMedSAMPreparation {
                 continue
             }
             let pre = try ModelFrame.preprocess(image, window: window)
+            let group =
+                perClass
+                ? dataset.name + "/" + (id.split(separator: "_").last.map(String.init) ?? "") : dataset.name
+            if let layerZero {
+                out.cases.append(
+                    UMedSAMCase(
+                        dataset: group, caseID: id,
+                        layerZeroOutput: try layerZero(Tensor(shape: [3, 256, 256], storage: pre.tensor)), mask: mask,
+                        resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth))
+                continue
+            }
             let key = EmbeddingCache.key(
                 dataset: dataset.source, window: windowName, caseID: id, checkpointSHA256: checkpointSHA256)
             let content = Self.contentHash(pre.tensor)
@@ -82,9 +98,7 @@ public struct UMedSAMPreparation {
             last = (content, embedding)
             out.cases.append(
                 UMedSAMCase(
-                    dataset: perClass
-                        ? dataset.name + "/" + (id.split(separator: "_").last.map(String.init) ?? "") : dataset.name,
-                    caseID: id, embedding: embedding, mask: mask,
+                    dataset: group, caseID: id, embedding: embedding, mask: mask,
                     resizedHeight: pre.resizedHeight, resizedWidth: pre.resizedWidth))
         }
         return out

@@ -65,37 +65,61 @@ public enum UMedSAMScoring {
     public static func score(
         _ snapshot: UMedSAMDecoderSnapshot, cases: [UMedSAMCase], prompt: PromptKind, seed: UInt64
     ) throws -> UMedSAMFigures {
-        var perCase: [(dataset: String, dice: Double, nsd: Double)] = []
-        for item in cases {
-            let random = random(seed: seed, caseID: item.dataset + "/" + item.caseID)
-            let request: Prompt
-            switch prompt {
-            case .box(let jitter): request = Prompt(box: UMedSAMPrompts.box(for: item, jitter: jitter, random: random))
-            case .points(let count):
-                request = Prompt(points: UMedSAMPrompts.points(for: item, count: count, random: random))
-            }
-            let logits = snapshot.logits(embedding: item.embedding, prompts: [request])[0]
-            let (h, w) = (item.resizedHeight, item.resizedWidth)
-            var predicted = [Bool](repeating: false, count: h * w)
-            var actual = [Bool](repeating: false, count: h * w)
-            for y in 0..<h {
-                for x in 0..<w {
-                    predicted[y * w + x] = logits.storage[y * UMedSAMCase.side + x] > 0
-                    actual[y * w + x] = item.mask[y * UMedSAMCase.side + x] != 0
+        try score(snapshot, cases: cases, prompts: [prompt], seed: seed)[0]
+    }
+
+    /// As `score(_:cases:prompt:seed:)` for several prompt kinds, each case embedded once
+    /// (`UMedSAMDecoderSnapshot.embedding(of:)`); one result per prompt kind, in order.
+    ///
+    /// - Parameters:
+    ///   - snapshot: the prompt encoder and decoder (and adapted encoder) to score.
+    ///   - cases: the cases (non-empty masks).
+    ///   - prompts: the prompt kinds.
+    ///   - seed: seeds every case's prompt stream.
+    ///   - progress: called with (cases scored, cases) after each case.
+    /// - Throws: metric errors (none for consistent cases).
+    public static func score(
+        _ snapshot: UMedSAMDecoderSnapshot, cases: [UMedSAMCase], prompts: [PromptKind], seed: UInt64,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> [UMedSAMFigures] {
+        var perCase = [[(dataset: String, dice: Double, nsd: Double)]](repeating: [], count: prompts.count)
+        for (n, item) in cases.enumerated() {
+            defer { progress?(n + 1, cases.count) }
+            let embedding = snapshot.embedding(of: item)
+            for (k, prompt) in prompts.enumerated() {
+                let random = random(seed: seed, caseID: item.dataset + "/" + item.caseID)
+                let request: Prompt
+                switch prompt {
+                case .box(let jitter):
+                    request = Prompt(box: UMedSAMPrompts.box(for: item, jitter: jitter, random: random))
+                case .points(let count):
+                    request = Prompt(points: UMedSAMPrompts.points(for: item, count: count, random: random))
                 }
+                let logits = snapshot.logits(embedding: embedding, prompts: [request])[0]
+                let (h, w) = (item.resizedHeight, item.resizedWidth)
+                var predicted = [Bool](repeating: false, count: h * w)
+                var actual = [Bool](repeating: false, count: h * w)
+                for y in 0..<h {
+                    for x in 0..<w {
+                        predicted[y * w + x] = logits.storage[y * UMedSAMCase.side + x] > 0
+                        actual[y * w + x] = item.mask[y * UMedSAMCase.side + x] != 0
+                    }
+                }
+                let a = try BinaryMask(width: w, height: h, bools: predicted)
+                let b = try BinaryMask(width: w, height: h, bools: actual)
+                perCase[k].append(
+                    (item.dataset, try diceCoefficient(a, b), try SurfaceDice.normalizedSurfaceDice(a, b)))
             }
-            let a = try BinaryMask(width: w, height: h, bools: predicted)
-            let b = try BinaryMask(width: w, height: h, bools: actual)
-            perCase.append(
-                (item.dataset, try diceCoefficient(a, b), try SurfaceDice.normalizedSurfaceDice(a, b)))
         }
         func mean(_ rows: [(dataset: String, dice: Double, nsd: Double)]) -> UMedSAMScore {
             let n = Double(max(rows.count, 1))
             return UMedSAMScore(
                 dice: rows.map(\.dice).reduce(0, +) / n, nsd: rows.map(\.nsd).reduce(0, +) / n, cases: rows.count)
         }
-        var perDataset: [String: UMedSAMScore] = [:]
-        for name in Set(perCase.map(\.dataset)) { perDataset[name] = mean(perCase.filter { $0.dataset == name }) }
-        return UMedSAMFigures(overall: mean(perCase), perDataset: perDataset)
+        return perCase.map { rows in
+            var perDataset: [String: UMedSAMScore] = [:]
+            for name in Set(rows.map(\.dataset)) { perDataset[name] = mean(rows.filter { $0.dataset == name }) }
+            return UMedSAMFigures(overall: mean(rows), perDataset: perDataset)
+        }
     }
 }

@@ -9,8 +9,8 @@ import Training
 
 /// U-MedSAM's fine-tuning recipe on the generic `Trainer` (`SPECS.md` section 4, issue 11):
 ///
-/// - trained: the mask decoder (+ the prompt encoder's learned embeddings with
-///   `UMedSAMTrainableParts.decoderAndPromptEncoder`) and the learned loss weights σ;
+/// - trained: the mask decoder (+ the prompt encoder's learned embeddings and/or encoder LoRA factors, per
+///   `UMedSAMTrainableParts`) and the learned loss weights σ;
 /// - per example: a prompt from the ground truth (box jittered outward by U{0…5} px; mixed prompts for
 ///   MPA-lite), the single-mask logits and IoU prediction through the `Recording` forward, the four terms
 ///   (`UMedSAMLoss`) combined by the chosen weighting;
@@ -25,6 +25,9 @@ public final class UMedSAMTrainer {
     public let network: UMedSAMNetwork
     public let options: UMedSAMOptions
     public let trainer: Trainer<UMedSAMCase, UMedSAMFigures>
+    /// Called with (cases scored, cases) after each case of every scoring pass (validation, `score`): with
+    /// encoder LoRA each case runs the adapted encoder, so a pass takes a while.
+    public var scoringProgress: ((Int, Int) -> Void)?
 
     /// The recipe over `network` (whose σ count must match `options`).
     ///
@@ -44,8 +47,14 @@ public final class UMedSAMTrainer {
         self.network = network
         self.options = options
         let promptKeys = Set(PromptEncoder.learnedEmbeddingWeightKeys())
+        guard network.loraRank == options.encoderLoRARank else {
+            throw UMedSAMError.invalidOptions(
+                "the network's encoder LoRA rank (\(network.loraRank.map(String.init) ?? "none")) does not match the options' (\(options.encoderLoRARank.map(String.init) ?? "none"))"
+            )
+        }
         var model = TrainableSelection.prefixes([MaskDecoder.defaultKey + "."])
-        if options.trainable == .decoderAndPromptEncoder { model = model.union(.names(promptKeys)) }
+        if options.trainable.trainsPromptEncoder { model = model.union(.names(promptKeys)) }
+        if options.trainable.trainsEncoderLoRA { model = model.union(.names(Set(network.loraFactorNames))) }
         let sigma = TrainableSelection.names([UMedSAMNetwork.sigmaKey])
         let opts = options
         let configuration = TrainerConfiguration(
@@ -82,7 +91,7 @@ public final class UMedSAMTrainer {
     ) -> Variable {
         let prompt = UMedSAMPrompts.training(
             for: item, mode: options.prompts, jitter: options.boxJitter, random: random)
-        let (logits, iou) = network.forward(w, embedding: item.embedding, prompt: prompt)
+        let (logits, iou) = network.forward(w, case: item, prompt: prompt)
         let terms = UMedSAMLoss.terms(options.terms, logits: logits, iouPrediction: iou, mask: item.mask)
         let sigmas = network.sigmas != nil ? w(UMedSAMNetwork.sigmaKey) : nil
         return UMedSAMLoss.combine(terms, weighting: options.weighting, sigmas: sigmas)
@@ -100,7 +109,7 @@ public final class UMedSAMTrainer {
             let w = Recording(graph: graph, parameters: network.parameters)
             let prompt = UMedSAMPrompts.training(
                 for: item, mode: options.prompts, jitter: options.boxJitter, random: random)
-            let (logits, iou) = network.forward(w, embedding: item.embedding, prompt: prompt)
+            let (logits, iou) = network.forward(w, case: item, prompt: prompt)
             return UMedSAMLoss.terms(options.terms, logits: logits, iouPrediction: iou, mask: item.mask).map {
                 Double($0.scalar)
             }
@@ -125,9 +134,23 @@ public final class UMedSAMTrainer {
     ///   - cases: the cases to score.
     ///   - prompt: the prompt kind.
     public func score(_ cases: [UMedSAMCase], prompt: UMedSAMScoring.PromptKind) throws -> UMedSAMFigures {
-        var figures = try UMedSAMScoring.score(network.snapshot(), cases: cases, prompt: prompt, seed: options.seed)
-        figures.sigmas = network.sigmas
-        return figures
+        try score(cases, prompts: [prompt])[0]
+    }
+
+    /// Scores the current network on `cases` with each of `prompts` (one embedding per case for all of them:
+    /// with encoder LoRA the adapted encoder runs once per case), σ recorded.
+    ///
+    /// - Parameters:
+    ///   - cases: the cases to score.
+    ///   - prompts: the prompt kinds, in the order of the result.
+    public func score(_ cases: [UMedSAMCase], prompts: [UMedSAMScoring.PromptKind]) throws -> [UMedSAMFigures] {
+        try UMedSAMScoring.score(
+            network.snapshot(), cases: cases, prompts: prompts, seed: options.seed, progress: scoringProgress
+        ).map {
+            var figures = $0
+            figures.sigmas = network.sigmas
+            return figures
+        }
     }
 
     /// Runs the epochs: validation on `validation` (none: selection by the training loss) after each, `onBest`

@@ -29,8 +29,17 @@ struct UMedSAMFinetuneOptions: ParsableArguments {
     @Option(help: "umedsam: SAM radius ρ.")
     var rho: Float = 0.05
 
-    @Option(help: "umedsam: trained parts: decoder | decoder+prompt (encoder LoRA is not offered yet).")
+    @Option(
+        help: """
+            umedsam: trained parts: decoder | decoder+prompt | decoder+lora | decoder+prompt+lora (+lora: rank-r \
+            LoRA on the encoder's attention q and v; the encoder then runs at every step, so embeddings are \
+            not cached and a step costs several seconds; the model file gets the LoRA merged into qkv).
+            """)
     var trainable: UMedSAMTrainableParts = .decoder
+
+    @Option(
+        name: .customLong("lora-rank"), help: "umedsam: rank of the encoder LoRA with a +lora --trainable (default 4).")
+    var loraRank: Int?
 
     @Option(help: "umedsam: training prompts: box | mixed (MPA-lite: box, box + 1-3 points, or 1-3 points).")
     var prompts: UMedSAMPromptMode = .box
@@ -54,6 +63,12 @@ struct UMedSAMFinetuneOptions: ParsableArguments {
         }
         if boxJitter < 0 { throw ValidationError("--box-jitter must be >= 0") }
         if !(rho > 0) { throw ValidationError("--rho must be positive") }
+        if let loraRank {
+            if !trainable.trainsEncoderLoRA {
+                throw ValidationError("--lora-rank needs --trainable decoder+lora or decoder+prompt+lora")
+            }
+            if loraRank < 1 { throw ValidationError("--lora-rank must be at least 1") }
+        }
     }
 }
 
@@ -64,7 +79,8 @@ enum FinetuneUMedSAM {
         let o = c.umedsam
         let options = UMedSAMOptions(
             terms: o.parsedTerms!, weighting: o.lossWeights, sharpnessAware: o.sharpnessAware, radius: o.rho,
-            trainable: o.trainable, prompts: o.prompts, boxJitter: o.boxJitter, epochs: c.epochs, batchSize: c.batch,
+            trainable: o.trainable, loraRank: o.loraRank, prompts: o.prompts, boxJitter: o.boxJitter, epochs: c.epochs,
+            batchSize: c.batch,
             learningRate: c.learningRate, weightDecay: o.weightDecay, seed: c.seed)
         try options.validate()
         let output = URL(fileURLWithPath: c.output)
@@ -75,50 +91,69 @@ enum FinetuneUMedSAM {
             c.model.skipChecksum
             ? try SHA256.hexDigest(ofFileAt: backboneURL.path) : LiteMedSAMCheckpoint.officialSHA256
         let network = try UMedSAMNetwork(
-            backbone: store, lossTermCount: options.weighting == .fixed ? nil : options.terms.count)
+            backbone: store, lossTermCount: options.weighting == .fixed ? nil : options.terms.count,
+            loraRank: options.encoderLoRARank, loraSeed: options.seed)
 
         // Data.
         let cache = try EmbeddingCache(
             directory: URL(fileURLWithPath: c.cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings")))
         cache.keepsInMemory = false  // the cases keep their own Float16 copies
-        let window = c.window.flatMap(IntensityWindow.init(parsing:))
-        var preparation = UMedSAMPreparation(
-            window: window, windowName: c.window, checkpointSHA256: sha, cache: cache)
+        var preparation = UMedSAMPreparation(window: nil, windowName: nil, checkpointSHA256: sha, cache: cache)
         var encoder: LiteMedSAMModel?
         let embedder: UMedSAMPreparation.Embedder = { input in
             if encoder == nil { encoder = try LiteMedSAMModel(weights: store) }
             return encoder!.embed(input)
         }
+        // Encoder LoRA: the cases keep the frozen encoder's layers.0 output; the adapted encoder runs per step.
+        let layerZero: UMedSAMPreparation.Embedder? =
+            options.encoderLoRARank == nil
+            ? nil
+            : { input in
+                if encoder == nil { encoder = try LiteMedSAMModel(weights: store) }
+                return encoder!.imageEncoder.layerZeroOutput(input)
+            }
+        if let rank = options.encoderLoRARank {
+            print(
+                "encoder LoRA rank \(rank): embeddings are not cached (the encoder runs at every step and for every validation case; the layers.0 output is kept in memory, 4 MB per case)"
+            )
+            fflush(nil)
+        }
         var training: [UMedSAMCase] = []
         var validation: [UMedSAMCase] = []
         var dataRows: [[String: String]] = []
         for part in try c.dataParts() {
+            preparation.window = part.window.flatMap(IntensityWindow.init(parsing:))
+            preparation.windowName = part.window
             let labelled = part.dataset.source.hasPrefix("labels:")
             let bar =
                 c.noProgress
                 ? nil
                 : ProgressBar(
                     "embedding \(part.dataset.name)", total: part.train.count + part.validation.count, unit: "cases")
-            let t = try preparation.prepare(part.dataset, indices: part.train, embedder: embedder, perClass: labelled) {
+            let t = try preparation.prepare(
+                part.dataset, indices: part.train, embedder: embedder, layerZero: layerZero, perClass: labelled
+            ) {
                 done, _ in bar?.update(done)
             }
             let v = try preparation.prepare(
-                part.dataset, indices: part.validation, embedder: embedder, perClass: labelled
+                part.dataset, indices: part.validation, embedder: embedder, layerZero: layerZero, perClass: labelled
             ) {
                 done, _ in bar?.update(part.train.count + done)
             }
             bar?.finish()
             training += t.cases
             validation += v.cases
-            let skipped = t.skippedEmpty.count + v.skippedEmpty.count
+            let skippedTrain = t.skippedEmpty.count + part.emptyTrain
+            let skippedValidation = v.skippedEmpty.count + part.emptyValidation
+            let skipped = skippedTrain + skippedValidation
             print(
                 "\(part.spec): \(t.cases.count) training + \(v.cases.count) validation cases"
                     + (skipped > 0 ? "; \(skipped) skipped (empty ground truth: no box prompt)" : ""))
             fflush(nil)  // stdout, in order with the progress on stderr
             dataRows.append([
                 "spec": part.spec, "name": part.dataset.name, "train": String(t.cases.count),
-                "validation": String(v.cases.count), "skipped_empty_train": String(t.skippedEmpty.count),
-                "skipped_empty_validation": String(v.skippedEmpty.count),
+                "validation": String(v.cases.count), "skipped_empty_train": String(skippedTrain),
+                "skipped_empty_validation": String(skippedValidation),
             ])
         }
         guard !training.isEmpty else {
@@ -126,6 +161,14 @@ enum FinetuneUMedSAM {
         }
 
         let recipe = try UMedSAMTrainer(network: network, options: options)
+        if !c.noProgress {
+            var bar: ProgressBar?
+            recipe.scoringProgress = { done, total in
+                if done == 1 { bar = ProgressBar("scoring validation", total: total, unit: "cases") }
+                bar?.update(done)
+                if done == total { bar?.finish() }
+            }
+        }
         // The report's prompts: boxes at each --report-jitter, then --report-points points alone.
         var prompts: [(name: String, kind: UMedSAMScoring.PromptKind)] = c.reportJitters!.map {
             ("box +\($0) px", .box(jitter: $0))
@@ -133,7 +176,8 @@ enum FinetuneUMedSAM {
         if c.reportPoints > 0 { prompts.append(("\(c.reportPoints) point(s)", .points(count: c.reportPoints))) }
         var before: [String: UMedSAMFigures] = [:]
         if !validation.isEmpty {
-            for p in prompts { before[p.name] = try recipe.score(validation, prompt: p.kind) }
+            let figures = try recipe.score(validation, prompts: prompts.map(\.kind))
+            for (p, f) in zip(prompts, figures) { before[p.name] = f }
         }
 
         // Training.
@@ -174,7 +218,7 @@ enum FinetuneUMedSAM {
         }
         let started = Date()
         print(
-            "training \(training.count) cases x \(options.epochs) epochs, batch \(options.batchSize), \(options.sharpnessAware ? "sharpness-aware (ρ \(options.radius))" : "plain AdamW"), loss weights \(options.weighting.rawValue), trained: \(options.trainable.rawValue), prompts \(options.prompts.rawValue)"
+            "training \(training.count) cases x \(options.epochs) epochs, batch \(options.batchSize), \(options.sharpnessAware ? "sharpness-aware (ρ \(options.radius))" : "plain AdamW"), loss weights \(options.weighting.rawValue), trained: \(options.trainable.rawValue)\(options.encoderLoRARank.map { " (LoRA rank \($0))" } ?? ""), prompts \(options.prompts.rawValue)"
         )
         fflush(nil)  // stdout, in order with the progress on stderr
         let history = try recipe.run(
@@ -184,6 +228,7 @@ enum FinetuneUMedSAM {
                 "recipe": "umedsam", "base_checkpoint_sha256": sha, "options": optionsJSON,
                 "epoch": String(record.epoch),
             ]
+            if let rank = network.loraRank { meta["lora_rank_merged"] = String(rank) }
             if let sigmas = network.sigmas {
                 meta["loss_sigmas"] = zip(names, sigmas).map { "\($0.0)=\($0.1)" }.joined(separator: ",")
             }
@@ -204,7 +249,8 @@ enum FinetuneUMedSAM {
         // Scores of the best model (restored at the end of the run).
         var after: [String: UMedSAMFigures] = [:]
         if !validation.isEmpty {
-            for p in prompts { after[p.name] = try recipe.score(validation, prompt: p.kind) }
+            let figures = try recipe.score(validation, prompts: prompts.map(\.kind))
+            for (p, f) in zip(prompts, figures) { after[p.name] = f }
             printTable(before: before, after: after, prompts: prompts.map(\.name))
         }
         if let json = c.json {

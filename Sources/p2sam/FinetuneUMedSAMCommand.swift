@@ -13,9 +13,14 @@ struct FinetuneUMedSAMCommand: ParsableCommand {
             Data: each --dataset SPEC is split by sorted case id, the last --holdout fraction (default 0.2, \
             the canonical 80/20 of hc18, ph2 and shenzhen-cxr) validating; --train-dataset SPEC trains on all \
             its cases and --val-dataset SPEC validates on all (e.g. acdc train/ and val/). --max-train-cases \
-            and --max-val-cases keep the first N of each part (sorted ids). The ground truth is the raters' \
-            majority (rater 0 for single-rater data); cases with an empty ground truth cannot give a box and \
-            are skipped and counted. Embeddings of the frozen encoder are cached under --cache-dir (the keys \
+            and --max-val-cases keep the first N of each part (sorted ids). Settings for one dataset follow \
+            its SPEC after '#': SPEC#split=PROTOCOL[/FOLD] (a --split-protocol protocol: train on its train \
+            part, validate on its validation part, e.g. sorted-names for qubiq and bu-bil-d1, \
+            leave-one-group-out/0 for lidc-real), #window=lung (CT window of this dataset; default --window), \
+            #target=gold (BU-BIL's fused GoldStandard/ masks instead of the experts' majority); join several \
+            with ',', e.g. 'npz:lidc_crops_128.npz#split=leave-one-group-out/0,window=lung'. The ground \
+            truth is the raters' majority (rater 0 for single-rater data); cases with an empty ground truth \
+            cannot give a box and are skipped and counted (before the --max-*-cases caps). Embeddings of the frozen encoder are cached under --cache-dir (the keys \
             of `p2sam train` and `p2sam embed --dataset`).
 
             Output: MODEL is a LiteMedSAM model file (safetensors, every LiteMedSAM tensor, format \
@@ -29,7 +34,10 @@ struct FinetuneUMedSAMCommand: ParsableCommand {
             side for each PX of --report-jitter (seeded per case, so every model sees the same boxes).
             """)
 
-    @Option(help: ArgumentHelp("A dataset split by --holdout (repeatable).", valueName: "SPEC"))
+    @Option(
+        help: ArgumentHelp(
+            "A dataset split by --holdout or its #split= (repeatable; SPEC[#split=…,window=…,target=…]).",
+            valueName: "SPEC"))
     var dataset: [String] = []
 
     @Option(
@@ -71,7 +79,7 @@ struct FinetuneUMedSAMCommand: ParsableCommand {
 
     @Option(
         help:
-            "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER). Default: keep 0..255 images, min-max others."
+            "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER), every dataset without its own #window=. Default: keep 0..255 images, min-max others."
     )
     var window: String?
 

@@ -83,6 +83,46 @@ final class FinetuneCommandTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("m.png")))
     }
 
+    func testEncoderLoRAChangesTheEncoderInTheModelFile() throws {
+        try CLIRunner.requireCheckpoint()
+        let dataset = try writeDataset("toy")
+        let model = path("lora.safetensors")
+        let outcome = try CLIRunner.run([
+            "finetune", "--recipe", "umedsam", "--dataset", dataset, "--holdout", "0.25", "--epochs", "1",
+            "--lr", "1e-2", "--no-sharpness-aware", "--trainable", "decoder+lora", "--lora-rank", "2",
+            "--report-jitter", "0", "--output", model, "--cache-dir", path("cache"), "--no-progress",
+        ])
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+        XCTAssertTrue(outcome.output.contains("embeddings are not cached"), outcome.output)
+        let tuned = try Safetensors.read(contentsOf: URL(fileURLWithPath: model))
+        XCTAssertEqual(tuned.metadata["format"], "litemedsam-model-v1")
+        XCTAssertEqual(tuned.metadata["lora_rank_merged"], "2")
+        XCTAssertFalse(tuned.tensors.keys.contains { $0.contains("lora_") }, "LoRA factors must be merged, not stored")
+        let original = try TorchStateDict(contentsOf: CLIRunner.checkpoint)
+        let qkv = "image_encoder.layers.1.blocks.0.attn.qkv.weight"
+        XCTAssertNotEqual(tuned.tensors[qkv]!.storage, try original.tensors.first { $0.name == qkv }!.floats())
+        let image = directory.appendingPathComponent("toy/c1/image.png").path
+        let segment = try CLIRunner.run([
+            "segment", "--image", image, "--box", "10,15,40,45", "--backbone", model, "--output", path("m.png"),
+        ])
+        XCTAssertEqual(segment.status, 0, segment.output)
+
+        // Per-dataset settings: refused clearly.
+        for (spec, message) in [
+            (dataset + "#target=gold", "target=gold needs a BU-BIL dataset"),
+            (dataset + "#colour=red", "unknown dataset setting 'colour'"),
+            (dataset + "#split=halves", "unknown split protocol 'halves'"),
+        ] {
+            let bad = try CLIRunner.run([
+                "finetune", "--recipe", "umedsam", "--dataset", spec, "--output", path("y.safetensors"),
+                "--cache-dir", path("cache"), "--no-progress",
+            ])
+            XCTAssertEqual(bad.status, 1, bad.output)
+            XCTAssertTrue(bad.output.contains(message), bad.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("y.safetensors")))
+        }
+    }
+
     func testBadInputsAreRefusedClearly() throws {
         try CLIRunner.requireCheckpoint()
         // Image and mask sizes differ.
