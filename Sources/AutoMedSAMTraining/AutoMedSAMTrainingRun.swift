@@ -2,6 +2,7 @@ import AutoMedSAM
 import Foundation
 import LiteMedSAM
 import Optimisers
+import SAMAutograd
 import SAMLayers
 import Training
 
@@ -45,23 +46,25 @@ public struct AutoMedSAMTrainingRun {
 
     /// The trainer of this run (exposed for tests: `step` trains exactly the selection).
     public func makeTrainer() throws -> Trainer<AutoMedSAMExample, AutoMedSAMValidation> {
-        let (network, weighting) = (network, options.weighting)
-        let trainer = try Trainer<AutoMedSAMExample, AutoMedSAMValidation>(
-            parameters: network.parameters, trainable: trainable,
-            optimiser: { [options] trained in
-                let decoderPrefix = MaskDecoder.defaultKey + "."
-                let decoderRate = options.decoderLearningRate ?? options.learningRate
-                let decoder = trained.filter { $0.name.hasPrefix(decoderPrefix) }
-                var groups = [
+        let (network, weighting, options) = (network, options.weighting, options)
+        // Two AdamW groups: the decoder at its own rate (when set), everything else at `learningRate`.
+        let makeOptimiser: ([Parameter]) -> Adam = { trained in
+            let decoderPrefix = MaskDecoder.defaultKey + "."
+            let decoder = trained.filter { $0.name.hasPrefix(decoderPrefix) }
+            var groups = [
+                ParameterGroup(
+                    trained.filter { !$0.name.hasPrefix(decoderPrefix) }, learningRate: options.learningRate,
+                    weightDecay: 0.01)
+            ]
+            if !decoder.isEmpty {
+                groups.append(
                     ParameterGroup(
-                        trained.filter { !$0.name.hasPrefix(decoderPrefix) }, learningRate: options.learningRate,
-                        weightDecay: 0.01)
-                ]
-                if !decoder.isEmpty {
-                    groups.append(ParameterGroup(decoder, learningRate: decoderRate, weightDecay: 0.01))
-                }
-                return Adam(groups: groups)
-            },
+                        decoder, learningRate: options.decoderLearningRate ?? options.learningRate, weightDecay: 0.01))
+            }
+            return Adam(groups: groups)
+        }
+        let trainer = try Trainer<AutoMedSAMExample, AutoMedSAMValidation>(
+            parameters: network.parameters, trainable: trainable, optimiser: makeOptimiser,
             configuration: TrainerConfiguration(
                 epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
                 schedule: .reduceOnPlateau(factor: 0.9, patience: 5), nonFinitePolicy: .skipStep,
