@@ -15,13 +15,24 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
     public var denseAttentionSigmoid: Bool
     /// T of the training noise (`DiffusionNoise`); 0 when trained without diffusion.
     public var noiseSteps: Int
+    /// The factor `s` of the noise's standard deviation `s / (t + 1)` (1: the released code's `1 / (t + 1)`).
+    public var noiseScale: Float
+    /// Whether LiteMedSAM's dense positional encoding is added to the image embedding at the class prompt
+    /// encoder's input (our addition: LiteMedSAM's TinyViT embedding has no absolute position, SAM's ViT has).
+    public var positionalInput: Bool
+    /// Whether the sparse branch adds a learned pair of tokens per class (`sparse.class_tokens`, `(K, 512)`)
+    /// to its pooled tokens (our addition; initialised to the class's mean box tokens, see `docs/automedsam.md`).
+    public var classTokens: Bool
 
-    /// A configuration of `classes`, `branches`, the dense attention's sigmoid and `noiseSteps` (T, 0 = off).
+    /// A configuration of `classes`, `branches`, the dense attention's sigmoid, `noiseSteps` (T, 0 = off)
+    /// and `noiseScale`, `positionalInput` and `classTokens` (the additions of `docs/automedsam.md`; the
+    /// defaults are the paper's model).
     ///
-    /// - Throws: `AutoMedSAMError.invalidInput` for no class, an id outside 1…255, an empty name or a
-    ///   negative T.
+    /// - Throws: `AutoMedSAMError.invalidInput` for no class, an id outside 1…255, an empty name, a
+    ///   negative T or a noise scale that is not positive and finite.
     public init(
-        classes: [Int: String], branches: PromptBranches, denseAttentionSigmoid: Bool = true, noiseSteps: Int = 10
+        classes: [Int: String], branches: PromptBranches, denseAttentionSigmoid: Bool = true, noiseSteps: Int = 10,
+        noiseScale: Float = 1, positionalInput: Bool = false, classTokens: Bool = false
     )
         throws
     {
@@ -32,6 +43,12 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
             throw AutoMedSAMError.invalidInput("class \(bad.key) '\(bad.value)': ids are 1…255 with non-empty names")
         }
         guard noiseSteps >= 0 else { throw AutoMedSAMError.invalidInput("noise steps must be >= 0") }
+        guard noiseScale > 0, noiseScale.isFinite else {
+            throw AutoMedSAMError.invalidInput("the noise scale must be positive and finite")
+        }
+        self.noiseScale = noiseScale
+        self.positionalInput = positionalInput
+        self.classTokens = classTokens
         self.classes = classes
         self.branches = branches
         self.denseAttentionSigmoid = denseAttentionSigmoid
@@ -40,6 +57,9 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
 
     /// Class ids in row order (ascending).
     public var classIDs: [Int] { classes.keys.sorted() }
+
+    /// The training noise (`DiffusionNoise` of `noiseSteps` levels scaled by `noiseScale`).
+    public var noise: DiffusionNoise { DiffusionNoise(steps: noiseSteps, scale: noiseScale) }
 
     /// The class prompt encoder's row of class `id`.
     ///
@@ -50,7 +70,8 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
     }
 
     /// The model-file metadata: `format`, `classes` (JSON object id → name), `branches`,
-    /// `dense_attention` (`sigmoid` | `linear`), `noise_steps`.
+    /// `dense_attention` (`sigmoid` | `linear`), `noise_steps`, `noise_scale`, `positional_input` and
+    /// `class_tokens` (`true` | `false`).
     public var metadata: [String: String] {
         let names = Dictionary(uniqueKeysWithValues: classes.map { (String($0.key), $0.value) })
         let encoder = JSONEncoder()
@@ -62,10 +83,14 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
             "branches": branches.rawValue,
             "dense_attention": denseAttentionSigmoid ? "sigmoid" : "linear",
             "noise_steps": String(noiseSteps),
+            "noise_scale": String(noiseScale),
+            "positional_input": String(positionalInput),
+            "class_tokens": String(classTokens),
         ]
     }
 
-    /// Reads the configuration from model-file metadata.
+    /// Reads the configuration from model-file metadata (files without `noise_scale`, `positional_input` or
+    /// `class_tokens`, written before they existed, get 1, false and false).
     ///
     /// - Throws: `AutoMedSAMError.notAModel` naming the missing or bad entry.
     public init(metadata: [String: String]) throws {
@@ -89,9 +114,20 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
         guard let steps = metadata["noise_steps"].flatMap(Int.init) else {
             throw AutoMedSAMError.notAModel("metadata 'noise_steps' must be an integer")
         }
+        guard let scale = Float(metadata["noise_scale"] ?? "1") else {
+            throw AutoMedSAMError.notAModel("metadata 'noise_scale' must be a number")
+        }
+        func flag(_ key: String) throws -> Bool {
+            guard let text = metadata[key] else { return false }
+            guard let value = Bool(text) else {
+                throw AutoMedSAMError.notAModel("metadata '\(key)' must be true or false")
+            }
+            return value
+        }
         do {
             try self.init(
-                classes: classes, branches: branches, denseAttentionSigmoid: attention == "sigmoid", noiseSteps: steps)
+                classes: classes, branches: branches, denseAttentionSigmoid: attention == "sigmoid", noiseSteps: steps,
+                noiseScale: scale, positionalInput: try flag("positional_input"), classTokens: try flag("class_tokens"))
         } catch let AutoMedSAMError.invalidInput(why) {
             throw AutoMedSAMError.notAModel(why)
         }

@@ -35,9 +35,11 @@ public struct AutoMedSAMModel: Sendable {
         self.base = model
     }
 
-    /// The noise levels used for sampled passes: the model's T, or 10 for a model trained without noise.
+    /// The noise levels used for sampled passes: the model's T and scale, or 10 levels for a model trained
+    /// without noise.
     public var samplingNoise: DiffusionNoise {
-        DiffusionNoise(steps: configuration.noiseSteps > 0 ? configuration.noiseSteps : 10)
+        DiffusionNoise(
+            steps: configuration.noiseSteps > 0 ? configuration.noiseSteps : 10, scale: configuration.noiseScale)
     }
 
     /// Decoder logits `[n, 1, 256, 256]` (model frame) of classes `classIDs` for an embedding `[64, 64, 256]`;
@@ -51,7 +53,8 @@ public struct AutoMedSAMModel: Sendable {
         var dense: [Tensor] = []
         for (i, row) in rows.enumerated() {
             let out = classPromptEncoder.forward(
-                TapeFree(), embedding: embedding, classIndex: row, noise: noises.isEmpty ? nil : noises[i])
+                TapeFree(), embedding: embedding, classIndex: row, noise: noises.isEmpty ? nil : noises[i],
+                positionalEncoding: base.promptEncoder.densePositionalEncoding)
             sparse.append(out.sparse?.storage ?? [])
             if let map = out.dense { dense.append(map) }
         }

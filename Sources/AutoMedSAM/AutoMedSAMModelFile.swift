@@ -57,7 +57,8 @@ public struct AutoMedSAMModelFile: Sendable {
         do {
             let encoder = try ClassPromptEncoder(
                 &store, classCount: configuration.classes.count, branches: configuration.branches,
-                denseAttentionSigmoid: configuration.denseAttentionSigmoid)
+                denseAttentionSigmoid: configuration.denseAttentionSigmoid,
+                positionalInput: configuration.positionalInput, classTokens: configuration.classTokens)
             let decoder = try MaskDecoder(&store)
             try store.finish()
             return (encoder, decoder)

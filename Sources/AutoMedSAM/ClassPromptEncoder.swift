@@ -54,12 +54,20 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
     public let dense: ClassPromptBranch?
     /// `sparse` (nil when the branch is off).
     public let sparse: ClassPromptBranch?
+    /// `sparse.class_tokens` `(K, 512)`: a learned pair of tokens per class added to the pooled sparse
+    /// tokens (nil unless configured; our addition).
+    public let classTokens: EmbeddingTable?
+    /// Whether the dense positional encoding is added to the embedding at the input (our addition).
+    public let positionalInput: Bool
 
     /// Reads the encoder at `prefix` for `classCount` classes and `branches`, strictly; `denseAttentionSigmoid`
-    /// puts a sigmoid on the dense branch's element-wise attention (the paper) or not.
+    /// puts a sigmoid on the dense branch's element-wise attention (the paper) or not; `positionalInput` adds
+    /// the dense positional encoding to the input embedding, `classTokens` reads `sparse.class_tokens`
+    /// (sparse branch only).
     public init(
         _ store: inout WeightStore, prefix: String = ClassPromptEncoder.defaultKey, classCount: Int,
-        branches: PromptBranches, denseAttentionSigmoid: Bool = true
+        branches: PromptBranches, denseAttentionSigmoid: Bool = true, positionalInput: Bool = false,
+        classTokens: Bool = false
     ) throws {
         precondition(classCount >= 1, "class prompt encoder needs at least one class")
         key = prefix
@@ -91,11 +99,21 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
             ? try ClassPromptBranch(
                 &store, "\(prefix).sparse", attention: .channel, levelWidths: Self.levelWidths,
                 middleWidth: incoming, outputWidth: Self.embedDim) : nil
+        self.classTokens =
+            classTokens && branches.hasSparse
+            ? try EmbeddingTable(
+                &store, Self.classTokensKey(prefix: prefix), rows: classCount,
+                dim: Self.sparseTokenCount * Self.embedDim) : nil
+        self.positionalInput = positionalInput
     }
+
+    /// The key of the per-class tokens.
+    public static func classTokensKey(prefix: String = defaultKey) -> String { "\(prefix).sparse.class_tokens" }
 
     public var parameterDeclarations: [ParameterDeclaration] {
         classProjection.parameterDeclarations + levels.parameterDeclarations + middle.parameterDeclarations
             + (dense?.parameterDeclarations ?? []) + (sparse?.parameterDeclarations ?? [])
+            + (classTokens?.parameterDeclarations ?? [])
     }
 
     /// The prompt embeddings of one class.
@@ -104,13 +122,26 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
         public var sparse: Value?
         /// Dense embedding `[64, 64, 256]` (nil without the dense branch).
         public var dense: Value?
+
+        /// Prompt embeddings from their parts (e.g. a teacher's box tokens and dense map).
+        ///
+        /// - Parameters:
+        ///   - sparse: tokens `[1, 2, 256]`, or nil for none.
+        ///   - dense: the dense embedding `[64, 64, 256]`, or nil for LiteMedSAM's `no_mask_embed`.
+        public init(sparse: Value?, dense: Value?) {
+            self.sparse = sparse
+            self.dense = dense
+        }
     }
 
     /// The prompt embeddings of class row `classIndex` (0..<K) for an image embedding `[64, 64, 256]`,
-    /// with `noise` (`[64, 64, 256]`, the diffusion's `ε_t`) added when given.
+    /// with `noise` (`[64, 64, 256]`, the diffusion's `ε_t`) added when given, and `positionalEncoding`
+    /// (LiteMedSAM's dense positional encoding `[64, 64, 256]`) added when the encoder has `positionalInput`.
     public func forward<C: ForwardContext>(
-        _ c: C, embedding: C.Value, classIndex: Int, noise: Tensor? = nil
+        _ c: C, embedding: C.Value, classIndex: Int, noise: Tensor? = nil, positionalEncoding: Tensor? = nil
     ) -> Output<C.Value> {
+        precondition(
+            !positionalInput || positionalEncoding != nil, "this class prompt encoder needs the positional encoding")
         precondition((0..<classCount).contains(classIndex), "class row \(classIndex) of \(classCount)")
         let (side, dim) = (Self.side, Self.embedDim)
         let row = c.slice(c.rows(of: classProjection), alongAxis: 0, classIndex..<(classIndex + 1))
@@ -121,6 +152,9 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
             c.multiplyTransposed(c.reshape(row, [1, side * side, 1]), ones), [side, side, dim])
         var diffused = c.sum(embedding, broadcastClass)
         if let noise { c.add(&diffused, c.constant(noise)) }
+        if positionalInput, let positionalEncoding {
+            c.add(&diffused, c.constant(positionalEncoding.reshaped([side, side, dim])))
+        }
         var h = c.concatenate([diffused, classChannel], alongAxis: 2)
         var skips: [C.Value] = []
         for level in levels {
@@ -138,7 +172,12 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
         let tokens = sparse.map { branch -> C.Value in
             let map = branch.forward(c, levels: skips, classChannel: classChannel, middle: h)
             let halves = [0..<(side / 2), (side / 2)..<side].map { c.spatialMean(c.slice(map, alongAxis: 1, $0)) }
-            return c.reshape(c.concatenate(halves, alongAxis: 0), [1, Self.sparseTokenCount, dim])
+            var pooled = c.reshape(c.concatenate(halves, alongAxis: 0), [1, Self.sparseTokenCount, dim])
+            if let classTokens {
+                let own = c.slice(c.rows(of: classTokens), alongAxis: 0, classIndex..<(classIndex + 1))
+                c.add(&pooled, c.reshape(own, [1, Self.sparseTokenCount, dim]))
+            }
+            return pooled
         }
         return Output(sparse: tokens, dense: denseMap)
     }

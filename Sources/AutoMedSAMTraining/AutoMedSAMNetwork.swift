@@ -37,11 +37,13 @@ public final class AutoMedSAMNetwork {
         var placeholder = WeightStore.placeholder()
         classPromptEncoder = try ClassPromptEncoder(
             &placeholder, classCount: configuration.classes.count, branches: configuration.branches,
-            denseAttentionSigmoid: configuration.denseAttentionSigmoid)
-        noise = DiffusionNoise(steps: configuration.noiseSteps)
+            denseAttentionSigmoid: configuration.denseAttentionSigmoid,
+            positionalInput: configuration.positionalInput, classTokens: configuration.classTokens)
+        noise = configuration.noise
         let set = ParameterSet()
         let random = SeededRandom(seed: seed)
         let denseBias = classPromptEncoder.dense?.output.biasKey
+        let classTokensKey = classPromptEncoder.classTokens?.parameterDeclarations.first?.key
         for declaration in classPromptEncoder.parameterDeclarations {
             let count = declaration.shape.reduce(1, *)
             let fanIn =
@@ -51,6 +53,7 @@ public final class AutoMedSAMNetwork {
             let bound = 1 / Double(max(fanIn, 1)).squareRoot()
             var values = (0..<count).map { _ in Float(random.uniform(-bound, bound)) }
             if declaration.key == denseBias { values = promptEncoder.noMaskEmbed }
+            if declaration.key == classTokensKey { values = [Float](repeating: 0, count: count) }
             set.add(declaration.key, Tensor(shape: declaration.shape, storage: values))
         }
         for declaration in maskDecoder.parameterDeclarations {
@@ -60,6 +63,31 @@ public final class AutoMedSAMNetwork {
         }
         set.add(Self.lossSigmasKey, Tensor(shape: [4], storage: [1, 1, 1, 1]))
         parameters = set
+    }
+
+    /// Sets each class's tokens (`sparse.class_tokens`, when the model has them) to the mean of the
+    /// distillation targets (LiteMedSAM's box tokens of the tight ground-truth box) over `examples` where
+    /// the class is present; a class with no such example keeps its values. With them the untrained model
+    /// prompts the decoder with each class's average box, so its first masks are not empty (a decoder
+    /// prompted with nothing answers logits around −20, where Dice and shape-distance gradients vanish).
+    public func initialiseClassTokens(from examples: [AutoMedSAMExample]) {
+        guard let table = classPromptEncoder.classTokens else { return }
+        let width = ClassPromptEncoder.sparseTokenCount * ClassPromptEncoder.embedDim
+        var sums = [[Double]](repeating: [Double](repeating: 0, count: width), count: configuration.classes.count)
+        var counts = [Int](repeating: 0, count: configuration.classes.count)
+        for example in examples {
+            guard let box = example.box else { continue }
+            let tokens = promptEncoder.sparseEmbedding(for: Prompt(box: box))
+            for i in 0..<width { sums[example.classRow][i] += Double(tokens[i]) }
+            counts[example.classRow] += 1
+        }
+        guard let key = table.parameterDeclarations.first?.key else { return }
+        let parameter = parameters[key]
+        var values = parameter.value.storage
+        for row in counts.indices where counts[row] > 0 {
+            for i in 0..<width { values[row * width + i] = Float(sums[row][i] / Double(counts[row])) }
+        }
+        parameter.value = Tensor(shape: parameter.value.shape, storage: values)
     }
 
     /// The fan-in of the layer owning bias `key` (its weight's elements per output).
@@ -88,7 +116,8 @@ public final class AutoMedSAMNetwork {
         let embedding = example.embedding
         let out = classPromptEncoder.forward(
             w, embedding: w.constant(embedding), classIndex: example.classRow,
-            noise: noise.draw(shape: [64, 64, 256], random: random))
+            noise: noise.draw(shape: [64, 64, 256], random: random),
+            positionalEncoding: promptEncoder.densePositionalEncoding)
         let logits = self.logits(w, embedding: embedding, prompts: out, decoder: maskDecoder)
         let target = example.target
         var distillation = w.constant(Tensor(shape: [], storage: [0]))
@@ -168,7 +197,8 @@ public final class AutoMedSAMNetwork {
         return examples.map { example in
             let embedding = example.embedding
             let prompts = layers.classPromptEncoder.forward(
-                TapeFree(), embedding: embedding, classIndex: example.classRow)
+                TapeFree(), embedding: embedding, classIndex: example.classRow,
+                positionalEncoding: promptEncoder.densePositionalEncoding)
             return logits(TapeFree(), embedding: embedding, prompts: prompts, decoder: layers.maskDecoder)
         }
     }

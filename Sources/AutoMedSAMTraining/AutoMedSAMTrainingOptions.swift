@@ -18,8 +18,10 @@ public struct AutoMedSAMTrainingOptions: Sendable, Codable, Equatable {
     public var denseAttentionSigmoid: Bool
     public var weighting: LossWeighting
     public var epochs: Int
-    /// AdamW learning rate (the paper: 5e-4).
+    /// AdamW learning rate (the paper: 5e-4) of the class prompt encoder and λ.
     public var learningRate: Float
+    /// AdamW learning rate of the mask decoder; nil: `learningRate` (the paper trains both at 5e-4).
+    public var decoderLearningRate: Float?
     /// Examples (slice, class) per optimiser step.
     public var batchSize: Int
     public var seed: UInt64
@@ -27,12 +29,14 @@ public struct AutoMedSAMTrainingOptions: Sendable, Codable, Equatable {
     /// answer "not in this slice".
     public var includeAbsentClasses: Bool
 
-    /// Options with the paper's defaults: both branches, T = 10, sigmoid attention, learned weights, AdamW 5e-4.
+    /// Options with the paper's defaults: both branches, T = 10, sigmoid attention, learned weights, AdamW 5e-4
+    /// for everything (`decoderLearningRate` nil).
     public init(
         branches: PromptBranches = .both, noiseSteps: Int = 10, denseAttentionSigmoid: Bool = true,
         weighting: LossWeighting = .learned, epochs: Int = 10, learningRate: Float = 5e-4, batchSize: Int = 4,
-        seed: UInt64 = 1, includeAbsentClasses: Bool = true
+        seed: UInt64 = 1, includeAbsentClasses: Bool = true, decoderLearningRate: Float? = nil
     ) {
+        self.decoderLearningRate = decoderLearningRate
         self.branches = branches
         self.noiseSteps = noiseSteps
         self.denseAttentionSigmoid = denseAttentionSigmoid

@@ -2,12 +2,13 @@ import AutoMedSAM
 import Foundation
 import LiteMedSAM
 import Optimisers
+import SAMAutograd
 import SAMLayers
 import Training
 
 /// AutoMedSAM's recipe on the generic `Trainer`: the image encoder is frozen (cached embeddings), the class
 /// prompt encoder, the mask decoder and (when learned) the loss weights train with AdamW (weight decay
-/// 0.01), ReduceLROnPlateau (factor 0.9, patience 5) on the validation criterion `1 − mean Dice`; the
+/// 0.01; the decoder at its own rate when `decoderLearningRate` is set), ReduceLROnPlateau (factor 0.9, patience 5) on the validation criterion `1 − mean Dice`; the
 /// best epoch is written as an AutoMedSAM model file, and `<output>.resume.safetensors` after every epoch.
 public struct AutoMedSAMTrainingRun {
     public var network: AutoMedSAMNetwork
@@ -45,10 +46,25 @@ public struct AutoMedSAMTrainingRun {
 
     /// The trainer of this run (exposed for tests: `step` trains exactly the selection).
     public func makeTrainer() throws -> Trainer<AutoMedSAMExample, AutoMedSAMValidation> {
-        let (network, weighting) = (network, options.weighting)
+        let (network, weighting, options) = (network, options.weighting, options)
+        // Two AdamW groups: the decoder at its own rate (when set), everything else at `learningRate`.
+        let makeOptimiser: ([Parameter]) -> Adam = { trained in
+            let decoderPrefix = MaskDecoder.defaultKey + "."
+            let decoder = trained.filter { $0.name.hasPrefix(decoderPrefix) }
+            var groups = [
+                ParameterGroup(
+                    trained.filter { !$0.name.hasPrefix(decoderPrefix) }, learningRate: options.learningRate,
+                    weightDecay: 0.01)
+            ]
+            if !decoder.isEmpty {
+                groups.append(
+                    ParameterGroup(
+                        decoder, learningRate: options.decoderLearningRate ?? options.learningRate, weightDecay: 0.01))
+            }
+            return Adam(groups: groups)
+        }
         let trainer = try Trainer<AutoMedSAMExample, AutoMedSAMValidation>(
-            parameters: network.parameters, trainable: trainable,
-            optimiser: .adamW(learningRate: options.learningRate),
+            parameters: network.parameters, trainable: trainable, optimiser: makeOptimiser,
             configuration: TrainerConfiguration(
                 epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
                 schedule: .reduceOnPlateau(factor: 0.9, patience: 5), nonFinitePolicy: .skipStep,
@@ -60,9 +76,12 @@ public struct AutoMedSAMTrainingRun {
         return trainer
     }
 
-    /// Runs the remaining epochs; returns the history (including resumed epochs).
+    /// Runs the remaining epochs; returns the history (including resumed epochs). A new run (not resumed)
+    /// first sets the class tokens, when the model has them, from the training examples
+    /// (`AutoMedSAMNetwork.initialiseClassTokens(from:)`).
     public func run(resume: Bool = false) throws -> [EpochRecord<AutoMedSAMValidation>] {
         guard !training.isEmpty else { throw AutoMedSAMError.invalidInput("no training example") }
+        if !resume { network.initialiseClassTokens(from: training) }
         let trainer = try makeTrainer()
         let (network, validation, output, options) = (network, validation, output, options)
         var metadata = network.configuration.metadata.merging(provenance) { own, _ in own }
@@ -94,11 +113,22 @@ public struct AutoMedSAMTrainingRun {
                 record.trainLoss, dice, record.learningRate, sigmas, record.seconds,
                 record.isBest ? " *best, saved" : "")
         }
+        let modelEncoder = JSONEncoder()
+        modelEncoder.outputFormatting = [.sortedKeys]
+        let model = String(decoding: try modelEncoder.encode(network.configuration.metadata), as: UTF8.self)
         let checkpoint = ResumeCheckpoint(
             url: ResumeCheckpoint.url(besides: output), format: "automedsam-resume-v1", kind: "AutoMedSAM",
             bestModel: output,
-            metadata: ["options": String(decoding: try ResumeFileJSON.encoder.encode(options), as: UTF8.self)]
+            metadata: [
+                "options": String(decoding: try ResumeFileJSON.encoder.encode(options), as: UTF8.self),
+                "configuration": model,
+            ]
         ) { meta in
+            guard meta["configuration"] == model else {
+                throw AutoMedSAMError.invalidInput(
+                    "the model's configuration (classes, branches, noise, positional input, class tokens) differs from the resume file's"
+                )
+            }
             guard let text = meta["options"],
                 var saved = try? ResumeFileJSON.decoder.decode(AutoMedSAMTrainingOptions.self, from: Data(text.utf8))
             else { throw AutoMedSAMError.invalidInput("the resume file is not an AutoMedSAM resume file") }

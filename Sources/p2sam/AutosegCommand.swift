@@ -129,19 +129,10 @@ struct AutosegCommand: ParsableCommand {
     /// writes `labels.nii` / `labels.nii.gz` (as the input) with the input's header (`NIfTIVolume.writeLabelVolume`).
     func segmentVolume(_ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int]) throws {
         let (width, height, depth) = volume.dims
-        let lower = volume.values.min() ?? 0
-        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
-        var labels = [UInt8](repeating: 0, count: volume.values.count)
-        var counts = [Int](repeating: 0, count: classIDs.count)
         let start = Date()
-        for k in 0..<depth {
-            let plane = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
-            let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: plane)
-            let result = try model.segment(try model.base.imageEncoder.embed(slice), classIDs: classIDs)
-            labels.replaceSubrange((k * width * height)..<((k + 1) * width * height), with: result.labelMap)
-            for (n, mask) in result.masks.enumerated() { counts[n] += mask.reduce(0) { $0 + Int($1) } }
+        let (labels, counts) = try Self.labelVolume(volume, model: model, classIDs: classIDs) { k in
             FileHandle.standardError.write(
-                Data(String(format: "\rslice %d/%d, %.1f s ", k + 1, depth, Date().timeIntervalSince(start)).utf8))
+                Data(String(format: "\rslice %d/%d, %.1f s ", k, depth, Date().timeIntervalSince(start)).utf8))
         }
         FileHandle.standardError.write(Data("\n".utf8))
         let name = image.hasSuffix(".gz") ? "labels.nii.gz" : "labels.nii"
@@ -150,6 +141,28 @@ struct AutosegCommand: ParsableCommand {
             "\(classIDs.count) class(es) in \(depth) slice(s) of \(width)x\(height) \(image): "
                 + classIDs.enumerated().map { n, id in "\(id) \(model.configuration.classes[id]!) \(counts[n]) voxels" }
                 .joined(separator: ", ") + "; \(name) in \(output)")
+    }
+
+    /// The label volume of `volume` (class ids, x fastest, as the input's voxels) and the voxel count per
+    /// class: every axial slice min–max scaled over the volume to 0…255, embedded and segmented;
+    /// `sliceDone(k)` after slice k (1-based).
+    static func labelVolume(
+        _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], sliceDone: ((Int) -> Void)? = nil
+    ) throws -> (labels: [UInt8], counts: [Int]) {
+        let (width, height, depth) = volume.dims
+        let lower = volume.values.min() ?? 0
+        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
+        var labels = [UInt8](repeating: 0, count: volume.values.count)
+        var counts = [Int](repeating: 0, count: classIDs.count)
+        for k in 0..<depth {
+            let plane = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
+            let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: plane)
+            let result = try model.segment(try model.base.imageEncoder.embed(slice), classIDs: classIDs)
+            labels.replaceSubrange((k * width * height)..<((k + 1) * width * height), with: result.labelMap)
+            for (n, mask) in result.masks.enumerated() { counts[n] += mask.reduce(0) { $0 + Int($1) } }
+            sliceDone?(k + 1)
+        }
+        return (labels, counts)
     }
 
     /// `−p log₂ p − (1 − p) log₂ (1 − p)`, 0 at 0 and 1.

@@ -28,6 +28,13 @@ struct BenchmarkCommand: ParsableCommand {
     @Option(help: "P²SAM model for the sampling rows. Default: the bundled default model, when present.")
     var p2samModel: String?
 
+    @Option(
+        name: .customLong("automedsam-model"),
+        help:
+            "AutoMedSAM model for the AutoMedSAM rows (1 slice x 3 classes; 20-slice NIfTI volume). Default: a randomly initialised class prompt encoder of the same shape (same computation)."
+    )
+    var automedsamModel: String?
+
     @Flag(
         help:
             "Also time P²SAM stage-2 training steps (paper loss and energy K = 4) on the P²SAM model and U-MedSAM fine-tuning steps (plain and sharpness-aware); their memory is reported in their rows, not in the inference peak."
@@ -91,7 +98,7 @@ struct BenchmarkCommand: ParsableCommand {
                 String(format: "other processes' share of the CPU time during that measurement: %.0f %%", 100 * share))
             if let warning = MachineLoad.busyWarning(othersShare: share) { Diagnostics.warn(warning) }
         }
-        let bar = ProgressBar("benchmark", total: training ? 8 : 7, unit: "measurements")
+        let bar = ProgressBar("benchmark", total: training ? 9 : 8, unit: "measurements")
         var step = 0
         func advance() {
             step += 1
@@ -151,6 +158,12 @@ struct BenchmarkCommand: ParsableCommand {
             ?? (try? P2SAMModelLocation.locate()) ?? URL(fileURLWithPath: P2SAMModelLocation.bundledRelativePath)
         rows += try BenchmarkP2SAM.rows(
             modelURL: p2samURL, backbone: model, runs: runs, slowRuns: slowRuns, warmup: warmup, peak: peak)
+        advance()
+        if !peerStages {
+            rows += try BenchmarkAutoMedSAM.rows(
+                modelPath: automedsamModel, predictor: predictor, backbone: model, runs: runs, slowRuns: slowRuns,
+                warmup: warmup, peak: peak)
+        }
         advance()
         let inferencePeak = ResidentMemory.peakBytes()
         if training {

@@ -14,11 +14,13 @@ struct FinetuneAutoMedSAM: ParsableArguments {
     static let usage = """
         --dataset labels:ROOT --output MODEL.safetensors [--validation labels:ROOT] [--branches both|dense|sparse] \
         [--noise-steps T (0 = diffusion off)] [--dense-attention sigmoid|linear] [--weighting learned|fixed] \
-        [--epochs N] [--lr 5e-4] [--batch 4] [--seed S] [--max-slices N] [--max-validation-slices N] \
+        [--noise-scale S] [--[no-]positional-input] [--[no-]class-tokens] \
+        [--epochs N] [--lr 5e-4] [--decoder-lr R] [--batch 4] [--seed S] [--max-slices N] [--max-validation-slices N] \
         [--present-only] [--cache-dir DIR] [--resume] [--quiet]. Every class of classes.json is a class of the \
         model; each (slice, class) pair is one example (absent classes teach an empty answer unless \
         --present-only). The best epoch by validation Dice is written to MODEL, and MODEL.resume.safetensors \
-        after every epoch (--resume continues).
+        after every epoch (--resume continues). The paper's model is --no-class-tokens (without the class tokens \
+        the first masks are empty and training stalls; docs/automedsam.md).
         """
 
     @Option(help: "Training data: labels:ROOT (ROOT/<case>/image.png + label.png, classes.json).")
@@ -29,10 +31,24 @@ struct FinetuneAutoMedSAM: ParsableArguments {
     @Option(help: "Prompt branches: both | dense | sparse.") var branches: String = "both"
     @Option(name: .customLong("noise-steps"), help: "Diffusion noise levels T (σ_t = 1/(t+1)); 0 = off.")
     var noiseSteps = 10
+    @Option(
+        name: .customLong("noise-scale"), help: "Noise standard deviation factor s (σ_t = s/(t+1); 1 = released code).")
+    var noiseScale: Float = 1
+    @Flag(
+        name: .customLong("positional-input"), inversion: .prefixedNo,
+        help: "Add LiteMedSAM's dense positional encoding to the class prompt encoder's input (not in the paper).")
+    var positionalInput = false
+    @Flag(
+        name: .customLong("class-tokens"), inversion: .prefixedNo,
+        help: "Learned per-class sparse tokens, initialised to the class's mean box tokens (not in the paper).")
+    var classTokens = true
     @Option(name: .customLong("dense-attention"), help: "sigmoid (paper) | linear.") var denseAttention = "sigmoid"
     @Option(help: "Loss weighting: learned (0.5/λ² L + log(1+λ²)) | fixed (λ = 1).") var weighting = "learned"
     @Option(help: "Epochs.") var epochs = 10
-    @Option(help: "AdamW learning rate.") var lr: Float = 5e-4
+    @Option(help: "AdamW learning rate (class prompt encoder, λ).") var lr: Float = 5e-4
+    @Option(
+        name: .customLong("decoder-lr"), help: "AdamW learning rate of the mask decoder (default: --lr, as the paper).")
+    var decoderLR: Float?
     @Option(help: "(slice, class) examples per optimiser step.") var batch = 4
     @Option(parsing: .unconditional, help: "Seed (initialisation, order, noise).") var seed: UInt64 = 1
     @Option(name: .customLong("max-slices"), help: "Use at most N training slices (evenly spaced in name order).")
@@ -61,6 +77,10 @@ struct FinetuneAutoMedSAM: ParsableArguments {
         guard noiseSteps >= 0 else { throw ValidationError("--noise-steps must be >= 0") }
         guard epochs >= 1, batch >= 1 else { throw ValidationError("--epochs and --batch must be >= 1") }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be positive") }
+        if let decoderLR, !(decoderLR > 0 && decoderLR.isFinite) {
+            throw ValidationError("--decoder-lr must be positive")
+        }
+        guard noiseScale > 0, noiseScale.isFinite else { throw ValidationError("--noise-scale must be positive") }
         if let maxSlices, maxSlices < 1 { throw ValidationError("--max-slices must be >= 1") }
         if let maxValidationSlices, maxValidationSlices < 1 {
             throw ValidationError("--max-validation-slices must be >= 1")
@@ -68,7 +88,7 @@ struct FinetuneAutoMedSAM: ParsableArguments {
         return AutoMedSAMTrainingOptions(
             branches: parsedBranches, noiseSteps: noiseSteps, denseAttentionSigmoid: denseAttention == "sigmoid",
             weighting: parsedWeighting, epochs: epochs, learningRate: lr, batchSize: batch, seed: seed,
-            includeAbsentClasses: !presentOnly)
+            includeAbsentClasses: !presentOnly, decoderLearningRate: decoderLR)
     }
 
     /// The label-map folder of a `labels:ROOT` spec.
@@ -101,7 +121,8 @@ struct FinetuneAutoMedSAM: ParsableArguments {
             }
             let configuration = try AutoMedSAMConfiguration(
                 classes: trainingSet.classes, branches: options.branches,
-                denseAttentionSigmoid: options.denseAttentionSigmoid, noiseSteps: options.noiseSteps)
+                denseAttentionSigmoid: options.denseAttentionSigmoid, noiseSteps: options.noiseSteps,
+                noiseScale: noiseScale, positionalInput: positionalInput, classTokens: classTokens)
             let url = try model.checkpointURL
             let store = try LiteMedSAMCheckpoint.weights(at: url, verifyChecksum: !model.skipChecksum)
             let sha =

@@ -42,6 +42,54 @@ final class ModelFileTests: XCTestCase {
         }
     }
 
+    /// The additions (noise scale, positional input, class tokens) round-trip; a file written before them
+    /// reads as the paper's model (scale 1, both off); a bad value is refused naming the key.
+    func testAdditionsRoundTripAndOldFilesRead() throws {
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let configuration = try AutoMedSAMConfiguration(
+            classes: [1: "a", 2: "b"], branches: .both, noiseSteps: 4, noiseScale: 0.25, positionalInput: true,
+            classTokens: true)
+        var placeholder = WeightStore.placeholder()
+        let declared =
+            try ClassPromptEncoder(
+                &placeholder, classCount: 2, branches: .both, positionalInput: true, classTokens: true
+            ).parameterDeclarations + (try MaskDecoder(&placeholder)).parameterDeclarations
+        XCTAssertTrue(
+            declared.contains { $0.key == "\(ClassPromptEncoder.classTokensKey()).weight" && $0.shape == [2, 512] })
+        let weights = Fixtures.randomWeights(declared, seed: 3)
+        let tensors = declared.map { ($0.key, Tensor(shape: $0.shape, storage: weights[$0.key]!.values)) }
+        let url = folder.appendingPathComponent("model.safetensors")
+        try AutoMedSAMModelFile.write(tensors, metadata: configuration.metadata, to: url)
+        let file = try AutoMedSAMModelFile(contentsOf: url)
+        XCTAssertEqual(file.configuration, configuration)
+        XCTAssertEqual(file.configuration.noise, DiffusionNoise(steps: 4, scale: 0.25))
+        let encoder = try file.layers().classPromptEncoder
+        XCTAssertTrue(encoder.positionalInput)
+        XCTAssertNotNil(encoder.classTokens)
+        // Written before the additions: no keys → the paper's model.
+        var old = configuration.metadata
+        for key in ["noise_scale", "positional_input", "class_tokens"] { old.removeValue(forKey: key) }
+        let read = try AutoMedSAMConfiguration(metadata: old)
+        XCTAssertEqual(read.noiseScale, 1)
+        XCTAssertFalse(read.positionalInput)
+        XCTAssertFalse(read.classTokens)
+        // The class tokens are required when configured (strict loading).
+        let withoutTokens = tensors.filter { !$0.0.contains("class_tokens") }
+        try AutoMedSAMModelFile.write(withoutTokens, metadata: configuration.metadata, to: url)
+        XCTAssertThrowsError(try AutoMedSAMModelFile(contentsOf: url).layers()) { error in
+            XCTAssertTrue("\(error)".contains("class_tokens"), "\(error)")
+        }
+        var bad = configuration.metadata
+        bad["positional_input"] = "yes"
+        XCTAssertThrowsError(try AutoMedSAMConfiguration(metadata: bad)) { error in
+            XCTAssertTrue("\(error)".contains("positional_input"), "\(error)")
+        }
+        bad = configuration.metadata
+        bad["noise_scale"] = "-1"
+        XCTAssertThrowsError(try AutoMedSAMConfiguration(metadata: bad))
+    }
+
     func testBadFilesAreClearErrors() throws {
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
