@@ -83,6 +83,20 @@ public enum DatasetSpec: Sendable, Equatable {
         }
     }
 
+    /// The dataset without this machine's folders, for records that travel with a model file: the kind and
+    /// the last path component (`npz:lidc_crops_128.npz`, `bubil:bu-bil-d1`), or `synthetic:N:SEED`.
+    public var portableDescription: String {
+        switch self {
+        case .npz(let url): return "npz:" + url.lastPathComponent
+        case .pickle(let url): return "pickle:" + url.lastPathComponent
+        case .folder(let url): return "folder:" + url.lastPathComponent
+        case .brats(let url): return "brats:" + url.lastPathComponent
+        case .bubil(let url): return "bubil:" + url.lastPathComponent
+        case .labels(let url): return "labels:" + url.lastPathComponent
+        case .synthetic(let count, let seed): return "synthetic:\(count):\(seed)"
+        }
+    }
+
     static func containsBraTS(_ url: URL) -> Bool {
         if (try? BraTSReader.findVolume(in: url, suffix: "_seg")) ?? nil != nil { return true }
         let children = (try? FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: nil)) ?? []

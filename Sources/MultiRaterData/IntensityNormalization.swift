@@ -35,6 +35,10 @@ public enum IntensityNormalization: Sendable, Equatable, CustomStringConvertible
         }
     }
 
+    /// The name under which embeddings of images normalised this way are cached (the window part of an
+    /// `EmbeddingCache` key): `normalize-<description>`, e.g. `normalize-zscore`.
+    public var cacheName: String { "normalize-\(self)" }
+
     /// The image with its values mapped to 0...255 floats.
     ///
     /// - Throws: `DataError.invalidCase` naming `caseID` for z-score on a constant image.

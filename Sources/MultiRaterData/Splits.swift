@@ -155,6 +155,26 @@ public enum DatasetSplitter {
         return out
     }
 
+    /// The learning-curve regime (`p2sam train --train-fraction`): m = ⌈`fraction` · n⌉ of the n training
+    /// indices (at least 1), evenly spaced over the training part in its order — index ⌊j · n / m⌋ for
+    /// j = 0 ..< m — so that a small fraction still spans the whole part (every patient of a grouped split,
+    /// the whole range of sorted names). Deterministic (no seed); validation and test unchanged.
+    ///
+    /// - Parameters:
+    ///   - fold: The split to thin.
+    ///   - fraction: The share of training cases to keep, in (0, 1]; 1 keeps the fold unchanged.
+    /// - Returns: The fold with the thinned training part, named `<name>-train<fraction>`.
+    public static func trainingFraction(_ fold: SplitFold, _ fraction: Double) -> SplitFold {
+        precondition(fraction > 0 && fraction <= 1, "training fraction must be in (0, 1]")
+        let n = fold.train.count
+        guard fraction < 1, n > 0 else { return fold }
+        let m = min(n, max(1, Int((fraction * Double(n) - 1e-9).rounded(.up))))  // 1e-9: 0.1 · 30 is 3, not 4
+        var out = fold
+        out.train = (0..<m).map { fold.train[$0 * n / m] }
+        out.name = fold.name + "-train\(fraction)"
+        return out
+    }
+
     /// Sorted-name index order 60/20/20 (canonical QUBIQ: case01–23 / 24–31 / 32–39; BU-BIL 21/7/7):
     /// cases are ordered by case id, then split by `indexOrder`; indices refer to dataset order.
     public static func sortedNames(_ caseIDs: [String], name: String) -> SplitFold {

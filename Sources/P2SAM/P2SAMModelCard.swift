@@ -27,7 +27,9 @@ public enum P2SAMModelCard {
             trainedOn: "LIDC-IDRI lung CT nodule crops, 3 patients (lidc-real, CC BY 3.0), lung window"),
         Entry(
             name: "bubil", relativePath: "p2sam/bubil.safetensors",
-            trainedOn: "BU-BIL dataset 1 cell microscopy (BSD-style notice)"),
+            trainedOn:
+                "BU-BIL dataset 1 phase-contrast cell microscopy, 35 images, 10 expert masks (BSD-style notice, Boston University); full-image prompt, does not follow a box"
+        ),
     ]
 
     /// The entry called `name`, or nil (then `name` is a path).

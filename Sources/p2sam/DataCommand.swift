@@ -48,7 +48,7 @@ struct DatasetOptions: ParsableArguments {
     var normalization: IntensityNormalization? { normalize.flatMap(IntensityNormalization.init(parsing:)) }
 
     /// The name under which embeddings of normalised images are cached (nil without `--normalize`).
-    var normalizationCacheName: String? { normalization.map { "normalize-\($0)" } }
+    var normalizationCacheName: String? { normalization?.cacheName }
 
     func validate() throws {
         if let normalize, IntensityNormalization(parsing: normalize) == nil {

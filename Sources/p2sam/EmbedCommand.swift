@@ -39,6 +39,12 @@ struct EmbedCommand: ParsableCommand {
     @Option(help: "--dataset: intensity window for CT, as `p2sam train --window`.")
     var window: String?
 
+    @Option(
+        help:
+            "--dataset: intensity normalisation to 0..255, as `p2sam train --normalize`: zscore | minmax | window:LO,HI (not with --window)."
+    )
+    var normalize: String?
+
     @Option(help: "--dataset: embed at most this many cases (the first by sorted id).")
     var limit: Int?
 
@@ -60,6 +66,16 @@ struct EmbedCommand: ParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
+        if let normalize {
+            guard dataset != nil else { throw ValidationError("--normalize belongs to the --dataset form") }
+            guard IntensityNormalization(parsing: normalize) != nil else {
+                throw ValidationError("--normalize must be zscore, minmax or window:LO,HI, got '\(normalize)'")
+            }
+            if window != nil {
+                throw ValidationError(
+                    "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
+            }
+        }
     }
 
     func run() throws {
@@ -80,7 +96,10 @@ struct EmbedCommand: ParsableCommand {
 
     /// The dataset form: one shard (or all) of the cases' embeddings into the training cache.
     private func runDataset(_ spec: String) throws {
-        let data = try DatasetSpec(parsing: spec).load()
+        let normalization = normalize.flatMap(IntensityNormalization.init(parsing:))
+        let loaded = try DatasetSpec(parsing: spec).load()
+        let data = try normalization?.apply(to: loaded) ?? loaded
+        let windowName = window ?? normalization?.cacheName  // the cache keys `p2sam train` uses
         let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
         let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
         let sha =
@@ -94,7 +113,7 @@ struct EmbedCommand: ParsableCommand {
             seed: 0, conventions: "none",
             settings: [
                 "window": window ?? "default", "cache_dir": cacheURL.path, "limit": limit.map(String.init) ?? "none",
-            ],
+            ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a },
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
         let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
         let pending = directory.pendingCaseIDs
@@ -102,7 +121,7 @@ struct EmbedCommand: ParsableCommand {
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
             try DatasetEmbedding.run(
                 dataset: data, caseIDs: pending, store: store, checkpointSHA256: sha,
-                window: window.flatMap(IntensityWindow.init(parsing:)), windowName: window,
+                window: window.flatMap(IntensityWindow.init(parsing:)), windowName: windowName,
                 cache: try EmbeddingCache(directory: cacheURL), directory: directory)
         }
         guard manifest.shard.count == 1 else {

@@ -42,6 +42,12 @@ struct SampleCommand: ParsableCommand {
     )
     var window: String?
 
+    @Option(
+        help:
+            "--dataset: intensity normalisation to 0..255, as `p2sam train --normalize`: zscore | minmax | window:LO,HI (not with --window)."
+    )
+    var normalize: String?
+
     @Option(help: "--dataset: sample at most this many cases (the first by sorted id).")
     var limit: Int?
 
@@ -113,6 +119,16 @@ struct SampleCommand: ParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
+        if let normalize {
+            guard dataset != nil else { throw ValidationError("--normalize belongs to the --dataset form") }
+            guard IntensityNormalization(parsing: normalize) != nil else {
+                throw ValidationError("--normalize must be zscore, minmax or window:LO,HI, got '\(normalize)'")
+            }
+            if window != nil {
+                throw ValidationError(
+                    "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
+            }
+        }
         if sharding.value.count > 1 && json != nil {
             throw ValidationError("a shard writes no report: give --json to `p2sam merge`")
         }
@@ -224,7 +240,8 @@ struct SampleCommand: ParsableCommand {
 
     /// The dataset form: one shard (or the whole run) of P²SAM samples over the dataset's cases.
     private func runDataset(_ spec: String) throws {
-        let data = try DatasetSpec(parsing: spec).load()
+        let loaded = try DatasetSpec(parsing: spec).load()
+        let data = try normalize.flatMap(IntensityNormalization.init(parsing:))?.apply(to: loaded) ?? loaded
         let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
         let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
         guard !chosen.isEmpty else { throw ValidationError("--dataset \(spec) has no cases") }
@@ -239,7 +256,7 @@ struct SampleCommand: ParsableCommand {
             conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)",
             settings: [
                 "count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none",
-            ],
+            ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a },
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
         let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
         if directory.repairedTail {

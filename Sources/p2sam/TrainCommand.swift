@@ -123,6 +123,12 @@ struct TrainCommand: ParsableCommand {
     )
     var presenceOnly = false
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
+    @Option(
+        name: .customLong("train-fraction"),
+        help:
+            "Learning curves: train on ⌈F·n⌉ of the n training cases (0 < F ≤ 1), evenly spaced over the training part in split order (deterministic); validation unchanged."
+    )
+    var trainFraction: Double?
     @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window:
         String?
     @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).")
@@ -182,7 +188,8 @@ struct TrainCommand: ParsableCommand {
             )
             let metadata = P2SAMModelFile.metadata(
                 configuration: network.configuration, stage: stage, baseCheckpointSHA256: sha,
-                dataset: data.dataset, split: split.name, epochs: epochs, seed: seed,
+                dataset: (try? DatasetSpec(parsing: data.dataset).portableDescription) ?? data.dataset,
+                split: split.name, epochs: epochs, seed: seed,
                 notes: notesText(options))
             let outputURL = URL(fileURLWithPath: output)
             try FileManager.default.createDirectory(
@@ -226,6 +233,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard ["box", "default"].contains(trainPrompt) else {
             throw ValidationError("--train-prompt must be box or default")
+        }
+        if let trainFraction, !(trainFraction > 0 && trainFraction <= 1) {
+            throw ValidationError("--train-fraction must be in (0, 1], got \(trainFraction)")
         }
         guard ["head", "none"].contains(presence) else { throw ValidationError("--presence must be head or none") }
         guard (0...1).contains(fullImageProbability) else {

@@ -112,6 +112,7 @@ enum TrainDataSetup {
             guard subset == "first-500" else { throw ValidationError("--subset must be first-500") }
             fold = DatasetSplitter.firstTraining(fold)
         }
+        if let fraction = c.trainFraction { fold = DatasetSplitter.trainingFraction(fold, fraction) }
         var trainIndices = fold.train
         var validationIndices: [Int]
         switch c.validationSplit {

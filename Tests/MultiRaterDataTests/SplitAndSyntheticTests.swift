@@ -83,6 +83,39 @@ final class SplitAndSyntheticTests: XCTestCase {
         XCTAssertEqual(folds[0].train, Array(9..<55))
     }
 
+    /// `--train-fraction`: ⌈F·n⌉ training indices spread over the whole part, the same on every call;
+    /// validation and test untouched; F = 1 keeps the fold.
+    func testTrainingFractionKeepsAnEvenlySpreadShare() {
+        let fold = SplitFold(name: "f", train: Array(100..<123), validation: [1, 2], test: [3])
+        let quarter = DatasetSplitter.trainingFraction(fold, 0.25)
+        XCTAssertEqual(quarter.train.count, 6)  // ⌈0.25 · 23⌉
+        XCTAssertEqual(quarter.train, [100, 103, 107, 111, 115, 119])  // ⌊j · 23 / 6⌋, j = 0…5
+        XCTAssertEqual(quarter, DatasetSplitter.trainingFraction(fold, 0.25))
+        XCTAssertEqual(quarter.validation, fold.validation)
+        XCTAssertEqual(quarter.test, fold.test)
+        XCTAssertEqual(quarter.name, "f-train0.25")
+        XCTAssertEqual(DatasetSplitter.trainingFraction(fold, 0.5).train.count, 12)
+        XCTAssertEqual(DatasetSplitter.trainingFraction(fold, 1), fold)
+        XCTAssertEqual(DatasetSplitter.trainingFraction(fold, 0.001).train, [100])
+        let thirty = SplitFold(name: "g", train: Array(0..<30), validation: [], test: [])
+        XCTAssertEqual(DatasetSplitter.trainingFraction(thirty, 0.1).train, [0, 10, 20])  // 0.1 · 30 is 3
+        // Over a grouped training part, a quarter still draws from every group.
+        let groups =
+            Array(repeating: "A", count: 9) + Array(repeating: "B", count: 28) + Array(repeating: "C", count: 30)
+        let lopo = DatasetSplitter.leaveOneGroupOut(groups: groups)[0]
+        let picked = Set(DatasetSplitter.trainingFraction(lopo, 0.25).train.map { groups[$0] })
+        XCTAssertEqual(picked, ["B", "C"])
+    }
+
+    /// Model files record the dataset without this machine's folders.
+    func testPortableDescriptionDropsTheFolders() throws {
+        XCTAssertEqual(
+            try DatasetSpec(parsing: "npz:/work/data/lidc-real/lidc_crops_128.npz").portableDescription,
+            "npz:lidc_crops_128.npz")
+        XCTAssertEqual(try DatasetSpec(parsing: "bubil:/srv/x/bu-bil-d1/").portableDescription, "bubil:bu-bil-d1")
+        XCTAssertEqual(try DatasetSpec(parsing: "synthetic:12").portableDescription, "synthetic:12:1")
+    }
+
     func testManifestRoundTrip() throws {
         let ds = MultiRaterDataset(
             name: "s", source: "synthetic:10:1", cases: try SyntheticCaseGenerator(seed: 1).generate(count: 10))

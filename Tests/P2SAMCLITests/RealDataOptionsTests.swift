@@ -85,4 +85,72 @@ final class RealDataOptionsTests: XCTestCase {
         XCTAssertNotEqual(presence.status, 0)
         XCTAssertTrue(presence.output.contains("--p2sam-presence must be on or off"), presence.output)
     }
+
+    /// `train --train-fraction`: trains on ⌈F·n⌉ of the training cases and records the thinned split and
+    /// a dataset description without folders; values outside (0, 1] are refused by name.
+    func testTrainFractionTrainsOnAShareAndRecordsIt() throws {
+        let outcome = try CLIRunner.run([
+            "train", "--stage", "1", "--dataset", "synthetic:12:1", "--epochs", "1", "--train-fraction", "0.5",
+            "--output", path("half.safetensors"), "--cache-dir", path("cache"), "--checkpoint",
+            CLIRunner.checkpoint.path,
+        ])
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+        // sorted-names: 60 % of 12 cases train (7), of which ⌈0.5 · 7⌉ = 4.
+        XCTAssertTrue(outcome.output.contains("on 4 cases, validating on"), outcome.output)
+        let metadata = try TrainEvaluateCommandTests.safetensorsMetadata(path("half.safetensors"))
+        XCTAssertEqual(metadata["split"], "sorted-names:sorted-names-train0.5")
+        XCTAssertEqual(metadata["dataset"], "synthetic:12:1")
+        for bad in ["0", "1.5", "nan"] {
+            let refused = try CLIRunner.run([
+                "train", "--stage", "1", "--dataset", "synthetic:12:1", "--train-fraction", bad,
+                "--output", path("x.safetensors"), "--checkpoint", CLIRunner.checkpoint.path,
+            ])
+            XCTAssertNotEqual(refused.status, 0, bad)
+            XCTAssertTrue(refused.output.contains("--train-fraction must be in (0, 1]"), refused.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+        }
+    }
+
+    /// `sample --dataset` and `embed --dataset` take `--normalize` as train and evaluate do (recorded in the
+    /// run's settings); it belongs to the dataset form and excludes `--window`.
+    func testNormalizeOnSampleAndEmbedDatasets() throws {
+        let sampled = try CLIRunner.run([
+            "sample", "--dataset", "synthetic:4:1", "--limit", "1", "--count", "2", "--normalize", "zscore",
+            "--output", path("samples"), "--checkpoint", CLIRunner.checkpoint.path,
+        ])
+        XCTAssertEqual(sampled.status, 0, sampled.output)
+        let manifest = try XCTUnwrap(
+            JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: path("samples/manifest.json")))) as? [String: Any])
+        let settings = try XCTUnwrap(manifest["settings"] as? [String: Any], "\(manifest.keys)")
+        XCTAssertEqual(settings["normalize"] as? String, "zscore")
+        let embedded = try CLIRunner.run([
+            "embed", "--dataset", "synthetic:4:1", "--limit", "1", "--normalize", "minmax",
+            "--cache-dir", path("cache"), "--output", path("embedded"), "--checkpoint", CLIRunner.checkpoint.path,
+        ])
+        XCTAssertEqual(embedded.status, 0, embedded.output)
+        let refusals: [([String], String)] = [
+            (
+                [
+                    "sample", "--image", Self.example.appendingPathComponent("image.png").path, "--normalize", "zscore",
+                    "--output", path("o"),
+                ], "--normalize belongs to the --dataset form"
+            ),
+            (
+                [
+                    "sample", "--dataset", "synthetic:4:1", "--normalize", "zscore", "--window", "lung",
+                    "--output", path("o"),
+                ], "give --window or --normalize, not both"
+            ),
+            (
+                ["embed", "--dataset", "synthetic:4:1", "--normalize", "zscores", "--output", path("o")],
+                "--normalize must be zscore, minmax or window:LO,HI"
+            ),
+        ]
+        for (arguments, expected) in refusals {
+            let outcome = try CLIRunner.run(arguments + ["--checkpoint", CLIRunner.checkpoint.path])
+            XCTAssertNotEqual(outcome.status, 0, "\(arguments)")
+            XCTAssertTrue(outcome.output.contains(expected), outcome.output)
+        }
+    }
 }

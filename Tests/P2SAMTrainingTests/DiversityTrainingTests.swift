@@ -71,6 +71,29 @@ final class DiversityTrainingTests: XCTestCase {
         XCTAssertTrue(before != net.parameters["mask_decoder.mask_tokens.weight"].value, "the decoder did not train")
     }
 
+    /// Stage 1 on a dataset whose rater masks are all empty says there is nothing to learn, before any
+    /// epoch runs and before anything is written.
+    func testStageOneOnAllEmptyMasksIsAClearError() throws {
+        let source = try XCTUnwrap(SyntheticInputs.trainingCases(count: 1).first)
+        let empty = TrainingCase(
+            caseID: "empty", embedding: source.embedding, pgnInput: source.pgnInput,
+            raters: source.raters.map { [UInt8](repeating: 0, count: $0.count) },
+            resizedHeight: source.resizedHeight, resizedWidth: source.resizedWidth)
+        let trainer = try P2SAMTrainer(
+            network: try network(P2SAMConfiguration(injection: .sparse), stage: 1),
+            options: TrainingOptions(stage: 1, epochs: 1, batchSize: 1))
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "p2sam-empty-\(UUID().uuidString).safetensors")
+        let run = TrainingRun(
+            trainer: trainer, training: [empty, empty], validation: [], output: output, metadata: [:],
+            progress: nil)
+        XCTAssertThrowsError(try run.run()) { error in
+            XCTAssertTrue("\(error)".contains("nothing to learn from"), "\(error)")
+            XCTAssertTrue("\(error)".contains("every rater mask of the 2 training case(s) is empty"), "\(error)")
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.path))
+    }
+
     /// `--stage1-raters all`: a case whose raters are all empty is skipped by the paper's stage 1 (loss 0,
     /// nothing trained) but trained on when empty targets are allowed.
     func testStageOneCanTrainOnEmptyRaters() throws {
