@@ -169,9 +169,9 @@ def swift_steps(report):
     for row in report["rows"]:
         name = row["name"]
         if name.startswith("U-MedSAM step (plain)"):
-            rows["plain"] = row["ms"]
+            rows["plain"] = row["median_ms"]
         elif name.startswith("U-MedSAM step (sharpness-aware)"):
-            rows["sharpness-aware"] = row["ms"]
+            rows["sharpness-aware"] = row["median_ms"]
     return rows
 
 
