@@ -50,10 +50,25 @@ struct DatasetOptions: ParsableArguments {
     /// The name under which embeddings of normalised images are cached (nil without `--normalize`).
     var normalizationCacheName: String? { normalization?.cacheName }
 
-    func validate() throws {
-        if let normalize, IntensityNormalization(parsing: normalize) == nil {
+    /// Checks a `--normalize` value and that it is not given together with `--window` (one definition for
+    /// every command that takes both).
+    ///
+    /// - Parameters:
+    ///   - normalize: the `--normalize` value, or nil.
+    ///   - window: the `--window` value, or nil.
+    static func checkNormalization(_ normalize: String?, window: String?) throws {
+        guard let normalize else { return }
+        guard IntensityNormalization(parsing: normalize) != nil else {
             throw ValidationError("--normalize must be zscore, minmax or window:LO,HI, got '\(normalize)'")
         }
+        if window != nil {
+            throw ValidationError(
+                "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
+        }
+    }
+
+    func validate() throws {
+        try Self.checkNormalization(normalize, window: nil)
         guard maxCases >= 1 else { throw ValidationError("--max-cases must be at least 1") }
         guard (1...(1 << 20)).contains(maxDecompressedMiB) else {
             throw ValidationError("--max-decompressed-mib must be 1…1048576")

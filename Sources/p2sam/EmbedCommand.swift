@@ -66,16 +66,10 @@ struct EmbedCommand: ParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
-        if let normalize {
-            guard dataset != nil else { throw ValidationError("--normalize belongs to the --dataset form") }
-            guard IntensityNormalization(parsing: normalize) != nil else {
-                throw ValidationError("--normalize must be zscore, minmax or window:LO,HI, got '\(normalize)'")
-            }
-            if window != nil {
-                throw ValidationError(
-                    "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
-            }
+        if normalize != nil && dataset == nil {
+            throw ValidationError("--normalize belongs to the --dataset form")
         }
+        try DatasetOptions.checkNormalization(normalize, window: window)
     }
 
     func run() throws {

@@ -172,10 +172,7 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--conventions must be selected or both")
         }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
-        if window != nil && data.normalize != nil {
-            throw ValidationError(
-                "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
-        }
+        try DatasetOptions.checkNormalization(data.normalize, window: window)
     }
 
     /// The method object for `--method` (add new methods here).

@@ -99,10 +99,7 @@ enum TrainDataSetup {
         command c: TrainCommand, store: WeightStore, checkpointSHA256: String, network: P2SAMNetwork,
         progress: TrainingProgress
     ) throws -> Split {
-        if c.window != nil && c.data.normalize != nil {
-            throw ValidationError(
-                "give --window or --normalize, not both (--normalize window:LO,HI is the same window)")
-        }
+        try DatasetOptions.checkNormalization(c.data.normalize, window: c.window)
         let dataset = try c.data.load()
         guard !dataset.cases.isEmpty else { throw CommandError("the dataset has no cases") }
         let splitProtocol = c.split.effectiveProtocol
