@@ -18,51 +18,17 @@ public enum BUBILReader {
         root: URL, foreground: MaskForeground = .zero,
         progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> MultiRaterDataset {
-        let base = resolve(root)
-        let raw = base.appendingPathComponent("RawImages")
-        let experts = base.appendingPathComponent("ExpertsAnnotations")
-        guard ImageFiles.isDirectory(raw), ImageFiles.isDirectory(experts) else {
-            throw DataError.invalidFile(
-                path: root.path, reason: "not a BU-BIL folder (want RawImages/ and ExpertsAnnotations/)")
-        }
-        let images = try ImageFiles.pngFiles(in: raw)
-        guard !images.isEmpty else { throw DataError.invalidFile(path: raw.path, reason: "folder has no PNG files") }
-        let expertFolders = ((try? FileManager.default.contentsOfDirectory(atPath: experts.path)) ?? [])
-            .filter { !$0.hasPrefix(".") }.sorted().map { experts.appendingPathComponent($0) }.filter(
-                ImageFiles.isDirectory)
-        guard !expertFolders.isEmpty else {
-            throw DataError.invalidFile(path: experts.path, reason: "no expert folders (no raters)")
-        }
-        let listings = try expertFolders.map { folder in
-            Dictionary(
-                try ImageFiles.pngFiles(in: folder).map { ($0.lastPathComponent.lowercased(), $0) },
-                uniquingKeysWith: { a, _ in a })
-        }
-        var cases: [MultiRaterCase] = []
-        for (index, imageURL) in images.enumerated() {
-            let file = imageURL.lastPathComponent
-            let name = imageURL.deletingPathExtension().lastPathComponent
-            let image = try ImageFiles.readPNG(imageURL).caseImage(name: name)
-            var raters: [BinaryMask] = []
-            for (e, listing) in listings.enumerated() {
-                guard let maskURL = listing["seg_" + file.lowercased()] else {
-                    throw DataError.invalidFile(path: expertFolders[e].path, reason: "no seg_\(file) for image \(file)")
-                }
-                let mask = try ImageFiles.readMask(maskURL, foreground: foreground)
-                guard mask.width == image.width && mask.height == image.height else {
-                    throw DataError.invalidFile(
-                        path: maskURL.path,
-                        reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
-                }
-                raters.append(mask)
+        try readCases(
+            root: root, annotations: "ExpertsAnnotations", foreground: foreground, progress: progress
+        ) { experts in
+            let folders = ((try? FileManager.default.contentsOfDirectory(atPath: experts.path)) ?? [])
+                .filter { !$0.hasPrefix(".") }.sorted().map { experts.appendingPathComponent($0) }.filter(
+                    ImageFiles.isDirectory)
+            guard !folders.isEmpty else {
+                throw DataError.invalidFile(path: experts.path, reason: "no expert folders (no raters)")
             }
-            cases.append(
-                try MultiRaterCase(
-                    image: image, raters: raters,
-                    metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
-            progress?(index + 1, images.count)
+            return folders
         }
-        return MultiRaterDataset(name: base.lastPathComponent, source: "bubil:\(root.path)", cases: cases)
     }
 
     /// Reads the BU-BIL folder at `root` with its fused gold standard as the one rater of each case:
@@ -80,35 +46,62 @@ public enum BUBILReader {
         root: URL, foreground: MaskForeground = .zero,
         progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> MultiRaterDataset {
+        try readCases(root: root, annotations: "GoldStandard", foreground: foreground, progress: progress) {
+            [$0]
+        }
+    }
+
+    /// Reads `RawImages/` and, per image `<file>`, the mask `seg_<file>` (name matched case-insensitively)
+    /// from each rater folder that `raterFolders` lists inside the annotation folder `annotations`.
+    ///
+    /// - Parameters:
+    ///   - root: the dataset folder, or a folder holding exactly one `BU-BIL_Dataset*` folder.
+    ///   - annotations: the annotation folder's name under the resolved root.
+    ///   - foreground: the mask value marking the cell.
+    ///   - progress: called with (cases read, cases in all) after each case.
+    ///   - raterFolders: the rater folders (in rater order) for the annotation folder.
+    /// - Throws: `DataError.invalidFile` naming a missing folder, a missing mask or a size mismatch.
+    private static func readCases(
+        root: URL, annotations: String, foreground: MaskForeground,
+        progress: ((_ done: Int, _ total: Int) -> Void)?,
+        raterFolders: (URL) throws -> [URL]
+    ) throws -> MultiRaterDataset {
         let base = resolve(root)
         let raw = base.appendingPathComponent("RawImages")
-        let gold = base.appendingPathComponent("GoldStandard")
-        guard ImageFiles.isDirectory(raw), ImageFiles.isDirectory(gold) else {
+        let annotationFolder = base.appendingPathComponent(annotations)
+        guard ImageFiles.isDirectory(raw), ImageFiles.isDirectory(annotationFolder) else {
             throw DataError.invalidFile(
-                path: root.path, reason: "not a BU-BIL folder with a gold standard (want RawImages/ and GoldStandard/)")
+                path: root.path, reason: "not a BU-BIL folder (want RawImages/ and \(annotations)/)")
         }
         let images = try ImageFiles.pngFiles(in: raw)
         guard !images.isEmpty else { throw DataError.invalidFile(path: raw.path, reason: "folder has no PNG files") }
-        let listing = Dictionary(
-            try ImageFiles.pngFiles(in: gold).map { ($0.lastPathComponent.lowercased(), $0) },
-            uniquingKeysWith: { a, _ in a })
+        let folders = try raterFolders(annotationFolder)
+        let listings = try folders.map { folder in
+            Dictionary(
+                try ImageFiles.pngFiles(in: folder).map { ($0.lastPathComponent.lowercased(), $0) },
+                uniquingKeysWith: { a, _ in a })
+        }
         var cases: [MultiRaterCase] = []
         for (index, imageURL) in images.enumerated() {
             let file = imageURL.lastPathComponent
             let name = imageURL.deletingPathExtension().lastPathComponent
             let image = try ImageFiles.readPNG(imageURL).caseImage(name: name)
-            guard let maskURL = listing["seg_" + file.lowercased()] else {
-                throw DataError.invalidFile(path: gold.path, reason: "no seg_\(file) for image \(file)")
-            }
-            let mask = try ImageFiles.readMask(maskURL, foreground: foreground)
-            guard mask.width == image.width && mask.height == image.height else {
-                throw DataError.invalidFile(
-                    path: maskURL.path,
-                    reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
+            var raters: [BinaryMask] = []
+            for (folder, listing) in zip(folders, listings) {
+                guard let maskURL = listing["seg_" + file.lowercased()] else {
+                    throw DataError.invalidFile(path: folder.path, reason: "no seg_\(file) for image \(file)")
+                }
+                let mask = try ImageFiles.readMask(maskURL, foreground: foreground)
+                guard mask.width == image.width && mask.height == image.height else {
+                    throw DataError.invalidFile(
+                        path: maskURL.path,
+                        reason: "mask is \(mask.width)x\(mask.height), image \(image.width)x\(image.height)")
+                }
+                raters.append(mask)
             }
             cases.append(
                 try MultiRaterCase(
-                    image: image, raters: [mask],
+                    image: image, raters: raters,
                     metadata: CaseMetadata(caseID: name, groupID: name, sourceIndex: index)))
             progress?(index + 1, images.count)
         }
