@@ -57,7 +57,7 @@ enum BenchmarkAutoMedSAM {
         let volume = try BenchmarkClock.measure(runs: slowRuns, warmup: min(warmup, 1)) {
             let read = try NIfTIVolume(contentsOf: input)
             try read.checkSegmentable(path: input.path)
-            let labels = try AutosegCommand.labelVolume(read, model: model, classIDs: ids).labels
+            let labels = try AutosegCommand.segmentVolume(read, model: model, classIDs: ids).labels
             try read.writeLabelVolume(labels, to: folder.appendingPathComponent("labels.nii"))
         }
         rows.append(
