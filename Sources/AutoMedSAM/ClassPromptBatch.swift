@@ -8,6 +8,9 @@ import SAMTensor
 /// - the first 1x1 layer (`257 → 64`) on `[F_I + ε + c ‖ c]` is `W_F·F_I + b` (once per image) plus
 ///   `c(p) · (W_F·1 + w_c)` (a rank-one term per class) plus `W_F·ε` (only with noise), where `W_F` are
 ///   its first 256 input columns and `w_c` its last;
+/// - the 3x3 convolutions run as a GEMM over each class's patches in `GEMMPrecision.current`
+///   (`Convolution3x3Layer.applyInGEMMPrecision`: with `--precision bf16` they run in bf16 too, unlike
+///   the per-class forward, whose 3x3 convolutions stay f32);
 /// - the sparse branch's output layer (`64 → 256`, no activation) is applied after the average pooling
 ///   over the left and right halves (an affine map commutes with the mean), on 2 vectors per class
 ///   instead of 4096 positions.
@@ -88,7 +91,7 @@ extension ClassPromptEncoder {
                 h = level.reduce.linear(h)
                 h.applyReLU()
             }
-            h = Self.perClass(h, count: count) { level.convolution.apply($0.reshaped([side, side, $0.shape[1]])) }
+            h = level.convolution.applyInGEMMPrecision(h, images: count, height: side, width: side)
             h.applyReLU()
             skips.append(h)
         }
@@ -162,7 +165,7 @@ extension ClassPromptEncoder {
                     }
                 }
                 var weights = layer.linear(Tensor(shape: [count * positions, width + 1], storage: conditioned))
-                if branch.attentionSigmoid { TapeFree().applySigmoid(&weights) }
+                if branch.attentionSigmoid { Self.applySigmoid(&weights) }
                 weights.storage.withUnsafeMutableBufferPointer { w in
                     features.storage.withUnsafeBufferPointer { f in
                         for i in 0..<w.count { w[i] *= f[i] }
@@ -210,20 +213,18 @@ extension ClassPromptEncoder {
         return skipOutput ? x : branch.output.linear(x)
     }
 
-    /// `body` applied to each class's `[4096, C]` block of the stacked `[K · 4096, C]` rows, stacked again.
-    private static func perClass(_ stacked: Tensor, count: Int, _ body: (Tensor) -> Tensor) -> Tensor {
-        let rows = stacked.shape[0] / count
-        let width = stacked.shape[1]
-        var parts: [Float] = []
-        var outWidth = 0
-        for k in 0..<count {
-            let block = Tensor(
-                shape: [rows, width], storage: Array(stacked.storage[(k * rows * width)..<((k + 1) * rows * width)]))
-            let out = body(block)
-            outWidth = out.shape.last!
-            if parts.isEmpty { parts.reserveCapacity(count * out.count) }
-            parts.append(contentsOf: out.storage)
+    /// The logistic function element-wise in `TapeFree.applySigmoid`'s stable form (`e = exp(−|x|)`,
+    /// `1/(1+e)` or `e/(1+e)`), the values split over the cores.
+    private static func applySigmoid(_ x: inout Tensor) {
+        x.storage.withUnsafeMutableBufferPointer { buffer in
+            let values = SharedMutablePointer(buffer.baseAddress!)
+            Parallel.forEachChunk(of: buffer.count, minimumChunk: 1 << 16) { range in
+                for i in range {
+                    let x = values.base[i]
+                    let e = FastMath.exp(-abs(x))
+                    values.base[i] = x >= 0 ? 1 / (1 + e) : e / (1 + e)
+                }
+            }
         }
-        return Tensor(shape: [count * rows, outWidth], storage: parts)
     }
 }

@@ -105,3 +105,29 @@ final class ClassPromptBatchTests: XCTestCase {
         XCTAssertThrowsError(try model.logits(embedding: embedding, classIDs: [3]))
     }
 }
+
+/// `Convolution3x3Layer.applyInGEMMPrecision` on stacked images equals `apply` image by image (f32).
+final class StackedConvolutionTests: XCTestCase {
+    func testStackedPatchesEqualThePerImageConvolution() throws {
+        let declarations = [
+            ParameterDeclaration(key: "c.weight", shape: [5, 3, 3, 3]), ParameterDeclaration(key: "c.bias", shape: [5]),
+        ]
+        var store = WeightStore(Fixtures.randomWeights(declarations, seed: 21, scale: 0.5))
+        let layer = try Convolution3x3Layer(&store, "c", in: 3, out: 5)
+        let random = SeededRandom(seed: 22)
+        let (images, height, width) = (3, 7, 6)
+        let input = Tensor(
+            shape: [images * height * width, 3],
+            storage: (0..<(images * height * width * 3)).map { _ in Float(random.gaussian(sigma: 1)) })
+        let stacked = layer.applyInGEMMPrecision(input, images: images, height: height, width: width)
+        XCTAssertEqual(stacked.shape, [images * height * width, 5])
+        for b in 0..<images {
+            let span = (b * height * width * 3)..<((b + 1) * height * width * 3)
+            let single = layer.apply(Tensor(shape: [height, width, 3], storage: Array(input.storage[span])))
+            let part = Array(stacked.storage[(b * height * width * 5)..<((b + 1) * height * width * 5)])
+            XCTAssertLessThanOrEqual(Fixtures.maxAbsDifference(part, single.storage), 1e-5, "image \(b)")
+        }
+        // A border pixel sees zero padding: its value differs from a shifted interior computation.
+        XCTAssertNotEqual(stacked.storage[0], stacked.storage[5 * (width + 1)])
+    }
+}
