@@ -47,6 +47,11 @@ public struct AutoMedSAMModel: Sendable {
     /// encoder runs once for all classes (`ClassPromptEncoder.promptEmbeddings`, equal to the per-class
     /// forward up to float rounding) and the decoder takes the classes as one batch.
     ///
+    /// - Parameters:
+    ///   - embedding: the image embedding `[64, 64, 256]`.
+    ///   - classIDs: the model's class ids, in the order of the logits.
+    ///   - noises: one diffusion noise `[64, 64, 256]` (or nil) per class, or empty for none.
+    /// - Returns: logits `[n, 1, 256, 256]` (model frame).
     /// - Throws: `AutoMedSAMError.unknownClass` for an id the model does not have.
     public func logits(embedding: Tensor, classIDs: [Int], noises: [Tensor?] = []) throws -> Tensor {
         precondition(noises.isEmpty || noises.count == classIDs.count, "one noise per class")
@@ -61,6 +66,11 @@ public struct AutoMedSAMModel: Sendable {
     /// The same logits through the per-class generic forward (`ClassPromptEncoder.forward` with `TapeFree`,
     /// one class at a time): the reference `logits(embedding:classIDs:noises:)` is checked against.
     ///
+    /// - Parameters:
+    ///   - embedding: the image embedding `[64, 64, 256]`.
+    ///   - classIDs: the model's class ids, in the order of the logits.
+    ///   - noises: one diffusion noise `[64, 64, 256]` (or nil) per class, or empty for none.
+    /// - Returns: logits `[n, 1, 256, 256]` (model frame).
     /// - Throws: `AutoMedSAMError.unknownClass` for an id the model does not have.
     public func perClassLogits(embedding: Tensor, classIDs: [Int], noises: [Tensor?] = []) throws -> Tensor {
         precondition(noises.isEmpty || noises.count == classIDs.count, "one noise per class")

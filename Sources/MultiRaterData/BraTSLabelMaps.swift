@@ -23,6 +23,10 @@ extension LabelMapDataset {
     /// inflate to at most `limits.maxDecompressedBytes` and the slices kept may number at most
     /// `limits.maxCases`.
     ///
+    /// - Parameters:
+    ///   - root: one BraTS case folder or a folder of case folders.
+    ///   - limits: caps on the slices kept and on each volume's decompressed size.
+    /// - Returns: the label maps, classes `bratsClasses`, cases in folder then slice order.
     /// - Throws: `DataError.invalidFile` naming the file for a missing case, image or segmentation,
     ///   volumes of different sizes, mixed modalities, or a label outside {0, 1, 2, 4}.
     public static func readBraTS(root: URL, limits: DatasetLimits = DatasetLimits()) throws -> LabelMapDataset {

@@ -74,6 +74,9 @@ extension NIfTIVolume {
     /// header's byte order) with this volume's header: datatype 16 (float32), bitpix 32, `vox_offset` 352,
     /// `scl_slope` 1, `scl_inter` 0, `cal_min`/`cal_max` the smallest and largest value; everything else as
     /// read (as `labelVolumeBytes`).
+    ///
+    /// - Parameter values: one finite value per voxel, x fastest.
+    /// - Returns: the `.nii` file's bytes.
     public func floatVolumeBytes(_ values: [Float]) -> [UInt8] {
         precondition(values.count == dims.0 * dims.1 * dims.2, "one value per voxel")
         var payload = [UInt8](repeating: 0, count: 4 * values.count)
@@ -118,6 +121,9 @@ extension NIfTIVolume {
 
     /// The bytes to store at `url`: `bytes` gzip-compressed when `url` ends in `.gz`, else as they are.
     ///
+    /// - Parameters:
+    ///   - bytes: an uncompressed `.nii` file's bytes.
+    ///   - url: where they will be written (its extension decides).
     /// - Throws: `DataError.invalidFile` when compression fails.
     public static func fileBytes(_ bytes: [UInt8], for url: URL) throws -> [UInt8] {
         url.pathExtension == "gz" ? try Gzip.compress(bytes, path: url.path) : bytes
@@ -131,6 +137,9 @@ extension NIfTIVolume {
 
     /// Writes `bytes` to `url` through a temporary file renamed into place (nothing half-written).
     ///
+    /// - Parameters:
+    ///   - bytes: the file's bytes.
+    ///   - url: the destination.
     /// - Throws: `DataError.invalidFile` naming `url` when it cannot be written.
     public static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
         do { try Data(bytes).write(to: url, options: .atomic) } catch {
