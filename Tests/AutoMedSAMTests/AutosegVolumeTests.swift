@@ -75,14 +75,14 @@ final class AutosegVolumeTests: XCTestCase {
             }
         }
 
-        // 4-D with one volume: read as 3-D, outputs keep its header; 4-D with two volumes: refused, nothing written.
+        // 4-D with one volume (and --precision auto): read as 3-D, outputs keep its header; 4-D with two volumes: refused, nothing written.
         let single = folder.appendingPathComponent("single.nii")
         try Data(Self.fourDimensional(width: width, height: height, depth: depth, volumes: 1, voxels: voxels))
             .write(to: single)
         let out4 = folder.appendingPathComponent("out4")
         let four = try AutosegCommandTests.run([
             "autoseg", "--image", single.path, "--model", model.path, "--output", out4.path, "--classes", "3",
-            "--checkpoint", AutosegCommandTests.checkpoint.path,
+            "--precision", "auto", "--checkpoint", AutosegCommandTests.checkpoint.path,
         ])
         XCTAssertEqual(four.status, 0, four.output)
         let mask = try NIfTIVolume(contentsOf: out4.appendingPathComponent("mask_3.nii"))
