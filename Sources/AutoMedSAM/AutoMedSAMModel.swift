@@ -43,22 +43,51 @@ public struct AutoMedSAMModel: Sendable {
     }
 
     /// Decoder logits `[n, 1, 256, 256]` (model frame) of classes `classIDs` for an embedding `[64, 64, 256]`;
-    /// `noises` (one per class, or empty) are the diffusion's `ε` per pass (nil: none).
+    /// `noises` (one per class, or empty) are the diffusion's `ε` per pass (nil: none). The class prompt
+    /// encoder runs once for all classes (`ClassPromptEncoder.promptEmbeddings`, equal to the per-class
+    /// forward up to float rounding) and the decoder takes the classes as one batch.
     ///
+    /// - Parameters:
+    ///   - embedding: the image embedding `[64, 64, 256]`.
+    ///   - classIDs: the model's class ids, in the order of the logits.
+    ///   - noises: one diffusion noise `[64, 64, 256]` (or nil) per class, or empty for none.
+    /// - Returns: logits `[n, 1, 256, 256]` (model frame).
     /// - Throws: `AutoMedSAMError.unknownClass` for an id the model does not have.
     public func logits(embedding: Tensor, classIDs: [Int], noises: [Tensor?] = []) throws -> Tensor {
         precondition(noises.isEmpty || noises.count == classIDs.count, "one noise per class")
         let rows = try classIDs.map(configuration.row(ofClass:))
-        var sparse: [[Float]] = []
-        var dense: [Tensor] = []
-        for (i, row) in rows.enumerated() {
-            let out = classPromptEncoder.forward(
+        let prompt = base.promptEncoder
+        let outputs = classPromptEncoder.promptEmbeddings(
+            embedding: embedding, classIndices: rows, noises: noises,
+            positionalEncoding: prompt.densePositionalEncoding)
+        return decode(embedding: embedding, outputs: outputs)
+    }
+
+    /// The same logits through the per-class generic forward (`ClassPromptEncoder.forward` with `TapeFree`,
+    /// one class at a time): the reference `logits(embedding:classIDs:noises:)` is checked against.
+    ///
+    /// - Parameters:
+    ///   - embedding: the image embedding `[64, 64, 256]`.
+    ///   - classIDs: the model's class ids, in the order of the logits.
+    ///   - noises: one diffusion noise `[64, 64, 256]` (or nil) per class, or empty for none.
+    /// - Returns: logits `[n, 1, 256, 256]` (model frame).
+    /// - Throws: `AutoMedSAMError.unknownClass` for an id the model does not have.
+    public func perClassLogits(embedding: Tensor, classIDs: [Int], noises: [Tensor?] = []) throws -> Tensor {
+        precondition(noises.isEmpty || noises.count == classIDs.count, "one noise per class")
+        let rows = try classIDs.map(configuration.row(ofClass:))
+        let outputs = rows.enumerated().map { i, row in
+            classPromptEncoder.forward(
                 TapeFree(), embedding: embedding, classIndex: row, noise: noises.isEmpty ? nil : noises[i],
                 positionalEncoding: base.promptEncoder.densePositionalEncoding)
-            sparse.append(out.sparse?.storage ?? [])
-            if let map = out.dense { dense.append(map) }
         }
+        return decode(embedding: embedding, outputs: outputs)
+    }
+
+    /// The mask decoder on the classes' prompt embeddings, as one batch.
+    private func decode(embedding: Tensor, outputs: [ClassPromptEncoder.Output<Tensor>]) -> Tensor {
         let prompt = base.promptEncoder
+        let sparse = outputs.map { $0.sparse?.storage ?? [] }
+        let dense = outputs.compactMap(\.dense)
         return base.maskDecoder(
             imageEmbedding: embedding, positionalEncoding: prompt.densePositionalEncoding, sparseTokens: sparse,
             dense: configuration.branches.hasDense ? .perPrompt(dense) : .constant(prompt.noMaskEmbed)

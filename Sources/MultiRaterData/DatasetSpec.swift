@@ -16,6 +16,9 @@ public enum DatasetSpec: Sendable, Equatable {
     /// A multi-class label-map folder (`ROOT/<case>/image.png` + `label.png`, `classes.json` in ROOT or
     /// its parent), read as one single-rater case per (slice, class present): see `LabelMapDataset`.
     case labels(URL)
+    /// BraTS case folders read as multi-class label maps (`brats-labels:ROOT`; ids 1, 2, 4 kept with
+    /// names): see `LabelMapDataset.readBraTS`. As a multi-rater dataset, one case per (slice, class).
+    case bratsLabels(URL)
     case synthetic(count: Int, seed: UInt64)
 
     /// One-paragraph description for `--help`.
@@ -25,7 +28,9 @@ public enum DatasetSpec: Sendable, Equatable {
         folder:PATH (ROOT/<case>/image.png + rater*.png), brats:PATH (BraTS NIfTI *_t1 + *_seg, 128x128 \
         slices, 3 nested raters), bubil:PATH (BU-BIL RawImages + ExpertsAnnotations), labels:PATH \
         (ROOT/<case>/image.png + label.png with class ids, classes.json in ROOT or its parent; one \
-        single-rater case per slice and class present, named <case>_<class>), synthetic:N[:SEED]. \
+        single-rater case per slice and class present, named <case>_<class>), brats-labels:PATH (BraTS case \
+        folders as label maps: *_seg classes 1 NCR/NET, 2 edema, 4 enhancing tumour, image *_t1 else *_flair, \
+        *_t1ce, *_t2; every slice with a label), synthetic:N[:SEED]. \
         Without a prefix the kind is guessed from the path.
         """
 
@@ -34,7 +39,7 @@ public enum DatasetSpec: Sendable, Equatable {
     /// - Throws: `DataError.invalidSpec` for an empty path, a malformed `synthetic:` count or seed, or a
     ///   path whose kind cannot be told; `DataError.invalidFile` when an unprefixed path does not exist.
     public init(parsing text: String) throws {
-        let kinds = ["npz", "pickle", "folder", "brats", "bubil", "labels", "synthetic"]
+        let kinds = ["npz", "pickle", "folder", "brats", "bubil", "labels", "brats-labels", "synthetic"]
         if let colon = text.firstIndex(of: ":"), kinds.contains(String(text[..<colon])) {
             let kind = String(text[..<colon])
             let rest = String(text[text.index(after: colon)...])
@@ -47,6 +52,7 @@ public enum DatasetSpec: Sendable, Equatable {
             case "brats": self = .brats(url)
             case "bubil": self = .bubil(url)
             case "labels": self = .labels(url)
+            case "brats-labels": self = .bratsLabels(url)
             default:
                 let parts = rest.split(separator: ":")
                 guard (1...2).contains(parts.count), let n = Int(parts[0]), n >= 1,
@@ -93,7 +99,19 @@ public enum DatasetSpec: Sendable, Equatable {
         case .brats(let url): return "brats:" + url.lastPathComponent
         case .bubil(let url): return "bubil:" + url.lastPathComponent
         case .labels(let url): return "labels:" + url.lastPathComponent
+        case .bratsLabels(let url): return "brats-labels:" + url.lastPathComponent
         case .synthetic(let count, let seed): return "synthetic:\(count):\(seed)"
+        }
+    }
+
+    /// The multi-class label maps of a `labels:` or `brats-labels:` dataset, or nil for the other kinds.
+    ///
+    /// - Parameter limits: caps on the case (slice) count and on decompressed sizes.
+    public func labelMapDataset(limits: DatasetLimits = DatasetLimits()) throws -> LabelMapDataset? {
+        switch self {
+        case .labels(let url): return try LabelMapDataset.read(root: url, maximumCases: limits.maxCases)
+        case .bratsLabels(let url): return try LabelMapDataset.readBraTS(root: url, limits: limits)
+        default: return nil
         }
     }
 
@@ -137,6 +155,8 @@ public enum DatasetSpec: Sendable, Equatable {
             dataset = try BUBILReader.read(root: url, foreground: foreground ?? .zero, progress: progress)
         case .labels(let url):
             dataset = try LabelMapDataset.read(root: url, maximumCases: limits.maxCases).perClassDataset()
+        case .bratsLabels(let url):
+            dataset = try LabelMapDataset.readBraTS(root: url, limits: limits).perClassDataset()
         case .synthetic(let count, let seed):
             try limits.checkCaseCount(count, source: "synthetic:\(count)")
             dataset = MultiRaterDataset(

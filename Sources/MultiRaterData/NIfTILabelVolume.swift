@@ -66,6 +66,34 @@ extension NIfTIVolume {
     /// units, intent, description) as read.
     public func labelVolumeBytes(_ labels: [UInt8]) -> [UInt8] {
         precondition(labels.count == dims.0 * dims.1 * dims.2, "one label per voxel")
+        return derivedVolumeBytes(
+            datatype: 2, bitpix: 8, displayRange: 0...Float(labels.max() ?? 0), payload: labels)
+    }
+
+    /// An uncompressed `.nii` of `values` (float32, one per voxel in the volume's Fortran order, in the
+    /// header's byte order) with this volume's header: datatype 16 (float32), bitpix 32, `vox_offset` 352,
+    /// `scl_slope` 1, `scl_inter` 0, `cal_min`/`cal_max` the smallest and largest value; everything else as
+    /// read (as `labelVolumeBytes`).
+    ///
+    /// - Parameter values: one finite value per voxel, x fastest.
+    /// - Returns: the `.nii` file's bytes.
+    public func floatVolumeBytes(_ values: [Float]) -> [UInt8] {
+        precondition(values.count == dims.0 * dims.1 * dims.2, "one value per voxel")
+        var payload = [UInt8](repeating: 0, count: 4 * values.count)
+        let little = isLittleEndian
+        for (e, value) in values.enumerated() {
+            let v = value.bitPattern
+            for i in 0..<4 { payload[4 * e + (little ? i : 3 - i)] = UInt8((v >> (8 * UInt32(i))) & 0xff) }
+        }
+        return derivedVolumeBytes(
+            datatype: 16, bitpix: 32, displayRange: (values.min() ?? 0)...(values.max() ?? 0), payload: payload)
+    }
+
+    /// This volume's header with the data type, bitpix, `vox_offset` (352), unit scaling and display range
+    /// replaced, the 4-byte extension flag (none) and `payload`.
+    func derivedVolumeBytes(datatype: Int16, bitpix: Int16, displayRange: ClosedRange<Float>, payload: [UInt8])
+        -> [UInt8]
+    {
         var out = header
         let little = isLittleEndian
         func put16(_ value: Int16, _ at: Int) {
@@ -78,23 +106,42 @@ extension NIfTIVolume {
             let v = value.bitPattern
             for i in 0..<4 { out[at + (little ? i : 3 - i)] = UInt8((v >> (8 * UInt32(i))) & 0xff) }
         }
-        put16(2, 70)
-        put16(8, 72)
+        put16(datatype, 70)
+        put16(bitpix, 72)
         putFloat(352, 108)
         putFloat(1, 112)
         putFloat(0, 116)
-        putFloat(Float(labels.max() ?? 0), 124)
-        putFloat(0, 128)
+        putFloat(displayRange.upperBound, 124)
+        putFloat(displayRange.lowerBound, 128)
+        out.reserveCapacity(352 + payload.count)
         out += [0, 0, 0, 0]
-        out += labels
+        out += payload
         return out
+    }
+
+    /// The bytes to store at `url`: `bytes` gzip-compressed when `url` ends in `.gz`, else as they are.
+    ///
+    /// - Parameters:
+    ///   - bytes: an uncompressed `.nii` file's bytes.
+    ///   - url: where they will be written (its extension decides).
+    /// - Throws: `DataError.invalidFile` when compression fails.
+    public static func fileBytes(_ bytes: [UInt8], for url: URL) throws -> [UInt8] {
+        url.pathExtension == "gz" ? try Gzip.compress(bytes, path: url.path) : bytes
     }
 
     /// Writes `labels` as a label volume next to nothing half-written: gzip-compressed when `url` ends in
     /// `.gz`, through a temporary file renamed into place.
     public func writeLabelVolume(_ labels: [UInt8], to url: URL) throws {
-        var bytes = labelVolumeBytes(labels)
-        if url.pathExtension == "gz" { bytes = try Gzip.compress(bytes, path: url.path) }
+        try Self.writeAtomically(try Self.fileBytes(labelVolumeBytes(labels), for: url), to: url)
+    }
+
+    /// Writes `bytes` to `url` through a temporary file renamed into place (nothing half-written).
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's bytes.
+    ///   - url: the destination.
+    /// - Throws: `DataError.invalidFile` naming `url` when it cannot be written.
+    public static func writeAtomically(_ bytes: [UInt8], to url: URL) throws {
         do { try Data(bytes).write(to: url, options: .atomic) } catch {
             throw DataError.invalidFile(path: url.path, reason: "cannot be written (\(error.localizedDescription))")
         }

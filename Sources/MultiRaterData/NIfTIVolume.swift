@@ -6,8 +6,9 @@ import TorchCheckpoint
 /// with the header's `scl_slope`/`scl_inter` applied (when slope != 0).
 ///
 /// Element `(i, j, k)` (NIfTI x, y, z indices) is `values[i + dims[0] * (j + dims[1] * k)]`
-/// (Fortran order, as stored). Only the first three dimensions are read (a 4-D file must have
-/// `dim[4] == 1`).
+/// (Fortran order, as stored). Only the first three dimensions are read: a 4-D file whose 4th dimension
+/// is 1 is read as 3-D (its header, `dim[0] = 4`, is kept for outputs); any other 4-D (or higher) file is
+/// refused with its dimensions.
 public struct NIfTIVolume: Sendable {
     /// Sizes along x, y, z.
     public var dims: (Int, Int, Int)
@@ -64,8 +65,12 @@ public struct NIfTIVolume: Sendable {
             throw DataError.invalidFile(path: path, reason: "bad dimensions \(dim.prefix(rank))")
         }
         guard dim[3...].allSatisfy({ $0 == 1 }) else {
+            let shape = dim.prefix(rank).map(String.init).joined(separator: "x")
             throw DataError.invalidFile(
-                path: path, reason: "only 3-D volumes are supported (dims \(Array(dim.prefix(rank))))")
+                path: path,
+                reason: dim[4...].allSatisfy({ $0 == 1 })
+                    ? "only 3-D volumes are supported: this is a 4-D volume \(shape) with \(dim[3]) volumes along the 4th dimension (a 4-D file is read only when its 4th dimension is 1)"
+                    : "only 3-D volumes are supported (dims \(shape))")
         }
         let datatype = Int(Self.int16(bytes, 70, little: little))
         // vox_offset is a float: refuse NaN, infinities and values no file can reach before converting.

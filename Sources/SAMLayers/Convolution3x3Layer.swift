@@ -8,10 +8,12 @@ public struct Convolution3x3Layer: Sendable, DeclaresParameters {
     public let key: String
     public let inChannels: Int
     public let outChannels: Int
-    /// The weight rearranged to `(out, 3, 3, in)` for `Convolution.dense3x3` (tape-free forwards).
-    let preparedWeight: [Float]
+    /// The weight rearranged to `(out, 3, 3, in)` for `Convolution.dense3x3` (tape-free forwards), and the
+    /// bias, as a `Linear` on 3x3 patches (`9 · in → out`) for `applyInGEMMPrecision`.
+    let patchLinear: Linear
+    var preparedWeight: [Float] { patchLinear.weight }
     /// `outChannels` values, or nil for a bias-free convolution.
-    let bias: [Float]?
+    var bias: [Float]? { patchLinear.bias }
 
     /// Reads `key.weight` `(out, in, 3, 3)` and, when `bias`, `key.bias` `(out)` from `store`, strictly.
     public init(_ store: inout WeightStore, _ key: String, in inChannels: Int, out outChannels: Int, bias: Bool = true)
@@ -21,8 +23,10 @@ public struct Convolution3x3Layer: Sendable, DeclaresParameters {
         self.inChannels = inChannels
         self.outChannels = outChannels
         let weight = try store.take("\(key).weight", shape: [outChannels, inChannels, 3, 3])
-        preparedWeight = Convolution.prepareDense3x3(weight, outChannels: outChannels, inChannels: inChannels)
-        self.bias = bias ? try store.take("\(key).bias", shape: [outChannels]) : nil
+        patchLinear = Linear(
+            weight: Convolution.prepareDense3x3(weight, outChannels: outChannels, inChannels: inChannels),
+            bias: bias ? try store.take("\(key).bias", shape: [outChannels]) : nil, inFeatures: 9 * inChannels,
+            outFeatures: outChannels)
     }
 
     /// `key.weight`.
@@ -54,6 +58,40 @@ public struct Convolution3x3Layer: Sendable, DeclaresParameters {
                         Convolution.dense3x3(
                             x.baseAddress!, height: height, width: width, inChannels: inChannels,
                             weight: w.baseAddress!, bias: nil, outChannels: outChannels, output: out.baseAddress!)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tape-free forward of `images` NHWC images stacked along the rows, `[images · H · W, in]` →
+    /// `[images · H · W, out]`, with the GEMM in `GEMMPrecision.current` (per image, one GEMM over its 3x3
+    /// patches through the layer's `Linear`, so bf16 when selected). In f32 it computes what `apply` does
+    /// image by image (same patches, same SGEMM, bias added after). `apply` itself always stays f32.
+    ///
+    /// - Parameters:
+    ///   - input: `[images · height · width, in]` (or any shape with that many values).
+    ///   - images: how many images are stacked.
+    ///   - height: rows per image.
+    ///   - width: columns per image.
+    public func applyInGEMMPrecision(_ input: Tensor, images: Int, height: Int, width: Int) -> Tensor {
+        let plane = height * width
+        precondition(
+            input.count == images * plane * inChannels,
+            "convolution \(key): \(input.count) values, want \(images) x \(height) x \(width) x \(inChannels)")
+        let columns = 9 * inChannels
+        // One image's patches at a time (a buffer the allocator reuses), the GEMM writing into its rows.
+        var patches = [Float](repeating: 0, count: plane * columns)
+        return Tensor(shape: [images * plane, outChannels]) { out in
+            input.storage.withUnsafeBufferPointer { x in
+                patches.withUnsafeMutableBufferPointer { buffer in
+                    for b in 0..<images {
+                        if b > 0 { buffer.update(repeating: 0) }
+                        Convolution.patches3x3(
+                            x.baseAddress! + b * plane * inChannels, height: height, width: width,
+                            inChannels: inChannels, into: buffer.baseAddress!)
+                        patchLinear.apply(
+                            buffer.baseAddress!, rows: plane, output: out.baseAddress! + b * plane * outChannels)
                     }
                 }
             }

@@ -79,31 +79,48 @@ public enum Convolution {
         let columns = 9 * inChannels
         var patches = [Float](repeating: 0, count: height * width * columns)
         patches.withUnsafeMutableBufferPointer { buffer in
-            let sp = SharedMutablePointer(buffer.baseAddress!)
-            let si = SharedPointer(input)
-            Parallel.forEachChunk(of: height, minimumChunk: 1) { rows in
-                for y in rows {
-                    for x in 0..<width {
-                        let row = sp.base + (y * width + x) * columns
-                        for ky in 0..<3 {
-                            let iy = y + ky - 1
-                            if iy < 0 || iy >= height { continue }
-                            for kx in 0..<3 {
-                                let ix = x + kx - 1
-                                if ix < 0 || ix >= width { continue }
-                                (row + (ky * 3 + kx) * inChannels)
-                                    .update(from: si.base + (iy * width + ix) * inChannels, count: inChannels)
-                            }
-                        }
-                    }
-                }
-            }
+            patches3x3(input, height: height, width: width, inChannels: inChannels, into: buffer.baseAddress!)
             GEMM.multiply(
                 transposeB: true, m: height * width, n: outChannels, k: columns,
                 a: buffer.baseAddress!, lda: columns, b: weight, ldb: columns,
                 c: output, ldc: outChannels)
         }
         if let bias { Elementwise.addRowBias(bias, to: output, rows: height * width) }
+    }
+
+    /// The 3x3 patches (im2col) of one NHWC image for `dense3x3`'s GEMM: row `y · width + x` holds the
+    /// input at `(y + ky − 1, x + kx − 1)` for `ky, kx` in 0…2 (channels fastest), zero outside the image.
+    ///
+    /// - Parameters:
+    ///   - input: `[height, width, inChannels]`.
+    ///   - height: rows.
+    ///   - width: columns.
+    ///   - inChannels: channels.
+    ///   - patches: `height · width · 9 · inChannels` values, zero-initialised (the padding is not written).
+    public static func patches3x3(
+        _ input: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int,
+        into patches: UnsafeMutablePointer<Float>
+    ) {
+        let columns = 9 * inChannels
+        let sp = SharedMutablePointer(patches)
+        let si = SharedPointer(input)
+        Parallel.forEachChunk(of: height, minimumChunk: 1) { rows in
+            for y in rows {
+                for x in 0..<width {
+                    let row = sp.base + (y * width + x) * columns
+                    for ky in 0..<3 {
+                        let iy = y + ky - 1
+                        if iy < 0 || iy >= height { continue }
+                        for kx in 0..<3 {
+                            let ix = x + kx - 1
+                            if ix < 0 || ix >= width { continue }
+                            (row + (ky * 3 + kx) * inChannels)
+                                .update(from: si.base + (iy * width + ix) * inChannels, count: inChannels)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Rearranges a transposed-convolution weight from PyTorch `(Cin, Cout, 2, 2)` to

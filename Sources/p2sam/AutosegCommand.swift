@@ -19,10 +19,13 @@ struct AutosegCommand: ParsableCommand {
             the diffusion noise (σ_t = 1/(t+1), t uniform over the model's T levels, from --seed) give \
             frequency_<id>.png (fraction of passes marking each pixel) and entropy_<id>.png (binary \
             entropy of that fraction, bits) heat maps, and frequency_<id>.npy / entropy_<id>.npy. \
-            Every file is computed before the first is written. A NIfTI volume (--image VOL.nii or .nii.gz) \
-            is segmented slice by slice (axial, intensities min-max scaled over the volume) and written as \
-            labels.nii(.gz), uint8 class ids with the input's header (affine, qform/sform, pixdim), so \
-            viewers open it aligned; a volume with a non-invertible affine or absurd dimensions is refused.
+            Every file is computed before the first is written. A NIfTI volume (--image VOL.nii or .nii.gz; \
+            4-D only with a 4th dimension of 1) is segmented slice by slice (axial, intensities min-max scaled \
+            over the volume) and written as labels.nii(.gz), uint8 class ids, and mask_<id>.nii(.gz), uint8 \
+            0/1 per class (with --samples N also frequency_<id> and entropy_<id> float32 volumes), each with \
+            the input's header (affine, qform/sform, pixdim), so viewers open them aligned; a volume with a \
+            non-invertible affine or absurd dimensions is refused. --precision bf16 runs the linear layers \
+            in bf16 (faster on AVX512-BF16; masks may differ at a few boundary pixels, docs/automedsam.md).
             """)
 
     @Option(help: "Input image (PNG) or volume (.nii / .nii.gz).") var image: String
@@ -32,6 +35,7 @@ struct AutosegCommand: ParsableCommand {
     @Option(help: "Noisy passes per class for frequency and entropy maps (0 = none).") var samples = 0
     @Option(parsing: .unconditional, help: "Seed of the noisy passes.") var seed: UInt64 = 1
     @OptionGroup var backbone: ModelOptions
+    @OptionGroup var precisionOption: PrecisionOption
 
     /// The palette of class overlays, by class position.
     static let palette: [RGBColor] = [
@@ -41,6 +45,7 @@ struct AutosegCommand: ParsableCommand {
     func run() throws {
         try runWithExit {
             guard samples == 0 || samples >= 2 else { throw ValidationError("--samples must be 0 or >= 2") }
+            precisionOption.apply()
             let isVolume = image.hasSuffix(".nii") || image.hasSuffix(".nii.gz")
             let volume = try isVolume ? NIfTIVolume(contentsOf: URL(fileURLWithPath: image)) : nil
             try volume?.checkSegmentable(path: image)
@@ -123,46 +128,6 @@ struct AutosegCommand: ParsableCommand {
                         "\(id) \(configuration.classes[id]!) \(result.masks[k].reduce(0) { $0 + Int($1) }) px"
                     }.joined(separator: ", ") + "; \(files.count) files in \(output)")
         }
-    }
-
-    /// Segments every axial slice of `volume` (intensities min–max scaled over the volume to 0…255) and
-    /// writes `labels.nii` / `labels.nii.gz` (as the input) with the input's header (`NIfTIVolume.writeLabelVolume`).
-    func segmentVolume(_ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int]) throws {
-        let (width, height, depth) = volume.dims
-        let start = Date()
-        let (labels, counts) = try Self.labelVolume(volume, model: model, classIDs: classIDs) { k in
-            FileHandle.standardError.write(
-                Data(String(format: "\rslice %d/%d, %.1f s ", k, depth, Date().timeIntervalSince(start)).utf8))
-        }
-        FileHandle.standardError.write(Data("\n".utf8))
-        let name = image.hasSuffix(".gz") ? "labels.nii.gz" : "labels.nii"
-        try volume.writeLabelVolume(labels, to: URL(fileURLWithPath: output).appendingPathComponent(name))
-        print(
-            "\(classIDs.count) class(es) in \(depth) slice(s) of \(width)x\(height) \(image): "
-                + classIDs.enumerated().map { n, id in "\(id) \(model.configuration.classes[id]!) \(counts[n]) voxels" }
-                .joined(separator: ", ") + "; \(name) in \(output)")
-    }
-
-    /// The label volume of `volume` (class ids, x fastest, as the input's voxels) and the voxel count per
-    /// class: every axial slice min–max scaled over the volume to 0…255, embedded and segmented;
-    /// `sliceDone(k)` after slice k (1-based).
-    static func labelVolume(
-        _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], sliceDone: ((Int) -> Void)? = nil
-    ) throws -> (labels: [UInt8], counts: [Int]) {
-        let (width, height, depth) = volume.dims
-        let lower = volume.values.min() ?? 0
-        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
-        var labels = [UInt8](repeating: 0, count: volume.values.count)
-        var counts = [Int](repeating: 0, count: classIDs.count)
-        for k in 0..<depth {
-            let plane = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
-            let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: plane)
-            let result = try model.segment(try model.base.imageEncoder.embed(slice), classIDs: classIDs)
-            labels.replaceSubrange((k * width * height)..<((k + 1) * width * height), with: result.labelMap)
-            for (n, mask) in result.masks.enumerated() { counts[n] += mask.reduce(0) { $0 + Int($1) } }
-            sliceDone?(k + 1)
-        }
-        return (labels, counts)
     }
 
     /// `−p log₂ p − (1 − p) log₂ (1 − p)`, 0 at 0 and 1.

@@ -8,7 +8,7 @@ import MultiRaterData
 /// AutoMedSAM rows of `p2sam benchmark` (issue 12's budget): one 256x256 slice end to end (encoder once,
 /// then the class prompt encoder and the decoder for 3 classes, label map at the image size; target
 /// 600 ms), and a 20-slice 256x256 NIfTI volume end to end (read from disk, every slice segmented, the
-/// label volume written; target 12 s). Without `--automedsam-model` the model is a randomly initialised
+/// label volume and the per-class mask volumes written, as `autoseg`; target 12 s). Without `--automedsam-model` the model is a randomly initialised
 /// class prompt encoder (3 classes, the default configuration) with LiteMedSAM's decoder: the same
 /// computation as a trained model, so it times on a fresh machine.
 enum BenchmarkAutoMedSAM {
@@ -57,8 +57,11 @@ enum BenchmarkAutoMedSAM {
         let volume = try BenchmarkClock.measure(runs: slowRuns, warmup: min(warmup, 1)) {
             let read = try NIfTIVolume(contentsOf: input)
             try read.checkSegmentable(path: input.path)
-            let labels = try AutosegCommand.labelVolume(read, model: model, classIDs: ids).labels
-            try read.writeLabelVolume(labels, to: folder.appendingPathComponent("labels.nii"))
+            let result = try AutosegCommand.segmentVolume(read, model: model, classIDs: ids)
+            try read.writeLabelVolume(result.labels, to: folder.appendingPathComponent("labels.nii"))
+            for (k, id) in ids.enumerated() {
+                try read.writeLabelVolume(result.masks[k], to: folder.appendingPathComponent("mask_\(id).nii"))
+            }
         }
         rows.append(
             BenchmarkRow(

@@ -66,8 +66,8 @@ struct DataInfoCommand: ParsableCommand {
             } else {
                 print("inter-rater:    n/a (no case has two raters)")
             }
-            if case .labels(let root) = try DatasetSpec(parsing: options.dataset) {
-                try printClasses(try LabelMapDataset.read(root: root, maximumCases: options.maxCases))
+            if let labelled = try DatasetSpec(parsing: options.dataset).labelMapDataset(limits: options.limits) {
+                try printClasses(labelled)
             }
         }
     }

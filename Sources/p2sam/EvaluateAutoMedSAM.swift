@@ -26,13 +26,13 @@ struct EvaluateAutoMedSAM {
     func run() throws {
         try runWithExit {
             try OutputLocation.prepareFiles(command.json)
-            let root = try FinetuneAutoMedSAM.labelRoot(command.data.dataset, option: "--dataset")
+            let spec = try FinetuneAutoMedSAM.labelSpec(command.data.dataset, option: "--dataset")
             guard command.boxMargin >= 0 else { throw ValidationError("--box-margin must be >= 0") }
             if command.method == .automedsam && command.p2samModel == nil {
                 throw ValidationError("--method automedsam needs --model MODEL.safetensors")
             }
             let file = try command.p2samModel.map { try AutoMedSAMModelFile(contentsOf: URL(fileURLWithPath: $0)) }
-            let dataset = try LabelMapDataset.read(root: root, maximumCases: command.data.maxCases)
+            let dataset = try FinetuneAutoMedSAM.readLabels(spec, limits: command.data.limits)
             if let file {
                 let missing = dataset.classes.keys.filter { file.configuration.classes[$0] == nil }.sorted()
                 guard missing.isEmpty else {

@@ -91,12 +91,23 @@ struct FinetuneAutoMedSAM: ParsableArguments {
             includeAbsentClasses: !presentOnly, decoderLearningRate: decoderLR)
     }
 
-    /// The label-map folder of a `labels:ROOT` spec.
-    static func labelRoot(_ spec: String, option: String) throws -> URL {
-        guard case .labels(let root) = try DatasetSpec(parsing: spec) else {
-            throw ValidationError("\(option) must be a label-map dataset labels:ROOT, not '\(spec)'")
+    /// The dataset of a `labels:ROOT` or `brats-labels:ROOT` spec (checked, not read yet).
+    static func labelSpec(_ spec: String, option: String) throws -> DatasetSpec {
+        let parsed = try DatasetSpec(parsing: spec)
+        switch parsed {
+        case .labels, .bratsLabels: return parsed
+        default:
+            throw ValidationError(
+                "\(option) must be a label-map dataset labels:ROOT or brats-labels:ROOT, not '\(spec)'")
         }
-        return root
+    }
+
+    /// The label maps of a spec checked by `labelSpec`, within `limits` (slices, decompressed sizes).
+    static func readLabels(_ spec: DatasetSpec, limits: DatasetLimits = DatasetLimits()) throws -> LabelMapDataset {
+        guard let dataset = try spec.labelMapDataset(limits: limits) else {
+            throw ValidationError("not a label-map dataset: \(spec.portableDescription)")
+        }
+        return dataset
     }
 
     /// At most `limit` of `items`, evenly spaced (all when nil or enough).
@@ -108,12 +119,12 @@ struct FinetuneAutoMedSAM: ParsableArguments {
     mutating func run() throws {
         try runWithExit {
             let options = try trainingOptions()
-            let trainingRoot = try Self.labelRoot(dataset, option: "--dataset")
-            let validationRoot = try validation.map { try Self.labelRoot($0, option: "--validation") }
+            let trainingSpec = try Self.labelSpec(dataset, option: "--dataset")
+            let validationSpec = try validation.map { try Self.labelSpec($0, option: "--validation") }
             try InputChecks.outputFile(output, option: "--output")
             let progress = TrainingProgress(enabled: !quiet, messages: true)
-            let trainingSet = try LabelMapDataset.read(root: trainingRoot)
-            let validationSet = try validationRoot.map { try LabelMapDataset.read(root: $0) }
+            let trainingSet = try Self.readLabels(trainingSpec)
+            let validationSet = try validationSpec.map { try Self.readLabels($0) }
             if let validationSet, validationSet.classes != trainingSet.classes {
                 throw ValidationError(
                     "the validation classes \(validationSet.classes) differ from the training classes \(trainingSet.classes)"

@@ -1,0 +1,92 @@
+import AutoMedSAM
+import Foundation
+import MedImageIO
+import MultiRaterData
+import SeededSampling
+
+/// `p2sam autoseg` on a NIfTI volume: every axial slice segmented, then the label volume, one mask volume
+/// per class and (with `--samples`) per-class frequency and entropy volumes, all with the input's header.
+extension AutosegCommand {
+    /// The volumes computed for one input, before anything is written.
+    struct VolumeSegmentation {
+        /// Class id per voxel (x fastest, as the input's voxels).
+        var labels: [UInt8]
+        /// Per class (in the order of the class ids), 0/1 per voxel.
+        var masks: [[UInt8]]
+        /// Per class, the fraction of the noisy passes marking each voxel (empty without samples).
+        var frequencies: [[Float]]
+        /// Per class, the voxels marked.
+        var counts: [Int] { masks.map { $0.reduce(0) { $0 + Int($1) } } }
+    }
+
+    /// Segments every axial slice of `volume` and writes, into `--output`, `labels`, `mask_<id>` and (with
+    /// `--samples`) `frequency_<id>` / `entropy_<id>` volumes, `.nii.gz` when the input is gzip-compressed,
+    /// else `.nii`. Every file's bytes are made before the first is written; each is written atomically.
+    func segmentVolume(_ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int]) throws {
+        let (width, height, depth) = volume.dims
+        let start = Date()
+        let result = try Self.segmentVolume(
+            volume, model: model, classIDs: classIDs, samples: samples, seed: seed
+        ) { k in
+            FileHandle.standardError.write(
+                Data(String(format: "\rslice %d/%d, %.1f s ", k, depth, Date().timeIntervalSince(start)).utf8))
+        }
+        FileHandle.standardError.write(Data("\n".utf8))
+        let suffix = image.hasSuffix(".gz") ? ".nii.gz" : ".nii"
+        let folder = URL(fileURLWithPath: output)
+        var files: [(url: URL, bytes: [UInt8])] = []
+        func add(_ name: String, _ bytes: [UInt8]) throws {
+            let url = folder.appendingPathComponent(name + suffix)
+            files.append((url, try NIfTIVolume.fileBytes(bytes, for: url)))
+        }
+        try add("labels", volume.labelVolumeBytes(result.labels))
+        for (k, id) in classIDs.enumerated() {
+            try add("mask_\(id)", volume.labelVolumeBytes(result.masks[k]))
+        }
+        for (k, id) in classIDs.enumerated() where !result.frequencies.isEmpty {
+            try add("frequency_\(id)", volume.floatVolumeBytes(result.frequencies[k]))
+            try add("entropy_\(id)", volume.floatVolumeBytes(result.frequencies[k].map(Self.binaryEntropy)))
+        }
+        for file in files { try NIfTIVolume.writeAtomically(file.bytes, to: file.url) }
+        let counts = result.counts
+        print(
+            "\(classIDs.count) class(es) in \(depth) slice(s) of \(width)x\(height) \(image): "
+                + classIDs.enumerated().map { n, id in "\(id) \(model.configuration.classes[id]!) \(counts[n]) voxels" }
+                .joined(separator: ", ") + "; \(files.count) files (labels\(suffix), …) in \(output)")
+    }
+
+    /// The segmentation of every axial slice of `volume` (intensities min–max scaled over the volume to
+    /// 0…255, embedded once per slice): labels and per-class masks, and with `samples` ≥ 2 the per-class
+    /// frequencies of `samples` noisy passes (one `SeededRandom(seed:)` drawn slice after slice);
+    /// `sliceDone(k)` after slice k (1-based).
+    static func segmentVolume(
+        _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], samples: Int = 0, seed: UInt64 = 1,
+        sliceDone: ((Int) -> Void)? = nil
+    ) throws -> VolumeSegmentation {
+        let (width, height, depth) = volume.dims
+        let plane = width * height
+        let lower = volume.values.min() ?? 0
+        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
+        var result = VolumeSegmentation(
+            labels: [UInt8](repeating: 0, count: volume.values.count),
+            masks: classIDs.map { _ in [UInt8](repeating: 0, count: volume.values.count) },
+            frequencies: samples > 0 ? classIDs.map { _ in [Float](repeating: 0, count: volume.values.count) } : [])
+        let random = SeededRandom(seed: seed)
+        for k in 0..<depth {
+            let pixels = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
+            let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: pixels)
+            let embedded = try model.base.imageEncoder.embed(slice)
+            let segmentation = try model.segment(embedded, classIDs: classIDs)
+            let span = (k * plane)..<((k + 1) * plane)
+            result.labels.replaceSubrange(span, with: segmentation.labelMap)
+            for n in classIDs.indices { result.masks[n].replaceSubrange(span, with: segmentation.masks[n]) }
+            if samples > 0 {
+                let frequencies = try model.sampleFrequencies(
+                    embedded, classIDs: classIDs, count: samples, random: random)
+                for n in classIDs.indices { result.frequencies[n].replaceSubrange(span, with: frequencies[n]) }
+            }
+            sliceDone?(k + 1)
+        }
+        return result
+    }
+}

@@ -1,0 +1,105 @@
+import AutoMedSAM
+import Foundation
+import MultiRaterData
+import XCTest
+
+/// `p2sam autoseg` on NIfTI volumes: per-class mask volumes, `--samples` frequency and entropy volumes,
+/// gzip outputs for a gzip input, and 4-D inputs (a 4th dimension of 1 read as 3-D, others refused).
+final class AutosegVolumeTests: XCTestCase {
+    /// A NIfTI volume's bytes with `dim[0] = 4` and `volumes` copies of `voxels` along the 4th dimension.
+    static func fourDimensional(width: Int, height: Int, depth: Int, volumes: Int, voxels: [UInt8]) -> [UInt8] {
+        var bytes = NIfTILabelVolumeTests.volumeBytes(
+            width: width, height: height, depth: depth, rows: NIfTILabelVolumeTests.affine, voxels: [])
+        bytes[40] = 4
+        bytes[48] = UInt8(volumes)
+        for _ in 0..<volumes { bytes += voxels }
+        return bytes
+    }
+
+    func testFloatVolumesKeepTheHeaderAndRoundTrip() throws {
+        let voxels = [UInt8](repeating: 0, count: 6 * 5 * 2)
+        let volume = try NIfTIVolume(
+            bytes: NIfTILabelVolumeTests.volumeBytes(
+                width: 6, height: 5, depth: 2, rows: NIfTILabelVolumeTests.affine, voxels: voxels), path: "v.nii")
+        let values = (0..<60).map { Float($0) / 59 - 0.25 }
+        let read = try NIfTIVolume(bytes: volume.floatVolumeBytes(values), path: "f.nii")
+        XCTAssertEqual(read.values, values)
+        XCTAssertEqual(Array(read.header[252..<344]), Array(volume.header[252..<344]))
+        XCTAssertEqual(read.header[70], 16)
+        XCTAssertEqual(read.header[72], 32)
+    }
+
+    func testAutosegWritesPerClassVolumesAndReads4DWithOneVolume() throws {
+        guard FileManager.default.fileExists(atPath: AutosegCommandTests.checkpoint.path) else {
+            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
+        }
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("model.safetensors")
+        try AutosegCommandTests.writeModel(to: model)
+        let (width, height, depth) = (40, 32, 2)
+        let voxels = (0..<(width * height * depth)).map { UInt8(($0 * 7) % 251) }
+        let input = folder.appendingPathComponent("vol.nii.gz")
+        let plain = NIfTILabelVolumeTests.volumeBytes(
+            width: width, height: height, depth: depth, rows: NIfTILabelVolumeTests.affine, voxels: voxels)
+        try Data(try NIfTIVolume.fileBytes(plain, for: input)).write(to: input)
+        let out = folder.appendingPathComponent("out")
+        let outcome = try AutosegCommandTests.run([
+            "autoseg", "--image", input.path, "--model", model.path, "--output", out.path, "--samples", "2",
+            "--checkpoint", AutosegCommandTests.checkpoint.path,
+        ])
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+        let names = Set(try FileManager.default.contentsOfDirectory(atPath: out.path))
+        XCTAssertEqual(
+            names,
+            [
+                "labels.nii.gz", "mask_1.nii.gz", "mask_3.nii.gz", "frequency_1.nii.gz", "frequency_3.nii.gz",
+                "entropy_1.nii.gz", "entropy_3.nii.gz",
+            ])
+        let original = try NIfTIVolume(contentsOf: input)
+        let labels = try NIfTIVolume(contentsOf: out.appendingPathComponent("labels.nii.gz"))
+        for id in [1, 3] {
+            let mask = try NIfTIVolume(contentsOf: out.appendingPathComponent("mask_\(id).nii.gz"))
+            XCTAssertEqual(Array(mask.header[252..<344]), Array(original.header[252..<344]))
+            XCTAssertEqual(mask.header[70], 2)
+            XCTAssertEqual([mask.dims.0, mask.dims.1, mask.dims.2], [width, height, depth])
+            XCTAssertTrue(Set(mask.values).isSubset(of: [0, 1]))
+            // A voxel labelled `id` has the class's mask set (the label is the best positive logit).
+            for i in labels.values.indices where labels.values[i] == Float(id) { XCTAssertEqual(mask.values[i], 1) }
+            let frequency = try NIfTIVolume(contentsOf: out.appendingPathComponent("frequency_\(id).nii.gz"))
+            let entropy = try NIfTIVolume(contentsOf: out.appendingPathComponent("entropy_\(id).nii.gz"))
+            XCTAssertEqual(frequency.header[70], 16)
+            XCTAssertTrue(Set(frequency.values).isSubset(of: [0, 0.5, 1]))
+            for i in frequency.values.indices {
+                XCTAssertEqual(entropy.values[i], frequency.values[i] == 0.5 ? 1 : 0, accuracy: 1e-6)
+            }
+        }
+
+        // 4-D with one volume (and --precision auto): read as 3-D, outputs keep its header; 4-D with two volumes: refused, nothing written.
+        let single = folder.appendingPathComponent("single.nii")
+        try Data(Self.fourDimensional(width: width, height: height, depth: depth, volumes: 1, voxels: voxels))
+            .write(to: single)
+        let out4 = folder.appendingPathComponent("out4")
+        let four = try AutosegCommandTests.run([
+            "autoseg", "--image", single.path, "--model", model.path, "--output", out4.path, "--classes", "3",
+            "--precision", "auto", "--checkpoint", AutosegCommandTests.checkpoint.path,
+        ])
+        XCTAssertEqual(four.status, 0, four.output)
+        let mask = try NIfTIVolume(contentsOf: out4.appendingPathComponent("mask_3.nii"))
+        XCTAssertEqual([mask.dims.0, mask.dims.1, mask.dims.2], [width, height, depth])
+        XCTAssertEqual(mask.header[40], 4)
+        XCTAssertEqual(
+            Set(try FileManager.default.contentsOfDirectory(atPath: out4.path)), ["labels.nii", "mask_3.nii"])
+        let double = folder.appendingPathComponent("double.nii")
+        try Data(Self.fourDimensional(width: width, height: height, depth: depth, volumes: 2, voxels: voxels))
+            .write(to: double)
+        let refusedFolder = folder.appendingPathComponent("refused")
+        let refused = try AutosegCommandTests.run([
+            "autoseg", "--image", double.path, "--model", model.path, "--output", refusedFolder.path,
+            "--checkpoint", AutosegCommandTests.checkpoint.path,
+        ])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("4-D volume 40x32x2x2 with 2 volumes"), refused.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refusedFolder.path))
+    }
+}
