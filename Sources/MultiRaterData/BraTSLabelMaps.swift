@@ -65,13 +65,7 @@ extension LabelMapDataset {
                     reason: "this case's image is *\(found.suffix), earlier cases used *\(modality); use one modality")
             }
             modality = found.suffix
-            let segURL = try BraTSReader.findVolume(in: folder, suffix: "_seg")!
-            let image = try NIfTIVolume(contentsOf: found.url, maxDecompressedBytes: limits.maxDecompressedBytes)
-            let seg = try NIfTIVolume(contentsOf: segURL, maxDecompressedBytes: limits.maxDecompressedBytes)
-            guard image.dims == seg.dims else {
-                throw DataError.invalidFile(
-                    path: segURL.path, reason: "label volume \(seg.dims) differs from the image \(image.dims)")
-            }
+            let (image, seg, segURL) = try BraTSReader.caseVolumes(image: found.url, in: folder, limits: limits)
             let (width, height, depth) = image.dims
             for k in 0..<depth {
                 let values = seg.slice(k)

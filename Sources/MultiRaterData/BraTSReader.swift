@@ -42,13 +42,7 @@ public enum BraTSReader {
             guard let t1URL = try findVolume(in: folder, suffix: "_t1") else {
                 throw DataError.invalidFile(path: folder.path, reason: "no *_t1.nii[.gz]")
             }
-            let segURL = try findVolume(in: folder, suffix: "_seg")!
-            let t1 = try NIfTIVolume(contentsOf: t1URL, maxDecompressedBytes: limits.maxDecompressedBytes)
-            let seg = try NIfTIVolume(contentsOf: segURL, maxDecompressedBytes: limits.maxDecompressedBytes)
-            guard t1.dims == seg.dims else {
-                throw DataError.invalidFile(
-                    path: segURL.path, reason: "label volume \(seg.dims) differs from T1 \(t1.dims)")
-            }
+            let (t1, seg, segURL) = try caseVolumes(image: t1URL, in: folder, limits: limits)
             let (w, h, depth) = t1.dims
             for k in 0..<depth {
                 let labels = seg.slice(k)
@@ -92,6 +86,31 @@ public enum BraTSReader {
             }
         }
         return MultiRaterDataset(name: root.lastPathComponent, source: "brats:\(root.path)", cases: cases)
+    }
+
+    /// Reads a case's image volume `image` and its label volume `*_seg.nii[.gz]` in `folder` (which
+    /// `caseFolders` guaranteed), and checks that their dimensions agree.
+    ///
+    /// - Parameters:
+    ///   - image: the image volume's file.
+    ///   - folder: the case folder.
+    ///   - limits: the decompression bound.
+    /// - Returns: the image volume, the label volume and the label volume's file.
+    /// - Throws: the NIfTI reader's errors, or `DataError.invalidFile` naming the label file when the sizes differ.
+    static func caseVolumes(image: URL, in folder: URL, limits: DatasetLimits) throws -> (
+        image: NIfTIVolume, labels: NIfTIVolume, labelsURL: URL
+    ) {
+        guard let labelsURL = try findVolume(in: folder, suffix: "_seg") else {
+            throw DataError.invalidFile(path: folder.path, reason: "no *_seg.nii[.gz]")
+        }
+        let volume = try NIfTIVolume(contentsOf: image, maxDecompressedBytes: limits.maxDecompressedBytes)
+        let labels = try NIfTIVolume(contentsOf: labelsURL, maxDecompressedBytes: limits.maxDecompressedBytes)
+        guard volume.dims == labels.dims else {
+            throw DataError.invalidFile(
+                path: labelsURL.path,
+                reason: "label volume \(labels.dims) differs from the image \(image.lastPathComponent) \(volume.dims)")
+        }
+        return (volume, labels, labelsURL)
     }
 
     /// The first `*<suffix>.nii` or `*<suffix>.nii.gz` file in `folder` (case-insensitive).
