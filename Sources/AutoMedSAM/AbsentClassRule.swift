@@ -22,8 +22,13 @@ public struct AbsentClassRule: Sendable, Equatable, Codable {
         /// Predicted foreground pixels divided by the image's pixels, in `[0, 1]`.
         public var areaFraction: Double
 
-        /// An observation of class `classID` (`present` or not) whose prediction covers `areaFraction` of
-        /// the image with Dice `dice`.
+        /// An observation of one (slice, class) pair.
+        ///
+        /// - Parameters:
+        ///   - classID: the class.
+        ///   - present: whether the class has ground-truth pixels on the slice.
+        ///   - dice: Dice of the unfiltered prediction against the ground truth.
+        ///   - areaFraction: predicted foreground pixels / image pixels.
         public init(classID: Int, present: Bool, dice: Double, areaFraction: Double) {
             self.classID = classID
             self.present = present
@@ -32,8 +37,9 @@ public struct AbsentClassRule: Sendable, Equatable, Codable {
         }
     }
 
-    /// A rule with `minimumAreaFraction` (class id → fraction in `[0, 1]`).
+    /// A rule from explicit thresholds.
     ///
+    /// - Parameter minimumAreaFraction: class id → smallest kept area as a fraction of the image, in `[0, 1]`.
     /// - Throws: `AutoMedSAMError.invalidInput` for a fraction outside `[0, 1]` or not finite.
     public init(minimumAreaFraction: [Int: Double]) throws {
         for (id, f) in minimumAreaFraction where !(f.isFinite && f >= 0 && f <= 1) {
@@ -42,15 +48,21 @@ public struct AbsentClassRule: Sendable, Equatable, Codable {
         self.minimumAreaFraction = minimumAreaFraction
     }
 
-    /// Whether a mask of class `classID` with `foreground` pixels in an image of `imagePixels` pixels is
-    /// kept (an empty mask never is).
+    /// Whether a mask is kept (an empty mask never is).
+    ///
+    /// - Parameters:
+    ///   - classID: the mask's class.
+    ///   - foreground: its foreground pixel count.
+    ///   - imagePixels: the image's pixel count.
     public func keeps(classID: Int, foreground: Int, imagePixels: Int) -> Bool {
         guard foreground > 0, imagePixels > 0 else { return false }
         return Double(foreground) / Double(imagePixels) >= (minimumAreaFraction[classID] ?? 0)
     }
 
-    /// `segmentation` with the masks this rule drops made empty and the label map recomputed (each pixel
-    /// the kept class with the highest positive logit, 0 where none).
+    /// A segmentation with the masks this rule drops made empty and the label map recomputed (each pixel
+    /// the kept class with the highest positive logit, 0 where none); logits are unchanged.
+    ///
+    /// - Parameter segmentation: AutoMedSAM's unfiltered answer for one image.
     public func applied(to segmentation: ClassSegmentation) -> ClassSegmentation {
         var out = segmentation
         let pixels = segmentation.width * segmentation.height
@@ -79,6 +91,8 @@ public struct AbsentClassRule: Sendable, Equatable, Codable {
     /// fractions) that maximises the mean slice score, where a present class scores the Dice of its kept
     /// mask (0 when dropped) and an absent class scores 1 when its mask is empty or dropped, else 0. Ties go
     /// to the smaller threshold, so a class without false positives keeps threshold 0.
+    ///
+    /// - Parameter observations: labelled (slice, class) pairs, never from the data used for reporting.
     public static func fitted(to observations: [Observation]) -> AbsentClassRule {
         var fractions: [Int: Double] = [:]
         for id in Set(observations.map(\.classID)) {
@@ -123,8 +137,9 @@ public struct AbsentClassRule: Sendable, Equatable, Codable {
             forKey: .minimumAreaFraction)
     }
 
-    /// The rule in the JSON file at `url`.
+    /// The rule in a JSON file.
     ///
+    /// - Parameter url: the file (`{"minimum_area_fraction": {"1": 0.004}}`).
     /// - Throws: `AutoMedSAMError.invalidInput` naming the file when it cannot be read or is not a rule.
     public init(contentsOf url: URL) throws {
         let data: Data
