@@ -35,7 +35,8 @@ struct EvaluateAutoMedSAM {
                 throw ValidationError("--absent-rule and --fit-absent-rule apply to --method automedsam only")
             }
             if command.absentRule != nil && command.fitAbsentRule != nil {
-                throw ValidationError("--fit-absent-rule fits on unfiltered masks: do not combine it with --absent-rule")
+                throw ValidationError(
+                    "--fit-absent-rule fits on unfiltered masks: do not combine it with --absent-rule")
             }
             try OutputLocation.prepareFiles(command.fitAbsentRule)
             let rule = try command.absentRule.map { try AbsentClassRule(contentsOf: URL(fileURLWithPath: $0)) }

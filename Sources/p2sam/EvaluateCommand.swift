@@ -261,13 +261,16 @@ struct EvaluateCommand: ParsableCommand {
 
     @Option(
         name: .customLong("absent-rule"),
-        help: "automedsam: drop class masks smaller than the rule's per-class minimum area (JSON from --fit-absent-rule).")
+        help:
+            "automedsam: drop class masks smaller than the rule's per-class minimum area (JSON from --fit-absent-rule)."
+    )
     var absentRule: String?
 
     @Option(
         name: .customLong("fit-absent-rule"),
         help:
-            "automedsam: fit the per-class minimum-area rule on this (labelled, not reported) dataset and write it as JSON.")
+            "automedsam: fit the per-class minimum-area rule on this (labelled, not reported) dataset and write it as JSON."
+    )
     var fitAbsentRule: String?
 
     func run() throws {

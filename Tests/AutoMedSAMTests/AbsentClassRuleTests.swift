@@ -18,7 +18,9 @@ final class AbsentClassRuleTests: XCTestCase {
         for a in [0.01, 0.02, 0.03] {
             observations.append(Observation(classID: 1, present: true, dice: 0.9, areaFraction: a))
         }
-        for a in [0.001, 0.05] { observations.append(Observation(classID: 2, present: true, dice: 0.5, areaFraction: a)) }
+        for a in [0.001, 0.05] {
+            observations.append(Observation(classID: 2, present: true, dice: 0.5, areaFraction: a))
+        }
         let rule = AbsentClassRule.fitted(to: observations)
         let t1 = rule.minimumAreaFraction[1]!
         XCTAssertGreaterThan(t1, 0.002)
