@@ -31,6 +31,16 @@ struct EvaluateAutoMedSAM {
             if command.method == .automedsam && command.p2samModel == nil {
                 throw ValidationError("--method automedsam needs --model MODEL.safetensors")
             }
+            if command.method != .automedsam && (command.absentRule != nil || command.fitAbsentRule != nil) {
+                throw ValidationError("--absent-rule and --fit-absent-rule apply to --method automedsam only")
+            }
+            if command.absentRule != nil && command.fitAbsentRule != nil {
+                throw ValidationError(
+                    "--fit-absent-rule fits on unfiltered masks: do not combine it with --absent-rule")
+            }
+            try OutputLocation.prepareFiles(command.fitAbsentRule)
+            let rule = try command.absentRule.map { try AbsentClassRule(contentsOf: URL(fileURLWithPath: $0)) }
+            var observations: [AbsentClassRule.Observation] = []
             let file = try command.p2samModel.map { try AutoMedSAMModelFile(contentsOf: URL(fileURLWithPath: $0)) }
             let dataset = try FinetuneAutoMedSAM.readLabels(spec, limits: command.data.limits)
             if let file {
@@ -70,12 +80,17 @@ struct EvaluateAutoMedSAM {
                     resizedHeight: size.height, resizedWidth: size.width)
                 let truths = ids.map { item.mask(ofClass: $0) }
                 if let automedsam {
-                    let result = try automedsam.segment(embedded, classIDs: ids)
+                    let raw = try automedsam.segment(embedded, classIDs: ids)
+                    let result = rule?.applied(to: raw) ?? raw
                     for (k, id) in ids.enumerated() {
                         let prediction = try BinaryMask(width: item.width, height: item.height, bytes: result.masks[k])
-                        scores.append(
-                            try MultiClassCaseScore(
-                                caseID: item.caseID, classID: id, prediction: prediction, truth: truths[k]))
+                        let score = try MultiClassCaseScore(
+                            caseID: item.caseID, classID: id, prediction: prediction, truth: truths[k])
+                        scores.append(score)
+                        observations.append(
+                            AbsentClassRule.Observation(
+                                classID: id, present: score.present, dice: score.dice,
+                                areaFraction: Double(score.predictedPixels) / Double(item.width * item.height)))
                     }
                 } else {
                     for (k, id) in ids.enumerated() where !truths[k].isEmpty {
@@ -98,7 +113,8 @@ struct EvaluateAutoMedSAM {
             FileHandle.standardError.write(Data("\n".utf8))
             let description =
                 command.method == .automedsam
-                ? "automedsam(\(command.p2samModel!))" : "class-box(LiteMedSAM, tight box + \(command.boxMargin) px)"
+                ? "automedsam(\(command.p2samModel!)\(command.absentRule.map { ", absent rule \($0)" } ?? ""))"
+                : "class-box(LiteMedSAM, tight box + \(command.boxMargin) px)"
             let report = MultiClassReport(
                 method: description, dataset: command.data.dataset, classNames: dataset.classes, cases: scores)
             print("\(report.method) on \(report.dataset): \(report.slices) slices")
@@ -113,6 +129,17 @@ struct EvaluateAutoMedSAM {
             print(
                 "mean".padding(toLength: 30, withPad: " ", startingAt: 0)
                     + String(format: "%.4f  %.4f", report.meanDice, report.meanNSD))
+            if let path = command.fitAbsentRule {
+                let fitted = AbsentClassRule.fitted(to: observations)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(fitted).write(to: URL(fileURLWithPath: path), options: .atomic)
+                print(
+                    "absent-class rule fitted on \(report.slices) slices (minimum area, fraction of the image): "
+                        + fitted.minimumAreaFraction.keys.sorted().map {
+                            String(format: "%d: %.5f", $0, fitted.minimumAreaFraction[$0]!)
+                        }.joined(separator: ", ") + " -> \(path)")
+            }
             if let json = command.json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

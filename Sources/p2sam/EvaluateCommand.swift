@@ -259,6 +259,20 @@ struct EvaluateCommand: ParsableCommand {
         help: "automedsam / class-box: at most N slices of the label-map dataset, evenly spaced in name order.")
     var maxSlices: Int?
 
+    @Option(
+        name: .customLong("absent-rule"),
+        help:
+            "automedsam: drop class masks smaller than the rule's per-class minimum area (JSON from --fit-absent-rule)."
+    )
+    var absentRule: String?
+
+    @Option(
+        name: .customLong("fit-absent-rule"),
+        help:
+            "automedsam: fit the per-class minimum-area rule on this (labelled, not reported) dataset and write it as JSON."
+    )
+    var fitAbsentRule: String?
+
     func run() throws {
         if method == .automedsam || method == .classBox {
             return try EvaluateAutoMedSAM(command: self).run()
