@@ -59,6 +59,19 @@ public struct AbsentClassRule: Sendable, Equatable, Codable {
         return Double(foreground) / Double(imagePixels) >= (minimumAreaFraction[classID] ?? 0)
     }
 
+    /// Checks that every class this rule names is one of `classIDs` (a rule fitted for another model).
+    ///
+    /// - Parameter classIDs: the model's class ids.
+    /// - Throws: `AutoMedSAMError.invalidInput` naming the classes the model does not have.
+    public func check(against classIDs: [Int]) throws {
+        let unknown = minimumAreaFraction.keys.filter { !classIDs.contains($0) }.sorted()
+        guard unknown.isEmpty else {
+            throw AutoMedSAMError.invalidInput(
+                "the absent-class rule names class(es) \(unknown), which the model does not have (its classes: \(classIDs))"
+            )
+        }
+    }
+
     /// A segmentation with the masks this rule drops made empty and the label map recomputed (each pixel
     /// the kept class with the highest positive logit, 0 where none); logits are unchanged.
     ///

@@ -25,7 +25,10 @@ struct AutosegCommand: ParsableCommand {
             0/1 per class (with --samples N also frequency_<id> and entropy_<id> float32 volumes), each with \
             the input's header (affine, qform/sform, pixdim), so viewers open them aligned; a volume with a \
             non-invertible affine or absurd dimensions is refused. --precision bf16 runs the linear layers \
-            in bf16 (faster on AVX512-BF16; masks may differ at a few boundary pixels, docs/automedsam.md).
+            in bf16 (faster on AVX512-BF16; masks may differ at a few boundary pixels, docs/automedsam.md). \
+            --absent-rule RULE.json (from `p2sam evaluate --method automedsam --fit-absent-rule`) empties a \
+            class's mask when its area is below the rule's minimum and recomputes the label map (per slice \
+            for volumes); the --samples maps are not filtered.
             """)
 
     @Option(help: "Input image (PNG) or volume (.nii / .nii.gz).") var image: String
@@ -34,6 +37,11 @@ struct AutosegCommand: ParsableCommand {
     @Option(help: "Output folder.") var output: String
     @Option(help: "Noisy passes per class for frequency and entropy maps (0 = none).") var samples = 0
     @Option(parsing: .unconditional, help: "Seed of the noisy passes.") var seed: UInt64 = 1
+    @Option(
+        help: ArgumentHelp(
+            "Absent-class rule (JSON from `evaluate --fit-absent-rule`): drop masks smaller than its per-class minimum area.",
+            valueName: "RULE.json"))
+    var absentRule: String?
     @OptionGroup var backbone: ModelOptions
     @OptionGroup var precisionOption: PrecisionOption
 
@@ -64,6 +72,8 @@ struct AutosegCommand: ParsableCommand {
             } else {
                 ids = configuration.classIDs
             }
+            let rule = try absentRule.map { try AbsentClassRule(contentsOf: URL(fileURLWithPath: $0)) }
+            try rule?.check(against: configuration.classIDs)
             try InputChecks.outputFolder(output, option: "--output")
             let backboneModel = try LiteMedSAMModel(
                 checkpoint: try backbone.checkpointURL, verifyChecksum: !backbone.skipChecksum)
@@ -74,11 +84,12 @@ struct AutosegCommand: ParsableCommand {
             }
             let automedsam = try AutoMedSAMModel(file: file, base: backboneModel)
             if let volume {
-                return try segmentVolume(volume, model: automedsam, classIDs: ids)
+                return try segmentVolume(volume, model: automedsam, classIDs: ids, absentRule: rule)
             }
             guard let picture = png else { return }
             let embedded = try backboneModel.imageEncoder.embed(picture)
-            let result = try automedsam.segment(embedded, classIDs: ids)
+            let unfiltered = try automedsam.segment(embedded, classIDs: ids)
+            let result = rule?.applied(to: unfiltered) ?? unfiltered
             let (width, height) = (result.width, result.height)
             var files: [(name: String, bytes: [UInt8])] = []
             let labels = try MedicalImage(

@@ -44,6 +44,7 @@ struct EvaluateAutoMedSAM {
             let file = try command.p2samModel.map { try AutoMedSAMModelFile(contentsOf: URL(fileURLWithPath: $0)) }
             let dataset = try FinetuneAutoMedSAM.readLabels(spec, limits: command.data.limits)
             if let file {
+                try rule?.check(against: file.configuration.classIDs)
                 let missing = dataset.classes.keys.filter { file.configuration.classes[$0] == nil }.sorted()
                 guard missing.isEmpty else {
                     throw ValidationError(

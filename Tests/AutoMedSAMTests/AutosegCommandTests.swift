@@ -1,4 +1,5 @@
 import AutoMedSAM
+import AutoMedSAMTraining
 import Foundation
 import LiteMedSAM
 import MedImageIO
@@ -84,6 +85,80 @@ final class AutosegCommandTests: XCTestCase {
         XCTAssertNotEqual(unknown.status, 0)
         XCTAssertTrue(unknown.output.contains("class 2 is not one of the model's classes"), unknown.output)
         XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
+    }
+
+    /// `--absent-rule` empties the masks below a class's minimum area and recomputes the label map from the
+    /// kept classes; a rule naming a class the model does not have is refused before anything is written.
+    func testAutosegAppliesAnAbsentClassRule() throws {
+        guard FileManager.default.fileExists(atPath: Self.checkpoint.path) else {
+            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
+        }
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let model = folder.appendingPathComponent("model.safetensors")
+        let image = folder.appendingPathComponent("image.png")
+        // LiteMedSAM's decoder with each class's tokens set to the box tokens of one blob of the image (in the
+        // 256x256 model frame, scale 256/96): an untrained model that draws partial masks (the random
+        // fixture's decoder draws nothing).
+        let configuration = try AutoMedSAMConfiguration(
+            classes: [1: "left", 3: "right"], branches: .both, classTokens: true)
+        let network = try AutoMedSAMNetwork(
+            configuration: configuration,
+            checkpoint: try LiteMedSAMCheckpoint.weights(at: Self.checkpoint, verifyChecksum: false), seed: 1)
+        let blobs = [(row: 0, id: 1, x: 27..<107, y: 27..<107), (row: 1, id: 3, x: 133..<240, y: 120..<187)]
+        network.initialiseClassTokens(
+            from: blobs.map { blob in
+                var mask = [UInt8](repeating: 0, count: 256 * 256)
+                for y in blob.y { for x in blob.x { mask[y * 256 + x] = 1 } }
+                return AutoMedSAMExample(
+                    caseID: "blob", classID: blob.id, classRow: blob.row,
+                    embedding: Tensor(shape: [64, 64, 256], repeating: 0), mask: mask)
+            })
+        try AutoMedSAMModelFile.write(network.modelTensors, metadata: configuration.metadata, to: model)
+        try Self.writeImage(to: image)
+        func segment(_ extra: [String], into name: String) throws -> (status: Int32, output: String, out: URL) {
+            let out = folder.appendingPathComponent(name)
+            let outcome = try Self.run(
+                [
+                    "autoseg", "--image", image.path, "--model", model.path, "--output", out.path,
+                    "--checkpoint", Self.checkpoint.path,
+                ] + extra)
+            return (outcome.status, outcome.output, out)
+        }
+        func pixels(_ out: URL, _ name: String) throws -> [Float] {
+            try PNG.read(contentsOf: out.appendingPathComponent(name).path).pixels
+        }
+        let plain = try segment([], into: "plain")
+        XCTAssertEqual(plain.status, 0, plain.output)
+        // The rule drops a class whose mask is non-empty but smaller than the image (minimum area 1) and keeps
+        // the other one's (minimum 0).
+        let masks = [1: try pixels(plain.out, "mask_1.png"), 3: try pixels(plain.out, "mask_3.png")]
+        guard let dropped = [1, 3].first(where: { masks[$0]!.contains(255) && masks[$0]!.contains(0) }) else {
+            return XCTFail(
+                "the fixture model draws no partial mask: the rule would have nothing to drop. \(plain.output)")
+        }
+        let kept = dropped == 1 ? 3 : 1
+        let rule = folder.appendingPathComponent("rule.json")
+        try Data(#"{"minimum_area_fraction": {"\#(dropped)": 1, "\#(kept)": 0}}"#.utf8).write(to: rule)
+        let filtered = try segment(["--absent-rule", rule.path], into: "filtered")
+        XCTAssertEqual(filtered.status, 0, filtered.output)
+        func differing(_ a: [Float], _ b: [Float]) -> Int {
+            a.count == b.count ? zip(a, b).filter { $0 != $1 }.count : -1
+        }
+        XCTAssertEqual(try pixels(filtered.out, "mask_\(dropped).png").filter { $0 != 0 }.count, 0, "dropped mask")
+        XCTAssertEqual(differing(try pixels(filtered.out, "mask_\(kept).png"), masks[kept]!), 0, "kept mask")
+        let before = try pixels(plain.out, "labels.png")
+        let expected = before.indices.map { i in
+            before[i] == Float(dropped) ? (masks[kept]![i] > 0 ? Float(kept) : 0) : before[i]
+        }
+        XCTAssertEqual(differing(try pixels(filtered.out, "labels.png"), expected), 0, "label map")
+
+        let foreign = folder.appendingPathComponent("foreign.json")
+        try Data(#"{"minimum_area_fraction": {"2": 0.01}}"#.utf8).write(to: foreign)
+        let refused = try segment(["--absent-rule", foreign.path], into: "refused")
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.output.contains("class(es) [2], which the model does not have"), refused.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: refused.out.path))
     }
 
     /// A NIfTI volume is segmented slice by slice into labels.nii.gz with the input's geometry; a singular
