@@ -17,6 +17,13 @@ final class AutosegCommandTests: XCTestCase {
     static var executable: URL { root.appendingPathComponent(".build/release/p2sam") }
     static var checkpoint: URL { root.appendingPathComponent("Models/lite_medsam.pth") }
 
+    /// Skips the calling test when `Models/lite_medsam.pth` is missing.
+    static func requireCheckpoint() throws {
+        guard FileManager.default.fileExists(atPath: checkpoint.path) else {
+            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
+        }
+    }
+
     /// Runs `p2sam arguments…`: exit status and stdout + stderr.
     static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
         guard FileManager.default.isExecutableFile(atPath: executable.path) else {
@@ -50,9 +57,7 @@ final class AutosegCommandTests: XCTestCase {
     }
 
     func testAutosegWritesLabelMapMasksOverlayAndSampleMaps() throws {
-        guard FileManager.default.fileExists(atPath: Self.checkpoint.path) else {
-            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
-        }
+        try Self.requireCheckpoint()
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = folder.appendingPathComponent("model.safetensors")
@@ -90,9 +95,7 @@ final class AutosegCommandTests: XCTestCase {
     /// `--absent-rule` empties the masks below a class's minimum area and recomputes the label map from the
     /// kept classes; a rule naming a class the model does not have is refused before anything is written.
     func testAutosegAppliesAnAbsentClassRule() throws {
-        guard FileManager.default.fileExists(atPath: Self.checkpoint.path) else {
-            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
-        }
+        try Self.requireCheckpoint()
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = folder.appendingPathComponent("model.safetensors")
@@ -164,9 +167,7 @@ final class AutosegCommandTests: XCTestCase {
     /// A NIfTI volume is segmented slice by slice into labels.nii.gz with the input's geometry; a singular
     /// affine is refused before anything is written.
     func testAutosegSegmentsNIfTIVolumes() throws {
-        guard FileManager.default.fileExists(atPath: Self.checkpoint.path) else {
-            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
-        }
+        try Self.requireCheckpoint()
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = folder.appendingPathComponent("model.safetensors")

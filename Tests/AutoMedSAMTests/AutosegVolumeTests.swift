@@ -30,9 +30,7 @@ final class AutosegVolumeTests: XCTestCase {
     }
 
     func testAutosegWritesPerClassVolumesAndReads4DWithOneVolume() throws {
-        guard FileManager.default.fileExists(atPath: AutosegCommandTests.checkpoint.path) else {
-            throw XCTSkip("Models/lite_medsam.pth is missing: run scripts/fetch-checkpoint.sh")
-        }
+        try AutosegCommandTests.requireCheckpoint()
         let folder = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: folder) }
         let model = folder.appendingPathComponent("model.safetensors")
