@@ -41,6 +41,22 @@ final class AutosegCommandTests: XCTestCase {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
+    /// Runs `p2sam autoseg --image image --model model --output output --checkpoint … extra…` and asserts
+    /// that it fails with a message containing `message` and leaves no `output` folder behind.
+    static func assertAutosegRefused(
+        image: URL, model: URL, output: URL, extra: [String] = [], mentioning message: String,
+        file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let outcome = try run(
+            [
+                "autoseg", "--image", image.path, "--model", model.path, "--output", output.path,
+                "--checkpoint", checkpoint.path,
+            ] + extra)
+        XCTAssertNotEqual(outcome.status, 0, file: file, line: line)
+        XCTAssertTrue(outcome.output.contains(message), outcome.output, file: file, line: line)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), file: file, line: line)
+    }
+
     /// A fixture model with random weights: classes 1 and 3, both branches.
     static func writeModel(to url: URL) throws {
         let configuration = try AutoMedSAMConfiguration(classes: [1: "left", 3: "right"], branches: .both)
@@ -82,14 +98,9 @@ final class AutosegCommandTests: XCTestCase {
         XCTAssertTrue(Set(labels.pixels).isSubset(of: [0, 1, 3]))
 
         // An unknown class: a clear error and nothing written.
-        let refused = folder.appendingPathComponent("refused")
-        let unknown = try Self.run([
-            "autoseg", "--image", image.path, "--model", model.path, "--output", refused.path, "--classes", "1,2",
-            "--checkpoint", Self.checkpoint.path,
-        ])
-        XCTAssertNotEqual(unknown.status, 0)
-        XCTAssertTrue(unknown.output.contains("class 2 is not one of the model's classes"), unknown.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: refused.path))
+        try Self.assertAutosegRefused(
+            image: image, model: model, output: folder.appendingPathComponent("refused"), extra: ["--classes", "1,2"],
+            mentioning: "class 2 is not one of the model's classes")
     }
 
     /// `--absent-rule` empties the masks below a class's minimum area and recomputes the label map from the
@@ -158,10 +169,9 @@ final class AutosegCommandTests: XCTestCase {
 
         let foreign = folder.appendingPathComponent("foreign.json")
         try Data(#"{"minimum_area_fraction": {"2": 0.01}}"#.utf8).write(to: foreign)
-        let refused = try segment(["--absent-rule", foreign.path], into: "refused")
-        XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.output.contains("class(es) [2], which the model does not have"), refused.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: refused.out.path))
+        try Self.assertAutosegRefused(
+            image: image, model: model, output: folder.appendingPathComponent("refused"),
+            extra: ["--absent-rule", foreign.path], mentioning: "class(es) [2], which the model does not have")
     }
 
     /// A NIfTI volume is segmented slice by slice into labels.nii.gz with the input's geometry; a singular
@@ -195,14 +205,9 @@ final class AutosegCommandTests: XCTestCase {
             NIfTILabelVolumeTests.volumeBytes(
                 width: 40, height: 32, depth: 2, rows: [[1, 0, 0, 0], [2, 0, 0, 0], [0, 0, 1, 0]], voxels: voxels)
         ).write(to: singular)
-        let refusedFolder = folder.appendingPathComponent("refused")
-        let refused = try Self.run([
-            "autoseg", "--image", singular.path, "--model", model.path, "--output", refusedFolder.path,
-            "--checkpoint", Self.checkpoint.path,
-        ])
-        XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.output.contains("not invertible"), refused.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: refusedFolder.path))
+        try Self.assertAutosegRefused(
+            image: singular, model: model, output: folder.appendingPathComponent("refused"),
+            mentioning: "not invertible")
     }
 
     /// Label maps that are RGB or hold ids missing from classes.json are refused before anything is written.

@@ -91,13 +91,8 @@ final class AutosegVolumeTests: XCTestCase {
         let double = folder.appendingPathComponent("double.nii")
         try Data(Self.fourDimensional(width: width, height: height, depth: depth, volumes: 2, voxels: voxels))
             .write(to: double)
-        let refusedFolder = folder.appendingPathComponent("refused")
-        let refused = try AutosegCommandTests.run([
-            "autoseg", "--image", double.path, "--model", model.path, "--output", refusedFolder.path,
-            "--checkpoint", AutosegCommandTests.checkpoint.path,
-        ])
-        XCTAssertNotEqual(refused.status, 0)
-        XCTAssertTrue(refused.output.contains("4-D volume 40x32x2x2 with 2 volumes"), refused.output)
-        XCTAssertFalse(FileManager.default.fileExists(atPath: refusedFolder.path))
+        try AutosegCommandTests.assertAutosegRefused(
+            image: double, model: model, output: folder.appendingPathComponent("refused"),
+            mentioning: "4-D volume 40x32x2x2 with 2 volumes")
     }
 }
