@@ -64,17 +64,13 @@ struct MedSAMUCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
-            let picture = try InputChecks.image(image)
-            let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
-            try InputChecks.outputFolder(output, option: "--output")
-            if checked.wasClipped {
-                print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)")
-            }
+            let input = try BoxedImageInput.load(image: image, box: box, output: output)
+            let (picture, checkedBox) = (input.picture, input.box)
             let segmenter = try LiteMedSAMSegmenter(predictor: try model.loadPredictor(), picture: picture)
             let adaptation = PromptAdaptation(
                 ensemble: MultiPromptEnsemble(boxCount: boxCount, jitterFraction: jitter),
                 pointCount: points, pointSpacing: pointSpacing, maxRounds: rounds)
-            let result = try adaptation.run(segmenter, box: checked.box, random: SeededRandom(seed: seed))
+            let result = try adaptation.run(segmenter, box: checkedBox, random: SeededRandom(seed: seed))
             let dir = try URSAMCommandOutput.folder(output)
             let (w, h) = (picture.width, picture.height)
             let attempt = result.rounds.last?.result ?? result.initial

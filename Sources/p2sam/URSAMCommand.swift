@@ -61,12 +61,8 @@ struct URSAMCommand: ParsableCommand {
 
     func run() throws {
         try runWithExit {
-            let picture = try InputChecks.image(image)
-            let checked = try PromptBoxCheck.check(box.box, width: picture.width, height: picture.height)
-            try InputChecks.outputFolder(output, option: "--output")
-            if checked.wasClipped {
-                print("note: box \(box.box.array) is partly outside the image; clipped to \(checked.box.array)")
-            }
+            let input = try BoxedImageInput.load(image: image, box: box, output: output)
+            let (picture, checkedBox) = (input.picture, input.box)
             let predictor = try model.loadPredictor()
             let segmenter = try LiteMedSAMSegmenter(predictor: predictor, picture: picture)
             let method = URSAM(
@@ -75,7 +71,7 @@ struct URSAMCommand: ParsableCommand {
                     lowerBound: lowerBound, upperFactor: alpha,
                     background: wholeImageBackground ? .wholeImage : .dilatedBox(modelPixels: 10)))
             let result = try method.run(
-                segmenter, intensity: IntensityMap(picture), box: checked.box, random: SeededRandom(seed: seed))
+                segmenter, intensity: IntensityMap(picture), box: checkedBox, random: SeededRandom(seed: seed))
             let dir = try URSAMCommandOutput.folder(output)
             let (w, h) = (picture.width, picture.height)
             try PNG.write(result.ensemble.maskImage(), to: dir + "/ensemble.png")
@@ -87,7 +83,7 @@ struct URSAMCommand: ParsableCommand {
                     colorMap: .magmaLike), to: dir + "/entropy.png")
             try PNG.write(
                 Visualization.enlarged(
-                    try Visualization.overlay(picture, mask: result.rectified.mask.maskImage(), box: checked.box),
+                    try Visualization.overlay(picture, mask: result.rectified.mask.maskImage(), box: checkedBox),
                     factor: Visualization.displayFactor(width: picture.width, height: picture.height)),
                 to: dir + "/overlay.png")
             let r = result.rectified
