@@ -100,6 +100,13 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Samples decoded together (memory vs speed).")
     var batch = 8
 
+    @Option(
+        name: .customLong("box-proposal"),
+        help:
+            "Without --box/--point, for a model with a box proposal: sampled (default: each sample draws its own box from the proposal around the model's own mask) | mean (every sample gets the proposal's mean box) | off (the model's default prompt). No effect on other models."
+    )
+    var boxProposal: BoxProposalMode = .sampled
+
     @OptionGroup var backbone: ModelOptions
 
     func validate() throws {
@@ -163,6 +170,7 @@ struct SampleCommand: ParsableCommand {
             modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
+        sampler.boxProposal = boxProposal
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []
@@ -220,7 +228,8 @@ struct SampleCommand: ParsableCommand {
                     "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
                     "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
                     "dmax": dmax.rawValue,
-                    "batch": String(batch), "checkpoint": try backbone.checkpointURL.path,
+                    "batch": String(batch), "box_proposal": boxProposal.rawValue,
+                    "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
             try provenance.addCheckpoint(backbone)
@@ -263,6 +272,7 @@ struct SampleCommand: ParsableCommand {
                 modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
             var sampler = P2SAMSampler(model: p2sam)
             sampler.batchSize = batch
+            sampler.boxProposal = boxProposal
             try DatasetSampling.run(
                 dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
                 window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
@@ -293,3 +303,5 @@ struct SampleCommand: ParsableCommand {
         return masks.map(\.mask)
     }
 }
+
+extension BoxProposalMode: ExpressibleByArgument {}
