@@ -102,7 +102,6 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     public static let boxProposalKey = "box_proposal"
     public static let boxProposalName = "decoder"
 
-
     /// The metadata entries describing this architecture (`presence` only when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence).
     public var metadata: [String: String] {

@@ -8,7 +8,9 @@ import SAMTensor
 ///
 /// The model decodes once with the prompt in use and z = μ (fused logits F `[256, 256]`, model frame); over the
 /// pixels of the prompt box (256 frame, clipped to the image region; the image region without a box) the
-/// statistics `[3]` are: max σ(F), mean σ(F), and the fraction of pixels with F > 0. The presence logit becomes
+/// statistics `[3]` are: max σ(F), mean σ(F), and the predicted area `log(1 + #{F > 0}) / log(1 + 256²)` (the
+/// number of pixels with F > 0, on a log scale in [0, 1]: small cross-sections are where raters disagree on
+/// whether there is a lesion at all). The presence logit becomes
 /// `presence.head(f) + evidence.weight · s + evidence.bias`.
 public struct PresenceEvidence: Sendable, DeclaresParameters {
     /// The key prefix in a P²SAM model file.
@@ -34,7 +36,7 @@ public struct PresenceEvidence: Sendable, DeclaresParameters {
         }
     }
 
-    /// The statistics `[max σ(F), mean σ(F), fraction F > 0]` of fused logits `[256 * 256]` (row-major model frame)
+    /// The statistics `[max σ(F), mean σ(F), log-area of F > 0]` of fused logits `[256 * 256]` (row-major model frame)
     /// over `box` `[x0, y0, x1, y1]` (256 frame; nil: the image region `resizedHeight x resizedWidth`).
     public static func statistics(logits: [Float], box: [Float]?, resizedHeight: Int, resizedWidth: Int) -> [Float] {
         precondition(logits.count == 256 * 256, "logits must be 256x256")
@@ -64,7 +66,7 @@ public struct PresenceEvidence: Sendable, DeclaresParameters {
             }
         }
         let n = Double((x1 - x0) * (y1 - y0))
-        return [maximum, Float(sum / n), Float(Double(positive) / n)]
+        return [maximum, Float(sum / n), Float(Foundation.log1p(Double(positive)) / Foundation.log1p(65536))]
     }
 
     /// The evidence's contribution `[1]` to the presence logit for statistics `[3]` (tape-free).

@@ -68,12 +68,23 @@ public struct BoxProposalFit: Sendable, Equatable {
         self.init(pairs: pairs, casesWithoutProposal: without)
     }
 
+    /// The fit with σ multiplied by `factor` (> 0): a wider or narrower spread of the drawn boxes than the
+    /// maximum-likelihood one (`p2sam train --box-proposal-spread`), e.g. chosen on validation cases.
+    public func spread(by factor: Float) -> BoxProposalFit {
+        precondition(factor > 0 && factor.isFinite, "the spread factor must be positive")
+        var copy = self
+        copy.standardDeviation = standardDeviation.map { $0 * factor }
+        return copy
+    }
+
     /// Stores the fit in `set` as `box_proposal.offset` and `box_proposal.log_std` (added, or replaced).
     public func store(in set: ParameterSet) {
         let values = [offset, standardDeviation.map { Foundation.log($0) }]
         for (declaration, storage) in zip(BoxProposal.declarations, values) {
             let tensor = Tensor(shape: declaration.shape, storage: storage)
-            if set.contains(declaration.key) { set[declaration.key].value = tensor } else {
+            if set.contains(declaration.key) {
+                set[declaration.key].value = tensor
+            } else {
                 set.add(declaration.key, tensor)
             }
         }

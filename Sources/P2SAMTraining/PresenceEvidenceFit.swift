@@ -10,7 +10,8 @@ import SeededSampling
 ///
 /// Examples per case: the model's proposed box (the mean box of its `BoxProposal`, when it has one and finds a
 /// box: what a user without a box gets) and `drawsPerCase` training prompts (`TrainingBoxPrompts.draw` over the
-/// non-empty raters, as stage 2 draws them). The loss is the mean binary cross-entropy plus `l2` · |weight|²,
+/// non-empty raters, as stage 2 draws them). With `replacingHead` the head is dropped instead (logit offset 0,
+/// head weights set to 0 when stored). The loss is the mean binary cross-entropy plus `l2` · |weight|²,
 /// minimised by damped Newton steps (4 parameters, convex).
 public struct PresenceEvidenceFit: Sendable, Equatable {
     /// One example: the frozen head's logit, the statistics `[3]` and the target fraction in [0, 1].
@@ -121,10 +122,12 @@ public struct PresenceEvidenceFit: Sendable, Equatable {
         return x
     }
 
-    /// The examples of `cases` for the stage-2 `network` with a presence head (see the type's description).
+    /// The examples of `cases` for the stage-2 `network` with a presence head (see the type's description). With
+    /// `replacingHead` the head's logit is not used (offset 0): the evidence alone predicts presence, for
+    /// `storeReplacingHead(in:)`.
     public static func examples(
         network: P2SAMNetwork, cases: [TrainingCase], prompts: TrainingBoxPrompts = TrainingBoxPrompts(),
-        drawsPerCase: Int = 4, seed: UInt64 = 1
+        drawsPerCase: Int = 4, seed: UInt64 = 1, replacingHead: Bool = false
     ) -> [Example] {
         guard let presence = network.layers.presence else {
             preconditionFailure("presence evidence needs a model with a presence head")
@@ -141,7 +144,8 @@ public struct PresenceEvidenceFit: Sendable, Equatable {
                     logits: network.assembledLogits(embedding: embedding, latents: [mean]).storage,
                     resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth)
             {
-                boxes.append(proposal.meanBox(raw: raw, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth))
+                boxes.append(
+                    proposal.meanBox(raw: raw, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth))
             }
             for _ in 0..<drawsPerCase {
                 boxes.append(prompts.draw(for: item, raters: item.nonEmptyRaters, random: random))
@@ -155,10 +159,22 @@ public struct PresenceEvidenceFit: Sendable, Equatable {
                     embedding: embedding, box: box, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth)
                 let logit = presence.logit(TapeFree(), features: features).storage[0]
                 out.append(
-                    Example(headLogit: Double(logit), statistics: statistics.map { Double($0) }, target: target))
+                    Example(
+                        headLogit: replacingHead ? 0 : Double(logit), statistics: statistics.map { Double($0) },
+                        target: target))
             }
         }
         return out
+    }
+
+    /// As `store(in:)`, and sets the presence head's weight and bias to 0, so the evidence alone gives the
+    /// presence logit (a fit on examples made `replacingHead`: 4 parameters instead of 513, which the few
+    /// training cases of LIDC can pin down).
+    public func storeReplacingHead(in set: ParameterSet) {
+        store(in: set)
+        for declaration in PresenceHead.headDeclarations where set.contains(declaration.key) {
+            set[declaration.key].value = Tensor(shape: declaration.shape)
+        }
     }
 
     /// Stores the fit in `set` as `presence_evidence.evidence.weight` `(1, 3)` and `.bias` `(1)` (added, or
@@ -167,7 +183,9 @@ public struct PresenceEvidenceFit: Sendable, Equatable {
         for declaration in PresenceEvidence.declarations {
             let storage = declaration.shape.count == 2 ? weight : [bias]
             let tensor = Tensor(shape: declaration.shape, storage: storage)
-            if set.contains(declaration.key) { set[declaration.key].value = tensor } else {
+            if set.contains(declaration.key) {
+                set[declaration.key].value = tensor
+            } else {
                 set.add(declaration.key, tensor)
             }
         }

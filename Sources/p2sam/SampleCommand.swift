@@ -208,6 +208,17 @@ struct SampleCommand: ParsableCommand {
                 format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output,
                 elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
         print(choice.description)
+        if p2sam.layers.boxProposal != nil && prompt == nil && boxProposal != .off {
+            if let raw = prepared.proposedBox {
+                let scale = Float(max(picture.width, picture.height)) / 256
+                let box = raw.map { String(format: "%.0f", $0 * scale) }.joined(separator: ",")
+                print(
+                    "box proposal (\(boxProposal.rawValue)): the model's own box \(box) (image pixels, before the fitted offset)"
+                )
+            } else {
+                print("box proposal: the model found nothing to box; its default prompt was used")
+            }
+        }
         var score: MultiRaterScore?
         if let masks = raterMasks {
             let s = try MultiRaterScore(

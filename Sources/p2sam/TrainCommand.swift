@@ -131,9 +131,19 @@ struct TrainCommand: ParsableCommand {
     @Flag(
         name: .customLong("presence-evidence-only"),
         help:
-            "Stage 2 from a stage-2 model with a presence head: fit only the presence evidence (statistics of the model's own mask inside the prompt: max and mean probability, positive fraction) added to the head's logit, by logistic regression on the training raters' non-empty fraction (the head frozen; prompts: the model's proposed box, if it has a box proposal, and 4 training-prompt draws per case). Writes the model to --output."
+            "Stage 2 from a stage-2 model with a presence head: fit only the presence evidence (statistics of the model's own mask inside the prompt: max and mean probability, log predicted area) added to the head's logit, by logistic regression on the training raters' non-empty fraction (the head frozen; prompts: the model's proposed box, if it has a box proposal, and 4 training-prompt draws per case). Writes the model to --output."
     )
     var presenceEvidenceOnly = false
+    @Option(
+        name: .customLong("box-proposal-spread"),
+        help: "With --box-proposal-only: multiply the fitted σ of the box corners by this factor (> 0; default 1).")
+    var boxProposalSpread: Float = 1
+    @Option(
+        name: .customLong("presence-evidence"),
+        help:
+            "With --presence-evidence-only: add (default: the evidence is added to the presence head's logit) | replace (the evidence alone gives the presence logit; the head's weights are set to 0)."
+    )
+    var presenceEvidenceMode: String = "add"
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
     @Option(
         name: .customLong("train-fraction"),
@@ -230,19 +240,22 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--box-proposal-only needs a stage-2 model (\(initial) is stage 1)")
         }
         let started = Date()
-        let fit = BoxProposalFit(network: network, cases: training)
+        let fit = BoxProposalFit(network: network, cases: training).spread(by: boxProposalSpread)
         guard fit.pairCount > 0 else {
             throw CommandError(
-                "the box proposal has nothing to fit: no training case has both a non-empty rater mask and a proposed box")
+                "the box proposal has nothing to fit: no training case has both a non-empty rater mask and a proposed box"
+            )
         }
         fit.store(in: network.parameters)
         var configuration = network.configuration
         configuration.boxProposal = true
-        func coordinates(_ values: [Float]) -> String { values.map { String(format: "%.1f", $0) }.joined(separator: ",") }
+        func coordinates(_ values: [Float]) -> String {
+            values.map { String(format: "%.1f", $0) }.joined(separator: ",")
+        }
         try writeRefitted(
             network: network, configuration: configuration, initial: initial, output: output,
             note:
-                "box proposal fitted on \(training.count) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px)"
+                "box proposal fitted on \(training.count) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)"))"
         )
         print(
             String(
@@ -261,13 +274,16 @@ struct TrainCommand: ParsableCommand {
         }
         guard network.hasPGN, network.hasPresenceHead else {
             throw ValidationError(
-                "--presence-evidence-only needs a stage-2 model with a presence head (stage 2 trained with --presence head)")
+                "--presence-evidence-only needs a stage-2 model with a presence head (stage 2 trained with --presence head)"
+            )
         }
         let started = Date()
-        let examples = PresenceEvidenceFit.examples(network: network, cases: training, seed: seed)
+        let replacing = presenceEvidenceMode == "replace"
+        let examples = PresenceEvidenceFit.examples(
+            network: network, cases: training, seed: seed, replacingHead: replacing)
         guard !examples.isEmpty else { throw CommandError("the presence evidence has no training case to fit on") }
         let fit = PresenceEvidenceFit(examples: examples)
-        fit.store(in: network.parameters)
+        if replacing { fit.storeReplacingHead(in: network.parameters) } else { fit.store(in: network.parameters) }
         var configuration = network.configuration
         configuration.presenceEvidence = true
         let weights = fit.weight.map { String(format: "%.3f", $0) }.joined(separator: ",")
@@ -275,12 +291,13 @@ struct TrainCommand: ParsableCommand {
             network: network, configuration: configuration, initial: initial, output: output,
             note: String(
                 format:
-                    "presence evidence fitted on %d prompts of %d cases of %@ (weight %@, bias %.3f; cross-entropy %.4f → %.4f)",
-                fit.exampleCount, training.count, splitName, weights, fit.bias, fit.lossBefore, fit.lossAfter))
+                    "presence evidence (%@) fitted on %d prompts of %d cases of %@ (weight %@, bias %.3f; cross-entropy %.4f → %.4f)",
+                replacing ? "replacing the head" : "added to the head", fit.exampleCount, training.count, splitName,
+                weights, fit.bias, fit.lossBefore, fit.lossAfter))
         print(
             String(
                 format:
-                    "presence evidence: %d prompts of %d training cases, weight [%@] (max p, mean p, positive fraction), bias %.3f, cross-entropy %.4f → %.4f, %.1f s",
+                    "presence evidence: %d prompts of %d training cases, weight [%@] (max p, mean p, log area), bias %.3f, cross-entropy %.4f → %.4f, %.1f s",
                 fit.exampleCount, training.count, weights, fit.bias, fit.lossBefore, fit.lossAfter,
                 Date().timeIntervalSince(started)))
         print("model: \(output)")
@@ -330,9 +347,16 @@ struct TrainCommand: ParsableCommand {
         if boxProposalOnly && (stage != 2 || initial == nil) {
             throw ValidationError("--box-proposal-only needs --stage 2 and --init MODEL.safetensors (a stage-2 model)")
         }
+        guard boxProposalSpread > 0 && boxProposalSpread.isFinite else {
+            throw ValidationError("--box-proposal-spread must be a positive number, got \(boxProposalSpread)")
+        }
+        guard ["add", "replace"].contains(presenceEvidenceMode) else {
+            throw ValidationError("--presence-evidence must be add or replace")
+        }
         if presenceEvidenceOnly && (stage != 2 || initial == nil) {
             throw ValidationError(
-                "--presence-evidence-only needs --stage 2 and --init MODEL.safetensors (a stage-2 model with a presence head)")
+                "--presence-evidence-only needs --stage 2 and --init MODEL.safetensors (a stage-2 model with a presence head)"
+            )
         }
         if [boxProposalOnly, presenceEvidenceOnly, presenceOnly, evaluateOnly].filter({ $0 }).count > 1 {
             throw ValidationError(

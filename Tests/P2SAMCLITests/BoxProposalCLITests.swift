@@ -49,6 +49,7 @@ final class BoxProposalCLITests: XCTestCase {
         ])
         XCTAssertEqual(sampled.status, 0, sampled.output)
         XCTAssertTrue(FileManager.default.fileExists(atPath: path("out/sample_001.png")))
+        XCTAssertTrue(sampled.output.contains("box proposal"), sampled.output)
         let json = try XCTUnwrap(
             JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("s.json"))))
                 as? [String: Any])

@@ -28,7 +28,8 @@ final class BoxProposalTests: XCTestCase {
         logits[100 * 256 + 200] = 5
         XCTAssertEqual(BoxProposal.rawBox(logits: logits, resizedHeight: 80, resizedWidth: 256), [30, 40, 45, 60])
         XCTAssertEqual(BoxProposal.rawBox(logits: logits, resizedHeight: 256, resizedWidth: 256), [30, 40, 201, 101])
-        XCTAssertNil(BoxProposal.rawBox(logits: [Float](repeating: -1, count: 65536), resizedHeight: 256, resizedWidth: 256))
+        XCTAssertNil(
+            BoxProposal.rawBox(logits: [Float](repeating: -1, count: 65536), resizedHeight: 256, resizedWidth: 256))
         XCTAssertNil(BoxProposal.rawBox(logits: logits, resizedHeight: 30, resizedWidth: 256))
     }
 
@@ -38,7 +39,8 @@ final class BoxProposalTests: XCTestCase {
         XCTAssertEqual(p.meanBox(raw: [1, 1, 250, 254], resizedHeight: 256, resizedWidth: 252), [0, 0, 252, 256])
         // Corners that cross are put in order; a box keeps at least one pixel.
         XCTAssertEqual(BoxProposal.clipped([50, 60, 40, 70], resizedHeight: 256, resizedWidth: 256), [40, 60, 50, 70])
-        XCTAssertEqual(BoxProposal.clipped([255.5, 10, 300, 10], resizedHeight: 256, resizedWidth: 256), [255, 10, 256, 11])
+        XCTAssertEqual(
+            BoxProposal.clipped([255.5, 10, 300, 10], resizedHeight: 256, resizedWidth: 256), [255, 10, 256, 11])
     }
 
     /// The corner draws have the proposal's mean and σ (checked on 4000 draws far from the borders), and the same
@@ -67,7 +69,9 @@ final class BoxProposalTests: XCTestCase {
         try IdentityModel.requireCheckpoint()
         var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
         let encoder = try TinyViTEncoder(&backbone)
-        let plain = try IdentityModel.parameters(injection: .sparse).mapValues { Tensor(shape: $0.shape, storage: $0.values) }
+        let plain = try IdentityModel.parameters(injection: .sparse).mapValues {
+            Tensor(shape: $0.shape, storage: $0.values)
+        }
         var withProposal = plain
         withProposal["box_proposal.offset"] = Tensor(shape: [4])
         withProposal["box_proposal.log_std"] = Tensor(shape: [4])
@@ -78,7 +82,8 @@ final class BoxProposalTests: XCTestCase {
         metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
         XCTAssertThrowsError(
             try P2SAMModel(file: try P2SAMModelFile(tensors: plain, metadata: metadata), imageEncoder: encoder))
-        let model = try P2SAMModel(file: try P2SAMModelFile(tensors: withProposal, metadata: metadata), imageEncoder: encoder)
+        let model = try P2SAMModel(
+            file: try P2SAMModelFile(tensors: withProposal, metadata: metadata), imageEncoder: encoder)
         XCTAssertNotNil(model.layers.boxProposal)
         XCTAssertTrue(model.configuration.boxProposal)
         metadata[P2SAMConfiguration.boxProposalKey] = "learned"
@@ -91,7 +96,9 @@ final class BoxProposalTests: XCTestCase {
         try IdentityModel.requireCheckpoint()
         var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
         let encoder = try TinyViTEncoder(&backbone)
-        let plain = try IdentityModel.parameters(injection: .sparse).mapValues { Tensor(shape: $0.shape, storage: $0.values) }
+        let plain = try IdentityModel.parameters(injection: .sparse).mapValues {
+            Tensor(shape: $0.shape, storage: $0.values)
+        }
         let old = try P2SAMModel(
             file: try P2SAMModelFile(tensors: plain, metadata: IdentityModel.metadata(injection: .sparse)),
             imageEncoder: encoder)
@@ -129,7 +136,8 @@ final class BoxProposalTests: XCTestCase {
         tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(4), count: 4))
         var metadata = IdentityModel.metadata(injection: .sparse)
         metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
-        let model = try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
+        let model = try P2SAMModel(
+            file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
         var sampler = P2SAMSampler(model: model)
         XCTAssertEqual(sampler.boxProposal, .sampled, "the default mode")
         sampler.boxProposal = .mean

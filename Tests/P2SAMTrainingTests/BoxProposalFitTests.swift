@@ -22,6 +22,9 @@ final class BoxProposalFitTests: XCTestCase {
         XCTAssertEqual(fit.standardDeviation[1], Float((8.0 / 3).squareRoot()), accuracy: 1e-5)
         XCTAssertEqual(fit.standardDeviation[2], BoxProposalFit.minimumStandardDeviation)
         XCTAssertEqual(fit.pairCount, 3)
+        let wide = fit.spread(by: 2)
+        XCTAssertEqual(wide.offset, fit.offset)
+        XCTAssertEqual(wide.standardDeviation, fit.standardDeviation.map { $0 * 2 })
         let none = BoxProposalFit(pairs: [])
         XCTAssertEqual(none.offset, [0, 0, 0, 0])
         XCTAssertEqual(none.pairCount, 0)
@@ -55,7 +58,8 @@ final class BoxProposalFitTests: XCTestCase {
         XCTAssertEqual(back.parameters["box_proposal.offset"].value.storage, [2, -2, 3, 5])
         XCTAssertEqual(back.parameters["box_proposal.log_std"].value.storage, [0, 0, 0, 0])
         // The same tensors without the metadata are refused.
-        try P2SAMModelFile.write(net.parameters, stage: 2, metadata: metadata.filter { $0.key != "box_proposal" }, to: url)
+        try P2SAMModelFile.write(
+            net.parameters, stage: 2, metadata: metadata.filter { $0.key != "box_proposal" }, to: url)
         XCTAssertThrowsError(
             try P2SAMModelFile.readTrainable(
                 url, backbone: try TestCheckpoint.weights(), baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256))
@@ -93,17 +97,23 @@ final class PresenceEvidenceFitTests: XCTestCase {
         XCTAssertEqual(PresenceEvidenceFit(examples: []).weight, [0, 0, 0])
     }
 
-    /// max σ(F), mean σ(F) and the positive fraction over the box (or the image region), computed by hand.
+    /// max σ(F), mean σ(F) and the log-area of F > 0 over the box (or the image region), computed by hand.
     func testStatisticsOverTheBoxAndTheImageRegion() {
         var logits = [Float](repeating: -20, count: 256 * 256)
         for y in 10..<20 { for x in 10..<30 { logits[y * 256 + x] = 20 } }  // 200 positive pixels, σ ≈ 1
-        let inBox = PresenceEvidence.statistics(logits: logits, box: [10, 10, 30, 30], resizedHeight: 256, resizedWidth: 256)
+        let inBox = PresenceEvidence.statistics(
+            logits: logits, box: [10, 10, 30, 30], resizedHeight: 256, resizedWidth: 256)
         XCTAssertEqual(inBox[0], 1, accuracy: 1e-6)
         XCTAssertEqual(inBox[1], 0.5, accuracy: 1e-6)
-        XCTAssertEqual(inBox[2], 0.5, accuracy: 1e-6)
+        XCTAssertEqual(Double(inBox[2]), log(201) / log(65537), accuracy: 1e-6)
         let region = PresenceEvidence.statistics(logits: logits, box: nil, resizedHeight: 100, resizedWidth: 200)
-        XCTAssertEqual(region[2], 200.0 / 20000, accuracy: 1e-6)
-        let empty = PresenceEvidence.statistics(logits: logits, box: [100, 100, 120, 120], resizedHeight: 256, resizedWidth: 256)
+        XCTAssertEqual(Double(region[1]), 200.0 / 20000, accuracy: 1e-5)
+        XCTAssertEqual(Double(region[2]), log(201) / log(65537), accuracy: 1e-6)
+        // Only the image region counts: a 100 x 15 region holds 5 x 20 of the positive pixels.
+        let cut = PresenceEvidence.statistics(logits: logits, box: nil, resizedHeight: 15, resizedWidth: 100)
+        XCTAssertEqual(Double(cut[2]), log(101) / log(65537), accuracy: 1e-6)
+        let empty = PresenceEvidence.statistics(
+            logits: logits, box: [100, 100, 120, 120], resizedHeight: 256, resizedWidth: 256)
         XCTAssertEqual(empty[0], 1 / (1 + exp(20)), accuracy: 1e-9)
         XCTAssertEqual(empty[2], 0)
     }
@@ -135,6 +145,13 @@ final class PresenceEvidenceFitTests: XCTestCase {
             url, backbone: try TestCheckpoint.weights(), baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256)
         XCTAssertTrue(back.configuration.presenceEvidence)
         XCTAssertEqual(back.parameters["presence_evidence.evidence.weight"].value.storage, fit.weight)
+        // Replacing the head: no offset in the examples, and the head's weights are zeroed when stored.
+        let alone = PresenceEvidenceFit.examples(network: net, cases: cases, drawsPerCase: 1, replacingHead: true)
+        XCTAssertTrue(alone.allSatisfy { $0.headLogit == 0 })
+        ModelInitialisation.setPresenceBias(net.parameters, nonEmptyFraction: 0.3)
+        PresenceEvidenceFit(examples: alone).storeReplacingHead(in: net.parameters)
+        XCTAssertTrue(net.parameters["presence.head.bias"].value.storage.allSatisfy { $0 == 0 })
+        XCTAssertTrue(net.parameters["presence.head.weight"].value.storage.allSatisfy { $0 == 0 })
         // Evidence without a presence head is refused.
         var noHead = metadata
         noHead["presence"] = nil
