@@ -94,12 +94,14 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         }
     }
 
-    /// Metadata key and value of a model whose presence head adds per-image evidence (`PresenceEvidence`).
+    /// Metadata key of a model whose presence head adds per-image evidence (`PresenceEvidence`).
     public static let presenceEvidenceKey = "presence_evidence"
+    /// Metadata value of `presenceEvidenceKey`: statistics of the model's own mask.
     public static let presenceEvidenceName = "mask-statistics"
 
-    /// Metadata key and value of a model with a box proposal (`BoxProposal`).
+    /// Metadata key of a model with a box proposal (`BoxProposal`).
     public static let boxProposalKey = "box_proposal"
+    /// Metadata value of `boxProposalKey`: the proposal boxes the decoder's own mask.
     public static let boxProposalName = "decoder"
 
     /// The metadata entries describing this architecture (`presence` only when the model has the head,

@@ -16,8 +16,11 @@ import SeededSampling
 public struct PresenceEvidenceFit: Sendable, Equatable {
     /// One example: the frozen head's logit, the statistics `[3]` and the target fraction in [0, 1].
     public struct Example: Sendable, Equatable {
+        /// The frozen presence head's logit (0 when the evidence replaces the head).
         public var headLogit: Double
+        /// `PresenceEvidence.statistics` `[3]` for the example's prompt.
         public var statistics: [Double]
+        /// The case's fraction of non-empty rater masks, in [0, 1].
         public var target: Double
 
         /// An example from its parts.
@@ -34,8 +37,9 @@ public struct PresenceEvidenceFit: Sendable, Equatable {
     public var bias: Float
     /// Examples behind the fit.
     public var exampleCount: Int
-    /// Mean cross-entropy of the head alone (evidence 0) and with the fitted evidence.
+    /// Penalised mean cross-entropy with evidence 0 (the head alone, or p = 0.5 when replacing it).
     public var lossBefore: Double
+    /// Penalised mean cross-entropy with the fitted evidence.
     public var lossAfter: Double
 
     /// The penalised mean cross-entropy of parameters θ = `[w0, w1, w2, b]` on `examples`.

@@ -8,7 +8,8 @@ import XCTest
 /// Fitting the box proposal (`BoxProposalFit`): the Gaussian of the raters' corners around the raw box, stored
 /// so a model file with the proposal reads back strictly.
 final class BoxProposalFitTests: XCTestCase {
-    /// Residuals (rater − raw) of x0: −2, 0, +2 (mean 0, RMS 1.63); of x1: 4, 4, 4 (mean 4, σ 0 → the minimum 1).
+    /// Residuals (rater − raw) of x0: −2, 0, +2 (mean 0, RMS 1.63); of y0: 0, 3, 0 (mean 1, RMS √2); of x1: 4, 4, 4
+    /// (mean 4, σ 0 → the minimum 1).
     func testFitIsTheMeanAndRootMeanSquareOfTheResiduals() {
         let raw: [Float] = [10, 20, 30, 40]
         let fit = BoxProposalFit(pairs: [
@@ -19,7 +20,7 @@ final class BoxProposalFitTests: XCTestCase {
         XCTAssertEqual(fit.offset[2], 4, accuracy: 1e-6)
         XCTAssertEqual(fit.offset[3], 2, accuracy: 1e-6)
         XCTAssertEqual(fit.standardDeviation[0], Float((8.0 / 3).squareRoot()), accuracy: 1e-5)
-        XCTAssertEqual(fit.standardDeviation[1], Float((8.0 / 3).squareRoot()), accuracy: 1e-5)
+        XCTAssertEqual(fit.standardDeviation[1], Float(2.0.squareRoot()), accuracy: 1e-5)
         XCTAssertEqual(fit.standardDeviation[2], BoxProposalFit.minimumStandardDeviation)
         XCTAssertEqual(fit.pairCount, 3)
         let wide = fit.spread(by: 2)
