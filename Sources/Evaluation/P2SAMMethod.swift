@@ -6,7 +6,8 @@ import P2SAM
 
 /// P²SAM as an evaluation method: n masks drawn from the model (the case's embedding is reused);
 /// final = pixels marked by at least half of the samples. Without `--p2sam-box` the model's own
-/// default prompt is used, so no box is needed and cases with empty raters are evaluated too.
+/// default prompt is used (or, for a model with a box proposal, the boxes it proposes: `sampler.boxProposal`),
+/// so no box is needed and cases with empty raters are evaluated too.
 public struct P2SAMMethod: EvaluationMethod {
     public var sampler: P2SAMSampler
     /// Condition the samples on the simulated box.

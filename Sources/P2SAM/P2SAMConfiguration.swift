@@ -14,6 +14,12 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// Whether the model has a presence head (`PresenceHead`, metadata `presence` = `head`): samples can be
     /// empty ("no lesion") with the predicted probability. False for files without the key.
     public var presenceHead: Bool
+    /// Whether the model proposes its own box when the user gives none (`BoxProposal`, metadata `box_proposal` =
+    /// `decoder`; stage 2). False for files without the key.
+    public var boxProposal: Bool = false
+    /// Whether the presence head adds per-image evidence (`PresenceEvidence`, metadata `presence_evidence` =
+    /// `mask-statistics`; needs the presence head). False for files without the key.
+    public var presenceEvidence: Bool = false
     /// Dimension of z: 256, the decoder's token width.
     public var latentDim: Int { 256 }
 
@@ -69,25 +75,52 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         guard [nil, "head"].contains(metadata["presence"]) else {
             throw P2SAMModelError.notAP2SAMModel("metadata 'presence' must be head when present")
         }
+        guard [nil, Self.boxProposalName].contains(metadata[Self.boxProposalKey]) else {
+            throw P2SAMModelError.notAP2SAMModel(
+                "metadata '\(Self.boxProposalKey)' must be \(Self.boxProposalName) when present")
+        }
         self.init(
             injection: injection, defaultPrompt: prompt, pgnWidths: widths, presenceHead: metadata["presence"] == "head"
         )
+        boxProposal = metadata[Self.boxProposalKey] == Self.boxProposalName
+        guard [nil, Self.presenceEvidenceName].contains(metadata[Self.presenceEvidenceKey]) else {
+            throw P2SAMModelError.notAP2SAMModel(
+                "metadata '\(Self.presenceEvidenceKey)' must be \(Self.presenceEvidenceName) when present")
+        }
+        presenceEvidence = metadata[Self.presenceEvidenceKey] == Self.presenceEvidenceName
+        if presenceEvidence && !presenceHead {
+            throw P2SAMModelError.notAP2SAMModel(
+                "metadata '\(Self.presenceEvidenceKey)' needs the presence head (metadata 'presence' = head)")
+        }
     }
 
-    /// The metadata entries describing this architecture (`presence` only when the model has the head).
+    /// Metadata key of a model whose presence head adds per-image evidence (`PresenceEvidence`).
+    public static let presenceEvidenceKey = "presence_evidence"
+    /// Metadata value of `presenceEvidenceKey`: statistics of the model's own mask.
+    public static let presenceEvidenceName = "mask-statistics"
+
+    /// Metadata key of a model with a box proposal (`BoxProposal`).
+    public static let boxProposalKey = "box_proposal"
+    /// Metadata value of `boxProposalKey`: the proposal boxes the decoder's own mask.
+    public static let boxProposalName = "decoder"
+
+    /// The metadata entries describing this architecture (`presence` only when the model has the head,
+    /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence).
     public var metadata: [String: String] {
         var entries = [
             "format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
             "pgn_widths": pgnWidths.map(String.init).joined(separator: ","), "latent_dim": String(latentDim),
         ]
         if presenceHead { entries["presence"] = "head" }
+        if boxProposal { entries[Self.boxProposalKey] = Self.boxProposalName }
+        if presenceEvidence { entries[Self.presenceEvidenceKey] = Self.presenceEvidenceName }
         return entries
     }
 
     enum CodingKeys: String, CodingKey {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
-        case assembling, pgnWidths, presenceHead
+        case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence
     }
 
     public init(from decoder: Decoder) throws {
@@ -99,5 +132,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             assembling: try c.decode(AssemblingParametrisation.self, forKey: .assembling),
             pgnWidths: try c.decode([Int].self, forKey: .pgnWidths),
             presenceHead: try c.decodeIfPresent(Bool.self, forKey: .presenceHead) ?? false)
+        boxProposal = try c.decodeIfPresent(Bool.self, forKey: .boxProposal) ?? false
+        presenceEvidence = try c.decodeIfPresent(Bool.self, forKey: .presenceEvidence) ?? false
     }
 }

@@ -24,6 +24,10 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
     public let combiner: LatentCombiner?
     /// Stage 2 with `configuration.presenceHead` only.
     public let presence: PresenceHead?
+    /// Stage 2 with `configuration.boxProposal` only.
+    public let boxProposal: BoxProposal?
+    /// Stage 2 with `configuration.presenceEvidence` only.
+    public let presenceEvidence: PresenceEvidence?
 
     /// Reads the layers of a stage-`stage` model (1: no PGN or Fcomb; 2: with them) from `store`, strictly
     /// (missing or mis-shaped keys throw; the caller's `store.finish()` reports unused ones).
@@ -39,17 +43,23 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
             combiner =
                 configuration.injection == .dense ? try LatentCombiner(&store, latentDim: configuration.latentDim) : nil
             presence = configuration.presenceHead ? try PresenceHead(&store) : nil
+            boxProposal = configuration.boxProposal ? try BoxProposal(&store) : nil
+            presenceEvidence =
+                configuration.presenceEvidence && configuration.presenceHead ? try PresenceEvidence(&store) : nil
         } else {
             pgn = nil
             combiner = nil
             presence = nil
+            boxProposal = nil
+            presenceEvidence = nil
         }
     }
 
     /// Whether `key` belongs to a stage-2 module (the PGN or Fcomb), which a stage-1 model lacks.
     public static func isStageTwoKey(_ key: String) -> Bool {
         key.hasPrefix(PromptGenerationNetwork.defaultKey + ".") || key.hasPrefix(LatentCombiner.defaultKey + ".")
-            || key.hasPrefix(PresenceHead.defaultKey + ".")
+            || key.hasPrefix(PresenceHead.defaultKey + ".") || key.hasPrefix(BoxProposal.defaultKey + ".")
+            || key.hasPrefix(PresenceEvidence.defaultKey + ".")
     }
 
     /// The stage of the model in `store`: 2 when it holds a PGN, else 1.
@@ -60,10 +70,12 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
     /// The mask tokens whose outputs are assembled: 1…K−1 (token 0 is LiteMedSAM's single-mask token).
     public var assembledTokens: [Int] { Array(1..<configuration.maskTokenCount) }
 
-    /// Every parameter, in the order prompt encoder, mask decoder, assembling weights, PGN, Fcomb, presence head.
+    /// Every parameter, in the order prompt encoder, mask decoder, assembling weights, PGN, Fcomb, presence head,
+    /// box proposal, presence evidence.
     public var parameterDeclarations: [ParameterDeclaration] {
         promptEncoder.parameterDeclarations + maskDecoder.parameterDeclarations
             + assemblingWeights.parameterDeclarations + (pgn?.parameterDeclarations ?? [])
             + (combiner?.parameterDeclarations ?? []) + (presence?.parameterDeclarations ?? [])
+            + (boxProposal?.parameterDeclarations ?? []) + (presenceEvidence?.parameterDeclarations ?? [])
     }
 }

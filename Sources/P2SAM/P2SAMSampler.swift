@@ -12,10 +12,19 @@ public struct P2SAMPreparedImage: Sendable {
     public let mean: [Float]
     public let standardDeviation: [Float]
     /// Sparse tokens of the user's box/points or of the model's default prompt (`Ns x 256`).
-    public let promptTokens: [Float]
+    public var promptTokens: [Float]
     /// For a model with a presence head: the probability that a sample shows a lesion at all (each sample is
     /// empty with probability 1 − p); nil = every sample is decoded as is.
     public var presenceProbability: Float? = nil
+    /// For a model with a box proposal and no caller prompt (`P2SAMSampler.boxProposal` not `off`): the raw box
+    /// `[x0, y0, x1, y1]` (256 model frame) the model proposed, nil otherwise or when it found nothing (then the
+    /// default prompt is used). `promptTokens` and `presenceProbability` are those of the proposal's mean box.
+    public var proposedBox: [Float]? = nil
+    /// Whether each sample draws its own box from the proposal (`BoxProposalMode.sampled`).
+    public var samplesProposedBoxes = false
+    /// For a model with presence evidence: the evidence's term of the presence logit (`PresenceEvidence`), from
+    /// the model's own mask (z = μ) for the prompt in use; nil otherwise.
+    public var presenceEvidenceLogit: Float? = nil
 }
 
 /// Per-pixel summaries of a set of binary samples at the image's own size.
@@ -44,6 +53,9 @@ public struct P2SAMSampler: Sendable {
     public let model: P2SAMModel
     /// Samples decoded together.
     public var batchSize = 8
+    /// How a model's box proposal is used when the caller gives no prompt (no effect on models without one). The
+    /// default, `sampled`, had the lower GED16 on LIDC validation slices of the training patients (docs/p2sam-results.md).
+    public var boxProposal = BoxProposalMode.sampled
     /// Upper bound on samples per call.
     public static let maximumSampleCount = 100_000
 
@@ -73,20 +85,64 @@ public struct P2SAMSampler: Sendable {
         let embedded = (model.loraRank == nil ? reuse : nil) ?? model.imageEncoder.embed(prepared)
         let input = Tensor(shape: [3, PreprocessedImage.side, PreprocessedImage.side], storage: prepared.tensor)
         let (mean, deviation) = model.pgn(PromptGenerationNetwork.input(fromModelInput: input))
-        let modelPrompt =
+        var modelPrompt =
             try prompt.map { try Prompt($0, imageHeight: prepared.originalHeight, imageWidth: prepared.originalWidth) }
             ?? model.configuration.defaultPrompt.prompt
         var result = P2SAMPreparedImage(
             embedded: embedded, mean: mean, standardDeviation: deviation,
             promptTokens: model.promptEncoder.sparseEmbedding(for: modelPrompt))
-        if let presence = model.layers.presence {
-            let box = prompt?.box == nil ? nil : modelPrompt.box.map { [$0.x0, $0.y0, $0.x1, $0.y1] }
-            result.presenceProbability = presence.probability(
-                features: PresenceHead.features(
-                    embedding: embedded.embedding, box: box, resizedHeight: embedded.resizedHeight,
-                    resizedWidth: embedded.resizedWidth))
+        var usesBox = prompt?.box != nil
+        let noCallerPrompt = prompt == nil || (prompt?.box == nil && prompt?.points.isEmpty == true)
+        if noCallerPrompt, boxProposal != .off, let proposal = model.layers.boxProposal,
+            let raw = BoxProposal.rawBox(
+                logits: fusedLogits(for: result, latents: [mean]).storage, resizedHeight: embedded.resizedHeight,
+                resizedWidth: embedded.resizedWidth)
+        {
+            let box = proposal.meanBox(
+                raw: raw, resizedHeight: embedded.resizedHeight, resizedWidth: embedded.resizedWidth)
+            modelPrompt = Prompt(box: BoxPrompt(x0: box[0], y0: box[1], x1: box[2], y1: box[3]))
+            result.promptTokens = model.promptEncoder.sparseEmbedding(for: modelPrompt)
+            result.proposedBox = raw
+            result.samplesProposedBoxes = boxProposal == .sampled
+            usesBox = true
+        }
+        if model.layers.presence != nil {
+            let box = usesBox ? modelPrompt.box.map { [$0.x0, $0.y0, $0.x1, $0.y1] } : nil
+            if let evidence = model.layers.presenceEvidence {
+                let statistics = PresenceEvidence.statistics(
+                    logits: fusedLogits(for: result, latents: [mean]).storage, box: box,
+                    resizedHeight: embedded.resizedHeight, resizedWidth: embedded.resizedWidth)
+                result.presenceEvidenceLogit = evidence.logit(statistics: statistics)
+            }
+            result.presenceProbability = presenceProbability(
+                embedded, box: box, evidenceLogit: result.presenceEvidenceLogit)
         }
         return result
+    }
+
+    /// The presence head's probability for `embedded` and a box (256 frame; nil: the image region), plus the
+    /// evidence term `evidenceLogit` of its logit when given; nil for a model without the head.
+    func presenceProbability(_ embedded: EmbeddedImage, box: [Float]?, evidenceLogit: Float? = nil) -> Float? {
+        guard let presence = model.layers.presence else { return nil }
+        let features = PresenceHead.features(
+            embedding: embedded.embedding, box: box, resizedHeight: embedded.resizedHeight,
+            resizedWidth: embedded.resizedWidth)
+        guard let evidenceLogit else { return presence.probability(features: features) }
+        let logit = presence.logit(TapeFree(), features: features).storage[0] + evidenceLogit
+        return 1 / (1 + expf(-logit))
+    }
+
+    /// Offset of the proposal's box draws' seed from the sample seed (`BoxProposalMode.sampled`).
+    public static let boxProposalStreamOffset: UInt64 = 0x424F_5850
+
+    /// The per-sample boxes `[count][4]` (256 frame) of a prepared image that samples its proposed boxes, else nil.
+    public func proposedBoxes(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) -> [[Float]]? {
+        guard prepared.samplesProposedBoxes, let raw = prepared.proposedBox, let proposal = model.layers.boxProposal
+        else { return nil }
+        let e = prepared.embedded
+        return proposal.sampledBoxes(
+            raw: raw, count: count, seed: seed &+ Self.boxProposalStreamOffset, resizedHeight: e.resizedHeight,
+            resizedWidth: e.resizedWidth)
     }
 
     /// Which of `count` samples show a lesion: all for a model without a presence head, else sample k is
@@ -99,8 +155,14 @@ public struct P2SAMSampler: Sendable {
     /// The presence draws for probability `p` (nil: all present), as `presence(for:count:seed:)`.
     public static func presence(probability p: Float?, count: Int, seed: UInt64) -> [Bool] {
         guard let p else { return [Bool](repeating: true, count: count) }
+        return presence(probabilities: [Float](repeating: p, count: count), seed: seed)
+    }
+
+    /// The presence draws for per-sample probabilities `ps` (sample k present when the k-th uniform draw of the
+    /// presence stream is below `ps[k]`).
+    public static func presence(probabilities ps: [Float], seed: UInt64) -> [Bool] {
         let random = SeededRandom(seed: seed &+ presenceStreamOffset)
-        return (0..<count).map { _ in random.uniform() < Double(p) }
+        return ps.map { random.uniform() < Double($0) }
     }
 
     /// Offset of the presence draws' seed from the sample seed.
@@ -157,12 +219,31 @@ public struct P2SAMSampler: Sendable {
         }
         let e = prepared.embedded
         let all = latents(for: prepared, count: count, seed: seed)
-        let present = presence(for: prepared, count: count, seed: seed)
+        var present = presence(for: prepared, count: count, seed: seed)
+        // A sampled box proposal: sample k has its own prompt (and presence probability), so it decodes alone.
+        let boxes = proposedBoxes(for: prepared, count: count, seed: seed)
+        var perSample: [P2SAMPreparedImage] = []
+        if let boxes {
+            perSample = boxes.map { box in
+                var one = prepared
+                one.promptTokens = model.promptEncoder.sparseEmbedding(
+                    for: Prompt(box: BoxPrompt(x0: box[0], y0: box[1], x1: box[2], y1: box[3])))
+                if prepared.presenceProbability != nil {
+                    one.presenceProbability = presenceProbability(
+                        e, box: box, evidenceLogit: prepared.presenceEvidenceLogit)
+                }
+                return one
+            }
+            if prepared.presenceProbability != nil {
+                present = Self.presence(probabilities: perSample.map { $0.presenceProbability ?? 1 }, seed: seed)
+            }
+        }
         var frequency = [Float](repeating: 0, count: e.originalHeight * e.originalWidth)
         var start = 0
         while start < count {
-            let end = min(count, start + max(1, batchSize))
-            let fused = fusedLogits(for: prepared, latents: Array(all[start..<end]))
+            let end = min(count, start + (boxes == nil ? max(1, batchSize) : 1))
+            let fused = fusedLogits(
+                for: boxes == nil ? prepared : perSample[start], latents: Array(all[start..<end]))
             let upscaled = LiteMedSAMPostprocessor.upscaledLogits(
                 fused.storage, count: end - start, resizedHeight: e.resizedHeight, resizedWidth: e.resizedWidth,
                 originalHeight: e.originalHeight, originalWidth: e.originalWidth)

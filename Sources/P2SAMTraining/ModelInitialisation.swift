@@ -104,7 +104,8 @@ public enum ModelInitialisation {
     }
 
     /// Adds the PGN (and, for dense injection, Fcomb; with `configuration.presenceHead`, the presence head at weight
-    /// and bias 0) to a stage-1 parameter set.
+    /// and bias 0; with `configuration.boxProposal`, the box proposal at offset 0 and log σ 0; with
+    /// `configuration.presenceEvidence`, the evidence at weight and bias 0) to a stage-1 parameter set.
     ///
     /// Convolutions and Fcomb layers 0–2 use PyTorch's default initialisation, U(−1/√fan_in, 1/√fan_in)
     /// for weights and biases (draw order: PGN blocks/convs, weight then bias; then Fcomb layers 0…2).
@@ -151,6 +152,16 @@ public enum ModelInitialisation {
             // Weight 0, bias 0 (p = 0.5); `setPresenceBias` starts it at the training data's base rate.
             let head = PresenceHead.headDeclarations
             for declaration in head { set.add(declaration.key, Tensor(shape: declaration.shape)) }
+        }
+        if configuration.boxProposal {
+            // Offset 0, log σ 0 (σ = 1 px); `p2sam train --box-proposal-only` fits both.
+            for declaration in BoxProposal.declarations { set.add(declaration.key, Tensor(shape: declaration.shape)) }
+        }
+        if configuration.presenceEvidence && configuration.presenceHead {
+            // Weight and bias 0 (no effect); `p2sam train --presence-evidence-only` fits them.
+            for declaration in PresenceEvidence.declarations {
+                set.add(declaration.key, Tensor(shape: declaration.shape))
+            }
         }
         guard let combiner, let last = combiner.layers.last else { return }
         for layer in combiner.layers.dropLast() { addUniform(layer, fanIn: layer.inFeatures) }

@@ -184,14 +184,15 @@ public final class P2SAMNetwork {
     }
 
     /// Assembled logits `[B, 256, 256]` (model frame) for one image embedding `[64, 64, 256]` and B latent
-    /// samples on the training path: what `P2SAMSampler.fusedLogits` must reproduce.
-    public func assembledLogits(embedding: Tensor, latents: [[Float]]) -> Tensor {
+    /// samples on the training path: what `P2SAMSampler.fusedLogits` must reproduce. `box` `[x0, y0, x1, y1]`
+    /// (256 frame) prompts instead of the model's default prompt.
+    public func assembledLogits(embedding: Tensor, latents: [[Float]], box: [Float]? = nil) -> Tensor {
         let graph = Graph()
         return withExtendedLifetime(graph) {
             let w = Recording(graph: graph, parameters: parameters)
             let z = w.constant(
                 Tensor(shape: [latents.count, configuration.latentDim], storage: Array(latents.joined())))
-            return assembledLogits(w, embedding: embedding, latent: z, batch: latents.count).value
+            return assembledLogits(w, embedding: embedding, latent: z, batch: latents.count, box: box).value
                 .reshaped([latents.count, 256, 256])
         }
     }

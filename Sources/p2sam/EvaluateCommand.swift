@@ -125,6 +125,13 @@ struct EvaluateCommand: ParsableCommand {
     )
     var p2samPresence: String = "on"
 
+    @Option(
+        name: .customLong("p2sam-box-proposal"),
+        help:
+            "p2sam without --p2sam-box, for a model with a box proposal: sampled (default: each sample draws its own box from the proposal around the model's own mask) | mean (the proposal's mean box) | off (the model's default prompt)."
+    )
+    var p2samBoxProposal: BoxProposalMode = .sampled
+
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
@@ -184,7 +191,9 @@ struct EvaluateCommand: ParsableCommand {
             let url = choice.url
             let p2sam = try P2SAMModel(
                 modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
-            var method = P2SAMMethod(sampler: P2SAMSampler(model: p2sam), conditionOnBox: p2samBox)
+            var sampler = P2SAMSampler(model: p2sam)
+            sampler.boxProposal = p2samBoxProposal
+            var method = P2SAMMethod(sampler: sampler, conditionOnBox: p2samBox)
             method.usesPresence = p2samPresence == "on"
             return method
         case .single: return SingleBoxMethod()
@@ -208,7 +217,7 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : ""))"
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)"))"
                 : "")
     }
 
@@ -242,7 +251,7 @@ struct EvaluateCommand: ParsableCommand {
             "window": window, "jitter": String(jitterFraction), "ratio": String(ratio),
             "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
             "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
-            "p2sam_presence": p2samPresence,
+            "p2sam_presence": p2samPresence, "p2sam_box_proposal": p2samBoxProposal.rawValue,
             "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
             "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),

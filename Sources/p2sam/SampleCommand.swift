@@ -100,6 +100,13 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Samples decoded together (memory vs speed).")
     var batch = 8
 
+    @Option(
+        name: .customLong("box-proposal"),
+        help:
+            "Without --box/--point, for a model with a box proposal: sampled (default: each sample draws its own box from the proposal around the model's own mask) | mean (every sample gets the proposal's mean box) | off (the model's default prompt). No effect on other models."
+    )
+    var boxProposal: BoxProposalMode = .sampled
+
     @OptionGroup var backbone: ModelOptions
 
     func validate() throws {
@@ -163,6 +170,7 @@ struct SampleCommand: ParsableCommand {
             modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
+        sampler.boxProposal = boxProposal
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []
@@ -200,6 +208,17 @@ struct SampleCommand: ParsableCommand {
                 format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output,
                 elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
         print(choice.description)
+        if p2sam.layers.boxProposal != nil && prompt == nil && boxProposal != .off {
+            if let raw = prepared.proposedBox {
+                let scale = Float(max(picture.width, picture.height)) / 256
+                let box = raw.map { String(format: "%.0f", $0 * scale) }.joined(separator: ",")
+                print(
+                    "box proposal (\(boxProposal.rawValue)): the model's own box \(box) (image pixels, before the fitted offset)"
+                )
+            } else {
+                print("box proposal: the model found nothing to box; its default prompt was used")
+            }
+        }
         var score: MultiRaterScore?
         if let masks = raterMasks {
             let s = try MultiRaterScore(
@@ -220,7 +239,8 @@ struct SampleCommand: ParsableCommand {
                     "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
                     "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
                     "dmax": dmax.rawValue,
-                    "batch": String(batch), "checkpoint": try backbone.checkpointURL.path,
+                    "batch": String(batch), "box_proposal": boxProposal.rawValue,
+                    "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
             try provenance.addCheckpoint(backbone)
@@ -263,6 +283,7 @@ struct SampleCommand: ParsableCommand {
                 modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
             var sampler = P2SAMSampler(model: p2sam)
             sampler.batchSize = batch
+            sampler.boxProposal = boxProposal
             try DatasetSampling.run(
                 dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
                 window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
@@ -293,3 +314,5 @@ struct SampleCommand: ParsableCommand {
         return masks.map(\.mask)
     }
 }
+
+extension BoxProposalMode: ExpressibleByArgument {}

@@ -122,6 +122,28 @@ struct TrainCommand: ParsableCommand {
             "Stage 2 from a model with a presence head: train only the head (its BCE on the fraction of non-empty rater masks; no decoder runs, so epochs are cheap). Use with --validation-split none."
     )
     var presenceOnly = false
+    @Flag(
+        name: .customLong("box-proposal-only"),
+        help:
+            "Stage 2 from a stage-2 model: fit only its box proposal (used when no box is given): the tight box of the model's own mask for the default prompt and z = μ, against the training raters' boxes (mean offset and σ per corner; no gradient steps). Writes the model with the proposal to --output."
+    )
+    var boxProposalOnly = false
+    @Flag(
+        name: .customLong("presence-evidence-only"),
+        help:
+            "Stage 2 from a stage-2 model with a presence head: fit only the presence evidence (statistics of the model's own mask inside the prompt: max and mean probability, log predicted area) added to the head's logit, by logistic regression on the training raters' non-empty fraction (the head frozen; prompts: the model's proposed box, if it has a box proposal, and 4 training-prompt draws per case). Writes the model to --output."
+    )
+    var presenceEvidenceOnly = false
+    @Option(
+        name: .customLong("box-proposal-spread"),
+        help: "With --box-proposal-only: multiply the fitted σ of the box corners by this factor (> 0; default 1).")
+    var boxProposalSpread: Float = 1
+    @Option(
+        name: .customLong("presence-evidence"),
+        help:
+            "With --presence-evidence-only: add (default: the evidence is added to the presence head's logit) | replace (the evidence alone gives the presence logit; the head's weights are set to 0)."
+    )
+    var presenceEvidenceMode: String = "add"
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
     @Option(
         name: .customLong("train-fraction"),
@@ -160,6 +182,14 @@ struct TrainCommand: ParsableCommand {
             progress.message(
                 "training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.defaultPrompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters"
             )
+            if boxProposalOnly {
+                try fitBoxProposal(network: network, training: split.training, splitName: split.name)
+                return
+            }
+            if presenceEvidenceOnly {
+                try fitPresenceEvidence(network: network, training: split.training, splitName: split.name)
+                return
+            }
             if stage == 2 && network.hasPresenceHead && TrainModelSetup.addsStageTwo(command: self) {
                 let fractions = split.training.map { Double($0.nonEmptyRaters.count) / Double($0.raters.count) }
                 let fraction = fractions.reduce(0, +) / Double(max(fractions.count, 1))
@@ -202,6 +232,92 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// `--box-proposal-only`: fits the box proposal of the stage-2 `network` on `training` and writes the model
+    /// (the `--init` file's tensors and metadata plus the proposal) to `--output`.
+    func fitBoxProposal(network: P2SAMNetwork, training: [TrainingCase], splitName: String) throws {
+        guard let output, let initial else { throw ValidationError("--box-proposal-only needs --init and --output") }
+        guard network.hasPGN else {
+            throw ValidationError("--box-proposal-only needs a stage-2 model (\(initial) is stage 1)")
+        }
+        let started = Date()
+        let fit = BoxProposalFit(network: network, cases: training).spread(by: boxProposalSpread)
+        guard fit.pairCount > 0 else {
+            throw CommandError(
+                "the box proposal has nothing to fit: no training case has both a non-empty rater mask and a proposed box"
+            )
+        }
+        fit.store(in: network.parameters)
+        var configuration = network.configuration
+        configuration.boxProposal = true
+        func coordinates(_ values: [Float]) -> String {
+            values.map { String(format: "%.1f", $0) }.joined(separator: ",")
+        }
+        try writeRefitted(
+            network: network, configuration: configuration, initial: initial, output: output,
+            note:
+                "box proposal fitted on \(training.count) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)"))"
+        )
+        print(
+            String(
+                format:
+                    "box proposal: %d rater boxes of %d training cases (%d without a proposed box), offset [%@], σ [%@] px (256 frame), %.1f s",
+                fit.pairCount, training.count, fit.casesWithoutProposal, coordinates(fit.offset),
+                coordinates(fit.standardDeviation), Date().timeIntervalSince(started)))
+        print("model: \(output)")
+    }
+
+    /// `--presence-evidence-only`: fits the presence evidence of the stage-2 `network` (with a presence head) on
+    /// `training` and writes the model (the `--init` file's tensors and metadata plus the evidence) to `--output`.
+    func fitPresenceEvidence(network: P2SAMNetwork, training: [TrainingCase], splitName: String) throws {
+        guard let output, let initial else {
+            throw ValidationError("--presence-evidence-only needs --init and --output")
+        }
+        guard network.hasPGN, network.hasPresenceHead else {
+            throw ValidationError(
+                "--presence-evidence-only needs a stage-2 model with a presence head (stage 2 trained with --presence head)"
+            )
+        }
+        let started = Date()
+        let replacing = presenceEvidenceMode == "replace"
+        let examples = PresenceEvidenceFit.examples(
+            network: network, cases: training, seed: seed, replacingHead: replacing)
+        guard !examples.isEmpty else { throw CommandError("the presence evidence has no training case to fit on") }
+        let fit = PresenceEvidenceFit(examples: examples)
+        if replacing { fit.storeReplacingHead(in: network.parameters) } else { fit.store(in: network.parameters) }
+        var configuration = network.configuration
+        configuration.presenceEvidence = true
+        let weights = fit.weight.map { String(format: "%.3f", $0) }.joined(separator: ",")
+        try writeRefitted(
+            network: network, configuration: configuration, initial: initial, output: output,
+            note: String(
+                format:
+                    "presence evidence (%@) fitted on %d prompts of %d cases of %@ (weight %@, bias %.3f; cross-entropy %.4f → %.4f)",
+                replacing ? "replacing the head" : "added to the head", fit.exampleCount, training.count, splitName,
+                weights, fit.bias, fit.lossBefore, fit.lossAfter))
+        print(
+            String(
+                format:
+                    "presence evidence: %d prompts of %d training cases, weight [%@] (max p, mean p, log area), bias %.3f, cross-entropy %.4f → %.4f, %.1f s",
+                fit.exampleCount, training.count, weights, fit.bias, fit.lossBefore, fit.lossAfter,
+                Date().timeIntervalSince(started)))
+        print("model: \(output)")
+    }
+
+    /// Writes `network`'s parameters as a stage-2 model of `configuration` to `output`: the `initial` file's
+    /// metadata with the architecture of `configuration` and `note` appended to its notes.
+    func writeRefitted(
+        network: P2SAMNetwork, configuration: P2SAMConfiguration, initial: String, output: String, note: String
+    ) throws {
+        let initMetadata = try P2SAMModelFile(contentsOf: URL(fileURLWithPath: initial)).metadata
+        var metadata = initMetadata.merging(configuration.metadata) { _, new in new }
+        metadata["notes"] = [initMetadata["notes"], note].compactMap { $0 }.filter { !$0.isEmpty }
+            .joined(separator: "; ")
+        let outputURL = URL(fileURLWithPath: output)
+        try FileManager.default.createDirectory(
+            at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try P2SAMModelFile.write(network.parameters, stage: 2, metadata: metadata, to: outputURL)
+    }
+
     func trainingOptions(loraRank effectiveLoRARank: Int?) throws -> TrainingOptions {
         let requested = setLoss ?? (stage == 2 ? SetLoss.energy.rawValue : SetLoss.none.rawValue)
         guard let loss = SetLoss(rawValue: requested == "paper" ? SetLoss.none.rawValue : requested) else {
@@ -228,6 +344,24 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("stage 2 needs --init MODEL.safetensors (the stage-1 model)")
         }
         if evaluateOnly && initial == nil { throw ValidationError("--evaluate-only needs --init MODEL.safetensors") }
+        if boxProposalOnly && (stage != 2 || initial == nil) {
+            throw ValidationError("--box-proposal-only needs --stage 2 and --init MODEL.safetensors (a stage-2 model)")
+        }
+        guard boxProposalSpread > 0 && boxProposalSpread.isFinite else {
+            throw ValidationError("--box-proposal-spread must be a positive number, got \(boxProposalSpread)")
+        }
+        guard ["add", "replace"].contains(presenceEvidenceMode) else {
+            throw ValidationError("--presence-evidence must be add or replace")
+        }
+        if presenceEvidenceOnly && (stage != 2 || initial == nil) {
+            throw ValidationError(
+                "--presence-evidence-only needs --stage 2 and --init MODEL.safetensors (a stage-2 model with a presence head)"
+            )
+        }
+        if [boxProposalOnly, presenceEvidenceOnly, presenceOnly, evaluateOnly].filter({ $0 }).count > 1 {
+            throw ValidationError(
+                "--box-proposal-only, --presence-evidence-only, --presence-only and --evaluate-only exclude each other")
+        }
         if evaluateOnly && validationSplit == "none" {
             throw ValidationError("--evaluate-only needs --validation-split validation or test")
         }
