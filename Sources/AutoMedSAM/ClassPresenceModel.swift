@@ -222,11 +222,12 @@ public struct ClassPresenceModel: Sendable, Equatable, Codable {
     /// - Parameters:
     ///   - observations: labelled (slice, class) pairs, never from the data used for reporting.
     ///   - contextClassIDs: the classes the features were computed with, in order.
-    ///   - penalty: the L2 penalty on the standardised weights.
+    ///   - penalty: the L2 penalty on the standardised weights (default 10: chosen by patient-grouped 5-fold
+    ///     cross-validation on 100 held-out ACDC training slices, where 1 dropped more present masks).
     /// - Throws: `AutoMedSAMError.invalidInput` for observations of classes outside the context or with the
     ///   wrong number of features.
     public static func fitted(
-        to observations: [Observation], contextClassIDs: [Int], penalty: Double = 1
+        to observations: [Observation], contextClassIDs: [Int], penalty: Double = 10
     ) throws -> ClassPresenceModel {
         var classes: [Int: ClassModel] = [:]
         let d = 2 + contextClassIDs.count
