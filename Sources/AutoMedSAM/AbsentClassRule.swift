@@ -77,27 +77,13 @@ public struct AbsentClassRule: Sendable, Equatable, Codable {
     ///
     /// - Parameter segmentation: AutoMedSAM's unfiltered answer for one image.
     public func applied(to segmentation: ClassSegmentation) -> ClassSegmentation {
-        var out = segmentation
         let pixels = segmentation.width * segmentation.height
-        let kept = segmentation.classIDs.indices.map { k in
-            keeps(
-                classID: segmentation.classIDs[k],
-                foreground: segmentation.masks[k].reduce(0) { $0 + Int($1) }, imagePixels: pixels)
-        }
-        guard kept.contains(false) else { return out }
-        for k in segmentation.classIDs.indices where !kept[k] {
-            out.masks[k] = [UInt8](repeating: 0, count: pixels)
-        }
-        for i in 0..<pixels {
-            var best: Float = 0
-            var label: UInt8 = 0
-            for (k, id) in segmentation.classIDs.enumerated() where kept[k] && segmentation.logits[k][i] > best {
-                best = segmentation.logits[k][i]
-                label = UInt8(id)
-            }
-            out.labelMap[i] = label
-        }
-        return out
+        return segmentation.keeping(
+            segmentation.classIDs.indices.map { k in
+                keeps(
+                    classID: segmentation.classIDs[k],
+                    foreground: segmentation.masks[k].reduce(0) { $0 + Int($1) }, imagePixels: pixels)
+            })
     }
 
     /// The rule fitted to `observations`: per class, the threshold (0 or one of the observed area

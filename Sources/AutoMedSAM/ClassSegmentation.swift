@@ -39,4 +39,29 @@ public struct ClassSegmentation: Sendable {
         }
         labelMap = labels
     }
+
+    /// This segmentation with the masks of the classes not `kept` made empty and the label map recomputed
+    /// (each pixel the kept class with the highest positive logit, 0 where none); logits are unchanged.
+    ///
+    /// - Parameter kept: per class (in the order of `classIDs`), whether its mask stays.
+    /// - Returns: the filtered segmentation (`self` when every class is kept).
+    public func keeping(_ kept: [Bool]) -> ClassSegmentation {
+        precondition(kept.count == classIDs.count, "one flag per class")
+        guard kept.contains(false) else { return self }
+        var out = self
+        let pixels = width * height
+        for k in classIDs.indices where !kept[k] {
+            out.masks[k] = [UInt8](repeating: 0, count: pixels)
+        }
+        for i in 0..<pixels {
+            var best: Float = 0
+            var label: UInt8 = 0
+            for (k, id) in classIDs.enumerated() where kept[k] && logits[k][i] > best {
+                best = logits[k][i]
+                label = UInt8(id)
+            }
+            out.labelMap[i] = label
+        }
+        return out
+    }
 }

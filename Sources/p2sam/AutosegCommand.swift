@@ -28,7 +28,10 @@ struct AutosegCommand: ParsableCommand {
             in bf16 (faster on AVX512-BF16; masks may differ at a few boundary pixels, docs/automedsam.md). \
             --absent-rule RULE.json (from `p2sam evaluate --method automedsam --fit-absent-rule`) empties a \
             class's mask when its area is below the rule's minimum and recomputes the label map (per slice \
-            for volumes); the --samples maps are not filtered.
+            for volumes); the --samples maps are not filtered. --presence-model PRESENCE.json (from `p2sam \
+            evaluate --method automedsam --fit-presence-model`, an alternative to --absent-rule) empties a \
+            class's mask when the presence model's p(present) is at or below its threshold; it reads every \
+            class it was fitted with, so --classes must include them.
             """)
 
     @Option(help: "Input image (PNG) or volume (.nii / .nii.gz).") var image: String
@@ -42,6 +45,11 @@ struct AutosegCommand: ParsableCommand {
             "Absent-class rule (JSON from `evaluate --fit-absent-rule`): drop masks smaller than its per-class minimum area.",
             valueName: "RULE.json"))
     var absentRule: String?
+    @Option(
+        help: ArgumentHelp(
+            "Presence model (JSON from `evaluate --fit-presence-model`): drop masks it judges absent.",
+            valueName: "PRESENCE.json"))
+    var presenceModel: String?
     @OptionGroup var backbone: ModelOptions
     @OptionGroup var precisionOption: PrecisionOption
 
@@ -74,6 +82,12 @@ struct AutosegCommand: ParsableCommand {
             }
             let rule = try absentRule.map { try AbsentClassRule(contentsOf: URL(fileURLWithPath: $0)) }
             try rule?.check(against: configuration.classIDs)
+            if rule != nil && presenceModel != nil {
+                throw ValidationError("--absent-rule and --presence-model are alternatives: give one")
+            }
+            let presence = try presenceModel.map { try ClassPresenceModel(contentsOf: URL(fileURLWithPath: $0)) }
+            try presence?.check(against: configuration.classIDs)
+            try presence?.check(against: ids)
             try InputChecks.outputFolder(output, option: "--output")
             let backboneModel = try LiteMedSAMModel(
                 checkpoint: try backbone.checkpointURL, verifyChecksum: !backbone.skipChecksum)
@@ -84,12 +98,13 @@ struct AutosegCommand: ParsableCommand {
             }
             let automedsam = try AutoMedSAMModel(file: file, base: backboneModel)
             if let volume {
-                return try segmentVolume(volume, model: automedsam, classIDs: ids, absentRule: rule)
+                return try segmentVolume(
+                    volume, model: automedsam, classIDs: ids, absentRule: rule, presence: presence)
             }
             guard let picture = png else { return }
             let embedded = try backboneModel.imageEncoder.embed(picture)
             let unfiltered = try automedsam.segment(embedded, classIDs: ids)
-            let result = rule?.applied(to: unfiltered) ?? unfiltered
+            let result = try presence?.applied(to: unfiltered) ?? rule?.applied(to: unfiltered) ?? unfiltered
             let (width, height) = (result.width, result.height)
             var files: [(name: String, bytes: [UInt8])] = []
             let labels = try MedicalImage(

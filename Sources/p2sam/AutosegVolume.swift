@@ -23,12 +23,14 @@ extension AutosegCommand {
     /// `--samples`) `frequency_<id>` / `entropy_<id>` volumes, `.nii.gz` when the input is gzip-compressed,
     /// else `.nii`. Every file's bytes are made before the first is written; each is written atomically.
     func segmentVolume(
-        _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], absentRule: AbsentClassRule?
+        _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], absentRule: AbsentClassRule?,
+        presence: ClassPresenceModel?
     ) throws {
         let (width, height, depth) = volume.dims
         let start = Date()
         let result = try Self.segmentVolume(
-            volume, model: model, classIDs: classIDs, samples: samples, seed: seed, absentRule: absentRule
+            volume, model: model, classIDs: classIDs, samples: samples, seed: seed, absentRule: absentRule,
+            presence: presence
         ) { k in
             FileHandle.standardError.write(
                 Data(String(format: "\rslice %d/%d, %.1f s ", k, depth, Date().timeIntervalSince(start)).utf8))
@@ -60,10 +62,11 @@ extension AutosegCommand {
     /// The segmentation of every axial slice of `volume` (intensities min–max scaled over the volume to
     /// 0…255, embedded once per slice): labels and per-class masks, and with `samples` ≥ 2 the per-class
     /// frequencies of `samples` noisy passes (one `SeededRandom(seed:)` drawn slice after slice);
-    /// `absentRule` filters each slice's masks (not the frequencies); `sliceDone(k)` after slice k (1-based).
+    /// `absentRule` or `presence` filters each slice's masks (not the frequencies); `sliceDone(k)` after
+    /// slice k (1-based).
     static func segmentVolume(
         _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], samples: Int = 0, seed: UInt64 = 1,
-        absentRule: AbsentClassRule? = nil, sliceDone: ((Int) -> Void)? = nil
+        absentRule: AbsentClassRule? = nil, presence: ClassPresenceModel? = nil, sliceDone: ((Int) -> Void)? = nil
     ) throws -> VolumeSegmentation {
         let (width, height, depth) = volume.dims
         let plane = width * height
@@ -79,7 +82,8 @@ extension AutosegCommand {
             let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: pixels)
             let embedded = try model.base.imageEncoder.embed(slice)
             let unfiltered = try model.segment(embedded, classIDs: classIDs)
-            let segmentation = absentRule?.applied(to: unfiltered) ?? unfiltered
+            let segmentation =
+                try presence?.applied(to: unfiltered) ?? absentRule?.applied(to: unfiltered) ?? unfiltered
             let span = (k * plane)..<((k + 1) * plane)
             result.labels.replaceSubrange(span, with: segmentation.labelMap)
             for n in classIDs.indices { result.masks[n].replaceSubrange(span, with: segmentation.masks[n]) }

@@ -34,17 +34,36 @@ struct EvaluateAutoMedSAM {
             if command.method != .automedsam && (command.absentRule != nil || command.fitAbsentRule != nil) {
                 throw ValidationError("--absent-rule and --fit-absent-rule apply to --method automedsam only")
             }
+            if command.method != .automedsam && (command.presenceModel != nil || command.fitPresenceModel != nil) {
+                throw ValidationError("--presence-model and --fit-presence-model apply to --method automedsam only")
+            }
             if command.absentRule != nil && command.fitAbsentRule != nil {
                 throw ValidationError(
                     "--fit-absent-rule fits on unfiltered masks: do not combine it with --absent-rule")
             }
+            if command.presenceModel != nil && (command.fitPresenceModel != nil || command.fitAbsentRule != nil) {
+                throw ValidationError(
+                    "--fit-presence-model and --fit-absent-rule fit on unfiltered masks: do not combine them with --presence-model"
+                )
+            }
+            if command.absentRule != nil && (command.presenceModel != nil || command.fitPresenceModel != nil) {
+                throw ValidationError(
+                    "--absent-rule and the presence model are alternatives: do not combine --absent-rule with --presence-model or --fit-presence-model"
+                )
+            }
             try OutputLocation.prepareFiles(command.fitAbsentRule)
+            try OutputLocation.prepareFiles(command.fitPresenceModel)
             let rule = try command.absentRule.map { try AbsentClassRule(contentsOf: URL(fileURLWithPath: $0)) }
+            let presence = try command.presenceModel.map {
+                try ClassPresenceModel(contentsOf: URL(fileURLWithPath: $0))
+            }
             var observations: [AbsentClassRule.Observation] = []
+            var presenceObservations: [ClassPresenceModel.Observation] = []
             let file = try command.p2samModel.map { try AutoMedSAMModelFile(contentsOf: URL(fileURLWithPath: $0)) }
             let dataset = try FinetuneAutoMedSAM.readLabels(spec, limits: command.data.limits)
             if let file {
                 try rule?.check(against: file.configuration.classIDs)
+                try presence?.check(against: file.configuration.classIDs)
                 let missing = dataset.classes.keys.filter { file.configuration.classes[$0] == nil }.sorted()
                 guard missing.isEmpty else {
                     throw ValidationError(
@@ -71,6 +90,7 @@ struct EvaluateAutoMedSAM {
             let slices = FinetuneAutoMedSAM.evenlySpaced(
                 command.limit.map { Array(dataset.cases.prefix($0)) } ?? dataset.cases, limit: command.maxSlices)
             let ids = dataset.classes.keys.sorted()
+            try presence?.check(against: ids)
             var scores: [MultiClassCaseScore] = []
             let start = Date()
             for (n, item) in slices.enumerated() {
@@ -82,7 +102,7 @@ struct EvaluateAutoMedSAM {
                 let truths = ids.map { item.mask(ofClass: $0) }
                 if let automedsam {
                     let raw = try automedsam.segment(embedded, classIDs: ids)
-                    let result = rule?.applied(to: raw) ?? raw
+                    let result = try presence?.applied(to: raw) ?? rule?.applied(to: raw) ?? raw
                     for (k, id) in ids.enumerated() {
                         let prediction = try BinaryMask(width: item.width, height: item.height, bytes: result.masks[k])
                         let score = try MultiClassCaseScore(
@@ -92,6 +112,13 @@ struct EvaluateAutoMedSAM {
                             AbsentClassRule.Observation(
                                 classID: id, present: score.present, dice: score.dice,
                                 areaFraction: Double(score.predictedPixels) / Double(item.width * item.height)))
+                        if command.fitPresenceModel != nil {
+                            presenceObservations.append(
+                                ClassPresenceModel.Observation(
+                                    classID: id, present: score.present, dice: score.dice,
+                                    drawn: score.predictedPixels > 0,
+                                    features: try ClassPresenceFeatures.of(raw, classID: id, contextClassIDs: ids)))
+                        }
                     }
                 } else {
                     for (k, id) in ids.enumerated() where !truths[k].isEmpty {
@@ -114,7 +141,8 @@ struct EvaluateAutoMedSAM {
             FileHandle.standardError.write(Data("\n".utf8))
             let description =
                 command.method == .automedsam
-                ? "automedsam(\(command.p2samModel!)\(command.absentRule.map { ", absent rule \($0)" } ?? ""))"
+                ? "automedsam(\(command.p2samModel!)\(command.absentRule.map { ", absent rule \($0)" } ?? "")"
+                    + "\(command.presenceModel.map { ", presence model \($0)" } ?? ""))"
                 : "class-box(LiteMedSAM, tight box + \(command.boxMargin) px)"
             let report = MultiClassReport(
                 method: description, dataset: command.data.dataset, classNames: dataset.classes, cases: scores)
@@ -139,6 +167,19 @@ struct EvaluateAutoMedSAM {
                     "absent-class rule fitted on \(report.slices) slices (minimum area, fraction of the image): "
                         + fitted.minimumAreaFraction.keys.sorted().map {
                             String(format: "%d: %.5f", $0, fitted.minimumAreaFraction[$0]!)
+                        }.joined(separator: ", ") + " -> \(path)")
+            }
+            if let path = command.fitPresenceModel {
+                let fitted = try ClassPresenceModel.fitted(to: presenceObservations, contextClassIDs: ids)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(fitted).write(to: URL(fileURLWithPath: path), options: .atomic)
+                print(
+                    "presence model fitted on \(report.slices) slices (threshold on p(present); drawn masks present/absent): "
+                        + fitted.classes.keys.sorted().map { id in
+                            let c = fitted.classes[id]!
+                            return String(
+                                format: "%d: %.3f (%d/%d)", id, c.threshold, c.presentExamples, c.absentExamples)
                         }.joined(separator: ", ") + " -> \(path)")
             }
             if let json = command.json {

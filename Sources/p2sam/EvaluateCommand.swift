@@ -282,6 +282,20 @@ struct EvaluateCommand: ParsableCommand {
     )
     var fitAbsentRule: String?
 
+    @Option(
+        name: .customLong("presence-model"),
+        help: ArgumentHelp(
+            "automedsam: drop class masks the presence model (JSON from --fit-presence-model) judges absent.",
+            valueName: "PRESENCE.json"))
+    var presenceModel: String?
+
+    @Option(
+        name: .customLong("fit-presence-model"),
+        help: ArgumentHelp(
+            "automedsam: fit the per-class presence model (logistic regression on the masks' area and confidence) on this (labelled, not reported) dataset and write it as JSON.",
+            valueName: "PRESENCE.json"))
+    var fitPresenceModel: String?
+
     func run() throws {
         if method == .automedsam || method == .classBox {
             return try EvaluateAutoMedSAM(command: self).run()

@@ -105,6 +105,7 @@ final class AutosegCommandTests: XCTestCase {
 
     /// `--absent-rule` empties the masks below a class's minimum area and recomputes the label map from the
     /// kept classes; a rule naming a class the model does not have is refused before anything is written.
+    /// `--presence-model` drops the masks its presence model judges absent, the same way.
     func testAutosegAppliesAnAbsentClassRule() throws {
         try Self.requireCheckpoint()
         let folder = try Fixtures.temporaryDirectory()
@@ -166,6 +167,30 @@ final class AutosegCommandTests: XCTestCase {
             before[i] == Float(dropped) ? (masks[kept]![i] > 0 ? Float(kept) : 0) : before[i]
         }
         XCTAssertEqual(differing(try pixels(filtered.out, "labels.png"), expected), 0, "label map")
+
+        // --presence-model: a presence model judging `dropped` absent (p = σ(−10)) and `kept` present (σ(10))
+        // gives the same files as the rule.
+        func classModel(bias: Int) -> String {
+            #"{"features": ["a", "b", "c", "d"], "mean": [0, 0, 0, 0], "scale": [1, 1, 1, 1], "#
+                + #""weights": [0, 0, 0, 0], "bias": \#(bias), "threshold": 0.5}"#
+        }
+        let presence = folder.appendingPathComponent("presence.json")
+        try Data(
+            (#"{"format": "automedsam-presence-v1", "class_ids": [1, 3], "classes": {"\#(dropped)": "#
+                + classModel(bias: -10) + #", "\#(kept)": "# + classModel(bias: 10) + "}}").utf8
+        ).write(to: presence)
+        let judged = try segment(["--presence-model", presence.path], into: "judged")
+        XCTAssertEqual(judged.status, 0, judged.output)
+        for name in ["mask_1.png", "mask_3.png", "labels.png"] {
+            XCTAssertEqual(
+                differing(try pixels(judged.out, name), try pixels(filtered.out, name)), 0, "presence model: \(name)")
+        }
+        let presenceForeign = folder.appendingPathComponent("presence-foreign.json")
+        try Data(#"{"format": "automedsam-presence-v1", "class_ids": [1, 2], "classes": {}}"#.utf8)
+            .write(to: presenceForeign)
+        try Self.assertAutosegRefused(
+            image: image, model: model, output: folder.appendingPathComponent("refused-presence"),
+            extra: ["--presence-model", presenceForeign.path], mentioning: "class(es) [2] are not among")
 
         let foreign = folder.appendingPathComponent("foreign.json")
         try Data(#"{"minimum_area_fraction": {"2": 0.01}}"#.utf8).write(to: foreign)
