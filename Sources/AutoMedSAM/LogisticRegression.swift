@@ -1,4 +1,5 @@
 import Foundation
+import SAMTensor
 
 /// Binary logistic regression `p(y = 1 | x) = σ(w·x + b)` with an L2 penalty, fitted by Newton's method
 /// (iteratively reweighted least squares). Meant for a few features and up to a few thousand rows, as
@@ -66,7 +67,7 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
                     for j in 0...d { hessian[i][j] += weight * x[i] * x[j] }
                 }
             }
-            guard let step = solve(hessian, gradient) else { break }
+            guard let step = SmallLinearSystem.solve(hessian, gradient) else { break }
             var largest = 0.0
             for j in 0...d {
                 beta[j] -= step[j]
@@ -75,31 +76,5 @@ public struct LogisticRegression: Sendable, Equatable, Codable {
             if largest < 1e-10 { break }
         }
         return LogisticRegression(weights: Array(beta[0..<d]), bias: beta[d])
-    }
-
-    /// `A⁻¹ b` by Gaussian elimination with partial pivoting; nil for a singular `A`.
-    private static func solve(_ a: [[Double]], _ b: [Double]) -> [Double]? {
-        let n = b.count
-        var m = a
-        var v = b
-        for c in 0..<n {
-            guard let pivot = (c..<n).max(by: { abs(m[$0][c]) < abs(m[$1][c]) }), abs(m[pivot][c]) > 1e-300 else {
-                return nil
-            }
-            m.swapAt(c, pivot)
-            v.swapAt(c, pivot)
-            for r in (c + 1)..<n where m[r][c] != 0 {
-                let f = m[r][c] / m[c][c]
-                for k in c..<n { m[r][k] -= f * m[c][k] }
-                v[r] -= f * v[c]
-            }
-        }
-        var x = [Double](repeating: 0, count: n)
-        for r in stride(from: n - 1, through: 0, by: -1) {
-            var s = v[r]
-            for k in (r + 1)..<n { s -= m[r][k] * x[k] }
-            x[r] = s / m[r][r]
-        }
-        return x
     }
 }

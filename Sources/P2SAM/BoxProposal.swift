@@ -52,20 +52,7 @@ public struct BoxProposal: Sendable, DeclaresParameters {
     /// region is positive.
     public static func rawBox(logits: [Float], resizedHeight: Int, resizedWidth: Int) -> [Float]? {
         precondition(logits.count == 256 * 256, "logits must be 256x256")
-        var minX = Int.max
-        var minY = Int.max
-        var maxX = -1
-        var maxY = -1
-        for y in 0..<min(resizedHeight, 256) {
-            for x in 0..<min(resizedWidth, 256) where logits[y * 256 + x] > 0 {
-                minX = min(minX, x)
-                maxX = max(maxX, x)
-                minY = min(minY, y)
-                maxY = max(maxY, y)
-            }
-        }
-        guard maxX >= 0 else { return nil }
-        return [Float(minX), Float(minY), Float(maxX + 1), Float(maxY + 1)]
+        return ModelFrameTightBox.box(height: resizedHeight, width: resizedWidth) { logits[$0] > 0 }
     }
 
     /// `box` with its corners put in order and clipped to the image region (at least one pixel wide and high).

@@ -77,7 +77,7 @@ public struct PresenceEvidenceFit: Sendable, Equatable {
                     hessian[i][i] += 2 * l2
                 }
                 for i in 0..<4 { hessian[i][i] += 1e-9 }
-                guard let step = Self.solve(hessian, gradient) else { break }
+                guard let step = SmallLinearSystem.solve(hessian, gradient, pivotFloor: 1e-15) else { break }
                 var scale = 1.0
                 var accepted = false
                 while scale > 1e-4 {
@@ -99,31 +99,6 @@ public struct PresenceEvidenceFit: Sendable, Equatable {
         exampleCount = examples.count
         lossBefore = before
         lossAfter = current
-    }
-
-    /// Solves `a x = b` (4x4) by Gaussian elimination with partial pivoting; nil when singular.
-    static func solve(_ a: [[Double]], _ b: [Double]) -> [Double]? {
-        var m = a
-        var v = b
-        let n = v.count
-        for col in 0..<n {
-            let pivot = (col..<n).max { abs(m[$0][col]) < abs(m[$1][col]) }!
-            guard abs(m[pivot][col]) > 1e-15 else { return nil }
-            m.swapAt(col, pivot)
-            v.swapAt(col, pivot)
-            for row in (col + 1)..<n {
-                let f = m[row][col] / m[col][col]
-                for k in col..<n { m[row][k] -= f * m[col][k] }
-                v[row] -= f * v[col]
-            }
-        }
-        var x = [Double](repeating: 0, count: n)
-        for row in stride(from: n - 1, through: 0, by: -1) {
-            var s = v[row]
-            for k in (row + 1)..<n { s -= m[row][k] * x[k] }
-            x[row] = s / m[row][row]
-        }
-        return x
     }
 
     /// The examples of `cases` for the stage-2 `network` with a presence head (see the type's description). With

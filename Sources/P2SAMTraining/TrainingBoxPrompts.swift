@@ -1,3 +1,4 @@
+import P2SAM
 import SeededSampling
 
 /// Box prompts for training (box-following P²SAM; not in the paper, after the official code of A-SAM by the same
@@ -45,20 +46,7 @@ public struct TrainingBoxPrompts: Sendable, Codable, Equatable {
     /// The tight box `[minX, minY, maxX + 1, maxY + 1]` of a 256x256 0/1 mask, or nil when it is empty.
     public static func tightBox(of mask: [UInt8]) -> [Float]? {
         precondition(mask.count == 256 * 256, "mask must be 256x256")
-        var minX = 256
-        var minY = 256
-        var maxX = -1
-        var maxY = -1
-        for y in 0..<256 {
-            for x in 0..<256 where mask[y * 256 + x] != 0 {
-                minX = min(minX, x)
-                maxX = max(maxX, x)
-                minY = min(minY, y)
-                maxY = max(maxY, y)
-            }
-        }
-        guard maxX >= 0 else { return nil }
-        return [Float(minX), Float(minY), Float(maxX + 1), Float(maxY + 1)]
+        return ModelFrameTightBox.box { mask[$0] != 0 }
     }
 
     /// The augmented box `[x0, y0, x1, y1]` (256 frame) for the non-empty `mask`, inside the image region
