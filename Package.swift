@@ -140,6 +140,8 @@ let package = Package(
         .target(
             name: "GradientChecking", dependencies: ["SAMAutograd", "SAMTensor"], path: "Tests/Support/GradientChecking"
         ),
+        // Test support: synthetic NIfTI-1 volumes built in memory.
+        .target(name: "NIfTIFixtures", path: "Tests/Support/NIfTIFixtures"),
         .testTarget(
             name: "SAMAutogradTests",
             dependencies: ["SAMAutograd", "Optimisers", "SAMTensor", "TorchCheckpoint", "GradientChecking"]),
@@ -185,7 +187,7 @@ let package = Package(
             name: "AutoMedSAMTests",
             dependencies: [
                 "AutoMedSAM", "AutoMedSAMTraining", "Evaluation", "SAMLayers", "SAMAutograd", "LiteMedSAM", "SAMTensor",
-                "MultiRaterData", "MultiRaterMetrics", "MedImageIO", "SeededSampling", "Training",
+                "MultiRaterData", "MultiRaterMetrics", "MedImageIO", "SeededSampling", "Training", "NIfTIFixtures",
             ]),
         .testTarget(
             name: "EvaluationTests",
@@ -194,7 +196,8 @@ let package = Package(
                 "ShardedRuns",
             ]),
         .testTarget(
-            name: "MultiRaterDataTests", dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling"],
+            name: "MultiRaterDataTests",
+            dependencies: ["MultiRaterData", "MultiRaterMetrics", "SeededSampling", "NIfTIFixtures"],
             resources: [.copy("Fixtures")]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,29 +1,14 @@
 import Foundation
 import MultiRaterData
+import NIfTIFixtures
 import XCTest
 
 /// Label volumes keep the input's geometry; volumes that cannot be placed or are absurd are refused.
 final class NIfTILabelVolumeTests: XCTestCase {
     /// A little-endian uint8 NIfTI-1 volume with sform rows `rows` (x, y, z; 4 values each).
     static func volumeBytes(width: Int, height: Int, depth: Int, rows: [[Float]], voxels: [UInt8]) -> [UInt8] {
-        var h = [UInt8](repeating: 0, count: 348)
-        func put32(_ v: UInt32, _ at: Int) { for i in 0..<4 { h[at + i] = UInt8((v >> (8 * UInt32(i))) & 0xff) } }
-        func put16(_ v: Int, _ at: Int) {
-            h[at] = UInt8(v & 0xff)
-            h[at + 1] = UInt8((v >> 8) & 0xff)
-        }
-        put32(348, 0)
-        for (i, v) in [3, width, height, depth, 1, 1, 1, 1].enumerated() { put16(v, 40 + 2 * i) }
-        put16(2, 70)
-        put16(8, 72)
-        for (i, v) in [Float(1), 1.5, 1.5, 3, 1, 1, 1, 1].enumerated() { put32(v.bitPattern, 76 + 4 * i) }
-        put32(Float(352).bitPattern, 108)
-        put16(1, 254)
-        for (r, row) in rows.enumerated() {
-            for (c, v) in row.enumerated() { put32(v.bitPattern, 280 + 16 * r + 4 * c) }
-        }
-        h.replaceSubrange(344..<348, with: Array("n+1".utf8) + [0])
-        return h + [0, 0, 0, 0] + voxels
+        SyntheticNIfTI.bytes(
+            width: width, height: height, depth: depth, spacing: [1.5, 1.5, 3], sformRows: rows, payload: voxels)
     }
 
     static let affine: [[Float]] = [[1.5, 0, 0, -10], [0, 1.5, 0, 5], [0, 0, 3, 2]]

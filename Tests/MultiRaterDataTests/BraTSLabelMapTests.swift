@@ -1,34 +1,15 @@
 import Foundation
 import MultiRaterData
+import NIfTIFixtures
 import XCTest
 
 /// BraTS case folders read as multi-class label maps (`brats-labels:`), from synthetic NIfTI volumes built here.
 final class BraTSLabelMapTests: XCTestCase {
     /// A little-endian NIfTI-1 volume: uint8 (`float32` false) or float32 voxels, x fastest.
     static func nifti(width: Int, height: Int, depth: Int, values: [Float], float32: Bool = false) -> [UInt8] {
-        var h = [UInt8](repeating: 0, count: 348)
-        func put32(_ v: UInt32, _ at: Int) { for i in 0..<4 { h[at + i] = UInt8((v >> (8 * UInt32(i))) & 0xff) } }
-        func put16(_ v: Int, _ at: Int) {
-            h[at] = UInt8(v & 0xff)
-            h[at + 1] = UInt8((v >> 8) & 0xff)
-        }
-        put32(348, 0)
-        for (i, v) in [3, width, height, depth, 1, 1, 1, 1].enumerated() { put16(v, 40 + 2 * i) }
-        put16(float32 ? 16 : 2, 70)
-        put16(float32 ? 32 : 8, 72)
-        for (i, v) in [Float(1), 1, 1, 1, 1, 1, 1, 1].enumerated() { put32(v.bitPattern, 76 + 4 * i) }
-        put32(Float(352).bitPattern, 108)
-        h.replaceSubrange(344..<348, with: Array("n+1".utf8) + [0])
-        var bytes = h + [0, 0, 0, 0]
-        for v in values {
-            if float32 {
-                let b = v.bitPattern
-                bytes += (0..<4).map { UInt8((b >> (8 * UInt32($0))) & 0xff) }
-            } else {
-                bytes.append(UInt8(v))
-            }
-        }
-        return bytes
+        SyntheticNIfTI.bytes(
+            width: width, height: height, depth: depth, float32: float32,
+            payload: SyntheticNIfTI.voxels(values, float32: float32))
     }
 
     static let (width, height, depth) = (8, 6, 4)
