@@ -1,7 +1,7 @@
 import Foundation
 
 /// What an AutoMedSAM model is: its classes (ids and names, as in the training data's `classes.json`),
-/// its prompt branches, the dense attention's activation and the diffusion's noise levels. Stored as
+/// its prompt branches, the dense attention's activation, the class coding and the diffusion's noise levels. Stored as
 /// model-file metadata (`docs/automedsam.md`).
 public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
     /// The metadata `format` of AutoMedSAM model files.
@@ -23,16 +23,20 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
     /// Whether the sparse branch adds a learned pair of tokens per class (`sparse.class_tokens`, `(K, 512)`)
     /// to its pooled tokens (our addition; initialised to the class's mean box tokens, see `docs/automedsam.md`).
     public var classTokens: Bool
+    /// How the class becomes the class prompt encoder's 64x64 class map (`ClassCoding`; `.map`, the released
+    /// code, for files written before the option existed).
+    public var classCoding: ClassCoding
 
     /// A configuration of `classes`, `branches`, the dense attention's sigmoid, `noiseSteps` (T, 0 = off)
     /// and `noiseScale`, `positionalInput` and `classTokens` (the additions of `docs/automedsam.md`; the
-    /// defaults are the paper's model).
+    /// defaults are the paper's model) and `classCoding` (default `.map`, the released code's).
     ///
     /// - Throws: `AutoMedSAMError.invalidInput` for no class, an id outside 1…255, an empty name, a
     ///   negative T or a noise scale that is not positive and finite.
     public init(
         classes: [Int: String], branches: PromptBranches, denseAttentionSigmoid: Bool = true, noiseSteps: Int = 10,
-        noiseScale: Float = 1, positionalInput: Bool = false, classTokens: Bool = false
+        noiseScale: Float = 1, positionalInput: Bool = false, classTokens: Bool = false,
+        classCoding: ClassCoding = .map
     )
         throws
     {
@@ -49,6 +53,7 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
         self.noiseScale = noiseScale
         self.positionalInput = positionalInput
         self.classTokens = classTokens
+        self.classCoding = classCoding
         self.classes = classes
         self.branches = branches
         self.denseAttentionSigmoid = denseAttentionSigmoid
@@ -71,7 +76,7 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
 
     /// The model-file metadata: `format`, `classes` (JSON object id → name), `branches`,
     /// `dense_attention` (`sigmoid` | `linear`), `noise_steps`, `noise_scale`, `positional_input` and
-    /// `class_tokens` (`true` | `false`).
+    /// `class_tokens` (`true` | `false`), `class_coding` (`map` | `index`).
     public var metadata: [String: String] {
         let names = Dictionary(uniqueKeysWithValues: classes.map { (String($0.key), $0.value) })
         let encoder = JSONEncoder()
@@ -86,11 +91,12 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
             "noise_scale": String(noiseScale),
             "positional_input": String(positionalInput),
             "class_tokens": String(classTokens),
+            "class_coding": classCoding.rawValue,
         ]
     }
 
-    /// Reads the configuration from model-file metadata (files without `noise_scale`, `positional_input` or
-    /// `class_tokens`, written before they existed, get 1, false and false).
+    /// Reads the configuration from model-file metadata (files without `noise_scale`, `positional_input`,
+    /// `class_tokens` or `class_coding`, written before they existed, get 1, false, false and `map`).
     ///
     /// - Throws: `AutoMedSAMError.notAModel` naming the missing or bad entry.
     public init(metadata: [String: String]) throws {
@@ -117,6 +123,12 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
         guard let scale = Float(metadata["noise_scale"] ?? "1") else {
             throw AutoMedSAMError.notAModel("metadata 'noise_scale' must be a number")
         }
+        let coding = metadata["class_coding"] ?? ClassCoding.map.rawValue
+        guard let classCoding = ClassCoding(rawValue: coding) else {
+            throw AutoMedSAMError.notAModel(
+                "metadata 'class_coding' is '\(coding)'; this version knows "
+                    + ClassCoding.allCases.map(\.rawValue).joined(separator: " and "))
+        }
         func flag(_ key: String) throws -> Bool {
             guard let text = metadata[key] else { return false }
             guard let value = Bool(text) else {
@@ -127,7 +139,8 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
         do {
             try self.init(
                 classes: classes, branches: branches, denseAttentionSigmoid: attention == "sigmoid", noiseSteps: steps,
-                noiseScale: scale, positionalInput: try flag("positional_input"), classTokens: try flag("class_tokens"))
+                noiseScale: scale, positionalInput: try flag("positional_input"), classTokens: try flag("class_tokens"),
+                classCoding: classCoding)
         } catch let AutoMedSAMError.invalidInput(why) {
             throw AutoMedSAMError.notAModel(why)
         }

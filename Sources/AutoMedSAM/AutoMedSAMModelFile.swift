@@ -58,7 +58,8 @@ public struct AutoMedSAMModelFile: Sendable {
             let encoder = try ClassPromptEncoder(
                 &store, classCount: configuration.classes.count, branches: configuration.branches,
                 denseAttentionSigmoid: configuration.denseAttentionSigmoid,
-                positionalInput: configuration.positionalInput, classTokens: configuration.classTokens)
+                positionalInput: configuration.positionalInput, classTokens: configuration.classTokens,
+                classCoding: configuration.classCoding)
             let decoder = try MaskDecoder(&store)
             try store.finish()
             return (encoder, decoder)

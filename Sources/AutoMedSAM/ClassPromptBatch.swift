@@ -44,9 +44,7 @@ extension ClassPromptEncoder {
             precondition((0..<classCount).contains(row), "class row \(row) of \(classCount)")
         }
         // The class maps c_k, stacked: [K, 4096].
-        let classMaps: [[Float]] = classIndices.map { row in
-            Array(classProjection.values[(row * positions)..<((row + 1) * positions)])
-        }
+        let classMaps: [[Float]] = classIndices.map { classProjection.map(ofRow: $0) }
 
         // Level 0's 1x1 layer, split into the shared image term and a rank-one class term.
         let first = levels[0].reduce.linear

@@ -5,9 +5,10 @@ import SAMTensor
 /// sparse and dense prompt embeddings, so no box is needed (`docs/automedsam.md`).
 ///
 /// Everything runs at the embedding's 64x64 (no down-sampling), NHWC:
-/// 1. Class projection: a learned 64x64 map per class (`class_projection.weight` `(K, 4096)`, the
-///    one-hot class times a `K → 4096` matrix). `F_t = F_I + ε_t + c` (the map broadcast over the 256
-///    channels; `ε_t` the optional `DiffusionNoise`), then `[F_t ‖ c]`: 257 channels.
+/// 1. Class projection (`ClassProjection`): the class's 64x64 map `c`, by default a learned map per class
+///    (`class_projection.weight` `(K, 4096)`, the one-hot class times a `K → 4096` matrix), or the paper's
+///    `W_c · i + b_c` of a scalar class index (`ClassCoding.index`). `F_t = F_I + ε_t + c` (the map
+///    broadcast over the 256 channels; `ε_t` the optional `DiffusionNoise`), then `[F_t ‖ c]`: 257 channels.
 /// 2. Encoder: level 0 `257 → 64` (1x1) + ReLU, `64 → 64` (3x3) + ReLU; level 1 `64 → 128` (1x1) +
 ///    ReLU, `128 → 128` (3x3) + ReLU; middle `128 → 256 → 128` (1x1, ReLU after each).
 /// 3. Branches (`ClassPromptBranch`): dense, element-wise attention on `[F_l ‖ c]` → `[64, 64, 256]`;
@@ -45,8 +46,8 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
     /// K, the number of classes.
     public let classCount: Int
     public let branches: PromptBranches
-    /// `class_projection`: `(K, 4096)`.
-    public let classProjection: EmbeddingTable
+    /// `class_projection`: the class maps (`(K, 4096)` for `.map`, `(4096, 1)` and `(4096)` for `.index`).
+    public let classProjection: ClassProjection
     public let levels: [Level]
     /// `middle.0` (`128 → 256`) and `middle.1` (`256 → 128`).
     public let middle: [LinearLayer]
@@ -63,18 +64,19 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
     /// Reads the encoder at `prefix` for `classCount` classes and `branches`, strictly; `denseAttentionSigmoid`
     /// puts a sigmoid on the dense branch's element-wise attention (the paper) or not; `positionalInput` adds
     /// the dense positional encoding to the input embedding, `classTokens` reads `sparse.class_tokens`
-    /// (sparse branch only).
+    /// (sparse branch only), `classCoding` chooses the class projection's form (`ClassCoding`; `.map` by default).
     public init(
         _ store: inout WeightStore, prefix: String = ClassPromptEncoder.defaultKey, classCount: Int,
         branches: PromptBranches, denseAttentionSigmoid: Bool = true, positionalInput: Bool = false,
-        classTokens: Bool = false
+        classTokens: Bool = false, classCoding: ClassCoding = .map
     ) throws {
         precondition(classCount >= 1, "class prompt encoder needs at least one class")
         key = prefix
         self.classCount = classCount
         self.branches = branches
         let side = Self.side
-        classProjection = try EmbeddingTable(&store, "\(prefix).class_projection", rows: classCount, dim: side * side)
+        classProjection = try ClassProjection(
+            &store, "\(prefix).class_projection", coding: classCoding, classCount: classCount, mapSize: side * side)
         var built: [Level] = []
         var incoming = Self.embedDim + 1
         for (l, width) in Self.levelWidths.enumerated() {
@@ -144,7 +146,7 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
             !positionalInput || positionalEncoding != nil, "this class prompt encoder needs the positional encoding")
         precondition((0..<classCount).contains(classIndex), "class row \(classIndex) of \(classCount)")
         let (side, dim) = (Self.side, Self.embedDim)
-        let row = c.slice(c.rows(of: classProjection), alongAxis: 0, classIndex..<(classIndex + 1))
+        let row = classProjection.forward(c, row: classIndex)
         let classChannel = c.reshape(row, [side, side, 1])
         // The class map broadcast over the channels: the outer product with a row of ones.
         let ones = c.constant(Tensor(shape: [1, dim, 1], storage: [Float](repeating: 1, count: dim)))

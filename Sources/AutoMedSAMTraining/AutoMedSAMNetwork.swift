@@ -28,6 +28,9 @@ public final class AutoMedSAMNetwork {
     /// A new network for `configuration` on the LiteMedSAM state dict `store`: the class prompt encoder
     /// initialised from `seed` (PyTorch's default uniform `±1/√fan_in` for weights and biases, the class
     /// maps too; the dense output's bias set to `no_mask_embed`, the distillation target), the decoder copied.
+    /// The class maps start at the same scale in both `ClassCoding`s: uniform `±1/64` (the `.map` table's
+    /// `1/√4096`; for `.index` the weight and bias maps alike, not `nn.Linear(1, 4096)`'s `±1`), so the
+    /// codings differ only in how the class enters.
     public init(configuration: AutoMedSAMConfiguration, checkpoint store: WeightStore, seed: UInt64) throws {
         self.configuration = configuration
         var teacherStore = store
@@ -38,19 +41,24 @@ public final class AutoMedSAMNetwork {
         classPromptEncoder = try ClassPromptEncoder(
             &placeholder, classCount: configuration.classes.count, branches: configuration.branches,
             denseAttentionSigmoid: configuration.denseAttentionSigmoid,
-            positionalInput: configuration.positionalInput, classTokens: configuration.classTokens)
+            positionalInput: configuration.positionalInput, classTokens: configuration.classTokens,
+            classCoding: configuration.classCoding)
         noise = configuration.noise
         let set = ParameterSet()
         let random = SeededRandom(seed: seed)
         let denseBias = classPromptEncoder.dense?.output.biasKey
         let classTokensKey = classPromptEncoder.classTokens?.parameterDeclarations.first?.key
+        let projectionKeys = Set(classPromptEncoder.classProjection.parameterDeclarations.map(\.key))
         for declaration in classPromptEncoder.parameterDeclarations {
             let count = declaration.shape.reduce(1, *)
             let fanIn =
                 declaration.shape.count == 1
                 ? Self.fanIn(ofBias: declaration.key, in: classPromptEncoder)
                 : declaration.shape.dropFirst().reduce(1, *)
-            let bound = 1 / Double(max(fanIn, 1)).squareRoot()
+            var bound = 1 / Double(max(fanIn, 1)).squareRoot()
+            if case .index = classPromptEncoder.classProjection.weights, projectionKeys.contains(declaration.key) {
+                bound = 1 / Double(ClassPromptEncoder.side)
+            }
             var values = (0..<count).map { _ in Float(random.uniform(-bound, bound)) }
             if declaration.key == denseBias { values = promptEncoder.noMaskEmbed }
             if declaration.key == classTokensKey { values = [Float](repeating: 0, count: count) }

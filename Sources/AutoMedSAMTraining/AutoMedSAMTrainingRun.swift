@@ -124,9 +124,14 @@ public struct AutoMedSAMTrainingRun {
                 "configuration": model,
             ]
         ) { meta in
-            guard meta["configuration"] == model else {
+            // Compared as configurations, not as text: a resume file written before an entry existed (e.g.
+            // `class_coding`) holds its default.
+            let saved = meta["configuration"].flatMap {
+                try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+            }.flatMap { try? AutoMedSAMConfiguration(metadata: $0) }
+            guard saved == network.configuration else {
                 throw AutoMedSAMError.invalidInput(
-                    "the model's configuration (classes, branches, noise, positional input, class tokens) differs from the resume file's"
+                    "the model's configuration (classes, branches, noise, positional input, class tokens, class coding) differs from the resume file's"
                 )
             }
             guard let text = meta["options"],

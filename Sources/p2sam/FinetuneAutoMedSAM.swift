@@ -14,7 +14,7 @@ struct FinetuneAutoMedSAM: ParsableArguments {
     static let usage = """
         --dataset labels:ROOT --output MODEL.safetensors [--validation labels:ROOT] [--branches both|dense|sparse] \
         [--noise-steps T (0 = diffusion off)] [--dense-attention sigmoid|linear] [--weighting learned|fixed] \
-        [--noise-scale S] [--[no-]positional-input] [--[no-]class-tokens] \
+        [--noise-scale S] [--[no-]positional-input] [--[no-]class-tokens] [--class-coding map|index] \
         [--epochs N] [--lr 5e-4] [--decoder-lr R] [--batch 4] [--seed S] [--max-slices N] [--max-validation-slices N] \
         [--present-only] [--cache-dir DIR] [--resume] [--quiet]. Every class of classes.json is a class of the \
         model; each (slice, class) pair is one example (absent classes teach an empty answer unless \
@@ -43,6 +43,10 @@ struct FinetuneAutoMedSAM: ParsableArguments {
         help: "Learned per-class sparse tokens, initialised to the class's mean box tokens (not in the paper).")
     var classTokens = true
     @Option(name: .customLong("dense-attention"), help: "sigmoid (paper) | linear.") var denseAttention = "sigmoid"
+    @Option(
+        name: .customLong("class-coding"),
+        help: "map (a learned 64x64 map per class, released code) | index (W·i + b of the class index, paper Eq. 2).")
+    var classCoding = "map"
     @Option(help: "Loss weighting: learned (0.5/λ² L + log(1+λ²)) | fixed (λ = 1).") var weighting = "learned"
     @Option(help: "Epochs.") var epochs = 10
     @Option(help: "AdamW learning rate (class prompt encoder, λ).") var lr: Float = 5e-4
@@ -73,6 +77,9 @@ struct FinetuneAutoMedSAM: ParsableArguments {
         }
         guard ["sigmoid", "linear"].contains(denseAttention) else {
             throw ValidationError("--dense-attention must be sigmoid or linear")
+        }
+        guard ClassCoding(rawValue: classCoding) != nil else {
+            throw ValidationError("--class-coding must be map or index")
         }
         guard noiseSteps >= 0 else { throw ValidationError("--noise-steps must be >= 0") }
         guard epochs >= 1, batch >= 1 else { throw ValidationError("--epochs and --batch must be >= 1") }
@@ -133,7 +140,8 @@ struct FinetuneAutoMedSAM: ParsableArguments {
             let configuration = try AutoMedSAMConfiguration(
                 classes: trainingSet.classes, branches: options.branches,
                 denseAttentionSigmoid: options.denseAttentionSigmoid, noiseSteps: options.noiseSteps,
-                noiseScale: noiseScale, positionalInput: positionalInput, classTokens: classTokens)
+                noiseScale: noiseScale, positionalInput: positionalInput, classTokens: classTokens,
+                classCoding: ClassCoding(rawValue: classCoding) ?? .map)
             let url = try model.checkpointURL
             let store = try LiteMedSAMCheckpoint.weights(at: url, verifyChecksum: !model.skipChecksum)
             let sha =
@@ -168,7 +176,7 @@ struct FinetuneAutoMedSAM: ParsableArguments {
                 } ?? []
             let network = try AutoMedSAMNetwork(configuration: configuration, checkpoint: store, seed: seed)
             progress.message(
-                "AutoMedSAM (\(options.branches.rawValue) branches, noise T = \(options.noiseSteps), \(options.weighting.rawValue) weights, classes \(configuration.classIDs.map { "\($0) \(configuration.classes[$0]!)" }.joined(separator: ", "))): \(training.count) training examples, \(validating.count) validation"
+                "AutoMedSAM (\(options.branches.rawValue) branches, noise T = \(options.noiseSteps), \(options.weighting.rawValue) weights, \(configuration.classCoding.rawValue) class coding, classes \(configuration.classIDs.map { "\($0) \(configuration.classes[$0]!)" }.joined(separator: ", "))): \(training.count) training examples, \(validating.count) validation"
             )
             let run = AutoMedSAMTrainingRun(
                 network: network, options: options, training: training, validation: validating,
