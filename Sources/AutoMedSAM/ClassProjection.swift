@@ -19,6 +19,7 @@ public struct ClassProjection: Sendable, DeclaresParameters {
     public let classCount: Int
     /// The map's values per class (side², 4096 for the 64x64 embedding).
     public let mapSize: Int
+    /// The learned weights, in the form of their coding.
     public let weights: Weights
 
     /// Reads the projection at `key` (e.g. `class_prompt_net.class_projection`) for `classCount` classes,

@@ -90,8 +90,9 @@ final class ClassCodingTests: XCTestCase {
         XCTAssertLessThanOrEqual(Fixtures.maxAbsDifference(step1, w), 1e-6)
         XCTAssertLessThanOrEqual(Fixtures.maxAbsDifference(step2, w), 1e-6)
         // A table of independent maps (the map coding's own weights) changes the prompts.
-        mapWeights[Self.weightKey] = Fixtures.randomWeights(
-            [ParameterDeclaration(key: Self.weightKey, shape: [3, 4096])], seed: 33)[Self.weightKey]
+        mapWeights[Self.weightKey] =
+            Fixtures.randomWeights(
+                [ParameterDeclaration(key: Self.weightKey, shape: [3, 4096])], seed: 33)[Self.weightKey]
         let other = try Self.encoder(mapWeights, coding: .map)
         let a = index.forward(TapeFree(), embedding: embedding, classIndex: 1)
         let c = other.forward(TapeFree(), embedding: embedding, classIndex: 1)
@@ -137,13 +138,16 @@ final class ClassCodingTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         var placeholder = WeightStore.placeholder()
         let decoder = try MaskDecoder(&placeholder).parameterDeclarations
-        let index = try AutoMedSAMConfiguration(classes: [1: "a", 2: "b", 3: "c"], branches: .both, classCoding: .index)
+        let index = try AutoMedSAMConfiguration(
+            classes: [1: "a", 2: "b", 3: "c"], branches: .both, classCoding: .index)
         XCTAssertEqual(index.metadata["class_coding"], "index")
         let indexDeclared =
             try ClassPromptEncoder(&placeholder, classCount: 3, branches: .both, classCoding: .index)
             .parameterDeclarations + decoder
         let indexWeights = Fixtures.randomWeights(indexDeclared, seed: 51)
-        let indexTensors = indexDeclared.map { ($0.key, Tensor(shape: $0.shape, storage: indexWeights[$0.key]!.values)) }
+        let indexTensors = indexDeclared.map {
+            ($0.key, Tensor(shape: $0.shape, storage: indexWeights[$0.key]!.values))
+        }
         let indexURL = folder.appendingPathComponent("index.safetensors")
         try AutoMedSAMModelFile.write(indexTensors, metadata: index.metadata, to: indexURL)
         let read = try AutoMedSAMModelFile(contentsOf: indexURL)
