@@ -56,6 +56,11 @@ public struct P2SAMSampler: Sendable {
     /// How a model's box proposal is used when the caller gives no prompt (no effect on models without one). The
     /// default, `sampled`, had the lower GED16 on LIDC validation slices of the training patients (docs/p2sam-results.md).
     public var boxProposal = BoxProposalMode.sampled
+    /// How presence probabilities become present/empty samples (`PresenceDraw`; no effect without a presence head).
+    public var presenceDraw = PresenceDraw.independent
+    /// Added to the presence logit before σ (0: the model's own probability; negative: more empty samples). No
+    /// effect without a presence head.
+    public var presenceLogitShift: Float = 0
     /// Upper bound on samples per call.
     public static let maximumSampleCount = 100_000
 
@@ -127,8 +132,7 @@ public struct P2SAMSampler: Sendable {
         let features = PresenceHead.features(
             embedding: embedded.embedding, box: box, resizedHeight: embedded.resizedHeight,
             resizedWidth: embedded.resizedWidth)
-        guard let evidenceLogit else { return presence.probability(features: features) }
-        let logit = presence.logit(TapeFree(), features: features).storage[0] + evidenceLogit
+        let logit = presence.logit(TapeFree(), features: features).storage[0] + (evidenceLogit ?? 0) + presenceLogitShift
         return 1 / (1 + expf(-logit))
     }
 
@@ -145,11 +149,13 @@ public struct P2SAMSampler: Sendable {
             resizedWidth: e.resizedWidth)
     }
 
-    /// Which of `count` samples show a lesion: all for a model without a presence head, else sample k is
-    /// present when the k-th uniform draw of a GSL mt19937 seeded with `seed + 0x5052_4553` is below p (a
-    /// stream of its own, so the latents are the same with and without the head).
+    /// Which of `count` samples show a lesion: all for a model without a presence head, else drawn by
+    /// `presenceDraw` from a GSL mt19937 seeded with `seed + 0x5052_4553` (a stream of its own, so the latents are
+    /// the same with and without the head; `independent`: sample k is present when the k-th uniform draw is below p).
     public func presence(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) -> [Bool] {
-        Self.presence(probability: prepared.presenceProbability, count: count, seed: seed)
+        guard let p = prepared.presenceProbability else { return [Bool](repeating: true, count: count) }
+        return presenceDraw.draws(
+            probabilities: [Float](repeating: p, count: count), seed: seed &+ Self.presenceStreamOffset)
     }
 
     /// The presence draws for probability `p` (nil: all present), as `presence(for:count:seed:)`.
@@ -161,8 +167,7 @@ public struct P2SAMSampler: Sendable {
     /// The presence draws for per-sample probabilities `ps` (sample k present when the k-th uniform draw of the
     /// presence stream is below `ps[k]`).
     public static func presence(probabilities ps: [Float], seed: UInt64) -> [Bool] {
-        let random = SeededRandom(seed: seed &+ presenceStreamOffset)
-        return ps.map { random.uniform() < Double($0) }
+        PresenceDraw.independent.draws(probabilities: ps, seed: seed &+ presenceStreamOffset)
     }
 
     /// Offset of the presence draws' seed from the sample seed.
@@ -235,7 +240,8 @@ public struct P2SAMSampler: Sendable {
                 return one
             }
             if prepared.presenceProbability != nil {
-                present = Self.presence(probabilities: perSample.map { $0.presenceProbability ?? 1 }, seed: seed)
+                present = presenceDraw.draws(
+                    probabilities: perSample.map { $0.presenceProbability ?? 1 }, seed: seed &+ Self.presenceStreamOffset)
             }
         }
         var frequency = [Float](repeating: 0, count: e.originalHeight * e.originalWidth)

@@ -107,6 +107,19 @@ struct SampleCommand: ParsableCommand {
     )
     var boxProposal: BoxProposalMode = .sampled
 
+    @Option(
+        name: .customLong("presence-draw"),
+        help:
+            "For a model with a presence head: independent (default: each sample's own draw) | stratified (one systematic draw per image: the share of empty samples is the predicted one) | image (all samples empty or all present)."
+    )
+    var presenceDraw: PresenceDraw = .independent
+
+    @Option(
+        name: .customLong("presence-shift"),
+        help: "For a model with a presence head: added to the presence logit (default 0; negative: more empty samples)."
+    )
+    var presenceShift: Float = 0
+
     @OptionGroup var backbone: ModelOptions
 
     func validate() throws {
@@ -118,6 +131,7 @@ struct SampleCommand: ParsableCommand {
                 "--seed \(seed) is out of range: use 0…\(UInt32.max) (GSL's mt19937 uses 32 bits of the seed)")
         }
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
+        guard presenceShift.isFinite else { throw ValidationError("--presence-shift must be a finite number") }
         guard (image == nil) != (dataset == nil) else {
             throw ValidationError("give either --image PNG or --dataset SPEC")
         }
@@ -163,6 +177,12 @@ struct SampleCommand: ParsableCommand {
         }
     }
 
+    /// The presence options when not the defaults (absent otherwise, so older run directories still resume).
+    private var presenceSettings: [String: String] {
+        (presenceDraw == .independent ? [:] : ["presence_draw": presenceDraw.rawValue])
+            .merging(presenceShift == 0 ? [:] : ["presence_shift": String(presenceShift)]) { a, _ in a }
+    }
+
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
         let choice = try ModelChoice.resolve(model)
         let modelURL = choice.url
@@ -171,6 +191,8 @@ struct SampleCommand: ParsableCommand {
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
         sampler.boxProposal = boxProposal
+        sampler.presenceDraw = presenceDraw
+        sampler.presenceLogitShift = presenceShift
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []
@@ -240,6 +262,7 @@ struct SampleCommand: ParsableCommand {
                     "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
                     "dmax": dmax.rawValue,
                     "batch": String(batch), "box_proposal": boxProposal.rawValue,
+                    "presence_draw": presenceDraw.rawValue, "presence_shift": String(presenceShift),
                     "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
@@ -270,7 +293,8 @@ struct SampleCommand: ParsableCommand {
             conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)",
             settings: [
                 "count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none",
-            ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a },
+            ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a }
+                .merging(presenceSettings) { a, _ in a },
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
         let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
         if directory.repairedTail {
@@ -284,6 +308,8 @@ struct SampleCommand: ParsableCommand {
             var sampler = P2SAMSampler(model: p2sam)
             sampler.batchSize = batch
             sampler.boxProposal = boxProposal
+            sampler.presenceDraw = presenceDraw
+            sampler.presenceLogitShift = presenceShift
             try DatasetSampling.run(
                 dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
                 window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
@@ -316,3 +342,4 @@ struct SampleCommand: ParsableCommand {
 }
 
 extension BoxProposalMode: ExpressibleByArgument {}
+extension PresenceDraw: ExpressibleByArgument {}
