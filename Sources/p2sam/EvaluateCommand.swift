@@ -135,15 +135,16 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .customLong("p2sam-presence-draw"),
         help:
-            "p2sam, a model with a presence head: independent (default: each sample's own draw) | stratified (one systematic draw per image: the share of empty samples is the predicted one) | image (all samples empty or all present)."
+            "p2sam, a model with a presence head: independent (each sample's own draw) | stratified (one systematic draw per image: the share of empty samples is the predicted one) | image (all samples empty or all present). Default: the model's (its box proposal's setting when the proposal prompts, else independent)."
     )
-    var p2samPresenceDraw: PresenceDraw = .independent
+    var p2samPresenceDraw: PresenceDraw?
 
     @Option(
         name: .customLong("p2sam-presence-shift"),
-        help: "p2sam, a model with a presence head: added to the presence logit (default 0; negative: more empty samples)."
+        help:
+            "p2sam, a model with a presence head: added to the presence logit (negative: more empty samples). Default: the model's (its box proposal's shift when the proposal prompts, else 0)."
     )
-    var p2samPresenceShift: Float = 0
+    var p2samPresenceShift: Float?
 
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
@@ -188,7 +189,9 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--box-from must be union, majority or rater")
         }
         if !["on", "off"].contains(p2samPresence) { throw ValidationError("--p2sam-presence must be on or off") }
-        if !p2samPresenceShift.isFinite { throw ValidationError("--p2sam-presence-shift must be a finite number") }
+        if let p2samPresenceShift, !p2samPresenceShift.isFinite {
+            throw ValidationError("--p2sam-presence-shift must be a finite number")
+        }
         if !["selected", "both"].contains(conventions) {
             throw ValidationError("--conventions must be selected or both")
         }
@@ -233,7 +236,7 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw == .independent ? "" : ", presence draw \(p2samPresenceDraw.rawValue)")\(p2samPresenceShift == 0 ? "" : ", presence shift \(p2samPresenceShift)"))"
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? ""))"
                 : "")
     }
 
@@ -268,7 +271,8 @@ struct EvaluateCommand: ParsableCommand {
             "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
             "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
             "p2sam_presence": p2samPresence, "p2sam_box_proposal": p2samBoxProposal.rawValue,
-            "p2sam_presence_draw": p2samPresenceDraw.rawValue, "p2sam_presence_shift": String(p2samPresenceShift),
+            "p2sam_presence_draw": p2samPresenceDraw?.rawValue ?? "model",
+            "p2sam_presence_shift": p2samPresenceShift.map { String($0) } ?? "model",
             "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
             "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),

@@ -110,15 +110,16 @@ struct SampleCommand: ParsableCommand {
     @Option(
         name: .customLong("presence-draw"),
         help:
-            "For a model with a presence head: independent (default: each sample's own draw) | stratified (one systematic draw per image: the share of empty samples is the predicted one) | image (all samples empty or all present)."
+            "For a model with a presence head: independent (each sample's own draw) | stratified (one systematic draw per image: the share of empty samples is the predicted one) | image (all samples empty or all present). Default: the model's (its box proposal's setting when the proposal prompts, else independent)."
     )
-    var presenceDraw: PresenceDraw = .independent
+    var presenceDraw: PresenceDraw?
 
     @Option(
         name: .customLong("presence-shift"),
-        help: "For a model with a presence head: added to the presence logit (default 0; negative: more empty samples)."
+        help:
+            "For a model with a presence head: added to the presence logit (negative: more empty samples). Default: the model's (its box proposal's shift when the proposal prompts, else 0)."
     )
-    var presenceShift: Float = 0
+    var presenceShift: Float?
 
     @OptionGroup var backbone: ModelOptions
 
@@ -131,7 +132,9 @@ struct SampleCommand: ParsableCommand {
                 "--seed \(seed) is out of range: use 0…\(UInt32.max) (GSL's mt19937 uses 32 bits of the seed)")
         }
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
-        guard presenceShift.isFinite else { throw ValidationError("--presence-shift must be a finite number") }
+        if let presenceShift, !presenceShift.isFinite {
+            throw ValidationError("--presence-shift must be a finite number")
+        }
         guard (image == nil) != (dataset == nil) else {
             throw ValidationError("give either --image PNG or --dataset SPEC")
         }
@@ -179,8 +182,8 @@ struct SampleCommand: ParsableCommand {
 
     /// The presence options when not the defaults (absent otherwise, so older run directories still resume).
     private var presenceSettings: [String: String] {
-        (presenceDraw == .independent ? [:] : ["presence_draw": presenceDraw.rawValue])
-            .merging(presenceShift == 0 ? [:] : ["presence_shift": String(presenceShift)]) { a, _ in a }
+        (presenceDraw.map { ["presence_draw": $0.rawValue] } ?? [:])
+            .merging(presenceShift.map { ["presence_shift": String($0)] } ?? [:]) { a, _ in a }
     }
 
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
@@ -262,7 +265,8 @@ struct SampleCommand: ParsableCommand {
                     "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
                     "dmax": dmax.rawValue,
                     "batch": String(batch), "box_proposal": boxProposal.rawValue,
-                    "presence_draw": presenceDraw.rawValue, "presence_shift": String(presenceShift),
+                    "presence_draw": presenceDraw?.rawValue ?? "model",
+                    "presence_shift": presenceShift.map { String($0) } ?? "model",
                     "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])

@@ -71,7 +71,8 @@ final class PresenceDrawTests: XCTestCase {
         tensors["presence.head.bias"] = Tensor(shape: [1], storage: [0.5])
         var metadata = IdentityModel.metadata(injection: .sparse)
         metadata["presence"] = "head"
-        let model = try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
+        let model = try P2SAMModel(
+            file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
         var sampler = P2SAMSampler(model: model)
         let p0 = try XCTUnwrap(try sampler.prepare(P2SAMSamplerTests.image).presenceProbability)
         XCTAssertEqual(p0, 1 / (1 + expf(-0.5)), accuracy: 1e-6)
@@ -84,5 +85,59 @@ final class PresenceDrawTests: XCTestCase {
             if mask.pixels.allSatisfy({ $0 == 0 }) { empty += 1 }
         }
         XCTAssertTrue([11, 12].contains(empty), "16 · (1 − p) = \(16 * (1 - p1)) empty samples, got \(empty)")
+    }
+
+    /// A model's proposal presence settings (metadata) apply when its box proposal prompts the samples, not with a
+    /// caller's box, and a caller's own settings take precedence.
+    func testProposalPresenceSettingsFromTheModel() throws {
+        try IdentityModel.requireCheckpoint()
+        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
+        let encoder = try TinyViTEncoder(&backbone)
+        var tensors = try IdentityModel.parameters(injection: .sparse).mapValues {
+            Tensor(shape: $0.shape, storage: $0.values)
+        }
+        tensors["presence.head.weight"] = Tensor(shape: [1, 512], storage: [Float](repeating: 0, count: 512))
+        tensors["presence.head.bias"] = Tensor(shape: [1], storage: [0.5])
+        tensors["box_proposal.offset"] = Tensor(shape: [4], storage: [0, 0, 0, 0])
+        tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(2), count: 4))
+        var metadata = IdentityModel.metadata(injection: .sparse)
+        metadata["presence"] = "head"
+        metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
+        metadata[P2SAMConfiguration.proposalPresenceDrawKey] = "stratified"
+        metadata[P2SAMConfiguration.proposalPresenceShiftKey] = "-1.5"
+        let file = try P2SAMModelFile(tensors: tensors, metadata: metadata)
+        let model = try P2SAMModel(file: file, imageEncoder: encoder)
+        XCTAssertEqual(model.configuration.proposalPresenceDraw, .stratified)
+        XCTAssertEqual(model.configuration.proposalPresenceShift, -1.5)
+        XCTAssertEqual(model.configuration.metadata[P2SAMConfiguration.proposalPresenceShiftKey], "-1.5")
+        var sampler = P2SAMSampler(model: model)
+        let proposed = try sampler.prepare(P2SAMSamplerTests.image)
+        XCTAssertNotNil(proposed.proposedBox, "the identity model proposes a box")
+        XCTAssertEqual(sampler.draw(for: proposed), .stratified)
+        XCTAssertEqual(try XCTUnwrap(proposed.presenceProbability), 1 / (1 + expf(1.0)), accuracy: 1e-6)
+        let boxed = try sampler.prepare(
+            P2SAMSamplerTests.image, prompt: ImagePrompt(box: BoundingBox(x0: 40, y0: 30, x1: 100, y1: 90)))
+        XCTAssertNil(boxed.proposedBox)
+        XCTAssertEqual(
+            sampler.draw(for: boxed), .independent, "a caller's box: the model's proposal settings do not apply")
+        XCTAssertEqual(try XCTUnwrap(boxed.presenceProbability), 1 / (1 + expf(-0.5)), accuracy: 1e-6)
+        sampler.presenceDraw = .image
+        sampler.presenceLogitShift = 0
+        let overridden = try sampler.prepare(P2SAMSamplerTests.image)
+        XCTAssertEqual(sampler.draw(for: overridden), .image)
+        XCTAssertEqual(try XCTUnwrap(overridden.presenceProbability), 1 / (1 + expf(-0.5)), accuracy: 1e-6)
+        // Bad metadata: an unknown draw, a shift that is not a number, the settings without a box proposal.
+        for (key, value, drop) in [
+            (P2SAMConfiguration.proposalPresenceDrawKey, "sometimes", false),
+            (P2SAMConfiguration.proposalPresenceShiftKey, "nan", false),
+            (P2SAMConfiguration.proposalPresenceShiftKey, "-1", true),
+        ] {
+            var bad = metadata
+            bad[key] = value
+            if drop { bad[P2SAMConfiguration.boxProposalKey] = nil }
+            XCTAssertThrowsError(try P2SAMConfiguration(metadata: bad), "\(key) = \(value)") { error in
+                XCTAssertTrue(String(describing: error).contains(key), "\(error)")
+            }
+        }
     }
 }
