@@ -20,6 +20,14 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// Whether the presence head adds per-image evidence (`PresenceEvidence`, metadata `presence_evidence` =
     /// `mask-statistics`; needs the presence head). False for files without the key.
     public var presenceEvidence: Bool = false
+    /// With a box proposal and a presence head: how the presence draws are made when the proposal prompts the
+    /// samples (metadata `box_proposal_presence_draw`; nil for files without the key: `PresenceDraw.independent`).
+    /// A caller's `P2SAMSampler.presenceDraw` takes precedence.
+    public var proposalPresenceDraw: PresenceDraw? = nil
+    /// With a box proposal and a presence head: added to the presence logit when the proposal prompts the samples
+    /// (metadata `box_proposal_presence_shift`; 0 for files without the key). A caller's
+    /// `P2SAMSampler.presenceLogitShift` takes precedence.
+    public var proposalPresenceShift: Float = 0
     /// Dimension of z: 256, the decoder's token width.
     public var latentDim: Int { 256 }
 
@@ -92,7 +100,32 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             throw P2SAMModelError.notAP2SAMModel(
                 "metadata '\(Self.presenceEvidenceKey)' needs the presence head (metadata 'presence' = head)")
         }
+        if let text = metadata[Self.proposalPresenceDrawKey] {
+            guard let draw = PresenceDraw(rawValue: text) else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.proposalPresenceDrawKey)' must be one of \(PresenceDraw.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'"
+                )
+            }
+            proposalPresenceDraw = draw
+        }
+        if let text = metadata[Self.proposalPresenceShiftKey] {
+            guard let shift = Float(text), shift.isFinite else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.proposalPresenceShiftKey)' must be a finite number, found '\(text)'")
+            }
+            proposalPresenceShift = shift
+        }
+        if (proposalPresenceDraw != nil || proposalPresenceShift != 0) && !(boxProposal && presenceHead) {
+            throw P2SAMModelError.notAP2SAMModel(
+                "metadata '\(Self.proposalPresenceDrawKey)' and '\(Self.proposalPresenceShiftKey)' need a box proposal and a presence head"
+            )
+        }
     }
+
+    /// Metadata key of the presence draw used with the box proposal (`proposalPresenceDraw`).
+    public static let proposalPresenceDrawKey = "box_proposal_presence_draw"
+    /// Metadata key of the presence logit shift used with the box proposal (`proposalPresenceShift`).
+    public static let proposalPresenceShiftKey = "box_proposal_presence_shift"
 
     /// Metadata key of a model whose presence head adds per-image evidence (`PresenceEvidence`).
     public static let presenceEvidenceKey = "presence_evidence"
@@ -105,7 +138,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     public static let boxProposalName = "decoder"
 
     /// The metadata entries describing this architecture (`presence` only when the model has the head,
-    /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence).
+    /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
+    /// presence draw and shift only when set).
     public var metadata: [String: String] {
         var entries = [
             "format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
@@ -114,13 +148,16 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if presenceHead { entries["presence"] = "head" }
         if boxProposal { entries[Self.boxProposalKey] = Self.boxProposalName }
         if presenceEvidence { entries[Self.presenceEvidenceKey] = Self.presenceEvidenceName }
+        if let proposalPresenceDraw { entries[Self.proposalPresenceDrawKey] = proposalPresenceDraw.rawValue }
+        if proposalPresenceShift != 0 { entries[Self.proposalPresenceShiftKey] = String(proposalPresenceShift) }
         return entries
     }
 
     enum CodingKeys: String, CodingKey {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
-        case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence
+        case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence, proposalPresenceDraw,
+            proposalPresenceShift
     }
 
     public init(from decoder: Decoder) throws {
@@ -134,5 +171,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             presenceHead: try c.decodeIfPresent(Bool.self, forKey: .presenceHead) ?? false)
         boxProposal = try c.decodeIfPresent(Bool.self, forKey: .boxProposal) ?? false
         presenceEvidence = try c.decodeIfPresent(Bool.self, forKey: .presenceEvidence) ?? false
+        proposalPresenceDraw = try c.decodeIfPresent(PresenceDraw.self, forKey: .proposalPresenceDraw)
+        proposalPresenceShift = try c.decodeIfPresent(Float.self, forKey: .proposalPresenceShift) ?? 0
     }
 }

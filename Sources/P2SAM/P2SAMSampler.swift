@@ -56,6 +56,14 @@ public struct P2SAMSampler: Sendable {
     /// How a model's box proposal is used when the caller gives no prompt (no effect on models without one). The
     /// default, `sampled`, had the lower GED16 on LIDC validation slices of the training patients (docs/p2sam-results.md).
     public var boxProposal = BoxProposalMode.sampled
+    /// How presence probabilities become present/empty samples (`PresenceDraw`; no effect without a presence
+    /// head); nil (default): the model's `P2SAMConfiguration.proposalPresenceDraw` when its box proposal prompts the
+    /// samples, else `independent`.
+    public var presenceDraw: PresenceDraw? = nil
+    /// Added to the presence logit before σ (negative: more empty samples; no effect without a presence head);
+    /// nil (default): the model's `P2SAMConfiguration.proposalPresenceShift` when its box proposal prompts the
+    /// samples, else 0.
+    public var presenceLogitShift: Float? = nil
     /// Upper bound on samples per call.
     public static let maximumSampleCount = 100_000
 
@@ -115,21 +123,34 @@ public struct P2SAMSampler: Sendable {
                 result.presenceEvidenceLogit = evidence.logit(statistics: statistics)
             }
             result.presenceProbability = presenceProbability(
-                embedded, box: box, evidenceLogit: result.presenceEvidenceLogit)
+                embedded, box: box,
+                evidenceLogit: (result.presenceEvidenceLogit ?? 0) + logitShift(for: result))
         }
         return result
     }
 
-    /// The presence head's probability for `embedded` and a box (256 frame; nil: the image region), plus the
-    /// evidence term `evidenceLogit` of its logit when given; nil for a model without the head.
-    func presenceProbability(_ embedded: EmbeddedImage, box: [Float]?, evidenceLogit: Float? = nil) -> Float? {
+    /// The presence head's probability for `embedded` and a box (256 frame; nil: the image region), with
+    /// `evidenceLogit` (the evidence term and the logit shift) added to its logit; nil for a model without the head.
+    func presenceProbability(_ embedded: EmbeddedImage, box: [Float]?, evidenceLogit: Float = 0) -> Float? {
         guard let presence = model.layers.presence else { return nil }
         let features = PresenceHead.features(
             embedding: embedded.embedding, box: box, resizedHeight: embedded.resizedHeight,
             resizedWidth: embedded.resizedWidth)
-        guard let evidenceLogit else { return presence.probability(features: features) }
         let logit = presence.logit(TapeFree(), features: features).storage[0] + evidenceLogit
         return 1 / (1 + expf(-logit))
+    }
+
+    /// The presence logit shift for `prepared`: `presenceLogitShift`, else the model's proposal shift when its box
+    /// proposal prompts the samples (`prepared.proposedBox` set), else 0.
+    public func logitShift(for prepared: P2SAMPreparedImage) -> Float {
+        presenceLogitShift ?? (prepared.proposedBox != nil ? model.configuration.proposalPresenceShift : 0)
+    }
+
+    /// The presence draw for `prepared`: `presenceDraw`, else the model's proposal draw when its box proposal
+    /// prompts the samples, else `independent`.
+    public func draw(for prepared: P2SAMPreparedImage) -> PresenceDraw {
+        presenceDraw
+            ?? (prepared.proposedBox != nil ? model.configuration.proposalPresenceDraw : nil) ?? .independent
     }
 
     /// Offset of the proposal's box draws' seed from the sample seed (`BoxProposalMode.sampled`).
@@ -145,11 +166,13 @@ public struct P2SAMSampler: Sendable {
             resizedWidth: e.resizedWidth)
     }
 
-    /// Which of `count` samples show a lesion: all for a model without a presence head, else sample k is
-    /// present when the k-th uniform draw of a GSL mt19937 seeded with `seed + 0x5052_4553` is below p (a
-    /// stream of its own, so the latents are the same with and without the head).
+    /// Which of `count` samples show a lesion: all for a model without a presence head, else drawn by
+    /// `draw(for:)` from a GSL mt19937 seeded with `seed + 0x5052_4553` (a stream of its own, so the latents are
+    /// the same with and without the head; `independent`: sample k is present when the k-th uniform draw is below p).
     public func presence(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) -> [Bool] {
-        Self.presence(probability: prepared.presenceProbability, count: count, seed: seed)
+        guard let p = prepared.presenceProbability else { return [Bool](repeating: true, count: count) }
+        return draw(for: prepared).draws(
+            probabilities: [Float](repeating: p, count: count), seed: seed &+ Self.presenceStreamOffset)
     }
 
     /// The presence draws for probability `p` (nil: all present), as `presence(for:count:seed:)`.
@@ -161,8 +184,7 @@ public struct P2SAMSampler: Sendable {
     /// The presence draws for per-sample probabilities `ps` (sample k present when the k-th uniform draw of the
     /// presence stream is below `ps[k]`).
     public static func presence(probabilities ps: [Float], seed: UInt64) -> [Bool] {
-        let random = SeededRandom(seed: seed &+ presenceStreamOffset)
-        return ps.map { random.uniform() < Double($0) }
+        PresenceDraw.independent.draws(probabilities: ps, seed: seed &+ presenceStreamOffset)
     }
 
     /// Offset of the presence draws' seed from the sample seed.
@@ -230,12 +252,14 @@ public struct P2SAMSampler: Sendable {
                     for: Prompt(box: BoxPrompt(x0: box[0], y0: box[1], x1: box[2], y1: box[3])))
                 if prepared.presenceProbability != nil {
                     one.presenceProbability = presenceProbability(
-                        e, box: box, evidenceLogit: prepared.presenceEvidenceLogit)
+                        e, box: box, evidenceLogit: (prepared.presenceEvidenceLogit ?? 0) + logitShift(for: prepared))
                 }
                 return one
             }
             if prepared.presenceProbability != nil {
-                present = Self.presence(probabilities: perSample.map { $0.presenceProbability ?? 1 }, seed: seed)
+                present = draw(for: prepared).draws(
+                    probabilities: perSample.map { $0.presenceProbability ?? 1 },
+                    seed: seed &+ Self.presenceStreamOffset)
             }
         }
         var frequency = [Float](repeating: 0, count: e.originalHeight * e.originalWidth)

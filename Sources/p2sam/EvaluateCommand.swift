@@ -132,6 +132,20 @@ struct EvaluateCommand: ParsableCommand {
     )
     var p2samBoxProposal: BoxProposalMode = .sampled
 
+    @Option(
+        name: .customLong("p2sam-presence-draw"),
+        help:
+            "p2sam, a model with a presence head: independent (each sample's own draw) | stratified (one systematic draw per image: the share of empty samples is the predicted one) | image (all samples empty or all present). Default: the model's (its box proposal's setting when the proposal prompts, else independent)."
+    )
+    var p2samPresenceDraw: PresenceDraw?
+
+    @Option(
+        name: .customLong("p2sam-presence-shift"),
+        help:
+            "p2sam, a model with a presence head: added to the presence logit (negative: more empty samples). Default: the model's (its box proposal's shift when the proposal prompts, else 0)."
+    )
+    var p2samPresenceShift: Float?
+
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
@@ -175,6 +189,9 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("--box-from must be union, majority or rater")
         }
         if !["on", "off"].contains(p2samPresence) { throw ValidationError("--p2sam-presence must be on or off") }
+        if let p2samPresenceShift, !p2samPresenceShift.isFinite {
+            throw ValidationError("--p2sam-presence-shift must be a finite number")
+        }
         if !["selected", "both"].contains(conventions) {
             throw ValidationError("--conventions must be selected or both")
         }
@@ -193,6 +210,8 @@ struct EvaluateCommand: ParsableCommand {
                 modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
             var sampler = P2SAMSampler(model: p2sam)
             sampler.boxProposal = p2samBoxProposal
+            sampler.presenceDraw = p2samPresenceDraw
+            sampler.presenceLogitShift = p2samPresenceShift
             var method = P2SAMMethod(sampler: sampler, conditionOnBox: p2samBox)
             method.usesPresence = p2samPresence == "on"
             return method
@@ -217,7 +236,7 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)"))"
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? ""))"
                 : "")
     }
 
@@ -252,6 +271,8 @@ struct EvaluateCommand: ParsableCommand {
             "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
             "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
             "p2sam_presence": p2samPresence, "p2sam_box_proposal": p2samBoxProposal.rawValue,
+            "p2sam_presence_draw": p2samPresenceDraw?.rawValue ?? "model",
+            "p2sam_presence_shift": p2samPresenceShift.map { String($0) } ?? "model",
             "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
             "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),

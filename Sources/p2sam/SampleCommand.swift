@@ -107,6 +107,20 @@ struct SampleCommand: ParsableCommand {
     )
     var boxProposal: BoxProposalMode = .sampled
 
+    @Option(
+        name: .customLong("presence-draw"),
+        help:
+            "For a model with a presence head: independent (each sample's own draw) | stratified (one systematic draw per image: the share of empty samples is the predicted one) | image (all samples empty or all present). Default: the model's (its box proposal's setting when the proposal prompts, else independent)."
+    )
+    var presenceDraw: PresenceDraw?
+
+    @Option(
+        name: .customLong("presence-shift"),
+        help:
+            "For a model with a presence head: added to the presence logit (negative: more empty samples). Default: the model's (its box proposal's shift when the proposal prompts, else 0)."
+    )
+    var presenceShift: Float?
+
     @OptionGroup var backbone: ModelOptions
 
     func validate() throws {
@@ -118,6 +132,9 @@ struct SampleCommand: ParsableCommand {
                 "--seed \(seed) is out of range: use 0…\(UInt32.max) (GSL's mt19937 uses 32 bits of the seed)")
         }
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
+        if let presenceShift, !presenceShift.isFinite {
+            throw ValidationError("--presence-shift must be a finite number")
+        }
         guard (image == nil) != (dataset == nil) else {
             throw ValidationError("give either --image PNG or --dataset SPEC")
         }
@@ -163,6 +180,12 @@ struct SampleCommand: ParsableCommand {
         }
     }
 
+    /// The presence options when not the defaults (absent otherwise, so older run directories still resume).
+    private var presenceSettings: [String: String] {
+        (presenceDraw.map { ["presence_draw": $0.rawValue] } ?? [:])
+            .merging(presenceShift.map { ["presence_shift": String($0)] } ?? [:]) { a, _ in a }
+    }
+
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
         let choice = try ModelChoice.resolve(model)
         let modelURL = choice.url
@@ -171,6 +194,8 @@ struct SampleCommand: ParsableCommand {
         var sampler = P2SAMSampler(model: p2sam)
         sampler.batchSize = batch
         sampler.boxProposal = boxProposal
+        sampler.presenceDraw = presenceDraw
+        sampler.presenceLogitShift = presenceShift
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []
@@ -240,6 +265,8 @@ struct SampleCommand: ParsableCommand {
                     "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
                     "dmax": dmax.rawValue,
                     "batch": String(batch), "box_proposal": boxProposal.rawValue,
+                    "presence_draw": presenceDraw?.rawValue ?? "model",
+                    "presence_shift": presenceShift.map { String($0) } ?? "model",
                     "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
@@ -270,7 +297,8 @@ struct SampleCommand: ParsableCommand {
             conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)",
             settings: [
                 "count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none",
-            ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a },
+            ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a }
+                .merging(presenceSettings) { a, _ in a },
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
         let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
         if directory.repairedTail {
@@ -284,6 +312,8 @@ struct SampleCommand: ParsableCommand {
             var sampler = P2SAMSampler(model: p2sam)
             sampler.batchSize = batch
             sampler.boxProposal = boxProposal
+            sampler.presenceDraw = presenceDraw
+            sampler.presenceLogitShift = presenceShift
             try DatasetSampling.run(
                 dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
                 window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
@@ -316,3 +346,4 @@ struct SampleCommand: ParsableCommand {
 }
 
 extension BoxProposalMode: ExpressibleByArgument {}
+extension PresenceDraw: ExpressibleByArgument {}

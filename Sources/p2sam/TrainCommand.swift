@@ -139,6 +139,18 @@ struct TrainCommand: ParsableCommand {
         help: "With --box-proposal-only: multiply the fitted σ of the box corners by this factor (> 0; default 1).")
     var boxProposalSpread: Float = 1
     @Option(
+        name: .customLong("box-proposal-presence-draw"),
+        help:
+            "With --box-proposal-only, a model with a presence head: the presence draw stored for when the proposal prompts the samples (independent | stratified | image; default: none stored, i.e. independent)."
+    )
+    var boxProposalPresenceDraw: PresenceDraw?
+    @Option(
+        name: .customLong("box-proposal-presence-shift"),
+        help:
+            "With --box-proposal-only, a model with a presence head: the presence logit shift stored for when the proposal prompts the samples (default 0; negative: more empty samples)."
+    )
+    var boxProposalPresenceShift: Float = 0
+    @Option(
         name: .customLong("presence-evidence"),
         help:
             "With --presence-evidence-only: add (default: the evidence is added to the presence head's logit) | replace (the evidence alone gives the presence logit; the head's weights are set to 0)."
@@ -246,16 +258,23 @@ struct TrainCommand: ParsableCommand {
                 "the box proposal has nothing to fit: no training case has both a non-empty rater mask and a proposed box"
             )
         }
+        if (boxProposalPresenceDraw != nil || boxProposalPresenceShift != 0) && !network.hasPresenceHead {
+            throw ValidationError(
+                "--box-proposal-presence-draw/--box-proposal-presence-shift need a model with a presence head (\(initial) has none)"
+            )
+        }
         fit.store(in: network.parameters)
         var configuration = network.configuration
         configuration.boxProposal = true
+        configuration.proposalPresenceDraw = boxProposalPresenceDraw
+        configuration.proposalPresenceShift = boxProposalPresenceShift
         func coordinates(_ values: [Float]) -> String {
             values.map { String(format: "%.1f", $0) }.joined(separator: ",")
         }
         try writeRefitted(
             network: network, configuration: configuration, initial: initial, output: output,
             note:
-                "box proposal fitted on \(training.count) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)"))"
+                "box proposal fitted on \(training.count) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)")\(boxProposalPresenceDraw.map { "; presence draw \($0.rawValue)" } ?? "")\(boxProposalPresenceShift == 0 ? "" : "; presence shift \(boxProposalPresenceShift)"))"
         )
         print(
             String(
@@ -349,6 +368,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard boxProposalSpread > 0 && boxProposalSpread.isFinite else {
             throw ValidationError("--box-proposal-spread must be a positive number, got \(boxProposalSpread)")
+        }
+        guard boxProposalPresenceShift.isFinite else {
+            throw ValidationError("--box-proposal-presence-shift must be a finite number")
         }
         guard ["add", "replace"].contains(presenceEvidenceMode) else {
             throw ValidationError("--presence-evidence must be add or replace")
