@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Latent temperature: copy a stage-2 P²SAM model with the PGN's standard deviation scaled by TAU.
+"""Latent temperature: copy a stage-2 P²SAM model with metadata `latent_temperature` multiplied by TAU.
 
-The PGN's head outputs [μ (256), log σ (256)]; σ = exp(clamp(log σ, -10, 5)) (PromptGenerationNetwork).
-Adding log TAU to the log σ half of `pgn.head.bias` makes every sample z = μ + TAU·σ·ε (exact unless the
-clamp binds), so TAU < 1 pulls a model's samples towards its mean mask and TAU > 1 spreads them. The mean μ,
-the decoder and every other tensor are copied byte for byte. Choose TAU on validation data (e.g. the TAU
-whose validation sample diversity is nearest the raters'), never on the test split. stdlib only.
+The sampler draws z = μ + τ·σ·ε with σ = exp(clamp(log σ, -10, 5)) from the PGN and τ the file's
+`latent_temperature` (1 when absent; docs/p2sam-model.md). τ acts after the clamp, so TAU < 1 pulls the samples
+towards the model's mean mask (z = μ) even for a PGN whose log σ sits at the ceiling (shifting the head's bias
+would not). The tensors are copied byte for byte; only the header changes. Choose TAU on validation data (e.g.
+the TAU whose validation sample diversity is nearest the raters'), never on the test split. stdlib only.
 Usage: python3 scripts/scale-latent-deviation.py IN.safetensors OUT.safetensors TAU
 """
 import json, math, os, struct, sys
@@ -22,26 +22,17 @@ if not (tau > 0 and math.isfinite(tau)):
 data = open(src, "rb").read()
 n = struct.unpack("<Q", data[:8])[0]
 header = json.loads(data[8:8 + n])
-entry = header.get("pgn.head.bias")
-if entry is None:
-    sys.exit(f"{src} has no pgn.head.bias: not a stage-2 P²SAM model")
-if entry.get("dtype") != "F32":
-    sys.exit(f"pgn.head.bias of {src} is {entry.get('dtype')}, expected F32")
-body = bytearray(data[8 + n:])
-begin, end = entry["data_offsets"]
-count = (end - begin) // 4
-if count % 2:
-    sys.exit(f"pgn.head.bias of {src} has {count} values, expected [μ, log σ] halves")
-values = list(struct.unpack(f"<{count}f", body[begin:end]))
-half = count // 2
-values[half:] = [v + math.log(tau) for v in values[half:]]
-body[begin:end] = struct.pack(f"<{count}f", *values)
 meta = header.setdefault("__metadata__", {})
-note = f"latent temperature {tau:g} (PGN sigma x {tau:g}, scripts/scale-latent-deviation.py)"
+if meta.get("format") != "p2sam-v1" or "pgn.head.bias" not in header:
+    sys.exit(f"{src} is not a stage-2 P²SAM model (format p2sam-v1 with a PGN)")
+old = float(meta.get("latent_temperature", "1"))
+new = old * tau
+meta["latent_temperature"] = repr(new)
+note = f"latent temperature {new:g} (scripts/scale-latent-deviation.py)"
 meta["notes"] = "; ".join(x for x in (meta.get("notes", ""), note) if x)
-text = json.dumps(header, separators=(",", ":")).encode()
+text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode()
 text += b" " * ((8 - len(text) % 8) % 8)
 tmp = dst + ".tmp"
 with open(tmp, "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + bytes(body))
+    f.write(struct.pack("<Q", len(text)) + text + data[8 + n:])
 os.replace(tmp, dst)

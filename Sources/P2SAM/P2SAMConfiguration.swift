@@ -20,6 +20,10 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// Whether the presence head adds per-image evidence (`PresenceEvidence`, metadata `presence_evidence` =
     /// `mask-statistics`; needs the presence head). False for files without the key.
     public var presenceEvidence: Bool = false
+    /// Latent temperature τ (metadata `latent_temperature`): the sampler draws z = μ + τ·σ·ε, with σ the PGN's
+    /// clamped standard deviation, so τ < 1 pulls the samples towards the model's mean mask. 1 for files without
+    /// the key (set after training, chosen on validation data: `scripts/scale-latent-deviation.py`).
+    public var latentTemperature: Float = 1
     /// Dimension of z: 256, the decoder's token width.
     public var latentDim: Int { 256 }
 
@@ -88,6 +92,13 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
                 "metadata '\(Self.presenceEvidenceKey)' must be \(Self.presenceEvidenceName) when present")
         }
         presenceEvidence = metadata[Self.presenceEvidenceKey] == Self.presenceEvidenceName
+        if let text = metadata[Self.latentTemperatureKey] {
+            guard let tau = Float(text), tau.isFinite, tau > 0 else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.latentTemperatureKey)' must be a positive finite number, found '\(text)'")
+            }
+            latentTemperature = tau
+        }
         if presenceEvidence && !presenceHead {
             throw P2SAMModelError.notAP2SAMModel(
                 "metadata '\(Self.presenceEvidenceKey)' needs the presence head (metadata 'presence' = head)")
@@ -99,13 +110,17 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// Metadata value of `presenceEvidenceKey`: statistics of the model's own mask.
     public static let presenceEvidenceName = "mask-statistics"
 
+    /// Metadata key of the latent temperature (`latentTemperature`).
+    public static let latentTemperatureKey = "latent_temperature"
+
     /// Metadata key of a model with a box proposal (`BoxProposal`).
     public static let boxProposalKey = "box_proposal"
     /// Metadata value of `boxProposalKey`: the proposal boxes the decoder's own mask.
     public static let boxProposalName = "decoder"
 
     /// The metadata entries describing this architecture (`presence` only when the model has the head,
-    /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence).
+    /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence,
+    /// `latent_temperature` only when it is not 1).
     public var metadata: [String: String] {
         var entries = [
             "format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
@@ -114,13 +129,14 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if presenceHead { entries["presence"] = "head" }
         if boxProposal { entries[Self.boxProposalKey] = Self.boxProposalName }
         if presenceEvidence { entries[Self.presenceEvidenceKey] = Self.presenceEvidenceName }
+        if latentTemperature != 1 { entries[Self.latentTemperatureKey] = String(latentTemperature) }
         return entries
     }
 
     enum CodingKeys: String, CodingKey {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
-        case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence
+        case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence, latentTemperature
     }
 
     public init(from decoder: Decoder) throws {
@@ -134,5 +150,6 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             presenceHead: try c.decodeIfPresent(Bool.self, forKey: .presenceHead) ?? false)
         boxProposal = try c.decodeIfPresent(Bool.self, forKey: .boxProposal) ?? false
         presenceEvidence = try c.decodeIfPresent(Bool.self, forKey: .presenceEvidence) ?? false
+        latentTemperature = try c.decodeIfPresent(Float.self, forKey: .latentTemperature) ?? 1
     }
 }
