@@ -42,7 +42,10 @@ final class LatentTemperatureTests: XCTestCase {
 
     /// Runs the script (skipped where python3 is missing) on a small safetensors file.
     func testScriptMultipliesTheTemperatureAndCopiesTheTensors() throws {
-        guard let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: FileManager.default.isExecutableFile)
+        guard
+            let python = ["/usr/bin/python3", "/usr/local/bin/python3"].first(where: {
+                FileManager.default.isExecutableFile(atPath: $0)
+            })
         else { throw XCTSkip("python3 not found") }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("scripts/scale-latent-deviation.py")
@@ -52,13 +55,17 @@ final class LatentTemperatureTests: XCTestCase {
         let bias: [Float] = [1, 2, -2.3, -1]
         let other: [Float] = [5, 6]
         let headerJSON =
-            #"{"__metadata__":{"format":"p2sam-v1","notes":"n","latent_temperature":"0.5"},"# + #""other":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
+            #"{"__metadata__":{"format":"p2sam-v1","notes":"n","latent_temperature":"0.5"},"#
+            + #""other":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"#
             + #""pgn.head.bias":{"dtype":"F32","shape":[4],"data_offsets":[8,24]}}"#
         var file = Data()
         var length = UInt64(headerJSON.utf8.count).littleEndian
         file.append(Data(bytes: &length, count: 8))
         file.append(Data(headerJSON.utf8))
-        for v in other + bias { var bits = v.bitPattern.littleEndian; file.append(Data(bytes: &bits, count: 4)) }
+        for v in other + bias {
+            var bits = v.bitPattern.littleEndian
+            file.append(Data(bytes: &bits, count: 4))
+        }
         let input = folder.appendingPathComponent("in.safetensors")
         try file.write(to: input)
 
@@ -81,7 +88,9 @@ final class LatentTemperatureTests: XCTestCase {
         XCTAssertEqual(metadata["latent_temperature"].flatMap(Double.init), 0.25)
         XCTAssertEqual(metadata["format"], "p2sam-v1")
         XCTAssertTrue(metadata["notes"]?.hasPrefix("n; latent temperature 0.25") == true, metadata["notes"] ?? "")
-        XCTAssertEqual(written.subdata(in: (8 + headerLength)..<written.count), file.subdata(in: (8 + headerJSON.utf8.count)..<file.count))
+        XCTAssertEqual(
+            written.subdata(in: (8 + headerLength)..<written.count),
+            file.subdata(in: (8 + headerJSON.utf8.count)..<file.count))
 
         // A non-positive temperature is refused and writes nothing.
         let refused = folder.appendingPathComponent("refused.safetensors")
