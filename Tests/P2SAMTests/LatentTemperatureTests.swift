@@ -1,5 +1,8 @@
 import Foundation
+import LiteMedSAM
 import P2SAM
+import SAMLayers
+import SAMTensor
 import XCTest
 
 /// The latent temperature (metadata `latent_temperature`, `P2SAMConfiguration.latentTemperature`): the sampler
@@ -36,6 +39,34 @@ final class LatentTemperatureTests: XCTestCase {
             cooled["latent_temperature"] = bad
             XCTAssertThrowsError(try P2SAMConfiguration(metadata: cooled), bad) { error in
                 XCTAssertTrue("\(error)".contains("latent_temperature"), "\(error)")
+            }
+        }
+    }
+
+    /// A model file with `latent_temperature` makes `P2SAMSampler.latents(for:count:seed:)` scale σ (needs
+    /// Models/lite_medsam.pth, like the other sampler tests).
+    func testSamplerUsesTheModelFilesTemperature() throws {
+        try IdentityModel.requireCheckpoint()
+        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
+        let encoder = try TinyViTEncoder(&backbone)
+        let tensors = try IdentityModel.parameters(injection: .sparse).mapValues {
+            Tensor(shape: $0.shape, storage: $0.values)
+        }
+        var metadata = IdentityModel.metadata(injection: .sparse)
+        let plain = P2SAMSampler(
+            model: try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
+        )
+        metadata["latent_temperature"] = "0.25"
+        let cooled = P2SAMSampler(
+            model: try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
+        )
+        XCTAssertEqual(cooled.model.configuration.latentTemperature, 0.25)
+        let prepared = try plain.prepare(P2SAMSamplerTests.image)
+        let z1 = plain.latents(for: prepared, count: 2, seed: 4)
+        let z2 = cooled.latents(for: prepared, count: 2, seed: 4)
+        for k in 0..<2 {
+            for d in [0, 17, 255] {
+                XCTAssertEqual(z2[k][d] - prepared.mean[d], 0.25 * (z1[k][d] - prepared.mean[d]), accuracy: 1e-5)
             }
         }
     }
