@@ -28,6 +28,10 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// (metadata `box_proposal_presence_shift`; 0 for files without the key). A caller's
     /// `P2SAMSampler.presenceLogitShift` takes precedence.
     public var proposalPresenceShift: Float = 0
+    /// Latent temperature τ (metadata `latent_temperature`): the sampler draws z = μ + τ·σ·ε, with σ the PGN's
+    /// clamped standard deviation, so τ < 1 pulls the samples towards the model's mean mask. 1 for files without
+    /// the key (set after training, chosen on validation data: `scripts/scale-latent-deviation.py`).
+    public var latentTemperature: Float = 1
     /// Dimension of z: 256, the decoder's token width.
     public var latentDim: Int { 256 }
 
@@ -96,6 +100,13 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
                 "metadata '\(Self.presenceEvidenceKey)' must be \(Self.presenceEvidenceName) when present")
         }
         presenceEvidence = metadata[Self.presenceEvidenceKey] == Self.presenceEvidenceName
+        if let text = metadata[Self.latentTemperatureKey] {
+            guard let tau = Float(text), tau.isFinite, tau > 0 else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.latentTemperatureKey)' must be a positive finite number, found '\(text)'")
+            }
+            latentTemperature = tau
+        }
         if presenceEvidence && !presenceHead {
             throw P2SAMModelError.notAP2SAMModel(
                 "metadata '\(Self.presenceEvidenceKey)' needs the presence head (metadata 'presence' = head)")
@@ -132,6 +143,9 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// Metadata value of `presenceEvidenceKey`: statistics of the model's own mask.
     public static let presenceEvidenceName = "mask-statistics"
 
+    /// Metadata key of the latent temperature (`latentTemperature`).
+    public static let latentTemperatureKey = "latent_temperature"
+
     /// Metadata key of a model with a box proposal (`BoxProposal`).
     public static let boxProposalKey = "box_proposal"
     /// Metadata value of `boxProposalKey`: the proposal boxes the decoder's own mask.
@@ -139,7 +153,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
 
     /// The metadata entries describing this architecture (`presence` only when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
-    /// presence draw and shift only when set).
+    /// presence draw and shift only when set, `latent_temperature` only when it is not 1).
     public var metadata: [String: String] {
         var entries = [
             "format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
@@ -150,6 +164,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if presenceEvidence { entries[Self.presenceEvidenceKey] = Self.presenceEvidenceName }
         if let proposalPresenceDraw { entries[Self.proposalPresenceDrawKey] = proposalPresenceDraw.rawValue }
         if proposalPresenceShift != 0 { entries[Self.proposalPresenceShiftKey] = String(proposalPresenceShift) }
+        if latentTemperature != 1 { entries[Self.latentTemperatureKey] = String(latentTemperature) }
         return entries
     }
 
@@ -157,7 +172,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
         case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence, proposalPresenceDraw,
-            proposalPresenceShift
+            proposalPresenceShift, latentTemperature
     }
 
     public init(from decoder: Decoder) throws {
@@ -173,5 +188,6 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         presenceEvidence = try c.decodeIfPresent(Bool.self, forKey: .presenceEvidence) ?? false
         proposalPresenceDraw = try c.decodeIfPresent(PresenceDraw.self, forKey: .proposalPresenceDraw)
         proposalPresenceShift = try c.decodeIfPresent(Float.self, forKey: .proposalPresenceShift) ?? 0
+        latentTemperature = try c.decodeIfPresent(Float.self, forKey: .latentTemperature) ?? 1
     }
 }

@@ -190,14 +190,24 @@ public struct P2SAMSampler: Sendable {
     /// Offset of the presence draws' seed from the sample seed.
     public static let presenceStreamOffset: UInt64 = 0x5052_4553
 
-    /// `count` latents `z = μ + σ ⊙ ε`, ε from GSL's mt19937 seeded with `seed` (sample k uses
-    /// draws 256k … 256k + 255).
+    /// `count` latents `z = μ + τ σ ⊙ ε` (τ the model's `P2SAMConfiguration.latentTemperature`), ε from GSL's
+    /// mt19937 seeded with `seed` (sample k uses draws 256k … 256k + 255).
     public func latents(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) -> [[Float]] {
+        Self.latents(
+            mean: prepared.mean, standardDeviation: prepared.standardDeviation,
+            temperature: model.configuration.latentTemperature, count: count, seed: seed)
+    }
+
+    /// `count` latents `z = μ + temperature · σ ⊙ ε` for `mean` μ and `standardDeviation` σ (equal lengths), ε
+    /// from GSL's mt19937 seeded with `seed` (sample k uses draws `d·k … d·k + d − 1`, d = `mean.count`); the
+    /// same ε for every temperature.
+    public static func latents(
+        mean: [Float], standardDeviation: [Float], temperature: Float = 1, count: Int, seed: UInt64
+    ) -> [[Float]] {
+        precondition(mean.count == standardDeviation.count, "μ and σ differ in length")
         let random = SeededRandom(seed: seed)
         return (0..<count).map { _ in
-            (0..<prepared.mean.count).map { d in
-                prepared.mean[d] + prepared.standardDeviation[d] * Float(random.gaussian())
-            }
+            (0..<mean.count).map { d in mean[d] + temperature * standardDeviation[d] * Float(random.gaussian()) }
         }
     }
 
