@@ -64,6 +64,9 @@ public struct P2SAMSampler: Sendable {
     /// nil (default): the model's `P2SAMConfiguration.proposalPresenceShift` when its box proposal prompts the
     /// samples, else 0.
     public var presenceLogitShift: Float? = nil
+    /// The latent temperature τ (z = μ + τ σ ⊙ ε; positive and finite); nil (default): the model's
+    /// `P2SAMConfiguration.latentTemperature` (1 for files without `latent_temperature`).
+    public var latentTemperature: Float? = nil
     /// Upper bound on samples per call.
     public static let maximumSampleCount = 100_000
 
@@ -190,12 +193,13 @@ public struct P2SAMSampler: Sendable {
     /// Offset of the presence draws' seed from the sample seed.
     public static let presenceStreamOffset: UInt64 = 0x5052_4553
 
-    /// `count` latents `z = μ + τ σ ⊙ ε` (τ the model's `P2SAMConfiguration.latentTemperature`), ε from GSL's
+    /// `count` latents `z = μ + τ σ ⊙ ε` (τ: `latentTemperature`, else the model's
+    /// `P2SAMConfiguration.latentTemperature`), ε from GSL's
     /// mt19937 seeded with `seed` (sample k uses draws 256k … 256k + 255).
     public func latents(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) -> [[Float]] {
         Self.latents(
             mean: prepared.mean, standardDeviation: prepared.standardDeviation,
-            temperature: model.configuration.latentTemperature, count: count, seed: seed)
+            temperature: latentTemperature ?? model.configuration.latentTemperature, count: count, seed: seed)
     }
 
     /// `count` latents `z = μ + temperature · σ ⊙ ε` for `mean` μ and `standardDeviation` σ (equal lengths), ε

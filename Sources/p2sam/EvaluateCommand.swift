@@ -146,6 +146,13 @@ struct EvaluateCommand: ParsableCommand {
     )
     var p2samPresenceShift: Float?
 
+    @Option(
+        name: .customLong("p2sam-latent-temperature"),
+        help:
+            "p2sam, a stage-2 model: scale the prompt distribution's σ by τ (z = μ + τ·σ·ε; > 0). Default: the model's (its metadata latent_temperature, else 1). Choose τ on --split validation."
+    )
+    var p2samLatentTemperature: Float?
+
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
@@ -192,6 +199,10 @@ struct EvaluateCommand: ParsableCommand {
         if let p2samPresenceShift, !p2samPresenceShift.isFinite {
             throw ValidationError("--p2sam-presence-shift must be a finite number")
         }
+        if let p2samLatentTemperature, !(p2samLatentTemperature > 0 && p2samLatentTemperature.isFinite) {
+            throw ValidationError(
+                "--p2sam-latent-temperature must be a positive finite number, got \(p2samLatentTemperature)")
+        }
         if !["selected", "both"].contains(conventions) {
             throw ValidationError("--conventions must be selected or both")
         }
@@ -212,6 +223,7 @@ struct EvaluateCommand: ParsableCommand {
             sampler.boxProposal = p2samBoxProposal
             sampler.presenceDraw = p2samPresenceDraw
             sampler.presenceLogitShift = p2samPresenceShift
+            sampler.latentTemperature = p2samLatentTemperature
             var method = P2SAMMethod(sampler: sampler, conditionOnBox: p2samBox)
             method.usesPresence = p2samPresence == "on"
             return method
@@ -273,6 +285,7 @@ struct EvaluateCommand: ParsableCommand {
             "p2sam_presence": p2samPresence, "p2sam_box_proposal": p2samBoxProposal.rawValue,
             "p2sam_presence_draw": p2samPresenceDraw?.rawValue ?? "model",
             "p2sam_presence_shift": p2samPresenceShift.map { String($0) } ?? "model",
+            "p2sam_latent_temperature": p2samLatentTemperature.map { String($0) } ?? "model",
             "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
             "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),

@@ -121,6 +121,13 @@ struct SampleCommand: ParsableCommand {
     )
     var presenceShift: Float?
 
+    @Option(
+        name: .customLong("latent-temperature"),
+        help:
+            "Stage-2 models: scale the prompt distribution's σ by τ (z = μ + τ·σ·ε; > 0; below 1: samples closer to the model's mean mask). Default: the model's (its metadata latent_temperature, else 1)."
+    )
+    var latentTemperature: Float?
+
     @OptionGroup var backbone: ModelOptions
 
     func validate() throws {
@@ -134,6 +141,9 @@ struct SampleCommand: ParsableCommand {
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
         if let presenceShift, !presenceShift.isFinite {
             throw ValidationError("--presence-shift must be a finite number")
+        }
+        if let latentTemperature, !(latentTemperature > 0 && latentTemperature.isFinite) {
+            throw ValidationError("--latent-temperature must be a positive finite number, got \(latentTemperature)")
         }
         guard (image == nil) != (dataset == nil) else {
             throw ValidationError("give either --image PNG or --dataset SPEC")
@@ -184,6 +194,7 @@ struct SampleCommand: ParsableCommand {
     private var presenceSettings: [String: String] {
         (presenceDraw.map { ["presence_draw": $0.rawValue] } ?? [:])
             .merging(presenceShift.map { ["presence_shift": String($0)] } ?? [:]) { a, _ in a }
+            .merging(latentTemperature.map { ["latent_temperature": String($0)] } ?? [:]) { a, _ in a }
     }
 
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
@@ -196,6 +207,7 @@ struct SampleCommand: ParsableCommand {
         sampler.boxProposal = boxProposal
         sampler.presenceDraw = presenceDraw
         sampler.presenceLogitShift = presenceShift
+        sampler.latentTemperature = latentTemperature
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []
@@ -267,6 +279,7 @@ struct SampleCommand: ParsableCommand {
                     "batch": String(batch), "box_proposal": boxProposal.rawValue,
                     "presence_draw": presenceDraw?.rawValue ?? "model",
                     "presence_shift": presenceShift.map { String($0) } ?? "model",
+                    "latent_temperature": latentTemperature.map { String($0) } ?? "model",
                     "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
@@ -314,6 +327,7 @@ struct SampleCommand: ParsableCommand {
             sampler.boxProposal = boxProposal
             sampler.presenceDraw = presenceDraw
             sampler.presenceLogitShift = presenceShift
+            sampler.latentTemperature = latentTemperature
             try DatasetSampling.run(
                 dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
                 window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)

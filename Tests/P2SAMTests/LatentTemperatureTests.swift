@@ -69,6 +69,18 @@ final class LatentTemperatureTests: XCTestCase {
                 XCTAssertEqual(z2[k][d] - prepared.mean[d], 0.25 * (z1[k][d] - prepared.mean[d]), accuracy: 1e-5)
             }
         }
+        // A caller's temperature (`sample --latent-temperature`) overrides the file's: τ = 1 gives the plain
+        // model's latents, τ = 0.5 half its deviation.
+        var overridden = cooled
+        overridden.latentTemperature = 1
+        XCTAssertEqual(overridden.latents(for: prepared, count: 2, seed: 4), z1)
+        overridden.latentTemperature = 0.5
+        let z3 = overridden.latents(for: prepared, count: 2, seed: 4)
+        for k in 0..<2 {
+            for d in [0, 17, 255] {
+                XCTAssertEqual(z3[k][d] - prepared.mean[d], 0.5 * (z1[k][d] - prepared.mean[d]), accuracy: 1e-5)
+            }
+        }
     }
 
     /// Runs the script (skipped where python3 is missing) on a small safetensors file.

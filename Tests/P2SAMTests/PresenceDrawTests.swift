@@ -1,10 +1,9 @@
 import Foundation
 import LiteMedSAM
 import MedImageIO
+import P2SAM
 import SAMTensor
 import XCTest
-
-@testable import P2SAM
 
 /// `PresenceDraw` (how presence probabilities become empty samples) and the sampler's presence logit shift.
 final class PresenceDrawTests: XCTestCase {
