@@ -46,9 +46,42 @@ public struct Linear: Sendable {
         _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
         adding residual: UnsafePointer<Float>?, gelu: Bool
     ) {
+        if GEMMPrecision.current != .bf16 && rows >= LinearKernel.minimumRows && LinearKernel.directF32 {
+            applyDirect(input, rows: rows, output: output, adding: residual, gelu: gelu)
+            return
+        }
         multiply(input, rows: rows, output: output)
         bias.withUnsafeBufferPointerIfPresent { b in
             Elementwise.epilogue(output, rows: rows, columns: outFeatures, bias: b, residual: residual, gelu: gelu)
+        }
+    }
+
+    /// The f32 GEMM and its epilogue in one pass per block of rows (`p2s_gemm_f32`, AVX-512), rows split over
+    /// the cores; a chunk the kernel declines (no memory for the packed weight) runs OpenBLAS and the
+    /// separate epilogue, which compute the same values up to float rounding.
+    private func applyDirect(
+        _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
+        adding residual: UnsafePointer<Float>?, gelu: Bool
+    ) {
+        let (n, k) = (outFeatures, inFeatures)
+        let si = SharedPointer(input)
+        let so = SharedMutablePointer(output)
+        let sr = residual.map { SharedPointer($0) }
+        weight.withUnsafeBufferPointer { w in
+            let sw = SharedPointer(w.baseAddress!)
+            bias.withUnsafeBufferPointerIfPresent { b in
+                let sb = b.map { SharedPointer($0) }
+                let minimumRows = max(LinearKernel.minimumRows, GEMM.parallelThreshold / max(1, n * k))
+                Parallel.forEachChunk(of: rows, minimumChunk: minimumRows) { range in
+                    let a = si.base + range.lowerBound * k
+                    let c = so.base + range.lowerBound * n
+                    let r = sr.map { $0.base + range.lowerBound * n }
+                    if p2s_gemm_f32(a, k, sw.base, n, k, c, n, range.count, sb?.base, r, gelu ? 1 : 0) == 0 {
+                        GEMM.single(false, true, range.count, n, k, 1, a, k, sw.base, k, 0, c, n)
+                        p2s_bias_epilogue(c, sb?.base, r, range.count, n, gelu ? 1 : 0)
+                    }
+                }
+            }
         }
     }
 
@@ -128,6 +161,21 @@ public struct Linear: Sendable {
         }
         return out
     }
+}
+
+/// Which f32 GEMM the linear layers run (`Linear.apply`): the own AVX-512 kernel (`p2s_gemm_f32`: weight
+/// packed per call, input read in place, epilogue fused per block of rows) for inputs of at least
+/// `minimumRows` rows on a CPU whose kernels run AVX-512, else OpenBLAS SGEMM and a separate epilogue pass.
+public enum LinearKernel {
+    /// Inputs with fewer rows run OpenBLAS (its small-matrix kernels; packing the weight would dominate).
+    public static let minimumRows = 48
+
+    /// Whether the own f32 kernel runs. By default: when the AVX-512 variant is in use and the environment
+    /// variable `P2SAM_F32_GEMM` is not `openblas` (which selects OpenBLAS, for comparisons). A process-wide
+    /// setting like `Parallel.workerCount`: change it only between runs (hence `nonisolated(unsafe)`);
+    /// setting it true on a CPU without AVX-512 still runs OpenBLAS (the kernel declines).
+    nonisolated(unsafe) public static var directF32: Bool =
+        p2s_kernel_level() == 2 && ProcessInfo.processInfo.environment["P2SAM_F32_GEMM"] != "openblas"
 }
 
 /// LayerNorm parameters over the last dimension (`nn.LayerNorm`, and SAM's `LayerNorm2d` on NHWC).

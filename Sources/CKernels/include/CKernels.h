@@ -61,6 +61,15 @@ void p2s_bf16_pack_weight(const float *weight, ptrdiff_t n, ptrdiff_t k, uint16_
 int p2s_gemm_bf16(const float *a, ptrdiff_t lda, const uint16_t *packed, ptrdiff_t n, ptrdiff_t k, float *c,
                   ptrdiff_t ldc, ptrdiff_t m);
 
+/// `C = GELU?((A Wᵀ + bias) + residual)` in f32 for `m` rows with AVX-512 FMA: A `m x k` (row stride `lda`),
+/// W row-major `n x k` as stored (packed per call), C `m x n` (row stride `ldc`) overwritten; `bias` (`n`
+/// values) and `residual` (`m x n`, row stride `n`) may be NULL, GELU (the `p2s_gelu` formula) applies when
+/// `gelu` is non-zero; the epilogue is `p2s_bias_epilogue`'s. Each C element is one FMA chain over k in order,
+/// so the result does not depend on how rows are split between calls. Returns 1, or 0 without touching C
+/// when the AVX-512 variant is not in use (or memory for the packed W is unavailable).
+int p2s_gemm_f32(const float *a, ptrdiff_t lda, const float *weight, ptrdiff_t n, ptrdiff_t k, float *c,
+                 ptrdiff_t ldc, ptrdiff_t m, const float *bias, const float *residual, int gelu);
+
 #ifdef __cplusplus
 }
 #endif

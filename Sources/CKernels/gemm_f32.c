@@ -1,0 +1,133 @@
+// f32 GEMM with AVX-512 FMA for linear layers: C = GELU?((A Wᵀ + bias) + residual), W row-major as stored
+// (`n x k`, a Linear layer's `(out, in)`), packed per call into 16-column panels; A read in place (no
+// packing: each row's values are broadcast), C written once (no zero fill), the epilogue applied to each
+// block of rows while it is still in cache. Every C element is one FMA chain over k in order, whatever
+// the row range a call covers, so splitting rows over threads does not change a bit.
+// Compiled for AVX-512 only; `p2s_gemm_f32` returns 0 (touching nothing) where the dispatcher did not
+// choose the AVX-512 variant, and the caller then runs OpenBLAS.
+#include "CKernels.h"
+
+#include <stdlib.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define P2S_HAVE_F32_KERNEL 1
+#else
+#define P2S_HAVE_F32_KERNEL 0
+#endif
+
+#if P2S_HAVE_F32_KERNEL
+#define F32_TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
+
+// Packs W (`n x k`) into blocks of 16 outputs: packed[(block * k + p) * 16 + j] = W[block * 16 + j][p]
+// (zero beyond n).
+static void pack_weight(const float *w, ptrdiff_t n, ptrdiff_t k, float *packed) {
+    ptrdiff_t blocks = (n + 15) / 16;
+    for (ptrdiff_t nb = 0; nb < blocks; nb++) {
+        float *panel = packed + nb * k * 16;
+        for (int j = 0; j < 16; j++) {
+            ptrdiff_t row = nb * 16 + j;
+            if (row < n) {
+                const float *src = w + row * k;
+                for (ptrdiff_t p = 0; p < k; p++) panel[p * 16 + j] = src[p];
+            } else {
+                for (ptrdiff_t p = 0; p < k; p++) panel[p * 16 + j] = 0.0f;
+            }
+        }
+    }
+}
+
+// ROWS x (BLOCKS * 16) tile over all of k; `lastMask` limits the store of the last block's columns.
+#define TILE(ROWS, BLOCKS)                                                                                    \
+    F32_TARGET static void tile_##ROWS##x##BLOCKS(const float *a, ptrdiff_t lda, ptrdiff_t k, const float *panel, \
+                                                  float *c, ptrdiff_t ldc, __mmask16 lastMask) {             \
+        __m512 acc[ROWS][BLOCKS];                                                                             \
+        for (int r = 0; r < ROWS; r++)                                                                        \
+            for (int b = 0; b < BLOCKS; b++) acc[r][b] = _mm512_setzero_ps();                                 \
+        for (ptrdiff_t p = 0; p < k; p++) {                                                                   \
+            __m512 w[BLOCKS];                                                                                 \
+            for (int b = 0; b < BLOCKS; b++) w[b] = _mm512_loadu_ps(panel + ((ptrdiff_t)b * k + p) * 16);     \
+            for (int r = 0; r < ROWS; r++) {                                                                  \
+                __m512 x = _mm512_set1_ps(a[r * lda + p]);                                                    \
+                for (int b = 0; b < BLOCKS; b++) acc[r][b] = _mm512_fmadd_ps(x, w[b], acc[r][b]);             \
+            }                                                                                                 \
+        }                                                                                                     \
+        for (int r = 0; r < ROWS; r++)                                                                        \
+            for (int b = 0; b < BLOCKS; b++) {                                                                \
+                __mmask16 m = b == BLOCKS - 1 ? lastMask : (__mmask16)0xFFFF;                                 \
+                _mm512_mask_storeu_ps(c + r * ldc + b * 16, m, acc[r][b]);                                    \
+            }                                                                                                 \
+    }
+
+TILE(6, 4)
+TILE(6, 1)
+TILE(1, 4)
+TILE(1, 1)
+
+// Columns per chunk (16 blocks of 16: a chunk's panels stay in L2 while the row tiles use them) and rows
+// per block (the block's A rows stay in L1/L2 across the chunks; the epilogue runs per block).
+enum { F32_CHUNK_BLOCKS = 16, F32_ROW_BLOCK = 96 };
+
+F32_TARGET static void gemm_rows(const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t n, ptrdiff_t k,
+                                 float *c, ptrdiff_t ldc, ptrdiff_t m, const float *bias, const float *residual,
+                                 int gelu) {
+    ptrdiff_t blocks = (n + 15) / 16;
+    int tailColumns = (int)(n - (blocks - 1) * 16);
+    __mmask16 tailMask = (__mmask16)((1u << tailColumns) - 1u);
+    for (ptrdiff_t rowBlock = 0; rowBlock < m; rowBlock += F32_ROW_BLOCK) {
+        ptrdiff_t blockRows = m - rowBlock < F32_ROW_BLOCK ? m - rowBlock : F32_ROW_BLOCK;
+        for (ptrdiff_t chunk = 0; chunk < blocks; chunk += F32_CHUNK_BLOCKS) {
+            ptrdiff_t chunkEnd = chunk + F32_CHUNK_BLOCKS < blocks ? chunk + F32_CHUNK_BLOCKS : blocks;
+            for (ptrdiff_t r0 = 0; r0 < blockRows; r0 += 6) {
+                ptrdiff_t rows = blockRows - r0 < 6 ? blockRows - r0 : 6;
+                const float *arows = a + (rowBlock + r0) * lda;
+                float *crow = c + (rowBlock + r0) * ldc;
+                for (ptrdiff_t nb = chunk; nb < chunkEnd;) {
+                    const float *panel = packed + nb * k * 16;
+                    float *out = crow + nb * 16;
+                    int wide = nb + 4 <= chunkEnd;
+                    __mmask16 last = (wide ? nb + 4 == blocks : nb + 1 == blocks) ? tailMask : (__mmask16)0xFFFF;
+                    if (rows == 6) {
+                        if (wide) tile_6x4(arows, lda, k, panel, out, ldc, last);
+                        else tile_6x1(arows, lda, k, panel, out, ldc, last);
+                    } else {
+                        for (ptrdiff_t r = 0; r < rows; r++) {
+                            if (wide) tile_1x4(arows + r * lda, lda, k, panel, out + r * ldc, ldc, last);
+                            else tile_1x1(arows + r * lda, lda, k, panel, out + r * ldc, ldc, last);
+                        }
+                    }
+                    nb += wide ? 4 : 1;
+                }
+            }
+        }
+        if (bias || residual || gelu) {
+            float *block = c + rowBlock * ldc;
+            if (ldc == n) {
+                p2s_bias_epilogue(block, bias, residual ? residual + rowBlock * n : NULL, blockRows, n, gelu);
+            } else {
+                for (ptrdiff_t r = 0; r < blockRows; r++)
+                    p2s_bias_epilogue(block + r * ldc, bias, residual ? residual + (rowBlock + r) * n : NULL, 1, n,
+                                      gelu);
+            }
+        }
+    }
+}
+#endif
+
+int p2s_gemm_f32(const float *a, ptrdiff_t lda, const float *weight, ptrdiff_t n, ptrdiff_t k, float *c,
+                 ptrdiff_t ldc, ptrdiff_t m, const float *bias, const float *residual, int gelu) {
+#if P2S_HAVE_F32_KERNEL
+    if (p2s_kernel_level() != 2 || m <= 0 || n <= 0 || k <= 0) return 0;
+    size_t count = (size_t)((n + 15) / 16) * 16 * (size_t)k;
+    float *packed = malloc(sizeof(float) * count);
+    if (!packed) return 0;
+    pack_weight(weight, n, k, packed);
+    gemm_rows(a, lda, packed, n, k, c, ldc, m, bias, residual, gelu);
+    free(packed);
+    return 1;
+#else
+    (void)a; (void)lda; (void)weight; (void)n; (void)k; (void)c; (void)ldc; (void)m; (void)bias; (void)residual;
+    (void)gelu;
+    return 0;
+#endif
+}
