@@ -1,13 +1,12 @@
-// f32 GEMM with AVX-512 FMA for linear layers: C = GELU?((A Wᵀ + bias) + residual), W row-major as stored
-// (`n x k`, a Linear layer's `(out, in)`), packed per call into 16-column panels; A read in place (no
-// packing: each row's values are broadcast), C written once (no zero fill), the epilogue applied to each
-// block of rows while it is still in cache. Every C element is one FMA chain over k in order, whatever
-// the row range a call covers, so splitting rows over threads does not change a bit.
+// f32 GEMM with AVX-512 FMA for linear layers: C = GELU?((A Wᵀ + bias) + residual), W (`n x k`, a Linear
+// layer's `(out, in)`) packed into 16-column panels by `p2s_f32_pack_weight` (once per product, shared by
+// the threads); A read in place (no packing: each row's values are broadcast), C written once (no zero
+// fill), the epilogue applied to each block of rows while it is still in cache. Every C element is one
+// FMA chain over k in order, whatever the row range a call covers, so splitting rows over threads does not
+// change a bit.
 // Compiled for AVX-512 only; `p2s_gemm_f32` returns 0 (touching nothing) where the dispatcher did not
 // choose the AVX-512 variant, and the caller then runs OpenBLAS.
 #include "CKernels.h"
-
-#include <stdlib.h>
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -16,19 +15,17 @@
 #define P2S_HAVE_F32_KERNEL 0
 #endif
 
-#if P2S_HAVE_F32_KERNEL
-#define F32_TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
+ptrdiff_t p2s_f32_packed_count(ptrdiff_t n, ptrdiff_t k) { return ((n + 15) / 16) * 16 * k; }
 
-// Packs W (`n x k`) into blocks of 16 outputs: packed[(block * k + p) * 16 + j] = W[block * 16 + j][p]
-// (zero beyond n).
-static void pack_weight(const float *w, ptrdiff_t n, ptrdiff_t k, float *packed) {
+// packed[(block * k + p) * 16 + j] = W[block * 16 + j][p], zero beyond n.
+void p2s_f32_pack_weight(const float *weight, ptrdiff_t n, ptrdiff_t k, float *packed) {
     ptrdiff_t blocks = (n + 15) / 16;
     for (ptrdiff_t nb = 0; nb < blocks; nb++) {
         float *panel = packed + nb * k * 16;
         for (int j = 0; j < 16; j++) {
             ptrdiff_t row = nb * 16 + j;
             if (row < n) {
-                const float *src = w + row * k;
+                const float *src = weight + row * k;
                 for (ptrdiff_t p = 0; p < k; p++) panel[p * 16 + j] = src[p];
             } else {
                 for (ptrdiff_t p = 0; p < k; p++) panel[p * 16 + j] = 0.0f;
@@ -36,6 +33,9 @@ static void pack_weight(const float *w, ptrdiff_t n, ptrdiff_t k, float *packed)
         }
     }
 }
+
+#if P2S_HAVE_F32_KERNEL
+#define F32_TARGET __attribute__((target("avx512f,avx512dq,avx512bw,avx512vl,fma")))
 
 // ROWS x (BLOCKS * 16) tile over all of k; `lastMask` limits the store of the last block's columns.
 #define TILE(ROWS, BLOCKS)                                                                                    \
@@ -114,19 +114,14 @@ F32_TARGET static void gemm_rows(const float *a, ptrdiff_t lda, const float *pac
 }
 #endif
 
-int p2s_gemm_f32(const float *a, ptrdiff_t lda, const float *weight, ptrdiff_t n, ptrdiff_t k, float *c,
+int p2s_gemm_f32(const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t n, ptrdiff_t k, float *c,
                  ptrdiff_t ldc, ptrdiff_t m, const float *bias, const float *residual, int gelu) {
 #if P2S_HAVE_F32_KERNEL
-    if (p2s_kernel_level() != 2 || m <= 0 || n <= 0 || k <= 0) return 0;
-    size_t count = (size_t)((n + 15) / 16) * 16 * (size_t)k;
-    float *packed = malloc(sizeof(float) * count);
-    if (!packed) return 0;
-    pack_weight(weight, n, k, packed);
-    gemm_rows(a, lda, packed, n, k, c, ldc, m, bias, residual, gelu);
-    free(packed);
+    if (p2s_kernel_level() != 2) return 0;
+    if (m > 0 && n > 0 && k > 0) gemm_rows(a, lda, packed, n, k, c, ldc, m, bias, residual, gelu);
     return 1;
 #else
-    (void)a; (void)lda; (void)weight; (void)n; (void)k; (void)c; (void)ldc; (void)m; (void)bias; (void)residual;
+    (void)a; (void)lda; (void)packed; (void)n; (void)k; (void)c; (void)ldc; (void)m; (void)bias; (void)residual;
     (void)gelu;
     return 0;
 #endif

@@ -46,7 +46,7 @@ public struct Linear: Sendable {
         _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
         adding residual: UnsafePointer<Float>?, gelu: Bool
     ) {
-        if GEMMPrecision.current != .bf16 && rows >= LinearKernel.minimumRows && LinearKernel.directF32 {
+        if GEMMPrecision.current != .bf16 && LinearKernel.runs(rows: rows) {
             applyDirect(input, rows: rows, output: output, adding: residual, gelu: gelu)
             return
         }
@@ -56,31 +56,16 @@ public struct Linear: Sendable {
         }
     }
 
-    /// The f32 GEMM and its epilogue in one pass per block of rows (`p2s_gemm_f32`, AVX-512), rows split over
-    /// the cores; a chunk the kernel declines (no memory for the packed weight) runs OpenBLAS and the
-    /// separate epilogue, which compute the same values up to float rounding.
+    /// The f32 GEMM and its epilogue through `LinearKernel.apply` (own AVX-512 kernel, rows over the cores).
     private func applyDirect(
         _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
         adding residual: UnsafePointer<Float>?, gelu: Bool
     ) {
-        let (n, k) = (outFeatures, inFeatures)
-        let si = SharedPointer(input)
-        let so = SharedMutablePointer(output)
-        let sr = residual.map { SharedPointer($0) }
         weight.withUnsafeBufferPointer { w in
-            let sw = SharedPointer(w.baseAddress!)
             bias.withUnsafeBufferPointerIfPresent { b in
-                let sb = b.map { SharedPointer($0) }
-                let minimumRows = max(LinearKernel.minimumRows, GEMM.parallelThreshold / max(1, n * k))
-                Parallel.forEachChunk(of: rows, minimumChunk: minimumRows) { range in
-                    let a = si.base + range.lowerBound * k
-                    let c = so.base + range.lowerBound * n
-                    let r = sr.map { $0.base + range.lowerBound * n }
-                    if p2s_gemm_f32(a, k, sw.base, n, k, c, n, range.count, sb?.base, r, gelu ? 1 : 0) == 0 {
-                        GEMM.single(false, true, range.count, n, k, 1, a, k, sw.base, k, 0, c, n)
-                        p2s_bias_epilogue(c, sb?.base, r, range.count, n, gelu ? 1 : 0)
-                    }
-                }
+                LinearKernel.apply(
+                    input, rows: rows, weight: w.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures,
+                    output: output, bias: b, residual: residual, gelu: gelu)
             }
         }
     }
@@ -176,6 +161,55 @@ public enum LinearKernel {
     /// setting it true on a CPU without AVX-512 still runs OpenBLAS (the kernel declines).
     nonisolated(unsafe) public static var directF32: Bool =
         p2s_kernel_level() == 2 && ProcessInfo.processInfo.environment["P2SAM_F32_GEMM"] != "openblas"
+
+    /// Whether a product of `rows` input rows runs the own kernel (`directF32` and at least `minimumRows`).
+    static func runs(rows: Int) -> Bool { directF32 && rows >= minimumRows }
+
+    /// `output = GELU?((input Wᵀ + bias) + residual)` for `rows` rows with `p2s_gemm_f32`: the weight packed
+    /// once (`p2s_f32_pack_weight`), rows split over the cores (each output element is computed the same way
+    /// whatever the split). Without the AVX-512 variant: OpenBLAS and the separate epilogue pass, which compute
+    /// the same values up to float rounding.
+    ///
+    /// - Parameters:
+    ///   - input: `rows x inFeatures`, row-major.
+    ///   - rows: the number of rows.
+    ///   - weight: `outFeatures x inFeatures`, row-major (a Linear layer's `(out, in)`).
+    ///   - outFeatures: output columns.
+    ///   - inFeatures: input columns.
+    ///   - output: `rows x outFeatures`, overwritten.
+    ///   - bias: `outFeatures` values, or nil.
+    ///   - residual: `rows x outFeatures` added after the bias, or nil.
+    ///   - gelu: apply exact GELU last.
+    static func apply(
+        _ input: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, outFeatures n: Int, inFeatures k: Int,
+        output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, gelu: Bool
+    ) {
+        guard p2s_kernel_level() == 2 else {
+            GEMM.multiply(
+                transposeB: true, m: rows, n: n, k: k, a: input, lda: k, b: weight, ldb: k, c: output, ldc: n)
+            Elementwise.epilogue(output, rows: rows, columns: n, bias: bias, residual: residual, gelu: gelu)
+            return
+        }
+        let count = p2s_f32_packed_count(n, k)
+        let packed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            p2s_f32_pack_weight(weight, n, k, buffer.baseAddress!)
+            initialized = count
+        }
+        let si = SharedPointer(input)
+        let so = SharedMutablePointer(output)
+        let sb = bias.map { SharedPointer($0) }
+        let sr = residual.map { SharedPointer($0) }
+        packed.withUnsafeBufferPointer { p in
+            let sp = SharedPointer(p.baseAddress!)
+            let minimumChunk = max(minimumRows, GEMM.parallelThreshold / max(1, n * k))
+            Parallel.forEachChunk(of: rows, minimumChunk: minimumChunk) { range in
+                let r = sr.map { $0.base + range.lowerBound * n }
+                _ = p2s_gemm_f32(
+                    si.base + range.lowerBound * k, k, sp.base, n, k, so.base + range.lowerBound * n, n, range.count,
+                    sb?.base, r, gelu ? 1 : 0)
+            }
+        }
+    }
 }
 
 /// LayerNorm parameters over the last dimension (`nn.LayerNorm`, and SAM's `LayerNorm2d` on NHWC).
