@@ -152,8 +152,9 @@ public struct Linear: Sendable {
 /// packed per call, input read in place, epilogue fused per block of rows) for inputs of at least
 /// `minimumRows` rows on a CPU whose kernels run AVX-512, else OpenBLAS SGEMM and a separate epilogue pass.
 public enum LinearKernel {
-    /// Inputs with fewer rows run OpenBLAS (its small-matrix kernels; packing the weight would dominate).
-    public static let minimumRows = 48
+    /// Inputs with fewer rows run OpenBLAS (its small-matrix kernels): below ~128 rows packing the weight per
+    /// product costs about what the kernel saves (C harness: break-even at 48-112 rows of a 256 x 256 layer).
+    public static let minimumRows = 128
 
     /// Whether the own f32 kernel runs. By default: when the AVX-512 variant is in use and the environment
     /// variable `P2SAM_F32_GEMM` is not `openblas` (which selects OpenBLAS, for comparisons). A process-wide
