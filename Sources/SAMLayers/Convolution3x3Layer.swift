@@ -81,12 +81,13 @@ public struct Convolution3x3Layer: Sendable, DeclaresParameters {
             "convolution \(key): \(input.count) values, want \(images) x \(height) x \(width) x \(inChannels)")
         let columns = 9 * inChannels
         // One image's patches at a time (a buffer the allocator reuses), the GEMM writing into its rows.
-        var patches = [Float](repeating: 0, count: plane * columns)
+        // `Convolution.patches3x3` writes every value (zeros for the padding): no zero fill.
+        let count = plane * columns
+        var patches = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         return Tensor(shape: [images * plane, outChannels]) { out in
             input.storage.withUnsafeBufferPointer { x in
                 patches.withUnsafeMutableBufferPointer { buffer in
                     for b in 0..<images {
-                        if b > 0 { buffer.update(repeating: 0) }
                         Convolution.patches3x3(
                             x.baseAddress! + b * plane * inChannels, height: height, width: width,
                             inChannels: inChannels, into: buffer.baseAddress!)

@@ -77,15 +77,25 @@ public enum Convolution {
         output: UnsafeMutablePointer<Float>
     ) {
         let columns = 9 * inChannels
-        var patches = [Float](repeating: 0, count: height * width * columns)
+        let direct = LinearKernel.runs(rows: height * width)
+        let count = height * width * columns
+        // `patches3x3` writes every value: no zero fill.
+        var patches = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
         patches.withUnsafeMutableBufferPointer { buffer in
             patches3x3(input, height: height, width: width, inChannels: inChannels, into: buffer.baseAddress!)
+            if direct {
+                // The own f32 kernel with the bias fused (`LinearKernel`); else OpenBLAS and a bias pass.
+                LinearKernel.apply(
+                    buffer.baseAddress!, rows: height * width, weight: weight, outFeatures: outChannels,
+                    inFeatures: columns, output: output, bias: bias?.baseAddress, residual: nil, gelu: false)
+                return
+            }
             GEMM.multiply(
                 transposeB: true, m: height * width, n: outChannels, k: columns,
                 a: buffer.baseAddress!, lda: columns, b: weight, ldb: columns,
                 c: output, ldc: outChannels)
         }
-        if let bias { Elementwise.addRowBias(bias, to: output, rows: height * width) }
+        if !direct, let bias { Elementwise.addRowBias(bias, to: output, rows: height * width) }
     }
 
     /// The 3x3 patches (im2col) of one NHWC image for `dense3x3`'s GEMM: row `y · width + x` holds the
@@ -96,7 +106,8 @@ public enum Convolution {
     ///   - height: rows.
     ///   - width: columns.
     ///   - inChannels: channels.
-    ///   - patches: `height · width · 9 · inChannels` values, zero-initialised (the padding is not written).
+    ///   - patches: `height · width · 9 · inChannels` values, all written (zeros for the padding), so the
+    ///     buffer need not be initialised.
     public static func patches3x3(
         _ input: UnsafePointer<Float>, height: Int, width: Int, inChannels: Int,
         into patches: UnsafeMutablePointer<Float>
@@ -110,12 +121,14 @@ public enum Convolution {
                     let row = sp.base + (y * width + x) * columns
                     for ky in 0..<3 {
                         let iy = y + ky - 1
-                        if iy < 0 || iy >= height { continue }
                         for kx in 0..<3 {
                             let ix = x + kx - 1
-                            if ix < 0 || ix >= width { continue }
-                            (row + (ky * 3 + kx) * inChannels)
-                                .update(from: si.base + (iy * width + ix) * inChannels, count: inChannels)
+                            let tap = row + (ky * 3 + kx) * inChannels
+                            if iy < 0 || iy >= height || ix < 0 || ix >= width {
+                                tap.update(repeating: 0, count: inChannels)
+                            } else {
+                                tap.update(from: si.base + (iy * width + ix) * inChannels, count: inChannels)
+                            }
                         }
                     }
                 }

@@ -73,13 +73,17 @@ public enum GEMM {
         }
     }
 
-    /// One CBLAS call on the current thread (also safe to call from concurrent workers).
+    /// One CBLAS call on the current thread (also safe to call from concurrent workers). Pins OpenBLAS to one
+    /// thread first (`configure()`): called from several workers, a multi-threaded OpenBLAS would start its own
+    /// threads, which then spin (the window attention calls this before any `multiply` when the linear layers
+    /// run the own kernel, `LinearKernel`).
     @inline(__always)
     public static func single(
         _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
         _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int
     ) {
+        configure()
         cblas_sgemm(
             CblasRowMajor,
             transposeA ? CblasTrans : CblasNoTrans,

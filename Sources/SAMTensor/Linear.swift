@@ -46,9 +46,27 @@ public struct Linear: Sendable {
         _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
         adding residual: UnsafePointer<Float>?, gelu: Bool
     ) {
+        if GEMMPrecision.current != .bf16 && LinearKernel.runs(rows: rows) {
+            applyDirect(input, rows: rows, output: output, adding: residual, gelu: gelu)
+            return
+        }
         multiply(input, rows: rows, output: output)
         bias.withUnsafeBufferPointerIfPresent { b in
             Elementwise.epilogue(output, rows: rows, columns: outFeatures, bias: b, residual: residual, gelu: gelu)
+        }
+    }
+
+    /// The f32 GEMM and its epilogue through `LinearKernel.apply` (own AVX-512 kernel, rows over the cores).
+    private func applyDirect(
+        _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
+        adding residual: UnsafePointer<Float>?, gelu: Bool
+    ) {
+        weight.withUnsafeBufferPointer { w in
+            bias.withUnsafeBufferPointerIfPresent { b in
+                LinearKernel.apply(
+                    input, rows: rows, weight: w.baseAddress!, outFeatures: outFeatures, inFeatures: inFeatures,
+                    output: output, bias: b, residual: residual, gelu: gelu)
+            }
         }
     }
 
@@ -127,6 +145,71 @@ public struct Linear: Sendable {
             out[o] = sum
         }
         return out
+    }
+}
+
+/// Which f32 GEMM the linear layers run (`Linear.apply`): the own AVX-512 kernel (`p2s_gemm_f32`: weight
+/// packed per call, input read in place, epilogue fused per block of rows) for inputs of at least
+/// `minimumRows` rows on a CPU whose kernels run AVX-512, else OpenBLAS SGEMM and a separate epilogue pass.
+public enum LinearKernel {
+    /// Inputs with fewer rows run OpenBLAS (its small-matrix kernels): below ~128 rows packing the weight per
+    /// product costs about what the kernel saves (C harness: break-even at 48-112 rows of a 256 x 256 layer).
+    public static let minimumRows = 128
+
+    /// Whether the own f32 kernel runs. By default: when the AVX-512 variant is in use and the environment
+    /// variable `P2SAM_F32_GEMM` is not `openblas` (which selects OpenBLAS, for comparisons). A process-wide
+    /// setting like `Parallel.workerCount`: change it only between runs (hence `nonisolated(unsafe)`);
+    /// setting it true on a CPU without AVX-512 still runs OpenBLAS (the kernel declines).
+    nonisolated(unsafe) public static var directF32: Bool =
+        p2s_kernel_level() == 2 && ProcessInfo.processInfo.environment["P2SAM_F32_GEMM"] != "openblas"
+
+    /// Whether a product of `rows` input rows runs the own kernel (`directF32` and at least `minimumRows`).
+    static func runs(rows: Int) -> Bool { directF32 && rows >= minimumRows }
+
+    /// `output = GELU?((input Wᵀ + bias) + residual)` for `rows` rows with `p2s_gemm_f32`: the weight packed
+    /// once (`p2s_f32_pack_weight`), rows split over the cores (each output element is computed the same way
+    /// whatever the split). Without the AVX-512 variant: OpenBLAS and the separate epilogue pass, which compute
+    /// the same values up to float rounding.
+    ///
+    /// - Parameters:
+    ///   - input: `rows x inFeatures`, row-major.
+    ///   - rows: the number of rows.
+    ///   - weight: `outFeatures x inFeatures`, row-major (a Linear layer's `(out, in)`).
+    ///   - outFeatures: output columns.
+    ///   - inFeatures: input columns.
+    ///   - output: `rows x outFeatures`, overwritten.
+    ///   - bias: `outFeatures` values, or nil.
+    ///   - residual: `rows x outFeatures` added after the bias, or nil.
+    ///   - gelu: apply exact GELU last.
+    static func apply(
+        _ input: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, outFeatures n: Int, inFeatures k: Int,
+        output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, gelu: Bool
+    ) {
+        guard p2s_kernel_level() == 2 else {
+            GEMM.multiply(
+                transposeB: true, m: rows, n: n, k: k, a: input, lda: k, b: weight, ldb: k, c: output, ldc: n)
+            Elementwise.epilogue(output, rows: rows, columns: n, bias: bias, residual: residual, gelu: gelu)
+            return
+        }
+        let count = p2s_f32_packed_count(n, k)
+        let packed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+            p2s_f32_pack_weight(weight, n, k, buffer.baseAddress!)
+            initialized = count
+        }
+        let si = SharedPointer(input)
+        let so = SharedMutablePointer(output)
+        let sb = bias.map { SharedPointer($0) }
+        let sr = residual.map { SharedPointer($0) }
+        packed.withUnsafeBufferPointer { p in
+            let sp = SharedPointer(p.baseAddress!)
+            let minimumChunk = max(minimumRows, GEMM.parallelThreshold / max(1, n * k))
+            Parallel.forEachChunk(of: rows, minimumChunk: minimumChunk) { range in
+                let r = sr.map { $0.base + range.lowerBound * n }
+                _ = p2s_gemm_f32(
+                    si.base + range.lowerBound * k, k, sp.base, n, k, so.base + range.lowerBound * n, n, range.count,
+                    sb?.base, r, gelu ? 1 : 0)
+            }
+        }
     }
 }
 
