@@ -60,16 +60,7 @@ final class PresenceDrawTests: XCTestCase {
 
     /// The sampler's presence logit shift: p = σ(head logit + shift); 0 leaves the model's probability as it was.
     func testPresenceLogitShift() throws {
-        try IdentityModel.requireCheckpoint()
-        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
-        let encoder = try TinyViTEncoder(&backbone)
-        var tensors = try IdentityModel.parameters(injection: .sparse).mapValues {
-            Tensor(shape: $0.shape, storage: $0.values)
-        }
-        tensors["presence.head.weight"] = Tensor(shape: [1, 512], storage: [Float](repeating: 0, count: 512))
-        tensors["presence.head.bias"] = Tensor(shape: [1], storage: [0.5])
-        var metadata = IdentityModel.metadata(injection: .sparse)
-        metadata["presence"] = "head"
+        let (encoder, tensors, metadata) = try Self.presenceIdentityModel()
         let model = try P2SAMModel(
             file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
         var sampler = P2SAMSampler(model: model)
@@ -89,18 +80,9 @@ final class PresenceDrawTests: XCTestCase {
     /// A model's proposal presence settings (metadata) apply when its box proposal prompts the samples, not with a
     /// caller's box, and a caller's own settings take precedence.
     func testProposalPresenceSettingsFromTheModel() throws {
-        try IdentityModel.requireCheckpoint()
-        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
-        let encoder = try TinyViTEncoder(&backbone)
-        var tensors = try IdentityModel.parameters(injection: .sparse).mapValues {
-            Tensor(shape: $0.shape, storage: $0.values)
-        }
-        tensors["presence.head.weight"] = Tensor(shape: [1, 512], storage: [Float](repeating: 0, count: 512))
-        tensors["presence.head.bias"] = Tensor(shape: [1], storage: [0.5])
+        var (encoder, tensors, metadata) = try Self.presenceIdentityModel()
         tensors["box_proposal.offset"] = Tensor(shape: [4], storage: [0, 0, 0, 0])
         tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(2), count: 4))
-        var metadata = IdentityModel.metadata(injection: .sparse)
-        metadata["presence"] = "head"
         metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
         metadata[P2SAMConfiguration.proposalPresenceDrawKey] = "stratified"
         metadata[P2SAMConfiguration.proposalPresenceShiftKey] = "-1.5"
@@ -138,5 +120,21 @@ final class PresenceDrawTests: XCTestCase {
                 XCTAssertTrue(String(describing: error).contains(key), "\(error)")
             }
         }
+    }
+
+    /// The identity sparse-injection model (needs Models/lite_medsam.pth) with a presence head whose logit is 0.5
+    /// for every image (zero weights, bias 0.5): its encoder, tensors and metadata.
+    static func presenceIdentityModel() throws -> (TinyViTEncoder, [String: Tensor], [String: String]) {
+        try IdentityModel.requireCheckpoint()
+        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
+        let encoder = try TinyViTEncoder(&backbone)
+        var tensors = try IdentityModel.parameters(injection: .sparse).mapValues {
+            Tensor(shape: $0.shape, storage: $0.values)
+        }
+        tensors["presence.head.weight"] = Tensor(shape: [1, 512], storage: [Float](repeating: 0, count: 512))
+        tensors["presence.head.bias"] = Tensor(shape: [1], storage: [0.5])
+        var metadata = IdentityModel.metadata(injection: .sparse)
+        metadata["presence"] = "head"
+        return (encoder, tensors, metadata)
     }
 }
