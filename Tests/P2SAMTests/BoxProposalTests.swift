@@ -66,12 +66,8 @@ final class BoxProposalTests: XCTestCase {
     }
 
     func testMetadataAndTensorsMustAgree() throws {
-        try IdentityModel.requireCheckpoint()
-        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
-        let encoder = try TinyViTEncoder(&backbone)
-        let plain = try IdentityModel.parameters(injection: .sparse).mapValues {
-            Tensor(shape: $0.shape, storage: $0.values)
-        }
+        let encoder = try IdentityModel.encoder()
+        let plain = try IdentityModel.tensors(injection: .sparse)
         var withProposal = plain
         withProposal["box_proposal.offset"] = Tensor(shape: [4])
         withProposal["box_proposal.log_std"] = Tensor(shape: [4])
@@ -93,12 +89,8 @@ final class BoxProposalTests: XCTestCase {
     /// Old model files (no proposal) sample exactly as before in every mode; a model with a proposal switched
     /// `off` samples exactly as the same model without it; with a box from the caller the proposal is not used.
     func testModelsWithoutAProposalOrWithItOffSampleAsBefore() throws {
-        try IdentityModel.requireCheckpoint()
-        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
-        let encoder = try TinyViTEncoder(&backbone)
-        let plain = try IdentityModel.parameters(injection: .sparse).mapValues {
-            Tensor(shape: $0.shape, storage: $0.values)
-        }
+        let encoder = try IdentityModel.encoder()
+        let plain = try IdentityModel.tensors(injection: .sparse)
         let old = try P2SAMModel(
             file: try P2SAMModelFile(tensors: plain, metadata: IdentityModel.metadata(injection: .sparse)),
             imageEncoder: encoder)
@@ -126,12 +118,8 @@ final class BoxProposalTests: XCTestCase {
     /// With the proposal on, the prompt is the proposal's mean box around the model's own mask (`mean`), or one
     /// drawn box per sample (`sampled`, reproducible from the seed).
     func testProposalPromptsWithItsMeanBoxOrWithDrawnBoxes() throws {
-        try IdentityModel.requireCheckpoint()
-        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
-        let encoder = try TinyViTEncoder(&backbone)
-        var tensors = try IdentityModel.parameters(injection: .sparse).mapValues {
-            Tensor(shape: $0.shape, storage: $0.values)
-        }
+        let encoder = try IdentityModel.encoder()
+        var tensors = try IdentityModel.tensors(injection: .sparse)
         tensors["box_proposal.offset"] = Tensor(shape: [4], storage: [-3, -3, 3, 3])
         tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(4), count: 4))
         var metadata = IdentityModel.metadata(injection: .sparse)

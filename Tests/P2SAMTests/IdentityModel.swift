@@ -101,11 +101,20 @@ enum IdentityModel {
         return m
     }
 
-    static func model(injection: LatentInjection) throws -> P2SAMModel {
+    /// LiteMedSAM's image encoder from the checkpoint (skips the test when Models/lite_medsam.pth is missing).
+    static func encoder() throws -> TinyViTEncoder {
+        try requireCheckpoint()
         var backbone = try LiteMedSAMCheckpoint.weights(at: checkpoint)
-        let encoder = try TinyViTEncoder(&backbone)
-        let tensors = try parameters(injection: injection).mapValues { Tensor(shape: $0.shape, storage: $0.values) }
-        let file = try P2SAMModelFile(tensors: tensors, metadata: metadata(injection: injection))
-        return try P2SAMModel(file: file, imageEncoder: encoder)
+        return try TinyViTEncoder(&backbone)
+    }
+
+    /// `parameters(injection:)` as the tensors of a model file.
+    static func tensors(injection: LatentInjection) throws -> [String: Tensor] {
+        try parameters(injection: injection).mapValues { Tensor(shape: $0.shape, storage: $0.values) }
+    }
+
+    static func model(injection: LatentInjection) throws -> P2SAMModel {
+        let file = try P2SAMModelFile(tensors: tensors(injection: injection), metadata: metadata(injection: injection))
+        return try P2SAMModel(file: file, imageEncoder: encoder())
     }
 }

@@ -46,12 +46,8 @@ final class LatentTemperatureTests: XCTestCase {
     /// A model file with `latent_temperature` makes `P2SAMSampler.latents(for:count:seed:)` scale σ (needs
     /// Models/lite_medsam.pth, like the other sampler tests).
     func testSamplerUsesTheModelFilesTemperature() throws {
-        try IdentityModel.requireCheckpoint()
-        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
-        let encoder = try TinyViTEncoder(&backbone)
-        let tensors = try IdentityModel.parameters(injection: .sparse).mapValues {
-            Tensor(shape: $0.shape, storage: $0.values)
-        }
+        let encoder = try IdentityModel.encoder()
+        let tensors = try IdentityModel.tensors(injection: .sparse)
         var metadata = IdentityModel.metadata(injection: .sparse)
         let plain = P2SAMSampler(
             model: try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)

@@ -125,12 +125,8 @@ final class PresenceDrawTests: XCTestCase {
     /// The identity sparse-injection model (needs Models/lite_medsam.pth) with a presence head whose logit is 0.5
     /// for every image (zero weights, bias 0.5): its encoder, tensors and metadata.
     static func presenceIdentityModel() throws -> (TinyViTEncoder, [String: Tensor], [String: String]) {
-        try IdentityModel.requireCheckpoint()
-        var backbone = try LiteMedSAMCheckpoint.weights(at: IdentityModel.checkpoint)
-        let encoder = try TinyViTEncoder(&backbone)
-        var tensors = try IdentityModel.parameters(injection: .sparse).mapValues {
-            Tensor(shape: $0.shape, storage: $0.values)
-        }
+        let encoder = try IdentityModel.encoder()
+        var tensors = try IdentityModel.tensors(injection: .sparse)
         tensors["presence.head.weight"] = Tensor(shape: [1, 512], storage: [Float](repeating: 0, count: 512))
         tensors["presence.head.bias"] = Tensor(shape: [1], storage: [0.5])
         var metadata = IdentityModel.metadata(injection: .sparse)
