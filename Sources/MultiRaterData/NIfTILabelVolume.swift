@@ -33,6 +33,13 @@ extension NIfTIVolume {
         }
     }
 
+    /// The determinant of ``spatialMatrix``: a voxel's signed volume in the header's spatial unit cubed.
+    public var spatialDeterminant: Double {
+        let m = spatialMatrix
+        return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    }
+
     /// Checks that the volume can be segmented slice by slice and written back aligned: slices of at most
     /// `maximumSliceSide` per side, at most `maximumSliceCount` slices, and an invertible, finite
     /// voxel-to-world matrix.
@@ -48,9 +55,7 @@ extension NIfTIVolume {
             )
         }
         let m = spatialMatrix
-        let determinant =
-            m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
-            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+        let determinant = spatialDeterminant
         guard m.allSatisfy({ $0.allSatisfy(\.isFinite) }), determinant.isFinite, abs(determinant) > 1e-12 else {
             throw DataError.invalidFile(
                 path: path,

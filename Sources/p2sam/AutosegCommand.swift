@@ -23,7 +23,9 @@ struct AutosegCommand: ParsableCommand {
             4-D only with a 4th dimension of 1) is segmented slice by slice (axial, intensities min-max scaled \
             over the volume) and written as labels.nii(.gz), uint8 class ids, and mask_<id>.nii(.gz), uint8 \
             0/1 per class (with --samples N also frequency_<id> and entropy_<id> float32 volumes), each with \
-            the input's header (affine, qform/sform, pixdim), so viewers open them aligned; a volume with a \
+            the input's header (affine, qform/sform, pixdim), so viewers open them aligned, and overlay.png \
+            (up to 24 slices, evenly spaced, with the classes in colour and a legend of voxel counts and mL); a \
+            volume with a \
             non-invertible affine or absurd dimensions is refused. --precision bf16 runs the linear layers \
             in bf16 (faster on AVX512-BF16; masks may differ at a few boundary pixels, docs/automedsam.md). \
             --absent-rule RULE.json (from `p2sam evaluate --method automedsam --fit-absent-rule`) empties a \
@@ -110,20 +112,16 @@ struct AutosegCommand: ParsableCommand {
             let labels = try MedicalImage(
                 width: width, height: height, channels: 1, pixels: result.labelMap.map(Float.init))
             files.append(("labels.png", try PNG.encode(labels)))
-            var overlay = picture
+            let overlay = try Self.classOverlay(picture, masks: result.masks)
             var legend: [(label: String, color: RGBColor)] = []
             for (k, id) in ids.enumerated() {
                 let mask = MaskImage(uncheckedWidth: width, height: height, pixels: result.masks[k])
                 files.append(("mask_\(id).png", try PNG.encode(mask.image255())))
-                var style = Visualization.OverlayStyle()
-                style.maskColor = Self.palette[k % Self.palette.count]
-                style.contourColor = style.maskColor
-                overlay = try Visualization.overlay(overlay, mask: mask, style: style)
                 let share = Double(result.masks[k].reduce(0) { $0 + Int($1) }) / Double(width * height)
                 legend.append(
                     (
                         String(format: "%d %@ (%.1f%%)", id, configuration.classes[id]!.uppercased(), 100 * share),
-                        style.maskColor
+                        Self.palette[k % Self.palette.count]
                     ))
             }
             files.append(("overlay.png", try PNG.encode(Visualization.legendFigure(overlay, entries: legend))))

@@ -5,7 +5,8 @@ import MultiRaterData
 import SeededSampling
 
 /// `p2sam autoseg` on a NIfTI volume: every axial slice segmented, then the label volume, one mask volume
-/// per class and (with `--samples`) per-class frequency and entropy volumes, all with the input's header.
+/// per class and (with `--samples`) per-class frequency and entropy volumes, all with the input's header, and an
+/// `overlay.png` of the slices with their classes.
 extension AutosegCommand {
     /// The volumes computed for one input, before anything is written.
     struct VolumeSegmentation {
@@ -21,7 +22,8 @@ extension AutosegCommand {
 
     /// Segments every axial slice of `volume` and writes, into `--output`, `labels`, `mask_<id>` and (with
     /// `--samples`) `frequency_<id>` / `entropy_<id>` volumes, `.nii.gz` when the input is gzip-compressed,
-    /// else `.nii`. Every file's bytes are made before the first is written; each is written atomically.
+    /// else `.nii`, and `overlay.png` (``volumeOverlay(_:segmentation:classIDs:classNames:)``). Every file's bytes are
+    /// made before the first is written; each is written atomically.
     func segmentVolume(
         _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], absentRule: AbsentClassRule?,
         presence: ClassPresenceModel?
@@ -51,6 +53,9 @@ extension AutosegCommand {
             try add("frequency_\(id)", volume.floatVolumeBytes(result.frequencies[k]))
             try add("entropy_\(id)", volume.floatVolumeBytes(result.frequencies[k].map(Self.binaryEntropy)))
         }
+        let overlay = try Self.volumeOverlay(
+            volume, segmentation: result, classIDs: classIDs, classNames: model.configuration.classes)
+        files.append((folder.appendingPathComponent("overlay.png"), overlay))
         for file in files { try NIfTIVolume.writeAtomically(file.bytes, to: file.url) }
         let counts = result.counts
         print(

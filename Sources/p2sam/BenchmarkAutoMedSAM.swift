@@ -62,6 +62,9 @@ enum BenchmarkAutoMedSAM {
             for (k, id) in ids.enumerated() {
                 try read.writeLabelVolume(result.masks[k], to: folder.appendingPathComponent("mask_\(id).nii"))
             }
+            let overlay = try AutosegCommand.volumeOverlay(
+                read, segmentation: result, classIDs: ids, classNames: model.configuration.classes)
+            try NIfTIVolume.writeAtomically(overlay, to: folder.appendingPathComponent("overlay.png"))
         }
         rows.append(
             BenchmarkRow(

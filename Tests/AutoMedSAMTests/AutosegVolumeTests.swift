@@ -1,5 +1,6 @@
 import AutoMedSAM
 import Foundation
+import MedImageIO
 import MultiRaterData
 import XCTest
 
@@ -52,8 +53,12 @@ final class AutosegVolumeTests: XCTestCase {
             names,
             [
                 "labels.nii.gz", "mask_1.nii.gz", "mask_3.nii.gz", "frequency_1.nii.gz", "frequency_3.nii.gz",
-                "entropy_1.nii.gz", "entropy_3.nii.gz",
+                "entropy_1.nii.gz", "entropy_3.nii.gz", "overlay.png",
             ])
+        // The overlay figure: both 40x32 slices enlarged by the same integer factor side by side, RGB.
+        let overlay = try PNG.decode([UInt8](try Data(contentsOf: out.appendingPathComponent("overlay.png"))))
+        XCTAssertEqual(overlay.channels, 3)
+        XCTAssertGreaterThan(overlay.width, 2 * width * (Visualization.defaultTileSide / width))
         let original = try NIfTIVolume(contentsOf: input)
         let labels = try NIfTIVolume(contentsOf: out.appendingPathComponent("labels.nii.gz"))
         for id in [1, 3] {
@@ -87,7 +92,8 @@ final class AutosegVolumeTests: XCTestCase {
         XCTAssertEqual([mask.dims.0, mask.dims.1, mask.dims.2], [width, height, depth])
         XCTAssertEqual(mask.header[40], 4)
         XCTAssertEqual(
-            Set(try FileManager.default.contentsOfDirectory(atPath: out4.path)), ["labels.nii", "mask_3.nii"])
+            Set(try FileManager.default.contentsOfDirectory(atPath: out4.path)),
+            ["labels.nii", "mask_3.nii", "overlay.png"])
         let double = folder.appendingPathComponent("double.nii")
         try Data(Self.fourDimensional(width: width, height: height, depth: depth, volumes: 2, voxels: voxels))
             .write(to: double)

@@ -32,6 +32,24 @@ final class NIfTILabelVolumeTests: XCTestCase {
         XCTAssertEqual(Array(back.header[252..<344]), Array(volume.header[252..<344]))
     }
 
+    func testVoxelVolumeFollowsTheAffineAndTheStatedUnit() throws {
+        var bytes = Self.volumeBytes(
+            width: 2, height: 2, depth: 1, rows: [[-1.5, 0, 0, 0], [0, 1.5, 0, 0], [0, 0, 3, 0]],
+            voxels: [UInt8](repeating: 0, count: 4))
+        // Unit unknown (xyzt_units 0): no volume in a unit the file does not state.
+        XCTAssertNil(try NIfTIVolume(bytes: bytes, path: "v.nii").voxelMillilitres)
+        XCTAssertEqual(try NIfTIVolume(bytes: bytes, path: "v.nii").spatialDeterminant, -6.75, accuracy: 1e-9)
+        // Millimetres (2, with seconds 8 in the time bits): 1.5 x 1.5 x 3 mm³ = 0.00675 mL.
+        bytes[123] = 2 | 8
+        XCTAssertEqual(try NIfTIVolume(bytes: bytes, path: "v.nii").voxelMillilitres ?? 0, 0.00675, accuracy: 1e-12)
+        // Metres (1): 6.75 m³ = 6.75e6 mL; micrometres (3): 6.75e-12 mL.
+        bytes[123] = 1
+        XCTAssertEqual(try NIfTIVolume(bytes: bytes, path: "v.nii").voxelMillilitres ?? 0, 6.75e6, accuracy: 1e-3)
+        bytes[123] = 3
+        XCTAssertEqual(
+            try NIfTIVolume(bytes: bytes, path: "v.nii").voxelMillilitres ?? 0, 6.75e-12, accuracy: 1e-18)
+    }
+
     func testSingularAffineAndAbsurdDimensionsAreRefused() throws {
         let singular = try NIfTIVolume(
             bytes: Self.volumeBytes(
