@@ -104,9 +104,6 @@ public struct WindowAttentionLayer: Sendable, DeclaresParameters {
         precondition(
             projected.rank == 3 && projected.shape[2] == 3 * dim,
             "window attention \(key): q/k/v rows \(projected.shape), want [H, W, \(3 * dim)]")
-        if WindowAttentionKernel.runs(tokens: windowSize * windowSize, keyDim: keyDim) {
-            return attendFused(projected: projected)
-        }
         let (height, width) = (projected.shape[0], projected.shape[1])
         let ws = windowSize
         let windowsDown = (height + ws - 1) / ws
@@ -172,54 +169,6 @@ public struct WindowAttentionLayer: Sendable, DeclaresParameters {
                                         }
                                     }
                                 }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return merged
-    }
-
-    /// `attend(projected:)` with the fused kernel (`WindowAttentionKernel`): per window (windows split over the
-    /// cores) a table of the tokens' q/k/v rows (the padding row outside the map) and of their output rows (none
-    /// for padding); gives the same bits as the gathered OpenBLAS path.
-    private func attendFused(projected: Tensor) -> Tensor {
-        let (height, width) = (projected.shape[0], projected.shape[1])
-        let ws = windowSize
-        let windowsDown = (height + ws - 1) / ws
-        let windowsAcross = (width + ws - 1) / ws
-        let n = ws * ws
-        let (keyDim, heads, dim) = (keyDim, heads, dim)
-        let rowWidth = 3 * dim
-        let scale = 1 / Float(keyDim).squareRoot()
-        let scratchCount = WindowAttentionKernel.scratchCount(tokens: n, keyDim: keyDim)
-        var merged = Tensor(shape: [height, width, dim])
-        merged.storage.withUnsafeMutableBufferPointer { mergedBuffer in
-            let output = SharedMutablePointer(mergedBuffer.baseAddress!)
-            projected.storage.withUnsafeBufferPointer { qkvBuffer in
-                let rows = SharedPointer(qkvBuffer.baseAddress!)
-                paddingRow.withUnsafeBufferPointer { padBuffer in
-                    let pad = SharedPointer(padBuffer.baseAddress!)
-                    expandedBias.withUnsafeBufferPointer { biasBuffer in
-                        let bias = SharedPointer(biasBuffer.baseAddress!)
-                        Parallel.forEachChunk(of: windowsDown * windowsAcross) { windows in
-                            var tokens = [UnsafePointer<Float>?](repeating: nil, count: n)
-                            var outputs = [UnsafeMutablePointer<Float>?](repeating: nil, count: n)
-                            var scratch = [Float](repeating: 0, count: scratchCount)
-                            for index in windows {
-                                let top = (index / windowsAcross) * ws
-                                let left = (index % windowsAcross) * ws
-                                for t in 0..<n {
-                                    let y = top + t / ws
-                                    let x = left + t % ws
-                                    let inside = y < height && x < width
-                                    tokens[t] = inside ? rows.base + (y * width + x) * rowWidth : pad.base
-                                    outputs[t] = inside ? output.base + (y * width + x) * dim : nil
-                                }
-                                WindowAttentionKernel.attend(
-                                    tokens: tokens, heads: heads, keyDim: keyDim, scale: scale, bias: bias.base,
-                                    scratch: &scratch, outputs: outputs)
                             }
                         }
                     }

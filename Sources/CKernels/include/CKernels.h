@@ -80,19 +80,6 @@ void p2s_f32_pack_weight(const float *weight, ptrdiff_t n, ptrdiff_t k, float *p
 int p2s_gemm_f32(const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t n, ptrdiff_t k, float *c,
                  ptrdiff_t ldc, ptrdiff_t m, const float *bias, const float *residual, int gelu);
 
-/// Floats of scratch `p2s_window_attention_f32` needs for a window of `n` tokens and `keyDim` channels per head.
-ptrdiff_t p2s_window_attention_scratch_count(ptrdiff_t n, ptrdiff_t keyDim);
-
-/// Attention inside one window of `n` tokens for all `heads` heads (f32, AVX-512 FMA): token `t`'s q/k/v row
-/// is `tokens[t]` (`3 · heads · keyDim` values, per head `[q, k, v]` of `keyDim` each); per head
-/// `softmax(q kᵀ · scale + bias[h])` (`bias` `heads x n x n`) times v, written to `out[t] + h · keyDim`
-/// (`keyDim` values) for every token whose `out[t]` is not NULL. `scratch` holds
-/// `p2s_window_attention_scratch_count(n, keyDim)` floats. Each element equals OpenBLAS SGEMM's small products
-/// (one FMA chain from zero, scale applied after it) bit for bit. Returns 1, or 0 without touching `out` when
-/// the AVX-512 variant is not in use or the shape is unsupported (n > 256, keyDim not 16, 32, 48 or 64).
-int p2s_window_attention_f32(const float *const *tokens, ptrdiff_t n, ptrdiff_t heads, ptrdiff_t keyDim, float scale,
-                             const float *bias, float *scratch, float *const *out);
-
 #ifdef __cplusplus
 }
 #endif
