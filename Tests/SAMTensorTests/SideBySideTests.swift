@@ -8,14 +8,12 @@ final class SideBySideTests: XCTestCase {
     func testResultsInIndexOrderOneWorkerEachAndProgress() throws {
         let progressLock = NSLock()
         var progress: [Int] = []
-        let results = try SideBySide.map(
-            9, lanes: 3,
-            progress: { done in
-                progressLock.lock()
-                progress.append(done)
-                progressLock.unlock()
-            }
-        ) { index -> (index: Int, workers: Int) in
+        let record: (Int) -> Void = { done in
+            progressLock.lock()
+            progress.append(done)
+            progressLock.unlock()
+        }
+        let results = try SideBySide.map(9, lanes: 3, progress: record) { index -> (index: Int, workers: Int) in
             usleep(UInt32((9 - index) * 3000))  // later indices finish first
             return (index, Parallel.currentWorkerCount)
         }
