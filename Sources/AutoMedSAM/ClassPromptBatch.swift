@@ -68,14 +68,29 @@ extension ClassPromptEncoder {
         var h = Tensor(shape: [count * positions, width0])
         for k in 0..<count {
             let noiseTerm = (noises.isEmpty ? nil : noises[k]).map { noiseLayer($0.reshaped([positions, dim])) }
+            let noiseValues = noiseTerm?.storage ?? []
             h.storage.withUnsafeMutableBufferPointer { out in
-                let base = k * positions * width0
-                for p in 0..<positions {
-                    let c = classMaps[k][p]
-                    for o in 0..<width0 {
-                        var v = shared.storage[p * width0 + o] + c * classDirection[o]
-                        if let noiseTerm { v += noiseTerm.storage[p * width0 + o] }
-                        out[base + p * width0 + o] = v
+                shared.storage.withUnsafeBufferPointer { sharedBuffer in
+                    classDirection.withUnsafeBufferPointer { directionBuffer in
+                        classMaps[k].withUnsafeBufferPointer { mapBuffer in
+                            noiseValues.withUnsafeBufferPointer { noiseBuffer in
+                                let o = SharedMutablePointer(out.baseAddress! + k * positions * width0)
+                                let image = SharedPointer(sharedBuffer.baseAddress!)
+                                let direction = SharedPointer(directionBuffer.baseAddress!)
+                                let map = SharedPointer(mapBuffer.baseAddress!)
+                                let noise = noiseTerm == nil ? nil : noiseBuffer.baseAddress.map { SharedPointer($0) }
+                                Parallel.forEachChunk(of: positions, minimumChunk: 256) { range in
+                                    for p in range {
+                                        let c = map.base[p]
+                                        for ch in 0..<width0 {
+                                            var v = image.base[p * width0 + ch] + c * direction.base[ch]
+                                            if let noise { v += noise.base[p * width0 + ch] }
+                                            o.base[p * width0 + ch] = v
+                                        }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -152,12 +167,11 @@ extension ClassPromptEncoder {
                 var conditioned = [Float](repeating: 0, count: count * positions * (width + 1))
                 conditioned.withUnsafeMutableBufferPointer { out in
                     features.storage.withUnsafeBufferPointer { f in
-                        for k in 0..<count {
-                            for p in 0..<positions {
-                                let row = k * positions + p
-                                let to = row * (width + 1)
-                                for ch in 0..<width { out[to + ch] = f[row * width + ch] }
-                                out[to + width] = classMaps[k][p]
+                        let (o, source) = (SharedMutablePointer(out.baseAddress!), SharedPointer(f.baseAddress!))
+                        Parallel.forEachChunk(of: count * positions, minimumChunk: 256) { rows in
+                            for row in rows {
+                                (o.base + row * (width + 1)).update(from: source.base + row * width, count: width)
+                                o.base[row * (width + 1) + width] = classMaps[row / positions][row % positions]
                             }
                         }
                     }
@@ -166,7 +180,10 @@ extension ClassPromptEncoder {
                 if branch.attentionSigmoid { Self.applySigmoid(&weights) }
                 weights.storage.withUnsafeMutableBufferPointer { w in
                     features.storage.withUnsafeBufferPointer { f in
-                        for i in 0..<w.count { w[i] *= f[i] }
+                        let (target, source) = (SharedMutablePointer(w.baseAddress!), SharedPointer(f.baseAddress!))
+                        Parallel.forEachChunk(of: w.count, minimumChunk: 1 << 16) { range in
+                            for i in range { target.base[i] *= source.base[i] }
+                        }
                     }
                 }
                 attended.append(weights)
@@ -197,10 +214,13 @@ extension ClassPromptEncoder {
             joined.withUnsafeMutableBufferPointer { out in
                 x.storage.withUnsafeBufferPointer { xs in
                     skip.storage.withUnsafeBufferPointer { ss in
-                        for row in 0..<(count * positions) {
-                            let to = row * (a + b)
-                            for ch in 0..<a { out[to + ch] = xs[row * a + ch] }
-                            for ch in 0..<b { out[to + a + ch] = ss[row * b + ch] }
+                        let o = SharedMutablePointer(out.baseAddress!)
+                        let (left, right) = (SharedPointer(xs.baseAddress!), SharedPointer(ss.baseAddress!))
+                        Parallel.forEachChunk(of: count * positions, minimumChunk: 256) { rows in
+                            for row in rows {
+                                (o.base + row * (a + b)).update(from: left.base + row * a, count: a)
+                                (o.base + row * (a + b) + a).update(from: right.base + row * b, count: b)
+                            }
                         }
                     }
                 }
@@ -212,17 +232,8 @@ extension ClassPromptEncoder {
     }
 
     /// The logistic function element-wise in `TapeFree.applySigmoid`'s stable form (`e = exp(−|x|)`,
-    /// `1/(1+e)` or `e/(1+e)`), the values split over the cores.
+    /// `1/(1+e)` or `e/(1+e)`), vectorised (`Elementwise.sigmoid`), the values split over the cores.
     private static func applySigmoid(_ x: inout Tensor) {
-        x.storage.withUnsafeMutableBufferPointer { buffer in
-            let values = SharedMutablePointer(buffer.baseAddress!)
-            Parallel.forEachChunk(of: buffer.count, minimumChunk: 1 << 16) { range in
-                for i in range {
-                    let x = values.base[i]
-                    let e = FastMath.exp(-abs(x))
-                    values.base[i] = x >= 0 ? 1 / (1 + e) : e / (1 + e)
-                }
-            }
-        }
+        x.storage.withUnsafeMutableBufferPointer { Elementwise.sigmoid($0) }
     }
 }

@@ -148,6 +148,15 @@ INLINE void softmax_body(float *v, ptrdiff_t rows, ptrdiff_t cols) {
     }
 }
 
+// The logistic function in the stable form `e = exp(−|x|)`, `1/(1+e)` (x ≥ 0) or `e/(1+e)`.
+INLINE void sigmoid_body(float *v, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) {
+        float x = v[i];
+        float e = fast_exp(-fabsf(x));
+        v[i] = x >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+    }
+}
+
 INLINE void layer_norm_body(const float *x, ptrdiff_t rows, ptrdiff_t dim, const float *w, const float *b, float eps,
                             float *y) {
     for (ptrdiff_t r = 0; r < rows; r++) {
@@ -225,6 +234,7 @@ INLINE void depthwise_body(const float *x, ptrdiff_t h, ptrdiff_t wd, ptrdiff_t 
         epilogue_body(y, b, r, rows, cols, g);                                                                  \
     }                                                                                                           \
     ATTR static void softmax_##SUFFIX(float *v, ptrdiff_t rows, ptrdiff_t cols) { softmax_body(v, rows, cols); } \
+    ATTR static void sigmoid_##SUFFIX(float *v, ptrdiff_t n) { sigmoid_body(v, n); }                           \
     ATTR static void layer_norm_##SUFFIX(const float *x, ptrdiff_t rows, ptrdiff_t dim, const float *w,         \
                                          const float *b, float eps, float *y) {                                 \
         layer_norm_body(x, rows, dim, w, b, eps, y);                                                            \
@@ -329,6 +339,8 @@ void p2s_bias_epilogue(float *y, const float *bias, const float *residual, ptrdi
 }
 
 void p2s_softmax_rows(float *values, ptrdiff_t rows, ptrdiff_t cols) { DISPATCH(softmax, values, rows, cols) }
+
+void p2s_sigmoid(float *values, ptrdiff_t count) { DISPATCH(sigmoid, values, count) }
 
 void p2s_layer_norm_rows(const float *input, ptrdiff_t rows, ptrdiff_t dim, const float *weight, const float *bias,
                          float eps, float *output) {

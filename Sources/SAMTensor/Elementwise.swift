@@ -16,6 +16,18 @@ public enum Elementwise {
         }
     }
 
+    /// The logistic function in place, `1/(1+e)` or `e/(1+e)` with `e = exp(−|x|)` (stable for any x; `exp`
+    /// is `FastMath.exp`'s formula, vectorised).
+    ///
+    /// - Parameter buffer: the values, overwritten by their sigmoid.
+    public static func sigmoid(_ buffer: UnsafeMutableBufferPointer<Float>) {
+        guard let base = buffer.baseAddress else { return }
+        let shared = SharedMutablePointer(base)
+        Parallel.forEachChunk(of: buffer.count, minimumChunk: parallelMinimum) { range in
+            p2s_sigmoid(shared.base + range.lowerBound, range.count)
+        }
+    }
+
     /// ReLU in place.
     public static func relu(_ buffer: UnsafeMutableBufferPointer<Float>) {
         guard let base = buffer.baseAddress else { return }

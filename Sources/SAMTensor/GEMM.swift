@@ -44,7 +44,7 @@ public enum GEMM {
         configure()
         guard m > 0, n > 0 else { return }
         let work = m * n * max(k, 1)
-        let workers = Parallel.workerCount
+        let workers = Parallel.currentWorkerCount
         if work < parallelThreshold || workers <= 1 {
             single(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
             return

@@ -11,7 +11,28 @@ public enum Parallel {
     /// change it only at start-up, before any parallel work (hence `nonisolated(unsafe)`).
     nonisolated(unsafe) public static var workerCount: Int = max(1, ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Calls `body` once per chunk of `0..<count`, chunks running concurrently.
+    /// The worker count `withWorkerCount(_:_:)` set for the work running inside it, or nil (read where no
+    /// task is running, too: task-local values then belong to the thread).
+    @TaskLocal private static var scopedWorkerCount: Int?
+
+    /// The number of workers `forEachChunk` and `GEMM.multiply` use here: the count of the innermost
+    /// `withWorkerCount(_:_:)` around the caller, else `workerCount`.
+    public static var currentWorkerCount: Int { scopedWorkerCount ?? workerCount }
+
+    /// Runs `body` with `forEachChunk` (and `GEMM.multiply`) limited to `count` workers on this thread, e.g.
+    /// 1 to run several independent computations side by side, one per core, each single-threaded. Results do
+    /// not depend on it (chunks write disjoint outputs and every kernel computes each element the same way
+    /// whatever the split).
+    ///
+    /// - Parameters:
+    ///   - count: workers for the work inside `body` (at least 1).
+    ///   - body: the work.
+    /// - Returns: what `body` returns.
+    public static func withWorkerCount<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        try $scopedWorkerCount.withValue(max(1, count)) { try body() }
+    }
+
+    /// Calls `body` once per chunk of `0..<count`, chunks running concurrently (at most `currentWorkerCount`).
     ///
     /// - Parameters:
     ///   - count: the number of items.
@@ -19,7 +40,7 @@ public enum Parallel {
     ///   - body: called with each chunk's range of items; chunks must write disjoint data.
     public static func forEachChunk(of count: Int, minimumChunk: Int = 1, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
-        let workers = min(workerCount, max(1, count / max(1, minimumChunk)))
+        let workers = min(currentWorkerCount, max(1, count / max(1, minimumChunk)))
         if workers <= 1 {
             body(0..<count)
             return

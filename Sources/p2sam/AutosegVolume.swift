@@ -1,7 +1,9 @@
 import AutoMedSAM
 import Foundation
+import LiteMedSAM
 import MedImageIO
 import MultiRaterData
+import SAMTensor
 import SeededSampling
 
 /// `p2sam autoseg` on a NIfTI volume: every axial slice segmented, then the label volume, one mask volume
@@ -68,7 +70,8 @@ extension AutosegCommand {
     /// 0…255, embedded once per slice): labels and per-class masks, and with `samples` ≥ 2 the per-class
     /// frequencies of `samples` noisy passes (one `SeededRandom(seed:)` drawn slice after slice);
     /// `absentRule` or `presence` filters each slice's masks (not the frequencies); `sliceDone(k)` after
-    /// slice k (1-based).
+    /// the k-th slice finished (1-based). Without samples the slices run side by side, one per core
+    /// (`SideBySide`), with the same results as one after the other.
     static func segmentVolume(
         _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], samples: Int = 0, seed: UInt64 = 1,
         absentRule: AbsentClassRule? = nil, presence: ClassPresenceModel? = nil, sliceDone: ((Int) -> Void)? = nil
@@ -81,22 +84,36 @@ extension AutosegCommand {
             labels: [UInt8](repeating: 0, count: volume.values.count),
             masks: classIDs.map { _ in [UInt8](repeating: 0, count: volume.values.count) },
             frequencies: samples > 0 ? classIDs.map { _ in [Float](repeating: 0, count: volume.values.count) } : [])
-        let random = SeededRandom(seed: seed)
-        for k in 0..<depth {
+        func segmented(_ k: Int) throws -> (segmentation: ClassSegmentation, embedded: EmbeddedImage) {
             let pixels = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
             let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: pixels)
             let embedded = try model.base.imageEncoder.embed(slice)
             let unfiltered = try model.segment(embedded, classIDs: classIDs)
             let segmentation =
                 try presence?.applied(to: unfiltered) ?? absentRule?.applied(to: unfiltered) ?? unfiltered
+            return (segmentation, embedded)
+        }
+        func store(_ segmentation: ClassSegmentation, slice k: Int) {
             let span = (k * plane)..<((k + 1) * plane)
             result.labels.replaceSubrange(span, with: segmentation.labelMap)
             for n in classIDs.indices { result.masks[n].replaceSubrange(span, with: segmentation.masks[n]) }
-            if samples > 0 {
-                let frequencies = try model.sampleFrequencies(
-                    embedded, classIDs: classIDs, count: samples, random: random)
-                for n in classIDs.indices { result.frequencies[n].replaceSubrange(span, with: frequencies[n]) }
+        }
+        if samples == 0 {
+            // No random draws, so the slices are independent: side by side, one per core, each single-threaded
+            // (the same values as one after the other; keeps both cores busy through each slice's serial steps).
+            let segmentations = try SideBySide.map(depth, lanes: Parallel.workerCount, progress: sliceDone) {
+                try segmented($0).segmentation
             }
+            for (k, segmentation) in segmentations.enumerated() { store(segmentation, slice: k) }
+            return result
+        }
+        let random = SeededRandom(seed: seed)
+        for k in 0..<depth {
+            let (segmentation, embedded) = try segmented(k)
+            store(segmentation, slice: k)
+            let span = (k * plane)..<((k + 1) * plane)
+            let frequencies = try model.sampleFrequencies(embedded, classIDs: classIDs, count: samples, random: random)
+            for n in classIDs.indices { result.frequencies[n].replaceSubrange(span, with: frequencies[n]) }
             sliceDone?(k + 1)
         }
         return result

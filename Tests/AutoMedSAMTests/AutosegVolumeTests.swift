@@ -1,5 +1,6 @@
 import AutoMedSAM
 import Foundation
+import LiteMedSAM
 import MedImageIO
 import MultiRaterData
 import XCTest
@@ -100,5 +101,59 @@ final class AutosegVolumeTests: XCTestCase {
         try AutosegCommandTests.assertAutosegRefused(
             image: double, model: model, output: folder.appendingPathComponent("refused"),
             mentioning: "4-D volume 40x32x2x2 with 2 volumes")
+    }
+
+    /// Without `--samples` the slices run side by side (one per core, each single-threaded): the label and mask
+    /// volumes equal the library's slice-by-slice segmentation (the CLI's scaling: min–max over the volume to
+    /// 0…255), every slice in its place.
+    func testSlicesSideBySideEqualSliceBySliceSegmentation() throws {
+        try AutosegCommandTests.requireCheckpoint()
+        let folder = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let modelURL = folder.appendingPathComponent("model.safetensors")
+        try AutosegCommandTests.writeModel(to: modelURL)
+        let (width, height, depth) = (48, 40, 3)
+        // Different content per slice: a bright disc moving across a ramp.
+        let voxels = (0..<(width * height * depth)).map { i -> UInt8 in
+            let (x, y, z) = (i % width, (i / width) % height, i / (width * height))
+            let (dx, dy) = (x - 10 - 12 * z, y - 20)
+            return dx * dx + dy * dy < 64 ? 250 : UInt8((x * 3 + y + 40 * z) % 200)
+        }
+        let input = folder.appendingPathComponent("vol.nii")
+        try Data(
+            NIfTILabelVolumeTests.volumeBytes(
+                width: width, height: height, depth: depth, rows: NIfTILabelVolumeTests.affine, voxels: voxels)
+        ).write(to: input)
+        let out = folder.appendingPathComponent("out")
+        let outcome = try AutosegCommandTests.run([
+            "autoseg", "--image", input.path, "--model", modelURL.path, "--output", out.path,
+            "--checkpoint", AutosegCommandTests.checkpoint.path,
+        ])
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+
+        let file = try AutoMedSAMModelFile(contentsOf: modelURL)
+        let layers = try file.layers()
+        let model = AutoMedSAMModel(
+            configuration: file.configuration, classPromptEncoder: layers.classPromptEncoder,
+            maskDecoder: layers.maskDecoder,
+            base: try LiteMedSAMModel(checkpoint: AutosegCommandTests.checkpoint, verifyChecksum: false))
+        let ids = file.configuration.classIDs
+        let values = voxels.map(Float.init)
+        let (lower, upper) = (values.min()!, values.max()!)
+        var labels: [Float] = []
+        var masks = ids.map { _ in [Float]() }
+        for z in 0..<depth {
+            let pixels = values[(z * width * height)..<((z + 1) * width * height)].map {
+                (($0 - lower) / (upper - lower) * 255).rounded()
+            }
+            let image = try MedicalImage(width: width, height: height, channels: 1, pixels: pixels)
+            let segmentation = try model.segment(try model.base.imageEncoder.embed(image), classIDs: ids)
+            labels += segmentation.labelMap.map(Float.init)
+            for n in ids.indices { masks[n] += segmentation.masks[n].map(Float.init) }
+        }
+        XCTAssertEqual(try NIfTIVolume(contentsOf: out.appendingPathComponent("labels.nii")).values, labels)
+        for (n, id) in ids.enumerated() {
+            XCTAssertEqual(try NIfTIVolume(contentsOf: out.appendingPathComponent("mask_\(id).nii")).values, masks[n])
+        }
     }
 }

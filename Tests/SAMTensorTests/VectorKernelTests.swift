@@ -46,6 +46,24 @@ final class VectorKernelTests: XCTestCase {
         }
     }
 
+    /// The vectorised sigmoid (`Elementwise.sigmoid`, `p2s_sigmoid`) against Double over a dense range,
+    /// including the saturated tails (no NaN or infinity), on a buffer large enough to be split over the cores
+    /// and with a length that is not a multiple of the vector width.
+    func testSigmoidMatchesDoubleReference() {
+        let count = 200_003
+        var x = (0..<count).map { Float(-100 + 200 * Double($0) / Double(count - 1)) }
+        let inputs = x
+        x.withUnsafeMutableBufferPointer { Elementwise.sigmoid($0) }
+        var worst = 0.0
+        for i in 0..<count {
+            let exact = 1 / (1 + Foundation.exp(-Double(inputs[i])))
+            worst = max(worst, abs(Double(x[i]) - exact))
+        }
+        XCTAssertLessThan(worst, 3e-7, "max |sigmoid − exact| over [-100, 100]")
+        XCTAssertEqual(x[0], 0, accuracy: 1e-30)
+        XCTAssertEqual(x[count - 1], 1)
+    }
+
     func testSoftmaxMatchesDoubleReference() {
         for cols in [1, 3, 16, 17, 49, 196, 257] {
             let rows = 5

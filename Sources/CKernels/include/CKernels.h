@@ -37,6 +37,10 @@ void p2s_bias_epilogue(float *y, const float *bias, const float *residual, ptrdi
 /// Softmax over each row of a `rows x cols` buffer, in place (max-subtracted).
 void p2s_softmax_rows(float *values, ptrdiff_t rows, ptrdiff_t cols);
 
+/// The logistic function in place, in the stable form `e = exp(−|x|)`, then `1/(1+e)` for x ≥ 0 and `e/(1+e)`
+/// otherwise (`exp` as in `p2s_softmax_rows`).
+void p2s_sigmoid(float *values, ptrdiff_t count);
+
 /// LayerNorm over each row of `rows x dim` (biased variance); `input` and `output` may alias.
 void p2s_layer_norm_rows(const float *input, ptrdiff_t rows, ptrdiff_t dim, const float *weight, const float *bias,
                          float eps, float *output);
