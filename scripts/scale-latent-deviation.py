@@ -6,6 +6,8 @@ The sampler draws z = μ + τ·σ·ε with σ = exp(clamp(log σ, -10, 5)) from 
 towards the model's mean mask (z = μ) even for a PGN whose log σ sits at the ceiling (shifting the head's bias
 would not). The tensors are copied byte for byte; only the header changes. Choose TAU on validation data (e.g.
 the TAU whose validation sample diversity is nearest the raters'), never on the test split. stdlib only.
+The CLI does the same without Python, setting τ rather than multiplying it:
+`p2sam set-temperature --model IN.safetensors --latent-temperature TAU --output OUT.safetensors`.
 Usage: python3 scripts/scale-latent-deviation.py IN.safetensors OUT.safetensors TAU
 """
 import json, math, os, struct, sys

@@ -32,6 +32,9 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// clamped standard deviation, so τ < 1 pulls the samples towards the model's mean mask. 1 for files without
     /// the key (set after training, chosen on validation data: `scripts/scale-latent-deviation.py`).
     public var latentTemperature: Float = 1
+    /// How the PGN bounds log σ (metadata `log_sigma_bound`; `clamp` for files without the key, `smooth` for
+    /// stage-2 models trained with `p2sam train --log-sigma-bound smooth`).
+    public var logDeviationBound: LogDeviationBound = .clamp
     /// Dimension of z: 256, the decoder's token width.
     public var latentDim: Int { 256 }
 
@@ -107,6 +110,14 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             }
             latentTemperature = tau
         }
+        if let text = metadata[LogDeviationBound.metadataKey] {
+            guard let bound = LogDeviationBound(rawValue: text) else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(LogDeviationBound.metadataKey)' must be one of \(LogDeviationBound.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'"
+                )
+            }
+            logDeviationBound = bound
+        }
         if presenceEvidence && !presenceHead {
             throw P2SAMModelError.notAP2SAMModel(
                 "metadata '\(Self.presenceEvidenceKey)' needs the presence head (metadata 'presence' = head)")
@@ -153,7 +164,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
 
     /// The metadata entries describing this architecture (`presence` only when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
-    /// presence draw and shift only when set, `latent_temperature` only when it is not 1).
+    /// presence draw and shift only when set, `latent_temperature` only when it is not 1, `log_sigma_bound` only
+    /// when it is not `clamp`).
     public var metadata: [String: String] {
         var entries = [
             "format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
@@ -165,6 +177,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if let proposalPresenceDraw { entries[Self.proposalPresenceDrawKey] = proposalPresenceDraw.rawValue }
         if proposalPresenceShift != 0 { entries[Self.proposalPresenceShiftKey] = String(proposalPresenceShift) }
         if latentTemperature != 1 { entries[Self.latentTemperatureKey] = String(latentTemperature) }
+        if logDeviationBound != .clamp { entries[LogDeviationBound.metadataKey] = logDeviationBound.rawValue }
         return entries
     }
 
@@ -172,7 +185,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
         case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence, proposalPresenceDraw,
-            proposalPresenceShift, latentTemperature
+            proposalPresenceShift, latentTemperature, logDeviationBound
     }
 
     public init(from decoder: Decoder) throws {
@@ -189,5 +202,6 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         proposalPresenceDraw = try c.decodeIfPresent(PresenceDraw.self, forKey: .proposalPresenceDraw)
         proposalPresenceShift = try c.decodeIfPresent(Float.self, forKey: .proposalPresenceShift) ?? 0
         latentTemperature = try c.decodeIfPresent(Float.self, forKey: .latentTemperature) ?? 1
+        logDeviationBound = try c.decodeIfPresent(LogDeviationBound.self, forKey: .logDeviationBound) ?? .clamp
     }
 }

@@ -39,7 +39,8 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
         assemblingWeights = try ParameterTensor(&store, Self.assemblingWeightsKey, shape: [configuration.outputCount])
         if stage == 2 {
             pgn = try PromptGenerationNetwork(
-                &store, widths: configuration.pgnWidths, latentDim: configuration.latentDim)
+                &store, widths: configuration.pgnWidths, latentDim: configuration.latentDim,
+                logDeviationBound: configuration.logDeviationBound)
             combiner =
                 configuration.injection == .dense ? try LatentCombiner(&store, latentDim: configuration.latentDim) : nil
             presence = configuration.presenceHead ? try PresenceHead(&store) : nil

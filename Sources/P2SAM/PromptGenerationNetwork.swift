@@ -7,7 +7,8 @@ import SAMTensor
 /// Input: the grey mean of the preprocessed `[3, 256, 256]` model input, 2x2-average-pooled to
 /// `[128, 128, 1]` (NHWC). Four blocks (`widths`), each: 2x2 average pool (blocks 1–3), then three
 /// 3x3 convolutions (padding 1, bias) with ReLU. Global mean → `head` (Linear → 512) →
-/// `μ = out[0..<256]`, `σ = exp(clamp(out[256..<512], −10, 5))`.
+/// `μ = out[0..<256]`, `σ = exp(bound(out[256..<512], −10, 5))`, `bound` a hard clamp or, for models trained
+/// with `LogDeviationBound.smooth`, the smooth bound `SmoothClamp`.
 ///
 /// The layers are declared once at their model-file keys; `forward` runs them in any `ForwardContext`
 /// (the sampler tape-free, training recorded).
@@ -21,16 +22,29 @@ public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
     public let key: String
     public let widths: [Int]
     public let latentDim: Int
+    /// How log σ is bounded to `logDeviationRange` (`clamp` for files without metadata `log_sigma_bound`).
+    public let logDeviationBound: LogDeviationBound
     /// `blocks.b.convs.c`: three 3x3 convolutions per block, `widths[b]` output channels each.
     public let blocks: [[Convolution3x3Layer]]
     /// `head`: Linear `widths[3]` → `2 · latentDim`.
     public let head: LinearLayer
 
     /// Reads every `prefix.*` weight from `store`, strictly.
-    public init(_ store: inout WeightStore, prefix: String = defaultKey, widths: [Int], latentDim: Int = 256) throws {
+    ///
+    /// - Parameters:
+    ///   - store: the model's weights.
+    ///   - prefix: the key prefix (`pgn`).
+    ///   - widths: output channels of the 4 blocks.
+    ///   - latentDim: dimension of z (256).
+    ///   - logDeviationBound: how log σ is bounded (default `clamp`, the files written before the choice existed).
+    public init(
+        _ store: inout WeightStore, prefix: String = defaultKey, widths: [Int], latentDim: Int = 256,
+        logDeviationBound: LogDeviationBound = .clamp
+    ) throws {
         key = prefix
         self.widths = widths
         self.latentDim = latentDim
+        self.logDeviationBound = logDeviationBound
         var blocks: [[Convolution3x3Layer]] = []
         var inChannels = 1
         for (b, width) in widths.enumerated() {
@@ -88,7 +102,10 @@ public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
         }
         let out = c.linear(c.spatialMean(x), head)
         var deviation = c.slice(out, alongAxis: 0, latentDim..<(2 * latentDim))
-        c.clamp(&deviation, to: Self.logDeviationRange)
+        switch logDeviationBound {
+        case .clamp: c.clamp(&deviation, to: Self.logDeviationRange)
+        case .smooth: c.softClamp(&deviation, to: Self.logDeviationRange)
+        }
         c.applyExponential(&deviation)
         return (c.slice(out, alongAxis: 0, 0..<latentDim), deviation)
     }

@@ -82,6 +82,10 @@ public protocol ForwardContext {
     /// Clamps every element of `x` to `range`, in place.
     func clamp(_ x: inout Value, to range: ClosedRange<Float>)
 
+    /// Bounds every element of `x` smoothly to `range` (`SmoothClamp`: near the identity inside, a gradient that
+    /// never vanishes outside), in place.
+    func softClamp(_ x: inout Value, to range: ClosedRange<Float>)
+
     /// `eˣ` element-wise, in place.
     func applyExponential(_ x: inout Value)
 

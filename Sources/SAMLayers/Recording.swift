@@ -114,6 +114,10 @@ extension Recording {
         x = x.clamped(range.lowerBound, range.upperBound)
     }
 
+    public func softClamp(_ x: inout Variable, to range: ClosedRange<Float>) {
+        x = x.softClamped(range.lowerBound, range.upperBound)
+    }
+
     public func applyExponential(_ x: inout Variable) { x = x.exp() }
 
     public func weightedSum(_ x: Variable, weights: Variable) -> Variable {

@@ -316,6 +316,12 @@ extension TapeFree {
         }
     }
 
+    public func softClamp(_ x: inout Tensor, to range: ClosedRange<Float>) {
+        for i in x.storage.indices {
+            x.storage[i] = SmoothClamp.value(x.storage[i], lower: range.lowerBound, upper: range.upperBound)
+        }
+    }
+
     /// Computed in Double and rounded once to Float.
     public func applyExponential(_ x: inout Tensor) {
         for i in x.storage.indices { x.storage[i] = Float(exp(Double(x.storage[i]))) }

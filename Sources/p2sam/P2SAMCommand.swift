@@ -22,6 +22,7 @@ struct P2SAMCommand: ParsableCommand {
             ScoreCommand.self,
             DataCommand.self,
             TrainCommand.self,
+            SetTemperatureCommand.self,
             MergeCommand.self,
             AutosegCommand.self,
         ]

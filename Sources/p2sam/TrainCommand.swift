@@ -156,6 +156,12 @@ struct TrainCommand: ParsableCommand {
             "With --presence-evidence-only: add (default: the evidence is added to the presence head's logit) | replace (the evidence alone gives the presence logit; the head's weights are set to 0)."
     )
     var presenceEvidenceMode: String = "add"
+    @Option(
+        name: .customLong("log-sigma-bound"),
+        help:
+            "Stage 2 from a stage-1 model: how the PGN bounds log σ to [−10, 5]: clamp (default: a hard clamp; its gradient is 0 past the bound, so a σ that blows up never comes back) | smooth (a soft clip whose gradient never vanishes; stored as metadata log_sigma_bound)."
+    )
+    var logSigmaBound: LogDeviationBound?
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
     @Option(
         name: .customLong("train-fraction"),
@@ -394,6 +400,7 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--train-fraction must be in (0, 1], got \(trainFraction)")
         }
         guard ["head", "none"].contains(presence) else { throw ValidationError("--presence must be head or none") }
+        if logSigmaBound != nil && stage != 2 { throw ValidationError("--log-sigma-bound applies to stage 2") }
         guard (0...1).contains(fullImageProbability) else {
             throw ValidationError("--full-image-probability must be in [0, 1], got \(fullImageProbability)")
         }
@@ -431,3 +438,4 @@ struct TrainCommand: ParsableCommand {
         return parts.joined(separator: ", ")
     }
 }
+extension LogDeviationBound: ExpressibleByArgument {}

@@ -61,7 +61,12 @@ enum TrainModelSetup {
         if c.stage == 2 && loaded.stage == 1 {
             configuration.pgnWidths = widths
             configuration.presenceHead = c.presence == "head"
+            configuration.logDeviationBound = c.logSigmaBound ?? .clamp
             ModelInitialisation.addStageTwoModules(to: loaded.parameters, configuration: configuration, seed: c.seed)
+        } else if let bound = c.logSigmaBound, bound != configuration.logDeviationBound {
+            throw ValidationError(
+                "--log-sigma-bound \(bound.rawValue) contradicts \(initial) (a stage-2 model with log σ bound \(configuration.logDeviationBound.rawValue))"
+            )
         }
         return P2SAMNetwork(
             configuration: configuration, parameters: loaded.parameters,
