@@ -108,7 +108,8 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         }
         if presencePrompts == .proposal && presenceOnly != true {
             throw P2SAMTrainingError.invalidOptions(
-                "--presence-prompt proposal applies to --presence-only (the presence head refitted on the model's own boxes)")
+                "--presence-prompt proposal applies to --presence-only (the presence head refitted on the model's own boxes)"
+            )
         }
         if setLoss == .energy && samples < 2 {
             throw P2SAMTrainingError.invalidOptions(

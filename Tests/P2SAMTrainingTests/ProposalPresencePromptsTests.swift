@@ -81,9 +81,11 @@ final class ProposalPresencePromptsTests: XCTestCase {
         let net = try SyntheticInputs.network(configuration, stage: 2)
         let prompts = ProposalPresencePrompts(offset: [0, 0, 0, 0], standardDeviation: [0, 0, 0, 0], rawBoxes: [:])
         XCTAssertThrowsError(
-            try P2SAMTrainer(network: net, options: TrainingOptions(stage: 2, presenceOnly: true, presencePrompts: .proposal)))
+            try P2SAMTrainer(
+                network: net, options: TrainingOptions(stage: 2, presenceOnly: true, presencePrompts: .proposal)))
         XCTAssertThrowsError(
-            try P2SAMTrainer(network: net, options: TrainingOptions(stage: 2, presenceOnly: true), proposalPrompts: prompts))
+            try P2SAMTrainer(
+                network: net, options: TrainingOptions(stage: 2, presenceOnly: true), proposalPrompts: prompts))
     }
 
     /// The head is fitted on the proposal's box, not on the training prompts: only the proposal box (pixels
