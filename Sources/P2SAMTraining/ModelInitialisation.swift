@@ -181,6 +181,17 @@ public enum ModelInitialisation {
         set[bias.key].value = Tensor(shape: bias.shape, storage: [Float(Foundation.log(p / (1 - p)))])
     }
 
+    /// Puts the presence head back to its initial state: weight 0 and the bias at `logit(fraction)` (as
+    /// `setPresenceBias`), e.g. before refitting it on other prompts (`PresencePromptSource.proposal`). No-op for a
+    /// model without the head.
+    public static func resetPresenceHead(_ set: ParameterSet, nonEmptyFraction fraction: Double) {
+        for declaration in PresenceHead.headDeclarations where declaration.shape.count == 2 {
+            guard set.names.contains(declaration.key) else { return }
+            set[declaration.key].value = Tensor(shape: declaration.shape)
+        }
+        setPresenceBias(set, nonEmptyFraction: fraction)
+    }
+
     static func standardDeviation(_ values: [Float]) -> Double {
         guard values.count > 1 else { return 0 }
         let mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)

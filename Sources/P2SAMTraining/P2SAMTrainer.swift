@@ -35,6 +35,8 @@ public final class P2SAMTrainer {
     public var optimizer: Adam { trainer.optimiser }
     /// Names of the trained parameters.
     public var trainableNames: [String] { trainer.trainableNames }
+    /// The presence head's prompts with `PresencePromptSource.proposal`, else nil.
+    public let proposalPrompts: ProposalPresencePrompts?
 
     static let stageOnePromptKeys = Set(PromptEncoder.learnedEmbeddingWeightKeys())
 
@@ -50,8 +52,20 @@ public final class P2SAMTrainer {
     }
 
     /// The stage `options.stage` recipe on `network`'s parameters (trained selection, loss, Adam).
-    public init(network: P2SAMNetwork, options: TrainingOptions) throws {
+    ///
+    /// - Parameters:
+    ///   - network: the model being trained (its parameters are updated in place).
+    ///   - options: the run's hyper-parameters.
+    ///   - proposalPrompts: the model's own proposal boxes per training case, required exactly when
+    ///     `options.presencePrompts` is `.proposal` (the presence head is then fitted on draws from them).
+    public init(network: P2SAMNetwork, options: TrainingOptions, proposalPrompts: ProposalPresencePrompts? = nil)
+        throws
+    {
         try options.validate()
+        if (options.presencePrompts == .proposal) != (proposalPrompts != nil) {
+            throw P2SAMTrainingError.invalidOptions(
+                "proposal prompts are given exactly with presence prompts `proposal` (and only then)")
+        }
         if options.stage == 2 && !network.hasPGN {
             throw P2SAMTrainingError.invalidModel(
                 "stage 2 needs the PGN parameters (add them with ModelInitialisation.addStageTwoModules)")
@@ -67,6 +81,7 @@ public final class P2SAMTrainer {
         }
         self.network = network
         self.options = options
+        self.proposalPrompts = proposalPrompts
         let fixedWeights = network.configuration.assembling == .single
         let stage = options.stage
         if options.presenceOnly == true && !network.hasPresenceHead {
@@ -86,7 +101,10 @@ public final class P2SAMTrainer {
                     epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
                     maxGradientNorm: options.maxGradientNorm,
                     criterionName: "validation \(options.effectiveSelection.rawValue)")
-            ) { item, w, random in try Self.loss(item, w, random: random, network: network, options: options) }
+            ) { item, w, random in
+                try Self.loss(
+                    item, w, random: random, network: network, options: options, proposalPrompts: proposalPrompts)
+            }
         } catch let error as TrainingError {
             throw P2SAMTrainingError(error)
         }
@@ -129,7 +147,8 @@ public final class P2SAMTrainer {
     /// random rater (K = 1), the set loss (samples matched to raters) or the energy distance to all
     /// raters; + L2 on the PGN weights.
     static func loss(
-        _ item: TrainingCase, _ w: Recording, random: SeededRandom, network: P2SAMNetwork, options: TrainingOptions
+        _ item: TrainingCase, _ w: Recording, random: SeededRandom, network: P2SAMNetwork, options: TrainingOptions,
+        proposalPrompts: ProposalPresencePrompts? = nil
     ) throws -> Variable? {
         let graph = w.graph
         var loss: Variable
@@ -149,7 +168,11 @@ public final class P2SAMTrainer {
             let raters = network.hasPresenceHead ? item.nonEmptyRaters : Array(item.raters.indices)
             let box = options.boxPrompts?.draw(for: item, raters: raters, random: random)
             var terms: [Variable] = []
-            if let presenceLoss = presenceLoss(item, w, box: box, network: network) { terms.append(presenceLoss) }
+            // Presence only, on the model's own proposal: the head sees the box a sample gets without a user's box.
+            let presenceBox = proposalPrompts.map { $0.draw(for: item, random: random) } ?? box
+            if let presenceLoss = presenceLoss(item, w, box: presenceBox, network: network) {
+                terms.append(presenceLoss)
+            }
             if options.presenceOnly == true { return terms.first }
             if !raters.isEmpty {
                 terms.append(

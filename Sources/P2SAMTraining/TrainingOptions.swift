@@ -36,6 +36,9 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// Stage 2: train only the presence head (its BCE; no decoder runs, so an epoch is cheap), e.g. to fit it
     /// longer after a stage-2 run. nil/false = the normal stage 2.
     public var presenceOnly: Bool?
+    /// With `presenceOnly`: the prompts the head is fitted with; nil = `PresencePromptSource.training` (missing in
+    /// older resume files = nil). `.proposal` needs the trainer's `ProposalPresencePrompts`.
+    public var presencePrompts: PresencePromptSource?
 
     /// The raters stage 1 may pick for `item`.
     public func stageOneCandidates(_ item: TrainingCase) -> [Int] {
@@ -50,7 +53,8 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         stage: Int, epochs: Int = 10, learningRate: Float? = nil, batchSize: Int = 2, seed: UInt64 = 1,
         setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
         maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil,
-        stageOneIncludesEmpty: Bool? = nil, boxPrompts: TrainingBoxPrompts? = nil, presenceOnly: Bool? = nil
+        stageOneIncludesEmpty: Bool? = nil, boxPrompts: TrainingBoxPrompts? = nil, presenceOnly: Bool? = nil,
+        presencePrompts: PresencePromptSource? = nil
     ) {
         self.stage = stage
         self.epochs = epochs
@@ -67,6 +71,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.stageOneIncludesEmpty = stageOneIncludesEmpty
         self.boxPrompts = boxPrompts
         self.presenceOnly = presenceOnly
+        self.presencePrompts = presencePrompts
     }
 
     /// Checks ranges; throws `invalidOptions` naming the first problem.
@@ -100,6 +105,11 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         try boxPrompts?.validate()
         if presenceOnly == true && stage != 2 {
             throw P2SAMTrainingError.invalidOptions("--presence-only applies to stage 2 (a model with a presence head)")
+        }
+        if presencePrompts == .proposal && presenceOnly != true {
+            throw P2SAMTrainingError.invalidOptions(
+                "--presence-prompt proposal applies to --presence-only (the presence head refitted on the model's own boxes)"
+            )
         }
         if setLoss == .energy && samples < 2 {
             throw P2SAMTrainingError.invalidOptions(

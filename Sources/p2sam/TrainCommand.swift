@@ -122,6 +122,12 @@ struct TrainCommand: ParsableCommand {
             "Stage 2 from a model with a presence head: train only the head (its BCE on the fraction of non-empty rater masks; no decoder runs, so epochs are cheap). Use with --validation-split none."
     )
     var presenceOnly = false
+    @Option(
+        name: .customLong("presence-prompt"),
+        help:
+            "With --presence-only: the prompts the head is fitted with: training (default: the training prompts, a rater's augmented box or the full image) | proposal (the model's own box proposal, drawn per step around the box of its own mask, as the samples see it without a user's box; needs a model with a box proposal; the head is refitted from weight 0 and the base-rate bias)."
+    )
+    var presencePrompt: PresencePromptSource = .training
     @Flag(
         name: .customLong("box-proposal-only"),
         help:
@@ -217,7 +223,20 @@ struct TrainCommand: ParsableCommand {
                         format: "presence head: starts at the training base rate of non-empty rater masks %.3f",
                         fraction))
             }
-            let trainer = try P2SAMTrainer(network: network, options: options)
+            var proposalPrompts: ProposalPresencePrompts?
+            if options.presencePrompts == .proposal {
+                let prompts = try ProposalPresencePrompts(network: network, cases: split.training)
+                let fractions = split.training.map { Double($0.nonEmptyRaters.count) / Double($0.raters.count) }
+                let fraction = fractions.reduce(0, +) / Double(max(fractions.count, 1))
+                ModelInitialisation.resetPresenceHead(network.parameters, nonEmptyFraction: fraction)
+                progress.message(
+                    String(
+                        format:
+                            "presence head refitted on the model's own box proposal: %d of %d training cases have a proposed box (the rest: the default prompt); starts at the base rate %.3f",
+                        prompts.rawBoxes.count, split.training.count, fraction))
+                proposalPrompts = prompts
+            }
+            let trainer = try P2SAMTrainer(network: network, options: options, proposalPrompts: proposalPrompts)
             if evaluateOnly {
                 guard let result = try trainer.validate(split.validation) else {
                     throw ValidationError("no case to evaluate on (all rater masks empty?)")
@@ -410,7 +429,7 @@ struct TrainCommand: ParsableCommand {
             maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank,
             stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil,
             boxPrompts: trainPrompt == "box" ? TrainingBoxPrompts(fullImageProbability: fullImageProbability) : nil,
-            presenceOnly: presenceOnly ? true : nil)
+            presenceOnly: presenceOnly ? true : nil, presencePrompts: presencePrompt == .proposal ? .proposal : nil)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -422,7 +441,11 @@ struct TrainCommand: ParsableCommand {
                 "set loss \(options.setLoss.rawValue)" + (options.setLoss == .none ? "" : " K=\(options.samples)"))
         }
         parts.append("selected by validation \(options.effectiveSelection.rawValue)")
-        if options.presenceOnly == true { parts.append("presence head only") }
+        if options.presenceOnly == true {
+            parts.append(
+                options.presencePrompts == .proposal
+                    ? "presence head only, refitted on the model's own box proposal" : "presence head only")
+        }
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
         if let box = options.boxPrompts {
             parts.append(
@@ -438,4 +461,7 @@ struct TrainCommand: ParsableCommand {
         return parts.joined(separator: ", ")
     }
 }
+
 extension LogDeviationBound: ExpressibleByArgument {}
+
+extension PresencePromptSource: ExpressibleByArgument {}
