@@ -3,18 +3,8 @@ import XCTest
 
 /// `train --box-proposal-only` / `--presence-evidence-only`, `sample --box-proposal` and
 /// `evaluate --p2sam-box-proposal` as a user runs them (on the bundled LIDC model and synthetic cases).
-final class BoxProposalCLITests: XCTestCase {
-    var directory: URL!
+final class BoxProposalCLITests: CheckpointCommandTestCase {
     static let lidcModel = CLIRunner.repositoryRoot.appendingPathComponent("Models/p2sam/lidc.safetensors")
-
-    override func setUpWithError() throws {
-        try CLIRunner.requireCheckpoint()
-        directory = try CLIRunner.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
-
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// Fits the proposal, then the evidence on top, and samples with the result: the metadata records both and
     /// the sample report records the mode.

@@ -3,18 +3,7 @@ import XCTest
 
 /// `train --presence-only --presence-prompt proposal` as a user runs it (on the bundled LIDC model, which has a box
 /// proposal, and synthetic cases).
-final class PresencePromptCLITests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        try CLIRunner.requireCheckpoint()
-        directory = try CLIRunner.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
-
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
+final class PresencePromptCLITests: CheckpointCommandTestCase {
     /// The refit runs, says so, keeps the proposal and its presence settings in the metadata and records the refit in
     /// the notes.
     func testRefitOnTheProposal() throws {

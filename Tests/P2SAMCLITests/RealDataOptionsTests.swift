@@ -3,20 +3,10 @@ import XCTest
 
 /// Issue 13's options as a user runs them: `--model` names and cards, `evaluate --conventions both`,
 /// `--normalize`.
-final class RealDataOptionsTests: XCTestCase {
-    var directory: URL!
+final class RealDataOptionsTests: CheckpointCommandTestCase {
     static let root = CLIRunner.repositoryRoot
     static let example = CLIRunner.bundledExample
     static let defaultModel = CLIRunner.bundledDefaultModel
-
-    override func setUpWithError() throws {
-        try CLIRunner.requireCheckpoint()
-        directory = try CLIRunner.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
-
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     /// A model whose card states another sha256 is refused before anything is written.
     func testCardMismatchIsRefusedByName() throws {

@@ -3,8 +3,7 @@ import XCTest
 
 /// `--shard i/n` runs merged with `p2sam merge`, as a user runs them on a cluster: the merged report
 /// equals one unsharded run's, bit for bit (apart from `seconds`, the sum of per-case times).
-final class ShardCommandTests: XCTestCase {
-    var directory: URL!
+final class ShardCommandTests: CheckpointCommandTestCase {
     static let root = CLIRunner.repositoryRoot
     static let defaultModel = CLIRunner.bundledDefaultModel
     /// Box jitter and a jittered box use both per-case random streams.
@@ -12,15 +11,6 @@ final class ShardCommandTests: XCTestCase {
         "evaluate", "--dataset", "synthetic:5:3", "--split", "all", "--method", "box-jitter", "--box-quality",
         "jitter:10", "--count", "3", "--seed", "5",
     ]
-
-    override func setUpWithError() throws {
-        try CLIRunner.requireCheckpoint()
-        directory = try CLIRunner.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
-
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
     func run(_ arguments: [String]) throws -> CLIRunner.Outcome {
         let outcome = try CLIRunner.run(arguments)

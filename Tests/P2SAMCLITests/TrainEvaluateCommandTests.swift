@@ -3,18 +3,7 @@ import XCTest
 
 /// `p2sam train` (both stages) and `p2sam evaluate` on the project's synthetic data, as a user runs
 /// them: files appear, the JSON has the contract's keys, and bad options are refused by name.
-final class TrainEvaluateCommandTests: XCTestCase {
-    var directory: URL!
-
-    override func setUpWithError() throws {
-        try CLIRunner.requireCheckpoint()
-        directory = try CLIRunner.temporaryDirectory()
-    }
-
-    override func tearDownWithError() throws { if let directory { try? FileManager.default.removeItem(at: directory) } }
-
-    func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
-
+final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
     func train(_ extra: [String]) throws -> CLIRunner.Outcome {
         try CLIRunner.run(
             [
