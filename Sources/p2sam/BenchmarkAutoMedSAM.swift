@@ -39,6 +39,7 @@ enum BenchmarkAutoMedSAM {
         }
         let ids = Array(model.configuration.classIDs.prefix(classIDs.count))
         let image = sliceImage(phase: 0)
+        let sliceGFLOP = Self.sliceGFLOP(model: model, classCount: ids.count)
         var rows: [BenchmarkRow] = []
         ResidentMemory.resetPeak()
         let slice = try BenchmarkClock.measure(runs: runs, warmup: warmup) {
@@ -47,7 +48,7 @@ enum BenchmarkAutoMedSAM {
         rows.append(
             BenchmarkRow(
                 name: "AutoMedSAM 1 slice 256x256, \(ids.count) classes (\(label))", ms: slice, perUnit: nil,
-                target: 600, gflop: 0, peak: peak, rss: ResidentMemory.peakBytes(), stage: "automedsam_slice"))
+                target: 600, gflop: sliceGFLOP, peak: peak, rss: ResidentMemory.peakBytes(), stage: "automedsam_slice"))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("p2sam-bench-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -69,9 +70,21 @@ enum BenchmarkAutoMedSAM {
         rows.append(
             BenchmarkRow(
                 name: "AutoMedSAM NIfTI volume \(sliceCount)x256x256, \(ids.count) classes, file to file", ms: volume,
-                perUnit: sliceCount, target: 12_000, gflop: 0, peak: peak, rss: ResidentMemory.peakBytes(),
+                perUnit: sliceCount, target: 12_000, gflop: Double(sliceCount) * sliceGFLOP, peak: peak,
+                rss: ResidentMemory.peakBytes(),
                 stage: "automedsam_volume_20"))
         return rows
+    }
+
+    /// The arithmetic of one slice (GFLOP, 2 per multiply-accumulate): the image encoder once, then per
+    /// class the class prompt encoder (`ClassPromptEncoder.multiplyAccumulatesPerClass`, counted from the
+    /// model's layers) and one decoder pass at the decoder rows' per-prompt figure. With the row's time this
+    /// gives the slice's GFLOP/s and its share of the SGEMM peak measured in the same run: the target's
+    /// distance from what this machine's arithmetic allows.
+    static func sliceGFLOP(model: AutoMedSAMModel, classCount: Int) -> Double {
+        let promptEncoder = 2 * Double(model.classPromptEncoder.multiplyAccumulatesPerClass) / 1e9
+        return BenchmarkCommand.encoderGFLOP + Double(classCount)
+            * (promptEncoder + BenchmarkCommand.decoderGFLOPPerPrompt)
     }
 
     /// A synthetic short-axis-like 256x256 slice: a bright blood pool in a darker ring on a textured

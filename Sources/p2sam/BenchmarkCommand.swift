@@ -16,7 +16,8 @@ struct BenchmarkCommand: ParsableCommand {
             Prints no figures from other runtimes or machines: to compare with ONNX Runtime, OpenVINO and \
             PyTorch, run scripts/benchmark-peers.sh, which runs this command and each peer interleaved in one \
             run and reports ratios. The target column holds the project's targets. FLOP counts are PyTorch's \
-            own counter: encoder 75 GFLOP, decoder 3.6 GFLOP per prompt.
+            own counter: encoder 75 GFLOP, decoder 3.6 GFLOP per prompt; AutoMedSAM's class prompt encoder is \
+            counted from its layers' shapes (3.4 GFLOP per class for the default configuration).
             """)
 
     @Option(help: "Timed runs per measurement (the median is reported).")
