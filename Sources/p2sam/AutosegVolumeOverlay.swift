@@ -35,13 +35,15 @@ extension AutosegCommand {
     /// (i to the right, j downward, no reorientation), intensities min–max scaled over the volume as for
     /// segmenting, class overlays as in the single-image `overlay.png`, and a legend per class with its voxel count
     /// and, when the header states the spatial unit, its volume in mL.
+    /// `window` replaces the volume's min–max as the intensities mapped to 0…255 (as in segmenting).
     static func volumeOverlay(
-        _ volume: NIfTIVolume, segmentation: VolumeSegmentation, classIDs: [Int], classNames: [Int: String]
+        _ volume: NIfTIVolume, segmentation: VolumeSegmentation, classIDs: [Int], classNames: [Int: String],
+        window: ClosedRange<Float>? = nil
     ) throws -> [UInt8] {
         let (width, height, depth) = volume.dims
         let plane = width * height
-        let lower = volume.values.min() ?? 0
-        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
+        let lower = window?.lowerBound ?? volume.values.min() ?? 0
+        let range = max((window?.upperBound ?? volume.values.max() ?? 0) - lower, 1e-6)
         let tiles = try overlaySlices(depth: depth).map { k -> (picture: MedicalImage, title: String) in
             let pixels = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
             let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: pixels)
