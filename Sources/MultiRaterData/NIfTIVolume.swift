@@ -147,7 +147,8 @@ public struct NIfTIVolume: Sendable {
         case 64: size = 8
         default: throw DataError.invalidFile(path: path, reason: "unsupported NIfTI datatype \(datatype)")
         }
-        return Layout(isLittleEndian: little, dim: dim, datatype: datatype, voxelOffset: Int(rawOffset), voxelSize: size)
+        return Layout(
+            isLittleEndian: little, dim: dim, datatype: datatype, voxelOffset: Int(rawOffset), voxelSize: size)
     }
 
     /// The axial slice `k` as a row-major plane with `width = dims.0` (x) and `height = dims.1` (y).

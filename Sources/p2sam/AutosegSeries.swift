@@ -46,9 +46,13 @@ extension AutosegCommand {
             var endSystolicVoxels: Int
             var ejectionFraction: Double?
             enum CodingKeys: String, CodingKey {
-                case id, name, voxels, millilitres = "ml", endDiastolicFrame = "end_diastolic_frame"
-                case endSystolicFrame = "end_systolic_frame", endDiastolicVoxels = "end_diastolic_voxels"
-                case endSystolicVoxels = "end_systolic_voxels", ejectionFraction = "ejection_fraction"
+                case id, name, voxels
+                case millilitres = "ml"
+                case endDiastolicFrame = "end_diastolic_frame"
+                case endSystolicFrame = "end_systolic_frame"
+                case endDiastolicVoxels = "end_diastolic_voxels"
+                case endSystolicVoxels = "end_systolic_voxels"
+                case ejectionFraction = "ejection_fraction"
             }
         }
         var input: String
@@ -58,7 +62,9 @@ extension AutosegCommand {
         var convention: String
         var classes: [ClassSummary]
         enum CodingKeys: String, CodingKey {
-            case input, frameCount = "frame_count", frames, voxelMillilitres = "voxel_ml", convention, classes
+            case input, frames, convention, classes
+            case frameCount = "frame_count"
+            case voxelMillilitres = "voxel_ml"
         }
 
         func encode(to encoder: Encoder) throws {
