@@ -59,7 +59,7 @@ public struct ClassVolumeCurve: Sendable, Equatable {
     public var millilitres: [Double]? { voxelMillilitres.map { unit in voxels.map { Double($0) * unit } } }
 
     /// Position in ``frames`` of the largest volume (first on ties).
-    var largest: Int { voxels.indices.max { voxels[$0] < voxels[$1] || (voxels[$0] == voxels[$1] && $0 < $1) }! }
+    var largest: Int { voxels.indices.max { voxels[$0] < voxels[$1] || (voxels[$0] == voxels[$1] && $0 > $1) }! }
     /// Position in ``frames`` of the smallest volume (first on ties).
     var smallest: Int { voxels.indices.min { voxels[$0] < voxels[$1] || (voxels[$0] == voxels[$1] && $0 < $1) }! }
 
