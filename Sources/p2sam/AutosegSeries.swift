@@ -178,7 +178,8 @@ extension AutosegCommand {
         for t in shown {
             let n = frames.firstIndex(of: t)!
             let overlay = try Self.volumeOverlay(
-                volumes[t]!, segmentation: results[n], classIDs: classIDs, classNames: names, window: window)
+                volumes[t]!, segmentation: results[n], classIDs: classIDs, classNames: names, window: window,
+                titlePrefix: "t \(t) ")
             files.append((folder.appendingPathComponent("overlay_t\(t).png"), overlay))
         }
         for file in files { try NIfTIVolume.writeAtomically(file.bytes, to: file.url) }

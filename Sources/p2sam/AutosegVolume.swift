@@ -24,7 +24,7 @@ extension AutosegCommand {
 
     /// Segments every axial slice of `volume` and writes, into `--output`, `labels`, `mask_<id>` and (with
     /// `--samples`) `frequency_<id>` / `entropy_<id>` volumes, `.nii.gz` when the input is gzip-compressed,
-    /// else `.nii`, and `overlay.png` (``volumeOverlay(_:segmentation:classIDs:classNames:window:)``). Every file's bytes are
+    /// else `.nii`, and `overlay.png` (``volumeOverlay(_:segmentation:classIDs:classNames:window:titlePrefix:)``). Every file's bytes are
     /// made before the first is written; each is written atomically.
     func segmentVolume(
         _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], absentRule: AbsentClassRule?,

@@ -38,7 +38,7 @@ final class AutosegSeriesTests: XCTestCase {
         let out = folder.appendingPathComponent("out")
         let outcome = try AutosegCommandTests.run([
             "autoseg", "--image", input.path, "--model", model.path, "--output", out.path, "--frames", "2,0",
-            "--checkpoint", AutosegCommandTests.checkpoint.path,
+            "--samples", "2", "--checkpoint", AutosegCommandTests.checkpoint.path,
         ])
         XCTAssertEqual(outcome.status, 0, outcome.output)
         XCTAssertTrue(outcome.output.contains("frame 2/2 (t 0), slice 2/2"), outcome.output)
@@ -46,8 +46,21 @@ final class AutosegSeriesTests: XCTestCase {
             Set(try FileManager.default.contentsOfDirectory(atPath: out.path)),
             [
                 "labels.nii.gz", "mask_1.nii.gz", "mask_3.nii.gz", "volumes.csv", "volumes.json", "volumes.png",
-                "overlay_t2.png", "overlay_t0.png",
+                "overlay_t2.png", "overlay_t0.png", "frequency_1.nii.gz", "frequency_3.nii.gz", "entropy_1.nii.gz",
+                "entropy_3.nii.gz",
             ])
+        // --samples: 4-D float32 frequency and entropy volumes, one frame per frame written.
+        for id in [1, 3] {
+            let frequency = try NIfTIVolumeSeries(contentsOf: out.appendingPathComponent("frequency_\(id).nii.gz"))
+            let entropy = try NIfTIVolumeSeries(contentsOf: out.appendingPathComponent("entropy_\(id).nii.gz"))
+            XCTAssertEqual(frequency.frameCount, 2)
+            XCTAssertEqual(frequency.header[70], 16)
+            for n in 0..<2 {
+                let p = try frequency.frame(n).values
+                XCTAssertTrue(Set(p).isSubset(of: [0, 0.5, 1]))
+                XCTAssertEqual(try entropy.frame(n).values, p.map { $0 == 0.5 ? 1 : 0 })
+            }
+        }
         let labels = try NIfTIVolumeSeries(contentsOf: out.appendingPathComponent("labels.nii.gz"))
         XCTAssertEqual(labels.frameCount, 2)
         XCTAssertEqual(Array(labels.header[76..<108]), Array(plain[76..<108]))  // pixdim incl. the frame step
