@@ -67,10 +67,11 @@ public struct ClassVolumeCurve: Sendable, Equatable {
     public var endDiastolicFrame: Int { frames[largest] }
     /// The end-systolic frame: the frame index of the smallest volume (first on ties).
     public var endSystolicFrame: Int { frames[smallest] }
-    /// `(EDV − ESV) / EDV` from the voxel counts, or `nil` when the class is empty in every frame.
+    /// `(EDV − ESV) / EDV` from the voxel counts, or `nil` when the class is empty in every frame or only one
+    /// frame was segmented.
     public var ejectionFraction: Double? {
         let (diastolic, systolic) = (voxels[largest], voxels[smallest])
-        return diastolic > 0 ? Double(diastolic - systolic) / Double(diastolic) : nil
+        return diastolic > 0 && frames.count > 1 ? Double(diastolic - systolic) / Double(diastolic) : nil
     }
 
     /// `volumes.csv` for `curves`: a header line `frame,class_id,class_name,voxels,ml`, then one row per frame

@@ -80,7 +80,7 @@ extension AutosegCommand {
 
     /// What `volumes.json` says of its numbers.
     static let volumeConvention =
-        "voxels = voxels labelled with the class id in labels.nii(.gz) per frame; end_diastolic_frame = frame of largest volume, end_systolic_frame = frame of smallest (first on ties), over the frames segmented; ejection_fraction = (EDV - ESV) / EDV, null when the class is empty in every frame; meaningful for ventricular cavities only (computed for every class)"
+        "voxels = voxels labelled with the class id in labels.nii(.gz) per frame; end_diastolic_frame = frame of largest volume, end_systolic_frame = frame of smallest (first on ties), over the frames segmented; ejection_fraction = (EDV - ESV) / EDV, absent when the class is empty in every frame or one frame was segmented; meaningful for ventricular cavities only (computed for every class)"
 
     /// Segments the chosen frames of a 4-D `series` and writes, into `--output`: 4-D `labels`, `mask_<id>` and
     /// (with `--samples`) `frequency_<id>` / `entropy_<id>` volumes (`dim[4]` = frames written), `volumes.csv`,

@@ -128,6 +128,9 @@ final class NIfTIVolumeSeriesTests: XCTestCase {
             classID: 1, name: "lv", frames: [5, 2], labelFrames: [labels[5], labels[2]], voxelMillilitres: nil)
         XCTAssertEqual(subset.endDiastolicFrame, 2)
         XCTAssertEqual(subset.endSystolicFrame, 5)
+        let one = ClassVolumeCurve(classID: 1, name: "lv", frames: [4], labelFrames: [labels[4]], voxelMillilitres: nil)
+        XCTAssertEqual(one.voxels, [75])
+        XCTAssertNil(one.ejectionFraction)
 
         let csv = ClassVolumeCurve.csv([curve, constant])
         let lines = csv.split(separator: "\n").map(String.init)
