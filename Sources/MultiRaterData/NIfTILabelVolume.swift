@@ -84,14 +84,19 @@ extension NIfTIVolume {
     /// - Returns: the `.nii` file's bytes.
     public func floatVolumeBytes(_ values: [Float]) -> [UInt8] {
         precondition(values.count == dims.0 * dims.1 * dims.2, "one value per voxel")
+        return derivedVolumeBytes(
+            datatype: 16, bitpix: 32, displayRange: (values.min() ?? 0)...(values.max() ?? 0),
+            payload: Self.float32Payload(values, little: isLittleEndian))
+    }
+
+    /// `values` as float32 voxel bytes in the given byte order.
+    static func float32Payload(_ values: [Float], little: Bool) -> [UInt8] {
         var payload = [UInt8](repeating: 0, count: 4 * values.count)
-        let little = isLittleEndian
         for (e, value) in values.enumerated() {
             let v = value.bitPattern
             for i in 0..<4 { payload[4 * e + (little ? i : 3 - i)] = UInt8((v >> (8 * UInt32(i))) & 0xff) }
         }
-        return derivedVolumeBytes(
-            datatype: 16, bitpix: 32, displayRange: (values.min() ?? 0)...(values.max() ?? 0), payload: payload)
+        return payload
     }
 
     /// This volume's header with the data type, bitpix, `vox_offset` (352), unit scaling and display range
@@ -99,8 +104,18 @@ extension NIfTIVolume {
     func derivedVolumeBytes(datatype: Int16, bitpix: Int16, displayRange: ClosedRange<Float>, payload: [UInt8])
         -> [UInt8]
     {
+        Self.derivedBytes(
+            header: header, little: isLittleEndian, datatype: datatype, bitpix: bitpix, displayRange: displayRange,
+            payload: payload)
+    }
+
+    /// `header` with the data type, bitpix, `vox_offset` (352), unit scaling and display range replaced, the
+    /// 4-byte extension flag (none) and `payload`.
+    static func derivedBytes(
+        header: [UInt8], little: Bool, datatype: Int16, bitpix: Int16, displayRange: ClosedRange<Float>,
+        payload: [UInt8]
+    ) -> [UInt8] {
         var out = header
-        let little = isLittleEndian
         func put16(_ value: Int16, _ at: Int) {
             let v = UInt16(bitPattern: value)
             let bytes = [UInt8(v & 0xff), UInt8(v >> 8)]

@@ -40,60 +40,13 @@ public struct NIfTIVolume: Sendable {
 
     /// Parses an uncompressed NIfTI-1 byte image.
     public init(bytes: [UInt8], path: String) throws {
-        guard bytes.count >= 348 else {
-            throw DataError.invalidFile(path: path, reason: "truncated NIfTI header (\(bytes.count) of 348 bytes)")
-        }
-        let little: Bool
-        if Self.int32(bytes, 0, little: true) == 348 {
-            little = true
-        } else if Self.int32(bytes, 0, little: false) == 348 {
-            little = false
-        } else {
-            throw DataError.invalidFile(path: path, reason: "not a NIfTI-1 file (sizeof_hdr != 348)")
-        }
-        let magic = String(decoding: bytes[344..<347], as: UTF8.self)
-        guard magic == "n+1" else {
-            throw DataError.invalidFile(
-                path: path,
-                reason: magic == "ni1" ? "two-file NIfTI (.hdr/.img) is not supported" : "bad NIfTI magic '\(magic)'")
-        }
-        let rank = Int(Self.int16(bytes, 40, little: little))
-        guard (1...7).contains(rank) else { throw DataError.invalidFile(path: path, reason: "bad dim[0] = \(rank)") }
-        var dim = (1...7).map { Int(Self.int16(bytes, 40 + 2 * $0, little: little)) }
-        for d in rank..<7 { dim[d] = 1 }
-        guard dim.allSatisfy({ $0 >= 1 }) else {
-            throw DataError.invalidFile(path: path, reason: "bad dimensions \(dim.prefix(rank))")
-        }
-        guard dim[3...].allSatisfy({ $0 == 1 }) else {
-            let shape = dim.prefix(rank).map(String.init).joined(separator: "x")
-            throw DataError.invalidFile(
-                path: path,
-                reason: dim[4...].allSatisfy({ $0 == 1 })
-                    ? "only 3-D volumes are supported: this is a 4-D volume \(shape) with \(dim[3]) volumes along the 4th dimension (a 4-D file is read only when its 4th dimension is 1)"
-                    : "only 3-D volumes are supported (dims \(shape))")
-        }
-        let datatype = Int(Self.int16(bytes, 70, little: little))
-        // vox_offset is a float: refuse NaN, infinities and values no file can reach before converting.
-        let rawOffset = Self.float32(bytes, 108, little: little)
-        guard rawOffset.isFinite, rawOffset >= 348, Double(rawOffset) <= Double(bytes.count) else {
-            throw DataError.invalidFile(
-                path: path,
-                reason:
-                    "bad NIfTI vox_offset \(rawOffset) (the file has \(bytes.count) bytes; the data must start at 348 or later)"
-            )
-        }
-        let offset = Int(rawOffset)
+        let layout = try Self.layout(of: bytes, path: path)
+        let (little, dim, datatype, offset, size) = (
+            layout.isLittleEndian, layout.dim, layout.datatype, layout.voxelOffset, layout.voxelSize
+        )
         let slope = Self.float32(bytes, 112, little: little)
         let inter = Self.float32(bytes, 116, little: little)
         let count = dim[0] * dim[1] * dim[2]
-        let size: Int
-        switch datatype {
-        case 2, 256: size = 1
-        case 4, 512: size = 2
-        case 8, 16, 768: size = 4
-        case 64: size = 8
-        default: throw DataError.invalidFile(path: path, reason: "unsupported NIfTI datatype \(datatype)")
-        }
         guard offset >= 348, bytes.count >= offset + count * size else {
             throw DataError.invalidFile(
                 path: path, reason: "truncated NIfTI data (\(bytes.count) bytes, need \(offset + count * size))")
@@ -122,6 +75,80 @@ public struct NIfTIVolume: Sendable {
         self.values = values
         header = Array(bytes[0..<348])
         isLittleEndian = little
+    }
+
+    /// What a NIfTI-1 header says about its voxels, checked: byte order, the 7 dimensions (1 past `dim[0]`),
+    /// datatype, `vox_offset` and bytes per voxel.
+    struct Layout {
+        var isLittleEndian: Bool
+        var dim: [Int]
+        var datatype: Int
+        var voxelOffset: Int
+        var voxelSize: Int
+    }
+
+    /// The checked layout of the NIfTI-1 byte image `bytes` (header checks in this order: size, magic, rank,
+    /// dimensions, 4th dimension, then `checkDimensions` (before anything else is read), datatype, `vox_offset`).
+    /// With `allowingFrames`, a 4-D file with several volumes along the 4th dimension is accepted (5-D and more
+    /// are still refused). The data's length is not checked.
+    static func layout(
+        of bytes: [UInt8], path: String, allowingFrames: Bool = false, checkDimensions: (([Int]) throws -> Void)? = nil
+    ) throws -> Layout {
+        guard bytes.count >= 348 else {
+            throw DataError.invalidFile(path: path, reason: "truncated NIfTI header (\(bytes.count) of 348 bytes)")
+        }
+        let little: Bool
+        if Self.int32(bytes, 0, little: true) == 348 {
+            little = true
+        } else if Self.int32(bytes, 0, little: false) == 348 {
+            little = false
+        } else {
+            throw DataError.invalidFile(path: path, reason: "not a NIfTI-1 file (sizeof_hdr != 348)")
+        }
+        let magic = String(decoding: bytes[344..<347], as: UTF8.self)
+        guard magic == "n+1" else {
+            throw DataError.invalidFile(
+                path: path,
+                reason: magic == "ni1" ? "two-file NIfTI (.hdr/.img) is not supported" : "bad NIfTI magic '\(magic)'")
+        }
+        let rank = Int(Self.int16(bytes, 40, little: little))
+        guard (1...7).contains(rank) else { throw DataError.invalidFile(path: path, reason: "bad dim[0] = \(rank)") }
+        var dim = (1...7).map { Int(Self.int16(bytes, 40 + 2 * $0, little: little)) }
+        for d in rank..<7 { dim[d] = 1 }
+        guard dim.allSatisfy({ $0 >= 1 }) else {
+            throw DataError.invalidFile(path: path, reason: "bad dimensions \(dim.prefix(rank))")
+        }
+        guard dim[(allowingFrames ? 4 : 3)...].allSatisfy({ $0 == 1 }) else {
+            let shape = dim.prefix(rank).map(String.init).joined(separator: "x")
+            throw DataError.invalidFile(
+                path: path,
+                reason: allowingFrames
+                    ? "only 3-D and 4-D volumes are supported (dims \(shape))"
+                    : dim[4...].allSatisfy({ $0 == 1 })
+                        ? "only 3-D volumes are supported: this is a 4-D volume \(shape) with \(dim[3]) volumes along the 4th dimension (a 4-D file is read only when its 4th dimension is 1)"
+                        : "only 3-D volumes are supported (dims \(shape))")
+        }
+        try checkDimensions?(dim)
+        let datatype = Int(Self.int16(bytes, 70, little: little))
+        // vox_offset is a float: refuse NaN, infinities and values no file can reach before converting.
+        let rawOffset = Self.float32(bytes, 108, little: little)
+        guard rawOffset.isFinite, rawOffset >= 348, Double(rawOffset) <= Double(bytes.count) else {
+            throw DataError.invalidFile(
+                path: path,
+                reason:
+                    "bad NIfTI vox_offset \(rawOffset) (the file has \(bytes.count) bytes; the data must start at 348 or later)"
+            )
+        }
+        let size: Int
+        switch datatype {
+        case 2, 256: size = 1
+        case 4, 512: size = 2
+        case 8, 16, 768: size = 4
+        case 64: size = 8
+        default: throw DataError.invalidFile(path: path, reason: "unsupported NIfTI datatype \(datatype)")
+        }
+        return Layout(
+            isLittleEndian: little, dim: dim, datatype: datatype, voxelOffset: Int(rawOffset), voxelSize: size)
     }
 
     /// The axial slice `k` as a row-major plane with `width = dims.0` (x) and `height = dims.1` (y).

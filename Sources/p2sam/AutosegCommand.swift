@@ -19,14 +19,20 @@ struct AutosegCommand: ParsableCommand {
             the diffusion noise (σ_t = 1/(t+1), t uniform over the model's T levels, from --seed) give \
             frequency_<id>.png (fraction of passes marking each pixel) and entropy_<id>.png (binary \
             entropy of that fraction, bits) heat maps, and frequency_<id>.npy / entropy_<id>.npy. \
-            Every file is computed before the first is written. A NIfTI volume (--image VOL.nii or .nii.gz; \
-            4-D only with a 4th dimension of 1) is segmented slice by slice (axial, intensities min-max scaled \
+            Every file is computed before the first is written. A NIfTI volume (--image VOL.nii or .nii.gz) \
+            is segmented slice by slice (axial, intensities min-max scaled \
             over the volume) and written as labels.nii(.gz), uint8 class ids, and mask_<id>.nii(.gz), uint8 \
             0/1 per class (with --samples N also frequency_<id> and entropy_<id> float32 volumes), each with \
             the input's header (affine, qform/sform, pixdim), so viewers open them aligned, and overlay.png \
             (up to 24 slices, evenly spaced, with the classes in colour and a legend of voxel counts and mL); a \
             volume with a \
-            non-invertible affine or absurd dimensions is refused. --precision bf16 runs the linear layers \
+            non-invertible affine or absurd dimensions is refused. A 4-D volume (x, y, slice, time; cine MR) \
+            has every frame segmented (or the 0-based --frames T,T,…; intensities min-max scaled over all \
+            frames) and its volumes written 4-D (dim[4] = frames written), with volumes.csv (voxels and mL \
+            per frame and class), volumes.json (per class the end-diastolic = largest and end-systolic = \
+            smallest volume frame and the ejection fraction (EDV-ESV)/EDV, meaningful for ventricles only), \
+            volumes.png (volume against frame) and overlay_t<k>.png per frame (only the end-diastolic and \
+            end-systolic frames when more than 4 are segmented). --precision bf16 runs the linear layers \
             in bf16 (faster on AVX512-BF16; masks may differ at a few boundary pixels, docs/automedsam.md). \
             --absent-rule RULE.json (from `p2sam evaluate --method automedsam --fit-absent-rule`) empties a \
             class's mask when its area is below the rule's minimum and recomputes the label map (per slice \
@@ -52,6 +58,11 @@ struct AutosegCommand: ParsableCommand {
             "Presence model (JSON from `evaluate --fit-presence-model`): drop masks it judges absent.",
             valueName: "PRESENCE.json"))
     var presenceModel: String?
+    @Option(
+        help: ArgumentHelp(
+            "Frames of a 4-D volume to segment: 0-based indices along the 4th dimension, e.g. 0,12 (default: all).",
+            valueName: "T,T,…"))
+    var frames: String?
     @OptionGroup var backbone: ModelOptions
     @OptionGroup var precisionOption: PrecisionOption
 
@@ -65,9 +76,14 @@ struct AutosegCommand: ParsableCommand {
             guard samples == 0 || samples >= 2 else { throw ValidationError("--samples must be 0 or >= 2") }
             precisionOption.apply()
             let isVolume = image.hasSuffix(".nii") || image.hasSuffix(".nii.gz")
-            let volume = try isVolume ? NIfTIVolume(contentsOf: URL(fileURLWithPath: image)) : nil
+            let series = try isVolume ? NIfTIVolumeSeries(contentsOf: URL(fileURLWithPath: image)) : nil
+            let volume = try series.flatMap { $0.frameCount == 1 ? try $0.frame(0) : nil }
             try volume?.checkSegmentable(path: image)
-            let png = try volume == nil ? InputChecks.image(image) : nil
+            guard frames == nil || (series?.frameCount ?? 1) > 1 else {
+                throw ValidationError("--frames applies to 4-D volumes with more than one frame only")
+            }
+            let chosenFrames = try series.map { try Self.frameIndices(frames, frameCount: $0.frameCount) } ?? []
+            let png = try series == nil ? InputChecks.image(image) : nil
             let file = try AutoMedSAMModelFile(contentsOf: URL(fileURLWithPath: model))
             let configuration = file.configuration
             let ids: [Int]
@@ -99,6 +115,11 @@ struct AutosegCommand: ParsableCommand {
                 throw ValidationError("the model was trained on backbone sha256 \(base), not lite_medsam.pth")
             }
             let automedsam = try AutoMedSAMModel(file: file, base: backboneModel)
+            if let series, series.frameCount > 1 {
+                return try segmentSeries(
+                    series, frames: chosenFrames, model: automedsam, classIDs: ids, absentRule: rule,
+                    presence: presence)
+            }
             if let volume {
                 return try segmentVolume(
                     volume, model: automedsam, classIDs: ids, absentRule: rule, presence: presence)

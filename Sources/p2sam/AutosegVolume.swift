@@ -24,7 +24,7 @@ extension AutosegCommand {
 
     /// Segments every axial slice of `volume` and writes, into `--output`, `labels`, `mask_<id>` and (with
     /// `--samples`) `frequency_<id>` / `entropy_<id>` volumes, `.nii.gz` when the input is gzip-compressed,
-    /// else `.nii`, and `overlay.png` (``volumeOverlay(_:segmentation:classIDs:classNames:)``). Every file's bytes are
+    /// else `.nii`, and `overlay.png` (``volumeOverlay(_:segmentation:classIDs:classNames:window:titlePrefix:)``). Every file's bytes are
     /// made before the first is written; each is written atomically.
     func segmentVolume(
         _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], absentRule: AbsentClassRule?,
@@ -71,15 +71,17 @@ extension AutosegCommand {
     /// frequencies of `samples` noisy passes (one `SeededRandom(seed:)` drawn slice after slice);
     /// `absentRule` or `presence` filters each slice's masks (not the frequencies); `sliceDone(k)` after
     /// the k-th slice finished (1-based). Without samples the slices run side by side, one per core
-    /// (`SideBySide`), with the same results as one after the other.
+    /// (`SideBySide`), with the same results as one after the other. `window` replaces the volume's min–max
+    /// as the intensities mapped to 0…255 (a 4-D series scales every frame by the series' min–max).
     static func segmentVolume(
         _ volume: NIfTIVolume, model: AutoMedSAMModel, classIDs: [Int], samples: Int = 0, seed: UInt64 = 1,
-        absentRule: AbsentClassRule? = nil, presence: ClassPresenceModel? = nil, sliceDone: ((Int) -> Void)? = nil
+        absentRule: AbsentClassRule? = nil, presence: ClassPresenceModel? = nil, window: ClosedRange<Float>? = nil,
+        sliceDone: ((Int) -> Void)? = nil
     ) throws -> VolumeSegmentation {
         let (width, height, depth) = volume.dims
         let plane = width * height
-        let lower = volume.values.min() ?? 0
-        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
+        let lower = window?.lowerBound ?? volume.values.min() ?? 0
+        let range = max((window?.upperBound ?? volume.values.max() ?? 0) - lower, 1e-6)
         var result = VolumeSegmentation(
             labels: [UInt8](repeating: 0, count: volume.values.count),
             masks: classIDs.map { _ in [UInt8](repeating: 0, count: volume.values.count) },

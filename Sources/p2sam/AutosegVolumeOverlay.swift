@@ -35,19 +35,22 @@ extension AutosegCommand {
     /// (i to the right, j downward, no reorientation), intensities min–max scaled over the volume as for
     /// segmenting, class overlays as in the single-image `overlay.png`, and a legend per class with its voxel count
     /// and, when the header states the spatial unit, its volume in mL.
+    /// `window` replaces the volume's min–max as the intensities mapped to 0…255 (as in segmenting);
+    /// `titlePrefix` goes before each tile's `z k` (a 4-D frame's `t 3 `).
     static func volumeOverlay(
-        _ volume: NIfTIVolume, segmentation: VolumeSegmentation, classIDs: [Int], classNames: [Int: String]
+        _ volume: NIfTIVolume, segmentation: VolumeSegmentation, classIDs: [Int], classNames: [Int: String],
+        window: ClosedRange<Float>? = nil, titlePrefix: String = ""
     ) throws -> [UInt8] {
         let (width, height, depth) = volume.dims
         let plane = width * height
-        let lower = volume.values.min() ?? 0
-        let range = max((volume.values.max() ?? 0) - lower, 1e-6)
+        let lower = window?.lowerBound ?? volume.values.min() ?? 0
+        let range = max((window?.upperBound ?? volume.values.max() ?? 0) - lower, 1e-6)
         let tiles = try overlaySlices(depth: depth).map { k -> (picture: MedicalImage, title: String) in
             let pixels = volume.slice(k).map { (($0 - lower) / range * 255).rounded() }
             let slice = try MedicalImage(width: width, height: height, channels: 1, pixels: pixels)
             let span = (k * plane)..<((k + 1) * plane)
             let masks = segmentation.masks.map { Array($0[span]) }
-            return (try classOverlay(slice, masks: masks), "z \(k)")
+            return (try classOverlay(slice, masks: masks), "\(titlePrefix)z \(k)")
         }
         let counts = segmentation.counts
         let millilitres = volume.voxelMillilitres

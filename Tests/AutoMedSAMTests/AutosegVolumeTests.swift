@@ -6,14 +6,16 @@ import MultiRaterData
 import XCTest
 
 /// `p2sam autoseg` on NIfTI volumes: per-class mask volumes, `--samples` frequency and entropy volumes,
-/// gzip outputs for a gzip input, and 4-D inputs (a 4th dimension of 1 read as 3-D, others refused).
+/// gzip outputs for a gzip input, and 4-D inputs with a 4th dimension of 1 (read as 3-D); 5-D refused.
 final class AutosegVolumeTests: XCTestCase {
-    /// A NIfTI volume's bytes with `dim[0] = 4` and `volumes` copies of `voxels` along the 4th dimension.
+    /// A NIfTI volume's bytes with `dim[0] = 4` and `volumes` copies of `voxels` along the 4th dimension
+    /// (`dim[5]` also `volumes`, read only when `dim[0]` is raised to 5).
     static func fourDimensional(width: Int, height: Int, depth: Int, volumes: Int, voxels: [UInt8]) -> [UInt8] {
         var bytes = NIfTILabelVolumeTests.volumeBytes(
             width: width, height: height, depth: depth, rows: NIfTILabelVolumeTests.affine, voxels: [])
         bytes[40] = 4
         bytes[48] = UInt8(volumes)
+        bytes[50] = UInt8(volumes)
         for _ in 0..<volumes { bytes += voxels }
         return bytes
     }
@@ -79,7 +81,7 @@ final class AutosegVolumeTests: XCTestCase {
             }
         }
 
-        // 4-D with one volume (and --precision auto): read as 3-D, outputs keep its header; 4-D with two volumes: refused, nothing written.
+        // 4-D with one volume (and --precision auto): read as 3-D, outputs keep its header.
         let single = folder.appendingPathComponent("single.nii")
         try Data(Self.fourDimensional(width: width, height: height, depth: depth, volumes: 1, voxels: voxels))
             .write(to: single)
@@ -95,12 +97,15 @@ final class AutosegVolumeTests: XCTestCase {
         XCTAssertEqual(
             Set(try FileManager.default.contentsOfDirectory(atPath: out4.path)),
             ["labels.nii", "mask_3.nii", "overlay.png"])
+        // 5-D (two volumes along the 5th dimension): refused, nothing written (4-D series: AutosegSeriesTests).
+        var five = Self.fourDimensional(width: width, height: height, depth: depth, volumes: 2, voxels: voxels)
+        five[40] = 5
+        five[48] = 1
         let double = folder.appendingPathComponent("double.nii")
-        try Data(Self.fourDimensional(width: width, height: height, depth: depth, volumes: 2, voxels: voxels))
-            .write(to: double)
+        try Data(five).write(to: double)
         try AutosegCommandTests.assertAutosegRefused(
             image: double, model: model, output: folder.appendingPathComponent("refused"),
-            mentioning: "4-D volume 40x32x2x2 with 2 volumes")
+            mentioning: "only 3-D and 4-D volumes are supported (dims 40x32x2x1x2)")
     }
 
     /// Without `--samples` the slices run side by side (one per core, each single-threaded): the label and mask
