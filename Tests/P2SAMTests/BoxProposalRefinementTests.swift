@@ -39,11 +39,15 @@ final class BoxProposalRefinementTests: XCTestCase {
         XCTAssertEqual(one, [60, 70, 180, 190])
         XCTAssertEqual(calls, 1)
         // Many passes: it reaches the lesion's box and stops once a pass leaves the box unchanged
-        // (distances 80 → 40 → 20 → 10 → 5 → 2 → 1 → 0: 8 moving passes, then one that does not move).
+        // (distances 80 → 40 → 20 → 10 → 5 → 2 → 1 → 0: 7 moving passes, then one that does not move).
         calls = 0
         let settled = BoxProposal.refinedRawBox(raw, passes: 10, resizedHeight: 256, resizedWidth: 256, logits: decode)
         XCTAssertEqual(settled, lesion.map(Float.init))
-        XCTAssertEqual(calls, 9)
+        XCTAssertEqual(calls, 8)
+        // With fewer passes than it needs it stops where the passes end (distance 80 → 10 after 3).
+        XCTAssertEqual(
+            BoxProposal.refinedRawBox(raw, passes: 3, resizedHeight: 256, resizedWidth: 256, logits: decode),
+            [90, 100, 150, 160])
         // A pass that decodes nothing keeps the current box; no raw box stays none.
         XCTAssertEqual(
             BoxProposal.refinedRawBox(raw, passes: 3, resizedHeight: 256, resizedWidth: 256) { _ in
@@ -105,6 +109,7 @@ final class BoxProposalRefinementTests: XCTestCase {
                 logits: off.fusedLogits(for: plain, latents: [plain.mean]).storage, resizedHeight: h, resizedWidth: w))
         XCTAssertEqual(try P2SAMSampler(model: old).prepare(image).proposedBox, raw, "without the key: one decode")
         let expected = BoxProposal.refinedRawBox(raw, passes: 2, resizedHeight: h, resizedWidth: w, logits: decode)
+        XCTAssertNotEqual(expected, raw, "on this image the box-prompted decode moves the box")
         let prepared = try P2SAMSampler(model: new).prepare(image)
         XCTAssertEqual(prepared.proposedBox, expected)
         let mean = try XCTUnwrap(new.layers.boxProposal).meanBox(
