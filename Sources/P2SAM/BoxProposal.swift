@@ -55,6 +55,26 @@ public struct BoxProposal: Sendable, DeclaresParameters {
         return ModelFrameTightBox.box(height: resizedHeight, width: resizedWidth) { logits[$0] > 0 }
     }
 
+    /// The raw box after up to `passes` refinement passes (docs/p2sam-model.md, "Box proposal"): each pass
+    /// calls `logits(box)` — the fused logits `[256 * 256]` (model frame) of one decode prompted by the current box
+    /// `[x0, y0, x1, y1]` (256 frame), z = μ — and takes their tight box (`rawBox`). It stops early when the box
+    /// stops moving, and keeps the current box when a pass decodes nothing. `raw` nil (the first decode found
+    /// nothing) or `passes` 0 returns `raw` unchanged without calling `logits`.
+    public static func refinedRawBox(
+        _ raw: [Float]?, passes: Int, resizedHeight: Int, resizedWidth: Int, logits: ([Float]) -> [Float]
+    ) -> [Float]? {
+        precondition(passes >= 0, "refinement passes must not be negative")
+        guard var box = raw else { return nil }
+        for _ in 0..<passes {
+            guard
+                let next = rawBox(logits: logits(box), resizedHeight: resizedHeight, resizedWidth: resizedWidth),
+                next != box
+            else { break }
+            box = next
+        }
+        return box
+    }
+
     /// `box` with its corners put in order and clipped to the image region (at least one pixel wide and high).
     public static func clipped(_ box: [Float], resizedHeight: Int, resizedWidth: Int) -> [Float] {
         precondition(box.count == 4, "box must be [x0, y0, x1, y1]")

@@ -28,6 +28,11 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// (metadata `box_proposal_presence_shift`; 0 for files without the key). A caller's
     /// `P2SAMSampler.presenceLogitShift` takes precedence.
     public var proposalPresenceShift: Float = 0
+    /// With a box proposal: how many refinement passes the raw box gets (metadata `box_proposal_refinement`, a
+    /// positive integer; 0 for files without the key: the raw box of one decode, as before). Each pass decodes again
+    /// (z = μ) prompted by the current raw box and takes the tight box of that mask; it stops early when the box
+    /// stops moving (`BoxProposal.refinedRawBox`).
+    public var proposalRefinementPasses: Int = 0
     /// Latent temperature τ (metadata `latent_temperature`): the sampler draws z = μ + τ·σ·ε, with σ the PGN's
     /// clamped standard deviation, so τ < 1 pulls the samples towards the model's mean mask. 1 for files without
     /// the key (set after training, chosen on validation data: `scripts/scale-latent-deviation.py`).
@@ -137,12 +142,29 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             }
             proposalPresenceShift = shift
         }
+        if let text = metadata[Self.proposalRefinementKey] {
+            guard let passes = Int(text), passes > 0, passes <= Self.maximumProposalRefinementPasses else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.proposalRefinementKey)' must be an integer in 1...\(Self.maximumProposalRefinementPasses), found '\(text)'"
+                )
+            }
+            guard boxProposal else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.proposalRefinementKey)' needs a box proposal (metadata '\(Self.boxProposalKey)')")
+            }
+            proposalRefinementPasses = passes
+        }
         if (proposalPresenceDraw != nil || proposalPresenceShift != 0) && !(boxProposal && presenceHead) {
             throw P2SAMModelError.notAP2SAMModel(
                 "metadata '\(Self.proposalPresenceDrawKey)' and '\(Self.proposalPresenceShiftKey)' need a box proposal and a presence head"
             )
         }
     }
+
+    /// Metadata key of the box proposal's refinement passes (`proposalRefinementPasses`).
+    public static let proposalRefinementKey = "box_proposal_refinement"
+    /// The most refinement passes a model may store (each costs one decode per image).
+    public static let maximumProposalRefinementPasses = 10
 
     /// Metadata key of the presence draw used with the box proposal (`proposalPresenceDraw`).
     public static let proposalPresenceDrawKey = "box_proposal_presence_draw"
@@ -164,7 +186,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
 
     /// The metadata entries describing this architecture (`presence` only when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
-    /// presence draw and shift only when set, `latent_temperature` only when it is not 1, `log_sigma_bound` only
+    /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `latent_temperature` only when it is not 1, `log_sigma_bound` only
     /// when it is not `clamp`).
     public var metadata: [String: String] {
         var entries = [
@@ -176,6 +198,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if presenceEvidence { entries[Self.presenceEvidenceKey] = Self.presenceEvidenceName }
         if let proposalPresenceDraw { entries[Self.proposalPresenceDrawKey] = proposalPresenceDraw.rawValue }
         if proposalPresenceShift != 0 { entries[Self.proposalPresenceShiftKey] = String(proposalPresenceShift) }
+        if proposalRefinementPasses > 0 { entries[Self.proposalRefinementKey] = String(proposalRefinementPasses) }
         if latentTemperature != 1 { entries[Self.latentTemperatureKey] = String(latentTemperature) }
         if logDeviationBound != .clamp { entries[LogDeviationBound.metadataKey] = logDeviationBound.rawValue }
         return entries
@@ -185,7 +208,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
         case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence, proposalPresenceDraw,
-            proposalPresenceShift, latentTemperature, logDeviationBound
+            proposalPresenceShift, proposalRefinementPasses, latentTemperature, logDeviationBound
     }
 
     public init(from decoder: Decoder) throws {
@@ -201,6 +224,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         presenceEvidence = try c.decodeIfPresent(Bool.self, forKey: .presenceEvidence) ?? false
         proposalPresenceDraw = try c.decodeIfPresent(PresenceDraw.self, forKey: .proposalPresenceDraw)
         proposalPresenceShift = try c.decodeIfPresent(Float.self, forKey: .proposalPresenceShift) ?? 0
+        proposalRefinementPasses = try c.decodeIfPresent(Int.self, forKey: .proposalRefinementPasses) ?? 0
         latentTemperature = try c.decodeIfPresent(Float.self, forKey: .latentTemperature) ?? 1
         logDeviationBound = try c.decodeIfPresent(LogDeviationBound.self, forKey: .logDeviationBound) ?? .clamp
     }

@@ -17,7 +17,8 @@ public struct P2SAMPreparedImage: Sendable {
     /// empty with probability 1 − p); nil = every sample is decoded as is.
     public var presenceProbability: Float? = nil
     /// For a model with a box proposal and no caller prompt (`P2SAMSampler.boxProposal` not `off`): the raw box
-    /// `[x0, y0, x1, y1]` (256 model frame) the model proposed, nil otherwise or when it found nothing (then the
+    /// `[x0, y0, x1, y1]` (256 model frame) the model proposed (after its refinement passes,
+    /// `P2SAMConfiguration.proposalRefinementPasses`), nil otherwise or when it found nothing (then the
     /// default prompt is used). `promptTokens` and `presenceProbability` are those of the proposal's mean box.
     public var proposedBox: [Float]? = nil
     /// Whether each sample draws its own box from the proposal (`BoxProposalMode.sampled`).
@@ -105,9 +106,18 @@ public struct P2SAMSampler: Sendable {
         var usesBox = prompt?.box != nil
         let noCallerPrompt = prompt == nil || (prompt?.box == nil && prompt?.points.isEmpty == true)
         if noCallerPrompt, boxProposal != .off, let proposal = model.layers.boxProposal,
-            let raw = BoxProposal.rawBox(
-                logits: fusedLogits(for: result, latents: [mean]).storage, resizedHeight: embedded.resizedHeight,
-                resizedWidth: embedded.resizedWidth)
+            let raw = BoxProposal.refinedRawBox(
+                BoxProposal.rawBox(
+                    logits: fusedLogits(for: result, latents: [mean]).storage, resizedHeight: embedded.resizedHeight,
+                    resizedWidth: embedded.resizedWidth),
+                passes: model.configuration.proposalRefinementPasses, resizedHeight: embedded.resizedHeight,
+                resizedWidth: embedded.resizedWidth,
+                logits: { box in
+                    var prompted = result
+                    prompted.promptTokens = model.promptEncoder.sparseEmbedding(
+                        for: Prompt(box: BoxPrompt(x0: box[0], y0: box[1], x1: box[2], y1: box[3])))
+                    return fusedLogits(for: prompted, latents: [mean]).storage
+                })
         {
             let box = proposal.meanBox(
                 raw: raw, resizedHeight: embedded.resizedHeight, resizedWidth: embedded.resizedWidth)

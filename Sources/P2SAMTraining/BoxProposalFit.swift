@@ -4,7 +4,7 @@ import SAMLayers
 import SAMTensor
 
 /// Fits a model's box proposal (`BoxProposal`, docs/p2sam-model.md "Box proposal") on training cases: the raw box
-/// (the tight box of the fused logits `F > 0` for the default prompt and z = μ) against every non-empty rater's
+/// (the tight box of the fused logits `F > 0` for the default prompt and z = μ, optionally refined) against every non-empty rater's
 /// tight box (`TrainingBoxPrompts.tightBox`), all in the 256 model frame.
 ///
 /// With residuals r = rater box − raw box over all (case, non-empty rater) pairs, per corner coordinate:
@@ -46,18 +46,14 @@ public struct BoxProposalFit: Sendable, Equatable {
         self.casesWithoutProposal = casesWithoutProposal
     }
 
-    /// Fits the proposal of `network` (a stage-2 network: the PGN gives μ) on `cases`.
-    public init(network: P2SAMNetwork, cases: [TrainingCase]) {
+    /// Fits the proposal of `network` (a stage-2 network: the PGN gives μ) on `cases`, for raw boxes refined by
+    /// `refinementPasses` passes (`P2SAMNetwork.proposalRawBox`; nil: the network's configuration's).
+    public init(network: P2SAMNetwork, cases: [TrainingCase], refinementPasses: Int? = nil) {
         precondition(network.hasPGN, "the box proposal needs a stage-2 model (z = μ of the PGN)")
         var pairs: [(raw: [Float], rater: [Float])] = []
         var without = 0
         for item in cases where !item.nonEmptyRaters.isEmpty {
-            let mean = network.latentGaussian(pgnInput: item.pgnInput).mean
-            let logits = network.assembledLogits(embedding: item.embedding, latents: [mean])
-            guard
-                let raw = BoxProposal.rawBox(
-                    logits: logits.storage, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth)
-            else {
+            guard let raw = network.proposalRawBox(for: item, refinementPasses: refinementPasses) else {
                 without += 1
                 continue
             }

@@ -118,11 +118,7 @@ public struct PresenceEvidenceFit: Sendable, Equatable {
             let target = Double(item.nonEmptyRaters.count) / Double(item.raters.count)
             let mean = network.latentGaussian(pgnInput: item.pgnInput).mean
             var boxes: [[Float]?] = []
-            if let proposal = network.layers.boxProposal,
-                let raw = BoxProposal.rawBox(
-                    logits: network.assembledLogits(embedding: embedding, latents: [mean]).storage,
-                    resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth)
-            {
+            if let proposal = network.layers.boxProposal, let raw = network.proposalRawBox(for: item) {
                 boxes.append(
                     proposal.meanBox(raw: raw, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth))
             }

@@ -28,7 +28,8 @@ public struct ProposalPresencePrompts: Sendable, Equatable {
     }
 
     /// The prompts of the stage-2 `network` with a box proposal on `cases`: one decode per case (default prompt,
-    /// z = μ of the PGN) for its raw box; the proposal's offset and σ from the network's parameters.
+    /// z = μ of the PGN) for its raw box, refined as the network's configuration says
+    /// (`P2SAMNetwork.proposalRawBox`); the proposal's offset and σ from the network's parameters.
     ///
     /// - Throws: `P2SAMTrainingError.invalidModel` when the network has no PGN or no box proposal.
     public init(network: P2SAMNetwork, cases: [TrainingCase]) throws {
@@ -38,13 +39,7 @@ public struct ProposalPresencePrompts: Sendable, Equatable {
         }
         var boxes: [String: [Float]] = [:]
         for item in cases where item.hasEmbedding {
-            let mean = network.latentGaussian(pgnInput: item.pgnInput).mean
-            let logits = network.assembledLogits(embedding: item.embedding, latents: [mean])
-            if let raw = BoxProposal.rawBox(
-                logits: logits.storage, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth)
-            {
-                boxes[item.caseID] = raw
-            }
+            if let raw = network.proposalRawBox(for: item) { boxes[item.caseID] = raw }
         }
         self.init(offset: proposal.offset.values, standardDeviation: proposal.standardDeviation, rawBoxes: boxes)
     }

@@ -145,6 +145,12 @@ struct TrainCommand: ParsableCommand {
         help: "With --box-proposal-only: multiply the fitted σ of the box corners by this factor (> 0; default 1).")
     var boxProposalSpread: Float = 1
     @Option(
+        name: .customLong("box-proposal-refinement"),
+        help:
+            "With --box-proposal-only: refine the raw box by up to K more decodes (z = μ), each prompted by the previous raw box, stopping when the box stops moving; the proposal is fitted to the refined box and K is stored in the model (metadata box_proposal_refinement). Default 0: one decode, as before."
+    )
+    var boxProposalRefinement = 0
+    @Option(
         name: .customLong("box-proposal-presence-draw"),
         help:
             "With --box-proposal-only, a model with a presence head: the presence draw stored for when the proposal prompts the samples (independent | stratified | image; default: none stored, i.e. independent)."
@@ -277,7 +283,8 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--box-proposal-only needs a stage-2 model (\(initial) is stage 1)")
         }
         let started = Date()
-        let fit = BoxProposalFit(network: network, cases: training).spread(by: boxProposalSpread)
+        let fit = BoxProposalFit(network: network, cases: training, refinementPasses: boxProposalRefinement).spread(
+            by: boxProposalSpread)
         guard fit.pairCount > 0 else {
             throw CommandError(
                 "the box proposal has nothing to fit: no training case has both a non-empty rater mask and a proposed box"
@@ -293,13 +300,14 @@ struct TrainCommand: ParsableCommand {
         configuration.boxProposal = true
         configuration.proposalPresenceDraw = boxProposalPresenceDraw
         configuration.proposalPresenceShift = boxProposalPresenceShift
+        configuration.proposalRefinementPasses = boxProposalRefinement
         func coordinates(_ values: [Float]) -> String {
             values.map { String(format: "%.1f", $0) }.joined(separator: ",")
         }
         try writeRefitted(
             network: network, configuration: configuration, initial: initial, output: output,
             note:
-                "box proposal fitted on \(training.count) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)")\(boxProposalPresenceDraw.map { "; presence draw \($0.rawValue)" } ?? "")\(boxProposalPresenceShift == 0 ? "" : "; presence shift \(boxProposalPresenceShift)"))"
+                "box proposal fitted on \(training.count) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)")\(boxProposalRefinement == 0 ? "" : "; raw box refined by up to \(boxProposalRefinement) passes")\(boxProposalPresenceDraw.map { "; presence draw \($0.rawValue)" } ?? "")\(boxProposalPresenceShift == 0 ? "" : "; presence shift \(boxProposalPresenceShift)"))"
         )
         print(
             String(
@@ -393,6 +401,14 @@ struct TrainCommand: ParsableCommand {
         }
         guard boxProposalSpread > 0 && boxProposalSpread.isFinite else {
             throw ValidationError("--box-proposal-spread must be a positive number, got \(boxProposalSpread)")
+        }
+        let maximumPasses = P2SAMConfiguration.maximumProposalRefinementPasses
+        guard (0...maximumPasses).contains(boxProposalRefinement) else {
+            throw ValidationError(
+                "--box-proposal-refinement must be an integer in 0...\(maximumPasses), got \(boxProposalRefinement)")
+        }
+        if boxProposalRefinement != 0 && !boxProposalOnly {
+            throw ValidationError("--box-proposal-refinement needs --box-proposal-only")
         }
         guard boxProposalPresenceShift.isFinite else {
             throw ValidationError("--box-proposal-presence-shift must be a finite number")

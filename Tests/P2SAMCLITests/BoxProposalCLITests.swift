@@ -22,6 +22,7 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
         var metadata = try TrainEvaluateCommandTests.safetensorsMetadata(path("proposal.safetensors"))
         XCTAssertEqual(metadata["box_proposal"], "decoder")
         XCTAssertTrue(metadata["notes"]?.contains("box proposal fitted on") == true)
+        XCTAssertNil(metadata["box_proposal_refinement"], "a fit without --box-proposal-refinement stores none")
         let evidence = try CLIRunner.run(
             ["train"] + common + [
                 "--init", path("proposal.safetensors"), "--presence-evidence-only", "--output",
@@ -45,6 +46,34 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
                 as? [String: Any])
         let settings = try XCTUnwrap(json["settings"] as? [String: Any])
         XCTAssertEqual(settings["box_proposal"] as? String, "sampled")
+    }
+
+    /// `--box-proposal-refinement K` stores K in the model (`box_proposal_refinement`) and names it in the notes;
+    /// without it nothing is stored (`testFitProposalAndEvidenceThenSample`); out-of-range K or K without `--box-proposal-only` is refused and writes nothing.
+    func testRefinementIsStoredAndCheckedByName() throws {
+        let common = [
+            "train", "--stage", "2", "--dataset", "synthetic:5:1", "--validation-split", "none", "--cache-dir",
+            path("cache"), "--checkpoint", CLIRunner.checkpoint.path, "--quiet", "--init", Self.lidcModel.path,
+        ]
+        let refined = try CLIRunner.run(
+            common + ["--box-proposal-only", "--box-proposal-refinement", "2", "--output", path("r.safetensors")])
+        XCTAssertEqual(refined.status, 0, refined.output)
+        let metadata = try TrainEvaluateCommandTests.safetensorsMetadata(path("r.safetensors"))
+        XCTAssertEqual(metadata["box_proposal_refinement"], "2")
+        XCTAssertTrue(metadata["notes"]?.contains("refined by up to 2 passes") == true)
+        for (arguments, message) in [
+            (["--box-proposal-only", "--box-proposal-refinement", "11"], "--box-proposal-refinement must be"),
+            (["--box-proposal-only", "--box-proposal-refinement=-1"], "--box-proposal-refinement must be"),
+            (
+                ["--presence-only", "--box-proposal-refinement", "1"],
+                "--box-proposal-refinement needs --box-proposal-only"
+            ),
+        ] {
+            let run = try CLIRunner.run(common + arguments + ["--output", path("x.safetensors")])
+            XCTAssertNotEqual(run.status, 0)
+            XCTAssertTrue(run.output.contains(message), run.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+        }
     }
 
     /// Wrong uses are refused by name and write nothing.

@@ -65,6 +65,36 @@ final class BoxProposalFitTests: XCTestCase {
             try P2SAMModelFile.readTrainable(
                 url, backbone: try TestCheckpoint.weights(), baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256))
     }
+
+    /// The training path's raw box (`P2SAMNetwork.proposalRawBox`): without passes the tight box of one decode
+    /// (the fit is the fit before), with passes the refinement by decodes prompted with the box; the passes come
+    /// from the configuration unless given.
+    func testRawBoxRefinementOnTheTrainingPath() throws {
+        var configuration = P2SAMConfiguration(injection: .sparse, pgnWidths: P2SAMConfiguration.lightPGNWidths)
+        let net = try SyntheticInputs.network(configuration, stage: 2)
+        let cases = try SyntheticInputs.trainingCases(count: 2)
+        for item in cases {
+            let mean = net.latentGaussian(pgnInput: item.pgnInput).mean
+            let once = BoxProposal.rawBox(
+                logits: net.assembledLogits(embedding: item.embedding, latents: [mean]).storage,
+                resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth)
+            XCTAssertEqual(net.proposalRawBox(for: item), once)
+            let refined = BoxProposal.refinedRawBox(
+                once, passes: 2, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth
+            ) { net.assembledLogits(embedding: item.embedding, latents: [mean], box: $0).storage }
+            XCTAssertEqual(net.proposalRawBox(for: item, refinementPasses: 2), refined)
+        }
+        XCTAssertEqual(
+            BoxProposalFit(network: net, cases: cases, refinementPasses: 0), BoxProposalFit(network: net, cases: cases))
+        configuration.boxProposal = true
+        configuration.proposalRefinementPasses = 2
+        let refinedNet = try SyntheticInputs.network(configuration, stage: 2)
+        XCTAssertEqual(refinedNet.configuration.proposalRefinementPasses, 2)
+        for item in cases {
+            XCTAssertEqual(
+                refinedNet.proposalRawBox(for: item), refinedNet.proposalRawBox(for: item, refinementPasses: 2))
+        }
+    }
 }
 
 /// Fitting the presence evidence (`PresenceEvidenceFit`) and its statistics (`PresenceEvidence.statistics`).
