@@ -100,7 +100,7 @@ public final class P2SAMTrainer {
                 configuration: TrainerConfiguration(
                     epochs: options.epochs, batchSize: options.batchSize, seed: options.seed,
                     maxGradientNorm: options.maxGradientNorm,
-                    criterionName: "validation \(options.effectiveSelection.rawValue)")
+                    criterionName: "validation \(options.effectiveSelection.rawValue)", averageDecay: options.emaDecay)
             ) { item, w, random in
                 try Self.loss(
                     item, w, random: random, network: network, options: options, proposalPrompts: proposalPrompts)

@@ -18,11 +18,14 @@ extension P2SAMTrainer {
         public var ged: Double
         /// Mean pairwise 1 − IoU between samples (0 for one mask).
         public var sampleDiversity: Double
+        /// Stage 2: the PGN's log σ (after its bound) over the validation cases and latent dimensions, else nil.
+        public var logDeviation: LogDeviationStatistics?
 
         enum CodingKeys: String, CodingKey {
             case loss = "validationLoss"
             case ged = "validationGED"
             case sampleDiversity = "validationDiversity"
+            case logDeviation = "validationLogSigma"
         }
     }
 
@@ -39,7 +42,13 @@ extension P2SAMTrainer {
         var losses: [Double] = []
         var geds: [Double] = []
         var diversities: [Double] = []
+        var logDeviations: [Float] = []
         for item in cases {
+            if options.stage == 2 {
+                logDeviations += network.latentGaussian(pgnInput: item.pgnInput).standardDeviation.map {
+                    Foundation.log($0)
+                }
+            }
             let candidates =
                 options.stage == 1
                 ? options.stageOneCandidates(item)
@@ -103,7 +112,9 @@ extension P2SAMTrainer {
         }
         guard !losses.isEmpty else { return nil }
         func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
-        return ValidationResult(loss: mean(losses), ged: mean(geds), sampleDiversity: mean(diversities))
+        return ValidationResult(
+            loss: mean(losses), ged: mean(geds), sampleDiversity: mean(diversities),
+            logDeviation: LogDeviationStatistics(logDeviations))
     }
 
     /// Multi-rater scores (GED with d = 1 − IoU, …) of thresholded sample logits against rater masks,

@@ -39,6 +39,9 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// With `presenceOnly`: the prompts the head is fitted with; nil = `PresencePromptSource.training` (missing in
     /// older resume files = nil). `.proposal` needs the trainer's `ProposalPresencePrompts`.
     public var presencePrompts: PresencePromptSource?
+    /// Decay d of an exponential moving average of the trained weights (`ExponentialMovingAverage`): validation,
+    /// model selection and the saved model use the averaged weights; nil = off (missing in older resume files = nil).
+    public var emaDecay: Float?
 
     /// The raters stage 1 may pick for `item`.
     public func stageOneCandidates(_ item: TrainingCase) -> [Int] {
@@ -54,7 +57,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
         maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil,
         stageOneIncludesEmpty: Bool? = nil, boxPrompts: TrainingBoxPrompts? = nil, presenceOnly: Bool? = nil,
-        presencePrompts: PresencePromptSource? = nil
+        presencePrompts: PresencePromptSource? = nil, emaDecay: Float? = nil
     ) {
         self.stage = stage
         self.epochs = epochs
@@ -72,6 +75,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.boxPrompts = boxPrompts
         self.presenceOnly = presenceOnly
         self.presencePrompts = presencePrompts
+        self.emaDecay = emaDecay
     }
 
     /// Checks ranges; throws `invalidOptions` naming the first problem.
@@ -110,6 +114,9 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
             throw P2SAMTrainingError.invalidOptions(
                 "--presence-prompt proposal applies to --presence-only (the presence head refitted on the model's own boxes)"
             )
+        }
+        if let emaDecay, !(emaDecay > 0 && emaDecay < 1) {
+            throw P2SAMTrainingError.invalidOptions("--ema-decay must lie in (0, 1), got \(emaDecay)")
         }
         if setLoss == .energy && samples < 2 {
             throw P2SAMTrainingError.invalidOptions(

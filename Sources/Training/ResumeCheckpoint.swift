@@ -3,7 +3,8 @@ import Foundation
 /// Where and how `Trainer.run` keeps the state needed to resume after an interrupted epoch loop.
 ///
 /// After every epoch one safetensors file is written (atomically) holding every parameter of the set
-/// (`param/<name>`, frozen ones too), the optimiser's moments (`adam.m/<name>`, `adam.v/<name>`) and, in
+/// (`param/<name>`, frozen ones too), the optimiser's moments (`adam.m/<name>`, `adam.v/<name>`), the moving
+/// average of the trained parameters when the run keeps one (`ema/<name>`) and, in
 /// its metadata: `format`, `epochs_done`, `adam_step`, `best_loss` (the best model-selection figure so
 /// far), `history` (the epoch records, JSON), `lr_schedule` (JSON, unless the schedule is constant) and
 /// the method's own `metadata`. With per-epoch seeded randomness a resumed run continues exactly.

@@ -36,6 +36,8 @@ public final class Trainer<Example, Figures: Codable & Sendable> {
     let baseLearningRates: [Float]
     /// The schedule with its state (updated after every epoch of `run`).
     public internal(set) var schedule: LearningRateSchedule
+    /// The moving average of the trained parameters (`TrainerConfiguration.averageDecay`), else nil.
+    public let average: ExponentialMovingAverage?
 
     /// Names an example in messages (`"case 0007"`); nil: examples are not named.
     public var exampleName: ((Example) -> String)?
@@ -78,6 +80,7 @@ public final class Trainer<Example, Figures: Codable & Sendable> {
         optimiser = makeOptimiser(trained)
         baseLearningRates = optimiser.groups.map(\.learningRate)
         schedule = configuration.schedule
+        average = try configuration.averageDecay.map { try ExponentialMovingAverage(trained, decay: $0) }
     }
 
     /// Adam or AdamW over the trained parameters (one group).
@@ -146,6 +149,7 @@ public final class Trainer<Example, Figures: Codable & Sendable> {
         }
         optimiser.step()
         afterUpdate?()
+        average?.update()
         return loss
     }
 }

@@ -8,7 +8,8 @@ extension Trainer {
     /// Runs the epochs not done yet; returns every epoch's record (with those of a resumed run).
     ///
     /// Epoch `e` shuffles the examples with `epochRandom(seed:epoch:)` and steps through them in batches of
-    /// `batchSize`; then `validation` scores the parameters, the epoch whose criterion (validation, else
+    /// `batchSize`; then `validation` scores the parameters (the moving average's values when
+    /// `averageDecay` is set; the raw ones are put back before the next epoch), the epoch whose criterion (validation, else
     /// the training loss) is lowest so far is the best (`onBest` runs), the schedule records the
     /// criterion, and the resume file is written when `checkpoint` is given.
     ///
@@ -77,7 +78,13 @@ extension Trainer {
             }
             let seconds = Date().timeIntervalSince(started)
             let trainLoss = lossSum / Double(max(counted, 1))
-            let score = try validation?()
+            // With a moving average, the averaged weights are validated, saved and kept as the best.
+            average?.swapIn()
+            let score: ValidationScore<Figures>?
+            do { score = try validation?() } catch {
+                average?.swapOut()
+                throw error
+            }
             let criterion = score?.criterion ?? trainLoss
             let isBest = criterion < best
             let record = EpochRecord(
@@ -86,9 +93,13 @@ extension Trainer {
                 casesPerSecond: Double(done) / max(seconds, 1e-9), isBest: isBest, skippedSteps: skipped)
             if isBest {
                 best = criterion
-                try onBest?(record)
+                do { try onBest?(record) } catch {
+                    average?.swapOut()
+                    throw error
+                }
                 if configuration.restoresBestAtEnd { bestValues = parameters.snapshot() }
             }
+            average?.swapOut()
             schedule.record(criterion)
             history.append(record)
             if let checkpoint { try save(checkpoint, epochsDone: epoch + 1, best: best, history: history) }
@@ -119,6 +130,7 @@ extension Trainer {
     func save(_ checkpoint: ResumeCheckpoint, epochsDone: Int, best: Double, history: [EpochRecord<Figures>]) throws {
         var tensors: [(name: String, tensor: Tensor)] = parameters.all.map { ("param/\($0.name)", $0.value) }
         tensors += optimiser.stateTensors()
+        if let average { tensors += average.parameters.map { ("ema/\($0.name)", average.values[$0.name]!) } }
         var meta = checkpoint.metadata
         meta["format"] = checkpoint.format
         meta["epochs_done"] = String(epochsDone)
@@ -169,6 +181,13 @@ extension Trainer {
             p.value = t
         }
         optimiser.restore(step: step, tensors: file.tensors)
+        if let average {
+            try average.restore(
+                Dictionary(
+                    uniqueKeysWithValues: average.parameters.compactMap { p in
+                        file.tensors["ema/\(p.name)"].map { (p.name, $0) }
+                    }))
+        }
         if let restoredSchedule { schedule = restoredSchedule }
         return (epochs, best, history)
     }

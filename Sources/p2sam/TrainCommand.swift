@@ -171,9 +171,15 @@ struct TrainCommand: ParsableCommand {
     @Option(
         name: .customLong("log-sigma-bound"),
         help:
-            "Stage 2 from a stage-1 model: how the PGN bounds log σ to [−10, 5]: clamp (default: a hard clamp; its gradient is 0 past the bound, so a σ that blows up never comes back) | smooth (a soft clip whose gradient never vanishes; stored as metadata log_sigma_bound)."
+            "Stage 2 from a stage-1 model: how the PGN bounds log σ to [−10, 5]: clamp (default: a hard clamp; its gradient is 0 past the bound) | smooth (a soft clip whose gradient never vanishes; stored as metadata log_sigma_bound)."
     )
     var logSigmaBound: LogDeviationBound?
+    @Option(
+        name: .customLong("ema-decay"),
+        help:
+            "Keep an exponential moving average of the trained weights with decay D in (0, 1) (e.g. 0.9), updated after every step: validation, the kept epoch and the saved model use the averaged weights, the steps the raw ones. Default: off (the last step's weights)."
+    )
+    var emaDecay: Float?
     @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
     @Option(
         name: .customLong("train-fraction"),
@@ -445,7 +451,8 @@ struct TrainCommand: ParsableCommand {
             maxGradientNorm: maxGradNorm, selection: selection, loraRank: effectiveLoRARank,
             stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil,
             boxPrompts: trainPrompt == "box" ? TrainingBoxPrompts(fullImageProbability: fullImageProbability) : nil,
-            presenceOnly: presenceOnly ? true : nil, presencePrompts: presencePrompt == .proposal ? .proposal : nil)
+            presenceOnly: presenceOnly ? true : nil, presencePrompts: presencePrompt == .proposal ? .proposal : nil,
+            emaDecay: emaDecay)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -463,6 +470,7 @@ struct TrainCommand: ParsableCommand {
                     ? "presence head only, refitted on the model's own box proposal" : "presence head only")
         }
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
+        if let decay = options.emaDecay { parts.append("weights averaged (EMA decay \(decay))") }
         if let box = options.boxPrompts {
             parts.append(
                 "box prompts from a random rater (±\(box.perturbation) px, scale \(box.minimumScale)–\(box.maximumScale), shift ±\(box.shift) px, full image p = \(box.fullImageProbability))"
