@@ -129,15 +129,15 @@ struct AutosegCommand: ParsableCommand {
             let unfiltered = try automedsam.segment(embedded, classIDs: ids)
             let result = try presence?.applied(to: unfiltered) ?? rule?.applied(to: unfiltered) ?? unfiltered
             let (width, height) = (result.width, result.height)
-            var files: [(name: String, bytes: [UInt8])] = []
+            var files = AutosegOutputFiles(output: output, input: image)
             let labels = try MedicalImage(
                 width: width, height: height, channels: 1, pixels: result.labelMap.map(Float.init))
-            files.append(("labels.png", try PNG.encode(labels)))
+            files.add("labels.png", try PNG.encode(labels))
             let overlay = try Self.classOverlay(picture, masks: result.masks)
             var legend: [(label: String, color: RGBColor)] = []
             for (k, id) in ids.enumerated() {
                 let mask = MaskImage(uncheckedWidth: width, height: height, pixels: result.masks[k])
-                files.append(("mask_\(id).png", try PNG.encode(mask.image255())))
+                files.add("mask_\(id).png", try PNG.encode(mask.image255()))
                 let share = Double(result.masks[k].reduce(0) { $0 + Int($1) }) / Double(width * height)
                 legend.append(
                     (
@@ -145,7 +145,7 @@ struct AutosegCommand: ParsableCommand {
                         Self.palette[k % Self.palette.count]
                     ))
             }
-            files.append(("overlay.png", try PNG.encode(Visualization.legendFigure(overlay, entries: legend))))
+            files.add("overlay.png", try PNG.encode(Visualization.legendFigure(overlay, entries: legend)))
             if samples > 0 {
                 let frequencies = try automedsam.sampleFrequencies(
                     embedded, classIDs: ids, count: samples, random: SeededRandom(seed: seed))
@@ -157,16 +157,13 @@ struct AutosegCommand: ParsableCommand {
                     ] {
                         let figure = try Visualization.heatMapFigure(
                             values, width: width, height: height, over: picture, scale: scale)
-                        files.append(("\(name)_\(id).png", try PNG.encode(figure)))
-                        files.append(
-                            ("\(name)_\(id).npy", NPY.encode(try NumpyArray(float32: values, shape: [height, width]))))
+                        files.add("\(name)_\(id).png", try PNG.encode(figure))
+                        files.add(
+                            "\(name)_\(id).npy", NPY.encode(try NumpyArray(float32: values, shape: [height, width])))
                     }
                 }
             }
-            let folder = URL(fileURLWithPath: output)
-            for (name, bytes) in files {
-                try Data(bytes).write(to: folder.appendingPathComponent(name), options: .atomic)
-            }
+            try files.write()
             print(
                 "\(ids.count) class(es) of \(picture.width)x\(picture.height) \(image): "
                     + ids.enumerated().map { k, id in

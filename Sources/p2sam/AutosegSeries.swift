@@ -123,20 +123,15 @@ extension AutosegCommand {
         }
         FileHandle.standardError.write(Data("\n".utf8))
 
-        let suffix = image.hasSuffix(".gz") ? ".nii.gz" : ".nii"
-        let folder = URL(fileURLWithPath: output)
-        var files: [(url: URL, bytes: [UInt8])] = []
-        func add(_ name: String, _ bytes: [UInt8]) throws {
-            let url = folder.appendingPathComponent(name + suffix)
-            files.append((url, try NIfTIVolume.fileBytes(bytes, for: url)))
-        }
-        try add("labels", series.labelSeriesBytes(results.map(\.labels)))
+        var files = AutosegOutputFiles(output: output, input: image)
+        try files.addVolume("labels", series.labelSeriesBytes(results.map(\.labels)))
         for (k, id) in classIDs.enumerated() {
-            try add("mask_\(id)", series.labelSeriesBytes(results.map { $0.masks[k] }))
+            try files.addVolume("mask_\(id)", series.labelSeriesBytes(results.map { $0.masks[k] }))
         }
         for (k, id) in classIDs.enumerated() where samples > 0 {
-            try add("frequency_\(id)", series.floatSeriesBytes(results.map { $0.frequencies[k] }))
-            try add("entropy_\(id)", series.floatSeriesBytes(results.map { $0.frequencies[k].map(Self.binaryEntropy) }))
+            try files.addVolume("frequency_\(id)", series.floatSeriesBytes(results.map { $0.frequencies[k] }))
+            try files.addVolume(
+                "entropy_\(id)", series.floatSeriesBytes(results.map { $0.frequencies[k].map(Self.binaryEntropy) }))
         }
 
         let first = volumes[frames[0]]!
@@ -146,7 +141,7 @@ extension AutosegCommand {
                 classID: id, name: names[id] ?? "class \(id)", frames: frames, labelFrames: results.map(\.labels),
                 voxelMillilitres: first.voxelMillilitres)
         }
-        files.append((folder.appendingPathComponent("volumes.csv"), Array(ClassVolumeCurve.csv(curves).utf8)))
+        files.add("volumes.csv", Array(ClassVolumeCurve.csv(curves).utf8))
         let summary = SeriesSummary(
             input: image, frameCount: series.frameCount, frames: frames, voxelMillilitres: first.voxelMillilitres,
             convention: Self.volumeConvention,
@@ -159,7 +154,7 @@ extension AutosegCommand {
             })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        files.append((folder.appendingPathComponent("volumes.json"), Array(try encoder.encode(summary)) + [10]))
+        files.add("volumes.json", Array(try encoder.encode(summary)) + [10])
         let plot = Visualization.linePlot(
             title: "CLASS VOLUME PER FRAME", xLabels: frames.map(String.init),
             yLabel: first.voxelMillilitres == nil ? "VOXELS" : "ML",
@@ -171,7 +166,7 @@ extension AutosegCommand {
                         "\(curve.classID) \(curve.name.uppercased()): ED \(curve.endDiastolicFrame), ES \(curve.endSystolicFrame)\(ef)",
                     color: Self.palette[n % Self.palette.count], values: values)
             })
-        files.append((folder.appendingPathComponent("volumes.png"), try PNG.encode(plot)))
+        files.add("volumes.png", try PNG.encode(plot))
         let shown =
             frames.count <= Self.overlayFrameLimit
             ? frames : frames.filter { t in curves.contains { $0.endDiastolicFrame == t || $0.endSystolicFrame == t } }
@@ -180,14 +175,15 @@ extension AutosegCommand {
             let overlay = try Self.volumeOverlay(
                 volumes[t]!, segmentation: results[n], classIDs: classIDs, classNames: names, window: window,
                 titlePrefix: "t \(t) ")
-            files.append((folder.appendingPathComponent("overlay_t\(t).png"), overlay))
+            files.add("overlay_t\(t).png", overlay)
         }
-        for file in files { try NIfTIVolume.writeAtomically(file.bytes, to: file.url) }
+        try files.write()
         print(
             "\(classIDs.count) class(es) in \(frames.count) of \(series.frameCount) frame(s) of \(series.dims.0)x\(series.dims.1)x\(depth) \(image): "
                 + curves.map { curve in
                     "\(curve.classID) \(curve.name) ED t\(curve.endDiastolicFrame) \(curve.voxels.max()!) voxels, ES t\(curve.endSystolicFrame) \(curve.voxels.min()!) voxels"
                         + (curve.ejectionFraction.map { String(format: ", EF %.1f%%", 100 * $0) } ?? ", EF n/a")
-                }.joined(separator: "; ") + "; \(files.count) files (labels\(suffix), volumes.json, …) in \(output)")
+                }.joined(separator: "; ")
+                + "; \(files.count) files (labels\(files.volumeSuffix), volumes.json, …) in \(output)")
     }
 }

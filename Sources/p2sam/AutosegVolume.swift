@@ -40,30 +40,24 @@ extension AutosegCommand {
                 Data(String(format: "\rslice %d/%d, %.1f s ", k, depth, Date().timeIntervalSince(start)).utf8))
         }
         FileHandle.standardError.write(Data("\n".utf8))
-        let suffix = image.hasSuffix(".gz") ? ".nii.gz" : ".nii"
-        let folder = URL(fileURLWithPath: output)
-        var files: [(url: URL, bytes: [UInt8])] = []
-        func add(_ name: String, _ bytes: [UInt8]) throws {
-            let url = folder.appendingPathComponent(name + suffix)
-            files.append((url, try NIfTIVolume.fileBytes(bytes, for: url)))
-        }
-        try add("labels", volume.labelVolumeBytes(result.labels))
+        var files = AutosegOutputFiles(output: output, input: image)
+        try files.addVolume("labels", volume.labelVolumeBytes(result.labels))
         for (k, id) in classIDs.enumerated() {
-            try add("mask_\(id)", volume.labelVolumeBytes(result.masks[k]))
+            try files.addVolume("mask_\(id)", volume.labelVolumeBytes(result.masks[k]))
         }
         for (k, id) in classIDs.enumerated() where !result.frequencies.isEmpty {
-            try add("frequency_\(id)", volume.floatVolumeBytes(result.frequencies[k]))
-            try add("entropy_\(id)", volume.floatVolumeBytes(result.frequencies[k].map(Self.binaryEntropy)))
+            try files.addVolume("frequency_\(id)", volume.floatVolumeBytes(result.frequencies[k]))
+            try files.addVolume("entropy_\(id)", volume.floatVolumeBytes(result.frequencies[k].map(Self.binaryEntropy)))
         }
         let overlay = try Self.volumeOverlay(
             volume, segmentation: result, classIDs: classIDs, classNames: model.configuration.classes)
-        files.append((folder.appendingPathComponent("overlay.png"), overlay))
-        for file in files { try NIfTIVolume.writeAtomically(file.bytes, to: file.url) }
+        files.add("overlay.png", overlay)
+        try files.write()
         let counts = result.counts
         print(
             "\(classIDs.count) class(es) in \(depth) slice(s) of \(width)x\(height) \(image): "
                 + classIDs.enumerated().map { n, id in "\(id) \(model.configuration.classes[id]!) \(counts[n]) voxels" }
-                .joined(separator: ", ") + "; \(files.count) files (labels\(suffix), …) in \(output)")
+                .joined(separator: ", ") + "; \(files.count) files (labels\(files.volumeSuffix), …) in \(output)")
     }
 
     /// The segmentation of every axial slice of `volume` (intensities min–max scaled over the volume to
