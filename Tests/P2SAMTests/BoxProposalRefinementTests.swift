@@ -84,10 +84,8 @@ final class BoxProposalRefinementTests: XCTestCase {
     func testSamplerRefinesTheProposedBoxOnlyWhenTheModelSaysSo() throws {
         let encoder = try IdentityModel.encoder()
         var tensors = try IdentityModel.tensors(injection: .sparse)
-        tensors["box_proposal.offset"] = Tensor(shape: [4], storage: [-3, -3, 3, 3])
-        tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(4), count: 4))
         var metadata = IdentityModel.metadata(injection: .sparse)
-        metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
+        IdentityModel.addBoxProposal(to: &tensors, metadata: &metadata)
         let old = try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
         metadata[P2SAMConfiguration.proposalRefinementKey] = "2"
         let new = try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)

@@ -95,10 +95,8 @@ final class BoxProposalTests: XCTestCase {
             file: try P2SAMModelFile(tensors: plain, metadata: IdentityModel.metadata(injection: .sparse)),
             imageEncoder: encoder)
         var tensors = plain
-        tensors["box_proposal.offset"] = Tensor(shape: [4], storage: [-3, -3, 3, 3])
-        tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(4), count: 4))
         var metadata = IdentityModel.metadata(injection: .sparse)
-        metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
+        IdentityModel.addBoxProposal(to: &tensors, metadata: &metadata)
         let new = try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
         let image = P2SAMSamplerTests.image
         func masks(_ model: P2SAMModel, _ mode: BoxProposalMode, prompt: ImagePrompt? = nil) throws -> [MaskImage] {
@@ -120,10 +118,8 @@ final class BoxProposalTests: XCTestCase {
     func testProposalPromptsWithItsMeanBoxOrWithDrawnBoxes() throws {
         let encoder = try IdentityModel.encoder()
         var tensors = try IdentityModel.tensors(injection: .sparse)
-        tensors["box_proposal.offset"] = Tensor(shape: [4], storage: [-3, -3, 3, 3])
-        tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(4), count: 4))
         var metadata = IdentityModel.metadata(injection: .sparse)
-        metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
+        IdentityModel.addBoxProposal(to: &tensors, metadata: &metadata)
         let model = try P2SAMModel(
             file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
         var sampler = P2SAMSampler(model: model)

@@ -109,6 +109,17 @@ enum IdentityModel {
     }
 
     /// `parameters(injection:)` as the tensors of a model file.
+    /// Gives an identity model a box proposal: `box_proposal.offset` = `offset` (corner order), every corner's
+    /// σ = `deviation` px, and the metadata key that switches the proposal on.
+    static func addBoxProposal(
+        to tensors: inout [String: Tensor], metadata: inout [String: String], offset: [Float] = [-3, -3, 3, 3],
+        deviation: Float = 4
+    ) {
+        tensors["box_proposal.offset"] = Tensor(shape: [4], storage: offset)
+        tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(deviation), count: 4))
+        metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
+    }
+
     static func tensors(injection: LatentInjection) throws -> [String: Tensor] {
         try parameters(injection: injection).mapValues { Tensor(shape: $0.shape, storage: $0.values) }
     }

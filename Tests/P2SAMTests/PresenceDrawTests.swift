@@ -81,9 +81,7 @@ final class PresenceDrawTests: XCTestCase {
     /// caller's box, and a caller's own settings take precedence.
     func testProposalPresenceSettingsFromTheModel() throws {
         var (encoder, tensors, metadata) = try Self.presenceIdentityModel()
-        tensors["box_proposal.offset"] = Tensor(shape: [4], storage: [0, 0, 0, 0])
-        tensors["box_proposal.log_std"] = Tensor(shape: [4], storage: [Float](repeating: log(2), count: 4))
-        metadata[P2SAMConfiguration.boxProposalKey] = P2SAMConfiguration.boxProposalName
+        IdentityModel.addBoxProposal(to: &tensors, metadata: &metadata, offset: [0, 0, 0, 0], deviation: 2)
         metadata[P2SAMConfiguration.proposalPresenceDrawKey] = "stratified"
         metadata[P2SAMConfiguration.proposalPresenceShiftKey] = "-1.5"
         let file = try P2SAMModelFile(tensors: tensors, metadata: metadata)
