@@ -57,6 +57,19 @@ final class AutosegCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: output.path), file: file, line: line)
     }
 
+    /// A scratch folder holding the fixture model (`writeModel`) as `model.safetensors`, after checking that the
+    /// checkpoint is present; the caller removes the folder.
+    static func scratchFolderWithModel() throws -> (folder: URL, model: URL) {
+        try requireCheckpoint()
+        let folder = try Fixtures.temporaryDirectory()
+        let model = folder.appendingPathComponent("model.safetensors")
+        do { try writeModel(to: model) } catch {
+            try? FileManager.default.removeItem(at: folder)
+            throw error
+        }
+        return (folder, model)
+    }
+
     /// A fixture model with random weights: classes 1 and 3, both branches.
     static func writeModel(to url: URL) throws {
         let configuration = try AutoMedSAMConfiguration(classes: [1: "left", 3: "right"], branches: .both)
@@ -73,12 +86,9 @@ final class AutosegCommandTests: XCTestCase {
     }
 
     func testAutosegWritesLabelMapMasksOverlayAndSampleMaps() throws {
-        try Self.requireCheckpoint()
-        let folder = try Fixtures.temporaryDirectory()
+        let (folder, model) = try AutosegCommandTests.scratchFolderWithModel()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = folder.appendingPathComponent("model.safetensors")
         let image = folder.appendingPathComponent("image.png")
-        try Self.writeModel(to: model)
         try Self.writeImage(to: image)
         let out = folder.appendingPathComponent("out")
         let outcome = try Self.run([
@@ -202,11 +212,8 @@ final class AutosegCommandTests: XCTestCase {
     /// A NIfTI volume is segmented slice by slice into labels.nii.gz with the input's geometry; a singular
     /// affine is refused before anything is written.
     func testAutosegSegmentsNIfTIVolumes() throws {
-        try Self.requireCheckpoint()
-        let folder = try Fixtures.temporaryDirectory()
+        let (folder, model) = try AutosegCommandTests.scratchFolderWithModel()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = folder.appendingPathComponent("model.safetensors")
-        try Self.writeModel(to: model)
         let voxels = (0..<(40 * 32 * 2)).map { UInt8(($0 * 7) % 251) }
         let input = folder.appendingPathComponent("vol.nii")
         try Data(

@@ -23,11 +23,8 @@ final class AutosegSeriesTests: XCTestCase {
     }
 
     func testFramesAreSegmentedAsTheirVolumesAndWrittenFourDimensional() throws {
-        try AutosegCommandTests.requireCheckpoint()
-        let folder = try Fixtures.temporaryDirectory()
+        let (folder, model) = try AutosegCommandTests.scratchFolderWithModel()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = folder.appendingPathComponent("model.safetensors")
-        try AutosegCommandTests.writeModel(to: model)
         let (width, height, depth) = (40, 32, 2)
         let frames = (0..<3).map { Self.frame($0, width: width, height: height, depth: depth) }
         let input = folder.appendingPathComponent("cine.nii.gz")

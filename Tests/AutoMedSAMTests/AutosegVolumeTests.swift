@@ -34,11 +34,8 @@ final class AutosegVolumeTests: XCTestCase {
     }
 
     func testAutosegWritesPerClassVolumesAndReads4DWithOneVolume() throws {
-        try AutosegCommandTests.requireCheckpoint()
-        let folder = try Fixtures.temporaryDirectory()
+        let (folder, model) = try AutosegCommandTests.scratchFolderWithModel()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let model = folder.appendingPathComponent("model.safetensors")
-        try AutosegCommandTests.writeModel(to: model)
         let (width, height, depth) = (40, 32, 2)
         let voxels = (0..<(width * height * depth)).map { UInt8(($0 * 7) % 251) }
         let input = folder.appendingPathComponent("vol.nii.gz")
@@ -112,11 +109,8 @@ final class AutosegVolumeTests: XCTestCase {
     /// volumes equal the library's slice-by-slice segmentation (the CLI's scaling: min–max over the volume to
     /// 0…255), every slice in its place.
     func testSlicesSideBySideEqualSliceBySliceSegmentation() throws {
-        try AutosegCommandTests.requireCheckpoint()
-        let folder = try Fixtures.temporaryDirectory()
+        let (folder, modelURL) = try AutosegCommandTests.scratchFolderWithModel()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let modelURL = folder.appendingPathComponent("model.safetensors")
-        try AutosegCommandTests.writeModel(to: modelURL)
         let (width, height, depth) = (48, 40, 3)
         // Different content per slice: a bright disc moving across a ramp.
         let voxels = (0..<(width * height * depth)).map { i -> UInt8 in
