@@ -50,20 +50,23 @@ extension Variable {
         let rows = x.count / inF
         var outShape = x.shape
         outShape[outShape.count - 1] = outF
-        var y = Tensor(shape: outShape) { out in
+        if let bias { precondition(bias.shape == [outF], "linear: bias \(bias.shape), want [\(outF)]") }
+        let biasValues = bias?.value.storage
+        // The tape-free `Linear`'s f32 product (own kernel or OpenBLAS by rows), so both forwards agree bit for bit.
+        let y = Tensor(shape: outShape) { out in
             x.storage.withUnsafeBufferPointer { xb in
                 w.storage.withUnsafeBufferPointer { wb in
-                    GEMM.multiply(
-                        transposeB: true, m: rows, n: outF, k: inF, a: xb.baseAddress!, lda: inF,
-                        b: wb.baseAddress!, ldb: inF, c: out.baseAddress!, ldc: outF)
+                    func product(_ b: UnsafePointer<Float>?) {
+                        LinearKernel.product(
+                            xb.baseAddress!, rows: rows, weight: wb.baseAddress!, outFeatures: outF, inFeatures: inF,
+                            output: out.baseAddress!, bias: b)
+                    }
+                    if let biasValues {
+                        biasValues.withUnsafeBufferPointer { product($0.baseAddress!) }
+                    } else {
+                        product(nil)
+                    }
                 }
-            }
-        }
-        if let bias {
-            precondition(bias.shape == [outF], "linear: bias \(bias.shape), want [\(outF)]")
-            let b = bias.value
-            y.storage.withUnsafeMutableBufferPointer { yb in
-                b.storage.withUnsafeBufferPointer { Elementwise.addRowBias($0, to: yb.baseAddress!, rows: rows) }
             }
         }
         let inputs = bias.map { [self, weight, $0] } ?? [self, weight]

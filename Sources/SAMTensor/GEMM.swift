@@ -17,7 +17,9 @@ public enum GEMM {
     /// Multiply-adds below this count run on the calling thread.
     public static let parallelThreshold = 1 << 21
 
-    /// `C = alpha * op(A) * op(B) + beta * C` on row-major matrices, split over the cores when large.
+    /// `C = alpha * op(A) * op(B) + beta * C` on row-major matrices, split over the cores when large. A plain
+    /// `A op(B)` (no transposed A, alpha 1, beta 0, dense rows) of at least `LinearKernel.minimumRows` rows runs the
+    /// own f32 kernel instead of OpenBLAS (its results do not depend on the split; OpenBLAS's do on some CPUs).
     ///
     /// - Parameters:
     ///   - transposeA: `op(A) = Aᵀ`; A is then stored `k x m` (otherwise `m x k`).
@@ -43,6 +45,15 @@ public enum GEMM {
     ) {
         configure()
         guard m > 0, n > 0 else { return }
+        if !transposeA, alpha == 1, beta == 0, k > 0, lda == k, ldc == n, !transposeB || ldb == k,
+            LinearKernel.runs(rows: m)
+        {
+            // The own f32 kernel (`LinearKernel`): each element summed in a fixed order whatever the split.
+            LinearKernel.apply(
+                a, rows: m, weight: b, outFeatures: n, inFeatures: k, output: c, bias: nil, residual: nil, gelu: false,
+                columnWeight: transposeB ? nil : ldb)
+            return
+        }
         let work = m * n * max(k, 1)
         let workers = Parallel.currentWorkerCount
         if work < parallelThreshold || workers <= 1 {

@@ -56,7 +56,7 @@ public struct Linear: Sendable {
         }
     }
 
-    /// The f32 GEMM and its epilogue through `LinearKernel.apply` (own AVX-512 kernel, rows over the cores).
+    /// The f32 GEMM and its epilogue through `LinearKernel.apply` (own AVX-512 or AVX2 kernel, rows over the cores).
     private func applyDirect(
         _ input: UnsafePointer<Float>, rows: Int, output: UnsafeMutablePointer<Float>,
         adding residual: UnsafePointer<Float>?, gelu: Bool
@@ -148,27 +148,60 @@ public struct Linear: Sendable {
     }
 }
 
-/// Which f32 GEMM the linear layers run (`Linear.apply`): the own AVX-512 kernel (`p2s_gemm_f32`: weight
+/// Which f32 GEMM the linear layers run (`Linear.apply`): the own AVX-512 or AVX2 + FMA kernel (`p2s_gemm_f32`: weight
 /// packed per call, input read in place, epilogue fused per block of rows) for inputs of at least
-/// `minimumRows` rows on a CPU whose kernels run AVX-512, else OpenBLAS SGEMM and a separate epilogue pass.
+/// `minimumRows` rows on a CPU whose kernels run AVX-512 or AVX2 + FMA, else OpenBLAS SGEMM and a separate epilogue
+/// pass.
 public enum LinearKernel {
     /// Inputs with fewer rows run OpenBLAS (its small-matrix kernels): below ~128 rows packing the weight per
     /// product costs about what the kernel saves (C harness: break-even at 48-112 rows of a 256 x 256 layer).
     public static let minimumRows = 128
 
-    /// Whether the own f32 kernel runs. By default: when the AVX-512 variant is in use and the environment
+    /// Whether the own f32 kernel runs. By default: when the AVX-512 or AVX2 variant is in use and the environment
     /// variable `P2SAM_F32_GEMM` is not `openblas` (which selects OpenBLAS, for comparisons). A process-wide
     /// setting like `Parallel.workerCount`: change it only between runs (hence `nonisolated(unsafe)`);
-    /// setting it true on a CPU without AVX-512 still runs OpenBLAS (the kernel declines).
+    /// setting it true on a CPU without AVX2 + FMA still runs OpenBLAS (the kernel declines).
     nonisolated(unsafe) public static var directF32: Bool =
-        p2s_kernel_level() == 2 && ProcessInfo.processInfo.environment["P2SAM_F32_GEMM"] != "openblas"
+        p2s_kernel_level() >= 1 && ProcessInfo.processInfo.environment["P2SAM_F32_GEMM"] != "openblas"
 
     /// Whether a product of `rows` input rows runs the own kernel (`directF32` and at least `minimumRows`).
-    static func runs(rows: Int) -> Bool { directF32 && rows >= minimumRows }
+    static func runs(rows: Int) -> Bool { available && directF32 && rows >= minimumRows }
+
+    /// Whether this CPU runs the own kernel (its AVX-512 or AVX2 + FMA variant).
+    static let available = p2s_kernel_level() >= 1
+
+    /// `output = input Wᵀ + bias` in f32 whatever `GEMMPrecision.current` says: the own kernel for at least
+    /// `minimumRows` rows (when `directF32`), else OpenBLAS SGEMM and the bias pass. The training forward
+    /// (`Variable.linear`) computes its products here, so a recorded forward gives the same bits as the tape-free
+    /// f32 `Linear` of the same weights.
+    ///
+    /// - Parameters:
+    ///   - input: `rows x inFeatures`, row-major.
+    ///   - rows: the number of rows.
+    ///   - weight: `outFeatures x inFeatures`, row-major.
+    ///   - outFeatures: output columns.
+    ///   - inFeatures: input columns.
+    ///   - output: `rows x outFeatures`, overwritten.
+    ///   - bias: `outFeatures` values, or nil.
+    public static func product(
+        _ input: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, outFeatures: Int, inFeatures: Int,
+        output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?
+    ) {
+        if runs(rows: rows) {
+            apply(
+                input, rows: rows, weight: weight, outFeatures: outFeatures, inFeatures: inFeatures, output: output,
+                bias: bias, residual: nil, gelu: false)
+            return
+        }
+        GEMM.multiply(
+            transposeB: true, m: rows, n: outFeatures, k: inFeatures, a: input, lda: inFeatures, b: weight,
+            ldb: inFeatures, c: output, ldc: outFeatures)
+        Elementwise.epilogue(output, rows: rows, columns: outFeatures, bias: bias, residual: nil, gelu: false)
+    }
 
     /// `output = GELU?((input Wᵀ + bias) + residual)` for `rows` rows with `p2s_gemm_f32`: the weight packed
     /// once (`p2s_f32_pack_weight`), rows split over the cores (each output element is computed the same way
-    /// whatever the split). Without the AVX-512 variant: OpenBLAS and the separate epilogue pass, which compute
+    /// whatever the split). With the baseline variant: OpenBLAS and the separate epilogue pass, which compute
     /// the same values up to float rounding.
     ///
     /// - Parameters:
@@ -181,19 +214,27 @@ public enum LinearKernel {
     ///   - bias: `outFeatures` values, or nil.
     ///   - residual: `rows x outFeatures` added after the bias, or nil.
     ///   - gelu: apply exact GELU last.
+    ///   - columnWeight: nil when `weight` is `outFeatures x inFeatures`; else `weight` is stored transposed,
+    ///     `inFeatures x outFeatures` with this row stride (`GEMM.multiply`'s `A B`).
     static func apply(
         _ input: UnsafePointer<Float>, rows: Int, weight: UnsafePointer<Float>, outFeatures n: Int, inFeatures k: Int,
-        output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, gelu: Bool
+        output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, gelu: Bool,
+        columnWeight: Int? = nil
     ) {
-        guard p2s_kernel_level() == 2 else {
+        guard p2s_kernel_level() >= 1 else {
             GEMM.multiply(
-                transposeB: true, m: rows, n: n, k: k, a: input, lda: k, b: weight, ldb: k, c: output, ldc: n)
+                transposeB: columnWeight == nil, m: rows, n: n, k: k, a: input, lda: k, b: weight,
+                ldb: columnWeight ?? k, c: output, ldc: n)
             Elementwise.epilogue(output, rows: rows, columns: n, bias: bias, residual: residual, gelu: gelu)
             return
         }
         let count = p2s_f32_packed_count(n, k)
         let packed = [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
-            p2s_f32_pack_weight(weight, n, k, buffer.baseAddress!)
+            if let columnWeight {
+                p2s_f32_pack_columns(weight, columnWeight, n, k, buffer.baseAddress!)
+            } else {
+                p2s_f32_pack_weight(weight, n, k, buffer.baseAddress!)
+            }
             initialized = count
         }
         let si = SharedPointer(input)

@@ -72,11 +72,16 @@ ptrdiff_t p2s_f32_packed_count(ptrdiff_t n, ptrdiff_t k);
 /// outputs x k (zero-padded beyond n) for `p2s_gemm_f32`.
 void p2s_f32_pack_weight(const float *weight, ptrdiff_t n, ptrdiff_t k, float *packed);
 
-/// `C = GELU?((A Wᵀ + bias) + residual)` in f32 for `m` rows with AVX-512 FMA: A `m x k` (row stride `lda`),
+/// Packs a row-major `k x n` matrix `B` (row stride `ldb`) into the panels `p2s_f32_pack_weight` writes for
+/// `Bᵀ`, so `p2s_gemm_f32` computes `A B`.
+void p2s_f32_pack_columns(const float *b, ptrdiff_t ldb, ptrdiff_t n, ptrdiff_t k, float *packed);
+
+/// `C = GELU?((A Wᵀ + bias) + residual)` in f32 for `m` rows with AVX-512 or AVX2 FMA: A `m x k` (row stride `lda`),
 /// W packed by `p2s_f32_pack_weight`, C `m x n` (row stride `ldc`) overwritten; `bias` (`n` values) and
 /// `residual` (`m x n`, row stride `n`) may be NULL, GELU applies when `gelu` is non-zero; the epilogue is
-/// `p2s_bias_epilogue`'s. Each C element is summed over k in OpenBLAS 0.3.21's SGEMM blocks (equal to it bit
-/// for bit) and does not depend on how rows are split between calls. Returns 1, or 0 without touching C when the AVX-512 variant is not in use.
+/// `p2s_bias_epilogue`'s. Each C element is summed over k in OpenBLAS 0.3.21's SKYLAKEX SGEMM blocks (equal to
+/// that SGEMM bit for bit; both variants give the same bits) and does not depend on how rows are split between
+/// calls. Returns 1, or 0 without touching C when the baseline (neither AVX-512 nor AVX2 + FMA) variant is in use.
 int p2s_gemm_f32(const float *a, ptrdiff_t lda, const float *packed, ptrdiff_t n, ptrdiff_t k, float *c,
                  ptrdiff_t ldc, ptrdiff_t m, const float *bias, const float *residual, int gelu);
 
