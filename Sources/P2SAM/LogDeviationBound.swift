@@ -1,4 +1,4 @@
-/// How the PGN bounds log σ to `PromptGenerationNetwork.logDeviationRange` (metadata `log_sigma_bound`).
+/// How the PGN bounds log σ to its `PromptGenerationNetwork.logDeviationRange` (metadata `log_sigma_bound`).
 public enum LogDeviationBound: String, Sendable, Codable, CaseIterable {
     /// A hard clamp, `min(max(x, −10), 5)`: the files written before the key existed. Its gradient is 0 outside
     /// the range, so a log σ pushed past the ceiling in stage 2 gets no gradient through the clamp (the samples'

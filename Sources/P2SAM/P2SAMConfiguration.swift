@@ -40,6 +40,10 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// How the PGN bounds log σ (metadata `log_sigma_bound`; `clamp` for files without the key, `smooth` for
     /// stage-2 models trained with `p2sam train --log-sigma-bound smooth`).
     public var logDeviationBound: LogDeviationBound = .clamp
+    /// The largest log σ the PGN may output (metadata `log_sigma_ceiling`; 5 for files without the key, a lower
+    /// value for stage-2 models trained with `p2sam train --log-sigma-ceiling C`). Training and sampling apply the
+    /// same bound `[−10, ceiling]`.
+    public var logDeviationCeiling: Float = PromptGenerationNetwork.defaultLogDeviationRange.upperBound
     /// Dimension of z: 256, the decoder's token width.
     public var latentDim: Int { 256 }
 
@@ -123,6 +127,14 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             }
             logDeviationBound = bound
         }
+        if let text = metadata[Self.logDeviationCeilingKey] {
+            guard let ceiling = Float(text), PromptGenerationNetwork.isAllowedLogDeviationCeiling(ceiling) else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.logDeviationCeilingKey)': "
+                        + PromptGenerationNetwork.ceilingRequirement(found: text))
+            }
+            logDeviationCeiling = ceiling
+        }
         if presenceEvidence && !presenceHead {
             throw P2SAMModelError.notAP2SAMModel(
                 "metadata '\(Self.presenceEvidenceKey)' needs the presence head (metadata 'presence' = head)")
@@ -178,6 +190,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
 
     /// Metadata key of the latent temperature (`latentTemperature`).
     public static let latentTemperatureKey = "latent_temperature"
+    /// Metadata key of the PGN's log σ ceiling (`logDeviationCeiling`).
+    public static let logDeviationCeilingKey = "log_sigma_ceiling"
 
     /// Metadata key of a model with a box proposal (`BoxProposal`).
     public static let boxProposalKey = "box_proposal"
@@ -187,7 +201,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// The metadata entries describing this architecture (`presence` only when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
     /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `latent_temperature` only when it is not 1, `log_sigma_bound` only
-    /// when it is not `clamp`).
+    /// when it is not `clamp`, `log_sigma_ceiling` only when it is not 5).
     public var metadata: [String: String] {
         var entries = [
             "format": Self.formatName, "injection": injection.rawValue, "prompt": defaultPrompt.rawValue,
@@ -201,6 +215,9 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if proposalRefinementPasses > 0 { entries[Self.proposalRefinementKey] = String(proposalRefinementPasses) }
         if latentTemperature != 1 { entries[Self.latentTemperatureKey] = String(latentTemperature) }
         if logDeviationBound != .clamp { entries[LogDeviationBound.metadataKey] = logDeviationBound.rawValue }
+        if logDeviationCeiling != PromptGenerationNetwork.defaultLogDeviationRange.upperBound {
+            entries[Self.logDeviationCeilingKey] = String(logDeviationCeiling)
+        }
         return entries
     }
 
@@ -208,7 +225,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
         case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence, proposalPresenceDraw,
-            proposalPresenceShift, proposalRefinementPasses, latentTemperature, logDeviationBound
+            proposalPresenceShift, proposalRefinementPasses, latentTemperature, logDeviationBound, logDeviationCeiling
     }
 
     public init(from decoder: Decoder) throws {
@@ -227,5 +244,13 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         proposalRefinementPasses = try c.decodeIfPresent(Int.self, forKey: .proposalRefinementPasses) ?? 0
         latentTemperature = try c.decodeIfPresent(Float.self, forKey: .latentTemperature) ?? 1
         logDeviationBound = try c.decodeIfPresent(LogDeviationBound.self, forKey: .logDeviationBound) ?? .clamp
+        logDeviationCeiling =
+            try c.decodeIfPresent(Float.self, forKey: .logDeviationCeiling)
+            ?? PromptGenerationNetwork.defaultLogDeviationRange.upperBound
+        guard PromptGenerationNetwork.isAllowedLogDeviationCeiling(logDeviationCeiling) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .logDeviationCeiling, in: c,
+                debugDescription: PromptGenerationNetwork.ceilingRequirement(found: String(logDeviationCeiling)))
+        }
     }
 }

@@ -40,7 +40,8 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
         if stage == 2 {
             pgn = try PromptGenerationNetwork(
                 &store, widths: configuration.pgnWidths, latentDim: configuration.latentDim,
-                logDeviationBound: configuration.logDeviationBound)
+                logDeviationBound: configuration.logDeviationBound,
+                logDeviationCeiling: configuration.logDeviationCeiling)
             combiner =
                 configuration.injection == .dense ? try LatentCombiner(&store, latentDim: configuration.latentDim) : nil
             presence = configuration.presenceHead ? try PresenceHead(&store) : nil

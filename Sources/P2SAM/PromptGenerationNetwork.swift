@@ -7,16 +7,29 @@ import SAMTensor
 /// Input: the grey mean of the preprocessed `[3, 256, 256]` model input, 2x2-average-pooled to
 /// `[128, 128, 1]` (NHWC). Four blocks (`widths`), each: 2x2 average pool (blocks 1–3), then three
 /// 3x3 convolutions (padding 1, bias) with ReLU. Global mean → `head` (Linear → 512) →
-/// `μ = out[0..<256]`, `σ = exp(bound(out[256..<512], −10, 5))`, `bound` a hard clamp or, for models trained
-/// with `LogDeviationBound.smooth`, the smooth bound `SmoothClamp`.
+/// `μ = out[0..<256]`, `σ = exp(bound(out[256..<512], −10, C))`, `bound` a hard clamp or, for models trained
+/// with `LogDeviationBound.smooth`, the smooth bound `SmoothClamp`; the ceiling C is 5 unless the model was
+/// trained with a lower one (metadata `log_sigma_ceiling`).
 ///
 /// The layers are declared once at their model-file keys; `forward` runs them in any `ForwardContext`
 /// (the sampler tape-free, training recorded).
 public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
     /// The key prefix of the PGN in a P²SAM model file.
     public static let defaultKey = "pgn"
-    /// The range log σ is clamped to.
-    public static let logDeviationRange: ClosedRange<Float> = -10...5
+    /// The range log σ is bounded to by default (the files written before the ceiling could be chosen).
+    public static let defaultLogDeviationRange: ClosedRange<Float> = -10...5
+    /// The ceilings a model may choose for log σ: above the floor −10, at most the default 5.
+    public static let allowedLogDeviationCeilings: ClosedRange<Float> = Float(-10).nextUp...5
+
+    /// Whether `ceiling` is a finite log σ ceiling in `allowedLogDeviationCeilings`.
+    public static func isAllowedLogDeviationCeiling(_ ceiling: Float) -> Bool {
+        ceiling.isFinite && allowedLogDeviationCeilings.contains(ceiling)
+    }
+
+    /// What a log σ ceiling must be, and what was `found` instead (for error messages).
+    public static func ceilingRequirement(found: String) -> String {
+        "the log σ ceiling must be a finite number above \(defaultLogDeviationRange.lowerBound) and at most \(defaultLogDeviationRange.upperBound), found '\(found)'"
+    }
 
     /// The key prefix (`pgn`).
     public let key: String
@@ -24,6 +37,9 @@ public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
     public let latentDim: Int
     /// How log σ is bounded to `logDeviationRange` (`clamp` for files without metadata `log_sigma_bound`).
     public let logDeviationBound: LogDeviationBound
+    /// The range log σ is bounded to: `[−10, ceiling]` (the default `[−10, 5]` for files without metadata
+    /// `log_sigma_ceiling`).
+    public let logDeviationRange: ClosedRange<Float>
     /// `blocks.b.convs.c`: three 3x3 convolutions per block, `widths[b]` output channels each.
     public let blocks: [[Convolution3x3Layer]]
     /// `head`: Linear `widths[3]` → `2 · latentDim`.
@@ -37,14 +53,20 @@ public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
     ///   - widths: output channels of the 4 blocks.
     ///   - latentDim: dimension of z (256).
     ///   - logDeviationBound: how log σ is bounded (default `clamp`, the files written before the choice existed).
+    ///   - logDeviationCeiling: the largest log σ (default 5); must satisfy `isAllowedLogDeviationCeiling`.
     public init(
         _ store: inout WeightStore, prefix: String = defaultKey, widths: [Int], latentDim: Int = 256,
-        logDeviationBound: LogDeviationBound = .clamp
+        logDeviationBound: LogDeviationBound = .clamp,
+        logDeviationCeiling: Float = defaultLogDeviationRange.upperBound
     ) throws {
+        guard Self.isAllowedLogDeviationCeiling(logDeviationCeiling) else {
+            throw P2SAMModelError.notAP2SAMModel(Self.ceilingRequirement(found: String(logDeviationCeiling)))
+        }
         key = prefix
         self.widths = widths
         self.latentDim = latentDim
         self.logDeviationBound = logDeviationBound
+        logDeviationRange = Self.defaultLogDeviationRange.lowerBound...logDeviationCeiling
         var blocks: [[Convolution3x3Layer]] = []
         var inChannels = 1
         for (b, width) in widths.enumerated() {
@@ -103,8 +125,8 @@ public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
         let out = c.linear(c.spatialMean(x), head)
         var deviation = c.slice(out, alongAxis: 0, latentDim..<(2 * latentDim))
         switch logDeviationBound {
-        case .clamp: c.clamp(&deviation, to: Self.logDeviationRange)
-        case .smooth: c.softClamp(&deviation, to: Self.logDeviationRange)
+        case .clamp: c.clamp(&deviation, to: logDeviationRange)
+        case .smooth: c.softClamp(&deviation, to: logDeviationRange)
         }
         c.applyExponential(&deviation)
         return (c.slice(out, alongAxis: 0, 0..<latentDim), deviation)

@@ -7,16 +7,18 @@ public struct LogDeviationStatistics: Sendable, Codable, Equatable {
     public var mean: Double
     /// Largest log σ.
     public var maximum: Double
-    /// Fraction of the values within 0.01 of the ceiling `PromptGenerationNetwork.logDeviationRange.upperBound`
-    /// (with the hard clamp, the dimensions whose gradient is 0).
+    /// Fraction of the values within 0.01 of the PGN's ceiling (its `logDeviationRange.upperBound`; with the hard
+    /// clamp, the dimensions whose gradient is 0).
     public var ceilingFraction: Double
 
     /// The statistics of `values` (log σ, after the PGN's bound); nil when there are none.
     ///
-    /// - Parameter values: log σ values, any order.
-    public init?(_ values: [Float]) {
+    /// - Parameters:
+    ///   - values: log σ values, any order.
+    ///   - ceiling: the PGN's log σ ceiling (default 5, `PromptGenerationNetwork.defaultLogDeviationRange`).
+    public init?(_ values: [Float], ceiling: Float = PromptGenerationNetwork.defaultLogDeviationRange.upperBound) {
         guard !values.isEmpty else { return nil }
-        let ceiling = Double(PromptGenerationNetwork.logDeviationRange.upperBound) - 0.01
+        let ceiling = Double(ceiling) - 0.01
         mean = values.reduce(0.0) { $0 + Double($1) } / Double(values.count)
         maximum = Double(values.max()!)
         ceilingFraction = Double(values.filter { Double($0) >= ceiling }.count) / Double(values.count)

@@ -114,7 +114,7 @@ extension P2SAMTrainer {
         func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
         return ValidationResult(
             loss: mean(losses), ged: mean(geds), sampleDiversity: mean(diversities),
-            logDeviation: LogDeviationStatistics(logDeviations))
+            logDeviation: LogDeviationStatistics(logDeviations, ceiling: network.configuration.logDeviationCeiling))
     }
 
     /// Multi-rater scores (GED with d = 1 − IoU, …) of thresholded sample logits against rater masks,

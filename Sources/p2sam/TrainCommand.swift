@@ -175,6 +175,12 @@ struct TrainCommand: ParsableCommand {
     )
     var logSigmaBound: LogDeviationBound?
     @Option(
+        name: .customLong("log-sigma-ceiling"),
+        help:
+            "Stage 2 from a stage-1 model: the largest log σ the PGN may output, C in (−10, 5] (default 5, σ ≤ 148); a lower C bounds the latent spread in training and, stored as metadata log_sigma_ceiling, in sampling."
+    )
+    var logSigmaCeiling: Float?
+    @Option(
         name: .customLong("ema-decay"),
         help:
             "Keep an exponential moving average of the trained weights with decay D in (0, 1) (e.g. 0.9), updated after every step: validation, the kept epoch and the saved model use the averaged weights, the steps the raw ones. Default: off (the last step's weights)."
@@ -442,6 +448,14 @@ struct TrainCommand: ParsableCommand {
         }
         guard ["head", "none"].contains(presence) else { throw ValidationError("--presence must be head or none") }
         if logSigmaBound != nil && stage != 2 { throw ValidationError("--log-sigma-bound applies to stage 2") }
+        if let logSigmaCeiling {
+            guard stage == 2 else { throw ValidationError("--log-sigma-ceiling applies to stage 2") }
+            guard PromptGenerationNetwork.isAllowedLogDeviationCeiling(logSigmaCeiling) else {
+                throw ValidationError(
+                    "--log-sigma-ceiling: " + PromptGenerationNetwork.ceilingRequirement(found: String(logSigmaCeiling))
+                )
+            }
+        }
         guard (0...1).contains(fullImageProbability) else {
             throw ValidationError("--full-image-probability must be in [0, 1], got \(fullImageProbability)")
         }

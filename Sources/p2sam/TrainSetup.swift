@@ -62,11 +62,20 @@ enum TrainModelSetup {
             configuration.pgnWidths = widths
             configuration.presenceHead = c.presence == "head"
             configuration.logDeviationBound = c.logSigmaBound ?? .clamp
+            configuration.logDeviationCeiling =
+                c.logSigmaCeiling ?? PromptGenerationNetwork.defaultLogDeviationRange.upperBound
             ModelInitialisation.addStageTwoModules(to: loaded.parameters, configuration: configuration, seed: c.seed)
-        } else if let bound = c.logSigmaBound, bound != configuration.logDeviationBound {
-            throw ValidationError(
-                "--log-sigma-bound \(bound.rawValue) contradicts \(initial) (a stage-2 model with log σ bound \(configuration.logDeviationBound.rawValue))"
-            )
+        } else {
+            if let bound = c.logSigmaBound, bound != configuration.logDeviationBound {
+                throw ValidationError(
+                    "--log-sigma-bound \(bound.rawValue) contradicts \(initial) (a stage-2 model with log σ bound \(configuration.logDeviationBound.rawValue))"
+                )
+            }
+            if let ceiling = c.logSigmaCeiling, ceiling != configuration.logDeviationCeiling {
+                throw ValidationError(
+                    "--log-sigma-ceiling \(ceiling) contradicts \(initial) (a stage-2 model with log σ ceiling \(configuration.logDeviationCeiling))"
+                )
+            }
         }
         return P2SAMNetwork(
             configuration: configuration, parameters: loaded.parameters,

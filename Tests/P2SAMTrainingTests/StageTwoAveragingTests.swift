@@ -46,7 +46,7 @@ final class StageTwoAveragingTests: XCTestCase {
     }
 
     func testLogDeviationStatistics() throws {
-        let ceiling = PromptGenerationNetwork.logDeviationRange.upperBound
+        let ceiling = PromptGenerationNetwork.defaultLogDeviationRange.upperBound
         let statistics = try XCTUnwrap(LogDeviationStatistics([ceiling, ceiling - 0.005, 0, -1, -2.5, ceiling - 0.5]))
         XCTAssertEqual(statistics.mean, Double(3 * ceiling - 0.505 - 3.5) / 6, accuracy: 1e-5)
         XCTAssertEqual(statistics.maximum, Double(ceiling))
