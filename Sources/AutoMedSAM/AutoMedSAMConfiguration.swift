@@ -32,7 +32,8 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
     /// defaults are the paper's model) and `classCoding` (default `.map`, the released code's).
     ///
     /// - Throws: `AutoMedSAMError.invalidInput` for no class, an id outside 1…255, an empty name, a
-    ///   negative T or a noise scale that is not positive and finite.
+    ///   negative T, a noise scale that is not positive and finite, or `.denseWithClassTokens` without
+    ///   `classTokens`.
     public init(
         classes: [Int: String], branches: PromptBranches, denseAttentionSigmoid: Bool = true, noiseSteps: Int = 10,
         noiseScale: Float = 1, positionalInput: Bool = false, classTokens: Bool = false,
@@ -49,6 +50,9 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
         guard noiseSteps >= 0 else { throw AutoMedSAMError.invalidInput("noise steps must be >= 0") }
         guard noiseScale > 0, noiseScale.isFinite else {
             throw AutoMedSAMError.invalidInput("the noise scale must be positive and finite")
+        }
+        guard !branches.classTokensAlone || classTokens else {
+            throw AutoMedSAMError.invalidInput("branches '\(branches.rawValue)' needs the class tokens")
         }
         self.noiseScale = noiseScale
         self.positionalInput = positionalInput
@@ -112,7 +116,9 @@ public struct AutoMedSAMConfiguration: Sendable, Equatable, Codable {
             classes[id] = name
         }
         guard let branches = metadata["branches"].flatMap(PromptBranches.init(rawValue:)) else {
-            throw AutoMedSAMError.notAModel("metadata 'branches' must be dense, sparse or both")
+            throw AutoMedSAMError.notAModel(
+                "metadata 'branches' must be "
+                    + PromptBranches.allCases.map(\.rawValue).joined(separator: ", "))
         }
         guard let attention = metadata["dense_attention"], ["sigmoid", "linear"].contains(attention) else {
             throw AutoMedSAMError.notAModel("metadata 'dense_attention' must be sigmoid or linear")

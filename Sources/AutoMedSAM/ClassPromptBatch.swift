@@ -28,7 +28,8 @@ extension ClassPromptEncoder {
     ///   - positionalEncoding: LiteMedSAM's dense positional encoding `[64, 64, 256]` (needed when the
     ///     encoder has `positionalInput`).
     /// - Returns: one `Output` per class: sparse tokens `[1, 2, 256]` and the dense map `[64, 64, 256]`
-    ///   (each nil when its branch is off).
+    ///   (each nil when its branch is off; with `.denseWithClassTokens` the sparse tokens are the class's
+    ///   tokens).
     public func promptEmbeddings(
         embedding: Tensor, classIndices: [Int], noises: [Tensor?] = [], positionalEncoding: Tensor? = nil
     ) -> [Output<Tensor>] {
@@ -113,7 +114,7 @@ extension ClassPromptEncoder {
             h.applyReLU()
         }
         let denseMaps = dense.map { branch(h, $0, skips: skips, classMaps: classMaps) }
-        let tokens: [Tensor]? = sparse.map { sparse in
+        var tokens: [Tensor]? = sparse.map { sparse in
             let decoded = branch(h, sparse, skips: skips, classMaps: classMaps, skipOutput: true)
             let width = decoded.shape[1]
             // Mean over the left (x < 32) and right halves of each class's decoded map, then the output layer.
@@ -139,6 +140,14 @@ extension ClassPromptEncoder {
                     for i in 0..<span { values[i] += classTokens.values[row * span + i] }
                 }
                 return Tensor(shape: [1, Self.sparseTokenCount, dim], storage: values)
+            }
+        }
+        if sparse == nil, let classTokens {
+            let span = Self.sparseTokenCount * dim
+            tokens = classIndices.map { row in
+                Tensor(
+                    shape: [1, Self.sparseTokenCount, dim],
+                    storage: Array(classTokens.values[(row * span)..<((row + 1) * span)]))
             }
         }
         return (0..<count).map { k in

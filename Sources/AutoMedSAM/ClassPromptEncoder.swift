@@ -56,7 +56,7 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
     /// `sparse` (nil when the branch is off).
     public let sparse: ClassPromptBranch?
     /// `sparse.class_tokens` `(K, 512)`: a learned pair of tokens per class added to the pooled sparse
-    /// tokens (nil unless configured; our addition).
+    /// tokens, or with `.denseWithClassTokens` the whole sparse prompt (nil unless configured; our addition).
     public let classTokens: EmbeddingTable?
     /// Whether the dense positional encoding is added to the embedding at the input (our addition).
     public let positionalInput: Bool
@@ -64,7 +64,8 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
     /// Reads the encoder at `prefix` for `classCount` classes and `branches`, strictly; `denseAttentionSigmoid`
     /// puts a sigmoid on the dense branch's element-wise attention (the paper) or not; `positionalInput` adds
     /// the dense positional encoding to the input embedding, `classTokens` reads `sparse.class_tokens`
-    /// (sparse branch only), `classCoding` chooses the class projection's form (`ClassCoding`; `.map` by default).
+    /// (with the sparse branch; `.denseWithClassTokens` always reads them), `classCoding` chooses the class
+    /// projection's form (`ClassCoding`; `.map` by default).
     public init(
         _ store: inout WeightStore, prefix: String = ClassPromptEncoder.defaultKey, classCount: Int,
         branches: PromptBranches, denseAttentionSigmoid: Bool = true, positionalInput: Bool = false,
@@ -102,7 +103,7 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
                 &store, "\(prefix).sparse", attention: .channel, levelWidths: Self.levelWidths,
                 middleWidth: incoming, outputWidth: Self.embedDim) : nil
         self.classTokens =
-            classTokens && branches.hasSparse
+            (classTokens && branches.hasSparse) || branches.classTokensAlone
             ? try EmbeddingTable(
                 &store, Self.classTokensKey(prefix: prefix), rows: classCount,
                 dim: Self.sparseTokenCount * Self.embedDim) : nil
@@ -120,7 +121,7 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
 
     /// The prompt embeddings of one class.
     public struct Output<Value> {
-        /// Sparse tokens `[1, 2, 256]` (nil without the sparse branch).
+        /// Sparse tokens `[1, 2, 256]` (nil without the sparse branch and class tokens).
         public var sparse: Value?
         /// Dense embedding `[64, 64, 256]` (nil without the dense branch).
         public var dense: Value?
@@ -171,7 +172,7 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
             c.applyReLU(&h)
         }
         let denseMap = dense?.forward(c, levels: skips, classChannel: classChannel, middle: h)
-        let tokens = sparse.map { branch -> C.Value in
+        var tokens = sparse.map { branch -> C.Value in
             let map = branch.forward(c, levels: skips, classChannel: classChannel, middle: h)
             let halves = [0..<(side / 2), (side / 2)..<side].map { c.spatialMean(c.slice(map, alongAxis: 1, $0)) }
             var pooled = c.reshape(c.concatenate(halves, alongAxis: 0), [1, Self.sparseTokenCount, dim])
@@ -180,6 +181,10 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
                 c.add(&pooled, c.reshape(own, [1, Self.sparseTokenCount, dim]))
             }
             return pooled
+        }
+        if sparse == nil, let classTokens {
+            let own = c.slice(c.rows(of: classTokens), alongAxis: 0, classIndex..<(classIndex + 1))
+            tokens = c.reshape(own, [1, Self.sparseTokenCount, dim])
         }
         return Output(sparse: tokens, dense: denseMap)
     }

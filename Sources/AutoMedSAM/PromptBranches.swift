@@ -8,9 +8,17 @@ public enum PromptBranches: String, Sendable, Codable, CaseIterable {
     case sparse
     /// Both (the paper's model).
     case both
+    /// The dense embedding, and as the sparse prompt only the class's learned tokens (`sparse.class_tokens`,
+    /// `[2, 256]` per class, the same for every image; no sparse branch). Our variant of the dense-only
+    /// ablation: the decoder prompted with nothing answers logits of about −17 everywhere and plain
+    /// `.dense` never leaves that state, so here the class tokens (initialised to the class's mean box
+    /// tokens) stay, while everything image-dependent comes from the dense branch. Needs class tokens.
+    case denseWithClassTokens = "dense-tokens"
 
     /// Whether the dense branch exists.
     public var hasDense: Bool { self != .sparse }
     /// Whether the sparse branch exists.
-    public var hasSparse: Bool { self != .dense }
+    public var hasSparse: Bool { self == .sparse || self == .both }
+    /// Whether the class tokens are the whole sparse prompt (`.denseWithClassTokens`).
+    public var classTokensAlone: Bool { self == .denseWithClassTokens }
 }

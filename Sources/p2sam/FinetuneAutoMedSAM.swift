@@ -12,7 +12,7 @@ import Training
 /// label-map dataset (`labels:ROOT`), LiteMedSAM's image encoder frozen (cached embeddings).
 struct FinetuneAutoMedSAM: ParsableArguments {
     static let usage = """
-        --dataset labels:ROOT --output MODEL.safetensors [--validation labels:ROOT] [--branches both|dense|sparse] \
+        --dataset labels:ROOT --output MODEL.safetensors [--validation labels:ROOT] [--branches both|dense|sparse|dense-tokens] \
         [--noise-steps T (0 = diffusion off)] [--dense-attention sigmoid|linear] [--weighting learned|fixed] \
         [--noise-scale S] [--[no-]positional-input] [--[no-]class-tokens] [--class-coding map|index] \
         [--epochs N] [--lr 5e-4] [--decoder-lr R] [--batch 4] [--seed S] [--max-slices N] [--max-validation-slices N] \
@@ -20,7 +20,8 @@ struct FinetuneAutoMedSAM: ParsableArguments {
         model; each (slice, class) pair is one example (absent classes teach an empty answer unless \
         --present-only). The best epoch by validation Dice is written to MODEL, and MODEL.resume.safetensors \
         after every epoch (--resume continues). The paper's model is --no-class-tokens (without the class tokens \
-        the first masks are empty and training stalls; docs/automedsam.md).
+        the first masks are empty and training stalls; docs/automedsam.md). --branches dense-tokens: the dense \
+        branch with the class tokens alone as the sparse prompt (a dense-only ablation whose decoder is prompted).
         """
 
     @Option(help: "Training data: labels:ROOT (ROOT/<case>/image.png + label.png, classes.json).")
@@ -28,7 +29,8 @@ struct FinetuneAutoMedSAM: ParsableArguments {
     @Option(help: "Validation data (labels:ROOT with the same classes); default: none (select by training loss).")
     var validation: String?
     @Option(help: "Output model file (.safetensors).") var output: String
-    @Option(help: "Prompt branches: both | dense | sparse.") var branches: String = "both"
+    @Option(help: "Prompt branches: both | dense | sparse | dense-tokens (dense + the class tokens alone).")
+    var branches: String = "both"
     @Option(name: .customLong("noise-steps"), help: "Diffusion noise levels T (σ_t = 1/(t+1)); 0 = off.")
     var noiseSteps = 10
     @Option(
@@ -70,7 +72,10 @@ struct FinetuneAutoMedSAM: ParsableArguments {
     /// The options as the library's settings (checked before anything loads).
     func trainingOptions() throws -> AutoMedSAMTrainingOptions {
         guard let parsedBranches = PromptBranches(rawValue: branches) else {
-            throw ValidationError("--branches must be both, dense or sparse")
+            throw ValidationError("--branches must be both, dense, sparse or dense-tokens")
+        }
+        if parsedBranches.classTokensAlone, !classTokens {
+            throw ValidationError("--branches dense-tokens needs the class tokens (drop --no-class-tokens)")
         }
         guard let parsedWeighting = LossWeighting(rawValue: weighting) else {
             throw ValidationError("--weighting must be learned or fixed")

@@ -133,7 +133,7 @@ final class TrainInferenceParityTests: XCTestCase {
         for (branches, additions) in PromptBranches.allCases.map({ ($0, false) }) + [(.both, true)] {
             let configuration = try AutoMedSAMConfiguration(
                 classes: [1: "square", 2: "disc"], branches: branches, noiseSteps: 0, positionalInput: additions,
-                classTokens: additions)
+                classTokens: additions || branches.classTokensAlone)
             let network = try AutoMedSAMNetwork(
                 configuration: configuration, checkpoint: try Fixtures.randomPromptAndDecoder(seed: 4), seed: 3)
             let example = TrainingStepTests.examples(configuration: configuration)[0]
