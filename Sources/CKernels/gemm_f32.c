@@ -96,6 +96,19 @@ TILE(1, 1)
 // equal OpenBLAS's bit for bit (checked on k = 330 … 2,304), so switching kernels moves no output.
 enum { F32_CHUNK_BLOCKS = 16, F32_ROW_BLOCK = 96, F32_K_BLOCK = 320, F32_K_UNROLL = 16 };
 
+// Bias, residual and GELU over rows [rowBlock, rowBlock + blockRows) of C once their products are complete.
+static void block_epilogue(float *c, ptrdiff_t ldc, ptrdiff_t n, ptrdiff_t rowBlock, ptrdiff_t blockRows,
+                           const float *bias, const float *residual, int gelu) {
+    if (!bias && !residual && !gelu) return;
+    float *block = c + rowBlock * ldc;
+    if (ldc == n) {
+        p2s_bias_epilogue(block, bias, residual ? residual + rowBlock * n : NULL, blockRows, n, gelu);
+    } else {
+        for (ptrdiff_t r = 0; r < blockRows; r++)
+            p2s_bias_epilogue(block + r * ldc, bias, residual ? residual + (rowBlock + r) * n : NULL, 1, n, gelu);
+    }
+}
+
 // The length of the k block starting after `done` of `k` values.
 static ptrdiff_t k_block(ptrdiff_t k, ptrdiff_t done) {
     ptrdiff_t rest = k - done;
@@ -143,16 +156,7 @@ F32_TARGET static void gemm_rows(const float *a, ptrdiff_t lda, const float *pac
                 }
             }
         }
-        if (bias || residual || gelu) {
-            float *block = c + rowBlock * ldc;
-            if (ldc == n) {
-                p2s_bias_epilogue(block, bias, residual ? residual + rowBlock * n : NULL, blockRows, n, gelu);
-            } else {
-                for (ptrdiff_t r = 0; r < blockRows; r++)
-                    p2s_bias_epilogue(block + r * ldc, bias, residual ? residual + (rowBlock + r) * n : NULL, 1, n,
-                                      gelu);
-            }
-        }
+        block_epilogue(c, ldc, n, rowBlock, blockRows, bias, residual, gelu);
     }
 }
 #endif
@@ -246,16 +250,7 @@ F32_AVX2_TARGET static void gemm_rows_avx2(const float *a, ptrdiff_t lda, const 
                 }
             }
         }
-        if (bias || residual || gelu) {
-            float *block = c + rowBlock * ldc;
-            if (ldc == n) {
-                p2s_bias_epilogue(block, bias, residual ? residual + rowBlock * n : NULL, blockRows, n, gelu);
-            } else {
-                for (ptrdiff_t r = 0; r < blockRows; r++)
-                    p2s_bias_epilogue(block + r * ldc, bias, residual ? residual + (rowBlock + r) * n : NULL, 1, n,
-                                      gelu);
-            }
-        }
+        block_epilogue(c, ldc, n, rowBlock, blockRows, bias, residual, gelu);
     }
 }
 #endif

@@ -15,4 +15,14 @@ class CheckpointCommandTestCase: XCTestCase {
 
     /// `name` inside the test's temporary folder.
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
+
+    /// `p2sam train` for one epoch on 6 synthetic cases (1 validation case), its embeddings cached in the test's
+    /// folder, with `extra` options (stage, output, …).
+    func trainOnSynthetic(_ extra: [String]) throws -> CLIRunner.Outcome {
+        try CLIRunner.run(
+            [
+                "train", "--dataset", "synthetic:6:1", "--epochs", "1", "--quiet",
+                "--cache-dir", path("cache"), "--checkpoint", CLIRunner.checkpoint.path,
+            ] + extra)
+    }
 }

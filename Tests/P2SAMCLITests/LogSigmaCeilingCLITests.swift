@@ -5,25 +5,17 @@ import XCTest
 /// (metadata `log_sigma_ceiling`), a run without it stores none, and bad values, stage 1 or a contradicting
 /// stage-2 `--init` are refused by name and write nothing.
 final class LogSigmaCeilingCLITests: CheckpointCommandTestCase {
-    func train(_ extra: [String]) throws -> CLIRunner.Outcome {
-        try CLIRunner.run(
-            [
-                "train", "--dataset", "synthetic:6:1", "--epochs", "1", "--quiet",
-                "--cache-dir", path("cache"), "--checkpoint", CLIRunner.checkpoint.path,
-            ] + extra)
-    }
-
     func testTheCeilingIsStoredAndBadValuesAreRefused() throws {
-        let one = try train(["--stage", "1", "--output", path("s1.safetensors")])
+        let one = try trainOnSynthetic(["--stage", "1", "--output", path("s1.safetensors")])
         XCTAssertEqual(one.status, 0, one.output)
         let stageTwo = [
             "--stage", "2", "--init", path("s1.safetensors"), "--samples", "2", "--pgn-widths", "16,32,64,128",
         ]
-        let lowered = try train(stageTwo + ["--log-sigma-ceiling", "2", "--output", path("c2.safetensors")])
+        let lowered = try trainOnSynthetic(stageTwo + ["--log-sigma-ceiling", "2", "--output", path("c2.safetensors")])
         XCTAssertEqual(lowered.status, 0, lowered.output)
         XCTAssertEqual(
             try TrainEvaluateCommandTests.safetensorsMetadata(path("c2.safetensors"))["log_sigma_ceiling"], "2.0")
-        let plain = try train(stageTwo + ["--output", path("plain.safetensors")])
+        let plain = try trainOnSynthetic(stageTwo + ["--output", path("plain.safetensors")])
         XCTAssertEqual(plain.status, 0, plain.output)
         XCTAssertNil(try TrainEvaluateCommandTests.safetensorsMetadata(path("plain.safetensors"))["log_sigma_ceiling"])
 
@@ -38,7 +30,7 @@ final class LogSigmaCeilingCLITests: CheckpointCommandTestCase {
             ),
         ]
         for (arguments, message) in refusals {
-            let run = try train(arguments + ["--output", path("x.safetensors")])
+            let run = try trainOnSynthetic(arguments + ["--output", path("x.safetensors")])
             XCTAssertNotEqual(run.status, 0, "\(arguments)")
             XCTAssertTrue(run.output.contains(message), "\(arguments): \(run.output)")
             XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")), "\(arguments)")

@@ -4,14 +4,6 @@ import XCTest
 /// `p2sam train` (both stages) and `p2sam evaluate` on the project's synthetic data, as a user runs
 /// them: files appear, the JSON has the contract's keys, and bad options are refused by name.
 final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
-    func train(_ extra: [String]) throws -> CLIRunner.Outcome {
-        try CLIRunner.run(
-            [
-                "train", "--dataset", "synthetic:6:1", "--epochs", "1", "--quiet",
-                "--cache-dir", path("cache"), "--checkpoint", CLIRunner.checkpoint.path,
-            ] + extra)
-    }
-
     func testTwoStagesThenEvaluateWritesModelsAndJSON() throws {
         // Stage 1 with its progress bars: the embedding pre-pass is named, not drawn as "epoch 0/0".
         let one = try CLIRunner.run(
@@ -29,7 +21,7 @@ final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
         XCTAssertTrue(one.output.contains("epoch 1/1"), one.output)
 
         // No --set-loss: stage 2 defaults to the energy set loss (the paper's loss collapses diversity).
-        let two = try train([
+        let two = try trainOnSynthetic([
             "--stage", "2", "--init", path("s1.safetensors"), "--samples", "2",
             "--pgn-widths", "16,32,64,128", "--output", path("s2.safetensors"),
         ])
@@ -71,7 +63,7 @@ final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
         let help = try CLIRunner.run(["train", "--help"]).output
         XCTAssertTrue(help.contains("energy (default"), help)
         XCTAssertTrue(help.contains("paper (the paper's loss"), help)
-        let paper = try train([
+        let paper = try trainOnSynthetic([
             "--stage", "1", "--set-loss", "paper", "--output", path("x.safetensors"), "--epochs", "0",
         ])
         XCTAssertFalse(paper.output.contains("--set-loss must be"), paper.output)
@@ -87,7 +79,7 @@ final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
             (["--stage", "1", "--output", path("x.safetensors"), "--assembling", "vote"], "--assembling"),
         ]
         for (arguments, expected) in cases {
-            let outcome = try train(arguments)
+            let outcome = try trainOnSynthetic(arguments)
             XCTAssertNotEqual(outcome.status, 0, "\(arguments) was accepted")
             XCTAssertTrue(outcome.output.contains(expected), "\(arguments): \(outcome.output)")
             XCTAssertFalse(outcome.output.contains("Fatal error"), outcome.output)
@@ -101,7 +93,7 @@ final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
     }
 
     func testEnergyWithOneSampleIsRefused() throws {
-        let outcome = try train([
+        let outcome = try trainOnSynthetic([
             "--stage", "2", "--init", path("none.safetensors"), "--set-loss", "energy", "--samples", "1",
             "--output", path("x.safetensors"),
         ])
