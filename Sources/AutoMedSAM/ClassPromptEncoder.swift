@@ -172,20 +172,22 @@ public struct ClassPromptEncoder: Sendable, DeclaresParameters {
             c.applyReLU(&h)
         }
         let denseMap = dense?.forward(c, levels: skips, classChannel: classChannel, middle: h)
-        var tokens = sparse.map { branch -> C.Value in
-            let map = branch.forward(c, levels: skips, classChannel: classChannel, middle: h)
-            let halves = [0..<(side / 2), (side / 2)..<side].map { c.spatialMean(c.slice(map, alongAxis: 1, $0)) }
-            var pooled = c.reshape(c.concatenate(halves, alongAxis: 0), [1, Self.sparseTokenCount, dim])
-            if let classTokens {
-                let own = c.slice(c.rows(of: classTokens), alongAxis: 0, classIndex..<(classIndex + 1))
-                c.add(&pooled, c.reshape(own, [1, Self.sparseTokenCount, dim]))
-            }
-            return pooled
+        // This class's learned tokens `[1, 2, 256]`, added to the sparse branch's or (without it) the whole prompt.
+        let ownTokens = classTokens.map { table in
+            c.reshape(
+                c.slice(c.rows(of: table), alongAxis: 0, classIndex..<(classIndex + 1)),
+                [1, Self.sparseTokenCount, dim])
         }
-        if sparse == nil, let classTokens {
-            let own = c.slice(c.rows(of: classTokens), alongAxis: 0, classIndex..<(classIndex + 1))
-            tokens = c.reshape(own, [1, Self.sparseTokenCount, dim])
-        }
+        let tokens =
+            sparse.map { branch -> C.Value in
+                let map = branch.forward(c, levels: skips, classChannel: classChannel, middle: h)
+                let halves = [0..<(side / 2), (side / 2)..<side].map {
+                    c.spatialMean(c.slice(map, alongAxis: 1, $0))
+                }
+                var pooled = c.reshape(c.concatenate(halves, alongAxis: 0), [1, Self.sparseTokenCount, dim])
+                if let ownTokens { c.add(&pooled, ownTokens) }
+                return pooled
+            } ?? ownTokens
         return Output(sparse: tokens, dense: denseMap)
     }
 }

@@ -162,7 +162,7 @@ public enum LinearKernel {
     /// setting like `Parallel.workerCount`: change it only between runs (hence `nonisolated(unsafe)`);
     /// setting it true on a CPU without AVX2 + FMA still runs OpenBLAS (the kernel declines).
     nonisolated(unsafe) public static var directF32: Bool =
-        p2s_kernel_level() >= 1 && ProcessInfo.processInfo.environment["P2SAM_F32_GEMM"] != "openblas"
+        available && ProcessInfo.processInfo.environment["P2SAM_F32_GEMM"] != "openblas"
 
     /// Whether a product of `rows` input rows runs the own kernel (`directF32` and at least `minimumRows`).
     static func runs(rows: Int) -> Bool { available && directF32 && rows >= minimumRows }
@@ -221,7 +221,7 @@ public enum LinearKernel {
         output: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, gelu: Bool,
         columnWeight: Int? = nil
     ) {
-        guard p2s_kernel_level() >= 1 else {
+        guard available else {
             GEMM.multiply(
                 transposeB: columnWeight == nil, m: rows, n: n, k: k, a: input, lda: k, b: weight,
                 ldb: columnWeight ?? k, c: output, ldc: n)
