@@ -67,7 +67,10 @@ let package = Package(
         // P²SAM inference: model file, prompt generation network, sampler.
         .target(
             name: "P2SAM",
-            dependencies: ["SAMLayers", "LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "SeededSampling"]),
+            dependencies: [
+                "SAMLayers", "LiteMedSAM", "SAMTensor", "TorchCheckpoint", "MedImageIO", "SeededSampling",
+                "PromptUncertainty",
+            ]),
         // P²SAM training: differentiable decoder, stages 1 and 2.
         .target(
             name: "P2SAMTraining",

@@ -5,6 +5,8 @@ public enum P2SAMModelError: Error, CustomStringConvertible, Equatable {
     case invalidSeed(String)
     /// The model file and its model card disagree (sha256).
     case cardMismatch(String)
+    /// A per-sample box jitter fraction that is not finite or not in `[0, 0.5)` (`PromptBoxJitter`).
+    case invalidBoxJitter(Double)
 
     public var description: String {
         switch self {
@@ -12,6 +14,9 @@ public enum P2SAMModelError: Error, CustomStringConvertible, Equatable {
         case .invalidSampleCount(let n, let maximum): return "sample count \(n) is out of range: use 1…\(maximum)"
         case .invalidSeed(let why): return "invalid seed: \(why)"
         case .cardMismatch(let why): return "model card mismatch: \(why)"
+        case .invalidBoxJitter(let f):
+            return
+                "box jitter fraction \(f) is out of range: use a finite number in [0, \(PromptBoxJitter.fractionLimit))"
         }
     }
 }

@@ -26,6 +26,8 @@ public struct P2SAMPreparedImage: Sendable {
     /// For a model with presence evidence: the evidence's term of the presence logit (`PresenceEvidence`), from
     /// the model's own mask (z = μ) for the prompt in use; nil otherwise.
     public var presenceEvidenceLogit: Float? = nil
+    /// The caller's prompt (image pixels) when it has a box, nil otherwise: the box `P2SAMSampler.boxJitter` jitters.
+    public var callerPrompt: ImagePrompt? = nil
 }
 
 /// Per-pixel summaries of a set of binary samples at the image's own size.
@@ -68,6 +70,10 @@ public struct P2SAMSampler: Sendable {
     /// The latent temperature τ (z = μ + τ σ ⊙ ε; positive and finite); nil (default): the model's
     /// `P2SAMConfiguration.latentTemperature` (1 for files without `latent_temperature`).
     public var latentTemperature: Float? = nil
+    /// Per-sample jitter of a caller's box (`PromptBoxJitter`): with a fraction F > 0 and a caller's box, sample k is
+    /// prompted with its own box drawn from N(box, (F·side)²) per coordinate (box-jitter's draw) besides its own z,
+    /// and decodes alone. Default `none`: every sample gets the caller's box. No effect without a caller's box.
+    public var boxJitter = PromptBoxJitter.none
     /// Upper bound on samples per call.
     public static let maximumSampleCount = 100_000
 
@@ -104,6 +110,7 @@ public struct P2SAMSampler: Sendable {
             embedded: embedded, mean: mean, standardDeviation: deviation,
             promptTokens: model.promptEncoder.sparseEmbedding(for: modelPrompt))
         var usesBox = prompt?.box != nil
+        if usesBox { result.callerPrompt = prompt }
         let noCallerPrompt = prompt == nil || (prompt?.box == nil && prompt?.points.isEmpty == true)
         if noCallerPrompt, boxProposal != .off, let proposal = model.layers.boxProposal,
             let raw = BoxProposal.refinedRawBox(
@@ -177,6 +184,15 @@ public struct P2SAMSampler: Sendable {
         return proposal.sampledBoxes(
             raw: raw, count: count, seed: seed &+ Self.boxProposalStreamOffset, resizedHeight: e.resizedHeight,
             resizedWidth: e.resizedWidth)
+    }
+
+    /// The per-sample prompts (256 frame) of a prepared image with a caller's box when `boxJitter` is active
+    /// (`PromptBoxJitter.prompts(for:width:height:count:seed:)`), else nil.
+    public func jitteredPrompts(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) throws -> [Prompt]? {
+        guard let prompt = prepared.callerPrompt else { return nil }
+        let e = prepared.embedded
+        return try boxJitter.prompts(
+            for: prompt, width: e.originalWidth, height: e.originalHeight, count: count, seed: seed)
     }
 
     /// Which of `count` samples show a lesion: all for a model without a presence head, else drawn by
@@ -266,15 +282,19 @@ public struct P2SAMSampler: Sendable {
         let e = prepared.embedded
         let all = latents(for: prepared, count: count, seed: seed)
         var present = presence(for: prepared, count: count, seed: seed)
-        // A sampled box proposal: sample k has its own prompt (and presence probability), so it decodes alone.
-        let boxes = proposedBoxes(for: prepared, count: count, seed: seed)
+        // A sampled box proposal or a jittered caller's box: sample k has its own prompt (and presence probability),
+        // so it decodes alone.
+        let prompts =
+            try proposedBoxes(for: prepared, count: count, seed: seed).map { boxes in
+                boxes.map { Prompt(box: BoxPrompt(x0: $0[0], y0: $0[1], x1: $0[2], y1: $0[3])) }
+            } ?? jitteredPrompts(for: prepared, count: count, seed: seed)
         var perSample: [P2SAMPreparedImage] = []
-        if let boxes {
-            perSample = boxes.map { box in
+        if let prompts {
+            perSample = prompts.map { prompt in
                 var one = prepared
-                one.promptTokens = model.promptEncoder.sparseEmbedding(
-                    for: Prompt(box: BoxPrompt(x0: box[0], y0: box[1], x1: box[2], y1: box[3])))
+                one.promptTokens = model.promptEncoder.sparseEmbedding(for: prompt)
                 if prepared.presenceProbability != nil {
+                    let box = prompt.box.map { [$0.x0, $0.y0, $0.x1, $0.y1] }
                     one.presenceProbability = presenceProbability(
                         e, box: box, evidenceLogit: (prepared.presenceEvidenceLogit ?? 0) + logitShift(for: prepared))
                 }
@@ -289,9 +309,9 @@ public struct P2SAMSampler: Sendable {
         var frequency = [Float](repeating: 0, count: e.originalHeight * e.originalWidth)
         var start = 0
         while start < count {
-            let end = min(count, start + (boxes == nil ? max(1, batchSize) : 1))
+            let end = min(count, start + (prompts == nil ? max(1, batchSize) : 1))
             let fused = fusedLogits(
-                for: boxes == nil ? prepared : perSample[start], latents: Array(all[start..<end]))
+                for: prompts == nil ? prepared : perSample[start], latents: Array(all[start..<end]))
             let upscaled = LiteMedSAMPostprocessor.upscaledLogits(
                 fused.storage, count: end - start, resizedHeight: e.resizedHeight, resizedWidth: e.resizedWidth,
                 originalHeight: e.originalHeight, originalWidth: e.originalWidth)

@@ -153,6 +153,13 @@ struct EvaluateCommand: ParsableCommand {
     )
     var p2samLatentTemperature: Float?
 
+    @Option(
+        name: .customLong("p2sam-box-jitter"),
+        help:
+            "p2sam with --p2sam-box: each sample also draws its own box from N(box, (F·side)²) per coordinate, box-jitter's draw (0 <= F < 0.5). Default 0: every sample gets the simulated box."
+    )
+    var p2samBoxJitter = 0.0
+
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
@@ -203,6 +210,12 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError(
                 "--p2sam-latent-temperature must be a positive finite number, got \(p2samLatentTemperature)")
         }
+        do { _ = try PromptBoxJitter(fraction: p2samBoxJitter) } catch {
+            throw ValidationError("--p2sam-box-jitter: \(error)")
+        }
+        if p2samBoxJitter != 0 && !(method == .p2sam && p2samBox) {
+            throw ValidationError("--p2sam-box-jitter needs --method p2sam --p2sam-box (it jitters the simulated box)")
+        }
         if !["selected", "both"].contains(conventions) {
             throw ValidationError("--conventions must be selected or both")
         }
@@ -224,6 +237,7 @@ struct EvaluateCommand: ParsableCommand {
             sampler.presenceDraw = p2samPresenceDraw
             sampler.presenceLogitShift = p2samPresenceShift
             sampler.latentTemperature = p2samLatentTemperature
+            sampler.boxJitter = try PromptBoxJitter(fraction: p2samBoxJitter)
             var method = P2SAMMethod(sampler: sampler, conditionOnBox: p2samBox)
             method.usesPresence = p2samPresence == "on"
             return method
@@ -248,7 +262,7 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? ""))"
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(p2samBoxJitter != 0 ? ", box jitter \(p2samBoxJitter)" : ""))"
                 : "")
     }
 
@@ -271,9 +285,10 @@ struct EvaluateCommand: ParsableCommand {
             toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
     }
 
-    /// Every option of this run (nil when unset), as the JSON report's `settings`.
+    /// Every option of this run (nil when unset), as the JSON report's `settings`; `p2sam_box_jitter` only when not 0
+    /// (so earlier run directories still resume and reports stay byte-identical).
     var fullSettings: [String: String?] {
-        [
+        (p2samBoxJitter != 0 ? ["p2sam_box_jitter": String(p2samBoxJitter)] : [:]).merging([
             "dataset": data.dataset, "brats_drop": data.bratsDrop, "normalize": data.normalize,
             "foreground": data.foreground?.rawValue,
             "method": method.rawValue, "split": split.rawValue,
@@ -289,7 +304,7 @@ struct EvaluateCommand: ParsableCommand {
             "hm_iou": hmIou.rawValue, "dmax": dmax.rawValue, "conventions": conventions,
             "limit": limit.map(String.init),
             "skip_checksum": String(model.skipChecksum),
-        ]
+        ]) { a, _ in a }
     }
 
     @Option(

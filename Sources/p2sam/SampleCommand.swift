@@ -128,6 +128,13 @@ struct SampleCommand: ParsableCommand {
     )
     var latentTemperature: Float?
 
+    @Option(
+        name: .customLong("box-jitter"),
+        help:
+            "With --box: each sample also draws its own box from N(box, (F·side)²) per coordinate (box-jitter's draw; 0 <= F < 0.5). Default 0: every sample gets the box."
+    )
+    var boxJitter = 0.0
+
     @OptionGroup var backbone: ModelOptions
 
     func validate() throws {
@@ -145,6 +152,10 @@ struct SampleCommand: ParsableCommand {
         if let latentTemperature, !(latentTemperature > 0 && latentTemperature.isFinite) {
             throw ValidationError("--latent-temperature must be a positive finite number, got \(latentTemperature)")
         }
+        do { _ = try PromptBoxJitter(fraction: boxJitter) } catch {
+            throw ValidationError("--box-jitter: \(error)")
+        }
+        if boxJitter != 0 && box == nil { throw ValidationError("--box-jitter needs --box (it jitters the given box)") }
         guard (image == nil) != (dataset == nil) else {
             throw ValidationError("give either --image PNG or --dataset SPEC")
         }
@@ -208,6 +219,7 @@ struct SampleCommand: ParsableCommand {
         sampler.presenceDraw = presenceDraw
         sampler.presenceLogitShift = presenceShift
         sampler.latentTemperature = latentTemperature
+        sampler.boxJitter = try PromptBoxJitter(fraction: boxJitter)
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []
@@ -283,6 +295,7 @@ struct SampleCommand: ParsableCommand {
                     "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
+            if boxJitter != 0 { provenance.settings["box_jitter"] = String(boxJitter) }
             try provenance.addCheckpoint(backbone)
             try provenance.addModel("p2sam", at: modelURL)
             let report = SampleReport(
