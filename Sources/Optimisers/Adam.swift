@@ -41,6 +41,9 @@ public final class Adam {
         var v: [Float]
     }
     private var states: [ObjectIdentifier: State] = [:]
+    /// Per-parameter row scales of the learning rate (`scaleLearningRate(of:rows:by:)`); empty = every element at
+    /// its group's rate.
+    private var rowScales: [ObjectIdentifier: RowLearningRateScale] = [:]
 
     /// Adam (or AdamW, when a group has non-zero `weightDecay`) over parameter groups.
     public init(groups: [ParameterGroup], beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8) {
@@ -68,6 +71,25 @@ public final class Adam {
         Adam(
             groups: [ParameterGroup(parameters, learningRate: learningRate, weightDecay: weightDecay)],
             beta1: beta1, beta2: beta2, epsilon: epsilon)
+    }
+
+    /// Multiplies the learning rate of rows `rows` (first axis) of `parameter` by `scale` from the next step on
+    /// (replacing an earlier scale of that parameter); the other rows keep the group's rate. A scale of exactly 1
+    /// is removed, so the update is the plain one. A configuration, not state: not part of `stateTensors()`.
+    ///
+    /// - Precondition: `rows` lies within the parameter's first axis; `RowLearningRateScale.isAllowed(scale)`.
+    public func scaleLearningRate(of parameter: Parameter, rows: Range<Int>, by scale: Float) {
+        let shape = parameter.value.shape
+        precondition(
+            rows.lowerBound >= 0 && rows.upperBound <= (shape.first ?? 0),
+            "\(parameter.name): rows \(rows) outside its \(shape.first ?? 0) rows")
+        let key = ObjectIdentifier(parameter)
+        rowScales[key] = scale == 1 ? nil : RowLearningRateScale(rows: rows, scale: scale)
+    }
+
+    /// The row scale set for `parameter`, or nil.
+    public func learningRateScale(of parameter: Parameter) -> RowLearningRateScale? {
+        rowScales[ObjectIdentifier(parameter)]
     }
 
     /// Number of steps taken by `parameter` (0 if never updated).
@@ -134,6 +156,11 @@ public final class Adam {
         let stepSize = lr / correction1
         let decay = 1 - lr * weightDecay
         let (b1, b2, eps) = (beta1, beta2, epsilon)
+        // Rows with their own scale: the same update with lr · scale (empty range without a scale).
+        let rowScale = rowScales[key]
+        let scaled = rowScale?.elements(of: parameter.value.shape) ?? 0..<0
+        let scaledStepSize = lr * (rowScale?.scale ?? 1) / correction1
+        let scaledDecay = 1 - lr * (rowScale?.scale ?? 1) * weightDecay
         var value = parameter.value
         parameter.value = Tensor(shape: [0])  // release the reference so the update is in place
         value.storage.withUnsafeMutableBufferPointer { p in
@@ -145,7 +172,8 @@ public final class Adam {
                             m[i] = b1 * m[i] + (1 - b1) * gi
                             v[i] = b2 * v[i] + (1 - b2) * gi * gi
                             let denominator = v[i].squareRoot() / correction2Root + eps
-                            p[i] = p[i] * decay - stepSize * m[i] / denominator
+                            let (size, keep) = scaled.contains(i) ? (scaledStepSize, scaledDecay) : (stepSize, decay)
+                            p[i] = p[i] * keep - size * m[i] / denominator
                         }
                     }
                 }

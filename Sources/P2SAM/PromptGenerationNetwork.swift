@@ -82,6 +82,9 @@ public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
         head = try LinearLayer(&store, "\(prefix).head", in: inChannels, out: 2 * latentDim)
     }
 
+    /// The rows of `head` (its outputs) that give log σ: `latentDim..<2 · latentDim` (the first `latentDim` give μ).
+    public var logDeviationRows: Range<Int> { latentDim..<(2 * latentDim) }
+
     /// Whether `store` holds any tensor under `prefix` (a stage-2 model).
     public static func isPresent(in store: WeightStore, prefix: String = defaultKey) -> Bool {
         store.keys.contains { $0.hasPrefix(prefix + ".") }
@@ -123,7 +126,7 @@ public struct PromptGenerationNetwork: Sendable, DeclaresParameters {
             }
         }
         let out = c.linear(c.spatialMean(x), head)
-        var deviation = c.slice(out, alongAxis: 0, latentDim..<(2 * latentDim))
+        var deviation = c.slice(out, alongAxis: 0, logDeviationRows)
         switch logDeviationBound {
         case .clamp: c.clamp(&deviation, to: logDeviationRange)
         case .smooth: c.softClamp(&deviation, to: logDeviationRange)

@@ -108,6 +108,11 @@ public final class P2SAMTrainer {
         } catch let error as TrainingError {
             throw P2SAMTrainingError(error)
         }
+        if let scale = options.logSigmaLearningRateScale, let pgn = network.layers.pgn {
+            for key in [pgn.head.weightKey] + (pgn.head.biasKey.map { [$0] } ?? []) {
+                trainer.optimiser.scaleLearningRate(of: network.parameters[key], rows: pgn.logDeviationRows, by: scale)
+            }
+        }
         trainer.exampleName = { "case \($0.caseID)" }
         if network.configuration.assembling == .official {
             let parameters = network.parameters
@@ -170,8 +175,10 @@ public final class P2SAMTrainer {
             var terms: [Variable] = []
             // Presence only, on the model's own proposal: the head sees the box a sample gets without a user's box.
             let presenceBox = proposalPrompts.map { $0.draw(for: item, random: random) } ?? box
+            var names: [String] = []
             if let presenceLoss = presenceLoss(item, w, box: presenceBox, network: network) {
                 terms.append(presenceLoss)
+                names.append("presence loss (the presence head's BCE)")
             }
             if options.presenceOnly == true { return terms.first }
             if !raters.isEmpty {
@@ -179,6 +186,10 @@ public final class P2SAMTrainer {
                     try maskLoss(
                         item, w, raters: raters, box: box, noise: noise, random: random, network: network,
                         options: options))
+                names.append("mask loss (set loss \(options.setLoss.rawValue) of the sampled masks)")
+            }
+            for (term, name) in zip(terms, names) where !term.scalar.isFinite {
+                throw TrainingError.nonFinite("non-finite \(name) \(term.scalar) on case \(item.caseID)")
             }
             guard !terms.isEmpty else { return nil }
             loss = terms.dropFirst().reduce(terms[0], +)

@@ -1,3 +1,4 @@
+import Optimisers
 import Training
 
 /// Hyper-parameters of one training run (stage 1 or 2).
@@ -42,6 +43,10 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
     /// Decay d of an exponential moving average of the trained weights (`ExponentialMovingAverage`): validation,
     /// model selection and the saved model use the averaged weights; nil = off (missing in older resume files = nil).
     public var emaDecay: Float?
+    /// Stage 2: the PGN head's log σ rows (weight and bias, `PromptGenerationNetwork.logDeviationRows`) step with
+    /// the learning rate times this scale (`Adam.scaleLearningRate`), the μ rows and the rest of the PGN with the
+    /// learning rate; nil = 1 (missing in older resume files = nil). Training only: the model file is unchanged.
+    public var logSigmaLearningRateScale: Float?
 
     /// The raters stage 1 may pick for `item`.
     public func stageOneCandidates(_ item: TrainingCase) -> [Int] {
@@ -57,7 +62,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         setLoss: SetLoss = .none, samples: Int = 4, l2: Float = 1e-5, validationSamples: Int = 8,
         maxGradientNorm: Float? = nil, selection: ModelSelection? = nil, loraRank: Int? = nil,
         stageOneIncludesEmpty: Bool? = nil, boxPrompts: TrainingBoxPrompts? = nil, presenceOnly: Bool? = nil,
-        presencePrompts: PresencePromptSource? = nil, emaDecay: Float? = nil
+        presencePrompts: PresencePromptSource? = nil, emaDecay: Float? = nil, logSigmaLearningRateScale: Float? = nil
     ) {
         self.stage = stage
         self.epochs = epochs
@@ -76,6 +81,7 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         self.presenceOnly = presenceOnly
         self.presencePrompts = presencePrompts
         self.emaDecay = emaDecay
+        self.logSigmaLearningRateScale = logSigmaLearningRateScale
     }
 
     /// Checks ranges; throws `invalidOptions` naming the first problem.
@@ -117,6 +123,19 @@ public struct TrainingOptions: Sendable, Codable, Equatable {
         }
         if let emaDecay, !(emaDecay > 0 && emaDecay < 1) {
             throw P2SAMTrainingError.invalidOptions("--ema-decay must lie in (0, 1), got \(emaDecay)")
+        }
+        if let scale = logSigmaLearningRateScale {
+            guard stage == 2 else {
+                throw P2SAMTrainingError.invalidOptions("--log-sigma-lr-scale applies to stage 2 (the PGN)")
+            }
+            guard RowLearningRateScale.isAllowed(scale) else {
+                throw P2SAMTrainingError.invalidOptions(
+                    "--log-sigma-lr-scale must be a finite number >= 0, got \(scale)")
+            }
+            if presenceOnly == true {
+                throw P2SAMTrainingError.invalidOptions(
+                    "--log-sigma-lr-scale applies to the PGN, which --presence-only does not train")
+            }
         }
         if setLoss == .energy && samples < 2 {
             throw P2SAMTrainingError.invalidOptions(

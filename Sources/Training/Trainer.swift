@@ -113,18 +113,35 @@ public final class Trainer<Example, Figures: Codable & Sendable> {
         let scale = 1 / Float(batch.count)
         for example in batch {
             let graph = Graph()
-            guard let value = try loss(example, Recording(graph: graph, parameters: parameters), random) else {
-                continue
+            let recorded: Variable?
+            do {
+                recorded = try loss(example, Recording(graph: graph, parameters: parameters), random)
+            } catch TrainingError
+                .nonFinite(let why)
+            {
+                throw TrainingError.nonFinite(why + nonFiniteLossContext())
             }
+            guard let value = recorded else { continue }
             let scalar = value.scalar
             guard scalar.isFinite else {
                 throw TrainingError.nonFinite(
-                    "non-finite loss \(scalar)" + (exampleName.map { " on " + $0(example) } ?? ""))
+                    "non-finite loss \(scalar)" + (exampleName.map { " on " + $0(example) } ?? "")
+                        + nonFiniteLossContext())
             }
             graph.backward(from: value, seed: scale)
             total += Double(scalar)
         }
         return total / Double(batch.count)
+    }
+
+    /// What a non-finite loss message adds: the optimiser step it happened in and, when every trained parameter is
+    /// still finite (the forward pass overflowed from finite weights), the usual cause and remedy.
+    func nonFiniteLossContext() -> String {
+        let step = " in optimiser step \(optimiser.stepCount + 1)"
+        guard optimiser.parameters.allSatisfy({ $0.value.storage.allSatisfy(\.isFinite) }) else { return step }
+        let rate = optimiser.groups.map { "\($0.learningRate)" }.joined(separator: ", ")
+        return step
+            + " with every trained parameter finite: the forward pass overflowed, as it does when the learning rate (\(rate)) is too large for the model (Adam moves each weight by up to about the learning rate per step, whatever the gradient's size, so gradient clipping does not prevent it); lower the learning rate"
     }
 
     /// One optimiser step over `batch`; returns the mean loss.

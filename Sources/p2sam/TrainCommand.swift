@@ -181,6 +181,12 @@ struct TrainCommand: ParsableCommand {
     )
     var logSigmaCeiling: Float?
     @Option(
+        name: .customLong("log-sigma-lr-scale"),
+        help:
+            "Stage 2: the learning rate of the PGN head's log σ half (its weight and bias rows) is --lr times S (S >= 0; default 1 = one rate; 0 keeps log σ's head rows fixed while μ trains). Training only: the model file is sampled as any other."
+    )
+    var logSigmaLRScale: Float?
+    @Option(
         name: .customLong("ema-decay"),
         help:
             "Keep an exponential moving average of the trained weights with decay D in (0, 1) (e.g. 0.9), updated after every step: validation, the kept epoch and the saved model use the averaged weights, the steps the raw ones. Default: off (the last step's weights)."
@@ -466,7 +472,7 @@ struct TrainCommand: ParsableCommand {
             stageOneIncludesEmpty: stageOneRaters == "all" ? true : nil,
             boxPrompts: trainPrompt == "box" ? TrainingBoxPrompts(fullImageProbability: fullImageProbability) : nil,
             presenceOnly: presenceOnly ? true : nil, presencePrompts: presencePrompt == .proposal ? .proposal : nil,
-            emaDecay: emaDecay)
+            emaDecay: emaDecay, logSigmaLearningRateScale: logSigmaLRScale == 1 ? nil : logSigmaLRScale)
         do { try options.validate() } catch { throw ValidationError("\(error)") }
         return options
     }
@@ -485,6 +491,7 @@ struct TrainCommand: ParsableCommand {
         }
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
         if let decay = options.emaDecay { parts.append("weights averaged (EMA decay \(decay))") }
+        if let scale = options.logSigmaLearningRateScale { parts.append("log σ head rows at lr × \(scale)") }
         if let box = options.boxPrompts {
             parts.append(
                 "box prompts from a random rater (±\(box.perturbation) px, scale \(box.minimumScale)–\(box.maximumScale), shift ±\(box.shift) px, full image p = \(box.fullImageProbability))"

@@ -72,6 +72,31 @@ final class TrainingTests: XCTestCase {
         }
     }
 
+    /// Stage 2 whose finite PGN weights make an overflowing latent (μ ~ 1e30, as a too-large learning rate does after a few
+    /// steps: the decoder's token attention overflows float32): the message names the loss term, the case and the
+    /// step, says the parameters are finite and points at the learning rate.
+    func testOverflowingForwardNamesTheLossTermStepAndLearningRate() throws {
+        var configuration = P2SAMConfiguration(injection: .sparse, pgnWidths: P2SAMConfiguration.lightPGNWidths)
+        configuration.presenceHead = true
+        let net = try network(configuration, stage: 2)
+        var bias = net.parameters["pgn.head.bias"].value
+        for i in 0..<configuration.latentDim { bias.storage[i] = i % 2 == 0 ? 1e30 : -1e30 }
+        net.parameters["pgn.head.bias"].value = bias
+        let item = try XCTUnwrap(SyntheticInputs.trainingCases(count: 3).first { !$0.nonEmptyRaters.isEmpty })
+        let trainer = try P2SAMTrainer(
+            network: net, options: TrainingOptions(stage: 2, learningRate: 0.2, batchSize: 1, setLoss: .none))
+        let before = net.parameters.snapshot()
+        XCTAssertThrowsError(try trainer.step([item], random: SeededRandom(seed: 1))) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("non-finite mask loss"), message)
+            XCTAssertTrue(message.contains("on case \(item.caseID) in optimiser step 1"), message)
+            XCTAssertTrue(message.contains("every trained parameter finite"), message)
+            XCTAssertTrue(message.contains("learning rate (0.2)"), message)
+            XCTAssertFalse(message.contains("presence loss"), message)
+        }
+        for (name, value) in before { XCTAssertTrue(net.parameters[name].value == value, "\(name) changed") }
+    }
+
     /// Two epochs in one go and one epoch + resume give the same parameters.
     func testResumeContinuesExactly() throws {
         let cases = try SyntheticInputs.trainingCases(count: 3)

@@ -1,3 +1,4 @@
+import Foundation
 import GradientChecking
 import Optimisers
 import SAMAutograd
@@ -48,6 +49,41 @@ final class OptimizerTests: XCTestCase {
         XCTAssertEqual(optimizer.stepCount(of: frozen), 0)
         optimizer.zeroGradients()
         XCTAssertNil(fast.gradient)
+    }
+
+    /// A row scale: the scaled rows step exactly as an optimiser of rate lr · S (AdamW decay included), the others
+    /// as one of rate lr; S = 0 keeps the rows; S = 1 is no scale at all.
+    func testRowLearningRateScale() {
+        let start = (0..<12).map { Float(sin(Double($0) * 1.7 + 0.3)) }
+        let gradients = (0..<3).map { s in (0..<12).map { Float(cos(Double($0 * 5 + s) * 0.9)) } }
+        for (scale, decay) in [(Float(0.1), Float(0)), (0.25, 0.1), (0, 0)] {
+            let p = Parameter("w", value: Tensor(shape: [4, 3], storage: start))
+            let plain = Parameter("plain", value: Tensor(shape: [4, 3], storage: start))
+            let slow = Parameter("slow", value: Tensor(shape: [4, 3], storage: start))
+            let optimizer = Adam(groups: [ParameterGroup([p], learningRate: 0.05, weightDecay: decay)])
+            optimizer.scaleLearningRate(of: p, rows: 2..<4, by: scale)
+            XCTAssertEqual(optimizer.learningRateScale(of: p), RowLearningRateScale(rows: 2..<4, scale: scale))
+            let plainOptimizer = Adam(groups: [ParameterGroup([plain], learningRate: 0.05, weightDecay: decay)])
+            let slowOptimizer = Adam(groups: [ParameterGroup([slow], learningRate: 0.05 * scale, weightDecay: decay)])
+            for g in gradients {
+                for q in [p, plain, slow] { q.gradient = Tensor(shape: [4, 3], storage: g) }
+                for o in [optimizer, plainOptimizer, slowOptimizer] { o.step() }
+            }
+            XCTAssertEqual(Array(p.value.storage[0..<6]), Array(plain.value.storage[0..<6]), "scale \(scale)")
+            XCTAssertEqual(Array(p.value.storage[6..<12]), Array(slow.value.storage[6..<12]), "scale \(scale)")
+            if scale == 0 { XCTAssertEqual(Array(p.value.storage[6..<12]), Array(start[6..<12])) }
+            XCTAssertNotEqual(Array(p.value.storage[0..<6]), Array(start[0..<6]))
+        }
+        // Scale 1 removes the scale: the plain update.
+        let p = Parameter("b", value: Tensor(shape: [4]))
+        let optimizer = Adam([p], learningRate: 0.1)
+        optimizer.scaleLearningRate(of: p, rows: 0..<2, by: 0.5)
+        optimizer.scaleLearningRate(of: p, rows: 0..<2, by: 1)
+        XCTAssertNil(optimizer.learningRateScale(of: p))
+        XCTAssertTrue(RowLearningRateScale.isAllowed(0))
+        XCTAssertFalse(RowLearningRateScale.isAllowed(-0.5))
+        XCTAssertFalse(RowLearningRateScale.isAllowed(.nan))
+        XCTAssertFalse(RowLearningRateScale.isAllowed(.infinity))
     }
 
     func testClippingByGlobalNorm() {

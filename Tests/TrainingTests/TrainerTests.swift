@@ -132,7 +132,9 @@ final class TrainerTests: XCTestCase {
         let trainer = try problem.trainer(parameters, configuration: TrainerConfiguration(epochs: 2, batchSize: 1))
         XCTAssertThrowsError(try trainer.run(training: data)) { error in
             guard case TrainingError.nonFinite(let message) = error else { return XCTFail("\(error)") }
-            XCTAssertTrue(message.contains("non-finite loss nan on example 2"), message)
+            XCTAssertTrue(message.contains("non-finite loss nan on example 2 in optimiser step "), message)
+            XCTAssertTrue(message.contains("with every trained parameter finite"), message)
+            XCTAssertTrue(message.contains("lower the learning rate"), message)
             XCTAssertTrue(message.contains("at epoch 1"), message)
             XCTAssertTrue(message.contains("No epoch finished"), message)
         }
