@@ -167,14 +167,19 @@ public final class Adam {
             gradient.storage.withUnsafeBufferPointer { g in
                 state.m.withUnsafeMutableBufferPointer { m in
                     state.v.withUnsafeMutableBufferPointer { v in
-                        for i in 0..<n {
-                            let gi = g[i]
-                            m[i] = b1 * m[i] + (1 - b1) * gi
-                            v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                            let denominator = v[i].squareRoot() / correction2Root + eps
-                            let (size, keep) = scaled.contains(i) ? (scaledStepSize, scaledDecay) : (stepSize, decay)
-                            p[i] = p[i] * keep - size * m[i] / denominator
+                        func update(_ elements: Range<Int>, stepSize size: Float, decay keep: Float) {
+                            for i in elements {
+                                let gi = g[i]
+                                m[i] = b1 * m[i] + (1 - b1) * gi
+                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                let denominator = v[i].squareRoot() / correction2Root + eps
+                                p[i] = p[i] * keep - size * m[i] / denominator
+                            }
                         }
+                        // The scaled rows are one contiguous run: no per-element test in the loop.
+                        update(0..<scaled.lowerBound, stepSize: stepSize, decay: decay)
+                        update(scaled, stepSize: scaledStepSize, decay: scaledDecay)
+                        update(scaled.upperBound..<n, stepSize: stepSize, decay: decay)
                     }
                 }
             }
