@@ -215,7 +215,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// Metadata value of `boxProposalKey`: the proposal boxes the decoder's own mask.
     public static let boxProposalName = "decoder"
 
-    /// The metadata entries describing this architecture (`presence` only when the model has the head,
+    /// The metadata entries describing this architecture (`mask_token_context` only when isolated, `presence` only
+    /// when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
     /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `latent_temperature` only when it is not 1, `log_sigma_bound` only
     /// when it is not `clamp`, `log_sigma_ceiling` only when it is not 5).
