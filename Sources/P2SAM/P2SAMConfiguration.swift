@@ -1,9 +1,13 @@
 /// The architecture of one P²SAM model, used by inference and training alike and recorded in the model
 /// file's metadata (`format`, `injection`, `prompt`, `pgn_widths`, `latent_dim`; docs/p2sam-model.md).
 public struct P2SAMConfiguration: Sendable, Equatable, Codable {
-    /// Mask tokens of the decoder: 9 for P²SAM (token 0 = LiteMedSAM's, 1…8 = P²SAM's outputs).
+    /// Mask tokens of the decoder: 9 for P²SAM (token 0 = LiteMedSAM's, 1…8 = P²SAM's outputs), 12 with
+    /// `maskTokenContext` = `isolated` (0…3 = LiteMedSAM's, 4…11 = P²SAM's readers).
     /// Other counts exist only for parity checks against LiteMedSAM (4).
     public var maskTokenCount: Int
+    /// Whether P²SAM's outputs share the decoder's token context (`shared`, files without the metadata key) or
+    /// read LiteMedSAM's decoder without changing it (`isolated`, metadata `mask_token_context`).
+    public var maskTokenContext: MaskTokenContext = .shared
     public var injection: LatentInjection
     /// The prompt used when the caller gives none (stored as metadata `prompt`).
     public var defaultPrompt: DefaultPrompt
@@ -67,8 +71,12 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         self.presenceHead = presenceHead
     }
 
-    /// Number of P²SAM outputs fused by the assembling weights (`maskTokenCount − 1`).
-    public var outputCount: Int { maskTokenCount - 1 }
+    /// Number of P²SAM outputs fused by the assembling weights (`maskTokenCount` minus the core mask tokens:
+    /// 1 shared, 4 isolated).
+    public var outputCount: Int { maskTokenCount - maskTokenContext.coreMaskTokenCount }
+
+    /// P²SAM's 8 outputs with `context` (12 mask tokens when isolated, 9 when shared).
+    public static func maskTokenCount(context: MaskTokenContext) -> Int { context.maskTokenCount(outputs: 8) }
 
     /// Reads the architecture from a model file's metadata (a missing `prompt` means `none`, missing
     /// `pgn_widths` the default widths, as in files written before those keys existed).
@@ -112,6 +120,15 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
                 "metadata '\(Self.presenceEvidenceKey)' must be \(Self.presenceEvidenceName) when present")
         }
         presenceEvidence = metadata[Self.presenceEvidenceKey] == Self.presenceEvidenceName
+        if let text = metadata[MaskTokenContext.metadataKey] {
+            guard let context = MaskTokenContext(rawValue: text) else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(MaskTokenContext.metadataKey)' must be one of \(MaskTokenContext.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'"
+                )
+            }
+            maskTokenContext = context
+            maskTokenCount = Self.maskTokenCount(context: context)
+        }
         if let text = metadata[Self.latentTemperatureKey] {
             guard let tau = Float(text), tau.isFinite, tau > 0 else {
                 throw P2SAMModelError.notAP2SAMModel(
@@ -198,7 +215,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// Metadata value of `boxProposalKey`: the proposal boxes the decoder's own mask.
     public static let boxProposalName = "decoder"
 
-    /// The metadata entries describing this architecture (`presence` only when the model has the head,
+    /// The metadata entries describing this architecture (`mask_token_context` only when isolated, `presence` only
+    /// when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
     /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `latent_temperature` only when it is not 1, `log_sigma_bound` only
     /// when it is not `clamp`, `log_sigma_ceiling` only when it is not 5).
@@ -208,6 +226,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             "pgn_widths": pgnWidths.map(String.init).joined(separator: ","), "latent_dim": String(latentDim),
         ]
         if presenceHead { entries["presence"] = "head" }
+        if maskTokenContext != .shared { entries[MaskTokenContext.metadataKey] = maskTokenContext.rawValue }
         if boxProposal { entries[Self.boxProposalKey] = Self.boxProposalName }
         if presenceEvidence { entries[Self.presenceEvidenceKey] = Self.presenceEvidenceName }
         if let proposalPresenceDraw { entries[Self.proposalPresenceDrawKey] = proposalPresenceDraw.rawValue }
@@ -224,7 +243,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     enum CodingKeys: String, CodingKey {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
-        case assembling, pgnWidths, presenceHead, boxProposal, presenceEvidence, proposalPresenceDraw,
+        case assembling, pgnWidths, presenceHead, maskTokenContext, boxProposal, presenceEvidence, proposalPresenceDraw,
             proposalPresenceShift, proposalRefinementPasses, latentTemperature, logDeviationBound, logDeviationCeiling
     }
 
@@ -237,6 +256,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             assembling: try c.decode(AssemblingParametrisation.self, forKey: .assembling),
             pgnWidths: try c.decode([Int].self, forKey: .pgnWidths),
             presenceHead: try c.decodeIfPresent(Bool.self, forKey: .presenceHead) ?? false)
+        maskTokenContext = try c.decodeIfPresent(MaskTokenContext.self, forKey: .maskTokenContext) ?? .shared
         boxProposal = try c.decodeIfPresent(Bool.self, forKey: .boxProposal) ?? false
         presenceEvidence = try c.decodeIfPresent(Bool.self, forKey: .presenceEvidence) ?? false
         proposalPresenceDraw = try c.decodeIfPresent(PresenceDraw.self, forKey: .proposalPresenceDraw)

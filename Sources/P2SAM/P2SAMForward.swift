@@ -14,7 +14,8 @@ extension P2SAMLayers {
     ///   - latents: z `[B, latentDim]`, or nil without a latent (stage 1): sparse injection then uses a zero
     ///     token, dense injection the plain `no_mask_embed`.
     ///   - batch: B.
-    /// - Returns: the features of B prompts (`tokenOutputs` `[B, 1 + K + Ns (+1), dim]`).
+    /// - Returns: the features of B prompts (`tokenOutputs` `[B, 1 + K + Ns (+1), dim]`; with an isolated token
+    ///   context, mask tokens 4…K−1 are readers of LiteMedSAM's decoder, `MaskDecoder.features(…, coreMaskTokens:)`).
     public func decoderFeatures<C: ForwardContext>(
         _ c: C, embedding: C.Value, promptTokens: C.Value?, latents: C.Value?, batch: Int
     ) -> DecoderFeatures<C.Value> {
@@ -43,13 +44,21 @@ extension P2SAMLayers {
         default:
             image = c.sum(embedding, promptEncoder.denseEmbedding(c))
         }
-        return maskDecoder.features(
-            c, image: image,
-            positionalEncoding: c.constant(promptEncoder.densePositionalEncoding.reshaped([1, pixels, dim])),
-            sparseTokens: sparseParts.isEmpty ? nil : c.concatenate(sparseParts, alongAxis: 1), batch: batch)
+        let positionalEncoding = c.constant(promptEncoder.densePositionalEncoding.reshaped([1, pixels, dim]))
+        let sparseTokens = sparseParts.isEmpty ? nil : c.concatenate(sparseParts, alongAxis: 1)
+        switch configuration.maskTokenContext {
+        case .shared:
+            return maskDecoder.features(
+                c, image: image, positionalEncoding: positionalEncoding, sparseTokens: sparseTokens, batch: batch)
+        case .isolated:
+            // LiteMedSAM's decoder (IoU token, its 4 mask tokens, the sparse tokens) with P²SAM's outputs as readers.
+            return maskDecoder.features(
+                c, image: image, positionalEncoding: positionalEncoding, sparseTokens: sparseTokens, batch: batch,
+                coreMaskTokens: configuration.maskTokenContext.coreMaskTokenCount)
+        }
     }
 
-    /// The assembled logits `Σᵢ wᵢ · logitᵢ` over mask tokens 1…K−1, `[B, 1, 16·P]` (the 256x256 model
+    /// The assembled logits `Σᵢ wᵢ · logitᵢ` over P²SAM's output tokens (`assembledTokens`), `[B, 1, 16·P]` (the 256x256 model
     /// frame for a 64x64 embedding). Logits are linear in the hypernetwork outputs, so the outputs are
     /// assembled first and one mask is computed per sample.
     ///

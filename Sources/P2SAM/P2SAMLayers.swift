@@ -69,8 +69,11 @@ public struct P2SAMLayers: Sendable, DeclaresParameters {
         PromptGenerationNetwork.isPresent(in: store) ? 2 : 1
     }
 
-    /// The mask tokens whose outputs are assembled: 1…K−1 (token 0 is LiteMedSAM's single-mask token).
-    public var assembledTokens: [Int] { Array(1..<configuration.maskTokenCount) }
+    /// The mask tokens whose outputs are assembled: 1…K−1 (token 0 is LiteMedSAM's single-mask token), or 4…K−1
+    /// with an isolated token context (tokens 0…3 are LiteMedSAM's).
+    public var assembledTokens: [Int] {
+        Array(configuration.maskTokenContext.coreMaskTokenCount..<configuration.maskTokenCount)
+    }
 
     /// Every parameter, in the order prompt encoder, mask decoder, assembling weights, PGN, Fcomb, presence head,
     /// box proposal, presence evidence.

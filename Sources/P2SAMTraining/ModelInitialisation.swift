@@ -22,18 +22,35 @@ public enum ModelInitialisation {
     /// noise of standard deviation `0.02 ×` that tensor's standard deviation (draw order: token rows 1…8,
     /// then MLPs 1…8, layers 0…2, weight then bias, elements in row-major order); IoU-head rows 1…8 copy
     /// row 0. With the checkpoint's own token count (4) every tensor is copied unchanged (parity checks).
+    /// With `configuration.maskTokenContext` = `isolated` (12 tokens) tokens 0…3, MLPs 0…3 and IoU-head rows 0…3
+    /// are the checkpoint's, unchanged, and tokens, MLPs and IoU-head rows 4…11 are the copies of token 0 (same
+    /// noise, same draw order).
     /// The decoder's keys come from its layer declarations (`MaskDecoder`).
     ///
     /// - Parameters:
     ///   - store: a LiteMedSAM state dict (`LiteMedSAMCheckpoint.weights(at:)`).
-    ///   - configuration: the P²SAM configuration (token count, injection, assembling).
+    ///   - configuration: the P²SAM configuration (token count, injection, assembling, token context).
     ///   - seed: the seed of the Gaussian noise on the copied tokens and MLPs.
-    public static func stageOne(from store: WeightStore, configuration: P2SAMConfiguration, seed: UInt64) throws
-        -> ParameterSet
-    {
+    ///   - tokenNoiseScale: the noise's standard deviation as a fraction of each copied tensor's (0.02; 0 makes
+    ///     exact copies, for checks).
+    /// - Throws: `P2SAMTrainingError.invalidModel` when the checkpoint's decoder cannot be read, or an isolated
+    ///   context does not have LiteMedSAM's 4 mask tokens plus 8 outputs.
+    public static func stageOne(
+        from store: WeightStore, configuration: P2SAMConfiguration, seed: UInt64, tokenNoiseScale: Double = 0.02
+    ) throws -> ParameterSet {
         var store = store
         let k = configuration.maskTokenCount
         let checkpointTokens = MaskDecoder.maskTokenCount(in: store) ?? 4
+        let context = configuration.maskTokenContext
+        // Tokens (and MLPs, IoU-head rows) kept from the checkpoint; the others copy token 0.
+        let kept = context.coreMaskTokenCount
+        if context == .isolated {
+            guard checkpointTokens == kept, k == MaskTokenContext.isolated.maskTokenCount(outputs: 8) else {
+                throw P2SAMTrainingError.invalidModel(
+                    "mask token context \(context.rawValue) needs a checkpoint with \(kept) mask tokens and \(MaskTokenContext.isolated.maskTokenCount(outputs: 8)) tokens in the model, found \(checkpointTokens) and \(k)"
+                )
+            }
+        }
         let checkpointDecoder: MaskDecoder
         do {
             var probe = store
@@ -61,33 +78,37 @@ public enum ModelInitialisation {
             if key == maskTokensKey {
                 let dim = shape[1]
                 let row0 = Array(values[0..<dim])
-                let sigma = 0.02 * standardDeviation(row0)
-                var rows = row0
-                for _ in 1..<k { rows += row0.map { $0 + Float(random.gaussian(sigma: sigma)) } }
+                let sigma = tokenNoiseScale * standardDeviation(row0)
+                var rows = Array(values[0..<(kept * dim)])
+                for _ in kept..<k { rows += row0.map { $0 + Float(random.gaussian(sigma: sigma)) } }
                 set.add(key, Tensor(shape: [k, dim], storage: rows))
             } else if firstHypernetworkKeys.contains(key) {
                 set.add(key, tensor)
                 firstHypernetworkValues[key] = tensor
             } else if otherHypernetworkKeys.contains(key) {
+                // The checkpoint's MLPs 1…3 stay in an isolated context (its tokens 1…3 do).
+                if kept > 1 { set.add(key, tensor) }
                 continue
             } else if iouOutputKeys.contains(key) {
                 let rowSize = shape.count == 2 ? shape[1] : 1
                 let row0 = Array(values[0..<rowSize])
                 let newShape = shape.count == 2 ? [k, shape[1]] : [k]
-                set.add(key, Tensor(shape: newShape, storage: Array([[Float]](repeating: row0, count: k).joined())))
+                let rows =
+                    Array(values[0..<(kept * rowSize)]) + Array([[Float]](repeating: row0, count: k - kept).joined())
+                set.add(key, Tensor(shape: newShape, storage: rows))
             } else {
                 set.add(key, tensor)
             }
         }
         if k != checkpointTokens {
             // MLPs 1…k−1 after all token noise, in a fixed order (layers 0…2, weight then bias).
-            for i in 1..<k {
+            for i in kept..<k {
                 let target = MaskDecoder.hypernetworkKey(token: i)
                 for declaration in firstHypernetwork.parameterDeclarations {
                     guard let t = firstHypernetworkValues[declaration.key] else {
                         throw P2SAMTrainingError.invalidModel("checkpoint lacks \(declaration.key)")
                     }
-                    let sigma = 0.02 * standardDeviation(t.storage)
+                    let sigma = tokenNoiseScale * standardDeviation(t.storage)
                     let noisy = t.storage.map { $0 + Float(random.gaussian(sigma: sigma)) }
                     set.add(
                         target + declaration.key.dropFirst(firstHypernetwork.key.count),
@@ -95,7 +116,7 @@ public enum ModelInitialisation {
                 }
             }
         }
-        let outputs = max(k - 1, 1)
+        let outputs = max(k - kept, 1)
         let weights =
             configuration.assembling == .single
             ? (0..<outputs).map { $0 == 0 ? Float(1) : 0 } : [Float](repeating: 1 / Float(outputs), count: outputs)

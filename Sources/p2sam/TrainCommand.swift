@@ -64,6 +64,13 @@ struct TrainCommand: ParsableCommand {
     var assembling: String = AssemblingParametrisation.free.rawValue
 
     @Option(
+        name: .customLong("token-context"),
+        help:
+            "Mask token context (stage 1; stage 2 takes it from --init): shared (the paper's 9 tokens) | isolated (LiteMedSAM's decoder kept whole, P²SAM's 8 outputs only read it)."
+    )
+    var tokenContext: MaskTokenContext?
+
+    @Option(
         name: .customLong("pgn-widths"),
         help: "PGN block widths (stage 2 from a stage-1 model), e.g. 32,64,128,192 or 16,32,64,128 (light).")
     var pgnWidths: String = "32,64,128,192"
@@ -489,6 +496,7 @@ struct TrainCommand: ParsableCommand {
                 options.presencePrompts == .proposal
                     ? "presence head only, refitted on the model's own box proposal" : "presence head only")
         }
+        if let tokenContext, tokenContext != .shared { parts.append("mask token context \(tokenContext.rawValue)") }
         if let rank = options.loraRank { parts.append("encoder LoRA rank \(rank)") }
         if let decay = options.emaDecay { parts.append("weights averaged (EMA decay \(decay))") }
         if let scale = options.logSigmaLearningRateScale { parts.append("log σ head rows at lr × \(scale)") }
@@ -508,5 +516,7 @@ struct TrainCommand: ParsableCommand {
 }
 
 extension LogDeviationBound: ExpressibleByArgument {}
+
+extension MaskTokenContext: ExpressibleByArgument {}
 
 extension PresencePromptSource: ExpressibleByArgument {}

@@ -29,9 +29,12 @@ enum TrainModelSetup {
         }
 
         guard let initial = c.initial else {
-            let configuration = P2SAMConfiguration(
+            let context = c.tokenContext ?? .shared
+            var configuration = P2SAMConfiguration(
+                maskTokenCount: P2SAMConfiguration.maskTokenCount(context: context),
                 injection: requestedInjection ?? .sparse, defaultPrompt: prompt, assembling: assembling,
                 pgnWidths: widths)
+            configuration.maskTokenContext = context
             let parameters = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: c.seed)
             if c.stage == 1, let rank = c.loraRank { LoRAParameters.add(to: parameters, rank: rank, seed: c.seed) }
             return P2SAMNetwork(
@@ -42,6 +45,11 @@ enum TrainModelSetup {
         if let requestedInjection, requestedInjection != loaded.configuration.injection {
             throw ValidationError(
                 "--injection \(requestedInjection.rawValue) contradicts \(initial) (a \(loaded.configuration.injection.rawValue) model)"
+            )
+        }
+        if let context = c.tokenContext, context != loaded.configuration.maskTokenContext {
+            throw ValidationError(
+                "--token-context \(context.rawValue) contradicts \(initial) (a model with mask token context \(loaded.configuration.maskTokenContext.rawValue))"
             )
         }
         if c.stage == 1 && loaded.stage != 1 {

@@ -25,6 +25,16 @@ final class TrainInferenceParityTests: XCTestCase {
         try checkParity(injection: .dense, prompt: .none)
     }
 
+    /// The isolated mask token context (readers of LiteMedSAM's decoder), sparse injection (z in the core).
+    func testIsolatedContextSparseTrainingForwardMatchesSampling() throws {
+        try checkParity(injection: .sparse, prompt: .fullBox, context: .isolated)
+    }
+
+    /// The isolated mask token context, dense injection.
+    func testIsolatedContextDenseTrainingForwardMatchesSampling() throws {
+        try checkParity(injection: .dense, prompt: .none, context: .isolated)
+    }
+
     /// Overwrites every P²SAM-specific parameter with seeded Gaussian values of a size that changes the
     /// output visibly without saturating it.
     private func randomise(_ set: ParameterSet, seed: UInt64) {
@@ -48,9 +58,14 @@ final class TrainInferenceParityTests: XCTestCase {
         }
     }
 
-    private func checkParity(injection: LatentInjection, prompt: DefaultPrompt) throws {
+    private func checkParity(injection: LatentInjection, prompt: DefaultPrompt, context: MaskTokenContext = .shared)
+        throws
+    {
         let store = try TestCheckpoint.weights()
-        var configuration = P2SAMConfiguration(injection: injection, defaultPrompt: prompt)
+        var configuration = P2SAMConfiguration(
+            maskTokenCount: P2SAMConfiguration.maskTokenCount(context: context), injection: injection,
+            defaultPrompt: prompt)
+        configuration.maskTokenContext = context
         configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
         let set = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 3)
         LoRAParameters.add(to: set, rank: 4, seed: 3)
@@ -69,6 +84,7 @@ final class TrainInferenceParityTests: XCTestCase {
         try P2SAMModelFile.write(set, stage: 2, metadata: metadata, to: file)
         let model = try P2SAMModel(modelFile: file, backbone: TestCheckpoint.url)
         XCTAssertEqual(model.loraRank, 4)
+        XCTAssertEqual(model.configuration.maskTokenContext, context)
 
         // A 96x80 grey image with structure at several scales.
         let (width, height) = (96, 80)

@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+
+/// `p2sam train --token-context isolated` as a user runs it: stage 1 stores metadata `mask_token_context`, stage 2
+/// takes it from `--init` (and evaluates), a run without it stores none, and an unknown value or one contradicting
+/// `--init` is refused by name and writes nothing.
+final class TokenContextCLITests: CheckpointCommandTestCase {
+    func testTheContextIsStoredAndContradictionsAreRefused() throws {
+        let one = try trainOnSynthetic([
+            "--stage", "1", "--token-context", "isolated", "--output", path("s1.safetensors"),
+        ])
+        XCTAssertEqual(one.status, 0, one.output)
+        XCTAssertEqual(
+            try TrainEvaluateCommandTests.safetensorsMetadata(path("s1.safetensors"))["mask_token_context"], "isolated")
+        let two = try trainOnSynthetic([
+            "--stage", "2", "--init", path("s1.safetensors"), "--samples", "2", "--pgn-widths", "16,32,64,128",
+            "--output", path("s2.safetensors"),
+        ])
+        XCTAssertEqual(two.status, 0, two.output)
+        XCTAssertEqual(
+            try TrainEvaluateCommandTests.safetensorsMetadata(path("s2.safetensors"))["mask_token_context"], "isolated")
+        let plain = try trainOnSynthetic(["--stage", "1", "--output", path("plain.safetensors")])
+        XCTAssertEqual(plain.status, 0, plain.output)
+        XCTAssertNil(try TrainEvaluateCommandTests.safetensorsMetadata(path("plain.safetensors"))["mask_token_context"])
+
+        let refusals: [([String], String)] = [
+            (["--stage", "1", "--token-context", "separate"], "--token-context"),
+            (
+                ["--stage", "2", "--init", path("s1.safetensors"), "--samples", "2", "--token-context", "shared"],
+                "--token-context shared contradicts"
+            ),
+            (
+                ["--stage", "1", "--init", path("plain.safetensors"), "--token-context", "isolated"],
+                "--token-context isolated contradicts"
+            ),
+        ]
+        for (arguments, message) in refusals {
+            let run = try trainOnSynthetic(arguments + ["--output", path("x.safetensors")])
+            XCTAssertNotEqual(run.status, 0, "\(arguments)")
+            XCTAssertTrue(run.output.contains(message), "\(arguments): \(run.output)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")), "\(arguments)")
+        }
+    }
+}
