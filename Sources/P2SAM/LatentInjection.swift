@@ -4,4 +4,7 @@ public enum LatentInjection: String, Sendable, Codable, CaseIterable {
     case dense
     /// Paper text: `z` is one extra sparse prompt token.
     case sparse
+    /// `z` is added to each of P²SAM's reader tokens (mask token context `isolated` only): LiteMedSAM's decoder and
+    /// the image path never see it, so only how the readers read the decoder varies between samples.
+    case reader
 }

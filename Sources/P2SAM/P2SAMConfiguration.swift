@@ -90,7 +90,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         }
         guard let injectionName = metadata["injection"], let injection = LatentInjection(rawValue: injectionName) else {
             throw P2SAMModelError.notAP2SAMModel(
-                "metadata 'injection' must be dense or sparse, found \(metadata["injection"] ?? "nothing")")
+                "metadata 'injection' must be dense, sparse or reader, found \(metadata["injection"] ?? "nothing")")
         }
         guard let prompt = DefaultPrompt(rawValue: metadata["prompt"] ?? "none") else {
             throw P2SAMModelError.notAP2SAMModel("metadata 'prompt' must be none or full-box")
@@ -128,6 +128,11 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             }
             maskTokenContext = context
             maskTokenCount = Self.maskTokenCount(context: context)
+        }
+        guard injection != .reader || maskTokenContext == .isolated else {
+            throw P2SAMModelError.notAP2SAMModel(
+                "metadata 'injection' reader needs '\(MaskTokenContext.metadataKey)' = \(MaskTokenContext.isolated.rawValue)"
+            )
         }
         if let text = metadata[Self.latentTemperatureKey] {
             guard let tau = Float(text), tau.isFinite, tau > 0 else {

@@ -258,7 +258,12 @@ public func broadcastSum(_ x: Tensor, _ y: Tensor) -> Tensor {
         return out
     }
     let (big, small) = x.count >= y.count ? (x, y) : (y, x)
-    precondition(small.count > 0 && big.count % small.count == 0, "broadcast: \(x.shape) vs \(y.shape)")
+    // Only a periodic broadcast is a repeat of `small`'s memory: its shape without leading 1s must be a trailing
+    // part of `big`'s (e.g. `[1, N, C]` or `[C]` against `[B, N, C]`; not `[B, 1, C]` against `[B, N, C]`).
+    let stripped = small.shape.drop { $0 == 1 }
+    precondition(
+        small.count > 0 && stripped.count <= big.rank && Array(big.shape.suffix(stripped.count)) == Array(stripped),
+        "broadcast: \(x.shape) vs \(y.shape) is not a batch-1 or trailing broadcast")
     var out = big
     let period = small.count
     out.storage.withUnsafeMutableBufferPointer { o in

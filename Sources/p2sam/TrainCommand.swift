@@ -48,7 +48,10 @@ struct TrainCommand: ParsableCommand {
         help: "Initial model: stage 2 needs the stage-1 model; stage 1 may continue from a stage-1 model.")
     var initial: String?
 
-    @Option(help: "dense | sparse (stage 1; stage 2 takes it from --init).")
+    @Option(
+        help:
+            "dense | sparse | reader (stage 1; stage 2 takes it from --init). reader adds z to P²SAM's reader tokens only and needs --token-context isolated."
+    )
     var injection: String?
 
     @Option(

@@ -13,7 +13,7 @@ enum TrainModelSetup {
     static func network(command c: TrainCommand, store: WeightStore, checkpointSHA256: String) throws -> P2SAMNetwork {
         let requestedInjection = try c.injection.map { text -> LatentInjection in
             guard let i = LatentInjection(rawValue: text) else {
-                throw ValidationError("--injection must be dense or sparse")
+                throw ValidationError("--injection must be dense, sparse or reader")
             }
             return i
         }
@@ -30,6 +30,10 @@ enum TrainModelSetup {
 
         guard let initial = c.initial else {
             let context = c.tokenContext ?? .shared
+            if requestedInjection == .reader && context != .isolated {
+                throw ValidationError(
+                    "--injection reader adds z to P²SAM's reader tokens, so it needs --token-context isolated")
+            }
             var configuration = P2SAMConfiguration(
                 maskTokenCount: P2SAMConfiguration.maskTokenCount(context: context),
                 injection: requestedInjection ?? .sparse, defaultPrompt: prompt, assembling: assembling,

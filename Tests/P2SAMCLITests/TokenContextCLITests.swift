@@ -23,7 +23,14 @@ final class TokenContextCLITests: CheckpointCommandTestCase {
         XCTAssertEqual(plain.status, 0, plain.output)
         XCTAssertNil(try TrainEvaluateCommandTests.safetensorsMetadata(path("plain.safetensors"))["mask_token_context"])
 
+        let reader = try trainOnSynthetic([
+            "--stage", "1", "--token-context", "isolated", "--injection", "reader", "--output", path("r1.safetensors"),
+        ])
+        XCTAssertEqual(reader.status, 0, reader.output)
+        XCTAssertEqual(try TrainEvaluateCommandTests.safetensorsMetadata(path("r1.safetensors"))["injection"], "reader")
+
         let refusals: [([String], String)] = [
+            (["--stage", "1", "--injection", "reader"], "needs --token-context isolated"),
             (["--stage", "1", "--token-context", "separate"], "--token-context"),
             (
                 ["--stage", "2", "--init", path("s1.safetensors"), "--samples", "2", "--token-context", "shared"],

@@ -35,6 +35,11 @@ final class TrainInferenceParityTests: XCTestCase {
         try checkParity(injection: .dense, prompt: .none, context: .isolated)
     }
 
+    /// The isolated context with reader injection (z added to the readers only).
+    func testReaderInjectionTrainingForwardMatchesSampling() throws {
+        try checkParity(injection: .reader, prompt: .fullBox, context: .isolated)
+    }
+
     /// Overwrites every P²SAM-specific parameter with seeded Gaussian values of a size that changes the
     /// output visibly without saturating it.
     private func randomise(_ set: ParameterSet, seed: UInt64) {

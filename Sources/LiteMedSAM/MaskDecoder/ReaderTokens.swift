@@ -115,10 +115,12 @@ extension MaskDecoder {
     ///
     /// - Parameters:
     ///   - coreMaskTokens: the mask tokens of the core, in 1..<K.
+    ///   - readerOffsets: `[B, 1, dim]` added to every reader's starting token (and so to its positional encoding),
+    ///     one row per batch element; nil for none. The core and the image never see it.
     ///   - the rest: as `features(_:image:positionalEncoding:sparseTokens:batch:)`.
     public func features<C: ForwardContext>(
         _ c: C, image: C.Value, positionalEncoding: C.Value, sparseTokens: C.Value?, batch: Int,
-        coreMaskTokens: Int
+        coreMaskTokens: Int, readerOffsets: C.Value? = nil
     ) -> DecoderFeatures<C.Value> {
         precondition(
             coreMaskTokens >= 1 && coreMaskTokens < maskTokenCount,
@@ -130,8 +132,10 @@ extension MaskDecoder {
         var core = c.reshape(learned, [1, 1 + coreMaskTokens, transformerDim])
         var readers = c.reshape(
             c.slice(masks, alongAxis: 0, coreMaskTokens..<maskTokenCount), [1, readerCount, transformerDim])
-        if batch > 1 {
-            core = c.concatenate(Array(repeating: core, count: batch), alongAxis: 0)
+        if batch > 1 { core = c.concatenate(Array(repeating: core, count: batch), alongAxis: 0) }
+        if let readerOffsets {
+            readers = c.sum(readers, readerOffsets)  // [1, R, dim] + [B, 1, dim] → [B, R, dim]
+        } else if batch > 1 {
             readers = c.concatenate(Array(repeating: readers, count: batch), alongAxis: 0)
         }
         if let sparseTokens { core = c.concatenate([core, sparseTokens], alongAxis: 1) }
