@@ -11,20 +11,29 @@ import XCTest
 /// trainer writes, the prompt encoder's one forward agrees in both contexts, and the keys' names are spelled
 /// in one source file each.
 final class DeclarationTests: XCTestCase {
-    /// For both injections and both stages: the keys and shapes a written model file holds are the
-    /// declarations of `P2SAMLayers` built from the configuration alone (a placeholder store).
+    /// For every injection, both token contexts (reader injection: isolated only) and both stages: the keys and
+    /// shapes a written model file holds are the declarations of `P2SAMLayers` built from the configuration alone
+    /// (a placeholder store).
     func testModelFileTensorsAreTheDeclaredParameters() throws {
         let store = try TestCheckpoint.weights()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "p2sam-declarations-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        for injection in LatentInjection.allCases {
-            let configuration = P2SAMConfiguration(injection: injection, pgnWidths: P2SAMConfiguration.lightPGNWidths)
+        let forms = LatentInjection.allCases.flatMap { injection in
+            MaskTokenContext.allCases.filter { injection != .reader || $0 == .isolated }.map { (injection, $0) }
+        }
+        XCTAssertEqual(forms.count, 5)
+        for (injection, context) in forms {
+            var configuration = P2SAMConfiguration(
+                maskTokenCount: P2SAMConfiguration.maskTokenCount(context: context), injection: injection,
+                pgnWidths: P2SAMConfiguration.lightPGNWidths)
+            configuration.maskTokenContext = context
             let set = try ModelInitialisation.stageOne(from: store, configuration: configuration, seed: 2)
             ModelInitialisation.addStageTwoModules(to: set, configuration: configuration, seed: 2)
             for stage in 1...2 {
-                let url = directory.appendingPathComponent("\(injection.rawValue)-\(stage).safetensors")
+                let url = directory.appendingPathComponent(
+                    "\(injection.rawValue)-\(context.rawValue)-\(stage).safetensors")
                 let metadata = P2SAMModelFile.metadata(
                     configuration: configuration, stage: stage,
                     baseCheckpointSHA256: LiteMedSAMCheckpoint.officialSHA256,
@@ -34,7 +43,7 @@ final class DeclarationTests: XCTestCase {
                 var placeholder = WeightStore.placeholder()
                 let declared = try P2SAMLayers(&placeholder, configuration: configuration, stage: stage)
                     .parameterDeclarations
-                let label = "\(injection.rawValue) stage \(stage)"
+                let label = "\(injection.rawValue) \(context.rawValue) stage \(stage)"
                 XCTAssertEqual(declared.count, file.tensors.count, label)
                 XCTAssertEqual(Set(declared.map(\.key)), Set(file.tensors.keys), label)
                 for declaration in declared {

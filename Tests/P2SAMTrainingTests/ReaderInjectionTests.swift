@@ -53,5 +53,13 @@ final class ReaderInjectionTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("reader"), "\(error)")
             XCTAssertTrue("\(error)".contains(MaskTokenContext.metadataKey), "\(error)")
         }
+        var shared = Self.readerConfiguration()
+        shared.maskTokenContext = .shared
+        shared.maskTokenCount = P2SAMConfiguration.maskTokenCount(context: .shared)
+        XCTAssertThrowsError(
+            try ModelInitialisation.stageOne(from: try TestCheckpoint.weights(), configuration: shared, seed: 1)
+        ) { error in
+            XCTAssertTrue("\(error)".contains("reader injection needs the isolated"), "\(error)")
+        }
     }
 }
