@@ -25,4 +25,18 @@ class CheckpointCommandTestCase: XCTestCase {
                 "--cache-dir", path("cache"), "--checkpoint", CLIRunner.checkpoint.path,
             ] + extra)
     }
+
+    /// Runs `trainOnSynthetic(arguments + ["--output", x])` for each (arguments, message) refusal and checks that
+    /// it fails, names the problem (`message` in its output) and writes no model.
+    func assertTrainingRefused(
+        _ refusals: [([String], String)], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        for (arguments, message) in refusals {
+            let run = try trainOnSynthetic(arguments + ["--output", path("x.safetensors")])
+            XCTAssertNotEqual(run.status, 0, "\(arguments)", file: file, line: line)
+            XCTAssertTrue(run.output.contains(message), "\(arguments): \(run.output)", file: file, line: line)
+            XCTAssertFalse(
+                FileManager.default.fileExists(atPath: path("x.safetensors")), "\(arguments)", file: file, line: line)
+        }
+    }
 }

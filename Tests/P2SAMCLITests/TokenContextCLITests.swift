@@ -41,11 +41,6 @@ final class TokenContextCLITests: CheckpointCommandTestCase {
                 "--token-context isolated contradicts"
             ),
         ]
-        for (arguments, message) in refusals {
-            let run = try trainOnSynthetic(arguments + ["--output", path("x.safetensors")])
-            XCTAssertNotEqual(run.status, 0, "\(arguments)")
-            XCTAssertTrue(run.output.contains(message), "\(arguments): \(run.output)")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")), "\(arguments)")
-        }
+        try assertTrainingRefused(refusals)
     }
 }

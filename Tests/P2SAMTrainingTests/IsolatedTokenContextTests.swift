@@ -22,15 +22,18 @@ final class IsolatedTokenContextTests: XCTestCase {
     /// (`DecoderParityTests`).
     static let coreTolerance: Float = 1e-3
 
-    /// An isolated configuration with dense injection (no z-token) and the light PGN.
-    static func isolatedDense() -> P2SAMConfiguration {
+    /// An isolated configuration (12 mask tokens) with the light PGN.
+    static func isolated(_ injection: LatentInjection, prompt: DefaultPrompt) -> P2SAMConfiguration {
         var configuration = P2SAMConfiguration(
-            maskTokenCount: P2SAMConfiguration.maskTokenCount(context: .isolated), injection: .dense,
-            defaultPrompt: .none)
+            maskTokenCount: P2SAMConfiguration.maskTokenCount(context: .isolated), injection: injection,
+            defaultPrompt: prompt)
         configuration.maskTokenContext = .isolated
         configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
         return configuration
     }
+
+    /// An isolated configuration with dense injection (no z-token).
+    static func isolatedDense() -> P2SAMConfiguration { isolated(.dense, prompt: .none) }
 
     /// LiteMedSAM's single-mask logits `[1, 256, 256]` for the box, and the embedding they came from.
     private func liteMedSAM(box: [Float]) throws -> (logits: Tensor, embedding: Tensor) {

@@ -9,12 +9,7 @@ import XCTest
 /// mask is LiteMedSAM's own and a latent moves only how the readers read the unchanged decoder.
 final class ReaderInjectionTests: XCTestCase {
     static func readerConfiguration() -> P2SAMConfiguration {
-        var configuration = P2SAMConfiguration(
-            maskTokenCount: P2SAMConfiguration.maskTokenCount(context: .isolated), injection: .reader,
-            defaultPrompt: .fullBox)
-        configuration.maskTokenContext = .isolated
-        configuration.pgnWidths = P2SAMConfiguration.lightPGNWidths
-        return configuration
+        IsolatedTokenContextTests.isolated(.reader, prompt: .fullBox)
     }
 
     func testZeroLatentDrawsLiteMedSAMsMaskAndALatentMovesIt() throws {
