@@ -114,10 +114,14 @@ extension MaskDecoder {
     /// sparse tokens), so `hypernetworkOutputs` and `iouPredictions` index them as usual.
     ///
     /// - Parameters:
+    ///   - c: the forward context.
+    ///   - image: image embedding plus dense prompt embedding, `[1 or B, P, dim]` (P = 4096).
+    ///   - positionalEncoding: the prompt encoder's dense PE, `[1, P, dim]`.
+    ///   - sparseTokens: sparse prompt tokens `[B, Ns, dim]` (part of the core), or nil for none.
+    ///   - batch: B.
     ///   - coreMaskTokens: the mask tokens of the core, in 1..<K.
     ///   - readerOffsets: `[B, 1, dim]` added to every reader's starting token (and so to its positional encoding),
     ///     one row per batch element; nil for none. The core and the image never see it.
-    ///   - the rest: as `features(_:image:positionalEncoding:sparseTokens:batch:)`.
     public func features<C: ForwardContext>(
         _ c: C, image: C.Value, positionalEncoding: C.Value, sparseTokens: C.Value?, batch: Int,
         coreMaskTokens: Int, readerOffsets: C.Value? = nil
