@@ -90,7 +90,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         }
         guard let injectionName = metadata["injection"], let injection = LatentInjection(rawValue: injectionName) else {
             throw P2SAMModelError.notAP2SAMModel(
-                "metadata 'injection' must be dense, sparse or reader, found \(metadata["injection"] ?? "nothing")")
+                "metadata 'injection' must be \(LatentInjection.spelledOut), found \(metadata["injection"] ?? "nothing")")
         }
         guard let prompt = DefaultPrompt(rawValue: metadata["prompt"] ?? "none") else {
             throw P2SAMModelError.notAP2SAMModel("metadata 'prompt' must be none or full-box")
@@ -129,9 +129,9 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             maskTokenContext = context
             maskTokenCount = Self.maskTokenCount(context: context)
         }
-        guard injection != .reader || maskTokenContext == .isolated else {
+        guard !injection.needsIsolatedContext || maskTokenContext == .isolated else {
             throw P2SAMModelError.notAP2SAMModel(
-                "metadata 'injection' reader needs '\(MaskTokenContext.metadataKey)' = \(MaskTokenContext.isolated.rawValue)"
+                "metadata 'injection' \(injection.rawValue) needs '\(MaskTokenContext.metadataKey)' = \(MaskTokenContext.isolated.rawValue)"
             )
         }
         if let text = metadata[Self.latentTemperatureKey] {

@@ -12,7 +12,7 @@ extension P2SAMLayers {
     ///   - embedding: the image embedding `[1, P, dim]` (P = 4096 for a 64x64 embedding).
     ///   - promptTokens: the prompt's sparse tokens `[Ns, dim]` (shared by every sample), or nil for none.
     ///   - latents: z `[B, latentDim]`, or nil without a latent (stage 1): sparse injection then uses a zero
-    ///     token, dense injection the plain `no_mask_embed`, reader injection plain readers.
+    ///     token, dense injection the plain `no_mask_embed`, reader and reader-output injection plain readers.
     ///   - batch: B.
     /// - Returns: the features of B prompts (`tokenOutputs` `[B, 1 + K + Ns (+1), dim]`; with an isolated token
     ///   context, mask tokens 4…K−1 are readers of LiteMedSAM's decoder, `MaskDecoder.features(…, coreMaskTokens:)`).
@@ -29,6 +29,7 @@ extension P2SAMLayers {
         }
         let image: C.Value
         var readerOffsets: C.Value? = nil
+        var readerOutputOffsets: C.Value? = nil
         switch (configuration.injection, latents, combiner) {
         case (.dense, let latents?, let combiner?):
             // Fcomb([z ; no_mask_embed]) per sample, the same vector at every position.
@@ -46,6 +47,10 @@ extension P2SAMLayers {
             // z added to every reader's starting token, [B, 1, dim]; without a latent the readers are plain.
             readerOffsets = c.reshape(latents, [batch, 1, dim])
             image = c.sum(embedding, promptEncoder.denseEmbedding(c))
+        case (.readerOutput, let latents?, _):
+            // z added to every reader's output token, [B, 1, dim]; without a latent the readers are plain.
+            readerOutputOffsets = c.reshape(latents, [batch, 1, dim])
+            image = c.sum(embedding, promptEncoder.denseEmbedding(c))
         default:
             image = c.sum(embedding, promptEncoder.denseEmbedding(c))
         }
@@ -59,7 +64,8 @@ extension P2SAMLayers {
             // LiteMedSAM's decoder (IoU token, its 4 mask tokens, the sparse tokens) with P²SAM's outputs as readers.
             return maskDecoder.features(
                 c, image: image, positionalEncoding: positionalEncoding, sparseTokens: sparseTokens, batch: batch,
-                coreMaskTokens: configuration.maskTokenContext.coreMaskTokenCount, readerOffsets: readerOffsets)
+                coreMaskTokens: configuration.maskTokenContext.coreMaskTokenCount, readerOffsets: readerOffsets,
+                readerOutputOffsets: readerOutputOffsets)
         }
     }
 

@@ -44,8 +44,9 @@ public enum ModelInitialisation {
         let context = configuration.maskTokenContext
         // Tokens (and MLPs, IoU-head rows) kept from the checkpoint; the others copy token 0.
         let kept = context.coreMaskTokenCount
-        guard configuration.injection != .reader || context == .isolated else {
-            throw P2SAMTrainingError.invalidModel("reader injection needs the isolated mask token context")
+        guard !configuration.injection.needsIsolatedContext || context == .isolated else {
+            throw P2SAMTrainingError.invalidModel(
+                "\(configuration.injection.rawValue) injection needs the isolated mask token context")
         }
         if context == .isolated {
             guard checkpointTokens == kept, k == MaskTokenContext.isolated.maskTokenCount(outputs: 8) else {

@@ -50,7 +50,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(
         help:
-            "dense | sparse | reader (stage 1; stage 2 takes it from --init). reader adds z to P²SAM's reader tokens only and needs --token-context isolated."
+            "dense | sparse | reader | reader-output (stage 1; stage 2 takes it from --init, or switches a reader stage-1 model to reader-output). reader adds z to P²SAM's reader tokens, reader-output to their output tokens; both need --token-context isolated."
     )
     var injection: String?
 

@@ -13,7 +13,7 @@ enum TrainModelSetup {
     static func network(command c: TrainCommand, store: WeightStore, checkpointSHA256: String) throws -> P2SAMNetwork {
         let requestedInjection = try c.injection.map { text -> LatentInjection in
             guard let i = LatentInjection(rawValue: text) else {
-                throw ValidationError("--injection must be dense, sparse or reader")
+                throw ValidationError("--injection must be \(LatentInjection.spelledOut)")
             }
             return i
         }
@@ -30,9 +30,10 @@ enum TrainModelSetup {
 
         guard let initial = c.initial else {
             let context = c.tokenContext ?? .shared
-            if requestedInjection == .reader && context != .isolated {
+            if let requestedInjection, requestedInjection.needsIsolatedContext && context != .isolated {
                 throw ValidationError(
-                    "--injection reader adds z to P²SAM's reader tokens, so it needs --token-context isolated")
+                    "--injection \(requestedInjection.rawValue) adds z to P²SAM's reader tokens, so it needs --token-context isolated"
+                )
             }
             var configuration = P2SAMConfiguration(
                 maskTokenCount: P2SAMConfiguration.maskTokenCount(context: context),
@@ -46,7 +47,12 @@ enum TrainModelSetup {
         }
         let loaded = try P2SAMModelFile.readTrainable(
             URL(fileURLWithPath: initial), backbone: store, baseCheckpointSHA256: checkpointSHA256)
-        if let requestedInjection, requestedInjection != loaded.configuration.injection {
+        // A stage-1 model has no latent, so reader and reader-output stage-1 models are the same computation:
+        // stage 2 may start either from the other.
+        let switchesReaderInjection =
+            c.stage == 2 && loaded.stage == 1 && requestedInjection?.needsIsolatedContext == true
+            && loaded.configuration.injection.needsIsolatedContext
+        if let requestedInjection, requestedInjection != loaded.configuration.injection, !switchesReaderInjection {
             throw ValidationError(
                 "--injection \(requestedInjection.rawValue) contradicts \(initial) (a \(loaded.configuration.injection.rawValue) model)"
             )
@@ -71,6 +77,7 @@ enum TrainModelSetup {
         var configuration = loaded.configuration
         configuration.assembling = assembling
         if c.stage == 2 && loaded.stage == 1 {
+            if switchesReaderInjection, let requestedInjection { configuration.injection = requestedInjection }
             configuration.pgnWidths = widths
             configuration.presenceHead = c.presence == "head"
             configuration.logDeviationBound = c.logSigmaBound ?? .clamp

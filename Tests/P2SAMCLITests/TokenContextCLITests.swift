@@ -3,7 +3,8 @@ import XCTest
 
 /// `p2sam train --token-context isolated` as a user runs it: stage 1 stores metadata `mask_token_context`, stage 2
 /// takes it from `--init` (and evaluates), a run without it stores none, and an unknown value or one contradicting
-/// `--init` is refused by name and writes nothing.
+/// `--init` is refused by name and writes nothing. Stage 2 may switch a reader stage-1 model to reader-output injection
+/// (stage 1 has no latent), nothing else.
 final class TokenContextCLITests: CheckpointCommandTestCase {
     func testTheContextIsStoredAndContradictionsAreRefused() throws {
         let one = try trainOnSynthetic([
@@ -28,9 +29,27 @@ final class TokenContextCLITests: CheckpointCommandTestCase {
         ])
         XCTAssertEqual(reader.status, 0, reader.output)
         XCTAssertEqual(try TrainEvaluateCommandTests.safetensorsMetadata(path("r1.safetensors"))["injection"], "reader")
+        // A stage-1 model has no latent: stage 2 may move a reader model's z to the readers' outputs.
+        let readerOutput = try trainOnSynthetic([
+            "--stage", "2", "--init", path("r1.safetensors"), "--injection", "reader-output", "--samples", "2",
+            "--pgn-widths", "16,32,64,128", "--output", path("ro2.safetensors"),
+        ])
+        XCTAssertEqual(readerOutput.status, 0, readerOutput.output)
+        XCTAssertEqual(
+            try TrainEvaluateCommandTests.safetensorsMetadata(path("ro2.safetensors"))["injection"], "reader-output")
 
         let refusals: [([String], String)] = [
             (["--stage", "1", "--injection", "reader"], "needs --token-context isolated"),
+            (["--stage", "1", "--injection", "reader-output"], "needs --token-context isolated"),
+            (["--stage", "1", "--injection", "readers"], "dense, sparse, reader or reader-output"),
+            (
+                ["--stage", "2", "--init", path("s1.safetensors"), "--samples", "2", "--injection", "reader-output"],
+                "--injection reader-output contradicts"
+            ),
+            (
+                ["--stage", "2", "--init", path("ro2.safetensors"), "--samples", "2", "--injection", "reader"],
+                "--injection reader contradicts"
+            ),
             (["--stage", "1", "--token-context", "separate"], "--token-context"),
             (
                 ["--stage", "2", "--init", path("s1.safetensors"), "--samples", "2", "--token-context", "shared"],

@@ -11,7 +11,7 @@ import XCTest
 /// trainer writes, the prompt encoder's one forward agrees in both contexts, and the keys' names are spelled
 /// in one source file each.
 final class DeclarationTests: XCTestCase {
-    /// For every injection, both token contexts (reader injection: isolated only) and both stages: the keys and
+    /// For every injection, both token contexts (reader and reader-output injection: isolated only) and both stages: the keys and
     /// shapes a written model file holds are the declarations of `P2SAMLayers` built from the configuration alone
     /// (a placeholder store).
     func testModelFileTensorsAreTheDeclaredParameters() throws {
@@ -21,9 +21,9 @@ final class DeclarationTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let forms = LatentInjection.allCases.flatMap { injection in
-            MaskTokenContext.allCases.filter { injection != .reader || $0 == .isolated }.map { (injection, $0) }
+            MaskTokenContext.allCases.filter { !injection.needsIsolatedContext || $0 == .isolated }.map { (injection, $0) }
         }
-        XCTAssertEqual(forms.count, 5)
+        XCTAssertEqual(forms.count, 6)
         for (injection, context) in forms {
             var configuration = P2SAMConfiguration(
                 maskTokenCount: P2SAMConfiguration.maskTokenCount(context: context), injection: injection,

@@ -40,6 +40,11 @@ final class TrainInferenceParityTests: XCTestCase {
         try checkParity(injection: .reader, prompt: .fullBox, context: .isolated)
     }
 
+    /// The isolated context with reader-output injection (z added to the readers' output tokens only).
+    func testReaderOutputInjectionTrainingForwardMatchesSampling() throws {
+        try checkParity(injection: .readerOutput, prompt: .fullBox, context: .isolated)
+    }
+
     /// Overwrites every P²SAM-specific parameter with seeded Gaussian values of a size that changes the
     /// output visibly without saturating it.
     private func randomise(_ set: ParameterSet, seed: UInt64) {

@@ -122,9 +122,11 @@ extension MaskDecoder {
     ///   - coreMaskTokens: the mask tokens of the core, in 1..<K.
     ///   - readerOffsets: `[B, 1, dim]` added to every reader's starting token (and so to its positional encoding),
     ///     one row per batch element; nil for none. The core and the image never see it.
+    ///   - readerOutputOffsets: `[B, 1, dim]` added to every reader's output token (after the transformer, before
+    ///     the hypernetwork MLPs), one row per batch element; nil for none. Nothing else sees it.
     public func features<C: ForwardContext>(
         _ c: C, image: C.Value, positionalEncoding: C.Value, sparseTokens: C.Value?, batch: Int,
-        coreMaskTokens: Int, readerOffsets: C.Value? = nil
+        coreMaskTokens: Int, readerOffsets: C.Value? = nil, readerOutputOffsets: C.Value? = nil
     ) -> DecoderFeatures<C.Value> {
         precondition(
             coreMaskTokens >= 1 && coreMaskTokens < maskTokenCount,
@@ -143,8 +145,17 @@ extension MaskDecoder {
             readers = c.concatenate(Array(repeating: readers, count: batch), alongAxis: 0)
         }
         if let sparseTokens { core = c.concatenate([core, sparseTokens], alongAxis: 1) }
-        let (hs, keys, readerOutputs) = transformer.forward(
+        let (hs, keys, plainReaderOutputs) = transformer.forward(
             c, image: image, imagePE: positionalEncoding, tokens: core, readers: readers)
+        var readerOutputs = plainReaderOutputs
+        if let readerOutputOffsets {
+            // [B, 1, dim] repeated for each reader → [B, R, dim], added to the readers' outputs [B, R, dim].
+            let repeated =
+                readerCount == 1
+                ? readerOutputOffsets
+                : c.concatenate(Array(repeating: readerOutputOffsets, count: readerCount), alongAxis: 1)
+            c.add(&readerOutputs, repeated)
+        }
         let coreCount = c.shape(of: hs)[1]
         var parts = [c.slice(hs, alongAxis: 1, 0..<(1 + coreMaskTokens)), readerOutputs]
         if coreCount > 1 + coreMaskTokens {
