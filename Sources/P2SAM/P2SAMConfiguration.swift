@@ -90,7 +90,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         }
         guard let injectionName = metadata["injection"], let injection = LatentInjection(rawValue: injectionName) else {
             throw P2SAMModelError.notAP2SAMModel(
-                "metadata 'injection' must be \(LatentInjection.spelledOut), found \(metadata["injection"] ?? "nothing")")
+                "metadata 'injection' must be \(LatentInjection.spelledOut), found \(metadata["injection"] ?? "nothing")"
+            )
         }
         guard let prompt = DefaultPrompt(rawValue: metadata["prompt"] ?? "none") else {
             throw P2SAMModelError.notAP2SAMModel("metadata 'prompt' must be none or full-box")

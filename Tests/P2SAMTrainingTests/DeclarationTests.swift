@@ -21,7 +21,9 @@ final class DeclarationTests: XCTestCase {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let forms = LatentInjection.allCases.flatMap { injection in
-            MaskTokenContext.allCases.filter { !injection.needsIsolatedContext || $0 == .isolated }.map { (injection, $0) }
+            MaskTokenContext.allCases.filter { !injection.needsIsolatedContext || $0 == .isolated }.map {
+                (injection, $0)
+            }
         }
         XCTAssertEqual(forms.count, 6)
         for (injection, context) in forms {

@@ -43,7 +43,9 @@ final class ReaderInjectionTests: XCTestCase {
         let size = reference.count
         let atZero = zip(logits.storage[0..<size], reference.storage).map { abs($0 - $1) }.max()!
         let byLatent = zip(logits.storage[size..<(2 * size)], logits.storage[0..<size]).map { abs($0 - $1) }.max()!
-        print("\(injection.rawValue) injection: z = 0 vs LiteMedSAM max |Δlogit| \(atZero); a unit-scale z moves it by \(byLatent)")
+        print(
+            "\(injection.rawValue) injection: z = 0 vs LiteMedSAM max |Δlogit| \(atZero); a unit-scale z moves it by \(byLatent)"
+        )
         XCTAssertLessThan(atZero, IsolatedTokenContextTests.tolerance)
         XCTAssertGreaterThan(byLatent, 1, "the latent did not reach the readers")
     }
