@@ -156,9 +156,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .customLong("p2sam-box-jitter"),
         help:
-            "p2sam with --p2sam-box: each sample also draws its own box from N(box, (F·side)²) per coordinate, box-jitter's draw (0 <= F < 0.5). Default 0: every sample gets the simulated box."
+            "p2sam with --p2sam-box: each sample also draws its own box from N(box, (F·side)²) per coordinate, box-jitter's draw (0 <= F < 0.5; 0: every sample gets the simulated box). Default: the model's (its metadata box_jitter, else 0)."
     )
-    var p2samBoxJitter = 0.0
+    var p2samBoxJitter: Double?
 
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
@@ -210,11 +210,14 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError(
                 "--p2sam-latent-temperature must be a positive finite number, got \(p2samLatentTemperature)")
         }
-        do { _ = try PromptBoxJitter(fraction: p2samBoxJitter) } catch {
-            throw ValidationError("--p2sam-box-jitter: \(error)")
-        }
-        if p2samBoxJitter != 0 && !(method == .p2sam && p2samBox) {
-            throw ValidationError("--p2sam-box-jitter needs --method p2sam --p2sam-box (it jitters the simulated box)")
+        if let p2samBoxJitter {
+            do { _ = try PromptBoxJitter(fraction: p2samBoxJitter) } catch {
+                throw ValidationError("--p2sam-box-jitter: \(error)")
+            }
+            if p2samBoxJitter != 0 && !(method == .p2sam && p2samBox) {
+                throw ValidationError(
+                    "--p2sam-box-jitter needs --method p2sam --p2sam-box (it jitters the simulated box)")
+            }
         }
         if !["selected", "both"].contains(conventions) {
             throw ValidationError("--conventions must be selected or both")
@@ -237,7 +240,12 @@ struct EvaluateCommand: ParsableCommand {
             sampler.presenceDraw = p2samPresenceDraw
             sampler.presenceLogitShift = p2samPresenceShift
             sampler.latentTemperature = p2samLatentTemperature
-            sampler.boxJitter = try PromptBoxJitter(fraction: p2samBoxJitter)
+            sampler.boxJitter = try p2samBoxJitter.map(PromptBoxJitter.init(fraction:))
+            if p2samBox && sampler.effectiveBoxJitter.isActive {
+                let source = p2samBoxJitter == nil ? " (the model's default; --p2sam-box-jitter 0 turns it off)" : ""
+                FileHandle.standardError.write(
+                    Data("per-sample box jitter \(sampler.effectiveBoxJitter.fraction)\(source)\n".utf8))
+            }
             var method = P2SAMMethod(sampler: sampler, conditionOnBox: p2samBox)
             method.usesPresence = p2samPresence == "on"
             return method
@@ -262,7 +270,7 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(p2samBoxJitter != 0 ? ", box jitter \(p2samBoxJitter)" : ""))"
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(p2samBoxJitter.map { $0 != 0 ? ", box jitter \($0)" : ", box jitter off" } ?? ""))"
                 : "")
     }
 
@@ -285,10 +293,11 @@ struct EvaluateCommand: ParsableCommand {
             toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
     }
 
-    /// Every option of this run (nil when unset), as the JSON report's `settings`; `p2sam_box_jitter` only when not 0
-    /// (so earlier run directories still resume and reports stay byte-identical).
+    /// Every option of this run (nil when unset), as the JSON report's `settings`; `p2sam_box_jitter` only when given
+    /// (so earlier run directories still resume and reports stay byte-identical; absent: the model's default, which
+    /// the model's hash in the manifest pins).
     var fullSettings: [String: String?] {
-        (p2samBoxJitter != 0 ? ["p2sam_box_jitter": String(p2samBoxJitter)] : [:]).merging([
+        (p2samBoxJitter.map { ["p2sam_box_jitter": String($0)] } ?? [:]).merging([
             "dataset": data.dataset, "brats_drop": data.bratsDrop, "normalize": data.normalize,
             "foreground": data.foreground?.rawValue,
             "method": method.rawValue, "split": split.rawValue,
