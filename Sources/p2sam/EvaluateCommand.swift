@@ -265,12 +265,22 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
-    /// The method as the report names it.
-    var methodDescription: String {
+    /// The per-sample jitter F this run applies to the simulated box: `--p2sam-box-jitter`, else the P²SAM model's
+    /// stored `box_jitter` (0 for files without it); 0 unless `--method p2sam --p2sam-box`.
+    func appliedBoxJitter() throws -> Double {
+        guard method == .p2sam && p2samBox else { return 0 }
+        if let p2samBoxJitter { return p2samBoxJitter }
+        let url = try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate()
+        return try P2SAMModelFile(contentsOf: url).configuration.boxJitter.fraction
+    }
+
+    /// The method as the report names it, with the box jitter F the run applies (`appliedBoxJitter()`; named only
+    /// when F ≠ 0, so reports of runs without jitter read as before).
+    func methodDescription(boxJitter: Double) -> String {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(p2samBoxJitter.map { $0 != 0 ? ", box jitter \($0)" : ", box jitter off" } ?? ""))"
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(boxJitter != 0 ? ", box jitter \(boxJitter)" : ""))"
                 : "")
     }
 
@@ -281,23 +291,24 @@ struct EvaluateCommand: ParsableCommand {
             files.append(try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate())
         }
         // Every option (defaults included): the JSON report carries them as its settings.
-        let settings = fullSettings.mapValues { $0 ?? "none" }
+        let boxJitter = try appliedBoxJitter()
+        let settings = fullSettings(boxJitter: boxJitter).mapValues { $0 ?? "none" }
         return try ShardManifest(
             kind: "evaluate", dataset: dataset.source,
             split: split == .all
                 ? "all"
                 : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
-            method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
+            method: methodDescription(boxJitter: boxJitter), modelSHA256: try ModelDigest.describe(files), seed: seed,
             conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)" + (conventions == "both" ? ", both" : ""),
             settings: settings,
             toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
     }
 
-    /// Every option of this run (nil when unset), as the JSON report's `settings`; `p2sam_box_jitter` only when given
-    /// (so earlier run directories still resume and reports stay byte-identical; absent: the model's default, which
-    /// the model's hash in the manifest pins).
-    var fullSettings: [String: String?] {
-        (p2samBoxJitter.map { ["p2sam_box_jitter": String($0)] } ?? [:]).merging([
+    /// Every option of this run (nil when unset), as the JSON report's `settings`; `p2sam_box_jitter` = the jitter F the
+    /// run applies (`appliedBoxJitter()`, given or the model's) only when F ≠ 0, so earlier run directories still
+    /// resume and reports of runs without jitter stay byte-identical.
+    func fullSettings(boxJitter: Double) -> [String: String?] {
+        (boxJitter != 0 ? ["p2sam_box_jitter": String(boxJitter)] : [:]).merging([
             "dataset": data.dataset, "brats_drop": data.bratsDrop, "normalize": data.normalize,
             "foreground": data.foreground?.rawValue,
             "method": method.rawValue, "split": split.rawValue,
