@@ -41,6 +41,10 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// clamped standard deviation, so τ < 1 pulls the samples towards the model's mean mask. 1 for files without
     /// the key (set after training, chosen on validation data: `scripts/scale-latent-deviation.py`).
     public var latentTemperature: Float = 1
+    /// The per-sample jitter of a caller's box the sampler applies unless its caller chooses one (metadata
+    /// `box_jitter`, the fraction F of `PromptBoxJitter`; `none` for files without the key). Set after training
+    /// (`p2sam set-temperature --box-jitter F`), chosen on validation data like `latentTemperature`.
+    public var boxJitter: PromptBoxJitter = .none
     /// How the PGN bounds log σ (metadata `log_sigma_bound`; `clamp` for files without the key, `smooth` for
     /// stage-2 models trained with `p2sam train --log-sigma-bound smooth`).
     public var logDeviationBound: LogDeviationBound = .clamp
@@ -142,6 +146,14 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             }
             latentTemperature = tau
         }
+        if let text = metadata[Self.boxJitterKey] {
+            guard let fraction = Double(text), let jitter = try? PromptBoxJitter(fraction: fraction) else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.boxJitterKey)' must be a number in [0, \(PromptBoxJitter.fractionLimit)), found '\(text)'"
+                )
+            }
+            boxJitter = jitter
+        }
         if let text = metadata[LogDeviationBound.metadataKey] {
             guard let bound = LogDeviationBound(rawValue: text) else {
                 throw P2SAMModelError.notAP2SAMModel(
@@ -213,6 +225,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
 
     /// Metadata key of the latent temperature (`latentTemperature`).
     public static let latentTemperatureKey = "latent_temperature"
+    /// Metadata key of the default per-sample box jitter (`boxJitter`).
+    public static let boxJitterKey = "box_jitter"
     /// Metadata key of the PGN's log σ ceiling (`logDeviationCeiling`).
     public static let logDeviationCeilingKey = "log_sigma_ceiling"
 
@@ -224,7 +238,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// The metadata entries describing this architecture (`mask_token_context` only when isolated, `presence` only
     /// when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
-    /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `latent_temperature` only when it is not 1, `log_sigma_bound` only
+    /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `latent_temperature` only when it is not 1, `box_jitter` only when active, `log_sigma_bound` only
     /// when it is not `clamp`, `log_sigma_ceiling` only when it is not 5).
     public var metadata: [String: String] {
         var entries = [
@@ -239,6 +253,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if proposalPresenceShift != 0 { entries[Self.proposalPresenceShiftKey] = String(proposalPresenceShift) }
         if proposalRefinementPasses > 0 { entries[Self.proposalRefinementKey] = String(proposalRefinementPasses) }
         if latentTemperature != 1 { entries[Self.latentTemperatureKey] = String(latentTemperature) }
+        if boxJitter.isActive { entries[Self.boxJitterKey] = String(boxJitter.fraction) }
         if logDeviationBound != .clamp { entries[LogDeviationBound.metadataKey] = logDeviationBound.rawValue }
         if logDeviationCeiling != PromptGenerationNetwork.defaultLogDeviationRange.upperBound {
             entries[Self.logDeviationCeilingKey] = String(logDeviationCeiling)
@@ -250,7 +265,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
         case assembling, pgnWidths, presenceHead, maskTokenContext, boxProposal, presenceEvidence, proposalPresenceDraw,
-            proposalPresenceShift, proposalRefinementPasses, latentTemperature, logDeviationBound, logDeviationCeiling
+            proposalPresenceShift, proposalRefinementPasses, latentTemperature, boxJitter, logDeviationBound,
+            logDeviationCeiling
     }
 
     public init(from decoder: Decoder) throws {
@@ -269,6 +285,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         proposalPresenceShift = try c.decodeIfPresent(Float.self, forKey: .proposalPresenceShift) ?? 0
         proposalRefinementPasses = try c.decodeIfPresent(Int.self, forKey: .proposalRefinementPasses) ?? 0
         latentTemperature = try c.decodeIfPresent(Float.self, forKey: .latentTemperature) ?? 1
+        boxJitter = try c.decodeIfPresent(PromptBoxJitter.self, forKey: .boxJitter) ?? .none
         logDeviationBound = try c.decodeIfPresent(LogDeviationBound.self, forKey: .logDeviationBound) ?? .clamp
         logDeviationCeiling =
             try c.decodeIfPresent(Float.self, forKey: .logDeviationCeiling)

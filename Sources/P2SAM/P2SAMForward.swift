@@ -16,16 +16,17 @@ extension P2SAMLayers {
     ///   - batch: B.
     /// - Returns: the features of B prompts (`tokenOutputs` `[B, 1 + K + Ns (+1), dim]`; with an isolated token
     ///   context, mask tokens 4…K−1 are readers of LiteMedSAM's decoder, `MaskDecoder.features(…, coreMaskTokens:)`).
+    ///   `imageKeys` are `[B, P, dim]`, or `[1, P, dim]` with reader-output injection, whose transformer runs once.
     public func decoderFeatures<C: ForwardContext>(
         _ c: C, embedding: C.Value, promptTokens: C.Value?, latents: C.Value?, batch: Int
     ) -> DecoderFeatures<C.Value> {
         let dim = promptEncoder.embedDim
         let pixels = c.shape(of: embedding)[1]
+        let singlePrompt = promptTokens.map { c.reshape($0, [1, c.shape(of: $0)[0], dim]) }
         var sparseParts: [C.Value] = []
-        if let promptTokens {
-            let single = c.reshape(promptTokens, [1, c.shape(of: promptTokens)[0], dim])
+        if let singlePrompt {
             sparseParts.append(
-                batch == 1 ? single : c.concatenate(Array(repeating: single, count: batch), alongAxis: 0))
+                batch == 1 ? singlePrompt : c.concatenate(Array(repeating: singlePrompt, count: batch), alongAxis: 0))
         }
         let image: C.Value
         var readerOffsets: C.Value? = nil
@@ -62,10 +63,18 @@ extension P2SAMLayers {
                 c, image: image, positionalEncoding: positionalEncoding, sparseTokens: sparseTokens, batch: batch)
         case .isolated:
             // LiteMedSAM's decoder (IoU token, its 4 mask tokens, the sparse tokens) with P²SAM's outputs as readers.
+            let coreMaskTokens = configuration.maskTokenContext.coreMaskTokenCount
+            if let readerOutputOffsets {
+                // Nothing before the hypernetworks sees z: the transformer runs once for all B samples.
+                let single = maskDecoder.features(
+                    c, image: image, positionalEncoding: positionalEncoding, sparseTokens: singlePrompt, batch: 1,
+                    coreMaskTokens: coreMaskTokens)
+                return maskDecoder.features(
+                    c, expanding: single, coreMaskTokens: coreMaskTokens, readerOutputOffsets: readerOutputOffsets)
+            }
             return maskDecoder.features(
                 c, image: image, positionalEncoding: positionalEncoding, sparseTokens: sparseTokens, batch: batch,
-                coreMaskTokens: configuration.maskTokenContext.coreMaskTokenCount, readerOffsets: readerOffsets,
-                readerOutputOffsets: readerOutputOffsets)
+                coreMaskTokens: coreMaskTokens, readerOffsets: readerOffsets)
         }
     }
 

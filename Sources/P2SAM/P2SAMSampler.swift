@@ -72,8 +72,12 @@ public struct P2SAMSampler: Sendable {
     public var latentTemperature: Float? = nil
     /// Per-sample jitter of a caller's box (`PromptBoxJitter`): with a fraction F > 0 and a caller's box, sample k is
     /// prompted with its own box drawn from N(box, (F·side)²) per coordinate (box-jitter's draw) besides its own z,
-    /// and decodes alone. Default `none`: every sample gets the caller's box. No effect without a caller's box.
-    public var boxJitter = PromptBoxJitter.none
+    /// and decodes alone. nil (the default): the model's (`P2SAMConfiguration.boxJitter`, metadata `box_jitter`,
+    /// `none` for files without it); `none`: every sample gets the caller's box. No effect without a caller's box.
+    public var boxJitter: PromptBoxJitter? = nil
+
+    /// The jitter applied to a caller's box: `boxJitter`, else the model's.
+    public var effectiveBoxJitter: PromptBoxJitter { boxJitter ?? model.configuration.boxJitter }
     /// Upper bound on samples per call.
     public static let maximumSampleCount = 100_000
 
@@ -186,12 +190,12 @@ public struct P2SAMSampler: Sendable {
             resizedWidth: e.resizedWidth)
     }
 
-    /// The per-sample prompts (256 frame) of a prepared image with a caller's box when `boxJitter` is active
+    /// The per-sample prompts (256 frame) of a prepared image with a caller's box when `effectiveBoxJitter` is active
     /// (`PromptBoxJitter.prompts(for:width:height:count:seed:)`), else nil.
     public func jitteredPrompts(for prepared: P2SAMPreparedImage, count: Int, seed: UInt64) throws -> [Prompt]? {
         guard let prompt = prepared.callerPrompt else { return nil }
         let e = prepared.embedded
-        return try boxJitter.prompts(
+        return try effectiveBoxJitter.prompts(
             for: prompt, width: e.originalWidth, height: e.originalHeight, count: count, seed: seed)
     }
 

@@ -12,7 +12,7 @@ import SeededSampling
 /// boxes come from a GSL mt19937 stream of their own (the sample seed + ``streamOffset``), drawn in sample order, so
 /// the latents and the presence draws are the same with and without the jitter. A fraction of 0 (``none``) gives
 /// every sample the caller's box, exactly as without this option.
-public struct PromptBoxJitter: Sendable, Equatable {
+public struct PromptBoxJitter: Sendable, Equatable, Codable {
     /// σ as a fraction of the box's width and height: `0 ≤ fraction <` ``fractionLimit``.
     public let fraction: Double
 
@@ -34,6 +34,24 @@ public struct PromptBoxJitter: Sendable, Equatable {
     }
 
     private init(checkedFraction: Double) { fraction = checkedFraction }
+
+    /// Decodes the fraction alone, checked as by `init(fraction:)`.
+    public init(from decoder: Decoder) throws {
+        let fraction = try decoder.singleValueContainer().decode(Double.self)
+        guard let checked = try? PromptBoxJitter(fraction: fraction) else {
+            throw DecodingError.dataCorrupted(
+                DecodingError.Context(
+                    codingPath: decoder.codingPath,
+                    debugDescription: P2SAMModelError.invalidBoxJitter(fraction).description))
+        }
+        self = checked
+    }
+
+    /// Encodes the fraction alone.
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(fraction)
+    }
 
     /// Whether samples get boxes of their own (`fraction > 0`).
     public var isActive: Bool { fraction > 0 }

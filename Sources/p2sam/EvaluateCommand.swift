@@ -156,9 +156,9 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .customLong("p2sam-box-jitter"),
         help:
-            "p2sam with --p2sam-box: each sample also draws its own box from N(box, (F·side)²) per coordinate, box-jitter's draw (0 <= F < 0.5). Default 0: every sample gets the simulated box."
+            "p2sam with --p2sam-box: each sample also draws its own box from N(box, (F·side)²) per coordinate, box-jitter's draw (0 <= F < 0.5; 0: every sample gets the simulated box). Default: the model's (its metadata box_jitter, else 0)."
     )
-    var p2samBoxJitter = 0.0
+    var p2samBoxJitter: Double?
 
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
@@ -210,11 +210,14 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError(
                 "--p2sam-latent-temperature must be a positive finite number, got \(p2samLatentTemperature)")
         }
-        do { _ = try PromptBoxJitter(fraction: p2samBoxJitter) } catch {
-            throw ValidationError("--p2sam-box-jitter: \(error)")
-        }
-        if p2samBoxJitter != 0 && !(method == .p2sam && p2samBox) {
-            throw ValidationError("--p2sam-box-jitter needs --method p2sam --p2sam-box (it jitters the simulated box)")
+        if let p2samBoxJitter {
+            do { _ = try PromptBoxJitter(fraction: p2samBoxJitter) } catch {
+                throw ValidationError("--p2sam-box-jitter: \(error)")
+            }
+            if p2samBoxJitter != 0 && !(method == .p2sam && p2samBox) {
+                throw ValidationError(
+                    "--p2sam-box-jitter needs --method p2sam --p2sam-box (it jitters the simulated box)")
+            }
         }
         if !["selected", "both"].contains(conventions) {
             throw ValidationError("--conventions must be selected or both")
@@ -237,7 +240,12 @@ struct EvaluateCommand: ParsableCommand {
             sampler.presenceDraw = p2samPresenceDraw
             sampler.presenceLogitShift = p2samPresenceShift
             sampler.latentTemperature = p2samLatentTemperature
-            sampler.boxJitter = try PromptBoxJitter(fraction: p2samBoxJitter)
+            sampler.boxJitter = try p2samBoxJitter.map(PromptBoxJitter.init(fraction:))
+            if p2samBox && sampler.effectiveBoxJitter.isActive {
+                let source = p2samBoxJitter == nil ? " (the model's default; --p2sam-box-jitter 0 turns it off)" : ""
+                FileHandle.standardError.write(
+                    Data("per-sample box jitter \(sampler.effectiveBoxJitter.fraction)\(source)\n".utf8))
+            }
             var method = P2SAMMethod(sampler: sampler, conditionOnBox: p2samBox)
             method.usesPresence = p2samPresence == "on"
             return method
@@ -257,12 +265,22 @@ struct EvaluateCommand: ParsableCommand {
         }
     }
 
-    /// The method as the report names it.
-    var methodDescription: String {
+    /// The per-sample jitter F this run applies to the simulated box: `--p2sam-box-jitter`, else the P²SAM model's
+    /// stored `box_jitter` (0 for files without it); 0 unless `--method p2sam --p2sam-box`.
+    func appliedBoxJitter() throws -> Double {
+        guard method == .p2sam && p2samBox else { return 0 }
+        if let p2samBoxJitter { return p2samBoxJitter }
+        let url = try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate()
+        return try P2SAMModelFile(contentsOf: url).configuration.boxJitter.fraction
+    }
+
+    /// The method as the report names it, with the box jitter F the run applies (`appliedBoxJitter()`; named only
+    /// when F ≠ 0, so reports of runs without jitter read as before).
+    func methodDescription(boxJitter: Double) -> String {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(p2samBoxJitter != 0 ? ", box jitter \(p2samBoxJitter)" : ""))"
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(boxJitter != 0 ? ", box jitter \(boxJitter)" : ""))"
                 : "")
     }
 
@@ -273,22 +291,24 @@ struct EvaluateCommand: ParsableCommand {
             files.append(try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate())
         }
         // Every option (defaults included): the JSON report carries them as its settings.
-        let settings = fullSettings.mapValues { $0 ?? "none" }
+        let boxJitter = try appliedBoxJitter()
+        let settings = fullSettings(boxJitter: boxJitter).mapValues { $0 ?? "none" }
         return try ShardManifest(
             kind: "evaluate", dataset: dataset.source,
             split: split == .all
                 ? "all"
                 : "\(splitOptions.effectiveProtocol.rawValue) fold \(splitOptions.fold ?? "0") \(split.rawValue)",
-            method: methodDescription, modelSHA256: try ModelDigest.describe(files), seed: seed,
+            method: methodDescription(boxJitter: boxJitter), modelSHA256: try ModelDigest.describe(files), seed: seed,
             conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)" + (conventions == "both" ? ", both" : ""),
             settings: settings,
             toolVersion: ToolVersion.current, allCaseIDs: caseIDs, shard: sharding.value)
     }
 
-    /// Every option of this run (nil when unset), as the JSON report's `settings`; `p2sam_box_jitter` only when not 0
-    /// (so earlier run directories still resume and reports stay byte-identical).
-    var fullSettings: [String: String?] {
-        (p2samBoxJitter != 0 ? ["p2sam_box_jitter": String(p2samBoxJitter)] : [:]).merging([
+    /// Every option of this run (nil when unset), as the JSON report's `settings`; `p2sam_box_jitter` = the jitter F the
+    /// run applies (`appliedBoxJitter()`, given or the model's) only when F ≠ 0, so earlier run directories still
+    /// resume and reports of runs without jitter stay byte-identical.
+    func fullSettings(boxJitter: Double) -> [String: String?] {
+        (boxJitter != 0 ? ["p2sam_box_jitter": String(boxJitter)] : [:]).merging([
             "dataset": data.dataset, "brats_drop": data.bratsDrop, "normalize": data.normalize,
             "foreground": data.foreground?.rawValue,
             "method": method.rawValue, "split": split.rawValue,

@@ -131,9 +131,9 @@ struct SampleCommand: ParsableCommand {
     @Option(
         name: .customLong("box-jitter"),
         help:
-            "With --box: each sample also draws its own box from N(box, (F·side)²) per coordinate (box-jitter's draw; 0 <= F < 0.5). Default 0: every sample gets the box."
+            "With --box: each sample also draws its own box from N(box, (F·side)²) per coordinate (box-jitter's draw; 0 <= F < 0.5; 0: every sample gets the box). Default: the model's (its metadata box_jitter, else 0)."
     )
-    var boxJitter = 0.0
+    var boxJitter: Double?
 
     @OptionGroup var backbone: ModelOptions
 
@@ -152,10 +152,14 @@ struct SampleCommand: ParsableCommand {
         if let latentTemperature, !(latentTemperature > 0 && latentTemperature.isFinite) {
             throw ValidationError("--latent-temperature must be a positive finite number, got \(latentTemperature)")
         }
-        do { _ = try PromptBoxJitter(fraction: boxJitter) } catch {
-            throw ValidationError("--box-jitter: \(error)")
+        if let boxJitter {
+            do { _ = try PromptBoxJitter(fraction: boxJitter) } catch {
+                throw ValidationError("--box-jitter: \(error)")
+            }
+            if boxJitter != 0 && box == nil {
+                throw ValidationError("--box-jitter needs --box (it jitters the given box)")
+            }
         }
-        if boxJitter != 0 && box == nil { throw ValidationError("--box-jitter needs --box (it jitters the given box)") }
         guard (image == nil) != (dataset == nil) else {
             throw ValidationError("give either --image PNG or --dataset SPEC")
         }
@@ -219,7 +223,7 @@ struct SampleCommand: ParsableCommand {
         sampler.presenceDraw = presenceDraw
         sampler.presenceLogitShift = presenceShift
         sampler.latentTemperature = latentTemperature
-        sampler.boxJitter = try PromptBoxJitter(fraction: boxJitter)
+        sampler.boxJitter = try boxJitter.map(PromptBoxJitter.init(fraction:))
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []
@@ -257,6 +261,12 @@ struct SampleCommand: ParsableCommand {
                 format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output,
                 elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
         print(choice.description)
+        let jitter = sampler.effectiveBoxJitter
+        if prompt?.box != nil && jitter.isActive {
+            print(
+                "per-sample box jitter \(jitter.fraction) of the box's sides"
+                    + (boxJitter == nil ? " (the model's default; --box-jitter 0 gives every sample the box)" : ""))
+        }
         if p2sam.layers.boxProposal != nil && prompt == nil && boxProposal != .off {
             if let raw = prepared.proposedBox {
                 let scale = Float(max(picture.width, picture.height)) / 256
@@ -295,7 +305,7 @@ struct SampleCommand: ParsableCommand {
                     "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
-            if boxJitter != 0 { provenance.settings["box_jitter"] = String(boxJitter) }
+            if prompt?.box != nil && jitter.isActive { provenance.settings["box_jitter"] = String(jitter.fraction) }
             try provenance.addCheckpoint(backbone)
             try provenance.addModel("p2sam", at: modelURL)
             let report = SampleReport(

@@ -84,5 +84,34 @@ final class BoxJitterCLITests: CheckpointCommandTestCase {
         let jittered = try report(["--p2sam-box-jitter", "0.1"], "jittered.json")
         XCTAssertEqual((jittered["settings"] as? [String: Any])?["p2sam_box_jitter"] as? String, "0.1")
         XCTAssertNotEqual(plain["mean"] as? NSDictionary, jittered["mean"] as? NSDictionary)
+
+        // A model that stores box_jitter 0.1 applies it without the option, and the report says so as if it were given;
+        // --p2sam-box-jitter 0 turns it off.
+        let stored = path("stored.safetensors")
+        let set = try CLIRunner.run([
+            "set-temperature", "--model", CLIRunner.bundledDefaultModel.path, "--box-jitter", "0.1", "--output", stored,
+        ])
+        XCTAssertEqual(set.status, 0, set.output)
+        func storedReport(_ extra: [String], _ name: String) throws -> [String: Any] {
+            let outcome = try CLIRunner.run(
+                [
+                    "evaluate", "--dataset", "synthetic:4:1", "--split", "all", "--method", "p2sam", "--p2sam-box",
+                    "--model", stored, "--count", "3", "--json", path(name), "--checkpoint", CLIRunner.checkpoint.path,
+                ] + extra)
+            XCTAssertEqual(outcome.status, 0, outcome.output)
+            if extra.isEmpty {
+                XCTAssertTrue(outcome.output.contains("per-sample box jitter 0.1 (the model's default"), outcome.output)
+            }
+            let data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
+            return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        }
+        let byModel = try storedReport([], "by-model.json")
+        XCTAssertEqual((byModel["settings"] as? [String: Any])?["p2sam_box_jitter"] as? String, "0.1")
+        XCTAssertTrue(
+            (byModel["method"] as? String)?.hasSuffix(", box jitter 0.1)") == true, "\(byModel["method"] ?? "")")
+        XCTAssertEqual(byModel["mean"] as? NSDictionary, jittered["mean"] as? NSDictionary)
+        let off = try storedReport(["--p2sam-box-jitter", "0"], "off.json")
+        XCTAssertNil((off["settings"] as? [String: Any])?["p2sam_box_jitter"])
+        XCTAssertEqual(off["mean"] as? NSDictionary, plain["mean"] as? NSDictionary)
     }
 }

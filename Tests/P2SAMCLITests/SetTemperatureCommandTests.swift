@@ -1,4 +1,5 @@
 import Foundation
+import MedImageIO
 import SAMTensor
 import TorchCheckpoint
 import XCTest
@@ -39,6 +40,62 @@ final class SetTemperatureCommandTests: XCTestCase {
         XCTAssertTrue(copy.metadata["notes"]?.contains("p2sam set-temperature; was 6.0") == true)
     }
 
+    /// `--box-jitter F` stores metadata `box_jitter` (0 removes it), keeps τ and the tensors, and `p2sam sample --box`
+    /// then jitters per sample by default (saying so), unless `--box-jitter 0`.
+    func testWritesTheBoxJitterAndSampleUsesIt() throws {
+        let model = CLIRunner.bundledDefaultModel.path
+        let jittered = path("j.safetensors")
+        let set = try CLIRunner.run([
+            "set-temperature", "--model", model, "--box-jitter", "0.1", "--output", jittered,
+        ])
+        XCTAssertEqual(set.status, 0, set.output)
+        XCTAssertTrue(set.output.contains("box jitter 0.1 (was 0.0)"), set.output)
+        let original = try Safetensors.read(contentsOf: URL(fileURLWithPath: model))
+        let copy = try Safetensors.read(contentsOf: URL(fileURLWithPath: jittered))
+        XCTAssertEqual(copy.metadata["box_jitter"], "0.1")
+        XCTAssertEqual(copy.metadata["latent_temperature"], original.metadata["latent_temperature"])
+        XCTAssertEqual(copy.tensors, original.tensors)
+        XCTAssertTrue(copy.metadata["notes"]?.contains("box jitter 0.1 (p2sam set-temperature; was 0.0)") == true)
+
+        let image = path("image.png")
+        let pixels = (0..<(96 * 80)).map { i -> Float in hypot(Float(i % 96) - 48, Float(i / 96) - 40) < 18 ? 200 : 40 }
+        try PNG.write(try MedicalImage(width: 96, height: 80, channels: 1, pixels: pixels), to: image)
+        func sample(_ extra: [String], _ name: String) throws -> (output: String, settings: [String: String]) {
+            let run = try CLIRunner.run(
+                [
+                    "sample", "--image", image, "--box", "28,20,70,62", "--count", "3", "--model", jittered,
+                    "--output", path(name), "--json", path(name + ".json"),
+                ] + extra)
+            XCTAssertEqual(run.status, 0, run.output)
+            let report = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: path(name + ".json"))))
+            let settings = ((report as? [String: Any])?["settings"] as? [String: Any] ?? [:]).compactMapValues {
+                $0 as? String
+            }
+            return (run.output, settings)
+        }
+        let byModel = try sample([], "by-model")
+        XCTAssertTrue(
+            byModel.output.contains("per-sample box jitter 0.1 of the box's sides (the model's default"), byModel.output
+        )
+        XCTAssertEqual(byModel.settings["box_jitter"], "0.1")
+        let off = try sample(["--box-jitter", "0"], "off")
+        XCTAssertFalse(off.output.contains("per-sample box jitter"), off.output)
+        XCTAssertNil(off.settings["box_jitter"])
+        let masksByModel = try (0..<3).map {
+            try Data(contentsOf: URL(fileURLWithPath: path("by-model/sample_00\($0).png")))
+        }
+        let masksOff = try (0..<3).map { try Data(contentsOf: URL(fileURLWithPath: path("off/sample_00\($0).png"))) }
+        XCTAssertNotEqual(masksByModel, masksOff, "the model's jitter moved the samples' boxes")
+
+        let removed = try CLIRunner.run([
+            "set-temperature", "--model", jittered, "--box-jitter", "0", "--output", path("none.safetensors"),
+        ])
+        XCTAssertEqual(removed.status, 0, removed.output)
+        XCTAssertNil(
+            try Safetensors.read(contentsOf: URL(fileURLWithPath: path("none.safetensors"))).metadata["box_jitter"])
+    }
+
     func testRefusesBadInputAndWritesNothing() throws {
         let stageOne = path("stage1.safetensors")
         let bytes = try Safetensors.encode(
@@ -52,6 +109,10 @@ final class SetTemperatureCommandTests: XCTestCase {
             (["--model", model, "--latent-temperature", "-2"], "--latent-temperature"),
             (["--model", stageOne, "--latent-temperature", "2"], "stage-1 model"),
             (["--model", path("missing.safetensors"), "--latent-temperature", "2"], "no model file"),
+            (["--model", model, "--box-jitter", "0.5"], "--box-jitter"),
+            (["--model", model, "--box-jitter", "-0.1"], "--box-jitter"),
+            (["--model", model, "--box-jitter", "nan"], "--box-jitter"),
+            (["--model", model], "nothing to change"),
         ]
         for (arguments, expected) in cases {
             let outcome = try CLIRunner.run(["set-temperature"] + arguments + ["--output", path("out.safetensors")])

@@ -95,7 +95,8 @@ final class PromptBoxJitterTests: XCTestCase {
         XCTAssertNotEqual(jittered, unjittered)
         XCTAssertEqual(sampler.latents(for: prepared, count: 5, seed: 21), latents, "the latents do not change")
         let prompts = try XCTUnwrap(try sampler.jitteredPrompts(for: prepared, count: 5, seed: 21))
-        let expectedBoxes = try sampler.boxJitter.boxes(around: box, width: 128, height: 128, count: 5, seed: 21)
+        let expectedBoxes = try sampler.effectiveBoxJitter.boxes(
+            around: box, width: 128, height: 128, count: 5, seed: 21)
         for k in 0..<5 {
             XCTAssertEqual(
                 prompts[k], try Prompt(ImagePrompt(box: expectedBoxes[k]), imageHeight: 128, imageWidth: 128))
@@ -109,5 +110,49 @@ final class PromptBoxJitterTests: XCTestCase {
         let reference = try masks(sampler, plain, count: 3, seed: 5)
         sampler.boxJitter = try PromptBoxJitter(fraction: 0.2)
         XCTAssertEqual(try masks(sampler, plain, count: 3, seed: 5), reference)
+    }
+
+    /// Metadata `box_jitter` is the sampler's default: a model file with F 0.1 draws what an explicit F 0.1 draws, an
+    /// explicit `none` overrides it; bad values are refused by key, and F 0 writes no key.
+    func testModelFilesBoxJitterIsTheSamplersDefault() throws {
+        let base = ["format": "p2sam-v1", "injection": "sparse", "prompt": "full-box"]
+        XCTAssertEqual(try P2SAMConfiguration(metadata: base).boxJitter, .none)
+        XCTAssertNil(try P2SAMConfiguration(metadata: base).metadata["box_jitter"])
+        var withJitter = base
+        withJitter["box_jitter"] = "0.1"
+        let configuration = try P2SAMConfiguration(metadata: withJitter)
+        XCTAssertEqual(configuration.boxJitter, try PromptBoxJitter(fraction: 0.1))
+        XCTAssertEqual(try P2SAMConfiguration(metadata: configuration.metadata), configuration)
+        let decoded = try JSONDecoder().decode(P2SAMConfiguration.self, from: JSONEncoder().encode(configuration))
+        XCTAssertEqual(decoded, configuration)
+        XCTAssertThrowsError(
+            try JSONDecoder().decode(PromptBoxJitter.self, from: Data("0.6".utf8)), "0.6 is beyond the limit")
+        for bad in ["0.5", "-0.1", "abc", "nan", "inf", ""] {
+            withJitter["box_jitter"] = bad
+            XCTAssertThrowsError(try P2SAMConfiguration(metadata: withJitter), bad) { error in
+                XCTAssertTrue("\(error)".contains("'box_jitter'"), "\(error)")
+            }
+        }
+
+        try IdentityModel.requireCheckpoint()
+        let encoder = try IdentityModel.encoder()
+        let tensors = try IdentityModel.tensors(injection: .sparse)
+        var metadata = IdentityModel.metadata(injection: .sparse)
+        metadata["box_jitter"] = "0.1"
+        var byModel = P2SAMSampler(
+            model: try P2SAMModel(file: try P2SAMModelFile(tensors: tensors, metadata: metadata), imageEncoder: encoder)
+        )
+        XCTAssertNil(byModel.boxJitter)
+        XCTAssertEqual(byModel.effectiveBoxJitter, try PromptBoxJitter(fraction: 0.1))
+        var explicit = P2SAMSampler(model: try IdentityModel.model(injection: .sparse))
+        explicit.boxJitter = try PromptBoxJitter(fraction: 0.1)
+        let prepared = try byModel.prepare(P2SAMSamplerTests.image, prompt: ImagePrompt(box: box))
+        let jittered = try masks(explicit, prepared, count: 4, seed: 3)
+        XCTAssertEqual(try masks(byModel, prepared, count: 4, seed: 3), jittered)
+        byModel.boxJitter = PromptBoxJitter.none
+        explicit.boxJitter = PromptBoxJitter.none
+        let plain = try masks(explicit, prepared, count: 4, seed: 3)
+        XCTAssertNotEqual(plain, jittered)
+        XCTAssertEqual(try masks(byModel, prepared, count: 4, seed: 3), plain, "an explicit none overrides the model's")
     }
 }

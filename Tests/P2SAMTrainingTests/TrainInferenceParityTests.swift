@@ -110,6 +110,9 @@ final class TrainInferenceParityTests: XCTestCase {
         let prepared = try sampler.prepare(image)
         let latents = sampler.latents(for: prepared, count: 3, seed: 5)
         let sampled = sampler.fusedLogits(for: prepared, latents: latents)
+        // A batch decodes as its samples one at a time (reader-output injection shares one transformer run).
+        let oneByOne = latents.flatMap { sampler.fusedLogits(for: prepared, latents: [$0]).storage }
+        let batchError = zip(oneByOne, sampled.storage).map { abs($0 - $1) }.max()!
 
         // Training: recorded LoRA encoder from the layers.0 output, graph PGN, graph decoder.
         let network = P2SAMNetwork(
@@ -129,11 +132,13 @@ final class TrainInferenceParityTests: XCTestCase {
         let spread = zip(sampled.storage[0..<65536], sampled.storage[65536..<131072]).map { abs($0 - $1) }.max()!
         print(
             "train vs inference (\(injection.rawValue)): embedding \(embeddingError), PGN μ \(meanError) σ \(deviationError), "
-                + "logits \(logitError) (|logit| up to \(largest), samples differ by up to \(spread))")
+                + "logits \(logitError) (|logit| up to \(largest), samples differ by up to \(spread)); "
+                + "batch vs one at a time \(batchError)")
         XCTAssertLessThan(embeddingError, 1e-4)
         XCTAssertLessThan(meanError, 1e-5)
         XCTAssertLessThan(deviationError, 1e-5)
         XCTAssertLessThan(logitError, Self.logitTolerance)
+        XCTAssertLessThan(batchError, Self.logitTolerance)
         XCTAssertGreaterThan(
             spread, 0.1, "the latent has no visible effect: the check would not see an injection mismatch")
     }

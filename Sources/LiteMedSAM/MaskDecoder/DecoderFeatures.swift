@@ -4,8 +4,9 @@ import SAMLayers
 public struct DecoderFeatures<Value> {
     /// Output of every token `[B, T, dim]`: the IoU token, the K mask tokens, then the sparse tokens.
     public var tokenOutputs: Value
-    /// The transformer's updated image keys `[B, P, dim]` for P embedding pixels (64x64 row-major);
-    /// `maskLogits` upscales them to `[B, 16·P, dim/8]`, one prompt at a time when tape-free.
+    /// The transformer's updated image keys `[B, P, dim]` for P embedding pixels (64x64 row-major), or `[1, P, dim]`
+    /// when they are the same for every prompt; `maskLogits` upscales them to `[B, 16·P, dim/8]`, one prompt at a
+    /// time when tape-free.
     public var imageKeys: Value
 }
 
@@ -56,12 +57,20 @@ extension MaskDecoder {
     }
 
     /// Mask logits `[B, n, 16·P]` (`hyper · upscaledᵀ`, the image keys upscaled to `[B, 16·P, dim/8]`) for
-    /// hypernetwork outputs `[B, n, dim/8]`; tape-free, one prompt's upscaled features exist at a time.
+    /// hypernetwork outputs `[B, n, dim/8]`; tape-free, one prompt's upscaled features exist at a time. Image keys
+    /// of batch 1 serve every one of the B hypernetwork outputs: they are upscaled once and multiplied with all
+    /// `B·n` rows at once.
     public func maskLogits<C: ForwardContext>(
         _ c: C, hypernetworkOutputs hyper: C.Value, _ features: DecoderFeatures<C.Value>
     ) -> C.Value {
         let pixels = c.shape(of: features.imageKeys)[1]
         let side = Int(Double(pixels).squareRoot())
+        let hyperShape = c.shape(of: hyper)
+        if c.shape(of: features.imageKeys)[0] == 1 && hyperShape[0] > 1 {
+            let rows = c.reshape(hyper, [1, hyperShape[0] * hyperShape[1], hyperShape[2]])
+            let logits = maskLogits(c, hypernetworkOutputs: rows, features)
+            return c.reshape(logits, [hyperShape[0], hyperShape[1], 16 * pixels])
+        }
         return c.batchwise([hyper, features.imageKeys]) { parts in
             let batch = c.shape(of: parts[1])[0]
             let upscaled = upscaling.forward(c, c.reshape(parts[1], [batch, side, side, transformerDim]))

@@ -122,11 +122,9 @@ extension MaskDecoder {
     ///   - coreMaskTokens: the mask tokens of the core, in 1..<K.
     ///   - readerOffsets: `[B, 1, dim]` added to every reader's starting token (and so to its positional encoding),
     ///     one row per batch element; nil for none. The core and the image never see it.
-    ///   - readerOutputOffsets: `[B, 1, dim]` added to every reader's output token (after the transformer, before
-    ///     the hypernetwork MLPs), one row per batch element; nil for none. Nothing else sees it.
     public func features<C: ForwardContext>(
         _ c: C, image: C.Value, positionalEncoding: C.Value, sparseTokens: C.Value?, batch: Int,
-        coreMaskTokens: Int, readerOffsets: C.Value? = nil, readerOutputOffsets: C.Value? = nil
+        coreMaskTokens: Int, readerOffsets: C.Value? = nil
     ) -> DecoderFeatures<C.Value> {
         precondition(
             coreMaskTokens >= 1 && coreMaskTokens < maskTokenCount,
@@ -145,22 +143,51 @@ extension MaskDecoder {
             readers = c.concatenate(Array(repeating: readers, count: batch), alongAxis: 0)
         }
         if let sparseTokens { core = c.concatenate([core, sparseTokens], alongAxis: 1) }
-        let (hs, keys, plainReaderOutputs) = transformer.forward(
+        let (hs, keys, readerOutputs) = transformer.forward(
             c, image: image, imagePE: positionalEncoding, tokens: core, readers: readers)
-        var readerOutputs = plainReaderOutputs
-        if let readerOutputOffsets {
-            // [B, 1, dim] repeated for each reader → [B, R, dim], added to the readers' outputs [B, R, dim].
-            let repeated =
-                readerCount == 1
-                ? readerOutputOffsets
-                : c.concatenate(Array(repeating: readerOutputOffsets, count: readerCount), alongAxis: 1)
-            c.add(&readerOutputs, repeated)
-        }
         let coreCount = c.shape(of: hs)[1]
         var parts = [c.slice(hs, alongAxis: 1, 0..<(1 + coreMaskTokens)), readerOutputs]
         if coreCount > 1 + coreMaskTokens {
             parts.append(c.slice(hs, alongAxis: 1, (1 + coreMaskTokens)..<coreCount))
         }
         return DecoderFeatures(tokenOutputs: c.concatenate(parts, alongAxis: 1), imageKeys: keys)
+    }
+
+    /// The features of B samples that differ only after the transformer: `single`'s token outputs (`[1, T, dim]`, one
+    /// prompt, as from `features(_:image:positionalEncoding:sparseTokens:batch:coreMaskTokens:readerOffsets:)` with
+    /// batch 1) repeated B times, with `readerOutputOffsets` added to every reader's output token (mask tokens
+    /// `coreMaskTokens..<K`, before the hypernetwork MLPs).
+    ///
+    /// The image keys stay `single`'s `[1, P, dim]`: nothing before the hypernetworks sees the offsets, so the
+    /// transformer and the output upscaling run once for all B samples (`maskLogits` takes image keys of batch 1 with
+    /// hypernetwork outputs of batch B).
+    ///
+    /// - Parameters:
+    ///   - c: the forward context.
+    ///   - single: the features of one prompt, `tokenOutputs` `[1, 1 + K + Ns, dim]`, `imageKeys` `[1, P, dim]`.
+    ///   - coreMaskTokens: the mask tokens of the core, in 1..<K; the readers are mask tokens `coreMaskTokens..<K`.
+    ///   - readerOutputOffsets: `[B, 1, dim]`, one row per sample, added to every reader's output token.
+    /// - Returns: `tokenOutputs` `[B, 1 + K + Ns, dim]` and `single`'s image keys.
+    public func features<C: ForwardContext>(
+        _ c: C, expanding single: DecoderFeatures<C.Value>, coreMaskTokens: Int, readerOutputOffsets: C.Value
+    ) -> DecoderFeatures<C.Value> {
+        let tokens = single.tokenOutputs
+        let shape = c.shape(of: tokens)
+        precondition(
+            shape[0] == 1 && coreMaskTokens >= 1 && coreMaskTokens < maskTokenCount && shape[1] >= 1 + maskTokenCount,
+            "decoder reader outputs: token outputs \(shape) with \(coreMaskTokens) core mask tokens of \(maskTokenCount)"
+        )
+        let batch = c.shape(of: readerOutputOffsets)[0]
+        let readerTokens = (1 + coreMaskTokens)..<(1 + maskTokenCount)
+        func repeated(_ x: C.Value) -> C.Value {
+            batch == 1 ? x : c.concatenate(Array(repeating: x, count: batch), alongAxis: 0)
+        }
+        // [1, R, dim] + [B, 1, dim] → [B, R, dim].
+        let readers = c.sum(c.slice(tokens, alongAxis: 1, readerTokens), readerOutputOffsets)
+        var parts = [repeated(c.slice(tokens, alongAxis: 1, 0..<readerTokens.lowerBound)), readers]
+        if shape[1] > readerTokens.upperBound {
+            parts.append(repeated(c.slice(tokens, alongAxis: 1, readerTokens.upperBound..<shape[1])))
+        }
+        return DecoderFeatures(tokenOutputs: c.concatenate(parts, alongAxis: 1), imageKeys: single.imageKeys)
     }
 }
