@@ -154,12 +154,17 @@ public enum PNG {
         var output: [UInt8] = []
         var ok: Int32 = 0
         func run(_ buffer: UnsafeRawPointer?) {
-            // First pass measures, second pass writes.
-            ok = png_image_write_to_memory(&png, nil, &size, 0, buffer, 0, nil)
-            guard ok != 0 else { return }
-            output = [UInt8](repeating: 0, count: Int(size))
-            ok = output.withUnsafeMutableBytes { raw in
-                png_image_write_to_memory(&png, raw.baseAddress, &size, 0, buffer, 0, nil)
+            // One pass into a buffer of libpng's worst-case size; should libpng still need more, it says how much
+            // (and compresses again into that).
+            let bound = encodedSizeBound(
+                width: image.width, height: image.height, channels: image.channels, is16: is16)
+            for _ in 0..<2 {
+                output = [UInt8](repeating: 0, count: max(bound, Int(size)))
+                size = png_alloc_size_t(output.count)
+                ok = output.withUnsafeMutableBytes { raw in
+                    png_image_write_to_memory(&png, raw.baseAddress, &size, 0, buffer, 0, nil)
+                }
+                if ok != 0 || Int(size) <= output.count { break }
             }
             if ok != 0 { output.removeLast(output.count - Int(size)) }
         }
@@ -176,6 +181,22 @@ public enum PNG {
             throw MedImageIOError.pngEncode(path: name, message: message)
         }
         return output
+    }
+
+    /// An upper bound on the PNG file size libpng's simplified writer can produce for a grey or RGB image without
+    /// alpha or a colour map (its `PNG_IMAGE_PNG_SIZE_MAX`: the filtered rows, zlib's worst-case expansion of them,
+    /// one chunk header per 8 KiB zlib buffer, and the fixed chunks), with 1 KiB to spare.
+    ///
+    /// - Parameters:
+    ///   - width: pixels per row.
+    ///   - height: rows.
+    ///   - channels: samples per pixel (1 grey, 3 RGB).
+    ///   - is16: 16-bit samples (else 8-bit).
+    public static func encodedSizeBound(width: Int, height: Int, channels: Int, is16: Bool) -> Int {
+        let rows = height * (width * channels * (is16 ? 2 : 1) + 1)
+        let compressed = rows + (rows + 7) / 8 + (rows + 63) / 64 + 11
+        let fixedChunks = 8 + 25 + 16 + 44 + 12 + 12
+        return fixedChunks + 12 * (compressed / 8192 + 1) + compressed + 1024
     }
 
     /// Inverse of libpng's 16-bit premultiplication `(v * a + 32767) / 65535`, rounded.

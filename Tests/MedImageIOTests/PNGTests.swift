@@ -26,6 +26,33 @@ final class PNGTests: XCTestCase {
         XCTAssertEqual(try PNG.decode(PNG.encode(rgb)), rgb)
     }
 
+    /// Encoding is one compression pass into a buffer of libpng's worst-case size: incompressible noise (the worst
+    /// case), a flat image and a 1-pixel image, in every written layout, encode within the bound and decode back.
+    func testEncodingFitsTheWorstCaseBoundAndRoundTrips() throws {
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func noise(_ count: Int, _ maximum: Float) -> [Float] {
+            (0..<count).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                return Float((state >> 33) % UInt64(maximum + 1))
+            }
+        }
+        for (width, height) in [(1, 1), (37, 5), (300, 211)] {
+            for (channels, bitDepth) in [(1, 8), (3, 8), (1, 16), (3, 16)] {
+                let maximum: Float = bitDepth == 16 ? 65535 : 255
+                let count = width * height * channels
+                for pixels in [noise(count, maximum), [Float](repeating: 7, count: count)] {
+                    let image = try MedicalImage(
+                        width: width, height: height, channels: channels, bitDepth: bitDepth, pixels: pixels)
+                    let bytes = try PNG.encode(image)
+                    let bound = PNG.encodedSizeBound(
+                        width: width, height: height, channels: channels, is16: bitDepth == 16)
+                    XCTAssertLessThanOrEqual(bytes.count, bound, "\(width)x\(height)x\(channels) \(bitDepth)-bit")
+                    XCTAssertEqual(try PNG.decode(bytes), image, "\(width)x\(height)x\(channels) \(bitDepth)-bit")
+                }
+            }
+        }
+    }
+
     func testSixteenBitRGBAndGreyAlpha() throws {
         let rgb = try PNG.read(contentsOf: Fixture.path("png_rgb16.png"))
         XCTAssertEqual(rgb.channels, 3)
