@@ -206,15 +206,9 @@ struct EvaluateCommand: ParsableCommand {
         if let p2samPresenceShift, !p2samPresenceShift.isFinite {
             throw ValidationError("--p2sam-presence-shift must be a finite number")
         }
-        if let p2samLatentTemperature, !(p2samLatentTemperature > 0 && p2samLatentTemperature.isFinite) {
-            throw ValidationError(
-                "--p2sam-latent-temperature must be a positive finite number, got \(p2samLatentTemperature)")
-        }
-        if let p2samBoxJitter {
-            do { _ = try PromptBoxJitter(fraction: p2samBoxJitter) } catch {
-                throw ValidationError("--p2sam-box-jitter: \(error)")
-            }
-            if p2samBoxJitter != 0 && !(method == .p2sam && p2samBox) {
+        try SamplingOptionChecks.latentTemperature(p2samLatentTemperature, option: "--p2sam-latent-temperature")
+        if let p2samBoxJitter = try SamplingOptionChecks.boxJitter(p2samBoxJitter, option: "--p2sam-box-jitter") {
+            if p2samBoxJitter.isActive && !(method == .p2sam && p2samBox) {
                 throw ValidationError(
                     "--p2sam-box-jitter needs --method p2sam --p2sam-box (it jitters the simulated box)")
             }

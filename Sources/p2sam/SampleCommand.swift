@@ -149,14 +149,9 @@ struct SampleCommand: ParsableCommand {
         if let presenceShift, !presenceShift.isFinite {
             throw ValidationError("--presence-shift must be a finite number")
         }
-        if let latentTemperature, !(latentTemperature > 0 && latentTemperature.isFinite) {
-            throw ValidationError("--latent-temperature must be a positive finite number, got \(latentTemperature)")
-        }
-        if let boxJitter {
-            do { _ = try PromptBoxJitter(fraction: boxJitter) } catch {
-                throw ValidationError("--box-jitter: \(error)")
-            }
-            if boxJitter != 0 && box == nil {
+        try SamplingOptionChecks.latentTemperature(latentTemperature, option: "--latent-temperature")
+        if let boxJitter = try SamplingOptionChecks.boxJitter(boxJitter, option: "--box-jitter") {
+            if boxJitter.isActive && box == nil {
                 throw ValidationError("--box-jitter needs --box (it jitters the given box)")
             }
         }

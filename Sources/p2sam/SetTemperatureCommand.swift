@@ -38,14 +38,8 @@ struct SetTemperatureCommand: ParsableCommand {
         guard latentTemperature != nil || boxJitter != nil else {
             throw ValidationError("give --latent-temperature τ and/or --box-jitter F (nothing to change)")
         }
-        if let latentTemperature, !(latentTemperature > 0 && latentTemperature.isFinite) {
-            throw ValidationError("--latent-temperature must be a positive finite number, got \(latentTemperature)")
-        }
-        if let boxJitter {
-            do { _ = try PromptBoxJitter(fraction: boxJitter) } catch {
-                throw ValidationError("--box-jitter: \(error)")
-            }
-        }
+        try SamplingOptionChecks.latentTemperature(latentTemperature, option: "--latent-temperature")
+        try SamplingOptionChecks.boxJitter(boxJitter, option: "--box-jitter")
     }
 
     func run() throws {
