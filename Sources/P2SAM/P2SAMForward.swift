@@ -10,21 +10,35 @@ extension P2SAMLayers {
     /// - Parameters:
     ///   - c: the forward context.
     ///   - embedding: the image embedding `[1, P, dim]` (P = 4096 for a 64x64 embedding).
-    ///   - promptTokens: the prompt's sparse tokens `[Ns, dim]` (shared by every sample), or nil for none.
+    ///   - promptTokens: the prompt's sparse tokens `[Ns, dim]` (shared by every sample), or `[B, Ns, dim]` (sample b
+    ///     has its own prompt, e.g. a jittered box), or nil for none.
     ///   - latents: z `[B, latentDim]`, or nil without a latent (stage 1): sparse injection then uses a zero
     ///     token, dense injection the plain `no_mask_embed`, reader and reader-output injection plain readers.
     ///   - batch: B.
     /// - Returns: the features of B prompts (`tokenOutputs` `[B, 1 + K + Ns (+1), dim]`; with an isolated token
     ///   context, mask tokens 4…K−1 are readers of LiteMedSAM's decoder, `MaskDecoder.features(…, coreMaskTokens:)`).
-    ///   `imageKeys` are `[B, P, dim]`, or `[1, P, dim]` with reader-output injection, whose transformer runs once.
+    ///   `imageKeys` are `[B, P, dim]`, or `[1, P, dim]` with reader-output injection and a shared prompt, whose
+    ///   transformer then runs once.
     public func decoderFeatures<C: ForwardContext>(
         _ c: C, embedding: C.Value, promptTokens: C.Value?, latents: C.Value?, batch: Int
     ) -> DecoderFeatures<C.Value> {
         let dim = promptEncoder.embedDim
         let pixels = c.shape(of: embedding)[1]
-        let singlePrompt = promptTokens.map { c.reshape($0, [1, c.shape(of: $0)[0], dim]) }
+        let promptShape = promptTokens.map { c.shape(of: $0) }
+        let perSamplePrompts = promptShape?.count == 3
+        precondition(
+            !perSamplePrompts || promptShape?[0] == batch,
+            "P²SAM decoder: per-sample prompt tokens \(promptShape ?? []) for \(batch) samples")
+        let singlePrompt =
+            perSamplePrompts ? nil : promptTokens.map { c.reshape($0, [1, c.shape(of: $0)[0], dim]) }
+        // Reader-output injection with one prompt decodes that prompt once (below): no B-fold copy of it.
+        let decodesPromptOnce =
+            configuration.injection == .readerOutput && latents != nil && configuration.maskTokenContext == .isolated
+            && !perSamplePrompts
         var sparseParts: [C.Value] = []
-        if let singlePrompt {
+        if perSamplePrompts, let promptTokens {
+            sparseParts.append(promptTokens)
+        } else if let singlePrompt, !decodesPromptOnce {
             sparseParts.append(
                 batch == 1 ? singlePrompt : c.concatenate(Array(repeating: singlePrompt, count: batch), alongAxis: 0))
         }
@@ -65,12 +79,14 @@ extension P2SAMLayers {
             // LiteMedSAM's decoder (IoU token, its 4 mask tokens, the sparse tokens) with P²SAM's outputs as readers.
             let coreMaskTokens = configuration.maskTokenContext.coreMaskTokenCount
             if let readerOutputOffsets {
-                // Nothing before the hypernetworks sees z: the transformer runs once for all B samples.
-                let single = maskDecoder.features(
-                    c, image: image, positionalEncoding: positionalEncoding, sparseTokens: singlePrompt, batch: 1,
+                // Nothing before the hypernetworks sees z: with a shared prompt the transformer runs once for all B
+                // samples, with per-sample prompts once per prompt.
+                let plain = maskDecoder.features(
+                    c, image: image, positionalEncoding: positionalEncoding,
+                    sparseTokens: perSamplePrompts ? sparseTokens : singlePrompt, batch: perSamplePrompts ? batch : 1,
                     coreMaskTokens: coreMaskTokens)
                 return maskDecoder.features(
-                    c, expanding: single, coreMaskTokens: coreMaskTokens, readerOutputOffsets: readerOutputOffsets)
+                    c, expanding: plain, coreMaskTokens: coreMaskTokens, readerOutputOffsets: readerOutputOffsets)
             }
             return maskDecoder.features(
                 c, image: image, positionalEncoding: positionalEncoding, sparseTokens: sparseTokens, batch: batch,
@@ -85,7 +101,7 @@ extension P2SAMLayers {
     /// - Parameters:
     ///   - c: the forward context.
     ///   - embedding: the image embedding `[1, P, dim]`.
-    ///   - promptTokens: the prompt's sparse tokens `[Ns, dim]`, or nil for none.
+    ///   - promptTokens: the prompt's sparse tokens `[Ns, dim]` (shared) or `[B, Ns, dim]` (per sample), or nil for none.
     ///   - latents: z `[B, latentDim]`, or nil without a latent (stage 1).
     ///   - batch: B.
     ///   - weights: w `[K − 1]`; nil for the stored weights (training passes its parametrisation).

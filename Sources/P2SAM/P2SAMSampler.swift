@@ -247,7 +247,15 @@ public struct P2SAMSampler: Sendable {
 
     /// Fused logits `Σ w_i logit_i` for the given latents: `[count, 256, 256]` in the model frame, decoded
     /// `batchSize` samples at a time by the tape-free P²SAM forward (`P2SAMLayers.assembledLogits`).
-    public func fusedLogits(for prepared: P2SAMPreparedImage, latents: [[Float]]) -> Tensor {
+    ///
+    /// - Parameters:
+    ///   - prepared: the prepared image; its `promptTokens` prompt every sample unless `promptTokens` is given.
+    ///   - latents: z, `count` rows of `latentDim`.
+    ///   - promptTokens: per-sample sparse prompt tokens (row k: sample k's `Ns·dim` values, e.g. a jittered box's
+    ///     `PromptEncoder.sparseEmbedding(for:)`; the same Ns for all), or nil for `prepared`'s.
+    public func fusedLogits(
+        for prepared: P2SAMPreparedImage, latents: [[Float]], promptTokens: [[Float]]? = nil
+    ) -> Tensor {
         let context = TapeFree()
         let layers = model.layers
         let dim = layers.promptEncoder.embedDim
@@ -255,9 +263,17 @@ public struct P2SAMSampler: Sendable {
         let pixels = embedding.count / dim
         let image = embedding.reshaped([1, pixels, dim])
         precondition(prepared.promptTokens.count % dim == 0, "prompt tokens are not \(dim)-wide rows")
-        let tokens =
+        let shared =
             prepared.promptTokens.isEmpty
             ? nil : Tensor(shape: [prepared.promptTokens.count / dim, dim], storage: prepared.promptTokens)
+        let perSampleWidth = promptTokens?.first?.count ?? 0
+        if let promptTokens {
+            precondition(
+                promptTokens.count == latents.count && perSampleWidth > 0 && perSampleWidth % dim == 0
+                    && promptTokens.allSatisfy { $0.count == perSampleWidth },
+                "per-sample prompt tokens: \(promptTokens.count) rows for \(latents.count) latents, not all"
+                    + " \(perSampleWidth) values in \(dim)-wide rows")
+        }
         var values: [Float] = []
         values.reserveCapacity(latents.count * 16 * pixels)
         var start = 0
@@ -265,6 +281,10 @@ public struct P2SAMSampler: Sendable {
             let end = min(latents.count, start + max(1, batchSize))
             let z = Tensor(
                 shape: [end - start, model.configuration.latentDim], storage: Array(latents[start..<end].joined()))
+            let tokens =
+                promptTokens.map {
+                    Tensor(shape: [end - start, perSampleWidth / dim, dim], storage: Array($0[start..<end].joined()))
+                } ?? shared
             let logits = layers.assembledLogits(
                 context, embedding: image, promptTokens: tokens, latents: z, batch: end - start)
             values.append(contentsOf: logits.storage)
@@ -287,35 +307,31 @@ public struct P2SAMSampler: Sendable {
         let all = latents(for: prepared, count: count, seed: seed)
         var present = presence(for: prepared, count: count, seed: seed)
         // A sampled box proposal or a jittered caller's box: sample k has its own prompt (and presence probability),
-        // so it decodes alone.
+        // decoded in batches of per-sample prompt tokens.
         let prompts =
             try proposedBoxes(for: prepared, count: count, seed: seed).map { boxes in
                 boxes.map { Prompt(box: BoxPrompt(x0: $0[0], y0: $0[1], x1: $0[2], y1: $0[3])) }
             } ?? jitteredPrompts(for: prepared, count: count, seed: seed)
-        var perSample: [P2SAMPreparedImage] = []
-        if let prompts {
-            perSample = prompts.map { prompt in
-                var one = prepared
-                one.promptTokens = model.promptEncoder.sparseEmbedding(for: prompt)
-                if prepared.presenceProbability != nil {
-                    let box = prompt.box.map { [$0.x0, $0.y0, $0.x1, $0.y1] }
-                    one.presenceProbability = presenceProbability(
-                        e, box: box, evidenceLogit: (prepared.presenceEvidenceLogit ?? 0) + logitShift(for: prepared))
-                }
-                return one
+        let promptTokens = prompts?.map { model.promptEncoder.sparseEmbedding(for: $0) }
+        if let prompts, prepared.presenceProbability != nil {
+            let probabilities = prompts.map { prompt in
+                presenceProbability(
+                    e, box: prompt.box.map { [$0.x0, $0.y0, $0.x1, $0.y1] },
+                    evidenceLogit: (prepared.presenceEvidenceLogit ?? 0) + logitShift(for: prepared)) ?? 1
             }
-            if prepared.presenceProbability != nil {
-                present = draw(for: prepared).draws(
-                    probabilities: perSample.map { $0.presenceProbability ?? 1 },
-                    seed: seed &+ Self.presenceStreamOffset)
-            }
+            present = draw(for: prepared).draws(probabilities: probabilities, seed: seed &+ Self.presenceStreamOffset)
         }
         var frequency = [Float](repeating: 0, count: e.originalHeight * e.originalWidth)
         var start = 0
         while start < count {
-            let end = min(count, start + (prompts == nil ? max(1, batchSize) : 1))
+            var end = min(count, start + max(1, batchSize))
+            if let promptTokens {
+                // A batch holds prompts of one token count (a box with or without the caller's points).
+                end = (start + 1..<end).first { promptTokens[$0].count != promptTokens[start].count } ?? end
+            }
             let fused = fusedLogits(
-                for: prompts == nil ? prepared : perSample[start], latents: Array(all[start..<end]))
+                for: prepared, latents: Array(all[start..<end]),
+                promptTokens: promptTokens.map { Array($0[start..<end]) })
             let upscaled = LiteMedSAMPostprocessor.upscaledLogits(
                 fused.storage, count: end - start, resizedHeight: e.resizedHeight, resizedWidth: e.resizedWidth,
                 originalHeight: e.originalHeight, originalWidth: e.originalWidth)

@@ -1,13 +1,15 @@
 import Foundation
+import LiteMedSAM
 import MedImageIO
 import P2SAM
 
 /// P²SAM rows of `p2sam benchmark`: one image + N samples end to end (preprocess, encoder, PGN,
 /// N decodes, fusion, resize and threshold to the image size; no file writing).
 enum BenchmarkP2SAM {
-    static func rows(modelURL: URL, backbone: ModelOptions, runs: Int, slowRuns: Int, warmup: Int, peak: Double) throws
-        -> [BenchmarkRow]
-    {
+    /// The rows; `boxJitter`: also the row of a caller's box jittered per sample (not a peer stage).
+    static func rows(
+        modelURL: URL, backbone: ModelOptions, runs: Int, slowRuns: Int, warmup: Int, peak: Double, boxJitter: Bool
+    ) throws -> [BenchmarkRow] {
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
             print("P²SAM rows skipped: no model at \(modelURL.path) (pass --p2sam-model)")
             return []
@@ -30,6 +32,23 @@ enum BenchmarkP2SAM {
                     gflop: BenchmarkCommand.encoderGFLOP + Double(count) * BenchmarkCommand.decoderGFLOPPerPrompt * 1.3,
                     peak: peak, rss: ResidentMemory.peakBytes(), stage: "p2sam_\(count)"))
         }
+        guard boxJitter else { return rows }
+        // A caller's box jittered per sample (F 0.1, as `sample --box … --box-jitter 0.1`): every sample has its own
+        // prompt, so the decoder cannot share one prompt's work across the samples.
+        var jittered = sampler
+        jittered.boxJitter = try PromptBoxJitter(fraction: 0.1)
+        let prompt = ImagePrompt(box: BoundingBox(x0: 40, y0: 28, x1: 90, y1: 74))
+        let time = try BenchmarkClock.measure(runs: runs, warmup: warmup) {
+            let prepared = try jittered.prepare(image, prompt: prompt)
+            _ = try jittered.sample(prepared, count: 16, seed: 1)
+        }
+        rows.append(
+            BenchmarkRow(
+                name: "P²SAM (\(model.configuration.injection.rawValue)) 1 image + 16 samples, box jitter 0.1",
+                ms: time,
+                perUnit: 16, target: nil,
+                gflop: BenchmarkCommand.encoderGFLOP + 16 * BenchmarkCommand.decoderGFLOPPerPrompt * 1.3, peak: peak,
+                rss: ResidentMemory.peakBytes()))
         return rows
     }
 }

@@ -141,5 +141,44 @@ final class TrainInferenceParityTests: XCTestCase {
         XCTAssertLessThan(batchError, Self.logitTolerance)
         XCTAssertGreaterThan(
             spread, 0.1, "the latent has no visible effect: the check would not see an injection mismatch")
+        try checkPerSamplePrompts(
+            sampler: sampler, prepared: prepared, network: network, embedding: embedding,
+            latents: latents)
+    }
+
+    /// Per-sample prompts (a jittered or proposed box per sample): the sampler's batch of `[B, Ns, dim]` prompt tokens
+    /// decodes as its samples one at a time with their own prompt, and as the training forward with each box.
+    private func checkPerSamplePrompts(
+        sampler: P2SAMSampler, prepared: P2SAMPreparedImage, network: P2SAMNetwork, embedding: Tensor,
+        latents: [[Float]]
+    ) throws {
+        // Boxes in the 256 frame (the 96x80 image resizes to 256x213).
+        let boxes: [[Float]] = [[70, 40, 200, 170], [60, 52, 190, 160], [90, 30, 210, 180]]
+        let tokens = boxes.map {
+            sampler.model.promptEncoder.sparseEmbedding(
+                for: Prompt(box: BoxPrompt(x0: $0[0], y0: $0[1], x1: $0[2], y1: $0[3])))
+        }
+        var batched = sampler
+        batched.batchSize = 8
+        let together = batched.fusedLogits(for: prepared, latents: latents, promptTokens: tokens)
+        XCTAssertEqual(together.shape, [3, 256, 256])
+        for k in 0..<3 {
+            var one = prepared
+            one.promptTokens = tokens[k]
+            let alone = sampler.fusedLogits(for: one, latents: [latents[k]])
+            let row = Array(together.storage[(k * 65536)..<((k + 1) * 65536)])
+            let error = zip(row, alone.storage).map { abs($0 - $1) }.max()!
+            let trained = network.assembledLogits(embedding: embedding, latents: [latents[k]], box: boxes[k])
+            let trainError = zip(row, trained.storage).map { abs($0 - $1) }.max()!
+            XCTAssertLessThan(error, Self.logitTolerance, "sample \(k): per-sample batch vs one at a time")
+            // Float32 sums over other orders: 1e-4, or 1e-5 of the largest |logit| where logits reach tens.
+            let tolerance = max(Self.logitTolerance, 1e-5 * row.map(abs).max()!)
+            XCTAssertLessThan(trainError, tolerance, "sample \(k): per-sample batch vs training forward")
+        }
+        let boxEffect = zip(
+            together.storage[0..<65536], sampler.fusedLogits(for: prepared, latents: [latents[0]]).storage
+        )
+        .map { abs($0 - $1) }.max()!
+        XCTAssertGreaterThan(boxEffect, 0.1, "the box has no visible effect: the check would not see a prompt mix-up")
     }
 }

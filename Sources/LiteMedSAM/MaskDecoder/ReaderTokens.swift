@@ -160,11 +160,13 @@ extension MaskDecoder {
     ///
     /// The image keys stay `single`'s `[1, P, dim]`: nothing before the hypernetworks sees the offsets, so the
     /// transformer and the output upscaling run once for all B samples (`maskLogits` takes image keys of batch 1 with
-    /// hypernetwork outputs of batch B).
+    /// hypernetwork outputs of batch B). Features of B prompts (`[B, T, dim]`, `[B, P, dim]`, one prompt per sample)
+    /// are not repeated: sample b's readers get row b of the offsets.
     ///
     /// - Parameters:
     ///   - c: the forward context.
-    ///   - single: the features of one prompt, `tokenOutputs` `[1, 1 + K + Ns, dim]`, `imageKeys` `[1, P, dim]`.
+    ///   - single: the features of one prompt, `tokenOutputs` `[1, 1 + K + Ns, dim]`, `imageKeys` `[1, P, dim]`, or of
+    ///     B prompts (leading dimension B).
     ///   - coreMaskTokens: the mask tokens of the core, in 1..<K; the readers are mask tokens `coreMaskTokens..<K`.
     ///   - readerOutputOffsets: `[B, 1, dim]`, one row per sample, added to every reader's output token.
     /// - Returns: `tokenOutputs` `[B, 1 + K + Ns, dim]` and `single`'s image keys.
@@ -173,17 +175,26 @@ extension MaskDecoder {
     ) -> DecoderFeatures<C.Value> {
         let tokens = single.tokenOutputs
         let shape = c.shape(of: tokens)
-        precondition(
-            shape[0] == 1 && coreMaskTokens >= 1 && coreMaskTokens < maskTokenCount && shape[1] >= 1 + maskTokenCount,
-            "decoder reader outputs: token outputs \(shape) with \(coreMaskTokens) core mask tokens of \(maskTokenCount)"
-        )
         let batch = c.shape(of: readerOutputOffsets)[0]
+        precondition(
+            (shape[0] == 1 || shape[0] == batch) && coreMaskTokens >= 1 && coreMaskTokens < maskTokenCount
+                && shape[1] >= 1 + maskTokenCount,
+            "decoder reader outputs: token outputs \(shape) for \(batch) offsets with \(coreMaskTokens) core mask tokens"
+                + " of \(maskTokenCount)")
         let readerTokens = (1 + coreMaskTokens)..<(1 + maskTokenCount)
+        let prompts = shape[0]
         func repeated(_ x: C.Value) -> C.Value {
-            batch == 1 ? x : c.concatenate(Array(repeating: x, count: batch), alongAxis: 0)
+            prompts == batch ? x : c.concatenate(Array(repeating: x, count: batch), alongAxis: 0)
         }
-        // [1, R, dim] + [B, 1, dim] → [B, R, dim].
-        let readers = c.sum(c.slice(tokens, alongAxis: 1, readerTokens), readerOutputOffsets)
+        let readerSlice = c.slice(tokens, alongAxis: 1, readerTokens)
+        let readers =
+            prompts == batch && batch > 1
+            // [B, R, dim] + [B, R, dim]: each sample's offset repeated over its R readers.
+            ? c.sum(
+                readerSlice,
+                c.concatenate(Array(repeating: readerOutputOffsets, count: readerTokens.count), alongAxis: 1))
+            // [1, R, dim] + [B, 1, dim] → [B, R, dim].
+            : c.sum(readerSlice, readerOutputOffsets)
         var parts = [repeated(c.slice(tokens, alongAxis: 1, 0..<readerTokens.lowerBound)), readers]
         if shape[1] > readerTokens.upperBound {
             parts.append(repeated(c.slice(tokens, alongAxis: 1, readerTokens.upperBound..<shape[1])))
