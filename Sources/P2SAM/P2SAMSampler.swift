@@ -72,7 +72,7 @@ public struct P2SAMSampler: Sendable {
     public var latentTemperature: Float? = nil
     /// Per-sample jitter of a caller's box (`PromptBoxJitter`): with a fraction F > 0 and a caller's box, sample k is
     /// prompted with its own box drawn from N(box, (F·side)²) per coordinate (box-jitter's draw) besides its own z,
-    /// and decodes alone. nil (the default): the model's (`P2SAMConfiguration.boxJitter`, metadata `box_jitter`,
+    /// (decoded in batches of per-sample prompt tokens). nil (the default): the model's (`P2SAMConfiguration.boxJitter`, metadata `box_jitter`,
     /// `none` for files without it); `none`: every sample gets the caller's box. No effect without a caller's box.
     public var boxJitter: PromptBoxJitter? = nil
 

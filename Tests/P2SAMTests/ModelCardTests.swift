@@ -48,6 +48,20 @@ final class ModelCardTests: XCTestCase {
         }
     }
 
+    /// The bundled BU-BIL model is what its card says it is: box-following with its stored settings, and a box
+    /// proposal (two refinement decodes) for runs without a box.
+    func testBundledBUBILModelCarriesItsCardsSettings() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Models/p2sam/bubil.safetensors")
+        let configuration = try P2SAMModelFile(contentsOf: file).configuration
+        XCTAssertEqual(configuration.injection, .readerOutput)
+        XCTAssertEqual(configuration.latentTemperature, 8)
+        XCTAssertEqual(configuration.boxJitter, try PromptBoxJitter(fraction: 0.1))
+        XCTAssertTrue(configuration.boxProposal)
+        XCTAssertEqual(configuration.proposalRefinementPasses, 2)
+        XCTAssertFalse(configuration.presenceHead)
+    }
+
     /// Every card shipped in Models/p2sam states the sha256 of its model file.
     func testShippedCardsMatchTheirModels() throws {
         let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
