@@ -112,6 +112,23 @@ final class PromptBoxJitterTests: XCTestCase {
         XCTAssertEqual(try masks(sampler, plain, count: 3, seed: 5), reference)
     }
 
+    /// Per-sample prompts (here a jittered box with the caller's point riding along) decode in batches of `batchSize`
+    /// as they do one at a time, whatever the batch size (7 samples: full and partial batches).
+    func testPerSamplePromptsDecodeTheSameInAnyBatchSize() throws {
+        try IdentityModel.requireCheckpoint()
+        var sampler = P2SAMSampler(model: try IdentityModel.model(injection: .sparse))
+        sampler.boxJitter = try PromptBoxJitter(fraction: 0.2)
+        let prompt = ImagePrompt(box: box, points: [PromptPoint(x: 70, y: 60)])
+        let prepared = try sampler.prepare(P2SAMSamplerTests.image, prompt: prompt)
+        sampler.batchSize = 1
+        let alone = try masks(sampler, prepared, count: 7, seed: 11)
+        XCTAssertEqual(Set(alone.map(\.pixels)).count, 7, "every sample has its own box, so its own mask")
+        for size in [3, 8] {
+            sampler.batchSize = size
+            XCTAssertEqual(try masks(sampler, prepared, count: 7, seed: 11), alone, "batch size \(size)")
+        }
+    }
+
     /// Metadata `box_jitter` is the sampler's default: a model file with F 0.1 draws what an explicit F 0.1 draws, an
     /// explicit `none` overrides it; bad values are refused by key, and F 0 writes no key.
     func testModelFilesBoxJitterIsTheSamplersDefault() throws {
