@@ -71,9 +71,10 @@ public struct P2SAMSampler: Sendable {
     /// `P2SAMConfiguration.latentTemperature` (1 for files without `latent_temperature`).
     public var latentTemperature: Float? = nil
     /// Per-sample jitter of a caller's box (`PromptBoxJitter`): with a fraction F > 0 and a caller's box, sample k is
-    /// prompted with its own box drawn from N(box, (F·side)²) per coordinate (box-jitter's draw) besides its own z,
-    /// (decoded in batches of per-sample prompt tokens). nil (the default): the model's (`P2SAMConfiguration.boxJitter`, metadata `box_jitter`,
-    /// `none` for files without it); `none`: every sample gets the caller's box. No effect without a caller's box.
+    /// prompted with its own box drawn from N(box, (F·side)²) per coordinate (box-jitter's draw) besides its own z
+    /// (such samples decode in batches of per-sample prompt tokens). nil (the default): the model's
+    /// (`P2SAMConfiguration.boxJitter`, metadata `box_jitter`, `none` for files without it); `none`: every sample gets
+    /// the caller's box. No effect without a caller's box.
     public var boxJitter: PromptBoxJitter? = nil
 
     /// The jitter applied to a caller's box: `boxJitter`, else the model's.
