@@ -158,8 +158,8 @@ struct BenchmarkCommand: ParsableCommand {
             p2samModel.map { URL(fileURLWithPath: $0) }
             ?? (try? P2SAMModelLocation.locate()) ?? URL(fileURLWithPath: P2SAMModelLocation.bundledRelativePath)
         rows += try BenchmarkP2SAM.rows(
-            modelURL: p2samURL, backbone: model, runs: runs, slowRuns: slowRuns, warmup: warmup, peak: peak,
-            boxJitter: !peerStages)
+            modelURL: p2samURL, backbone: model, encoder: predictor.model.imageEncoder, runs: runs, slowRuns: slowRuns,
+            warmup: warmup, peak: peak, boxJitter: !peerStages)
         advance()
         // Issue 17's process target covers LiteMedSAM, UR-SAM, MedSAM-U and P²SAM; the AutoMedSAM rows after this
         // report their own peaks against their own target (600 MB).

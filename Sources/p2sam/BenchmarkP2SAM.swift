@@ -7,15 +7,24 @@ import P2SAM
 /// N decodes, fusion, resize and threshold to the image size; no file writing).
 enum BenchmarkP2SAM {
     /// The rows; `boxJitter`: also the row of a caller's box jittered per sample (not a peer stage).
+    ///
+    /// A model without encoder LoRA shares `encoder` (the LiteMedSAM predictor's, already in memory), as a program
+    /// holding both would: the process then holds one backbone, as `p2sam sample` does. A LoRA model merges its
+    /// factors into a second copy of the backbone's weights.
     static func rows(
-        modelURL: URL, backbone: ModelOptions, runs: Int, slowRuns: Int, warmup: Int, peak: Double, boxJitter: Bool
+        modelURL: URL, backbone: ModelOptions, encoder: TinyViTEncoder, runs: Int, slowRuns: Int, warmup: Int,
+        peak: Double, boxJitter: Bool
     ) throws -> [BenchmarkRow] {
         guard FileManager.default.fileExists(atPath: modelURL.path) else {
             print("P²SAM rows skipped: no model at \(modelURL.path) (pass --p2sam-model)")
             return []
         }
-        let model = try P2SAMModel(
-            modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
+        let file = try P2SAMModelFile(contentsOf: modelURL)
+        let model =
+            file.loraRank == nil
+            ? try P2SAMModel(file: file, imageEncoder: encoder)
+            : try P2SAMModel(
+                modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
         let sampler = P2SAMSampler(model: model)
         let image = BenchmarkCommand.pipelineImage()
         var rows: [BenchmarkRow] = []

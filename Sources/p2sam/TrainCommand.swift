@@ -155,6 +155,12 @@ struct TrainCommand: ParsableCommand {
         help: "With --box-proposal-only: multiply the fitted σ of the box corners by this factor (> 0; default 1).")
     var boxProposalSpread: Float = 1
     @Option(
+        name: .customLong("box-proposal-cases"),
+        help:
+            "With --box-proposal-only: the cases the proposal is fitted on: training (default: the model's training cases) | validation (the cases of --validation-split: images the model was not trained on, so the fitted offsets and σ reflect its errors on new images)."
+    )
+    var boxProposalCases: BoxProposalCases = .training
+    @Option(
         name: .customLong("box-proposal-refinement"),
         help:
             "With --box-proposal-only: refine the raw box by up to K more decodes (z = μ), each prompted by the previous raw box, stopping when the box stops moving; the proposal is fitted to the refined box and K is stored in the model (metadata box_proposal_refinement). Default 0: one decode, as before."
@@ -241,7 +247,12 @@ struct TrainCommand: ParsableCommand {
                 "training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.defaultPrompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters"
             )
             if boxProposalOnly {
-                try fitBoxProposal(network: network, training: split.training, splitName: split.name)
+                let fittedOn = boxProposalCases == .training ? split.training : split.validation
+                try fitBoxProposal(
+                    network: network, cases: fittedOn,
+                    casesName: boxProposalCases == .training
+                        ? "training" : (validationSplit == "test" ? "test" : "validation"),
+                    splitName: split.name)
                 return
             }
             if presenceEvidenceOnly {
@@ -303,19 +314,19 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// `--box-proposal-only`: fits the box proposal of the stage-2 `network` on `training` and writes the model
-    /// (the `--init` file's tensors and metadata plus the proposal) to `--output`.
-    func fitBoxProposal(network: P2SAMNetwork, training: [TrainingCase], splitName: String) throws {
+    /// `--box-proposal-only`: fits the box proposal of the stage-2 `network` on `cases` (the `casesName` part of
+    /// `splitName`) and writes the model (the `--init` file's tensors and metadata plus the proposal) to `--output`.
+    func fitBoxProposal(network: P2SAMNetwork, cases: [TrainingCase], casesName: String, splitName: String) throws {
         guard let output, let initial else { throw ValidationError("--box-proposal-only needs --init and --output") }
         guard network.hasPGN else {
             throw ValidationError("--box-proposal-only needs a stage-2 model (\(initial) is stage 1)")
         }
         let started = Date()
-        let fit = BoxProposalFit(network: network, cases: training, refinementPasses: boxProposalRefinement).spread(
+        let fit = BoxProposalFit(network: network, cases: cases, refinementPasses: boxProposalRefinement).spread(
             by: boxProposalSpread)
         guard fit.pairCount > 0 else {
             throw CommandError(
-                "the box proposal has nothing to fit: no training case has both a non-empty rater mask and a proposed box"
+                "the box proposal has nothing to fit: no \(casesName) case has both a non-empty rater mask and a proposed box"
             )
         }
         if (boxProposalPresenceDraw != nil || boxProposalPresenceShift != 0) && !network.hasPresenceHead {
@@ -335,13 +346,13 @@ struct TrainCommand: ParsableCommand {
         try writeRefitted(
             network: network, configuration: configuration, initial: initial, output: output,
             note:
-                "box proposal fitted on \(training.count) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)")\(boxProposalRefinement == 0 ? "" : "; raw box refined by up to \(boxProposalRefinement) passes")\(boxProposalPresenceDraw.map { "; presence draw \($0.rawValue)" } ?? "")\(boxProposalPresenceShift == 0 ? "" : "; presence shift \(boxProposalPresenceShift)"))"
+                "box proposal fitted on \(cases.count) \(casesName) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)")\(boxProposalRefinement == 0 ? "" : "; raw box refined by up to \(boxProposalRefinement) passes")\(boxProposalPresenceDraw.map { "; presence draw \($0.rawValue)" } ?? "")\(boxProposalPresenceShift == 0 ? "" : "; presence shift \(boxProposalPresenceShift)"))"
         )
         print(
             String(
                 format:
-                    "box proposal: %d rater boxes of %d training cases (%d without a proposed box), offset [%@], σ [%@] px (256 frame), %.1f s",
-                fit.pairCount, training.count, fit.casesWithoutProposal, coordinates(fit.offset),
+                    "box proposal: %d rater boxes of %d %@ cases (%d without a proposed box), offset [%@], σ [%@] px (256 frame), %.1f s",
+                fit.pairCount, cases.count, casesName, fit.casesWithoutProposal, coordinates(fit.offset),
                 coordinates(fit.standardDeviation), Date().timeIntervalSince(started)))
         print("model: \(output)")
     }
@@ -434,6 +445,14 @@ struct TrainCommand: ParsableCommand {
         guard (0...maximumPasses).contains(boxProposalRefinement) else {
             throw ValidationError(
                 "--box-proposal-refinement must be an integer in 0...\(maximumPasses), got \(boxProposalRefinement)")
+        }
+        if boxProposalCases != .training && !boxProposalOnly {
+            throw ValidationError("--box-proposal-cases needs --box-proposal-only")
+        }
+        if boxProposalCases == .validation && validationSplit == "none" {
+            throw ValidationError(
+                "--box-proposal-cases validation fits on the cases of --validation-split, which is none; give --validation-split validation or test"
+            )
         }
         if boxProposalRefinement != 0 && !boxProposalOnly {
             throw ValidationError("--box-proposal-refinement needs --box-proposal-only")

@@ -76,6 +76,55 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
         }
     }
 
+    /// `--box-proposal-cases validation` fits on the cases of `--validation-split` (here the test part), says so in
+    /// the output and the notes, and gives another fit than the training cases; it needs `--box-proposal-only` and a
+    /// split to fit on, and otherwise is refused by name and writes nothing.
+    func testProposalFitsOnTheValidationSplitsCases() throws {
+        let common = [
+            "train", "--stage", "2", "--dataset", "synthetic:12:1", "--cache-dir", path("cache"), "--checkpoint",
+            CLIRunner.checkpoint.path, "--quiet", "--init", Self.lidcModel.path,
+        ]
+        func fittedOffsetAndSpread(_ notes: String?) throws -> String {
+            let text = try XCTUnwrap(notes)
+            let start = try XCTUnwrap(text.range(of: "offset "), text)
+            return String(text[start.lowerBound...])
+        }
+        let training = try CLIRunner.run(
+            common + ["--validation-split", "test", "--box-proposal-only", "--output", path("t.safetensors")])
+        XCTAssertEqual(training.status, 0, training.output)
+        let held = try CLIRunner.run(
+            common + [
+                "--validation-split", "test", "--box-proposal-only", "--box-proposal-cases", "validation", "--output",
+                path("v.safetensors"),
+            ])
+        XCTAssertEqual(held.status, 0, held.output)
+        let line = try XCTUnwrap(
+            held.output.split(separator: "\n").first { $0.hasPrefix("box proposal:") }, held.output)
+        XCTAssertTrue(line.contains(" test cases"), String(line))
+        XCTAssertTrue(training.output.contains(" training cases"), training.output)
+        let heldNotes = try TrainEvaluateCommandTests.safetensorsMetadata(path("v.safetensors"))["notes"]
+        let trainingNotes = try TrainEvaluateCommandTests.safetensorsMetadata(path("t.safetensors"))["notes"]
+        XCTAssertTrue(heldNotes?.contains(" test cases of ") == true, heldNotes ?? "")
+        XCTAssertTrue(trainingNotes?.contains(" training cases of ") == true, trainingNotes ?? "")
+        XCTAssertNotEqual(try fittedOffsetAndSpread(heldNotes), try fittedOffsetAndSpread(trainingNotes))
+        for (arguments, message) in [
+            (
+                ["--validation-split", "none", "--box-proposal-only", "--box-proposal-cases", "validation"],
+                "--box-proposal-cases validation fits on the cases of --validation-split"
+            ),
+            (
+                ["--presence-only", "--box-proposal-cases", "validation"],
+                "--box-proposal-cases needs --box-proposal-only"
+            ),
+            (["--box-proposal-only", "--box-proposal-cases", "test"], "box-proposal-cases"),
+        ] {
+            let run = try CLIRunner.run(common + arguments + ["--output", path("x.safetensors")])
+            XCTAssertNotEqual(run.status, 0)
+            XCTAssertTrue(run.output.contains(message), run.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+        }
+    }
+
     /// Wrong uses are refused by name and write nothing.
     func testBadUsesAreRefusedByName() throws {
         let stageOne = try CLIRunner.run([
