@@ -37,6 +37,11 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// (z = μ) prompted by the current raw box and takes the tight box of that mask; it stops early when the box
     /// stops moving (`BoxProposal.refinedRawBox`).
     public var proposalRefinementPasses: Int = 0
+    /// With a box proposal: whether each sample keeps only its largest connected region when the proposal prompts the
+    /// samples (metadata `box_proposal_largest_component` = `true`; false for files without the key). Set after
+    /// training (`p2sam set-temperature --proposal-largest-component on`), chosen on validation data. A caller's
+    /// `P2SAMSampler.keepsLargestComponent` takes precedence.
+    public var proposalKeepsLargestComponent = false
     /// Latent temperature τ (metadata `latent_temperature`): the sampler draws z = μ + τ·σ·ε, with σ the PGN's
     /// clamped standard deviation, so τ < 1 pulls the samples towards the model's mean mask. 1 for files without
     /// the key (set after training, chosen on validation data: `scripts/scale-latent-deviation.py`).
@@ -201,6 +206,18 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             }
             proposalRefinementPasses = passes
         }
+        if let text = metadata[Self.proposalLargestComponentKey] {
+            guard let keeps = Bool(text) else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.proposalLargestComponentKey)' must be true or false, found '\(text)'")
+            }
+            guard boxProposal || !keeps else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(Self.proposalLargestComponentKey)' needs a box proposal (metadata '\(Self.boxProposalKey)')"
+                )
+            }
+            proposalKeepsLargestComponent = keeps
+        }
         if (proposalPresenceDraw != nil || proposalPresenceShift != 0) && !(boxProposal && presenceHead) {
             throw P2SAMModelError.notAP2SAMModel(
                 "metadata '\(Self.proposalPresenceDrawKey)' and '\(Self.proposalPresenceShiftKey)' need a box proposal and a presence head"
@@ -210,6 +227,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
 
     /// Metadata key of the box proposal's refinement passes (`proposalRefinementPasses`).
     public static let proposalRefinementKey = "box_proposal_refinement"
+    /// Metadata key of the proposal's largest-component clean-up (`proposalKeepsLargestComponent`).
+    public static let proposalLargestComponentKey = "box_proposal_largest_component"
     /// The most refinement passes a model may store (each costs one decode per image).
     public static let maximumProposalRefinementPasses = 10
 
@@ -238,7 +257,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// The metadata entries describing this architecture (`mask_token_context` only when isolated, `presence` only
     /// when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
-    /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `latent_temperature` only when it is not 1, `box_jitter` only when active, `log_sigma_bound` only
+    /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `box_proposal_largest_component` only when true, `latent_temperature` only when it is not 1, `box_jitter` only when active, `log_sigma_bound` only
     /// when it is not `clamp`, `log_sigma_ceiling` only when it is not 5).
     public var metadata: [String: String] {
         var entries = [
@@ -252,6 +271,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if let proposalPresenceDraw { entries[Self.proposalPresenceDrawKey] = proposalPresenceDraw.rawValue }
         if proposalPresenceShift != 0 { entries[Self.proposalPresenceShiftKey] = String(proposalPresenceShift) }
         if proposalRefinementPasses > 0 { entries[Self.proposalRefinementKey] = String(proposalRefinementPasses) }
+        if proposalKeepsLargestComponent { entries[Self.proposalLargestComponentKey] = "true" }
         if latentTemperature != 1 { entries[Self.latentTemperatureKey] = String(latentTemperature) }
         if boxJitter.isActive { entries[Self.boxJitterKey] = String(boxJitter.fraction) }
         if logDeviationBound != .clamp { entries[LogDeviationBound.metadataKey] = logDeviationBound.rawValue }
@@ -265,8 +285,9 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
         case assembling, pgnWidths, presenceHead, maskTokenContext, boxProposal, presenceEvidence, proposalPresenceDraw,
-            proposalPresenceShift, proposalRefinementPasses, latentTemperature, boxJitter, logDeviationBound,
-            logDeviationCeiling
+            proposalPresenceShift, proposalRefinementPasses, proposalKeepsLargestComponent, latentTemperature,
+            boxJitter,
+            logDeviationBound, logDeviationCeiling
     }
 
     public init(from decoder: Decoder) throws {
@@ -284,6 +305,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         proposalPresenceDraw = try c.decodeIfPresent(PresenceDraw.self, forKey: .proposalPresenceDraw)
         proposalPresenceShift = try c.decodeIfPresent(Float.self, forKey: .proposalPresenceShift) ?? 0
         proposalRefinementPasses = try c.decodeIfPresent(Int.self, forKey: .proposalRefinementPasses) ?? 0
+        proposalKeepsLargestComponent =
+            try c.decodeIfPresent(Bool.self, forKey: .proposalKeepsLargestComponent) ?? false
         latentTemperature = try c.decodeIfPresent(Float.self, forKey: .latentTemperature) ?? 1
         boxJitter = try c.decodeIfPresent(PromptBoxJitter.self, forKey: .boxJitter) ?? .none
         logDeviationBound = try c.decodeIfPresent(LogDeviationBound.self, forKey: .logDeviationBound) ?? .clamp

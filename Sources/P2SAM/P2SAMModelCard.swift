@@ -28,7 +28,7 @@ public enum P2SAMModelCard {
         Entry(
             name: "bubil", relativePath: "p2sam/bubil.safetensors",
             trainedOn:
-                "BU-BIL dataset 1 phase-contrast cell microscopy, 35 images, 10 expert masks (BSD-style notice, Boston University); box-following (give it the cell's box; it jitters the box per sample by its stored box_jitter 0.1; without a box it boxes the cell itself with its box proposal)"
+                "BU-BIL dataset 1 phase-contrast cell microscopy, 35 images, 10 expert masks (BSD-style notice, Boston University); box-following (give it the cell's box; it jitters the box per sample by its stored box_jitter 0.1; without a box it boxes the cell itself with its box proposal, each sample keeping its largest connected region)"
         ),
     ]
 

@@ -77,6 +77,11 @@ public struct P2SAMSampler: Sendable {
     /// the caller's box. No effect without a caller's box.
     public var boxJitter: PromptBoxJitter? = nil
 
+    /// Whether each sample keeps only its largest 8-connected foreground region (`MaskImage.keepingLargestComponent`,
+    /// at the image's own size, before the frequency statistics); nil (default): the model's
+    /// `P2SAMConfiguration.proposalKeepsLargestComponent` when its box proposal prompts the samples, else off.
+    public var keepsLargestComponent: Bool? = nil
+
     /// The jitter applied to a caller's box: `boxJitter`, else the model's.
     public var effectiveBoxJitter: PromptBoxJitter { boxJitter ?? model.configuration.boxJitter }
     /// Upper bound on samples per call.
@@ -176,6 +181,12 @@ public struct P2SAMSampler: Sendable {
     public func draw(for prepared: P2SAMPreparedImage) -> PresenceDraw {
         presenceDraw
             ?? (prepared.proposedBox != nil ? model.configuration.proposalPresenceDraw : nil) ?? .independent
+    }
+
+    /// Whether the samples of `prepared` keep only their largest connected region: `keepsLargestComponent`, else the
+    /// model's `P2SAMConfiguration.proposalKeepsLargestComponent` when its box proposal prompts them, else false.
+    public func keepsLargestComponent(for prepared: P2SAMPreparedImage) -> Bool {
+        keepsLargestComponent ?? (prepared.proposedBox != nil && model.configuration.proposalKeepsLargestComponent)
     }
 
     /// Offset of the proposal's box draws' seed from the sample seed (`BoxProposalMode.sampled`).
@@ -323,6 +334,7 @@ public struct P2SAMSampler: Sendable {
             present = draw(for: prepared).draws(probabilities: probabilities, seed: seed &+ Self.presenceStreamOffset)
         }
         var frequency = [Float](repeating: 0, count: e.originalHeight * e.originalWidth)
+        let keepsLargest = keepsLargestComponent(for: prepared)
         var start = 0
         while start < count {
             var end = min(count, start + max(1, batchSize))
@@ -339,7 +351,7 @@ public struct P2SAMSampler: Sendable {
             let masks = LiteMedSAMPostprocessor.threshold(
                 upscaled, count: end - start, height: e.originalHeight, width: e.originalWidth)
             for (offset, decoded) in masks.enumerated() {
-                var mask = decoded
+                var mask = keepsLargest ? decoded.keepingLargestComponent() : decoded
                 if !present[start + offset] { mask.pixels = [UInt8](repeating: 0, count: mask.pixels.count) }
                 for (p, value) in mask.pixels.enumerated() where value != 0 { frequency[p] += 1 }
                 try onSample(start + offset, mask)

@@ -160,6 +160,13 @@ struct EvaluateCommand: ParsableCommand {
     )
     var p2samBoxJitter: Double?
 
+    @Option(
+        name: .customLong("p2sam-largest-component"),
+        help:
+            "p2sam: on keeps only each sample's largest connected foreground region (8-connected), off keeps every region. Default: the model's (on when its box proposal prompts the samples and its metadata box_proposal_largest_component is true, else off)."
+    )
+    var p2samLargestComponent: OnOff?
+
     @Option(help: "HM-IoU convention: standard or p2sam.")
     var hmIou: HungarianIoUConvention = .standard
 
@@ -235,6 +242,7 @@ struct EvaluateCommand: ParsableCommand {
             sampler.presenceLogitShift = p2samPresenceShift
             sampler.latentTemperature = p2samLatentTemperature
             sampler.boxJitter = try p2samBoxJitter.map(PromptBoxJitter.init(fraction:))
+            sampler.keepsLargestComponent = p2samLargestComponent?.isOn
             if p2samBox && sampler.effectiveBoxJitter.isActive {
                 let source = p2samBoxJitter == nil ? " (the model's default; --p2sam-box-jitter 0 turns it off)" : ""
                 FileHandle.standardError.write(
@@ -274,7 +282,7 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(boxJitter != 0 ? ", box jitter \(boxJitter)" : ""))"
+                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(boxJitter != 0 ? ", box jitter \(boxJitter)" : "")\(p2samLargestComponent.map { ", largest component \($0.rawValue)" } ?? ""))"
                 : "")
     }
 
@@ -302,7 +310,9 @@ struct EvaluateCommand: ParsableCommand {
     /// run applies (`appliedBoxJitter()`, given or the model's) only when F ≠ 0, so earlier run directories still
     /// resume and reports of runs without jitter stay byte-identical.
     func fullSettings(boxJitter: Double) -> [String: String?] {
-        (boxJitter != 0 ? ["p2sam_box_jitter": String(boxJitter)] : [:]).merging([
+        (boxJitter != 0 ? ["p2sam_box_jitter": String(boxJitter)] : [:]).merging(
+            p2samLargestComponent.map { ["p2sam_largest_component": $0.rawValue] } ?? [:]
+        ) { a, _ in a }.merging([
             "dataset": data.dataset, "brats_drop": data.bratsDrop, "normalize": data.normalize,
             "foreground": data.foreground?.rawValue,
             "method": method.rawValue, "split": split.rawValue,

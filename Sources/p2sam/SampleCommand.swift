@@ -135,6 +135,13 @@ struct SampleCommand: ParsableCommand {
     )
     var boxJitter: Double?
 
+    @Option(
+        name: .customLong("largest-component"),
+        help:
+            "on: each sample keeps only its largest connected foreground region (8-connected; removes stray specks of a one-object target); off: every region. Default: the model's (on when its box proposal prompts the samples and its metadata box_proposal_largest_component is true, else off)."
+    )
+    var largestComponent: OnOff?
+
     @OptionGroup var backbone: ModelOptions
 
     func validate() throws {
@@ -200,11 +207,13 @@ struct SampleCommand: ParsableCommand {
         }
     }
 
-    /// The presence options when not the defaults (absent otherwise, so older run directories still resume).
-    private var presenceSettings: [String: String] {
+    /// The presence, temperature and largest-component options when given (absent otherwise, so older run directories
+    /// still resume).
+    private var nonDefaultSamplingSettings: [String: String] {
         (presenceDraw.map { ["presence_draw": $0.rawValue] } ?? [:])
             .merging(presenceShift.map { ["presence_shift": String($0)] } ?? [:]) { a, _ in a }
             .merging(latentTemperature.map { ["latent_temperature": String($0)] } ?? [:]) { a, _ in a }
+            .merging(largestComponent.map { ["largest_component": $0.rawValue] } ?? [:]) { a, _ in a }
     }
 
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
@@ -219,6 +228,7 @@ struct SampleCommand: ParsableCommand {
         sampler.presenceLogitShift = presenceShift
         sampler.latentTemperature = latentTemperature
         sampler.boxJitter = try boxJitter.map(PromptBoxJitter.init(fraction:))
+        sampler.keepsLargestComponent = largestComponent?.isOn
         let start = Date()
         let prepared = try sampler.prepare(picture, prompt: prompt)
         var gridMasks: [MaskImage] = []
@@ -273,6 +283,12 @@ struct SampleCommand: ParsableCommand {
                 print("box proposal: the model found nothing to box; its default prompt was used")
             }
         }
+        if sampler.keepsLargestComponent(for: prepared) {
+            print(
+                "each sample keeps its largest connected region"
+                    + (largestComponent == nil
+                        ? " (the model's default; --largest-component off keeps every region)" : ""))
+        }
         var score: MultiRaterScore?
         if let masks = raterMasks {
             let s = try MultiRaterScore(
@@ -301,6 +317,7 @@ struct SampleCommand: ParsableCommand {
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
             if prompt?.box != nil && jitter.isActive { provenance.settings["box_jitter"] = String(jitter.fraction) }
+            if let largestComponent { provenance.settings["largest_component"] = largestComponent.rawValue }
             try provenance.addCheckpoint(backbone)
             try provenance.addModel("p2sam", at: modelURL)
             let report = SampleReport(
@@ -329,7 +346,7 @@ struct SampleCommand: ParsableCommand {
             settings: [
                 "count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none",
             ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a }
-                .merging(presenceSettings) { a, _ in a },
+                .merging(nonDefaultSamplingSettings) { a, _ in a },
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
         let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
         if directory.repairedTail {
@@ -346,6 +363,7 @@ struct SampleCommand: ParsableCommand {
             sampler.presenceDraw = presenceDraw
             sampler.presenceLogitShift = presenceShift
             sampler.latentTemperature = latentTemperature
+            sampler.keepsLargestComponent = largestComponent?.isOn
             try DatasetSampling.run(
                 dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
                 window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)

@@ -154,5 +154,10 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
         ])
         XCTAssertNotEqual(mode.status, 0)
         XCTAssertTrue(mode.output.contains("p2sam-box-proposal"), mode.output)
+        let component = try CLIRunner.run([
+            "evaluate", "--dataset", "synthetic:4:1", "--method", "p2sam", "--p2sam-largest-component", "maybe",
+        ])
+        XCTAssertNotEqual(component.status, 0)
+        XCTAssertTrue(component.output.contains("p2sam-largest-component"), component.output)
     }
 }

@@ -96,6 +96,63 @@ final class SetTemperatureCommandTests: XCTestCase {
             try Safetensors.read(contentsOf: URL(fileURLWithPath: path("none.safetensors"))).metadata["box_jitter"])
     }
 
+    /// `--proposal-largest-component on` stores metadata `box_proposal_largest_component` (off removes it) with the
+    /// tensors unchanged; `p2sam sample` then keeps each sample's largest region when no box is given (saying so, as
+    /// the model's default), not with a box, and `--largest-component` overrides it (recorded in the JSON settings).
+    func testStoresTheProposalLargestComponentAndSampleUsesItWithoutABox() throws {
+        let lidc = CLIRunner.repositoryRoot.appendingPathComponent("Models/p2sam/lidc.safetensors").path
+        let cleaned = path("lc.safetensors")
+        let set = try CLIRunner.run([
+            "set-temperature", "--model", lidc, "--proposal-largest-component", "on", "--output", cleaned,
+        ])
+        XCTAssertEqual(set.status, 0, set.output)
+        XCTAssertTrue(set.output.contains("proposal largest component on (was off)"), set.output)
+        let original = try Safetensors.read(contentsOf: URL(fileURLWithPath: lidc))
+        let copy = try Safetensors.read(contentsOf: URL(fileURLWithPath: cleaned))
+        XCTAssertEqual(copy.metadata["box_proposal_largest_component"], "true")
+        XCTAssertEqual(copy.tensors, original.tensors)
+
+        let image = path("image.png")
+        let pixels = (0..<(96 * 80)).map { i -> Float in hypot(Float(i % 96) - 48, Float(i / 96) - 40) < 18 ? 200 : 40 }
+        try PNG.write(try MedicalImage(width: 96, height: 80, channels: 1, pixels: pixels), to: image)
+        func sample(_ extra: [String], _ name: String) throws -> (output: String, settings: [String: String]) {
+            let run = try CLIRunner.run(
+                [
+                    "sample", "--image", image, "--count", "2", "--model", cleaned, "--output", path(name), "--json",
+                    path(name + ".json"),
+                ] + extra)
+            XCTAssertEqual(run.status, 0, run.output)
+            let report = try JSONSerialization.jsonObject(
+                with: Data(contentsOf: URL(fileURLWithPath: path(name + ".json"))))
+            let settings = ((report as? [String: Any])?["settings"] as? [String: Any] ?? [:]).compactMapValues {
+                $0 as? String
+            }
+            return (run.output, settings)
+        }
+        let byModel = try sample([], "by-model")
+        XCTAssertTrue(
+            byModel.output.contains("each sample keeps its largest connected region (the model's default"),
+            byModel.output)
+        XCTAssertNil(byModel.settings["largest_component"])
+        let boxed = try sample(["--box", "28,20,70,62"], "boxed")
+        XCTAssertFalse(boxed.output.contains("largest connected region"), boxed.output)
+        let off = try sample(["--largest-component", "off"], "off")
+        XCTAssertFalse(off.output.contains("largest connected region"), off.output)
+        XCTAssertEqual(off.settings["largest_component"], "off")
+        let on = try sample(["--box", "28,20,70,62", "--largest-component", "on"], "on")
+        XCTAssertTrue(on.output.contains("each sample keeps its largest connected region\n"), on.output)
+        XCTAssertEqual(on.settings["largest_component"], "on")
+
+        let removed = try CLIRunner.run([
+            "set-temperature", "--model", cleaned, "--proposal-largest-component", "off", "--output",
+            path("none.safetensors"),
+        ])
+        XCTAssertEqual(removed.status, 0, removed.output)
+        XCTAssertNil(
+            try Safetensors.read(contentsOf: URL(fileURLWithPath: path("none.safetensors"))).metadata[
+                "box_proposal_largest_component"])
+    }
+
     func testRefusesBadInputAndWritesNothing() throws {
         let stageOne = path("stage1.safetensors")
         let bytes = try Safetensors.encode(
@@ -113,6 +170,8 @@ final class SetTemperatureCommandTests: XCTestCase {
             (["--model", model, "--box-jitter", "-0.1"], "--box-jitter"),
             (["--model", model, "--box-jitter", "nan"], "--box-jitter"),
             (["--model", model], "nothing to change"),
+            (["--model", model, "--proposal-largest-component", "on"], "has no box proposal"),
+            (["--model", model, "--proposal-largest-component", "maybe"], "--proposal-largest-component"),
         ]
         for (arguments, expected) in cases {
             let outcome = try CLIRunner.run(["set-temperature"] + arguments + ["--output", path("out.safetensors")])

@@ -49,7 +49,7 @@ final class ModelCardTests: XCTestCase {
     }
 
     /// The bundled BU-BIL model is what its card says it is: box-following with its stored settings, and a box
-    /// proposal (two refinement decodes) for runs without a box.
+    /// proposal (two refinement decodes, samples keeping their largest connected region) for runs without a box.
     func testBundledBUBILModelCarriesItsCardsSettings() throws {
         let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Models/p2sam/bubil.safetensors")
@@ -59,6 +59,7 @@ final class ModelCardTests: XCTestCase {
         XCTAssertEqual(configuration.boxJitter, try PromptBoxJitter(fraction: 0.1))
         XCTAssertTrue(configuration.boxProposal)
         XCTAssertEqual(configuration.proposalRefinementPasses, 2)
+        XCTAssertTrue(configuration.proposalKeepsLargestComponent)
         XCTAssertFalse(configuration.presenceHead)
     }
 
