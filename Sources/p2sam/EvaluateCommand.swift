@@ -243,6 +243,14 @@ struct EvaluateCommand: ParsableCommand {
             sampler.latentTemperature = p2samLatentTemperature
             sampler.boxJitter = try p2samBoxJitter.map(PromptBoxJitter.init(fraction:))
             sampler.keepsLargestComponent = p2samLargestComponent?.isOn
+            if p2samLargestComponent == nil && !p2samBox && p2samBoxProposal != .off
+                && p2sam.configuration.proposalKeepsLargestComponent
+            {
+                FileHandle.standardError.write(
+                    Data(
+                        "samples prompted by the model's box proposal keep their largest connected region (the model's default; --p2sam-largest-component off keeps every region)\n"
+                            .utf8))
+            }
             if p2samBox && sampler.effectiveBoxJitter.isActive {
                 let source = p2samBoxJitter == nil ? " (the model's default; --p2sam-box-jitter 0 turns it off)" : ""
                 FileHandle.standardError.write(

@@ -125,6 +125,34 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
         }
     }
 
+    /// `evaluate --method p2sam --model bubil` without a box says that the model's stored largest-component default
+    /// applies; `--p2sam-largest-component off|on` is recorded in the report's method and settings, and a run without
+    /// it records neither (reports as before).
+    func testEvaluateNamesTheLargestComponentSetting() throws {
+        func run(_ extra: [String], _ name: String) throws -> (output: String, report: [String: Any]) {
+            let outcome = try CLIRunner.run(
+                [
+                    "evaluate", "--dataset", "synthetic:3:1", "--split", "all", "--method", "p2sam", "--model", "bubil",
+                    "--count", "2", "--json", path(name), "--checkpoint", CLIRunner.checkpoint.path,
+                ] + extra)
+            XCTAssertEqual(outcome.status, 0, outcome.output)
+            let report = try XCTUnwrap(
+                JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path(name))))
+                    as? [String: Any])
+            return (outcome.output, report)
+        }
+        let byModel = try run([], "model.json")
+        XCTAssertTrue(
+            byModel.output.contains("keep their largest connected region (the model's default"), byModel.output)
+        let settings = try XCTUnwrap(byModel.report["settings"] as? [String: Any])
+        XCTAssertNil(settings["p2sam_largest_component"])
+        XCTAssertFalse((byModel.report["method"] as? String ?? "").contains("largest component"))
+        let off = try run(["--p2sam-largest-component", "off"], "off.json")
+        XCTAssertFalse(off.output.contains("keep their largest connected region"), off.output)
+        XCTAssertEqual((off.report["settings"] as? [String: Any])?["p2sam_largest_component"] as? String, "off")
+        XCTAssertTrue((off.report["method"] as? String ?? "").contains("largest component off"), "\(off.report)")
+    }
+
     /// Wrong uses are refused by name and write nothing.
     func testBadUsesAreRefusedByName() throws {
         let stageOne = try CLIRunner.run([
