@@ -16,6 +16,28 @@ final class SetTemperatureCommandTests: XCTestCase {
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
+    /// Runs `p2sam sample` with `arguments` on a 96×80 image of one bright disk (written once), its samples in
+    /// `name` and its JSON report in `name.json`; returns the output and the report's string settings.
+    func sampleWithReport(_ arguments: [String], _ name: String) throws -> (output: String, settings: [String: String])
+    {
+        let image = path("image.png")
+        if !FileManager.default.fileExists(atPath: image) {
+            let pixels = (0..<(96 * 80)).map { i -> Float in
+                hypot(Float(i % 96) - 48, Float(i / 96) - 40) < 18 ? 200 : 40
+            }
+            try PNG.write(try MedicalImage(width: 96, height: 80, channels: 1, pixels: pixels), to: image)
+        }
+        let run = try CLIRunner.run(
+            ["sample", "--image", image, "--output", path(name), "--json", path(name + ".json")] + arguments)
+        XCTAssertEqual(run.status, 0, run.output)
+        let report = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: URL(fileURLWithPath: path(name + ".json"))))
+        let settings = ((report as? [String: Any])?["settings"] as? [String: Any] ?? [:]).compactMapValues {
+            $0 as? String
+        }
+        return (run.output, settings)
+    }
+
     func testWritesTheTemperatureAndKeepsTheTensors() throws {
         let model = CLIRunner.bundledDefaultModel.path
         let first = try CLIRunner.run([
@@ -57,22 +79,8 @@ final class SetTemperatureCommandTests: XCTestCase {
         XCTAssertEqual(copy.tensors, original.tensors)
         XCTAssertTrue(copy.metadata["notes"]?.contains("box jitter 0.1 (p2sam set-temperature; was 0.0)") == true)
 
-        let image = path("image.png")
-        let pixels = (0..<(96 * 80)).map { i -> Float in hypot(Float(i % 96) - 48, Float(i / 96) - 40) < 18 ? 200 : 40 }
-        try PNG.write(try MedicalImage(width: 96, height: 80, channels: 1, pixels: pixels), to: image)
         func sample(_ extra: [String], _ name: String) throws -> (output: String, settings: [String: String]) {
-            let run = try CLIRunner.run(
-                [
-                    "sample", "--image", image, "--box", "28,20,70,62", "--count", "3", "--model", jittered,
-                    "--output", path(name), "--json", path(name + ".json"),
-                ] + extra)
-            XCTAssertEqual(run.status, 0, run.output)
-            let report = try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: path(name + ".json"))))
-            let settings = ((report as? [String: Any])?["settings"] as? [String: Any] ?? [:]).compactMapValues {
-                $0 as? String
-            }
-            return (run.output, settings)
+            try sampleWithReport(["--box", "28,20,70,62", "--count", "3", "--model", jittered] + extra, name)
         }
         let byModel = try sample([], "by-model")
         XCTAssertTrue(
@@ -112,22 +120,8 @@ final class SetTemperatureCommandTests: XCTestCase {
         XCTAssertEqual(copy.metadata["box_proposal_largest_component"], "true")
         XCTAssertEqual(copy.tensors, original.tensors)
 
-        let image = path("image.png")
-        let pixels = (0..<(96 * 80)).map { i -> Float in hypot(Float(i % 96) - 48, Float(i / 96) - 40) < 18 ? 200 : 40 }
-        try PNG.write(try MedicalImage(width: 96, height: 80, channels: 1, pixels: pixels), to: image)
         func sample(_ extra: [String], _ name: String) throws -> (output: String, settings: [String: String]) {
-            let run = try CLIRunner.run(
-                [
-                    "sample", "--image", image, "--count", "2", "--model", cleaned, "--output", path(name), "--json",
-                    path(name + ".json"),
-                ] + extra)
-            XCTAssertEqual(run.status, 0, run.output)
-            let report = try JSONSerialization.jsonObject(
-                with: Data(contentsOf: URL(fileURLWithPath: path(name + ".json"))))
-            let settings = ((report as? [String: Any])?["settings"] as? [String: Any] ?? [:]).compactMapValues {
-                $0 as? String
-            }
-            return (run.output, settings)
+            try sampleWithReport(["--count", "2", "--model", cleaned] + extra, name)
         }
         let byModel = try sample([], "by-model")
         XCTAssertTrue(
