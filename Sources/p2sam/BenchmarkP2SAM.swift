@@ -24,7 +24,9 @@ enum BenchmarkP2SAM {
             file.loraRank == nil
             ? try P2SAMModel(file: file, imageEncoder: encoder)
             : try P2SAMModel(
-                modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
+                file: file,
+                backbone: LiteMedSAMCheckpoint.weights(
+                    at: backbone.checkpointURL, verifyChecksum: !backbone.skipChecksum))
         let sampler = P2SAMSampler(model: model)
         let image = BenchmarkCommand.pipelineImage()
         var rows: [BenchmarkRow] = []
