@@ -13,13 +13,15 @@ public enum BUBILReader {
     /// - Parameters:
     ///   - root: the dataset folder, or a folder holding exactly one `BU-BIL_Dataset*` folder.
     ///   - foreground: the mask value marking the cell (default zero, black).
+    ///   - limits: the case-count cap (``DatasetLimits/maxCases``), checked on the listing before any image is read.
     ///   - progress: called with (cases read, cases in all) after each case.
     public static func read(
-        root: URL, foreground: MaskForeground = .zero,
+        root: URL, foreground: MaskForeground = .zero, limits: DatasetLimits = DatasetLimits(),
         progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> MultiRaterDataset {
         try readCases(
-            root: root, annotations: "ExpertsAnnotations", foreground: foreground, progress: progress
+            root: root, annotations: "ExpertsAnnotations", foreground: foreground, limits: limits,
+            progress: progress
         ) { experts in
             let folders = ((try? FileManager.default.contentsOfDirectory(atPath: experts.path)) ?? [])
                 .filter { !$0.hasPrefix(".") }.sorted().map { experts.appendingPathComponent($0) }.filter(
@@ -39,16 +41,17 @@ public enum BUBILReader {
     /// - Parameters:
     ///   - root: the dataset folder, or a folder holding exactly one `BU-BIL_Dataset*` folder.
     ///   - foreground: the mask value marking the cell (default zero, black).
+    ///   - limits: the case-count cap (``DatasetLimits/maxCases``), checked on the listing before any image is read.
     ///   - progress: called with (cases read, cases in all) after each case.
     /// - Throws: `DataError.invalidFile` when the folder has no `GoldStandard/`, an image has no gold mask,
     ///   or a mask's size differs from its image's.
     public static func readGoldStandard(
-        root: URL, foreground: MaskForeground = .zero,
+        root: URL, foreground: MaskForeground = .zero, limits: DatasetLimits = DatasetLimits(),
         progress: ((_ done: Int, _ total: Int) -> Void)? = nil
     ) throws -> MultiRaterDataset {
-        try readCases(root: root, annotations: "GoldStandard", foreground: foreground, progress: progress) {
-            [$0]
-        }
+        try readCases(
+            root: root, annotations: "GoldStandard", foreground: foreground, limits: limits, progress: progress
+        ) { [$0] }
     }
 
     /// Reads `RawImages/` and, per image `<file>`, the mask `seg_<file>` (name matched case-insensitively)
@@ -58,11 +61,13 @@ public enum BUBILReader {
     ///   - root: the dataset folder, or a folder holding exactly one `BU-BIL_Dataset*` folder.
     ///   - annotations: the annotation folder's name under the resolved root.
     ///   - foreground: the mask value marking the cell.
+    ///   - limits: the case-count cap, checked on the image listing before any image is read.
     ///   - progress: called with (cases read, cases in all) after each case.
     ///   - raterFolders: the rater folders (in rater order) for the annotation folder.
-    /// - Throws: `DataError.invalidFile` naming a missing folder, a missing mask or a size mismatch.
+    /// - Throws: `DataError.invalidFile` naming a missing folder, a missing mask, a size mismatch or more images
+    ///   than `limits` allows.
     private static func readCases(
-        root: URL, annotations: String, foreground: MaskForeground,
+        root: URL, annotations: String, foreground: MaskForeground, limits: DatasetLimits,
         progress: ((_ done: Int, _ total: Int) -> Void)?,
         raterFolders: (URL) throws -> [URL]
     ) throws -> MultiRaterDataset {
@@ -75,6 +80,7 @@ public enum BUBILReader {
         }
         let images = try ImageFiles.pngFiles(in: raw)
         guard !images.isEmpty else { throw DataError.invalidFile(path: raw.path, reason: "folder has no PNG files") }
+        try limits.checkCaseCount(images.count, source: "bubil:\(root.path)")
         let folders = try raterFolders(annotationFolder)
         let listings = try folders.map { folder in
             Dictionary(

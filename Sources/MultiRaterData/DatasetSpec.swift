@@ -152,7 +152,8 @@ public enum DatasetSpec: Sendable, Equatable {
                 root: url, foreground: foreground ?? .nonZero, limits: limits, progress: progress)
         case .brats(let url): dataset = try BraTSReader.read(root: url, dropRule: bratsDropRule, limits: limits)
         case .bubil(let url):
-            dataset = try BUBILReader.read(root: url, foreground: foreground ?? .zero, progress: progress)
+            dataset = try BUBILReader.read(
+                root: url, foreground: foreground ?? .zero, limits: limits, progress: progress)
         case .labels(let url):
             dataset = try LabelMapDataset.read(root: url, maximumCases: limits.maxCases).perClassDataset()
         case .bratsLabels(let url):

@@ -10,7 +10,9 @@ import Training
 
 /// `p2sam finetune --recipe automedsam`: trains AutoMedSAM's class prompt encoder and mask decoder on a
 /// label-map dataset (`labels:ROOT`), LiteMedSAM's image encoder frozen (cached embeddings).
-struct FinetuneAutoMedSAM: ParsableArguments {
+struct FinetuneAutoMedSAM: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "finetune --recipe automedsam")
+
     static let usage = """
         --dataset labels:ROOT --output MODEL.safetensors [--validation labels:ROOT] [--branches both|dense|sparse|dense-tokens] \
         [--noise-steps T (0 = diffusion off)] [--dense-attention sigmoid|linear] [--weighting learned|fixed] \

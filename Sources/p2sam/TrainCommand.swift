@@ -208,7 +208,16 @@ struct TrainCommand: ParsableCommand {
             "Keep an exponential moving average of the trained weights with decay D in (0, 1) (e.g. 0.9), updated after every step: validation, the kept epoch and the saved model use the averaged weights, the steps the raw ones. Default: off (the last step's weights)."
     )
     var emaDecay: Float?
-    @Option(name: .customLong("max-cases"), help: "Use at most N training (and validation) cases.") var maxCases: Int?
+    @Option(
+        name: .customLong("max-train-cases"),
+        help:
+            "Train on at most the first N cases of the training part (split order; quick runs). The dataset's own size cap is --max-cases."
+    )
+    var maxTrainCases: Int?
+    @Option(
+        name: .customLong("max-val-cases"),
+        help: "Validate on at most the first N cases of the validated split (split order).")
+    var maxValidationCases: Int?
     @Option(
         name: .customLong("train-fraction"),
         help:
@@ -477,6 +486,9 @@ struct TrainCommand: ParsableCommand {
         }
         guard ["box", "default"].contains(trainPrompt) else {
             throw ValidationError("--train-prompt must be box or default")
+        }
+        for (name, value) in [("--max-train-cases", maxTrainCases), ("--max-val-cases", maxValidationCases)] {
+            if let value, value < 1 { throw ValidationError("\(name) must be at least 1, got \(value)") }
         }
         if let trainFraction, !(trainFraction > 0 && trainFraction <= 1) {
             throw ValidationError("--train-fraction must be in (0, 1], got \(trainFraction)")

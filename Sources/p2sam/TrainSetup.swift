@@ -151,10 +151,8 @@ enum TrainDataSetup {
         case "none": validationIndices = []
         default: throw ValidationError("--validation-split must be validation, test or none")
         }
-        if let n = c.maxCases {
-            trainIndices = Array(trainIndices.prefix(n))
-            validationIndices = Array(validationIndices.prefix(n))
-        }
+        if let n = c.maxTrainCases { trainIndices = Array(trainIndices.prefix(n)) }
+        if let n = c.maxValidationCases { validationIndices = Array(validationIndices.prefix(n)) }
         guard !trainIndices.isEmpty else {
             throw SplitOptions.emptyPartError(part: "train", fold: fold, manifest: manifest, dataset: dataset)
         }

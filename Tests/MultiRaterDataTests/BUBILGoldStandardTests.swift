@@ -4,7 +4,8 @@ import MultiRaterMetrics
 import XCTest
 
 /// BU-BIL's fused gold standard as the one rater (`BUBILReader.readGoldStandard`): same cases and ids as the
-/// expert reader, the cell black (0) as in the expert masks, clear errors for a missing or mis-sized mask.
+/// expert reader, the cell black (0) as in the expert masks, clear errors for a missing or mis-sized mask; the
+/// case cap of both readers is checked on the listing, before any image is read.
 final class BUBILGoldStandardTests: XCTestCase {
     var root: URL!
 
@@ -43,6 +44,23 @@ final class BUBILGoldStandardTests: XCTestCase {
         XCTAssertEqual(gold.cases[0].raters.count, 1)
         XCTAssertEqual(gold.cases[0].raters[0].foregroundCount, 3 * 2)  // the 3-wide black block, 2 rows
         XCTAssertEqual(experts.cases[0].raters.map(\.foregroundCount), [2, 4])
+    }
+
+    func testCaseCapIsCheckedBeforeAnyImageIsRead() throws {
+        // An unreadable first image: a cap checked after reading would report it instead of the cap.
+        try Data("not a png".utf8).write(to: root.appendingPathComponent("RawImages/B01.png"))
+        let capped = DatasetLimits(maxCases: 1)
+        for read in [
+            { try BUBILReader.read(root: self.root, limits: capped) },
+            { try BUBILReader.readGoldStandard(root: self.root, limits: capped) },
+        ] {
+            XCTAssertThrowsError(try read()) {
+                XCTAssertTrue("\($0)".contains("2 cases exceed the limit of 1"), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try BUBILReader.read(root: root, limits: DatasetLimits(maxCases: 2))) {
+            XCTAssertTrue("\($0)".contains("B01"), "within the cap the reader reaches the bad image: \($0)")
+        }
     }
 
     func testMissingOrMisSizedGoldMasksAreClearErrors() throws {

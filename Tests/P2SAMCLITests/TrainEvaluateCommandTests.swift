@@ -92,6 +92,28 @@ final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
         XCTAssertTrue(missing.output.contains("missing.npz"), missing.output)
     }
 
+    /// `train --max-cases` was spelled twice (the dataset's size cap and the training subset), so the subset was
+    /// unreachable and `--max-cases 3` refused the data. The subset options now have their own names.
+    func testTrainingSubsetAndDatasetCapAreSeparateOptions() throws {
+        let capped = try trainOnSynthetic(["--stage", "1", "--max-cases", "3", "--output", path("x.safetensors")])
+        XCTAssertNotEqual(capped.status, 0, capped.output)
+        XCTAssertTrue(capped.output.contains("6 cases exceed the limit of 3"), capped.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+
+        let subset = try CLIRunner.run([
+            "train", "--dataset", "synthetic:6:1", "--epochs", "1", "--cache-dir", path("cache"),
+            "--checkpoint", CLIRunner.checkpoint.path, "--stage", "1", "--output", path("s1.safetensors"),
+            "--max-train-cases", "2", "--max-val-cases", "1",
+        ])
+        XCTAssertEqual(subset.status, 0, subset.output)
+        XCTAssertTrue(subset.output.contains("on 2 cases, validating on 1"), subset.output)
+
+        try assertTrainingRefused([
+            (["--stage", "1", "--max-train-cases", "0"], "--max-train-cases must be at least 1"),
+            (["--stage", "1", "--max-val-cases", "0"], "--max-val-cases must be at least 1"),
+        ])
+    }
+
     func testEnergyWithOneSampleIsRefused() throws {
         let outcome = try trainOnSynthetic([
             "--stage", "2", "--init", path("none.safetensors"), "--set-loss", "energy", "--samples", "1",
