@@ -94,44 +94,16 @@ public enum Safetensors {
     ///   - rejectingNonFinite: throw `nonFiniteValue` if any tensor holds NaN or ±infinity.
     public static func decode(_ bytes: [UInt8], rejectingNonFinite: Bool = false) throws -> SafetensorsFile {
         guard bytes.count >= 8 else { throw SafetensorsError.truncated("\(bytes.count) bytes, no length prefix") }
-        var length: UInt64 = 0
-        for i in 0..<8 { length |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-        guard length <= maximumHeaderLength else { throw SafetensorsError.headerTooLarge(length) }
+        let length = try headerLength(bytes[0..<8])
         guard 8 + Int(length) <= bytes.count else {
             throw SafetensorsError.truncated("header of \(length) bytes in a \(bytes.count)-byte file")
         }
-        let headerBytes = bytes[8..<(8 + Int(length))]
-        guard headerBytes.first == UInt8(ascii: "{") else {
-            throw SafetensorsError.malformedHeader("does not start with '{'")
-        }
-        guard String(bytes: headerBytes, encoding: .utf8) != nil else {
-            throw SafetensorsError.malformedHeader("not UTF-8")
-        }
-        let parsed: Any
-        do {
-            parsed = try JSONSerialization.jsonObject(with: Data(headerBytes), options: [])
-        } catch {
-            throw SafetensorsError.malformedHeader("invalid JSON")
-        }
-        guard let object = parsed as? [String: Any] else { throw SafetensorsError.malformedHeader("not a JSON object") }
-
+        let object = try headerObject(bytes[8..<(8 + Int(length))])
         let dataStart = 8 + Int(length)
         let dataSize = bytes.count - dataStart
-        var metadata: [String: String] = [:]
+        let metadata = try metadataMap(object)
         var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
-        for (name, raw) in object {
-            if name == "__metadata__" {
-                guard let map = raw as? [String: Any] else {
-                    throw SafetensorsError.malformedHeader("__metadata__ is not an object")
-                }
-                for (key, value) in map {
-                    guard let string = value as? String else {
-                        throw SafetensorsError.malformedHeader("__metadata__.\(key) is not a string")
-                    }
-                    metadata[key] = string
-                }
-                continue
-            }
+        for (name, raw) in object where name != "__metadata__" {
             guard let fields = raw as? [String: Any] else {
                 throw SafetensorsError.malformedHeader("entry \(name) is not an object")
             }
@@ -208,6 +180,67 @@ public enum Safetensors {
             throw SafetensorsError.unreadable(path: url.path, reason: reason)
         }
         return try decode([UInt8](bytes), rejectingNonFinite: rejectingNonFinite)
+    }
+
+    /// Reads only a file's `__metadata__`: its length prefix and JSON header, no tensor data, with the header checks
+    /// of ``decode(_:rejectingNonFinite:)`` (size bound, UTF-8 JSON object, string values). The tensors are not
+    /// checked; read the whole file before using them.
+    public static func readMetadata(contentsOf url: URL) throws -> [String: String] {
+        let handle: FileHandle
+        do { handle = try FileHandle(forReadingFrom: url) } catch {
+            throw SafetensorsError.unreadable(path: url.path, reason: "\(error.localizedDescription)")
+        }
+        defer { try? handle.close() }
+        let prefix = [UInt8](try handle.read(upToCount: 8) ?? Data())
+        guard prefix.count == 8 else { throw SafetensorsError.truncated("\(prefix.count) bytes, no length prefix") }
+        let length = try headerLength(prefix[0..<8])
+        let header = [UInt8](try handle.read(upToCount: Int(length)) ?? Data())
+        guard header.count == Int(length) else {
+            throw SafetensorsError.truncated("header of \(length) bytes, \(header.count) bytes after the prefix")
+        }
+        return try metadataMap(try headerObject(header[...]))
+    }
+
+    /// The header length of the 8-byte little-endian prefix, bounded by `maximumHeaderLength`.
+    private static func headerLength(_ prefix: ArraySlice<UInt8>) throws -> UInt64 {
+        var length: UInt64 = 0
+        for (i, byte) in prefix.enumerated() { length |= UInt64(byte) << (8 * UInt64(i)) }
+        guard length <= maximumHeaderLength else { throw SafetensorsError.headerTooLarge(length) }
+        return length
+    }
+
+    /// The header's JSON object (UTF-8, starting with `{`).
+    private static func headerObject(_ headerBytes: ArraySlice<UInt8>) throws -> [String: Any] {
+        guard headerBytes.first == UInt8(ascii: "{") else {
+            throw SafetensorsError.malformedHeader("does not start with '{'")
+        }
+        guard String(bytes: headerBytes, encoding: .utf8) != nil else {
+            throw SafetensorsError.malformedHeader("not UTF-8")
+        }
+        let parsed: Any
+        do {
+            parsed = try JSONSerialization.jsonObject(with: Data(headerBytes), options: [])
+        } catch {
+            throw SafetensorsError.malformedHeader("invalid JSON")
+        }
+        guard let object = parsed as? [String: Any] else { throw SafetensorsError.malformedHeader("not a JSON object") }
+        return object
+    }
+
+    /// The `__metadata__` string map of a header object (empty if absent).
+    private static func metadataMap(_ object: [String: Any]) throws -> [String: String] {
+        guard let raw = object["__metadata__"] else { return [:] }
+        guard let map = raw as? [String: Any] else {
+            throw SafetensorsError.malformedHeader("__metadata__ is not an object")
+        }
+        var metadata: [String: String] = [:]
+        for (key, value) in map {
+            guard let string = value as? String else {
+                throw SafetensorsError.malformedHeader("__metadata__.\(key) is not a string")
+            }
+            metadata[key] = string
+        }
+        return metadata
     }
 
     /// Non-negative integers from a JSON array, or nil.

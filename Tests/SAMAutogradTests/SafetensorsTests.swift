@@ -97,6 +97,37 @@ final class SafetensorsTests: XCTestCase {
         return bytes + text + [UInt8](repeating: 0, count: dataBytes)
     }
 
+    /// `readMetadata` reads the header alone: the same map as a whole read, even when the tensor data is cut off,
+    /// and the header's own checks.
+    func testReadsTheMetadataFromTheHeaderAlone() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("meta-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(pythonSafetensorsBytes).write(to: url)
+        XCTAssertEqual(try Safetensors.readMetadata(contentsOf: url), try Safetensors.read(contentsOf: url).metadata)
+        let headerEnd =
+            8 + pythonSafetensorsBytes[0..<8].enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        try Data(pythonSafetensorsBytes.prefix(headerEnd)).write(to: url)
+        XCTAssertEqual(try Safetensors.readMetadata(contentsOf: url), ["format": "pt", "step": "42"])
+        XCTAssertThrowsError(try Safetensors.read(contentsOf: url), "the whole read still sees the missing data")
+
+        let refusals: [([UInt8], String)] = [
+            (Array(pythonSafetensorsBytes.prefix(5)), "truncated"),
+            (Array(pythonSafetensorsBytes.prefix(headerEnd - 1)), "truncated"),
+            ([0, 0, 0, 0, 0, 0x10, 0, 0], "headerTooLarge"),
+            (file(header: #"{"__metadata__":{"a":1}}"#, dataBytes: 0), "malformedHeader"),
+            (file(header: #"["a"]"#, dataBytes: 0), "malformedHeader"),
+        ]
+        for (bytes, kind) in refusals {
+            try Data(bytes).write(to: url)
+            XCTAssertThrowsError(try Safetensors.readMetadata(contentsOf: url)) {
+                XCTAssertEqual(Mirror(reflecting: $0).children.first?.label, kind, "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try Safetensors.readMetadata(contentsOf: url.appendingPathExtension("missing"))) {
+            XCTAssertEqual(Mirror(reflecting: $0).children.first?.label, "unreadable", "\($0)")
+        }
+    }
+
     func testRejectsMalformedFiles() {
         func rejects(_ bytes: [UInt8], _ check: (SafetensorsError) -> Bool, line: UInt = #line) {
             XCTAssertThrowsError(try Safetensors.decode(bytes), line: line) { error in
