@@ -63,6 +63,18 @@ final class ModelCardTests: XCTestCase {
         XCTAssertFalse(configuration.presenceHead)
     }
 
+    /// The bundled LIDC model is what its card says it is: a presence head, a box proposal with its presence
+    /// settings, and no-box samples keeping their largest connected region (seventeenth session).
+    func testBundledLIDCModelCarriesItsCardsSettings() throws {
+        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Models/p2sam/lidc.safetensors")
+        let model = try P2SAMModelFile(contentsOf: file)
+        XCTAssertTrue(model.configuration.presenceHead)
+        XCTAssertTrue(model.configuration.boxProposal)
+        XCTAssertTrue(model.configuration.proposalKeepsLargestComponent)
+        XCTAssertEqual(model.metadata["box_proposal_presence_draw"], "stratified")
+    }
+
     /// Every card shipped in Models/p2sam states the sha256 of its model file.
     func testShippedCardsMatchTheirModels() throws {
         let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
