@@ -35,7 +35,7 @@ public enum BUBILReader {
 
     /// Reads the BU-BIL folder at `root` with its fused gold standard as the one rater of each case:
     /// `ROOT/GoldStandard/seg_<name>.png` (cell = 0 like the expert masks; `foreground` overrides). Same
-    /// cases, order, ids and `source` as ``read(root:foreground:progress:)`` (so cached embeddings are
+    /// cases, order, ids and `source` as ``read(root:foreground:limits:progress:)`` (so cached embeddings are
     /// shared).
     ///
     /// - Parameters:
