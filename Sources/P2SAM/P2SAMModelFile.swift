@@ -80,6 +80,20 @@ public struct P2SAMModelFile: Sendable {
         WeightStore(tensors.mapValues { NamedWeight(shape: $0.shape, values: $0.storage) })
     }
 
+    /// The metadata of the model file at `url`, read from its header alone (for a caller that needs a setting or the
+    /// provenance, not the weights): no tensor is read or checked, so load the file before sampling from it.
+    ///
+    /// - Throws: `P2SAMModelError.notAP2SAMModel` naming the file when it is missing or its header is not a valid
+    ///   safetensors header.
+    public static func readMetadata(contentsOf url: URL) throws -> [String: String] {
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw P2SAMModelError.notAP2SAMModel("no model file at \(url.path)")
+        }
+        do { return try Safetensors.readMetadata(contentsOf: url) } catch {
+            throw P2SAMModelError.notAP2SAMModel("\(url.path) is not a readable safetensors model file (\(error))")
+        }
+    }
+
     /// The metadata of a trained model: the architecture plus provenance.
     public static func metadata(
         configuration: P2SAMConfiguration, stage: Int, baseCheckpointSHA256: String,

@@ -8,7 +8,6 @@ import MultiRaterMetrics
 import P2SAM
 import PromptUncertainty
 import ShardedRuns
-import TorchCheckpoint
 
 /// The methods `evaluate` knows.
 enum EvaluationMethodName: String, CaseIterable, ExpressibleByArgument {
@@ -283,11 +282,7 @@ struct EvaluateCommand: ParsableCommand {
         if let p2samBoxJitter { return p2samBoxJitter }
         let url = try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate()
         // The header alone: the sampler reads and checks the whole file later.
-        let metadata: [String: String]
-        do { metadata = try Safetensors.readMetadata(contentsOf: url) } catch {
-            throw P2SAMModelError.notAP2SAMModel("\(url.path) is not a readable safetensors model file (\(error))")
-        }
-        return try P2SAMConfiguration(metadata: metadata).boxJitter.fraction
+        return try P2SAMConfiguration(metadata: P2SAMModelFile.readMetadata(contentsOf: url)).boxJitter.fraction
     }
 
     /// The method as the report names it, with the box jitter F the run applies (`appliedBoxJitter()`; named only

@@ -26,7 +26,8 @@ struct ModelChoice {
         let entry = P2SAMModelCard.entry(named: option)
         let trainedOn =
             entry?.trainedOn
-            ?? ((try? P2SAMModelFile(contentsOf: url))?.metadata["dataset"].map { "dataset \($0)" } ?? "unknown data")
+            ?? ((try? P2SAMModelFile.readMetadata(contentsOf: url))?["dataset"].map { "dataset \($0)" }
+                ?? "unknown data")
         let cardText = card.map { "; card \($0.lastPathComponent), sha256 checked" } ?? ""
         return ModelChoice(url: url, label: "\(entry?.name ?? option) (\(url.path)\(cardText))", trainedOn: trainedOn)
     }

@@ -408,7 +408,7 @@ struct TrainCommand: ParsableCommand {
     func writeRefitted(
         network: P2SAMNetwork, configuration: P2SAMConfiguration, initial: String, output: String, note: String
     ) throws {
-        let initMetadata = try P2SAMModelFile(contentsOf: URL(fileURLWithPath: initial)).metadata
+        let initMetadata = try P2SAMModelFile.readMetadata(contentsOf: URL(fileURLWithPath: initial))
         var metadata = initMetadata.merging(configuration.metadata) { _, new in new }
         metadata["notes"] = [initMetadata["notes"], note].compactMap { $0 }.filter { !$0.isEmpty }
             .joined(separator: "; ")

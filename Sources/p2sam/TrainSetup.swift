@@ -104,9 +104,9 @@ enum TrainModelSetup {
     /// Whether the run adds fresh stage-2 modules (stage 2 from a stage-1 `--init`).
     static func addsStageTwo(command c: TrainCommand) -> Bool {
         guard c.stage == 2, let initial = c.initial,
-            let file = try? P2SAMModelFile(contentsOf: URL(fileURLWithPath: initial))
+            let metadata = try? P2SAMModelFile.readMetadata(contentsOf: URL(fileURLWithPath: initial))
         else { return false }
-        return file.stage == 1
+        return metadata["stage"] == "1"
     }
 
     /// The recorded encoder for stage 1 with LoRA, else nil.
