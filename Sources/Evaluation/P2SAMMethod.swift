@@ -7,9 +7,11 @@ import P2SAM
 /// P²SAM as an evaluation method: n masks drawn from the model (the case's embedding is reused);
 /// final = pixels marked by at least half of the samples. Without `--p2sam-box` the model's own
 /// default prompt is used (or, for a model with a box proposal, the boxes it proposes: `sampler.boxProposal`),
-/// so no box is needed and cases with empty raters are evaluated too.
+/// so no box is needed and cases with empty raters are evaluated too. A mixture of several models
+/// (`P2SAMMixture`) pools their samples: of n, each model draws its share.
 public struct P2SAMMethod: EvaluationMethod {
-    public var sampler: P2SAMSampler
+    /// The model(s) drawing the samples.
+    public var mixture: P2SAMMixture
     /// Condition the samples on the simulated box.
     public var conditionOnBox: Bool
     /// Use the model's presence head (empty samples in its predicted proportion); false decodes every sample
@@ -19,20 +21,27 @@ public struct P2SAMMethod: EvaluationMethod {
     /// P²SAM sampling with `sampler`; `conditionOnBox` prompts the samples with the simulated box instead of the
     /// model's default prompt.
     public init(sampler: P2SAMSampler, conditionOnBox: Bool) {
-        self.sampler = sampler
+        self.init(mixture: P2SAMMixture(sampler), conditionOnBox: conditionOnBox)
+    }
+
+    /// P²SAM sampling pooled over the models of `mixture`; `conditionOnBox` as in `init(sampler:conditionOnBox:)`.
+    public init(mixture: P2SAMMixture, conditionOnBox: Bool) {
+        self.mixture = mixture
         self.conditionOnBox = conditionOnBox
     }
 
     public var needsBox: Bool { conditionOnBox }
 
     public func run(_ input: EvaluationInput) throws -> EvaluationOutput {
-        var prepared = try sampler.prepare(
+        var prepared = try mixture.prepare(
             input.picture, embedded: input.segmenter.image,
             prompt: conditionOnBox ? ImagePrompt(box: input.box) : nil)
-        if !usesPresence { prepared.presenceProbability = nil }
+        if !usesPresence {
+            for k in prepared.indices { prepared[k].presenceProbability = nil }
+        }
         var samples: [BinaryMask] = []
         let seed = UInt64(input.random.integer(below: Int(UInt32.max)))
-        let statistics = try sampler.sample(prepared, count: input.count, seed: seed) { _, mask in
+        let statistics = try mixture.sample(prepared, count: input.count, seed: seed) { _, mask in
             samples.append(try BinaryMask(width: mask.width, height: mask.height, bytes: mask.pixels))
         }
         let final = try BinaryMask(

@@ -109,9 +109,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .customLong("model"),
         help:
-            "p2sam: the P²SAM model: \(ModelChoice.names) (bundled) or a .safetensors path. Default: the bundled default model. automedsam: the AutoMedSAM model."
+            "p2sam: the P²SAM model: \(ModelChoice.names) (bundled) or a .safetensors path. Default: the bundled default model. Repeat it to pool several models' samples (a mixture: of n, each model draws n/K, with its own τ, presence head and box proposal). automedsam: the AutoMedSAM model."
     )
-    var p2samModel: String?
+    var p2samModels: [String] = []
+
+    /// The first `--model` (the only one except for a P²SAM mixture).
+    var p2samModel: String? { p2samModels.first }
 
     @Flag(
         name: .customLong("p2sam-box"),
@@ -203,6 +206,17 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("a shard writes no report: give --json to `p2sam merge`")
         }
         if count < 1 { throw ValidationError("--count must be at least 1 (got \(count))") }
+        if p2samModels.count > 1 {
+            guard method == .p2sam else {
+                throw ValidationError(
+                    "--model is given \(p2samModels.count) times: only --method p2sam pools several models")
+            }
+            guard p2samModels.count <= P2SAMMixture.maximumComponentCount else {
+                throw ValidationError(
+                    "--model is given \(p2samModels.count) times: a mixture holds at most \(P2SAMMixture.maximumComponentCount) models"
+                )
+            }
+        }
         if BoxQuality(boxQuality) == nil {
             throw ValidationError("--box-quality must be tight, jitter:PX or iou:R with 0 < R <= 1")
         }
@@ -231,32 +245,40 @@ struct EvaluateCommand: ParsableCommand {
     func makeMethod() throws -> any EvaluationMethod {
         switch method {
         case .p2sam:
-            let choice = try ModelChoice.resolve(p2samModel)
-            FileHandle.standardError.write(Data((choice.description + "\n").utf8))
-            let url = choice.url
-            let p2sam = try P2SAMModel(
-                modelFile: url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
-            var sampler = P2SAMSampler(model: p2sam)
-            sampler.boxProposal = p2samBoxProposal
-            sampler.presenceDraw = p2samPresenceDraw
-            sampler.presenceLogitShift = p2samPresenceShift
-            sampler.latentTemperature = p2samLatentTemperature
-            sampler.boxJitter = try p2samBoxJitter.map(PromptBoxJitter.init(fraction:))
-            sampler.keepsLargestComponent = p2samLargestComponent?.isOn
-            if p2samLargestComponent == nil && !p2samBox && p2samBoxProposal != .off
-                && p2sam.configuration.proposalKeepsLargestComponent
-            {
-                FileHandle.standardError.write(
-                    Data(
-                        "samples prompted by the model's box proposal keep their largest connected region (the model's default; --p2sam-largest-component off keeps every region)\n"
-                            .utf8))
+            var samplers: [P2SAMSampler] = []
+            for option in p2samModels.isEmpty ? [nil] : p2samModels.map(Optional.some) {
+                let choice = try ModelChoice.resolve(option)
+                FileHandle.standardError.write(Data((choice.description + "\n").utf8))
+                let p2sam = try P2SAMModel(
+                    modelFile: choice.url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
+                var sampler = P2SAMSampler(model: p2sam)
+                sampler.boxProposal = p2samBoxProposal
+                sampler.presenceDraw = p2samPresenceDraw
+                sampler.presenceLogitShift = p2samPresenceShift
+                sampler.latentTemperature = p2samLatentTemperature
+                sampler.boxJitter = try p2samBoxJitter.map(PromptBoxJitter.init(fraction:))
+                sampler.keepsLargestComponent = p2samLargestComponent?.isOn
+                if p2samLargestComponent == nil && !p2samBox && p2samBoxProposal != .off
+                    && p2sam.configuration.proposalKeepsLargestComponent
+                {
+                    FileHandle.standardError.write(
+                        Data(
+                            "samples prompted by the model's box proposal keep their largest connected region (the model's default; --p2sam-largest-component off keeps every region)\n"
+                                .utf8))
+                }
+                if p2samBox && sampler.effectiveBoxJitter.isActive {
+                    let source =
+                        p2samBoxJitter == nil ? " (the model's default; --p2sam-box-jitter 0 turns it off)" : ""
+                    FileHandle.standardError.write(
+                        Data("per-sample box jitter \(sampler.effectiveBoxJitter.fraction)\(source)\n".utf8))
+                }
+                samplers.append(sampler)
             }
-            if p2samBox && sampler.effectiveBoxJitter.isActive {
-                let source = p2samBoxJitter == nil ? " (the model's default; --p2sam-box-jitter 0 turns it off)" : ""
+            if samplers.count > 1 {
                 FileHandle.standardError.write(
-                    Data("per-sample box jitter \(sampler.effectiveBoxJitter.fraction)\(source)\n".utf8))
+                    Data("mixture of \(samplers.count) models: each draws n/\(samplers.count) of the samples\n".utf8))
             }
-            var method = P2SAMMethod(sampler: sampler, conditionOnBox: p2samBox)
+            var method = P2SAMMethod(mixture: try P2SAMMixture(components: samplers), conditionOnBox: p2samBox)
             method.usesPresence = p2samPresence == "on"
             return method
         case .single: return SingleBoxMethod()
@@ -280,9 +302,21 @@ struct EvaluateCommand: ParsableCommand {
     func appliedBoxJitter() throws -> Double {
         guard method == .p2sam && p2samBox else { return 0 }
         if let p2samBoxJitter { return p2samBoxJitter }
-        let url = try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate()
-        // The header alone: the sampler reads and checks the whole file later.
-        return try P2SAMConfiguration(metadata: P2SAMModelFile.readMetadata(contentsOf: url)).boxJitter.fraction
+        // The headers alone: the sampler reads and checks the whole files later.
+        let fractions = try p2samModelURLs().map {
+            try P2SAMConfiguration(metadata: P2SAMModelFile.readMetadata(contentsOf: $0)).boxJitter.fraction
+        }
+        if Set(fractions).count > 1 {
+            throw ValidationError(
+                "the models store different box jitters (\(fractions.map { String($0) }.joined(separator: ", "))): give --p2sam-box-jitter F"
+            )
+        }
+        return fractions[0]
+    }
+
+    /// The P²SAM model files of this run (`--model`, each given; else the bundled default).
+    func p2samModelURLs() throws -> [URL] {
+        p2samModels.isEmpty ? [try P2SAMModelLocation.locate()] : try p2samModels.map(P2SAMModelCard.resolve)
     }
 
     /// The method as the report names it, with the box jitter F the run applies (`appliedBoxJitter()`; named only
@@ -291,7 +325,7 @@ struct EvaluateCommand: ParsableCommand {
         method.rawValue + (method == .ursam ? "(\(ursamOutput.rawValue), \(lowerBound.rawValue))" : "")
             + (method == .medsamu ? "(points \(points), rounds \(rounds))" : "")
             + (method == .p2sam
-                ? "(\(p2samModel ?? P2SAMModelLocation.bundledRelativePath)\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(boxJitter != 0 ? ", box jitter \(boxJitter)" : "")\(p2samLargestComponent.map { ", largest component \($0.rawValue)" } ?? ""))"
+                ? "(\(p2samModels.isEmpty ? P2SAMModelLocation.bundledRelativePath : p2samModels.joined(separator: " + "))\(p2samBox ? ", box" : "")\(p2samPresence == "off" ? ", presence off" : "")\(p2samBoxProposal == .sampled ? "" : ", box proposal \(p2samBoxProposal.rawValue)")\(p2samPresenceDraw.map { ", presence draw \($0.rawValue)" } ?? "")\(p2samPresenceShift.map { ", presence shift \($0)" } ?? "")\(boxJitter != 0 ? ", box jitter \(boxJitter)" : "")\(p2samLargestComponent.map { ", largest component \($0.rawValue)" } ?? ""))"
                 : "")
     }
 
@@ -299,7 +333,7 @@ struct EvaluateCommand: ParsableCommand {
     func manifest(dataset: MultiRaterDataset, caseIDs: [String]) throws -> ShardManifest {
         var files = [try model.checkpointURL]
         if method == .p2sam {
-            files.append(try p2samModel.map(P2SAMModelCard.resolve) ?? P2SAMModelLocation.locate())
+            files += try p2samModelURLs()
         }
         // Every option (defaults included): the JSON report carries them as its settings.
         let boxJitter = try appliedBoxJitter()
@@ -319,7 +353,8 @@ struct EvaluateCommand: ParsableCommand {
     /// run applies (`appliedBoxJitter()`, given or the model's) only when F ≠ 0, so earlier run directories still
     /// resume and reports of runs without jitter stay byte-identical.
     func fullSettings(boxJitter: Double) -> [String: String?] {
-        (boxJitter != 0 ? ["p2sam_box_jitter": String(boxJitter)] : [:]).merging(
+        let models: String? = p2samModels.isEmpty ? nil : p2samModels.joined(separator: ",")
+        return (boxJitter != 0 ? ["p2sam_box_jitter": String(boxJitter)] : [:]).merging(
             p2samLargestComponent.map { ["p2sam_largest_component": $0.rawValue] } ?? [:]
         ) { a, _ in a }.merging([
             "dataset": data.dataset, "brats_drop": data.bratsDrop, "normalize": data.normalize,
@@ -329,7 +364,7 @@ struct EvaluateCommand: ParsableCommand {
             "box_quality": boxQuality, "box_from": boxFrom, "count": String(count), "seed": String(seed),
             "window": window, "jitter": String(jitterFraction), "ratio": String(ratio),
             "lower_bound": lowerBound.rawValue, "alpha": String(alpha), "ursam_output": ursamOutput.rawValue,
-            "points": String(points), "rounds": String(rounds), "model": p2samModel, "p2sam_box": String(p2samBox),
+            "points": String(points), "rounds": String(rounds), "model": models, "p2sam_box": String(p2samBox),
             "p2sam_presence": p2samPresence, "p2sam_box_proposal": p2samBoxProposal.rawValue,
             "p2sam_presence_draw": p2samPresenceDraw?.rawValue ?? "model",
             "p2sam_presence_shift": p2samPresenceShift.map { String($0) } ?? "model",

@@ -1,0 +1,66 @@
+import Foundation
+import XCTest
+
+/// `evaluate --method p2sam --model A --model B` as a user runs it: the samples are pooled from both models (the
+/// report names both), a single `--model` reports as before, and mixtures that cannot work are refused by name
+/// before a report is written.
+final class ModelMixtureCLITests: CheckpointCommandTestCase {
+    func evaluate(_ extra: [String], json name: String) throws -> CLIRunner.Outcome {
+        try CLIRunner.run(
+            [
+                "evaluate", "--dataset", "synthetic:3:1", "--split", "all", "--count", "4", "--json", path(name),
+                "--checkpoint", CLIRunner.checkpoint.path,
+            ] + extra)
+    }
+
+    func report(_ name: String) throws -> [String: Any] {
+        let data = try Data(contentsOf: URL(fileURLWithPath: path(name)))
+        return try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+    }
+
+    func testTwoModelsArePooledAndNamedInTheReport() throws {
+        let single = try evaluate(["--method", "p2sam", "--model", "synthetic"], json: "single.json")
+        XCTAssertEqual(single.status, 0, single.output)
+        XCTAssertFalse(single.output.contains("mixture"), single.output)
+        let pooled = try evaluate(
+            ["--method", "p2sam", "--model", "synthetic", "--model", "lidc"], json: "pooled.json")
+        XCTAssertEqual(pooled.status, 0, pooled.output)
+        XCTAssertTrue(pooled.output.contains("mixture of 2 models"), pooled.output)
+        XCTAssertTrue(pooled.output.contains("model: lidc"), pooled.output)
+        let one = try report("single.json")
+        let two = try report("pooled.json")
+        let settings = try XCTUnwrap(two["settings"] as? [String: Any])
+        XCTAssertEqual(settings["model"] as? String, "synthetic,lidc")
+        XCTAssertEqual((one["settings"] as? [String: Any])?["model"] as? String, "synthetic")
+        XCTAssertTrue("\(two["method"] ?? "")".contains("synthetic + lidc"), "\(two["method"] ?? "")")
+        // Half of each case's samples come from the LIDC model, so the scores move.
+        XCTAssertNotEqual(
+            "\(one["cases"] ?? "")", "\(two["cases"] ?? "")", "the second model had no effect on the samples")
+    }
+
+    func testMixturesThatCannotWorkAreRefused() throws {
+        let notP2SAM = try evaluate(["--method", "single", "--model", "a", "--model", "b"], json: "a.json")
+        XCTAssertNotEqual(notP2SAM.status, 0)
+        XCTAssertTrue(notP2SAM.output.contains("only --method p2sam pools several models"), notP2SAM.output)
+        let many = try evaluate(
+            ["--method", "p2sam"] + Array(repeating: ["--model", "synthetic"], count: 17).flatMap { $0 }, json: "b.json"
+        )
+        XCTAssertNotEqual(many.status, 0)
+        XCTAssertTrue(many.output.contains("at most 16 models"), many.output)
+        // The BU-BIL model jitters a given box by 0.1, the synthetic one not at all: the run must say which applies.
+        let jitters = try evaluate(
+            ["--method", "p2sam", "--p2sam-box", "--model", "bubil", "--model", "synthetic"], json: "c.json")
+        XCTAssertNotEqual(jitters.status, 0)
+        XCTAssertTrue(jitters.output.contains("the models store different box jitters (0.1, 0.0)"), jitters.output)
+        for name in ["a.json", "b.json", "c.json"] {
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path(name)), name)
+        }
+        let chosen = try evaluate(
+            [
+                "--method", "p2sam", "--p2sam-box", "--model", "bubil", "--model", "synthetic", "--p2sam-box-jitter",
+                "0",
+            ],
+            json: "d.json")
+        XCTAssertEqual(chosen.status, 0, chosen.output)
+    }
+}
