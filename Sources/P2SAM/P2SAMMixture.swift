@@ -42,10 +42,17 @@ public struct P2SAMMixture: Sendable {
     }
 
     /// Runs every component's `P2SAMSampler.prepare(_:embedded:prompt:)` on `image` (one per component, in order).
+    /// LiteMedSAM's encoder runs at most once for all components without a LoRA-adapted encoder: the first such
+    /// component's embedding (or `reuse`) is handed to the others.
     public func prepare(_ image: MedicalImage, embedded reuse: EmbeddedImage?, prompt: ImagePrompt? = nil) throws
         -> [P2SAMPreparedImage]
     {
-        try components.map { try $0.prepare(image, embedded: reuse, prompt: prompt) }
+        var shared = reuse
+        return try components.map { component in
+            let prepared = try component.prepare(image, embedded: shared, prompt: prompt)
+            if shared == nil && component.model.loraRank == nil { shared = prepared.embedded }
+            return prepared
+        }
     }
 
     /// Draws `count` masks (1...`P2SAMSampler.maximumSampleCount`) from the prepared images (`prepare`'s result, one

@@ -94,7 +94,7 @@ enum DatasetSampling {
     }
 
     static func run(
-        dataset: MultiRaterDataset, caseIDs: [String], sampler: P2SAMSampler, count: Int, seed: UInt64,
+        dataset: MultiRaterDataset, caseIDs: [String], mixture: P2SAMMixture, count: Int, seed: UInt64,
         window: IntensityWindow?, conventions: MetricConventions, directory: ShardDirectory
     ) throws {
         let index = Dictionary(
@@ -105,11 +105,11 @@ enum DatasetSampling {
             let item = dataset.cases[index[id]!]
             guard let image = item.image else { throw DataError.invalidCase(id: id, reason: "case has no image") }
             let picture = try EvaluationCases.picture(image, window: window)
-            let prepared = try sampler.prepare(picture, prompt: nil)
+            let prepared = try mixture.prepare(picture, embedded: nil)
             let folder = directory.url.appendingPathComponent(folderName(id))
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             var masks: [BinaryMask] = []
-            let statistics = try sampler.sample(
+            let statistics = try mixture.sample(
                 prepared, count: count, seed: CaseSeed.seed(run: seed, caseID: id, stream: "samples")
             ) { n, mask in
                 try PNG.write(mask, to: folder.appendingPathComponent(String(format: "sample_%03d.png", n)).path)

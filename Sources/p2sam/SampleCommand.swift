@@ -69,10 +69,14 @@ struct SampleCommand: ParsableCommand {
     var output: String
 
     @Option(
+        name: .customLong("model"),
         help:
-            "P²SAM model: \(ModelChoice.names) (bundled, checked against its model card) or a .safetensors path. Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath) (synthetic)."
+            "P²SAM model: \(ModelChoice.names) (bundled, checked against its model card) or a .safetensors path. Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath) (synthetic). Repeat it to pool several models' samples (a mixture: of --count n, each of the K models draws n/K, with its own τ, presence head and box proposal)."
     )
-    var model: String?
+    var models: [String] = []
+
+    /// The first `--model` (the only one except for a mixture).
+    var model: String? { models.first }
 
     @Option(parsing: .unconditional, help: "Optional box x0,y0,x1,y1 (image pixels) conditioning the samples.")
     var box: BoxArgument?
@@ -153,6 +157,11 @@ struct SampleCommand: ParsableCommand {
                 "--seed \(seed) is out of range: use 0…\(UInt32.max) (GSL's mt19937 uses 32 bits of the seed)")
         }
         guard batch >= 1 && batch <= 256 else { throw ValidationError("--batch must be 1…256") }
+        guard models.count <= P2SAMMixture.maximumComponentCount else {
+            throw ValidationError(
+                "--model is given \(models.count) times: a mixture holds at most \(P2SAMMixture.maximumComponentCount) models"
+            )
+        }
         if let presenceShift, !presenceShift.isFinite {
             throw ValidationError("--presence-shift must be a finite number")
         }
@@ -216,26 +225,39 @@ struct SampleCommand: ParsableCommand {
             .merging(largestComponent.map { ["largest_component": $0.rawValue] } ?? [:]) { a, _ in a }
     }
 
+    /// The chosen models (each `--model`, else the default) in order.
+    private func modelChoices() throws -> [ModelChoice] {
+        models.isEmpty ? [try ModelChoice.resolve(nil)] : try models.map { try ModelChoice.resolve($0) }
+    }
+
+    /// A sampler of each chosen model with this run's sampling options.
+    private func samplers(_ choices: [ModelChoice]) throws -> [P2SAMSampler] {
+        try choices.map { choice in
+            let p2sam = try P2SAMModel(
+                modelFile: choice.url, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
+            var sampler = P2SAMSampler(model: p2sam)
+            sampler.batchSize = batch
+            sampler.boxProposal = boxProposal
+            sampler.presenceDraw = presenceDraw
+            sampler.presenceLogitShift = presenceShift
+            sampler.latentTemperature = latentTemperature
+            sampler.boxJitter = try boxJitter.map(PromptBoxJitter.init(fraction:))
+            sampler.keepsLargestComponent = largestComponent?.isOn
+            return sampler
+        }
+    }
+
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
-        let choice = try ModelChoice.resolve(model)
-        let modelURL = choice.url
-        let p2sam = try P2SAMModel(
-            modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
-        var sampler = P2SAMSampler(model: p2sam)
-        sampler.batchSize = batch
-        sampler.boxProposal = boxProposal
-        sampler.presenceDraw = presenceDraw
-        sampler.presenceLogitShift = presenceShift
-        sampler.latentTemperature = latentTemperature
-        sampler.boxJitter = try boxJitter.map(PromptBoxJitter.init(fraction:))
-        sampler.keepsLargestComponent = largestComponent?.isOn
+        let choices = try modelChoices()
+        let components = try samplers(choices)
+        let mixture = try P2SAMMixture(components: components)
         let start = Date()
-        let prepared = try sampler.prepare(picture, prompt: prompt)
+        let prepared = try mixture.prepare(picture, embedded: nil, prompt: prompt)
         var gridMasks: [MaskImage] = []
         var binary: [BinaryMask] = []
         let keepForScore = raters != nil
         let bar = ProgressBar("sampling", total: count, unit: "samples")
-        let statistics = try sampler.sample(prepared, count: count, seed: seed) { index, mask in
+        let statistics = try mixture.sample(prepared, count: count, seed: seed) { index, mask in
             try PNG.write(mask, to: folder.appendingPathComponent(String(format: "sample_%03d.png", index)).path)
             if gridMasks.count < 16 { gridMasks.append(mask) }
             if keepForScore {
@@ -261,33 +283,46 @@ struct SampleCommand: ParsableCommand {
                 picture, samples: gridMasks, raters: raterPictures, box: prompt?.box, points: prompt?.points ?? [],
                 columns: 4, totalSamples: count), to: folder.appendingPathComponent("grid.png").path)
         let meanEntropy = statistics.entropy.reduce(0, +) / Float(max(1, statistics.entropy.count))
+        let injections = Self.distinct(components.map { $0.model.configuration.injection.rawValue })
         print(
             String(
                 format: "wrote %d samples to %@ in %.2f s (%@ injection); mean pixel entropy %.4f bits", count, output,
-                elapsed, p2sam.configuration.injection.rawValue, meanEntropy))
-        print(choice.description)
-        let jitter = sampler.effectiveBoxJitter
-        if prompt?.box != nil && jitter.isActive {
-            print(
-                "per-sample box jitter \(jitter.fraction) of the box's sides"
-                    + (boxJitter == nil ? " (the model's default; --box-jitter 0 gives every sample the box)" : ""))
+                elapsed, injections.joined(separator: "/"), meanEntropy))
+        if components.count > 1 {
+            let shares = mixture.counts(for: count).map(String.init).joined(separator: "/")
+            print("mixture of \(components.count) models: samples \(shares) in the order below")
         }
-        if p2sam.layers.boxProposal != nil && prompt == nil && boxProposal != .off {
-            if let raw = prepared.proposedBox {
-                let scale = Float(max(picture.width, picture.height)) / 256
-                let box = raw.map { String(format: "%.0f", $0 * scale) }.joined(separator: ",")
+        let jitters = components.map(\.effectiveBoxJitter.fraction)
+        for (k, sampler) in components.enumerated() {
+            // With one model the lines read as before; a mixture names each model's lines by its position.
+            let label = components.count > 1 ? "model \(k + 1): " : ""
+            print(
+                components.count > 1
+                    ? label + choices[k].description.dropFirst("model: ".count) : choices[k].description)
+            let jitter = sampler.effectiveBoxJitter
+            if prompt?.box != nil && jitter.isActive {
                 print(
-                    "box proposal (\(boxProposal.rawValue)): the model's own box \(box) (image pixels, before the fitted offset)"
-                )
-            } else {
-                print("box proposal: the model found nothing to box; its default prompt was used")
+                    label + "per-sample box jitter \(jitter.fraction) of the box's sides"
+                        + (boxJitter == nil ? " (the model's default; --box-jitter 0 gives every sample the box)" : ""))
             }
-        }
-        if sampler.keepsLargestComponent(for: prepared) {
-            print(
-                "each sample keeps its largest connected region"
-                    + (largestComponent == nil
-                        ? " (the model's default; --largest-component off keeps every region)" : ""))
+            if sampler.model.layers.boxProposal != nil && prompt == nil && boxProposal != .off {
+                if let raw = prepared[k].proposedBox {
+                    let scale = Float(max(picture.width, picture.height)) / 256
+                    let box = raw.map { String(format: "%.0f", $0 * scale) }.joined(separator: ",")
+                    print(
+                        label
+                            + "box proposal (\(boxProposal.rawValue)): the model's own box \(box) (image pixels, before the fitted offset)"
+                    )
+                } else {
+                    print(label + "box proposal: the model found nothing to box; its default prompt was used")
+                }
+            }
+            if sampler.keepsLargestComponent(for: prepared[k]) {
+                print(
+                    label + "each sample keeps its largest connected region"
+                        + (largestComponent == nil
+                            ? " (the model's default; --largest-component off keeps every region)" : ""))
+            }
         }
         var score: MultiRaterScore?
         if let masks = raterMasks {
@@ -305,7 +340,7 @@ struct SampleCommand: ParsableCommand {
                 command: "sample",
                 settings: [
                     "image": image, "count": String(count), "seed": String(seed), "output": output,
-                    "model": modelURL.path, "box": box?.text,
+                    "model": choices.map(\.url.path).joined(separator: ","), "box": box?.text,
                     "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
                     "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
                     "dmax": dmax.rawValue,
@@ -316,12 +351,16 @@ struct SampleCommand: ParsableCommand {
                     "checkpoint": try backbone.checkpointURL.path,
                     "skip_checksum": String(backbone.skipChecksum),
                 ])
-            if prompt?.box != nil && jitter.isActive { provenance.settings["box_jitter"] = String(jitter.fraction) }
+            if prompt?.box != nil && jitters.contains(where: { $0 != 0 }) {
+                provenance.settings["box_jitter"] = jitters.map { String($0) }.joined(separator: ",")
+            }
             if let largestComponent { provenance.settings["largest_component"] = largestComponent.rawValue }
             try provenance.addCheckpoint(backbone)
-            try provenance.addModel("p2sam", at: modelURL)
+            for (k, choice) in choices.enumerated() {
+                try provenance.addModel(k == 0 ? "p2sam" : "p2sam_\(k + 1)", at: choice.url)
+            }
             let report = SampleReport(
-                provenance: provenance, samples: count, injection: p2sam.configuration.injection.rawValue,
+                provenance: provenance, samples: count, injection: injections.joined(separator: "/"),
                 meanEntropy: Double(meanEntropy), seconds: elapsed, score: score)
             try report.writeJSON(to: URL(fileURLWithPath: json))
         }
@@ -334,14 +373,14 @@ struct SampleCommand: ParsableCommand {
         let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
         let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
         guard !chosen.isEmpty else { throw ValidationError("--dataset \(spec) has no cases") }
-        let choice = try ModelChoice.resolve(model)
-        let modelURL = choice.url
-        FileHandle.standardError.write(Data((choice.description + "\n").utf8))
+        let choices = try modelChoices()
+        for choice in choices { FileHandle.standardError.write(Data((choice.description + "\n").utf8)) }
         let conventions = MetricConventions(hungarianIoU: hmIou, maximumDice: dmax)
         let manifest = try ShardManifest(
             kind: "sample", dataset: data.source, split: "all",
-            method: "p2sam(\(model ?? P2SAMModelLocation.bundledRelativePath))",
-            modelSHA256: try ModelDigest.describe([backbone.checkpointURL, modelURL]), seed: seed,
+            method:
+                "p2sam(\(models.isEmpty ? P2SAMModelLocation.bundledRelativePath : models.joined(separator: " + ")))",
+            modelSHA256: try ModelDigest.describe([backbone.checkpointURL] + choices.map(\.url)), seed: seed,
             conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)",
             settings: [
                 "count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none",
@@ -355,17 +394,9 @@ struct SampleCommand: ParsableCommand {
         }
         let pending = directory.pendingCaseIDs
         if !pending.isEmpty {
-            let p2sam = try P2SAMModel(
-                modelFile: modelURL, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
-            var sampler = P2SAMSampler(model: p2sam)
-            sampler.batchSize = batch
-            sampler.boxProposal = boxProposal
-            sampler.presenceDraw = presenceDraw
-            sampler.presenceLogitShift = presenceShift
-            sampler.latentTemperature = latentTemperature
-            sampler.keepsLargestComponent = largestComponent?.isOn
             try DatasetSampling.run(
-                dataset: data, caseIDs: pending, sampler: sampler, count: count, seed: seed,
+                dataset: data, caseIDs: pending, mixture: try P2SAMMixture(components: samplers(choices)), count: count,
+                seed: seed,
                 window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
         }
         guard manifest.shard.count == 1 else {
@@ -376,6 +407,12 @@ struct SampleCommand: ParsableCommand {
         }
         let merged = try ShardMerge.merge([directory.url], as: SampleCaseRecord.self)
         try DatasetSampling.report(SampledDatasetReport(manifest: merged.manifest, records: merged.records), json: json)
+    }
+
+    /// `values` without repeats, in first-seen order.
+    static func distinct(_ values: [String]) -> [String] {
+        var seen = Set<String>()
+        return values.filter { seen.insert($0).inserted }
     }
 
     /// The rater masks of one case folder, chosen by `MaskFiles.raterFiles` (the rule of `p2sam score`),

@@ -1,9 +1,9 @@
 import Foundation
 import XCTest
 
-/// `evaluate --method p2sam --model A --model B` as a user runs it: the samples are pooled from both models (the
-/// report names both), a single `--model` reports as before, and mixtures that cannot work are refused by name
-/// before a report is written.
+/// `evaluate --method p2sam --model A --model B` and `sample --model A --model B` as a user runs them: the samples are
+/// pooled from both models (the report names both), a single `--model` reports as before, and mixtures that cannot
+/// work are refused by name before a report is written.
 final class ModelMixtureCLITests: CheckpointCommandTestCase {
     func evaluate(_ extra: [String], json name: String) throws -> CLIRunner.Outcome {
         try CLIRunner.run(
@@ -62,5 +62,53 @@ final class ModelMixtureCLITests: CheckpointCommandTestCase {
             ],
             json: "d.json")
         XCTAssertEqual(chosen.status, 0, chosen.output)
+    }
+
+    func sampleFiles(_ folder: String, count: Int) throws -> [Data] {
+        try (0..<count).map {
+            try Data(contentsOf: URL(fileURLWithPath: path("\(folder)/sample_\(String(format: "%03d", $0)).png")))
+        }
+    }
+
+    /// Of 4 samples, the first model draws 2 with the run's seed (the masks a run of that model alone with
+    /// `--count 2` writes) and the second model the other 2; the JSON report names both models.
+    func testSampleWritesEachModelsShareAndNamesBothModels() throws {
+        let image = CLIRunner.bundledExample.appendingPathComponent("image.png").path
+        let common = ["sample", "--image", image, "--seed", "4", "--checkpoint", CLIRunner.checkpoint.path]
+        let alone = try CLIRunner.run(common + ["--model", "synthetic", "--count", "2", "--output", path("alone")])
+        XCTAssertEqual(alone.status, 0, alone.output)
+        let pooled = try CLIRunner.run(
+            common + [
+                "--model", "synthetic", "--model", "lidc", "--count", "4", "--output", path("pooled"), "--json",
+                path("pooled.json"),
+            ])
+        XCTAssertEqual(pooled.status, 0, pooled.output)
+        XCTAssertTrue(pooled.output.contains("mixture of 2 models: samples 2/2"), pooled.output)
+        XCTAssertTrue(pooled.output.contains("model 1: synthetic"), pooled.output)
+        XCTAssertTrue(pooled.output.contains("model 2: lidc"), pooled.output)
+        let mixed = try sampleFiles("pooled", count: 4)
+        XCTAssertTrue(Array(mixed[0..<2]) == (try sampleFiles("alone", count: 2)), "model 1's share is not its own run")
+        let report = try self.report("pooled.json")
+        let models = try XCTUnwrap(report["models"] as? [String: Any])
+        XCTAssertNotNil(models["p2sam"])
+        XCTAssertNotNil(models["p2sam_2"])
+        let settings = try XCTUnwrap(report["settings"] as? [String: Any])
+        XCTAssertEqual((settings["model"] as? String)?.components(separatedBy: ",").count, 2)
+
+        let many = try CLIRunner.run(
+            common + ["--output", path("many")] + Array(repeating: ["--model", "synthetic"], count: 17).flatMap { $0 })
+        XCTAssertNotEqual(many.status, 0)
+        XCTAssertTrue(many.output.contains("at most 16 models"), many.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("many/sample_000.png")))
+    }
+
+    func testSampleDatasetFormPoolsTheModels() throws {
+        let outcome = try CLIRunner.run([
+            "sample", "--dataset", "synthetic:2:1", "--model", "synthetic", "--model", "synthetic", "--count", "3",
+            "--output", path("set"), "--json", path("set.json"), "--checkpoint", CLIRunner.checkpoint.path,
+        ])
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+        let report = try self.report("set.json")
+        XCTAssertTrue("\(report)".contains("synthetic + synthetic"), "\(report)")
     }
 }
