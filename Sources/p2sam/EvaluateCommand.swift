@@ -249,17 +249,13 @@ struct EvaluateCommand: ParsableCommand {
             for option in p2samModels.isEmpty ? [nil] : p2samModels.map(Optional.some) {
                 let choice = try ModelChoice.resolve(option)
                 FileHandle.standardError.write(Data((choice.description + "\n").utf8))
-                let p2sam = try P2SAMModel(
-                    modelFile: choice.url, backbone: model.checkpointURL, verifyBackboneChecksum: !model.skipChecksum)
-                var sampler = P2SAMSampler(model: p2sam)
-                sampler.boxProposal = p2samBoxProposal
-                sampler.presenceDraw = p2samPresenceDraw
-                sampler.presenceLogitShift = p2samPresenceShift
-                sampler.latentTemperature = p2samLatentTemperature
-                sampler.boxJitter = try p2samBoxJitter.map(PromptBoxJitter.init(fraction:))
-                sampler.keepsLargestComponent = p2samLargestComponent?.isOn
+                let sampler = try SamplingSettings(
+                    boxProposal: p2samBoxProposal, presenceDraw: p2samPresenceDraw, presenceShift: p2samPresenceShift,
+                    latentTemperature: p2samLatentTemperature, boxJitter: p2samBoxJitter,
+                    largestComponent: p2samLargestComponent
+                ).sampler(for: choice, backbone: model)
                 if p2samLargestComponent == nil && !p2samBox && p2samBoxProposal != .off
-                    && p2sam.configuration.proposalKeepsLargestComponent
+                    && sampler.model.configuration.proposalKeepsLargestComponent
                 {
                     FileHandle.standardError.write(
                         Data(

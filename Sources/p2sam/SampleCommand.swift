@@ -232,19 +232,11 @@ struct SampleCommand: ParsableCommand {
 
     /// A sampler of each chosen model with this run's sampling options.
     private func samplers(_ choices: [ModelChoice]) throws -> [P2SAMSampler] {
-        try choices.map { choice in
-            let p2sam = try P2SAMModel(
-                modelFile: choice.url, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
-            var sampler = P2SAMSampler(model: p2sam)
-            sampler.batchSize = batch
-            sampler.boxProposal = boxProposal
-            sampler.presenceDraw = presenceDraw
-            sampler.presenceLogitShift = presenceShift
-            sampler.latentTemperature = latentTemperature
-            sampler.boxJitter = try boxJitter.map(PromptBoxJitter.init(fraction:))
-            sampler.keepsLargestComponent = largestComponent?.isOn
-            return sampler
-        }
+        let settings = SamplingSettings(
+            boxProposal: boxProposal, presenceDraw: presenceDraw, presenceShift: presenceShift,
+            latentTemperature: latentTemperature, boxJitter: boxJitter, largestComponent: largestComponent,
+            batchSize: batch)
+        return try choices.map { try settings.sampler(for: $0, backbone: backbone) }
     }
 
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
