@@ -9,7 +9,7 @@ import MedImageIO
 /// With one component the mixture is that sampler: the same masks, in the same order, from the same seed.
 public struct P2SAMMixture: Sendable {
     /// The components, in the order their samples are delivered.
-    public var components: [P2SAMSampler]
+    public let components: [P2SAMSampler]
 
     /// Largest number of components (each holds a whole model in memory).
     public static let maximumComponentCount = 16
