@@ -191,7 +191,7 @@ struct FinetuneAutoMedSAM: ParsableCommand {
                 provenance: [
                     "base_checkpoint_sha256": sha, "dataset": dataset, "notes": notes,
                     "training_slices": String(Set(training.map(\.caseID)).count),
-                ], observer: progress)
+                ].merging(TrainingProvenance.metadata) { recipe, _ in recipe }, observer: progress)
             let history = try run.run(resume: resume)
             guard let best = history.min(by: { $0.criterion < $1.criterion }) else { return }
             print(

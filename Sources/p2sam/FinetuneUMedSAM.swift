@@ -227,7 +227,7 @@ enum FinetuneUMedSAM {
             var meta: [String: String] = [
                 "recipe": "umedsam", "base_checkpoint_sha256": sha, "options": optionsJSON,
                 "epoch": String(record.epoch),
-            ]
+            ].merging(TrainingProvenance.metadata) { recipe, _ in recipe }
             if let rank = network.loraRank { meta["lora_rank_merged"] = String(rank) }
             if let sigmas = network.sigmas {
                 meta["loss_sigmas"] = zip(names, sigmas).map { "\($0.0)=\($0.1)" }.joined(separator: ",")
