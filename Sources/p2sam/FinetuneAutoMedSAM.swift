@@ -185,13 +185,15 @@ struct FinetuneAutoMedSAM: ParsableCommand {
             progress.message(
                 "AutoMedSAM (\(options.branches.rawValue) branches, noise T = \(options.noiseSteps), \(options.weighting.rawValue) weights, \(configuration.classCoding.rawValue) class coding, classes \(configuration.classIDs.map { "\($0) \(configuration.classes[$0]!)" }.joined(separator: ", "))): \(training.count) training examples, \(validating.count) validation"
             )
+            let provenance = TrainingProvenance(output: URL(fileURLWithPath: output), resuming: resume)
+            provenance.messages.forEach(progress.message)
             let run = AutoMedSAMTrainingRun(
                 network: network, options: options, training: training, validation: validating,
                 output: URL(fileURLWithPath: output),
                 provenance: [
                     "base_checkpoint_sha256": sha, "dataset": dataset, "notes": notes,
                     "training_slices": String(Set(training.map(\.caseID)).count),
-                ].merging(TrainingProvenance.metadata) { recipe, _ in recipe }, observer: progress)
+                ].merging(provenance.metadata) { recipe, _ in recipe }, observer: progress)
             let history = try run.run(resume: resume)
             guard let best = history.min(by: { $0.criterion < $1.criterion }) else { return }
             print(

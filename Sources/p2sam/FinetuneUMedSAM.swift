@@ -217,6 +217,8 @@ enum FinetuneUMedSAM {
             return line + (record.isBest ? " *best" : "")
         }
         let started = Date()
+        let provenance = TrainingProvenance(output: output, resuming: c.resume)
+        for line in provenance.messages { print(line) }
         print(
             "training \(training.count) cases x \(options.epochs) epochs, batch \(options.batchSize), \(options.sharpnessAware ? "sharpness-aware (ρ \(options.radius))" : "plain AdamW"), loss weights \(options.weighting.rawValue), trained: \(options.trainable.rawValue)\(options.encoderLoRARank.map { " (LoRA rank \($0))" } ?? ""), prompts \(options.prompts.rawValue)"
         )
@@ -227,7 +229,7 @@ enum FinetuneUMedSAM {
             var meta: [String: String] = [
                 "recipe": "umedsam", "base_checkpoint_sha256": sha, "options": optionsJSON,
                 "epoch": String(record.epoch),
-            ].merging(TrainingProvenance.metadata) { recipe, _ in recipe }
+            ].merging(provenance.metadata) { recipe, _ in recipe }
             if let rank = network.loraRank { meta["lora_rank_merged"] = String(rank) }
             if let sigmas = network.sigmas {
                 meta["loss_sigmas"] = zip(names, sigmas).map { "\($0.0)=\($0.1)" }.joined(separator: ",")

@@ -307,14 +307,15 @@ struct TrainCommand: ParsableCommand {
             progress.message(
                 "trainable: \(trainer.optimizer.parameters.reduce(0) { $0 + $1.value.count }) values in \(trainer.trainableNames.count) tensors"
             )
-            progress.message(TrainingProvenance.message)
+            let outputURL = URL(fileURLWithPath: output)
+            let provenance = TrainingProvenance(output: outputURL, resuming: resume)
+            provenance.messages.forEach(progress.message)
             let metadata = P2SAMModelFile.metadata(
                 configuration: network.configuration, stage: stage, baseCheckpointSHA256: sha,
                 dataset: (try? DatasetSpec(parsing: data.dataset).portableDescription) ?? data.dataset,
                 split: split.name, epochs: epochs, seed: seed,
                 notes: notesText(options)
-            ).merging(TrainingProvenance.metadata) { recipe, _ in recipe }
-            let outputURL = URL(fileURLWithPath: output)
+            ).merging(provenance.metadata) { recipe, _ in recipe }
             try FileManager.default.createDirectory(
                 at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             let run = TrainingRun(

@@ -40,4 +40,41 @@ final class TrainingProvenanceCLITests: CheckpointCommandTestCase {
             XCTAssertFalse(blas.contains("Haswell"), "AVX-512 CPU, yet trained with \(blas)")
         }
     }
+
+    /// A training resumed under another kernel set says so, and its model records both sets; one resumed under
+    /// the same set records it once and says nothing.
+    func testResumeUnderAnotherKernelSetIsNamed() throws {
+        let sandyBridge = ["OPENBLAS_CORETYPE": "Sandybridge", "P2SAM_KEEP_BLAS_CORETYPE": "1"]
+        func train(epochs: Int, resume: Bool, environment: [String: String]) throws -> CLIRunner.Outcome {
+            try CLIRunner.run(
+                [
+                    "train", "--stage", "1", "--dataset", "synthetic:6:1", "--epochs", String(epochs), "--seed", "3",
+                    "--lr", "1e-4", "--validation-split", "none", "--cache-dir", path("cache"), "--checkpoint",
+                    CLIRunner.checkpoint.path, "--output", path("r.safetensors"),
+                ] + (resume ? ["--resume"] : []), environment: environment)
+        }
+        let first = try train(epochs: 1, resume: false, environment: sandyBridge)
+        XCTAssertEqual(first.status, 0, first.output)
+        let started = try XCTUnwrap(TrainEvaluateCommandTests.safetensorsMetadata(path("r.safetensors"))["blas"])
+        XCTAssertTrue(started.contains("Sandybridge"), started)
+
+        let same = try train(epochs: 2, resume: true, environment: sandyBridge)
+        XCTAssertEqual(same.status, 0, same.output)
+        XCTAssertFalse(same.output.contains("the run being resumed was trained with"), same.output)
+        XCTAssertEqual(try TrainEvaluateCommandTests.safetensorsMetadata(path("r.safetensors"))["blas"], started)
+
+        let other = try train(epochs: 3, resume: true, environment: pinned)
+        XCTAssertEqual(other.status, 0, other.output)
+        XCTAssertTrue(other.output.contains("note: the run being resumed was trained with \(started)"), other.output)
+        let metadata = try TrainEvaluateCommandTests.safetensorsMetadata(path("r.safetensors"))
+        let blas = try XCTUnwrap(metadata["blas"])
+        // At lr 1e-4 the training loss falls every epoch here, so epoch 3 is the best so far and the resumed run
+        // rewrites the model; should a change of the recipe keep epoch 1 or 2, the file must still name one set.
+        if metadata["epochs"] == "3" {
+            XCTAssertTrue(blas.hasPrefix(started + "; resumed with "), blas)
+            XCTAssertTrue(blas.contains("resumed with OpenBLAS") && blas.contains("Haswell"), blas)
+        } else {
+            XCTAssertEqual(blas, started)
+        }
+    }
 }
