@@ -1,4 +1,5 @@
 import Foundation
+import SAMTensor
 import XCTest
 
 /// `p2sam train` records the OpenBLAS kernel set that trained a model (metadata `blas`), and a training pinned
@@ -34,9 +35,7 @@ final class TrainingProvenanceCLITests: CheckpointCommandTestCase {
         XCTAssertEqual(outcome.status, 0, outcome.output)
         let blas = try TrainEvaluateCommandTests.safetensorsMetadata(path("m.safetensors"))["blas"] ?? ""
         XCTAssertTrue(blas.hasPrefix("OpenBLAS "), "blas metadata: \(blas)")
-        let info = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        let flags = Set(info.split(separator: "\n").first { $0.hasPrefix("flags") }?.split(separator: " ") ?? [])
-        if Set(["avx512f", "avx512dq", "avx512bw", "avx512vl"]).isSubset(of: flags) {
+        if Set(["avx512f", "avx512dq", "avx512bw", "avx512vl"]).isSubset(of: BLASKernelSelection.currentCPUFlags()) {
             XCTAssertFalse(blas.contains("Haswell"), "AVX-512 CPU, yet trained with \(blas)")
         }
     }
