@@ -97,11 +97,13 @@ let package = Package(
         .target(
             name: "Training",
             dependencies: ["Optimisers", "SAMLayers", "SAMAutograd", "SAMTensor", "TorchCheckpoint", "SeededSampling"]),
-        // The evaluation runner: the method protocol, per-case records and the report of a multi-rater run.
+        // The evaluation runner: the method protocol, per-case records and the report of a multi-rater run;
+        // paired comparisons of two runs' reports.
         .target(
             name: "Evaluation",
             dependencies: [
-                "LiteMedSAM", "MedImageIO", "MultiRaterData", "MultiRaterMetrics", "PromptUncertainty", "P2SAM",
+                "CGSL", "FileErrors", "LiteMedSAM", "MedImageIO", "MultiRaterData", "MultiRaterMetrics",
+                "PromptUncertainty", "P2SAM",
                 "SeededSampling", "ShardedRuns",
             ]),
 

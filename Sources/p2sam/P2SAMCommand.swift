@@ -20,6 +20,7 @@ struct P2SAMCommand: ParsableCommand {
             FinetuneCommand.self,
             BenchmarkCommand.self,
             ScoreCommand.self,
+            CompareCommand.self,
             DataCommand.self,
             TrainCommand.self,
             SetTemperatureCommand.self,

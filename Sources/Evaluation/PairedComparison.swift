@@ -1,0 +1,100 @@
+import CGSL
+import SeededSampling
+
+/// One metric of two runs on the same cases, compared case by case: the differences
+/// `d_i = candidate_i − baseline_i`, their mean with a Student t interval, and a sign-flip test.
+///
+/// The cases are the unit of replication (a test split of 7–67 cases has a wide interval: that is the point).
+/// The interval is `mean(d) ± t(0.975, n − 1) · sd(d) / √n` with `sd` the sample standard deviation
+/// (n − 1 in the denominator). The p-value is two-sided for "the mean difference is 0": under that
+/// hypothesis every sign pattern of the `d_i` is equally likely, so p is the share of the 2ⁿ patterns whose
+/// |Σ ±d_i| is at least the observed |Σ d_i|: enumerated exactly for n ≤ `exactTestLimit`, otherwise estimated
+/// from `randomFlips` seeded draws as (1 + hits) / (1 + draws).
+public struct PairedComparison: Sendable, Equatable {
+    /// Whether a higher or a lower value of the metric is better (nil: descriptive only, e.g. diversity).
+    public enum Direction: String, Sendable, Equatable {
+        case higherIsBetter = "higher"
+        case lowerIsBetter = "lower"
+    }
+
+    /// The largest number of cases whose 2ⁿ sign patterns are enumerated (2²⁰ ≈ 10⁶ patterns).
+    public static let exactTestLimit = 20
+    /// Random sign patterns drawn above `exactTestLimit` cases.
+    public static let randomFlips = 100_000
+
+    /// The number of paired cases n.
+    public var caseCount: Int
+    /// Mean of the baseline's and of the candidate's values over the n cases.
+    public var baselineMean: Double
+    public var candidateMean: Double
+    /// Mean of `candidate − baseline`.
+    public var meanDifference: Double
+    /// `sd(d) / √n`; nil for n < 2.
+    public var standardError: Double?
+    /// The 95 % Student t interval of the mean difference; nil for n < 2.
+    public var confidenceInterval: ClosedRange<Double>?
+    /// Cases where the candidate is better, worse, or equal; nil when `direction` is nil.
+    public var better: Int?
+    public var worse: Int?
+    public var tied: Int?
+    /// The sign-flip test's two-sided p-value.
+    public var pValue: Double
+    /// Whether `pValue` enumerated every sign pattern (else: `randomFlips` seeded draws).
+    public var pValueIsExact: Bool
+
+    /// Compares `candidate` with `baseline`, paired by index.
+    /// - Parameters:
+    ///   - baseline, candidate: one value per case, the same cases in the same order (n ≥ 1, equal counts).
+    ///   - direction: which way is better, for the better/worse/tied counts.
+    ///   - seed: seeds the random sign patterns when n > `exactTestLimit` (GSL mt19937).
+    public init(baseline: [Double], candidate: [Double], direction: Direction?, seed: UInt64 = 1) {
+        precondition(!baseline.isEmpty && baseline.count == candidate.count, "paired values of the same cases")
+        let n = baseline.count
+        let differences = zip(candidate, baseline).map { $0 - $1 }
+        caseCount = n
+        baselineMean = baseline.reduce(0, +) / Double(n)
+        candidateMean = candidate.reduce(0, +) / Double(n)
+        let mean = differences.reduce(0, +) / Double(n)
+        meanDifference = mean
+        if n >= 2 {
+            let variance = differences.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(n - 1)
+            let error = (variance / Double(n)).squareRoot()
+            let t = gsl_cdf_tdist_Pinv(0.975, Double(n - 1))
+            standardError = error
+            confidenceInterval = (mean - t * error)...(mean + t * error)
+        }
+        if let direction {
+            let sign: Double = direction == .higherIsBetter ? 1 : -1
+            better = differences.filter { sign * $0 > 0 }.count
+            worse = differences.filter { sign * $0 < 0 }.count
+            tied = n - better! - worse!
+        }
+        (pValue, pValueIsExact) = Self.signFlipPValue(differences, seed: seed)
+    }
+
+    /// The two-sided sign-flip p-value of `differences` and whether it is exact.
+    static func signFlipPValue(_ differences: [Double], seed: UInt64) -> (Double, Bool) {
+        let magnitudes = differences.map(abs)
+        let observed = abs(differences.reduce(0, +))
+        // Sums equal to the observed one up to rounding count as "at least as extreme".
+        let threshold = observed - 1e-12 * max(1, magnitudes.reduce(0, +))
+        let n = magnitudes.count
+        if n <= exactTestLimit {
+            var hits = 0
+            for pattern in 0..<(1 << n) {
+                var sum = 0.0
+                for i in 0..<n { sum += (pattern >> i) & 1 == 1 ? -magnitudes[i] : magnitudes[i] }
+                if abs(sum) >= threshold { hits += 1 }
+            }
+            return (Double(hits) / Double(1 << n), true)
+        }
+        let random = SeededRandom(seed: seed)
+        var hits = 0
+        for _ in 0..<randomFlips {
+            var sum = 0.0
+            for m in magnitudes { sum += random.bernoulli(0.5) ? -m : m }
+            if abs(sum) >= threshold { hits += 1 }
+        }
+        return (Double(1 + hits) / Double(1 + randomFlips), false)
+    }
+}

@@ -1,0 +1,155 @@
+/// Two runs compared on the same cases (`p2sam compare`): the baseline's and the candidate's reports, each
+/// side pooled over one or more reports (e.g. the folds of a leave-one-patient-out protocol), paired by case
+/// id, one `PairedComparison` per metric that both sides have for every paired case.
+///
+/// Means are over the pooled cases (not the mean of per-report means). Refused, because the figures would not
+/// measure the same thing: a case id twice on one side, case sets that differ (unless `commonCasesOnly`), a
+/// case scored with another number of samples n (GED16 is not GED8) or of raters m on the two sides.
+public struct RunComparison: Sendable {
+    /// One metric's comparison.
+    public struct Row: Sendable {
+        public var metric: ComparedMetric
+        public var comparison: PairedComparison
+    }
+
+    /// The paired case ids, sorted.
+    public var caseIDs: [String]
+    /// One row per metric both sides have on every paired case, in `ComparedMetric` order.
+    public var rows: [Row]
+    /// Per candidate report (in the order given), the mean difference of each compared metric over that
+    /// report's paired cases: whether a pooled difference holds in each fold (or patient) or comes from one.
+    public var groups: [Group]
+
+    /// The paired cases of one candidate report.
+    public struct Group: Sendable {
+        /// The index of the report among the candidate's reports.
+        public var reportIndex: Int
+        public var caseCount: Int
+        /// Mean of `candidate − baseline` over the group's cases, per compared metric.
+        public var meanDifferences: [ComparedMetric: Double]
+    }
+    /// Metrics only one side has (e.g. HM-IoU p2sam when only one run used `--conventions both`).
+    public var omitted: [ComparedMetric]
+    /// Case ids left out by `commonCasesOnly` because one side lacks them.
+    public var baselineOnly: [String]
+    public var candidateOnly: [String]
+    /// Differences that do not invalidate the comparison but that a reader should see (dataset or split names).
+    public var warnings: [String]
+
+    /// Pairs `baseline` and `candidate` (each one or more reports) by case id.
+    /// - Parameters:
+    ///   - commonCasesOnly: compare the cases both sides have instead of refusing differing case sets.
+    ///   - seed: seeds the sign-flip test above `PairedComparison.exactTestLimit` cases.
+    /// - Throws: `RunComparisonError`.
+    public init(
+        baseline: [ScoredRunReport], candidate: [ScoredRunReport], commonCasesOnly: Bool = false, seed: UInt64 = 1
+    ) throws(RunComparisonError) {
+        let base = try Self.pool(baseline, side: "baseline")
+        let cand = try Self.pool(candidate, side: "candidate")
+        let shared = Set(base.keys).intersection(cand.keys)
+        guard !shared.isEmpty else { throw .noSharedCases }
+        baselineOnly = base.keys.filter { !shared.contains($0) }.sorted()
+        candidateOnly = cand.keys.filter { !shared.contains($0) }.sorted()
+        if !commonCasesOnly && !(baselineOnly.isEmpty && candidateOnly.isEmpty) {
+            throw .caseSetsDiffer(baselineOnly: baselineOnly, candidateOnly: candidateOnly, shared: shared.count)
+        }
+        caseIDs = shared.sorted()
+        for id in caseIDs {
+            let (b, c) = (base[id]!, cand[id]!)
+            if b.sampleCount != c.sampleCount {
+                throw .sampleCountsDiffer(caseID: id, baseline: b.sampleCount, candidate: c.sampleCount)
+            }
+            if b.raterCount != c.raterCount {
+                throw .raterCountsDiffer(caseID: id, baseline: b.raterCount, candidate: c.raterCount)
+            }
+        }
+        var rows: [Row] = []
+        var omitted: [ComparedMetric] = []
+        for metric in ComparedMetric.allCases {
+            let b = caseIDs.compactMap { base[$0]!.values[metric] }
+            let c = caseIDs.compactMap { cand[$0]!.values[metric] }
+            if b.count == caseIDs.count && c.count == caseIDs.count {
+                rows.append(
+                    Row(
+                        metric: metric,
+                        comparison: PairedComparison(baseline: b, candidate: c, direction: metric.direction, seed: seed)
+                    ))
+            } else if !b.isEmpty || !c.isEmpty {
+                omitted.append(metric)
+            }
+        }
+        self.rows = rows
+        self.omitted = omitted
+        let paired = Set(caseIDs)
+        groups = candidate.enumerated().compactMap { index, report in
+            let ids = report.cases.keys.filter { paired.contains($0) }
+            guard !ids.isEmpty else { return nil }
+            var means: [ComparedMetric: Double] = [:]
+            for row in rows {
+                let sum = ids.reduce(0.0) { $0 + cand[$1]!.values[row.metric]! - base[$1]!.values[row.metric]! }
+                means[row.metric] = sum / Double(ids.count)
+            }
+            return Group(reportIndex: index, caseCount: ids.count, meanDifferences: means)
+        }
+        var warnings: [String] = []
+        for (what, key) in [("datasets", \ScoredRunReport.dataset), ("splits", \ScoredRunReport.split)] {
+            let b = Set(baseline.compactMap { $0[keyPath: key] })
+            let c = Set(candidate.compactMap { $0[keyPath: key] })
+            if !b.isEmpty && !c.isEmpty && b != c {
+                warnings.append(
+                    "the \(what) differ: baseline \(b.sorted().joined(separator: ", ")), candidate "
+                        + c.sorted().joined(separator: ", "))
+            }
+        }
+        self.warnings = warnings
+    }
+
+    /// One side's cases, pooled over its reports.
+    private static func pool(_ reports: [ScoredRunReport], side: String) throws(RunComparisonError)
+        -> [String: ScoredRunReport.Case]
+    {
+        guard !reports.isEmpty else { throw .noReports(side: side) }
+        var pooled: [String: ScoredRunReport.Case] = [:]
+        for report in reports {
+            for (id, value) in report.cases.sorted(by: { $0.key < $1.key }) {
+                if pooled[id] != nil { throw .duplicateCase(caseID: id, side: side) }
+                pooled[id] = value
+            }
+        }
+        return pooled
+    }
+}
+
+/// Why two runs cannot be compared.
+public enum RunComparisonError: Error, Equatable, CustomStringConvertible {
+    case noReports(side: String)
+    case duplicateCase(caseID: String, side: String)
+    case caseSetsDiffer(baselineOnly: [String], candidateOnly: [String], shared: Int)
+    case noSharedCases
+    case sampleCountsDiffer(caseID: String, baseline: Int, candidate: Int)
+    case raterCountsDiffer(caseID: String, baseline: Int, candidate: Int)
+
+    public var description: String {
+        func list(_ ids: [String]) -> String {
+            ids.prefix(5).map { "'\($0)'" }.joined(separator: ", ")
+                + (ids.count > 5 ? " and \(ids.count - 5) more" : "")
+        }
+        switch self {
+        case .noReports(let side): return "no \(side) report given"
+        case .duplicateCase(let id, let side):
+            return "case '\(id)' is in more than one \(side) report: give each case once per side"
+        case .caseSetsDiffer(let baselineOnly, let candidateOnly, let shared):
+            var parts: [String] = []
+            if !baselineOnly.isEmpty { parts.append("only the baseline has \(list(baselineOnly))") }
+            if !candidateOnly.isEmpty { parts.append("only the candidate has \(list(candidateOnly))") }
+            return "the two runs scored different cases (\(parts.joined(separator: "; ")); \(shared) shared): "
+                + "give --common-cases to compare the shared cases only"
+        case .noSharedCases: return "the two runs share no case: were they run on the same data and split?"
+        case .sampleCountsDiffer(let id, let b, let c):
+            return "case '\(id)' was scored with \(b) samples in the baseline and \(c) in the candidate: "
+                + "GED and HM-IoU depend on n, evaluate both with the same --count"
+        case .raterCountsDiffer(let id, let b, let c):
+            return "case '\(id)' has \(b) rater masks in the baseline and \(c) in the candidate: not the same raters"
+        }
+    }
+}
