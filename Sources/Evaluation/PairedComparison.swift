@@ -44,7 +44,8 @@ public struct PairedComparison: Sendable, Equatable {
 
     /// Compares `candidate` with `baseline`, paired by index.
     /// - Parameters:
-    ///   - baseline, candidate: one value per case, the same cases in the same order (n ≥ 1, equal counts).
+    ///   - baseline: one value per case (n ≥ 1).
+    ///   - candidate: one value per case, the same cases in the same order as `baseline`.
     ///   - direction: which way is better, for the better/worse/tied counts.
     ///   - seed: seeds the random sign patterns when n > `exactTestLimit` (GSL mt19937).
     public init(baseline: [Double], candidate: [Double], direction: Direction?, seed: UInt64 = 1) {

@@ -38,6 +38,8 @@ public struct RunComparison: Sendable {
 
     /// Pairs `baseline` and `candidate` (each one or more reports) by case id.
     /// - Parameters:
+    ///   - baseline: the reports of the run compared against (at least one).
+    ///   - candidate: the reports of the run being judged (at least one).
     ///   - commonCasesOnly: compare the cases both sides have instead of refusing differing case sets.
     ///   - seed: seeds the sign-flip test above `PairedComparison.exactTestLimit` cases.
     /// - Throws: `RunComparisonError`.
