@@ -4,7 +4,9 @@ import PackageDescription
 /// libFuzzer harnesses for p2sam-swift's readers, one executable per loader. Kept out of the main
 /// package so a normal `swift build` never needs the fuzzer runtime: build them with
 /// `scripts/fuzz.sh` (which passes `-sanitize=fuzzer,address`).
-let harnesses = ["fuzz-png", "fuzz-pth", "fuzz-pickle", "fuzz-npy", "fuzz-npz", "fuzz-nifti", "fuzz-safetensors"]
+let harnesses = [
+    "fuzz-png", "fuzz-pth", "fuzz-pickle", "fuzz-npy", "fuzz-npz", "fuzz-nifti", "fuzz-safetensors", "fuzz-report",
+]
 
 let package = Package(
     name: "p2sam-fuzz",

@@ -119,6 +119,23 @@ def main():
     write(corpus, "empty.safetensors", safetensors([]))
     regressions = folder("Regressions", "safetensors")
     write(regressions, "nan.safetensors", safetensors([("pgn.head.weight", [2], [float("nan"), 1.0])]))
+    # evaluate / score JSON reports as `p2sam compare` reads them.
+    corpus = folder("Corpus", "report")
+
+    def case(ged, **extra):
+        fields = {"ged": ged, "hm_iou": 0.5, "d_max": 0.7, "d_mean": 0.6, "sample_diversity": 0.2,
+                  "rater_diversity": 0.3, "n": 16, "m": 4, "hm_iou_convention": "standard",
+                  "d_max_convention": "per-rater"}
+        fields.update(extra)
+        return fields
+    both = {"hm_iou_standard": 0.5, "hm_iou_p2sam": 0.6, "d_max_per_rater": 0.7, "d_max_global": 0.8, "dice": 0.9,
+            "iou": 0.8, "box_iou": 1, "empty_sample_fraction": 0, "empty_rater_fraction": 0.25}
+    write(corpus, "evaluate.json", json.dumps({"method": "p2sam", "dataset": "synthetic:4", "split": "test",
+                                                "cases": {"a": case(0.3, **both), "b": case(0.4, **both)}}).encode())
+    write(corpus, "score.json", json.dumps({"mean": case(0.35), "cases": {"a": case(0.3), "b": case(0.4)}}).encode())
+    write(corpus, "conventions.json", json.dumps(
+        {"cases": {"a": case(0.3, hm_iou_convention="p2sam", d_max_convention="global")}}).encode())
+    write(corpus, "not-a-report.json", b'{"format": "p2sam-v1", "cases": [1, 2]}')
     print("corpora written to %s" % FUZZ)
 
 

@@ -5,12 +5,12 @@
 #   scripts/fuzz.sh SECONDS [HARNESS…]  fuzz each harness for SECONDS (default 60) from its corpus
 #   scripts/fuzz.sh --runs N [HARNESS…] fuzz each harness for N executions
 #
-# Harnesses: png pth pickle npy npz nifti safetensors. New corpus entries go to .build-fuzz/corpus/<h>
+# Harnesses: png pth pickle npy npz nifti safetensors report. New corpus entries go to .build-fuzz/corpus/<h>
 # (not committed); crashes, leaks and timeouts to .build-fuzz/findings/<h>. Each run's last
 # libFuzzer status line (executions, exec/s) is printed. Exit status 1 if any harness fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-all=(png pth pickle npy npz nifti safetensors)
+all=(png pth pickle npy npz nifti safetensors report)
 
 mode=time; limit=60
 case "${1:-}" in
