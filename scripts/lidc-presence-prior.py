@@ -11,7 +11,9 @@ whether a prior learned from far more raters would do better: `lidc-masks` has t
 fold models sample). The mean area here is the raters' own (an oracle size): a model's estimate can only be worse.
 
     python3 scripts/lidc-presence-prior.py ../shared/data
-Needs numpy. Prints the fitted curve and a table per patient (docs/p2sam-results.md, twentieth session).
+Then, on the same `lidc-masks` slices, which constant empty share maximises HM-IoU16 std for a given outline quality.
+Needs numpy. Prints the fitted curve, a table per patient and the HM-IoU table (docs/p2sam-results.md, twentieth
+session).
 """
 import csv
 import os
@@ -79,6 +81,24 @@ def main():
         print("| %s | %d | %.2f | %.2f / %.3f | %.3f | %.3f |"
               % (name, sel.sum(), real_share[sel].mean(), prior[sel].mean(), error(prior),
                  error(np.full(len(real_share), base_rate)), error(np.full(len(real_share), 0.5))))
+
+    # Part 2: which constant empty share maximises HM-IoU16 std? Per slice, with e_r / e_s the raters' / samples'
+    # empty shares and c the mean IoU of the matched non-empty pairs, HM = min(e_r, e_s) + c·min(1 − e_r, 1 − e_s)
+    # (lcm replication; an empty pair scores 1, a mixed pair 0). Below e_r it rises with slope 1, above with −c: the
+    # best constant is the 1/(1 + c) quantile of e_r, more empties than the mean when c is low.
+    empty = 1 - share[~np.isin(patients, LIDC_REAL_PATIENTS)]
+    grid = np.arange(17) / 16
+    print("\nlidc-masks (%d slices, raters' mean empty share %.3f): HM-IoU16 std of a constant empty share e_s"
+          % (len(empty), empty.mean()))
+    print("| c (matched non-empty IoU) | best e_s: HM | e_s 0.50 | e_s 0.75 | e_s = raters' mean | e_s = e_r (oracle) |")
+    print("|---|---|---|---|---|---|")
+    for c in (0.45, 0.56, 0.74, 0.9):
+        def hm(e):
+            return (np.minimum(empty, e) + c * np.minimum(1 - empty, 1 - e)).mean()
+        values = [hm(e) for e in grid]
+        best = int(np.argmax(values))
+        print("| %.2f | %.3f: %.3f | %.3f | %.3f | %.3f | %.3f |"
+              % (c, grid[best], values[best], hm(0.5), hm(0.75), hm(empty.mean()), (empty + c * (1 - empty)).mean()))
 
 
 if __name__ == "__main__":
