@@ -135,6 +135,11 @@ def main():
     write(corpus, "score.json", json.dumps({"mean": case(0.35), "cases": {"a": case(0.3), "b": case(0.4)}}).encode())
     write(corpus, "conventions.json", json.dumps(
         {"cases": {"a": case(0.3, hm_iou_convention="p2sam", d_max_convention="global")}}).encode())
+    write(corpus, "multiclass.json", json.dumps({
+        "method": "class-box", "dataset": "labels:acdc", "slices": 1, "mean_dice": 0.5, "mean_nsd": 0.6,
+        "classes": [{"id": 1, "name": "RV", "n": 1, "dice": 0.5, "nsd": 0.6, "absent": 1, "absent_with_prediction": 0}],
+        "cases": [{"case_id": "s1", "class_id": 1, "present": True, "dice": 0.5, "nsd": 0.6, "predicted_pixels": 9},
+                  {"case_id": "s1", "class_id": 2, "present": False, "dice": 0, "nsd": 0, "predicted_pixels": 0}]}).encode())
     write(corpus, "not-a-report.json", b'{"format": "p2sam-v1", "cases": [1, 2]}')
     print("corpora written to %s" % FUZZ)
 

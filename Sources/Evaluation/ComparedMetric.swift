@@ -1,4 +1,4 @@
-/// A per-case figure of an `evaluate` or `score` report that `p2sam compare` compares, with its JSON key in a
+/// A per-case figure of an `evaluate` (multi-rater or multi-class) or `score` report that `p2sam compare` compares, with its JSON key in a
 /// comparison report and the direction in which it is better.
 ///
 /// HM-IoU and D_max are kept apart by convention (DESIGN.md section 3): a run scored with `--conventions both`
@@ -10,8 +10,11 @@ public enum ComparedMetric: String, CaseIterable, Sendable {
     case dMaxPerRater = "d_max_per_rater"
     case dMaxGlobal = "d_max_global"
     case dMean = "d_mean"
-    /// Dice of the final mask against the raters' majority vote (`evaluate` only).
+    /// Dice of the final mask against the raters' majority vote (`evaluate`, `score`) or of a class's mask against
+    /// the label (multi-class `evaluate`).
     case dice
+    /// Normalised surface Dice of the same masks (`nsd`).
+    case nsd
     case sampleDiversity = "sample_diversity"
     case emptySampleFraction = "empty_sample_fraction"
 
@@ -24,7 +27,8 @@ public enum ComparedMetric: String, CaseIterable, Sendable {
         case .dMaxPerRater: "D_max per-rater"
         case .dMaxGlobal: "D_max global"
         case .dMean: "D_mean"
-        case .dice: "Dice vs majority"
+        case .dice: "Dice"
+        case .nsd: "NSD"
         case .sampleDiversity: "sample diversity"
         case .emptySampleFraction: "empty samples"
         }
@@ -35,7 +39,7 @@ public enum ComparedMetric: String, CaseIterable, Sendable {
     public var direction: PairedComparison.Direction? {
         switch self {
         case .ged: .lowerIsBetter
-        case .hmIoUStandard, .hmIoUP2SAM, .dMaxPerRater, .dMaxGlobal, .dMean, .dice: .higherIsBetter
+        case .hmIoUStandard, .hmIoUP2SAM, .dMaxPerRater, .dMaxGlobal, .dMean, .dice, .nsd: .higherIsBetter
         case .sampleDiversity, .emptySampleFraction: nil
         }
     }

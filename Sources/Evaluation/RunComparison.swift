@@ -3,7 +3,7 @@
 /// id, one `PairedComparison` per metric that both sides have for every paired case.
 ///
 /// Means are over the pooled cases (not the mean of per-report means). Refused, because the figures would not
-/// measure the same thing: a case id twice on one side, case sets that differ (unless `commonCasesOnly`), a
+/// measure the same thing: multi-class and multi-rater reports mixed, a case id twice on one side, case sets that differ (unless `commonCasesOnly`), a
 /// case scored with another number of samples n (GED16 is not GED8) or of raters m on the two sides.
 public struct RunComparison: Sendable {
     /// One metric's comparison.
@@ -16,14 +16,17 @@ public struct RunComparison: Sendable {
     public var caseIDs: [String]
     /// One row per metric both sides have on every paired case, in `ComparedMetric` order.
     public var rows: [Row]
-    /// Per candidate report (in the order given), the mean difference of each compared metric over that
-    /// report's paired cases: whether a pooled difference holds in each fold (or patient) or comes from one.
+    /// Per class of a multi-class comparison (by class name), else per candidate report (in the order given), the
+    /// mean difference of each compared metric over the group's paired cases: whether a pooled difference holds in
+    /// each class or fold (or patient) or comes from one.
     public var groups: [Group]
 
-    /// The paired cases of one candidate report.
+    /// The paired cases of one class or one candidate report.
     public struct Group: Sendable {
-        /// The index of the report among the candidate's reports.
-        public var reportIndex: Int
+        /// The class name (multi-class reports), or nil.
+        public var className: String?
+        /// The index of the report among the candidate's reports (multi-rater reports), or nil.
+        public var reportIndex: Int?
         public var caseCount: Int
         /// Mean of `candidate − baseline` over the group's cases, per compared metric.
         public var meanDifferences: [ComparedMetric: Double]
@@ -46,6 +49,8 @@ public struct RunComparison: Sendable {
     public init(
         baseline: [ScoredRunReport], candidate: [ScoredRunReport], commonCasesOnly: Bool = false, seed: UInt64 = 1
     ) throws(RunComparisonError) {
+        let kinds = Set((baseline + candidate).map(\.kind))
+        if kinds.count > 1 { throw .layoutsDiffer }
         let base = try Self.pool(baseline, side: "baseline")
         let cand = try Self.pool(candidate, side: "candidate")
         let shared = Set(base.keys).intersection(cand.keys)
@@ -58,11 +63,11 @@ public struct RunComparison: Sendable {
         caseIDs = shared.sorted()
         for id in caseIDs {
             let (b, c) = (base[id]!, cand[id]!)
-            if b.sampleCount != c.sampleCount {
-                throw .sampleCountsDiffer(caseID: id, baseline: b.sampleCount, candidate: c.sampleCount)
+            if let bn = b.sampleCount, let cn = c.sampleCount, bn != cn {
+                throw .sampleCountsDiffer(caseID: id, baseline: bn, candidate: cn)
             }
-            if b.raterCount != c.raterCount {
-                throw .raterCountsDiffer(caseID: id, baseline: b.raterCount, candidate: c.raterCount)
+            if let bm = b.raterCount, let cm = c.raterCount, bm != cm {
+                throw .raterCountsDiffer(caseID: id, baseline: bm, candidate: cm)
             }
         }
         var rows: [Row] = []
@@ -82,16 +87,27 @@ public struct RunComparison: Sendable {
         }
         self.rows = rows
         self.omitted = omitted
-        let paired = Set(caseIDs)
-        groups = candidate.enumerated().compactMap { index, report in
-            let ids = report.cases.keys.filter { paired.contains($0) }
-            guard !ids.isEmpty else { return nil }
+        func means(_ ids: [String]) -> [ComparedMetric: Double] {
             var means: [ComparedMetric: Double] = [:]
             for row in rows {
                 let sum = ids.reduce(0.0) { $0 + cand[$1]!.values[row.metric]! - base[$1]!.values[row.metric]! }
                 means[row.metric] = sum / Double(ids.count)
             }
-            return Group(reportIndex: index, caseCount: ids.count, meanDifferences: means)
+            return means
+        }
+        let paired = Set(caseIDs)
+        if kinds.first == .multiClass {
+            let byClass = Dictionary(grouping: caseIDs) { cand[$0]!.className ?? "" }
+            groups = byClass.keys.sorted().map { name in
+                let ids = byClass[name]!
+                return Group(className: name, reportIndex: nil, caseCount: ids.count, meanDifferences: means(ids))
+            }
+        } else {
+            groups = candidate.enumerated().compactMap { index, report in
+                let ids = report.cases.keys.filter { paired.contains($0) }
+                guard !ids.isEmpty else { return nil }
+                return Group(className: nil, reportIndex: index, caseCount: ids.count, meanDifferences: means(ids))
+            }
         }
         var warnings: [String] = []
         for (what, key) in [("datasets", \ScoredRunReport.dataset), ("splits", \ScoredRunReport.split)] {
@@ -125,6 +141,7 @@ public struct RunComparison: Sendable {
 /// Why two runs cannot be compared.
 public enum RunComparisonError: Error, Equatable, CustomStringConvertible {
     case noReports(side: String)
+    case layoutsDiffer
     case duplicateCase(caseID: String, side: String)
     case caseSetsDiffer(baselineOnly: [String], candidateOnly: [String], shared: Int)
     case noSharedCases
@@ -138,6 +155,8 @@ public enum RunComparisonError: Error, Equatable, CustomStringConvertible {
         }
         switch self {
         case .noReports(let side): return "no \(side) report given"
+        case .layoutsDiffer:
+            return "multi-class reports (`evaluate --method automedsam`) and multi-rater reports cannot be compared"
         case .duplicateCase(let id, let side):
             return "case '\(id)' is in more than one \(side) report: give each case once per side"
         case .caseSetsDiffer(let baselineOnly, let candidateOnly, let shared):

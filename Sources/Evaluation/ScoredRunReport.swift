@@ -2,24 +2,38 @@ import FileErrors
 import Foundation
 import MultiRaterMetrics
 
-/// The per-case figures of one run's report, as `p2sam evaluate --json` or `p2sam score --json` writes it
-/// (`cases`: case id → the case's scores), read for a paired comparison (`RunComparison`).
+/// The per-case figures of one run's report, as `p2sam evaluate --json` or `p2sam score --json` writes it, read for
+/// a paired comparison (`RunComparison`).
 ///
-/// Only what a comparison needs is read: the case objects' multi-rater scores (`ged`, `hm_iou`, `d_max`,
-/// `d_mean`, `sample_diversity`, `rater_diversity`, `n`, `m` and the conventions), both conventions' figures
-/// when present, `dice` and `empty_sample_fraction` when present, and the report's `method`, `dataset` and
-/// `split` when present. Other keys are ignored.
+/// Two layouts. A multi-rater report (`evaluate`, `score`): `cases` maps a case id to its scores; read are the
+/// multi-rater scores (`ged`, `hm_iou`, `d_max`, `d_mean`, `sample_diversity`, `rater_diversity`, `n`, `m` and the
+/// conventions), both conventions' figures when present, and `dice` (or `score`'s `dsc`), `nsd` and
+/// `empty_sample_fraction` when present. A multi-class report (`evaluate --method automedsam`,
+/// `docs/schemas/multiclass-evaluation.schema.json`): `cases` is an array of (slice, class) pairs; read are the
+/// `dice` and `nsd` of the pairs whose class is `present` (the pairs the report's means are over), as cases
+/// `<case_id> class <class_id>`, with the class names of `classes`. The report's `method`, `dataset` and `split`
+/// are read when present; other keys are ignored.
 public struct ScoredRunReport: Sendable {
-    /// One case: its figures, and the numbers of samples n and raters m it was scored with.
+    /// The layout of a report.
+    public enum Kind: String, Sendable, Equatable {
+        case multiRater = "multi-rater"
+        case multiClass = "multi-class"
+    }
+
+    /// One case: its figures; for a multi-rater case the numbers of samples n and raters m it was scored with,
+    /// for a multi-class pair its class name.
     public struct Case: Sendable {
         public var values: [ComparedMetric: Double]
-        public var sampleCount: Int
-        public var raterCount: Int
+        public var sampleCount: Int?
+        public var raterCount: Int?
+        public var className: String?
     }
 
     /// The largest report file read (a report of 100,000 cases is about 60 MB).
     public static let maximumFileBytes = 256 << 20
 
+    /// The report's layout.
+    public var kind: Kind
     /// `method`, `dataset` and `split` of an `evaluate` report (nil for a `score` report).
     public var method: String?
     public var dataset: String?
@@ -55,27 +69,70 @@ public struct ScoredRunReport: Sendable {
             throw .malformed(path: path, reason: "not JSON")
         }
         guard let top = object as? [String: Any] else { throw .malformed(path: path, reason: "not a JSON object") }
-        guard let cases = top["cases"] as? [String: Any] else {
-            throw .malformed(
-                path: path, reason: "no 'cases' object: not a report of `p2sam evaluate --json` or `p2sam score --json`"
-            )
-        }
-        guard !cases.isEmpty else { throw .noCases(path: path) }
         method = top["method"] as? String
         dataset = top["dataset"] as? String
         split = top["split"] as? String
         var read: [String: Case] = [:]
-        for (id, value) in cases {
-            guard let fields = value as? [String: Any] else {
-                throw .malformed(path: path, reason: "case '\(id)' is not a JSON object")
+        if let cases = top["cases"] as? [String: Any] {
+            kind = .multiRater
+            for (id, value) in cases {
+                guard let fields = value as? [String: Any] else {
+                    throw .malformed(path: path, reason: "case '\(id)' is not a JSON object")
+                }
+                do { read[id] = try Self.readCase(fields) } catch let reason as CaseReadFailure {
+                    throw .malformed(path: path, reason: "case '\(id)': \(reason.text)")
+                } catch {
+                    throw .malformed(path: path, reason: "case '\(id)': \(error)")
+                }
             }
-            do { read[id] = try Self.readCase(fields) } catch let reason as CaseReadFailure {
-                throw .malformed(path: path, reason: "case '\(id)': \(reason.text)")
-            } catch {
-                throw .malformed(path: path, reason: "case '\(id)': \(error)")
+        } else if let pairs = top["cases"] as? [Any] {
+            kind = .multiClass
+            var names: [Int: String] = [:]
+            for entry in top["classes"] as? [Any] ?? [] {
+                if let object = entry as? [String: Any], let id = object["id"] as? Int,
+                    let name = object["name"] as? String
+                {
+                    names[id] = name
+                }
             }
+            for (index, value) in pairs.enumerated() {
+                do {
+                    guard let fields = value as? [String: Any] else { throw CaseReadFailure(text: "not a JSON object") }
+                    guard let pair = try Self.readClassPair(fields, names: names) else { continue }
+                    if read[pair.id] != nil { throw CaseReadFailure(text: "'\(pair.id)' is listed twice") }
+                    read[pair.id] = pair.value
+                } catch let reason as CaseReadFailure {
+                    throw .malformed(path: path, reason: "case \(index) of 'cases': \(reason.text)")
+                } catch {
+                    throw .malformed(path: path, reason: "case \(index) of 'cases': \(error)")
+                }
+            }
+        } else {
+            throw .malformed(
+                path: path, reason: "no 'cases' object: not a report of `p2sam evaluate --json` or `p2sam score --json`"
+            )
         }
+        guard !read.isEmpty else { throw .noCases(path: path) }
         self.cases = read
+    }
+
+    /// One (slice, class) pair of a multi-class report; nil when the class is absent from the slice.
+    private static func readClassPair(_ fields: [String: Any], names: [Int: String]) throws -> (
+        id: String, value: Case
+    )? {
+        guard let caseID = fields["case_id"] as? String else { throw CaseReadFailure(text: "no 'case_id'") }
+        guard let classID = fields["class_id"] as? Int else { throw CaseReadFailure(text: "no integer 'class_id'") }
+        guard let present = fields["present"] as? Bool else { throw CaseReadFailure(text: "no 'present'") }
+        guard present else { return nil }
+        var values: [ComparedMetric: Double] = [:]
+        for metric in [ComparedMetric.dice, .nsd] {
+            guard let value = fields[metric.rawValue] as? Double, value.isFinite else {
+                throw CaseReadFailure(text: "'\(metric.rawValue)' is missing or not a finite number")
+            }
+            values[metric] = value
+        }
+        let name = names[classID] ?? "class \(classID)"
+        return ("\(caseID) class \(classID)", Case(values: values, sampleCount: nil, raterCount: nil, className: name))
     }
 
     private struct CaseReadFailure: Error { var text: String }
@@ -111,11 +168,13 @@ public struct ScoredRunReport: Sendable {
         case nil: throw CaseReadFailure(text: "unknown d_max_convention '\(dMaxConvention)'")
         }
         for metric in [
-            ComparedMetric.hmIoUStandard, .hmIoUP2SAM, .dMaxPerRater, .dMaxGlobal, .dice, .emptySampleFraction,
+            ComparedMetric.hmIoUStandard, .hmIoUP2SAM, .dMaxPerRater, .dMaxGlobal, .dice, .nsd, .emptySampleFraction,
         ] {
             if let value = try optionalNumber(metric.rawValue) { values[metric] = value }
         }
-        return Case(values: values, sampleCount: try count("n"), raterCount: try count("m"))
+        // `score` spells the final mask's Dice `dsc`.
+        if values[.dice] == nil, let value = try optionalNumber("dsc") { values[.dice] = value }
+        return Case(values: values, sampleCount: try count("n"), raterCount: try count("m"), className: nil)
     }
 }
 

@@ -11,12 +11,14 @@ struct CompareCommand: ParsableCommand {
         discussion: """
             Reads the JSON reports of `p2sam evaluate --json` or `p2sam score --json`, pairs the cases by id \
             and prints, per metric (GED, HM-IoU and D_max in each convention the reports have, D_mean, Dice \
-            of the final mask, sample diversity, empty samples), the baseline's and the candidate's mean, the \
+            and NSD of the final mask, sample diversity, empty samples; for multi-class reports Dice and NSD \
+            of each present (slice, class) pair), the baseline's and the candidate's mean, the \
             mean difference candidate − baseline with its 95 % Student t interval over the cases, the two-sided \
             p-value of a sign-flip test (exact up to 20 cases, else 100,000 seeded random sign patterns) and \
             in how many cases the candidate is better. Give a side several reports (e.g. one per fold of a \
             leave-one-patient-out protocol) by repeating the option: its cases are pooled, and the means are \
-            over the pooled cases. Refused: a case twice on one side, differing case sets (unless \
+            over the pooled cases; a breakdown per report (per class for multi-class reports) follows the \
+            table. Refused: multi-class and multi-rater reports mixed, a case twice on one side, differing case sets (unless \
             --common-cases), a case scored with another number of samples or of raters on the two sides. \
             See docs/evaluation.md, "Comparing two runs".
             """)

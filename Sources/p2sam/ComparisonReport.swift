@@ -8,7 +8,8 @@ import Foundation
 /// `test` (how the p-values were computed), `metrics` (per metric key: `direction`, `baseline_mean`,
 /// `candidate_mean`, `mean_difference`, `standard_error`, `ci95_low`, `ci95_high`, `p_value`, `better`,
 /// `worse`, `tied`; a figure that does not exist is absent), `omitted` (metrics only one side has),
-/// `warnings`, `groups` (per candidate report: `report`, `cases`, `mean_difference` per metric).
+/// `warnings`, `groups` (per class of multi-class reports, else per candidate report: `class` or `report`,
+/// `cases`, `mean_difference` per metric).
 struct ComparisonReport: Encodable {
     /// One side of the comparison: its report files and what they say they ran.
     struct Side: Encodable {
@@ -86,14 +87,14 @@ struct ComparisonReport: Encodable {
         if comparison.groups.count > 1 {
             let shown = comparison.rows.filter { $0.metric.direction != nil }.prefix(3).map(\.metric)
             lines.append("")
+            let byClass = comparison.groups.first?.className != nil
             lines.append(
-                "per candidate report, mean difference: "
+                "per \(byClass ? "class" : "candidate report"), mean difference: "
                     + shown.map { $0.label }.joined(separator: " / "))
             for group in comparison.groups {
                 let figures = shown.map { String(format: "%+.4f", group.meanDifferences[$0]!) }
                 lines.append(
-                    "  \(candidate.reports[group.reportIndex]) (\(group.caseCount) cases): "
-                        + figures.joined(separator: " / "))
+                    "  \(label(of: group)) (\(group.caseCount) cases): " + figures.joined(separator: " / "))
             }
         }
         if !comparison.omitted.isEmpty {
@@ -102,6 +103,11 @@ struct ComparisonReport: Encodable {
                     + comparison.omitted.map(\.label).joined(separator: ", "))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The class name, or the candidate report's path.
+    private func label(of group: RunComparison.Group) -> String {
+        group.className ?? group.reportIndex.map { candidate.reports[$0] } ?? ""
     }
 
     private func pad(_ text: String, _ width: Int) -> String {
@@ -135,12 +141,14 @@ struct ComparisonReport: Encodable {
     }
 
     private struct GroupFigures: Encodable {
-        var report: String
+        var report: String?
+        var className: String?
         var cases: Int
         var meanDifference: [String: Double]
 
         enum CodingKeys: String, CodingKey {
             case report, cases
+            case className = "class"
             case meanDifference = "mean_difference"
         }
     }
@@ -176,7 +184,8 @@ struct ComparisonReport: Encodable {
         try c.encode(
             comparison.groups.map { group in
                 GroupFigures(
-                    report: candidate.reports[group.reportIndex], cases: group.caseCount,
+                    report: group.reportIndex.map { candidate.reports[$0] }, className: group.className,
+                    cases: group.caseCount,
                     meanDifference: Dictionary(
                         uniqueKeysWithValues: group.meanDifferences.map { ($0.key.rawValue, $0.value) }))
             }, forKey: .groups)

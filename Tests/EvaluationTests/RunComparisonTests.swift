@@ -17,7 +17,7 @@ final class RunComparisonTests: XCTestCase {
         if both {
             fields += [
                 "\"hm_iou_standard\": \(hm)", "\"hm_iou_p2sam\": \(hm + 0.1)", "\"d_max_per_rater\": 0.7",
-                "\"d_max_global\": 0.8", "\"dice\": 0.9", "\"empty_sample_fraction\": 0",
+                "\"d_max_global\": 0.8", "\"dice\": 0.9", "\"nsd\": 0.6", "\"empty_sample_fraction\": 0",
             ]
         }
         return "{" + fields.joined(separator: ", ") + "}"
@@ -57,7 +57,7 @@ final class RunComparisonTests: XCTestCase {
         let metrics = comparison.rows.map(\.metric)
         XCTAssertTrue(metrics.contains(.hmIoUP2SAM))
         XCTAssertFalse(metrics.contains(.hmIoUStandard), "the candidate has no standard HM-IoU")
-        XCTAssertEqual(Set(comparison.omitted), [.hmIoUStandard, .dMaxGlobal, .dice, .emptySampleFraction])
+        XCTAssertEqual(Set(comparison.omitted), [.hmIoUStandard, .dMaxGlobal, .dice, .nsd, .emptySampleFraction])
         // The candidate's hm_iou (p2sam convention, 0.6) against the baseline's hm_iou_p2sam (0.4 + 0.1).
         let hm = try XCTUnwrap(comparison.rows.first { $0.metric == .hmIoUP2SAM }?.comparison)
         XCTAssertEqual(hm.meanDifference, 0.1, accuracy: 1e-12)
@@ -146,5 +146,67 @@ final class RunComparisonTests: XCTestCase {
         XCTAssertEqual(a.values[.dice], 0.8)
         XCTAssertEqual(a.sampleCount, 2)
         XCTAssertEqual(a.raterCount, 1)
+    }
+}
+
+/// Multi-class reports (`evaluate --method automedsam` / `class-box`) for `p2sam compare`.
+final class MultiClassComparisonTests: XCTestCase {
+    /// A report as the tool writes it (`MultiClassReport`, snake_case keys).
+    func report(_ dice: [String: [Int: Double]], absent: [String: [Int]] = [:]) throws -> ScoredRunReport {
+        var cases: [MultiClassCaseScore] = []
+        for (caseID, classes) in dice {
+            for (classID, value) in classes {
+                cases.append(
+                    MultiClassCaseScore(
+                        caseID: caseID, classID: classID, present: true, dice: value, nsd: value / 2,
+                        predictedPixels: 10))
+            }
+        }
+        for (caseID, classes) in absent {
+            for classID in classes {
+                cases.append(
+                    MultiClassCaseScore(
+                        caseID: caseID, classID: classID, present: false, dice: 0, nsd: 0, predictedPixels: 3))
+            }
+        }
+        let written = MultiClassReport(method: "m", dataset: "labels:x", classNames: [1: "RV", 2: "LV"], cases: cases)
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return try ScoredRunReport(json: try encoder.encode(written), path: "multiclass.json")
+    }
+
+    func testPresentPairsAreComparedAndBrokenDownByClass() throws {
+        let baseline = try report(["s1": [1: 0.5, 2: 0.8], "s2": [1: 0.6, 2: 0.9]], absent: ["s2": [3]])
+        let candidate = try report(["s1": [1: 0.7, 2: 0.8], "s2": [1: 0.9, 2: 0.85]], absent: ["s2": [3]])
+        XCTAssertEqual(baseline.kind, .multiClass)
+        XCTAssertEqual(Set(baseline.cases.keys), ["s1 class 1", "s1 class 2", "s2 class 1", "s2 class 2"])
+        let comparison = try RunComparison(baseline: [baseline], candidate: [candidate])
+        XCTAssertEqual(comparison.rows.map(\.metric), [.dice, .nsd])
+        let dice = try XCTUnwrap(comparison.rows.first?.comparison)
+        // Differences +0.2, 0, +0.3, −0.05.
+        XCTAssertEqual(dice.meanDifference, 0.1125, accuracy: 1e-12)
+        XCTAssertEqual([dice.better, dice.worse, dice.tied], [2, 1, 1])
+        XCTAssertEqual(comparison.groups.map(\.className), ["LV", "RV"])
+        XCTAssertEqual(try XCTUnwrap(comparison.groups[0].meanDifferences[.dice]), -0.025, accuracy: 1e-12)
+        XCTAssertEqual(try XCTUnwrap(comparison.groups[1].meanDifferences[.dice]), 0.25, accuracy: 1e-12)
+    }
+
+    func testMultiClassAndMultiRaterReportsAreNotCompared() throws {
+        let multiClass = try report(["a": [1: 0.5]])
+        let caseJSON =
+            "{\"ged\": 0.5, \"hm_iou\": 0.5, \"d_max\": 0.7, \"d_mean\": 0.6, \"sample_diversity\": 0.2, "
+            + "\"rater_diversity\": 0.3, \"n\": 16, \"m\": 4}"
+        let multiRater = try ScoredRunReport(
+            json: Data("{\"cases\": {\"a class 1\": \(caseJSON)}}".utf8), path: "r.json")
+        XCTAssertThrowsError(try RunComparison(baseline: [multiRater], candidate: [multiClass])) {
+            XCTAssertEqual($0 as? RunComparisonError, .layoutsDiffer)
+        }
+        XCTAssertThrowsError(
+            try ScoredRunReport(json: Data("{\"cases\": [{\"case_id\": \"a\", \"present\": true}]}".utf8), path: "x")
+        ) { XCTAssertTrue("\($0)".contains("no integer 'class_id'"), "\($0)") }
+        XCTAssertThrowsError(
+            try ScoredRunReport(
+                json: Data("{\"cases\": [{\"case_id\": \"a\", \"class_id\": 1, \"present\": false}]}".utf8), path: "x")
+        ) { XCTAssertEqual($0 as? ScoredRunReportError, .noCases(path: "x"), "only absent pairs: nothing to compare") }
     }
 }
