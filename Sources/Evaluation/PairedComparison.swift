@@ -8,8 +8,9 @@ import SeededSampling
 /// The interval is `mean(d) ± t(0.975, n − 1) · sd(d) / √n` with `sd` the sample standard deviation
 /// (n − 1 in the denominator). The p-value is two-sided for "the mean difference is 0": under that
 /// hypothesis every sign pattern of the `d_i` is equally likely, so p is the share of the 2ⁿ patterns whose
-/// |Σ ±d_i| is at least the observed |Σ d_i|: enumerated exactly for n ≤ `exactTestLimit`, otherwise estimated
-/// from `randomFlips` seeded draws as (1 + hits) / (1 + draws).
+/// |Σ ±d_i| is at least the observed |Σ d_i| (`PValueMethod`): enumerated for n ≤ `exactTestLimit`; estimated from
+/// `randomFlips` seeded patterns as (1 + hits) / (1 + draws) up to `randomFlipLimit` cases; above that, from the
+/// normal approximation of Σ ±d_i (mean 0, variance Σ d_i²), which is accurate at that size and takes no time.
 public struct PairedComparison: Sendable, Equatable {
     /// Whether a higher or a lower value of the metric is better (nil: descriptive only, e.g. diversity).
     public enum Direction: String, Sendable, Equatable {
@@ -17,10 +18,27 @@ public struct PairedComparison: Sendable, Equatable {
         case lowerIsBetter = "lower"
     }
 
+    /// How the sign-flip test's p-value was computed.
+    public enum PValueMethod: String, Sendable, Equatable {
+        /// Every one of the 2ⁿ sign patterns.
+        case exact
+        /// `randomFlips` seeded random sign patterns.
+        case randomSignPatterns = "random sign patterns"
+        /// The normal approximation of the sign-flip distribution.
+        case normalApproximation = "normal approximation"
+    }
+
     /// The largest number of cases whose 2ⁿ sign patterns are enumerated (2²⁰ ≈ 10⁶ patterns).
     public static let exactTestLimit = 20
     /// Random sign patterns drawn above `exactTestLimit` cases.
     public static let randomFlips = 100_000
+    /// The largest number of cases tested with random sign patterns (at most 2·10⁸ additions).
+    public static let randomFlipLimit = 2_000
+
+    /// How the p-value of n cases is computed.
+    public static func pValueMethod(caseCount n: Int) -> PValueMethod {
+        n <= exactTestLimit ? .exact : n <= randomFlipLimit ? .randomSignPatterns : .normalApproximation
+    }
 
     /// The number of paired cases n.
     public var caseCount: Int
@@ -39,8 +57,8 @@ public struct PairedComparison: Sendable, Equatable {
     public var tied: Int?
     /// The sign-flip test's two-sided p-value.
     public var pValue: Double
-    /// Whether `pValue` enumerated every sign pattern (else: `randomFlips` seeded draws).
-    public var pValueIsExact: Bool
+    /// How `pValue` was computed (by the number of cases).
+    public var pValueMethod: PValueMethod
 
     /// Compares `candidate` with `baseline`, paired by index.
     /// - Parameters:
@@ -70,32 +88,44 @@ public struct PairedComparison: Sendable, Equatable {
             worse = differences.filter { sign * $0 < 0 }.count
             tied = n - better! - worse!
         }
-        (pValue, pValueIsExact) = Self.signFlipPValue(differences, seed: seed)
+        pValueMethod = Self.pValueMethod(caseCount: n)
+        pValue = Self.signFlipPValue(differences, method: pValueMethod, seed: seed)
     }
 
-    /// The two-sided sign-flip p-value of `differences` and whether it is exact.
-    static func signFlipPValue(_ differences: [Double], seed: UInt64) -> (Double, Bool) {
+    /// The two-sided sign-flip p-value of `differences`.
+    static func signFlipPValue(_ differences: [Double], method: PValueMethod, seed: UInt64) -> Double {
         let magnitudes = differences.map(abs)
         let observed = abs(differences.reduce(0, +))
         // Sums equal to the observed one up to rounding count as "at least as extreme".
         let threshold = observed - 1e-12 * max(1, magnitudes.reduce(0, +))
         let n = magnitudes.count
-        if n <= exactTestLimit {
+        switch method {
+        case .exact:
             var hits = 0
             for pattern in 0..<(1 << n) {
                 var sum = 0.0
                 for i in 0..<n { sum += (pattern >> i) & 1 == 1 ? -magnitudes[i] : magnitudes[i] }
                 if abs(sum) >= threshold { hits += 1 }
             }
-            return (Double(hits) / Double(1 << n), true)
+            return Double(hits) / Double(1 << n)
+        case .randomSignPatterns:
+            let random = SeededRandom(seed: seed)
+            var hits = 0
+            for _ in 0..<randomFlips {
+                var sum = 0.0
+                var bits: UInt32 = 0
+                for (i, m) in magnitudes.enumerated() {
+                    if i % 32 == 0 { bits = random.bits32() }
+                    sum += bits & 1 == 1 ? -m : m
+                    bits >>= 1
+                }
+                if abs(sum) >= threshold { hits += 1 }
+            }
+            return Double(1 + hits) / Double(1 + randomFlips)
+        case .normalApproximation:
+            let spread = magnitudes.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            guard spread > 0 else { return 1 }
+            return min(1, 2 * gsl_cdf_ugaussian_Q(max(0, threshold) / spread))
         }
-        let random = SeededRandom(seed: seed)
-        var hits = 0
-        for _ in 0..<randomFlips {
-            var sum = 0.0
-            for m in magnitudes { sum += random.bernoulli(0.5) ? -m : m }
-            if abs(sum) >= threshold { hits += 1 }
-        }
-        return (Double(1 + hits) / Double(1 + randomFlips), false)
     }
 }

@@ -23,6 +23,9 @@ public final class SeededRandom {
     /// Uniform in [0, 1).
     public func uniform() -> Double { gsl_rng_uniform(rng) }
 
+    /// 32 uniform random bits (one draw of mt19937, whose outputs are 32-bit).
+    public func bits32() -> UInt32 { UInt32(truncatingIfNeeded: gsl_rng_get(rng)) }
+
     /// Uniform in [lower, upper).
     public func uniform(_ lower: Double, _ upper: Double) -> Double { lower + (upper - lower) * uniform() }
 

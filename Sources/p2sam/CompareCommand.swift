@@ -14,7 +14,8 @@ struct CompareCommand: ParsableCommand {
             and NSD of the final mask, sample diversity, empty samples; for multi-class reports Dice and NSD \
             of each present (slice, class) pair), the baseline's and the candidate's mean, the \
             mean difference candidate − baseline with its 95 % Student t interval over the cases, the two-sided \
-            p-value of a sign-flip test (exact up to 20 cases, else 100,000 seeded random sign patterns) and \
+            p-value of a sign-flip test (exact up to 20 cases, 100,000 seeded random sign patterns up to 2,000, \
+            then its normal approximation) and \
             in how many cases the candidate is better. Give a side several reports (e.g. one per fold of a \
             leave-one-patient-out protocol) by repeating the option: its cases are pooled, and the means are \
             over the pooled cases; a breakdown per report (per class for multi-class reports) follows the \

@@ -46,9 +46,15 @@ struct ComparisonReport: Encodable {
 
     /// How the p-values were computed.
     var testDescription: String {
-        comparison.caseIDs.count <= PairedComparison.exactTestLimit
-            ? "two-sided sign-flip test, all \(1 << comparison.caseIDs.count) sign patterns"
-            : "two-sided sign-flip test, \(PairedComparison.randomFlips) random sign patterns (seed \(seed))"
+        let n = comparison.caseIDs.count
+        switch PairedComparison.pValueMethod(caseCount: n) {
+        case .exact: return "two-sided sign-flip test, all \(1 << n) sign patterns"
+        case .randomSignPatterns:
+            return "two-sided sign-flip test, \(PairedComparison.randomFlips) random sign patterns (seed \(seed))"
+        case .normalApproximation:
+            return
+                "two-sided sign-flip test, normal approximation (more than \(PairedComparison.randomFlipLimit) cases)"
+        }
     }
 
     func text() -> String {

@@ -21,7 +21,7 @@ final class PairedComparisonTests: XCTestCase {
         // All five differences positive: only the all-plus and all-minus patterns reach |Σ| = 15, p = 2/32.
         let allPositive = PairedComparison(baseline: [0, 0, 0, 0, 0], candidate: [1, 2, 3, 4, 5], direction: nil)
         XCTAssertEqual(allPositive.pValue, 2.0 / 32, accuracy: 1e-15)
-        XCTAssertTrue(allPositive.pValueIsExact)
+        XCTAssertEqual(allPositive.pValueMethod, .exact)
         // Differences 1, −1, 2 (Σ = 2): the patterns ±1 ±1 ±2 sum to 4, 0, 2, −2, 2, −2, 0, −4; six have |Σ| ≥ 2.
         let mixed = PairedComparison(baseline: [0, 1, 0], candidate: [1, 0, 2], direction: nil)
         XCTAssertEqual(mixed.pValue, 6.0 / 8, accuracy: 1e-15)
@@ -56,7 +56,7 @@ final class PairedComparisonTests: XCTestCase {
         // 30 cases: 2³⁰ patterns are too many to enumerate.
         let strong = PairedComparison(
             baseline: Array(repeating: 0, count: 30), candidate: (1...30).map { Double($0) / 100 }, direction: nil)
-        XCTAssertFalse(strong.pValueIsExact)
+        XCTAssertEqual(strong.pValueMethod, .randomSignPatterns)
         // Only the all-plus and all-minus patterns (probability 2⁻²⁹) reach Σ: the estimate is (1 + hits) / (1 + draws).
         XCTAssertLessThan(strong.pValue, 3.0 / Double(PairedComparison.randomFlips))
         // Alternating ±d: Σ = 0.15 is small against the spread of Σ ±d_i (s.d. ≈ 0.98), so p is large, and the
@@ -66,5 +66,26 @@ final class PairedComparisonTests: XCTestCase {
         let b = PairedComparison(baseline: Array(repeating: 0, count: 30), candidate: balanced, direction: nil, seed: 7)
         XCTAssertGreaterThan(a.pValue, 0.8)
         XCTAssertEqual(a.pValue, b.pValue)
+    }
+
+    func testThousandsOfCasesUseTheNormalApproximationOfTheSameTest() {
+        // 1,560 differences of +1 and 1,440 of −1: Σ = 120, Σ d² = 3000, z = 120 / √3000, p = erfc(z / √2).
+        let n = 3000
+        let differences = (0..<n).map { $0 < 1560 ? 1.0 : -1.0 }
+        let c = PairedComparison(baseline: Array(repeating: 0, count: n), candidate: differences, direction: nil)
+        XCTAssertEqual(c.pValueMethod, .normalApproximation)
+        XCTAssertEqual(c.pValue, erfc(120 / 3000.0.squareRoot() / 2.0.squareRoot()), accuracy: 1e-9)
+        // A zero difference adds nothing to Σ ±d: 2,000 continuous differences tested with random sign patterns
+        // and the same plus one 0 (2,001 cases, normal approximation) give the same p up to sampling error.
+        let continuous = (0..<2000).map { sin(Double($0) * 1.3) + 0.02 }
+        let sampled = PairedComparison(
+            baseline: Array(repeating: 0, count: 2000), candidate: continuous, direction: nil)
+        let approximated = PairedComparison(
+            baseline: Array(repeating: 0, count: 2001), candidate: continuous + [0], direction: nil)
+        XCTAssertEqual(sampled.pValueMethod, .randomSignPatterns)
+        XCTAssertEqual(approximated.pValueMethod, .normalApproximation)
+        XCTAssertGreaterThan(sampled.pValue, 0.1, "p near 0.2 (z ≈ 1.29)")
+        XCTAssertLessThan(sampled.pValue, 0.3)
+        XCTAssertEqual(sampled.pValue, approximated.pValue, accuracy: 0.01)
     }
 }
