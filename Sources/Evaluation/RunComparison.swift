@@ -3,23 +3,15 @@
 /// id, one `PairedComparison` per metric that both sides have for every paired case.
 ///
 /// Means are over the pooled cases (not the mean of per-report means). Refused, because the figures would not
-/// measure the same thing: multi-class and multi-rater reports mixed, a case id twice on one side, case sets that differ (unless `commonCasesOnly`), a
-/// case scored with another number of samples n (GED16 is not GED8) or of raters m on the two sides.
+/// measure the same thing: multi-class and multi-rater reports mixed, a case id twice on one side, case sets that
+/// differ (unless `commonCasesOnly`), a case scored with another number of samples n (GED16 is not GED8) or of
+/// raters m on the two sides.
 public struct RunComparison: Sendable {
     /// One metric's comparison.
     public struct Row: Sendable {
         public var metric: ComparedMetric
         public var comparison: PairedComparison
     }
-
-    /// The paired case ids, sorted.
-    public var caseIDs: [String]
-    /// One row per metric both sides have on every paired case, in `ComparedMetric` order.
-    public var rows: [Row]
-    /// Per class of a multi-class comparison (by class name), else per candidate report (in the order given), the
-    /// mean difference of each compared metric over the group's paired cases: whether a pooled difference holds in
-    /// each class or fold (or patient) or comes from one.
-    public var groups: [Group]
 
     /// The paired cases of one class or one candidate report.
     public struct Group: Sendable {
@@ -31,6 +23,16 @@ public struct RunComparison: Sendable {
         /// Mean of `candidate − baseline` over the group's cases, per compared metric.
         public var meanDifferences: [ComparedMetric: Double]
     }
+
+    /// The paired case ids, sorted.
+    public var caseIDs: [String]
+    /// One row per metric both sides have on every paired case, in `ComparedMetric` order.
+    public var rows: [Row]
+    /// Per class of a multi-class comparison (by class name), else per candidate report (in the order given), the
+    /// mean difference of each compared metric over the group's paired cases: whether a pooled difference holds in
+    /// each class or fold (or patient) or comes from one.
+    public var groups: [Group]
+
     /// Metrics only one side has (e.g. HM-IoU p2sam when only one run used `--conventions both`).
     public var omitted: [ComparedMetric]
     /// Case ids left out by `commonCasesOnly` because one side lacks them.

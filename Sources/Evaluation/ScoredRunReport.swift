@@ -75,7 +75,7 @@ public struct ScoredRunReport: Sendable {
         var read: [String: Case] = [:]
         if let cases = top["cases"] as? [String: Any] {
             kind = .multiRater
-            for (id, value) in cases {
+            for (id, value) in cases.sorted(by: { $0.key < $1.key }) {
                 guard let fields = value as? [String: Any] else {
                     throw .malformed(path: path, reason: "case '\(id)' is not a JSON object")
                 }
@@ -117,9 +117,7 @@ public struct ScoredRunReport: Sendable {
     }
 
     /// One (slice, class) pair of a multi-class report; nil when the class is absent from the slice.
-    private static func readClassPair(_ fields: [String: Any], names: [Int: String]) throws -> (
-        id: String, value: Case
-    )? {
+    private static func readClassPair(_ fields: [String: Any], names: [Int: String]) throws -> NamedCase? {
         guard let caseID = fields["case_id"] as? String else { throw CaseReadFailure(text: "no 'case_id'") }
         guard let classID = fields["class_id"] as? Int else { throw CaseReadFailure(text: "no integer 'class_id'") }
         guard let present = fields["present"] as? Bool else { throw CaseReadFailure(text: "no 'present'") }
@@ -136,6 +134,9 @@ public struct ScoredRunReport: Sendable {
     }
 
     private struct CaseReadFailure: Error { var text: String }
+
+    /// A case and its id.
+    private typealias NamedCase = (id: String, value: Case)
 
     /// One case object's figures; the HM-IoU and D_max of a one-convention case go to that convention's metric.
     private static func readCase(_ fields: [String: Any]) throws -> Case {
