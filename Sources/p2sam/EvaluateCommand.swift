@@ -109,7 +109,7 @@ struct EvaluateCommand: ParsableCommand {
     @Option(
         name: .customLong("model"),
         help:
-            "p2sam: the P²SAM model: \(ModelChoice.names) (bundled) or a .safetensors path. Default: the bundled default model. Repeat it to pool several models' samples (a mixture: of n, each model draws n/K, with its own τ, presence head and box proposal). automedsam: the AutoMedSAM model."
+            "p2sam: the P²SAM model: \(ModelChoice.names) (bundled; lidc is a mixture of 3 trainings) or a .safetensors path. Default: the bundled default model. Repeat it to pool several models' samples (a mixture: of n, each model draws n/K, with its own τ, presence head and box proposal). automedsam: the AutoMedSAM model."
     )
     var p2samModels: [String] = []
 
@@ -245,30 +245,33 @@ struct EvaluateCommand: ParsableCommand {
     func makeMethod() throws -> any EvaluationMethod {
         switch method {
         case .p2sam:
-            var samplers: [P2SAMSampler] = []
-            for option in p2samModels.isEmpty ? [nil] : p2samModels.map(Optional.some) {
-                let choice = try ModelChoice.resolve(option)
-                FileHandle.standardError.write(Data((choice.description + "\n").utf8))
-                let sampler = try SamplingSettings(
-                    boxProposal: p2samBoxProposal, presenceDraw: p2samPresenceDraw, presenceShift: p2samPresenceShift,
-                    latentTemperature: p2samLatentTemperature, boxJitter: p2samBoxJitter,
-                    largestComponent: p2samLargestComponent
-                ).sampler(for: choice, backbone: model)
+            let choices = try (p2samModels.isEmpty ? [nil] : p2samModels.map(Optional.some)).map {
+                try ModelChoice.resolve($0)
+            }
+            for choice in choices { FileHandle.standardError.write(Data((choice.description + "\n").utf8)) }
+            let settings = SamplingSettings(
+                boxProposal: p2samBoxProposal, presenceDraw: p2samPresenceDraw, presenceShift: p2samPresenceShift,
+                latentTemperature: p2samLatentTemperature, boxJitter: p2samBoxJitter,
+                largestComponent: p2samLargestComponent)
+            let samplers = try settings.samplers(for: choices, backbone: model)
+            var notes: [String] = []
+            for sampler in samplers {
                 if p2samLargestComponent == nil && !p2samBox && p2samBoxProposal != .off
                     && sampler.model.configuration.proposalKeepsLargestComponent
                 {
-                    FileHandle.standardError.write(
-                        Data(
-                            "samples prompted by the model's box proposal keep their largest connected region (the model's default; --p2sam-largest-component off keeps every region)\n"
-                                .utf8))
+                    notes.append(
+                        "samples prompted by the model's box proposal keep their largest connected region (the model's default; --p2sam-largest-component off keeps every region)"
+                    )
                 }
                 if p2samBox && sampler.effectiveBoxJitter.isActive {
                     let source =
                         p2samBoxJitter == nil ? " (the model's default; --p2sam-box-jitter 0 turns it off)" : ""
-                    FileHandle.standardError.write(
-                        Data("per-sample box jitter \(sampler.effectiveBoxJitter.fraction)\(source)\n".utf8))
+                    notes.append("per-sample box jitter \(sampler.effectiveBoxJitter.fraction)\(source)")
                 }
-                samplers.append(sampler)
+            }
+            // Models of one recipe (a bundled mixture's files) share their settings: each note once.
+            for (index, note) in notes.enumerated() where !notes[..<index].contains(note) {
+                FileHandle.standardError.write(Data((note + "\n").utf8))
             }
             if samplers.count > 1 {
                 FileHandle.standardError.write(
@@ -312,7 +315,8 @@ struct EvaluateCommand: ParsableCommand {
 
     /// The P²SAM model files of this run (`--model`, each given; else the bundled default).
     func p2samModelURLs() throws -> [URL] {
-        p2samModels.isEmpty ? [try P2SAMModelLocation.locate()] : try p2samModels.map(P2SAMModelCard.resolve)
+        p2samModels.isEmpty
+            ? [try P2SAMModelLocation.locate()] : try p2samModels.flatMap { try P2SAMModelCard.resolve($0) }
     }
 
     /// The method as the report names it, with the box jitter F the run applies (`appliedBoxJitter()`; named only

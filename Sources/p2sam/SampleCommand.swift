@@ -71,7 +71,7 @@ struct SampleCommand: ParsableCommand {
     @Option(
         name: .customLong("model"),
         help:
-            "P²SAM model: \(ModelChoice.names) (bundled, checked against its model card) or a .safetensors path. Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath) (synthetic). Repeat it to pool several models' samples (a mixture: of --count n, each of the K models draws n/K, with its own τ, presence head and box proposal)."
+            "P²SAM model: \(ModelChoice.names) (bundled, checked against its model card; lidc is a mixture of 3 trainings) or a .safetensors path. Default: $P2SAM_MODEL, else \(P2SAMModelLocation.bundledRelativePath) (synthetic). Repeat it to pool several models' samples (a mixture: of --count n, each of the K models draws n/K, with its own τ, presence head and box proposal)."
     )
     var models: [String] = []
 
@@ -236,7 +236,7 @@ struct SampleCommand: ParsableCommand {
             boxProposal: boxProposal, presenceDraw: presenceDraw, presenceShift: presenceShift,
             latentTemperature: latentTemperature, boxJitter: boxJitter, largestComponent: largestComponent,
             batchSize: batch)
-        return try choices.map { try settings.sampler(for: $0, backbone: backbone) }
+        return try settings.samplers(for: choices, backbone: backbone)
     }
 
     private func sample(picture: MedicalImage, prompt: ImagePrompt?, folder: URL, raterMasks: [BinaryMask]?) throws {
@@ -285,12 +285,12 @@ struct SampleCommand: ParsableCommand {
             print("mixture of \(components.count) models: samples \(shares) in the order below")
         }
         let jitters = components.map(\.effectiveBoxJitter.fraction)
+        let descriptions = choices.flatMap(\.componentDescriptions)
         for (k, sampler) in components.enumerated() {
             // With one model the lines read as before; a mixture names each model's lines by its position.
             let label = components.count > 1 ? "model \(k + 1): " : ""
             print(
-                components.count > 1
-                    ? label + choices[k].description.dropFirst("model: ".count) : choices[k].description)
+                components.count > 1 ? label + descriptions[k].dropFirst("model: ".count) : descriptions[k])
             let jitter = sampler.effectiveBoxJitter
             if prompt?.box != nil && jitter.isActive {
                 print(
@@ -332,7 +332,7 @@ struct SampleCommand: ParsableCommand {
                 command: "sample",
                 settings: [
                     "image": image, "count": String(count), "seed": String(seed), "output": output,
-                    "model": choices.map(\.url.path).joined(separator: ","), "box": box?.text,
+                    "model": choices.flatMap(\.urls).map(\.path).joined(separator: ","), "box": box?.text,
                     "points": points.isEmpty ? nil : points.map(\.text).joined(separator: ";"),
                     "raters": raters, "foreground": foreground.rawValue, "hm_iou": hmIou.rawValue,
                     "dmax": dmax.rawValue,
@@ -348,8 +348,8 @@ struct SampleCommand: ParsableCommand {
             }
             if let largestComponent { provenance.settings["largest_component"] = largestComponent.rawValue }
             try provenance.addCheckpoint(backbone)
-            for (k, choice) in choices.enumerated() {
-                try provenance.addModel(k == 0 ? "p2sam" : "p2sam_\(k + 1)", at: choice.url)
+            for (k, url) in choices.flatMap(\.urls).enumerated() {
+                try provenance.addModel(k == 0 ? "p2sam" : "p2sam_\(k + 1)", at: url)
             }
             let report = SampleReport(
                 provenance: provenance, samples: count, injection: injections.joined(separator: "/"),
@@ -372,7 +372,7 @@ struct SampleCommand: ParsableCommand {
             kind: "sample", dataset: data.source, split: "all",
             method:
                 "p2sam(\(models.isEmpty ? P2SAMModelLocation.bundledRelativePath : models.joined(separator: " + ")))",
-            modelSHA256: try ModelDigest.describe([backbone.checkpointURL] + choices.map(\.url)), seed: seed,
+            modelSHA256: try ModelDigest.describe([backbone.checkpointURL] + choices.flatMap(\.urls)), seed: seed,
             conventions: "hm-iou \(hmIou.rawValue), dmax \(dmax.rawValue)",
             settings: [
                 "count": String(count), "window": window ?? "default", "limit": limit.map(String.init) ?? "none",

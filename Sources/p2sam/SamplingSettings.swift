@@ -14,11 +14,19 @@ struct SamplingSettings {
     /// Samples decoded together; nil: the sampler's default.
     var batchSize: Int? = nil
 
-    /// A sampler of the model `choice` names, on the backbone `backbone` names, with these settings.
-    func sampler(for choice: ModelChoice, backbone: ModelOptions) throws -> P2SAMSampler {
-        let model = try P2SAMModel(
-            modelFile: choice.url, backbone: backbone.checkpointURL, verifyBackboneChecksum: !backbone.skipChecksum)
-        var sampler = P2SAMSampler(model: model)
+    /// A sampler of each file the choices name (one per model, a bundled mixture's components in order), in
+    /// order, on the backbone `backbone` names, with these settings. The backbone is read (and its digest checked)
+    /// once for all of them, and models without a LoRA-adapted encoder share its encoder (`P2SAMModel.load`).
+    func samplers(for choices: [ModelChoice], backbone: ModelOptions) throws -> [P2SAMSampler] {
+        try P2SAMModel.load(
+            files: choices.flatMap(\.urls), backbone: backbone.checkpointURL,
+            verifyBackboneChecksum: !backbone.skipChecksum
+        ).map { try configured(P2SAMSampler(model: $0)) }
+    }
+
+    /// `sampler` with these settings applied.
+    private func configured(_ sampler: P2SAMSampler) throws -> P2SAMSampler {
+        var sampler = sampler
         if let batchSize { sampler.batchSize = batchSize }
         sampler.boxProposal = boxProposal
         sampler.presenceDraw = presenceDraw

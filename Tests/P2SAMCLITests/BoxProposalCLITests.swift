@@ -4,7 +4,7 @@ import XCTest
 /// `train --box-proposal-only` / `--presence-evidence-only`, `sample --box-proposal` and
 /// `evaluate --p2sam-box-proposal` as a user runs them (on the bundled LIDC model and synthetic cases).
 final class BoxProposalCLITests: CheckpointCommandTestCase {
-    static let lidcModel = CLIRunner.repositoryRoot.appendingPathComponent("Models/p2sam/lidc.safetensors")
+    static let lidcModel = CLIRunner.repositoryRoot.appendingPathComponent("Models/p2sam/lidc-1.safetensors")
 
     /// Fits the proposal, then the evidence on top, and samples with the result: the metadata records both and
     /// the sample report records the mode.

@@ -25,15 +25,16 @@ final class ModelMixtureCLITests: CheckpointCommandTestCase {
         let pooled = try evaluate(
             ["--method", "p2sam", "--model", "synthetic", "--model", "lidc"], json: "pooled.json")
         XCTAssertEqual(pooled.status, 0, pooled.output)
-        XCTAssertTrue(pooled.output.contains("mixture of 2 models"), pooled.output)
-        XCTAssertTrue(pooled.output.contains("model: lidc"), pooled.output)
+        // The bundled LIDC model is itself a mixture of three files: four components in all.
+        XCTAssertTrue(pooled.output.contains("mixture of 4 models"), pooled.output)
+        XCTAssertTrue(pooled.output.contains("model: lidc, a mixture of 3 trainings"), pooled.output)
         let one = try report("single.json")
         let two = try report("pooled.json")
         let settings = try XCTUnwrap(two["settings"] as? [String: Any])
         XCTAssertEqual(settings["model"] as? String, "synthetic,lidc")
         XCTAssertEqual((one["settings"] as? [String: Any])?["model"] as? String, "synthetic")
         XCTAssertTrue("\(two["method"] ?? "")".contains("synthetic + lidc"), "\(two["method"] ?? "")")
-        // Half of each case's samples come from the LIDC model, so the scores move.
+        // Three quarters of each case's samples come from the LIDC model, so the scores move.
         XCTAssertNotEqual(
             "\(one["cases"] ?? "")", "\(two["cases"] ?? "")", "the second model had no effect on the samples")
     }
@@ -79,13 +80,13 @@ final class ModelMixtureCLITests: CheckpointCommandTestCase {
         XCTAssertEqual(alone.status, 0, alone.output)
         let pooled = try CLIRunner.run(
             common + [
-                "--model", "synthetic", "--model", "lidc", "--count", "4", "--output", path("pooled"), "--json",
+                "--model", "synthetic", "--model", "bubil", "--count", "4", "--output", path("pooled"), "--json",
                 path("pooled.json"),
             ])
         XCTAssertEqual(pooled.status, 0, pooled.output)
         XCTAssertTrue(pooled.output.contains("mixture of 2 models: samples 2/2"), pooled.output)
         XCTAssertTrue(pooled.output.contains("model 1: synthetic"), pooled.output)
-        XCTAssertTrue(pooled.output.contains("model 2: lidc"), pooled.output)
+        XCTAssertTrue(pooled.output.contains("model 2: bubil"), pooled.output)
         let mixed = try sampleFiles("pooled", count: 4)
         XCTAssertTrue(Array(mixed[0..<2]) == (try sampleFiles("alone", count: 2)), "model 1's share is not its own run")
         let report = try self.report("pooled.json")
@@ -110,5 +111,35 @@ final class ModelMixtureCLITests: CheckpointCommandTestCase {
         XCTAssertEqual(outcome.status, 0, outcome.output)
         let report = try self.report("set.json")
         XCTAssertTrue("\(report)".contains("synthetic + synthetic"), "\(report)")
+    }
+
+    /// `--model lidc` is the bundled mixture of three files: the same samples, byte for byte, as naming the three
+    /// files, each file named and checked against the shared card, and all three in the JSON report.
+    func testTheBundledLIDCMixtureSamplesAsItsThreeFiles() throws {
+        let image = CLIRunner.bundledExample.appendingPathComponent("image.png").path
+        let common = [
+            "sample", "--image", image, "--seed", "5", "--count", "3", "--checkpoint", CLIRunner.checkpoint.path,
+        ]
+        let named = try CLIRunner.run(
+            common + ["--model", "lidc", "--output", path("named"), "--json", path("n.json")])
+        XCTAssertEqual(named.status, 0, named.output)
+        XCTAssertTrue(named.output.contains("mixture of 3 models: samples 1/1/1"), named.output)
+        for k in 1...3 {
+            XCTAssertTrue(
+                named.output.contains("model \(k): lidc \(k) of 3 (")
+                    && named.output.contains("lidc-\(k).safetensors; card lidc.md, sha256 checked"),
+                named.output)
+        }
+        let files = (1...3).flatMap {
+            ["--model", CLIRunner.repositoryRoot.appendingPathComponent("Models/p2sam/lidc-\($0).safetensors").path]
+        }
+        let listed = try CLIRunner.run(common + files + ["--output", path("listed")])
+        XCTAssertEqual(listed.status, 0, listed.output)
+        XCTAssertTrue(try sampleFiles("named", count: 3) == (try sampleFiles("listed", count: 3)))
+        let report = try self.report("n.json")
+        let models = try XCTUnwrap(report["models"] as? [String: Any])
+        XCTAssertEqual(Set(models.keys.filter { $0.hasPrefix("p2sam") }), ["p2sam", "p2sam_2", "p2sam_3"])
+        let settings = try XCTUnwrap(report["settings"] as? [String: Any])
+        XCTAssertEqual((settings["model"] as? String)?.components(separatedBy: ",").count, 3)
     }
 }

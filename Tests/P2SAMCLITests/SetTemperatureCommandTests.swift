@@ -110,7 +110,7 @@ final class SetTemperatureCommandTests: XCTestCase {
     /// settings).
     func testStoresTheProposalLargestComponentAndSampleUsesItWithoutABox() throws {
         // The shipped LIDC model stores the key (seventeenth session): off first, then on again.
-        let lidc = CLIRunner.repositoryRoot.appendingPathComponent("Models/p2sam/lidc.safetensors").path
+        let lidc = CLIRunner.repositoryRoot.appendingPathComponent("Models/p2sam/lidc-1.safetensors").path
         let plain = path("plain.safetensors")
         let removed = try CLIRunner.run([
             "set-temperature", "--model", lidc, "--proposal-largest-component", "off", "--output", plain,

@@ -12,15 +12,52 @@ final class ModelCardTests: XCTestCase {
     }
 
     func testNamesResolveToBundledFilesAndPathsStayPaths() throws {
-        XCTAssertEqual(P2SAMModelCard.entry(named: "lidc")?.relativePath, "p2sam/lidc.safetensors")
-        XCTAssertEqual(P2SAMModelCard.entry(named: "bubil")?.relativePath, "p2sam/bubil.safetensors")
-        XCTAssertEqual(P2SAMModelCard.entry(named: "synthetic")?.relativePath, "p2sam/default.safetensors")
-        XCTAssertEqual(try P2SAMModelCard.resolve("/tmp/some/model.safetensors").path, "/tmp/some/model.safetensors")
+        XCTAssertEqual(
+            P2SAMModelCard.entry(named: "lidc")?.relativePaths,
+            ["p2sam/lidc-1.safetensors", "p2sam/lidc-2.safetensors", "p2sam/lidc-3.safetensors"])
+        XCTAssertEqual(P2SAMModelCard.entry(named: "lidc")?.cardRelativePath, "p2sam/lidc.md")
+        XCTAssertEqual(P2SAMModelCard.entry(named: "bubil")?.relativePaths, ["p2sam/bubil.safetensors"])
+        XCTAssertEqual(P2SAMModelCard.entry(named: "synthetic")?.relativePaths, ["p2sam/default.safetensors"])
+        XCTAssertEqual(
+            try P2SAMModelCard.resolve("/tmp/some/model.safetensors").map(\.path), ["/tmp/some/model.safetensors"])
         // The bundled default is found through the checkout, as the default model is.
         let synthetic = try P2SAMModelCard.resolve("synthetic")
-        XCTAssertEqual(synthetic.lastPathComponent, "default.safetensors")
-        // An environment variable per name overrides the search.
-        XCTAssertEqual(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/lidc.safetensors"))?.name, "lidc")
+        XCTAssertEqual(synthetic.map(\.lastPathComponent), ["default.safetensors"])
+        // The bundled LIDC model is three files, found in sampling order.
+        let lidc = try P2SAMModelCard.resolve("lidc")
+        XCTAssertEqual(
+            lidc.map(\.lastPathComponent), ["lidc-1.safetensors", "lidc-2.safetensors", "lidc-3.safetensors"])
+        XCTAssertTrue(lidc.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
+        XCTAssertEqual(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/lidc-2.safetensors"))?.name, "lidc")
+        XCTAssertEqual(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/bubil.safetensors"))?.name, "bubil")
+        XCTAssertNil(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/lidc.safetensors")))
+    }
+
+    /// `$P2SAM_MODEL_<NAME>` names a one-file model's file, and the folder of a mixture's files.
+    func testEnvironmentVariableNamesTheFileOrTheMixturesFolder() throws {
+        XCTAssertEqual(
+            try P2SAMModelCard.resolve("bubil", environment: ["P2SAM_MODEL_BUBIL": "/data/b.safetensors"]).map(\.path),
+            ["/data/b.safetensors"])
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for k in 1...2 {
+            try Data("file \(k)".utf8).write(to: directory.appendingPathComponent("lidc-\(k).safetensors"))
+        }
+        let environment = ["P2SAM_MODEL_LIDC": directory.path]
+        XCTAssertThrowsError(try P2SAMModelCard.resolve("lidc", environment: environment)) { error in
+            XCTAssertTrue(
+                "\(error)".contains(
+                    "P2SAM_MODEL_LIDC names the folder \(directory.path), which lacks lidc-3.safetensors"),
+                "\(error)")
+        }
+        try Data("file 3".utf8).write(to: directory.appendingPathComponent("lidc-3.safetensors"))
+        XCTAssertEqual(
+            try P2SAMModelCard.resolve("lidc", environment: environment).map(\.lastPathComponent),
+            ["lidc-1.safetensors", "lidc-2.safetensors", "lidc-3.safetensors"])
+        XCTAssertTrue(
+            try P2SAMModelCard.resolve("lidc", environment: environment).allSatisfy {
+                $0.path.hasPrefix(directory.path)
+            })
     }
 
     func testCardDigestIsParsedFromItsTable() {
@@ -28,6 +65,43 @@ final class ModelCardTests: XCTestCase {
         XCTAssertEqual(
             P2SAMModelCard.statedSHA256(inCard: "# Card\n| | |\n|---|---|\n| sha256 | `\(digest)` |\n"), digest)
         XCTAssertNil(P2SAMModelCard.statedSHA256(inCard: "| sha256 | `abc` |"))
+        // A mixture's card states one digest per file.
+        let second = String(repeating: "cd", count: 32)
+        let card = "| sha256 (m-1.safetensors) | `\(digest)` |\n| sha256 (m-2.safetensors) | `\(second)` |\n"
+        XCTAssertEqual(P2SAMModelCard.statedSHA256(inCard: card, forFile: "m-1.safetensors"), digest)
+        XCTAssertEqual(P2SAMModelCard.statedSHA256(inCard: card, forFile: "m-2.safetensors"), second)
+        XCTAssertNil(P2SAMModelCard.statedSHA256(inCard: card, forFile: "m-3.safetensors"))
+        XCTAssertNil(P2SAMModelCard.statedSHA256(inCard: card), "no plain row: nothing for an unnamed file")
+    }
+
+    /// A file of a bundled mixture is checked against the mixture's card beside it, by its own row.
+    func testMixtureFilesAreCheckedAgainstTheSharedCard() throws {
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = (1...3).map { directory.appendingPathComponent("lidc-\($0).safetensors") }
+        for (k, file) in files.enumerated() { try Data("component \(k)".utf8).write(to: file) }
+        XCTAssertNil(try P2SAMModelCard.verify(model: files[1]), "no card: nothing to check")
+        let digests = try files.map { try SHA256.hexDigest(ofFileAt: $0.path) }
+        let card = directory.appendingPathComponent("lidc.md")
+        func writeCard(_ rows: [(String, String)]) throws {
+            try rows.map { "| sha256 (\($0.0)) | `\($0.1)` |\n" }.joined().write(
+                to: card, atomically: true, encoding: .utf8)
+        }
+        try writeCard(zip(files.map(\.lastPathComponent), digests).map { ($0, $1) })
+        for file in files { XCTAssertEqual(try P2SAMModelCard.verify(model: file)?.lastPathComponent, "lidc.md") }
+        // Two digests swapped: both files are refused, each naming itself.
+        try writeCard([
+            ("lidc-1.safetensors", digests[1]), ("lidc-2.safetensors", digests[0]), ("lidc-3.safetensors", digests[2]),
+        ])
+        XCTAssertThrowsError(try P2SAMModelCard.verify(model: files[0])) {
+            XCTAssertTrue("\($0)".contains("lidc-1.safetensors has sha256 \(digests[0])"), "\($0)")
+        }
+        XCTAssertNoThrow(try P2SAMModelCard.verify(model: files[2]))
+        // A file the card has no row for is refused.
+        try writeCard([("lidc-1.safetensors", digests[0])])
+        XCTAssertThrowsError(try P2SAMModelCard.verify(model: files[2])) {
+            XCTAssertTrue("\($0)".contains("states no sha256 for lidc-3.safetensors"), "\($0)")
+        }
     }
 
     func testMatchingCardPassesAndAMismatchIsAClearError() throws {
@@ -63,26 +137,32 @@ final class ModelCardTests: XCTestCase {
         XCTAssertFalse(configuration.presenceHead)
     }
 
-    /// The bundled LIDC model is what its card says it is: a presence head, a box proposal with its presence
-    /// settings, and no-box samples keeping their largest connected region (seventeenth session).
+    /// Every file of the bundled LIDC mixture is what its card says it is: a presence head, a box proposal with
+    /// its presence settings, no-box samples keeping their largest connected region, and its seed.
     func testBundledLIDCModelCarriesItsCardsSettings() throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Models/p2sam/lidc.safetensors")
-        let model = try P2SAMModelFile(contentsOf: file)
-        XCTAssertTrue(model.configuration.presenceHead)
-        XCTAssertTrue(model.configuration.boxProposal)
-        XCTAssertTrue(model.configuration.proposalKeepsLargestComponent)
-        XCTAssertEqual(model.metadata["box_proposal_presence_draw"], "stratified")
+        for (k, file) in try P2SAMModelCard.resolve("lidc").enumerated() {
+            let model = try P2SAMModelFile(contentsOf: file)
+            XCTAssertEqual(model.metadata["seed"], String(k + 1))
+            XCTAssertTrue(model.configuration.presenceHead)
+            XCTAssertTrue(model.configuration.boxProposal)
+            XCTAssertTrue(model.configuration.proposalKeepsLargestComponent)
+            XCTAssertEqual(model.metadata["box_proposal_presence_draw"], "stratified")
+            XCTAssertNotNil(model.metadata["blas"], "the kernel set that trained it is recorded")
+        }
     }
 
-    /// Every card shipped in Models/p2sam states the sha256 of its model file.
+    /// Every card shipped in Models/p2sam states the sha256 of each of its model's files.
     func testShippedCardsMatchTheirModels() throws {
         let models = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Models/p2sam")
+            .deletingLastPathComponent().appendingPathComponent("Models")
         for entry in P2SAMModelCard.entries {
-            let file = models.appendingPathComponent(URL(fileURLWithPath: entry.relativePath).lastPathComponent)
-            guard FileManager.default.fileExists(atPath: file.path) else { continue }
-            XCTAssertNotNil(try P2SAMModelCard.verify(model: file), "\(entry.name) has no card")
+            for path in entry.relativePaths {
+                let file = models.appendingPathComponent(path)
+                XCTAssertTrue(FileManager.default.fileExists(atPath: file.path), path)
+                XCTAssertEqual(
+                    try P2SAMModelCard.verify(model: file)?.path,
+                    models.appendingPathComponent(entry.cardRelativePath).path, "\(path) has no card")
+            }
         }
     }
 }

@@ -7,10 +7,11 @@ import XCTest
 final class ModelMetadataReadTests: XCTestCase {
     func testHeaderMetadataEqualsTheWholeReadsForEveryBundledModel() throws {
         for entry in P2SAMModelCard.entries {
-            let url = try P2SAMModelCard.resolve(entry.name)
-            let metadata = try P2SAMModelFile.readMetadata(contentsOf: url)
-            XCTAssertEqual(metadata, try P2SAMModelFile(contentsOf: url).metadata, entry.name)
-            XCTAssertEqual(metadata["format"], "p2sam-v1", entry.name)
+            for url in try P2SAMModelCard.resolve(entry.name) {
+                let metadata = try P2SAMModelFile.readMetadata(contentsOf: url)
+                XCTAssertEqual(metadata, try P2SAMModelFile(contentsOf: url).metadata, url.lastPathComponent)
+                XCTAssertEqual(metadata["format"], "p2sam-v1", url.lastPathComponent)
+            }
         }
     }
 

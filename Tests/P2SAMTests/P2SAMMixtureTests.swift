@@ -100,4 +100,36 @@ final class P2SAMMixtureTests: XCTestCase {
         XCTAssertTrue(masks == first + second, "the mixture's samples are not the two copies' samples in order")
         XCTAssertTrue(second != first, "the second copy repeated the first copy's samples")
     }
+
+    /// `P2SAMMixture(bundled:)`: the bundled LIDC model is its three trainings in order (seeds 1-3), a model of one
+    /// file is one component, and an unknown name is refused naming the bundled ones.
+    func testBundledModelsLoadAsMixtures() throws {
+        let lidc = try P2SAMMixture(bundled: "lidc")
+        XCTAssertEqual(lidc.components.map { $0.model.metadata["seed"] }, ["1", "2", "3"])
+        XCTAssertEqual(try P2SAMMixture(bundled: "synthetic").components.count, 1)
+        XCTAssertThrowsError(try P2SAMMixture(bundled: "lidc.safetensors")) { error in
+            XCTAssertTrue(
+                "\(error)".contains("no bundled model is called 'lidc.safetensors' (bundled: synthetic, lidc, bubil)"),
+                "\(error)")
+        }
+    }
+
+    /// `P2SAMModel.load(files:)` (one backbone read, one shared encoder) gives the models that loading each file on
+    /// its own gives: the same masks from the same seed.
+    func testModelsLoadedTogetherSampleAsModelsLoadedAlone() throws {
+        let files = Array(try P2SAMModelCard.resolve("lidc").prefix(2))
+        let together = try P2SAMModel.load(files: files)
+        XCTAssertEqual(together.count, 2)
+        for (file, shared) in zip(files, together) {
+            let alone = P2SAMSampler(model: try P2SAMModel(modelFile: file))
+            let sharedSampler = P2SAMSampler(model: shared)
+            var masks: [[MaskImage]] = [[], []]
+            for (k, sampler) in [alone, sharedSampler].enumerated() {
+                _ = try sampler.sample(try sampler.prepare(P2SAMSamplerTests.image), count: 3, seed: 11) { _, mask in
+                    masks[k].append(mask)
+                }
+            }
+            XCTAssertEqual(masks[0].map(\.pixels), masks[1].map(\.pixels), file.lastPathComponent)
+        }
+    }
 }
