@@ -6,9 +6,9 @@ import TorchCheckpoint
 ///
 /// A bundled model is one file `Models/p2sam/<file>.safetensors` or a mixture of several (trainings of one recipe
 /// with different seeds, sampled together as a `P2SAMMixture`). Its card `Models/p2sam/<name>.md` states the
-/// sha256 of each file in a table row: `| sha256 | `HEX` |` for a model of one file (the card is then
-/// `<file stem>.md` beside it), `| sha256 (FILE NAME) | `HEX` |` per file of a mixture. A card whose digest is
-/// not the file's is an error (the card would describe another model).
+/// sha256 of each file in a table row whose second cell is the hex digest in a code span and whose first cell is
+/// `sha256` for a model of one file (the card is then `<file stem>.md` beside it) or `sha256 (FILE NAME)` per file
+/// of a mixture. A card whose digest is not the file's is an error (the card would describe another model).
 public enum P2SAMModelCard {
     /// A bundled model: its name, its files inside `Models/`, its card, and what it was trained on.
     public struct Entry: Sendable, Equatable {
