@@ -21,6 +21,7 @@ struct P2SAMCommand: ParsableCommand {
             BenchmarkCommand.self,
             ScoreCommand.self,
             CompareCommand.self,
+            ModelsCommand.self,
             DataCommand.self,
             TrainCommand.self,
             SetTemperatureCommand.self,

@@ -1,0 +1,44 @@
+import Foundation
+import XCTest
+
+/// `p2sam models` as a user runs it: every bundled model with its files checked against its card, and a replaced
+/// or missing file reported by name with exit status 1.
+final class ModelsCommandTests: XCTestCase {
+    var directory: URL!
+
+    override func setUpWithError() throws { directory = try CLIRunner.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: directory) }
+
+    func testListsEveryBundledModelWithItsFilesChecked() throws {
+        let outcome = try CLIRunner.run(["models"])
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+        XCTAssertTrue(outcome.output.contains("synthetic (the default): 1 file"), outcome.output)
+        XCTAssertTrue(outcome.output.contains("lidc: 3 files, sampled as one mixture"), outcome.output)
+        XCTAssertTrue(outcome.output.contains("bubil: 1 file"), outcome.output)
+        for file in ["default.safetensors", "lidc-1.safetensors", "lidc-2.safetensors", "lidc-3.safetensors"] {
+            XCTAssertTrue(outcome.output.contains("\(file) (24.9 MB): sha256 matches its card"), outcome.output)
+        }
+        XCTAssertTrue(outcome.output.contains("bubil.safetensors (26.6 MB): sha256 matches its card bubil.md"))
+        XCTAssertTrue(outcome.output.contains("trained on LIDC-IDRI lung CT"), outcome.output)
+    }
+
+    func testAReplacedOrMissingFileIsNamedAndFailsTheRun() throws {
+        // A BU-BIL file whose card describes another file, and a folder for the LIDC mixture that lacks its files.
+        let bubil = directory.appendingPathComponent("bubil.safetensors")
+        try Data("not the shipped model".utf8).write(to: bubil)
+        try "| sha256 | `\(String(repeating: "0", count: 64))` |\n".write(
+            to: directory.appendingPathComponent("bubil.md"), atomically: true, encoding: .utf8)
+        let empty = directory.appendingPathComponent("lidc")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let outcome = try CLIRunner.run(
+            ["models"], environment: ["P2SAM_MODEL_BUBIL": bubil.path, "P2SAM_MODEL_LIDC": empty.path])
+        XCTAssertEqual(outcome.status, 1, outcome.output)
+        XCTAssertTrue(outcome.output.contains("MISMATCH: \(bubil.path)"), outcome.output)
+        XCTAssertTrue(outcome.output.contains("MISSING: "), outcome.output)
+        XCTAssertTrue(outcome.output.contains("lacks lidc-1.safetensors, lidc-2.safetensors, lidc-3.safetensors"))
+        XCTAssertTrue(outcome.output.contains("default.safetensors (24.9 MB): sha256 matches"), outcome.output)
+        XCTAssertTrue(
+            outcome.output.contains("error: lidc missing; bubil.safetensors not the file its card describes"),
+            outcome.output)
+    }
+}
