@@ -2,8 +2,8 @@ import Foundation
 
 extension P2SAMMixture {
     /// The bundled P²SAM model `name` (`lidc`, `bubil`, `synthetic`; `P2SAMModelCard.entries`) as a mixture: one
-    /// component for a model of one file, three for `lidc` (three trainings of its recipe). Each file is found as
-    /// `P2SAMModelCard.resolve(_:environment:)` finds it and checked against its model card's sha256 first.
+    /// component for a model of one file, three for `lidc` (three trainings of its recipe). Each file is found and checked against its model card's
+    /// sha256 first (`P2SAMModelCard.verifiedFiles(_:environment:)`).
     ///
     /// - Parameters:
     ///   - name: a bundled model's name.
@@ -16,8 +16,7 @@ extension P2SAMMixture {
             let names = P2SAMModelCard.entries.map(\.name).joined(separator: ", ")
             throw P2SAMModelError.invalidMixture("no bundled model is called '\(name)' (bundled: \(names))")
         }
-        let files = try P2SAMModelCard.resolve(name)
-        for file in files { try P2SAMModelCard.verify(model: file) }
+        let files = try P2SAMModelCard.verifiedFiles(name).map(\.url)
         // The backbone is read (and its digest checked) once for all components, which share its encoder.
         let components = try P2SAMModel.load(
             files: files, backbone: backbone, verifyBackboneChecksum: verifyBackboneChecksum

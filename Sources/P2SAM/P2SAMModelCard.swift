@@ -96,6 +96,39 @@ public enum P2SAMModelCard {
         }
     }
 
+    /// Resolves `--model` (`resolve(_:environment:)`) and checks each file against its card (`verify(model:)`),
+    /// reporting every file's outcome rather than stopping at the first problem (for a listing such as
+    /// `p2sam models`).
+    ///
+    /// - Parameters:
+    ///   - nameOrPath: a bundled model's name or a model file's path.
+    ///   - environment: the process environment (injectable for tests), as for `resolve(_:environment:)`.
+    /// - Returns: the files in sampling order, each with its card (nil: no card, not checked) or the error of its
+    ///   check (`P2SAMModelError.cardMismatch`, or the file could not be read).
+    /// - Throws: the errors of `resolve(_:environment:)`.
+    public static func checkedFiles(
+        _ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> [(url: URL, card: Result<URL?, any Error>)] {
+        try resolve(nameOrPath, environment: environment).map { url in
+            (url, Result { try verify(model: url) })
+        }
+    }
+
+    /// Resolves `--model` and requires every file to match its card: the one way a named model or a path is
+    /// turned into files to load.
+    ///
+    /// - Parameters:
+    ///   - nameOrPath: a bundled model's name or a model file's path.
+    ///   - environment: the process environment (injectable for tests), as for `resolve(_:environment:)`.
+    /// - Returns: the files in sampling order, each with the card it matched (nil: the file has no card).
+    /// - Throws: the errors of `resolve(_:environment:)`; the first file's `P2SAMModelError.cardMismatch` or read
+    ///   error.
+    public static func verifiedFiles(
+        _ nameOrPath: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> [(url: URL, card: URL?)] {
+        try checkedFiles(nameOrPath, environment: environment).map { ($0.url, try $0.card.get()) }
+    }
+
     /// The card of a model file, or nil when there is none: `<stem>.md` beside it, else, for a file of a bundled
     /// mixture, that mixture's card beside it (`lidc-2.safetensors` → `lidc.md`).
     public static func cardURL(for model: URL) -> URL? {

@@ -26,8 +26,9 @@ struct ModelChoice {
                 urls: [url], label: "synthetic, the default (\(url.path))",
                 trainedOn: P2SAMModelCard.entry(named: "synthetic")!.trainedOn)
         }
-        let urls = try P2SAMModelCard.resolve(option)
-        let cards = try urls.map { try P2SAMModelCard.verify(model: $0) }
+        let files = try P2SAMModelCard.verifiedFiles(option)
+        let urls = files.map(\.url)
+        let cards = files.map(\.card)
         let entry = P2SAMModelCard.entry(named: option)
         let trainedOn =
             entry?.trainedOn

@@ -22,15 +22,15 @@ struct ModelsCommand: ParsableCommand {
             let kind = entry.isMixture ? "\(entry.relativePaths.count) files, sampled as one mixture" : "1 file"
             print("\(entry.name)\(entry.name == "synthetic" ? " (the default)" : ""): \(kind)")
             print("  trained on \(entry.trainedOn)")
-            let files: [URL]
+            let files: [(url: URL, card: Result<URL?, any Error>)]
             do {
-                files = try P2SAMModelCard.resolve(entry.name)
+                files = try P2SAMModelCard.checkedFiles(entry.name)
             } catch {
                 print("  MISSING: \(error)")
                 problems.append("\(entry.name) missing")
                 continue
             }
-            for file in files {
+            for (file, card) in files {
                 let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
                 guard let size else {
                     print("  MISSING: \(file.path)")
@@ -38,11 +38,11 @@ struct ModelsCommand: ParsableCommand {
                     continue
                 }
                 let megabytes = String(format: "%.1f MB", Double(size) / 1_000_000)
-                do {
-                    let card = try P2SAMModelCard.verify(model: file)
+                switch card {
+                case .success(let card):
                     let check = card.map { "sha256 matches its card \($0.lastPathComponent)" } ?? "no card: not checked"
                     print("  \(file.path) (\(megabytes)): \(check)")
-                } catch {
+                case .failure(let error):
                     print("  MISMATCH: \(file.path) (\(megabytes)): \(error)")
                     problems.append("\(file.lastPathComponent) not the file its card describes")
                 }

@@ -97,6 +97,21 @@ final class ModelCardTests: XCTestCase {
             XCTAssertTrue("\($0)".contains("lidc-1.safetensors has sha256 \(digests[0])"), "\($0)")
         }
         XCTAssertNoThrow(try P2SAMModelCard.verify(model: files[2]))
+        // Resolved by name through $P2SAM_MODEL_LIDC: the listing reports each file's outcome in sampling order,
+        // loading refuses the mixture at its first replaced file.
+        let environment = ["P2SAM_MODEL_LIDC": directory.path]
+        let checked = try P2SAMModelCard.checkedFiles("lidc", environment: environment)
+        XCTAssertEqual(checked.map(\.url.lastPathComponent), files.map(\.lastPathComponent))
+        XCTAssertThrowsError(try checked[0].card.get())
+        XCTAssertThrowsError(try checked[1].card.get())
+        XCTAssertEqual(try checked[2].card.get()?.lastPathComponent, "lidc.md")
+        XCTAssertThrowsError(try P2SAMModelCard.verifiedFiles("lidc", environment: environment)) {
+            XCTAssertTrue("\($0)".contains("lidc-1.safetensors has sha256 \(digests[0])"), "\($0)")
+        }
+        try writeCard(zip(files.map(\.lastPathComponent), digests).map { ($0, $1) })
+        let verified = try P2SAMModelCard.verifiedFiles("lidc", environment: environment)
+        XCTAssertEqual(verified.map(\.url.lastPathComponent), files.map(\.lastPathComponent))
+        XCTAssertEqual(verified.map { $0.card?.lastPathComponent }, Array(repeating: "lidc.md", count: 3))
         // A file the card has no row for is refused.
         try writeCard([("lidc-1.safetensors", digests[0])])
         XCTAssertThrowsError(try P2SAMModelCard.verify(model: files[2])) {
