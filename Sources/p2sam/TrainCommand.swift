@@ -224,6 +224,11 @@ struct TrainCommand: ParsableCommand {
             "Learning curves: train on ⌈F·n⌉ of the n training cases (0 < F ≤ 1), evenly spaced over the training part in split order (deterministic); validation unchanged."
     )
     var trainFraction: Double?
+    @Option(
+        help:
+            "Geometric augmentation of the training part: none | flips (each case also mirrored left-right, top-bottom and both: 4 views) | dihedral (also the quarter turns and transposes: 8 views). Each view is a training case of its own with its own embedding (computed once, cached), so an epoch takes that many times longer; validation cases are not augmented. Only where the anatomy has no fixed orientation in the image (cells, skin lesions, nodule crops). Default: none."
+    )
+    var augment: TrainingAugmentation = .none
     @Option(help: "CT intensity window: lung | soft-tissue | ursam | LOWER,UPPER (as `p2sam data export`).") var window:
         String?
     @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).")
@@ -316,6 +321,7 @@ struct TrainCommand: ParsableCommand {
                 split: split.name, epochs: epochs, seed: seed,
                 notes: notesText(options)
             ).merging(provenance.metadata) { recipe, _ in recipe }
+                .merging(augment == .none ? [:] : ["augmentation": augment.rawValue]) { recipe, _ in recipe }
             try FileManager.default.createDirectory(
                 at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
             let run = TrainingRun(
@@ -545,6 +551,9 @@ struct TrainCommand: ParsableCommand {
             parts.append("default prompt only")
         }
         if options.stageOneIncludesEmpty == true { parts.append("stage-1 targets include empty raters") }
+        if augment != .none {
+            parts.append("training views: \(augment.rawValue) (\(augment.views.count) per case)")
+        }
         if let window { parts.append("window \(window)") }
         if let initial { parts.append("init \(URL(fileURLWithPath: initial).lastPathComponent)") }
         if !notes.isEmpty { parts.append(notes) }
@@ -557,3 +566,5 @@ extension LogDeviationBound: ExpressibleByArgument {}
 extension MaskTokenContext: ExpressibleByArgument {}
 
 extension PresencePromptSource: ExpressibleByArgument {}
+
+extension TrainingAugmentation: ExpressibleByArgument {}

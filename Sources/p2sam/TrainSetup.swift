@@ -191,11 +191,18 @@ enum TrainDataSetup {
                 if encoder == nil { encoder = try! LoRAParameters.encoder(backbone: store, adaptedBy: encoderLoRA) }
                 return encoder!.layerZeroOutput(input)
             } : nil
-        let all = trainIndices + validationIndices
+        // Augmented views are added to the training part only, after the split: a view stays with its case.
+        let trainingCases = try c.augment.expand(trainIndices.map { dataset.cases[$0] })
+        let all = trainingCases + validationIndices.map { dataset.cases[$0] }
+        if c.augment != .none {
+            progress.message(
+                "augmentation \(c.augment.rawValue): \(trainIndices.count) training cases seen in \(c.augment.views.count) views each, \(trainingCases.count) training cases (validation not augmented)"
+            )
+        }
         let bar = ProgressBar(
             trainsLoRA ? "encoder layers.0 pre-pass" : "embedding pre-pass", total: all.count, unit: "cases",
             enabled: !c.quiet)
-        let prepared = try preparation.prepare(all.map { dataset.cases[$0] }, embedder: embed, layerZero: layerZero) {
+        let prepared = try preparation.prepare(all, embedder: embed, layerZero: layerZero) {
             done, _ in
             bar.update(done)
         }
@@ -214,7 +221,7 @@ enum TrainDataSetup {
         }
         return Split(
             name: "\(splitProtocol.rawValue):\(fold.name)",
-            training: Array(prepared.prefix(trainIndices.count)),
+            training: Array(prepared.prefix(trainingCases.count)),
             validation: Array(prepared.suffix(validationIndices.count)))
     }
 }

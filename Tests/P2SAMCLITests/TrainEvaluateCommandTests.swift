@@ -114,6 +114,37 @@ final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
         ])
     }
 
+    /// `--augment flips`: each training case is trained in 4 views, each with its own cached embedding; validation
+    /// stays as it is; the model records the augmentation; an unknown augmentation is refused by name.
+    func testAugmentedTrainingSeesEachCaseInFourViews() throws {
+        let arguments = [
+            "train", "--dataset", "synthetic:6:1", "--epochs", "1", "--cache-dir", path("cache"),
+            "--checkpoint", CLIRunner.checkpoint.path, "--stage", "1", "--output", path("s1.safetensors"),
+            "--max-train-cases", "2", "--max-val-cases", "1", "--augment", "flips",
+        ]
+        let first = try CLIRunner.run(arguments)
+        XCTAssertEqual(first.status, 0, first.output)
+        XCTAssertTrue(first.output.contains("2 training cases seen in 4 views each, 8 training cases"), first.output)
+        XCTAssertTrue(first.output.contains("on 8 cases, validating on 1"), first.output)
+        XCTAssertTrue(first.output.contains("9 cases in"), first.output)
+        XCTAssertTrue(first.output.contains("(0 cached, 9 computed)"), first.output)
+        let metadata = try Self.safetensorsMetadata(path("s1.safetensors"))
+        XCTAssertEqual(metadata["augmentation"], "flips")
+        XCTAssertTrue(metadata["notes"]?.contains("training views: flips (4 per case)") ?? false, "\(metadata)")
+        // The views' embeddings were cached under their own keys: a second run computes none.
+        let again = try CLIRunner.run(arguments.map { $0 == path("s1.safetensors") ? path("s1b.safetensors") : $0 })
+        XCTAssertEqual(again.status, 0, again.output)
+        XCTAssertTrue(again.output.contains("(9 cached, 0 computed)"), again.output)
+        // Without --augment nothing changes: no views, no metadata key.
+        let plain = try trainOnSynthetic([
+            "--stage", "1", "--max-train-cases", "2", "--max-val-cases", "1", "--output", path("plain.safetensors"),
+        ])
+        XCTAssertEqual(plain.status, 0, plain.output)
+        XCTAssertTrue(plain.output.contains("on 2 cases, validating on 1"), plain.output)
+        XCTAssertNil(try Self.safetensorsMetadata(path("plain.safetensors"))["augmentation"])
+        try assertTrainingRefused([(["--stage", "1", "--augment", "mirror"], "--augment")])
+    }
+
     func testEnergyWithOneSampleIsRefused() throws {
         let outcome = try trainOnSynthetic([
             "--stage", "2", "--init", path("none.safetensors"), "--set-loss", "energy", "--samples", "1",
