@@ -417,46 +417,64 @@ struct EvaluateCommand: ParsableCommand {
         if method == .automedsam || method == .classBox {
             return try EvaluateAutoMedSAM(command: self).run()
         }
-        try runWithExit {
-            try OutputLocation.prepareFiles(json)
-            let dataset = try data.load()
-            let indices = try EvaluateCommandRunner.selectedIndices(
-                dataset, part: split, options: splitOptions, seed: seed)
-            let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
-            let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
-            let manifest = try manifest(dataset: dataset, caseIDs: chosen)
-            var runner = EvaluationRunner(
-                method: try makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
-                count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)),
-                conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax), observer: EvaluationProgress())
-            runner.bothConventions = conventions == "both"
-            runner.boxFromRandomRater = boxFrom == "rater"
-            let predictor = try model.loadPredictor()
-            if let output {
-                let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
-                let pending = directory.pendingCaseIDs
-                if directory.repairedTail {
-                    FileHandle.standardError.write(
-                        Data("\(output): cut off a half-written last record; redoing its case\n".utf8))
-                }
-                try runner.run(dataset, caseIDs: pending, predictor: predictor) { try directory.append($0) }
-                guard manifest.shard.count == 1 else {
-                    print(
-                        "shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`"
-                    )
-                    return
-                }
-                let merged = try ShardMerge.merge([directory.url], as: EvaluationCaseRecord.self)
-                try Self.report(EvaluationReport(manifest: merged.manifest, records: merged.records), json: json)
+        try runWithExit { try withModelIntensity().evaluate() }
+    }
+
+    /// This run with `--method p2sam`'s models' own intensity mapping (`ModelIntensity`) unless `--window` or
+    /// `--normalize` says otherwise; other methods unchanged.
+    func withModelIntensity() throws -> EvaluateCommand {
+        guard method == .p2sam else { return self }
+        let models =
+            p2samModels.isEmpty
+            ? [try P2SAMModelLocation.locate()] : try p2samModels.flatMap { try P2SAMModelCard.resolve($0) }
+        let intensity = try ModelIntensity.resolve(window: window, normalize: data.normalize, models: models)
+        if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        var resolved = self
+        resolved.window = intensity.window
+        resolved.data.normalize = intensity.normalize
+        return resolved
+    }
+
+    /// The evaluation itself, with the intensity mapping settled.
+    func evaluate() throws {
+        try OutputLocation.prepareFiles(json)
+        let dataset = try data.load()
+        let indices = try EvaluateCommandRunner.selectedIndices(
+            dataset, part: split, options: splitOptions, seed: seed)
+        let sorted = try Shard.sortedCaseIDs(indices.map { dataset.cases[$0].metadata.caseID })
+        let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
+        let manifest = try manifest(dataset: dataset, caseIDs: chosen)
+        var runner = EvaluationRunner(
+            method: try makeMethod(), quality: BoxQuality(boxQuality)!, boxFromMajority: boxFrom == "majority",
+            count: count, seed: seed, window: window.flatMap(IntensityWindow.init(parsing:)),
+            conventions: MetricConventions(hungarianIoU: hmIou, maximumDice: dmax), observer: EvaluationProgress())
+        runner.bothConventions = conventions == "both"
+        runner.boxFromRandomRater = boxFrom == "rater"
+        let predictor = try model.loadPredictor()
+        if let output {
+            let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
+            let pending = directory.pendingCaseIDs
+            if directory.repairedTail {
+                FileHandle.standardError.write(
+                    Data("\(output): cut off a half-written last record; redoing its case\n".utf8))
+            }
+            try runner.run(dataset, caseIDs: pending, predictor: predictor) { try directory.append($0) }
+            guard manifest.shard.count == 1 else {
+                print(
+                    "shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`"
+                )
                 return
             }
-            // Unsharded: the same records, through the same JSON encoding, in the same order, as a merge.
-            var records: [ShardRecord<EvaluationCaseRecord>] = []
-            try runner.run(dataset, caseIDs: manifest.caseIDs, predictor: predictor) {
-                records.append(try ShardRecord<EvaluationCaseRecord>(line: try $0.encodedLine()))
-            }
-            try Self.report(EvaluationReport(manifest: manifest, records: records), json: json)
+            let merged = try ShardMerge.merge([directory.url], as: EvaluationCaseRecord.self)
+            try Self.report(EvaluationReport(manifest: merged.manifest, records: merged.records), json: json)
+            return
         }
+        // Unsharded: the same records, through the same JSON encoding, in the same order, as a merge.
+        var records: [ShardRecord<EvaluationCaseRecord>] = []
+        try runner.run(dataset, caseIDs: manifest.caseIDs, predictor: predictor) {
+            records.append(try ShardRecord<EvaluationCaseRecord>(line: try $0.encodedLine()))
+        }
+        try Self.report(EvaluationReport(manifest: manifest, records: records), json: json)
     }
 
     /// Prints the report and writes its JSON (shared with `p2sam merge`).

@@ -360,13 +360,18 @@ struct SampleCommand: ParsableCommand {
 
     /// The dataset form: one shard (or the whole run) of P²SAM samples over the dataset's cases.
     private func runDataset(_ spec: String) throws {
+        let choices = try modelChoices()
+        for choice in choices { FileHandle.standardError.write(Data((choice.description + "\n").utf8)) }
+        // The models' own intensity mapping unless --window or --normalize says otherwise.
+        let intensity = try ModelIntensity.resolve(
+            window: window, normalize: normalize, models: choices.flatMap(\.urls))
+        if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        let (window, normalize) = (intensity.window, intensity.normalize)
         let loaded = try DatasetSpec(parsing: spec).load()
         let data = try normalize.flatMap(IntensityNormalization.init(parsing:))?.apply(to: loaded) ?? loaded
         let sorted = try Shard.sortedCaseIDs(data.cases.map(\.metadata.caseID))
         let chosen = limit.map { Array(sorted.prefix($0)) } ?? sorted
         guard !chosen.isEmpty else { throw ValidationError("--dataset \(spec) has no cases") }
-        let choices = try modelChoices()
-        for choice in choices { FileHandle.standardError.write(Data((choice.description + "\n").utf8)) }
         let conventions = MetricConventions(hungarianIoU: hmIou, maximumDice: dmax)
         let manifest = try ShardManifest(
             kind: "sample", dataset: data.source, split: "all",

@@ -241,95 +241,114 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var model: ModelOptions
 
     func run() throws {
-        try runWithExit {
-            _ = try trainingOptions(loraRank: nil)
-            if !evaluateOnly {
-                guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
-                try InputChecks.outputFile(output, option: "--output")
-            }
-            let progress = TrainingProgress(enabled: !quiet, messages: true)
-            let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
-            let sha =
-                model.skipChecksum
-                ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
-            let network = try TrainModelSetup.network(command: self, store: store, checkpointSHA256: sha)
-            // Stage 1 trains the model's LoRA (from --lora-rank, or continued from an --init LoRA model).
-            let options = try trainingOptions(loraRank: stage == 1 ? network.loraRank : nil)
-            let split = try TrainDataSetup.load(
-                command: self, store: store, checkpointSHA256: sha, network: network, progress: progress)
-            progress.message(
-                "training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.defaultPrompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters"
-            )
-            if boxProposalOnly {
-                let fittedOn = boxProposalCases == .training ? split.training : split.validation
-                try fitBoxProposal(
-                    network: network, cases: fittedOn,
-                    casesName: boxProposalCases == .training
-                        ? "training" : (validationSplit == "test" ? "test" : "validation"),
-                    splitName: split.name)
-                return
-            }
-            if presenceEvidenceOnly {
-                try fitPresenceEvidence(network: network, training: split.training, splitName: split.name)
-                return
-            }
-            if stage == 2 && network.hasPresenceHead && TrainModelSetup.addsStageTwo(command: self) {
-                let fractions = split.training.map { Double($0.nonEmptyRaters.count) / Double($0.raters.count) }
-                let fraction = fractions.reduce(0, +) / Double(max(fractions.count, 1))
-                ModelInitialisation.setPresenceBias(network.parameters, nonEmptyFraction: fraction)
-                progress.message(
-                    String(
-                        format: "presence head: starts at the training base rate of non-empty rater masks %.3f",
-                        fraction))
-            }
-            var proposalPrompts: ProposalPresencePrompts?
-            if options.presencePrompts == .proposal {
-                let prompts = try ProposalPresencePrompts(network: network, cases: split.training)
-                let fractions = split.training.map { Double($0.nonEmptyRaters.count) / Double($0.raters.count) }
-                let fraction = fractions.reduce(0, +) / Double(max(fractions.count, 1))
-                ModelInitialisation.resetPresenceHead(network.parameters, nonEmptyFraction: fraction)
-                progress.message(
-                    String(
-                        format:
-                            "presence head refitted on the model's own box proposal: %d of %d training cases have a proposed box (the rest: the default prompt); starts at the base rate %.3f",
-                        prompts.rawBoxes.count, split.training.count, fraction))
-                proposalPrompts = prompts
-            }
-            let trainer = try P2SAMTrainer(network: network, options: options, proposalPrompts: proposalPrompts)
-            if evaluateOnly {
-                guard let result = try trainer.validate(split.validation) else {
-                    throw ValidationError("no case to evaluate on (all rater masks empty?)")
-                }
-                print(
-                    String(
-                        format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f, sample diversity %.4f",
-                        validationSplit, split.name,
-                        split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged,
-                        result.sampleDiversity))
-                return
-            }
+        try runWithExit { try withInitIntensity().train() }
+    }
+
+    /// This run with the `--init` model's recorded intensity mapping (`ModelIntensity`) unless `--window` or
+    /// `--normalize` says otherwise, so that a later stage sees the intensities the earlier one learnt from.
+    func withInitIntensity() throws -> TrainCommand {
+        // A missing --init is reported where the model is read, after the options are checked.
+        guard let initial, FileManager.default.fileExists(atPath: initial) else { return self }
+        let intensity = try ModelIntensity.resolve(
+            window: window, normalize: data.normalize, models: [URL(fileURLWithPath: initial)])
+        if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        var resolved = self
+        resolved.window = intensity.window
+        resolved.data.normalize = intensity.normalize
+        return resolved
+    }
+
+    /// The training itself, with the intensity mapping settled.
+    func train() throws {
+        _ = try trainingOptions(loraRank: nil)
+        if !evaluateOnly {
             guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
-            progress.message(
-                "trainable: \(trainer.optimizer.parameters.reduce(0) { $0 + $1.value.count }) values in \(trainer.trainableNames.count) tensors"
-            )
-            let outputURL = URL(fileURLWithPath: output)
-            let provenance = TrainingProvenance(output: outputURL, resuming: resume)
-            provenance.messages.forEach(progress.message)
-            let metadata = P2SAMModelFile.metadata(
-                configuration: network.configuration, stage: stage, baseCheckpointSHA256: sha,
-                dataset: (try? DatasetSpec(parsing: data.dataset).portableDescription) ?? data.dataset,
-                split: split.name, epochs: epochs, seed: seed,
-                notes: notesText(options)
-            ).merging(provenance.metadata) { recipe, _ in recipe }
-                .merging(augment == .none ? [:] : ["augmentation": augment.rawValue]) { recipe, _ in recipe }
-            try FileManager.default.createDirectory(
-                at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
-            let run = TrainingRun(
-                trainer: trainer, training: split.training, validation: split.validation,
-                output: outputURL, metadata: metadata, progress: progress)
-            let history = try run.run(resume: resume)
-            TrainReport.print(history, output: output)
+            try InputChecks.outputFile(output, option: "--output")
         }
+        let progress = TrainingProgress(enabled: !quiet, messages: true)
+        let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
+        let sha =
+            model.skipChecksum
+            ? try SHA256.hexDigest(ofFileAt: model.checkpointURL.path) : LiteMedSAMCheckpoint.officialSHA256
+        let network = try TrainModelSetup.network(command: self, store: store, checkpointSHA256: sha)
+        // Stage 1 trains the model's LoRA (from --lora-rank, or continued from an --init LoRA model).
+        let options = try trainingOptions(loraRank: stage == 1 ? network.loraRank : nil)
+        let split = try TrainDataSetup.load(
+            command: self, store: store, checkpointSHA256: sha, network: network, progress: progress)
+        progress.message(
+            "training stage \(stage) (\(network.configuration.injection.rawValue) injection, prompt \(network.configuration.defaultPrompt.rawValue)\(network.loraRank.map { ", encoder LoRA rank \($0)" + (stage == 1 ? "" : " frozen") } ?? "")) on \(split.training.count) cases, validating on \(split.validation.count); \(network.parameters.scalarCount) parameters"
+        )
+        if boxProposalOnly {
+            let fittedOn = boxProposalCases == .training ? split.training : split.validation
+            try fitBoxProposal(
+                network: network, cases: fittedOn,
+                casesName: boxProposalCases == .training
+                    ? "training" : (validationSplit == "test" ? "test" : "validation"),
+                splitName: split.name)
+            return
+        }
+        if presenceEvidenceOnly {
+            try fitPresenceEvidence(network: network, training: split.training, splitName: split.name)
+            return
+        }
+        if stage == 2 && network.hasPresenceHead && TrainModelSetup.addsStageTwo(command: self) {
+            let fractions = split.training.map { Double($0.nonEmptyRaters.count) / Double($0.raters.count) }
+            let fraction = fractions.reduce(0, +) / Double(max(fractions.count, 1))
+            ModelInitialisation.setPresenceBias(network.parameters, nonEmptyFraction: fraction)
+            progress.message(
+                String(
+                    format: "presence head: starts at the training base rate of non-empty rater masks %.3f",
+                    fraction))
+        }
+        var proposalPrompts: ProposalPresencePrompts?
+        if options.presencePrompts == .proposal {
+            let prompts = try ProposalPresencePrompts(network: network, cases: split.training)
+            let fractions = split.training.map { Double($0.nonEmptyRaters.count) / Double($0.raters.count) }
+            let fraction = fractions.reduce(0, +) / Double(max(fractions.count, 1))
+            ModelInitialisation.resetPresenceHead(network.parameters, nonEmptyFraction: fraction)
+            progress.message(
+                String(
+                    format:
+                        "presence head refitted on the model's own box proposal: %d of %d training cases have a proposed box (the rest: the default prompt); starts at the base rate %.3f",
+                    prompts.rawBoxes.count, split.training.count, fraction))
+            proposalPrompts = prompts
+        }
+        let trainer = try P2SAMTrainer(network: network, options: options, proposalPrompts: proposalPrompts)
+        if evaluateOnly {
+            guard let result = try trainer.validate(split.validation) else {
+                throw ValidationError("no case to evaluate on (all rater masks empty?)")
+            }
+            print(
+                String(
+                    format: "%@ split of %@: %d cases, loss %.4f, GED (n = %d) %.4f, sample diversity %.4f",
+                    validationSplit, split.name,
+                    split.validation.count, result.loss, stage == 1 ? 1 : validationSamples, result.ged,
+                    result.sampleDiversity))
+            return
+        }
+        guard let output else { throw ValidationError("--output MODEL.safetensors is required") }
+        progress.message(
+            "trainable: \(trainer.optimizer.parameters.reduce(0) { $0 + $1.value.count }) values in \(trainer.trainableNames.count) tensors"
+        )
+        let outputURL = URL(fileURLWithPath: output)
+        let provenance = TrainingProvenance(output: outputURL, resuming: resume)
+        provenance.messages.forEach(progress.message)
+        let metadata = P2SAMModelFile.metadata(
+            configuration: network.configuration, stage: stage, baseCheckpointSHA256: sha,
+            dataset: (try? DatasetSpec(parsing: data.dataset).portableDescription) ?? data.dataset,
+            split: split.name, epochs: epochs, seed: seed,
+            notes: notesText(options)
+        ).merging(provenance.metadata) { recipe, _ in recipe }
+            .merging(augment == .none ? [:] : ["augmentation": augment.rawValue]) { recipe, _ in recipe }
+            // The intensity mapping, so that sampling a dataset applies it again (`ModelIntensity`).
+            .merging(TrainingIntensity(window: window, normalize: data.normalize).metadata) { recipe, _ in recipe }
+        try FileManager.default.createDirectory(
+            at: outputURL.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let run = TrainingRun(
+            trainer: trainer, training: split.training, validation: split.validation,
+            output: outputURL, metadata: metadata, progress: progress)
+        let history = try run.run(resume: resume)
+        TrainReport.print(history, output: output)
     }
 
     /// `--box-proposal-only`: fits the box proposal of the stage-2 `network` on `cases` (the `casesName` part of

@@ -163,6 +163,9 @@ final class ModelCardTests: XCTestCase {
             XCTAssertTrue(model.configuration.proposalKeepsLargestComponent)
             XCTAssertEqual(model.metadata["box_proposal_presence_draw"], "stratified")
             XCTAssertNotNil(model.metadata["blas"], "the kernel set that trained it is recorded")
+            XCTAssertEqual(
+                TrainingIntensity(metadata: model.metadata), TrainingIntensity(window: "lung", normalize: nil),
+                "a dataset is sampled in the lung window it was trained in")
         }
     }
 

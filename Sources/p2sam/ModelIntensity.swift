@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import MultiRaterData
+import P2SAM
+
+/// The intensity mapping of `sample --dataset` and `evaluate --method p2sam`: the one the models were trained with
+/// (their metadata, `TrainingIntensity`) unless the user gives `--window` or `--normalize`.
+struct ModelIntensity {
+    /// The `--window` value the run uses, or nil.
+    var window: String?
+    /// The `--normalize` value the run uses, or nil.
+    var normalize: String?
+    /// A line for stderr when the run adopts the models' mapping or departs from it; nil when nothing to say.
+    var note: String?
+
+    /// - Parameters:
+    ///   - window: the user's `--window`, or nil.
+    ///   - normalize: the user's `--normalize`, or nil.
+    ///   - models: the P²SAM model files of the run (only their headers are read).
+    /// - Throws: `ValidationError` when the models record different mappings; the header reader's errors.
+    static func resolve(window: String?, normalize: String?, models: [URL]) throws -> ModelIntensity {
+        let recorded = try models.compactMap { url -> (name: String, intensity: TrainingIntensity)? in
+            TrainingIntensity(metadata: try P2SAMModelFile.readMetadata(contentsOf: url)).map {
+                (url.lastPathComponent, $0)
+            }
+        }
+        guard let first = recorded.first else { return ModelIntensity(window: window, normalize: normalize) }
+        if let other = recorded.first(where: { !same($0.intensity, first.intensity) }) {
+            throw ValidationError(
+                "the models were trained on differently mapped intensities (\(first.name): \(first.intensity.optionText); \(other.name): \(other.intensity.optionText)); sample them in separate runs"
+            )
+        }
+        let trained = first.intensity
+        let given = TrainingIntensity(window: window, normalize: normalize)
+        if given.isDefault {
+            return ModelIntensity(
+                window: trained.window, normalize: trained.normalize,
+                note:
+                    "intensities: \(trained.optionText), as the model was trained (its metadata; give --window or --normalize to override)"
+            )
+        }
+        guard !same(given, trained) else { return ModelIntensity(window: window, normalize: normalize) }
+        return ModelIntensity(
+            window: window, normalize: normalize,
+            note: "note: the model was trained with \(trained.optionText); this run uses \(given.optionText)")
+    }
+
+    /// Whether two mappings are the same computation (`lung` and `-1000,400` are one window).
+    static func same(_ a: TrainingIntensity, _ b: TrainingIntensity) -> Bool {
+        a.window.flatMap(IntensityWindow.init(parsing:)) == b.window.flatMap(IntensityWindow.init(parsing:))
+            && a.normalize.flatMap(IntensityNormalization.init(parsing:))
+                == b.normalize.flatMap(IntensityNormalization.init(parsing:))
+            && (a.window == nil) == (b.window == nil) && (a.normalize == nil) == (b.normalize == nil)
+    }
+}
