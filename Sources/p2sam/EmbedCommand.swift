@@ -109,7 +109,7 @@ struct EmbedCommand: ParsableCommand {
                 "window": window ?? "default", "cache_dir": cacheURL.path, "limit": limit.map(String.init) ?? "none",
             ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a },
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
-        let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
+        let directory = try ShardOutputFolder.open(output, manifest: manifest)
         let pending = directory.pendingCaseIDs
         if !pending.isEmpty {
             let store = try LiteMedSAMCheckpoint.weights(at: model.checkpointURL, verifyChecksum: !model.skipChecksum)
@@ -118,10 +118,8 @@ struct EmbedCommand: ParsableCommand {
                 window: window.flatMap(IntensityWindow.init(parsing:)), windowName: windowName,
                 cache: try EmbeddingCache(directory: cacheURL), directory: directory)
         }
-        guard manifest.shard.count == 1 else {
-            print(
-                "shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`"
-            )
+        if let line = ShardOutputFolder.shardDoneLine(manifest, output: output, pendingCount: pending.count) {
+            print(line)
             return
         }
         let merged = try ShardMerge.merge([directory.url], as: EmbeddingCaseRecord.self)

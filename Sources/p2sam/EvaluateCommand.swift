@@ -427,8 +427,7 @@ struct EvaluateCommand: ParsableCommand {
         let models =
             p2samModels.isEmpty
             ? [try P2SAMModelLocation.locate()] : try p2samModels.flatMap { try P2SAMModelCard.resolve($0) }
-        let intensity = try ModelIntensity.resolve(window: window, normalize: data.normalize, models: models)
-        if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        let intensity = try ModelIntensity.announced(window: window, normalize: data.normalize, models: models)
         var resolved = self
         resolved.window = intensity.window
         resolved.data.normalize = intensity.normalize
@@ -452,17 +451,11 @@ struct EvaluateCommand: ParsableCommand {
         runner.boxFromRandomRater = boxFrom == "rater"
         let predictor = try model.loadPredictor()
         if let output {
-            let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
+            let directory = try ShardOutputFolder.open(output, manifest: manifest)
             let pending = directory.pendingCaseIDs
-            if directory.repairedTail {
-                FileHandle.standardError.write(
-                    Data("\(output): cut off a half-written last record; redoing its case\n".utf8))
-            }
             try runner.run(dataset, caseIDs: pending, predictor: predictor) { try directory.append($0) }
-            guard manifest.shard.count == 1 else {
-                print(
-                    "shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`"
-                )
+            if let line = ShardOutputFolder.shardDoneLine(manifest, output: output, pendingCount: pending.count) {
+                print(line)
                 return
             }
             let merged = try ShardMerge.merge([directory.url], as: EvaluationCaseRecord.self)

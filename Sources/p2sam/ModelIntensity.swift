@@ -45,6 +45,13 @@ struct ModelIntensity {
             note: "note: the model was trained with \(trained.optionText); this run uses \(given.optionText)")
     }
 
+    /// `resolve(window:normalize:models:)`, printing its note on stderr.
+    static func announced(window: String?, normalize: String?, models: [URL]) throws -> ModelIntensity {
+        let intensity = try resolve(window: window, normalize: normalize, models: models)
+        if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        return intensity
+    }
+
     /// Whether two mappings are the same computation (`lung` and `-1000,400` are one window).
     static func same(_ a: TrainingIntensity, _ b: TrainingIntensity) -> Bool {
         a.window.flatMap(IntensityWindow.init(parsing:)) == b.window.flatMap(IntensityWindow.init(parsing:))

@@ -363,9 +363,8 @@ struct SampleCommand: ParsableCommand {
         let choices = try modelChoices()
         for choice in choices { FileHandle.standardError.write(Data((choice.description + "\n").utf8)) }
         // The models' own intensity mapping unless --window or --normalize says otherwise.
-        let intensity = try ModelIntensity.resolve(
+        let intensity = try ModelIntensity.announced(
             window: window, normalize: normalize, models: choices.flatMap(\.urls))
-        if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         let (window, normalize) = (intensity.window, intensity.normalize)
         let loaded = try DatasetSpec(parsing: spec).load()
         let data = try normalize.flatMap(IntensityNormalization.init(parsing:))?.apply(to: loaded) ?? loaded
@@ -384,11 +383,7 @@ struct SampleCommand: ParsableCommand {
             ].merging(normalize.map { ["normalize": $0] } ?? [:]) { a, _ in a }
                 .merging(nonDefaultSamplingSettings) { a, _ in a },
             toolVersion: ToolVersion.current, allCaseIDs: chosen, shard: sharding.value)
-        let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
-        if directory.repairedTail {
-            FileHandle.standardError.write(
-                Data("\(output): cut off a half-written last record; redoing its case\n".utf8))
-        }
+        let directory = try ShardOutputFolder.open(output, manifest: manifest)
         let pending = directory.pendingCaseIDs
         if !pending.isEmpty {
             try DatasetSampling.run(
@@ -396,10 +391,8 @@ struct SampleCommand: ParsableCommand {
                 seed: seed,
                 window: window.flatMap(IntensityWindow.init(parsing:)), conventions: conventions, directory: directory)
         }
-        guard manifest.shard.count == 1 else {
-            print(
-                "shard \(manifest.shard): \(manifest.caseIDs.count) case(s) in \(output) (\(manifest.caseIDs.count - pending.count) from an earlier run); merge all \(manifest.shard.count) shards with `p2sam merge`"
-            )
+        if let line = ShardOutputFolder.shardDoneLine(manifest, output: output, pendingCount: pending.count) {
+            print(line)
             return
         }
         let merged = try ShardMerge.merge([directory.url], as: SampleCaseRecord.self)

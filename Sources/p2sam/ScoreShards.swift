@@ -29,7 +29,7 @@ enum ScoreShards {
             conventions: "hm-iou \(conventions.hungarianIoU.rawValue), dmax \(conventions.maximumDice.rawValue)",
             settings: [:], toolVersion: ToolVersion.current, allCaseIDs: dataset.cases.map(\.metadata.caseID),
             shard: shard)
-        let directory = try ShardDirectory(url: URL(fileURLWithPath: output), manifest: manifest)
+        let directory = try ShardOutputFolder.open(output, manifest: manifest)
         let index = Dictionary(
             dataset.cases.enumerated().map { ($0.element.metadata.caseID, $0.offset) }, uniquingKeysWith: { a, _ in a })
         let pending = directory.pendingCaseIDs

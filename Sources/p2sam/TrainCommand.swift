@@ -249,9 +249,8 @@ struct TrainCommand: ParsableCommand {
     func withInitIntensity() throws -> TrainCommand {
         // A missing --init is reported where the model is read, after the options are checked.
         guard let initial, FileManager.default.fileExists(atPath: initial) else { return self }
-        let intensity = try ModelIntensity.resolve(
+        let intensity = try ModelIntensity.announced(
             window: window, normalize: data.normalize, models: [URL(fileURLWithPath: initial)])
-        if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         var resolved = self
         resolved.window = intensity.window
         resolved.data.normalize = intensity.normalize
