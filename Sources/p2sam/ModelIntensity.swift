@@ -52,6 +52,31 @@ struct ModelIntensity {
         return intensity
     }
 
+    /// The mapping of `sample --image` (an 8-bit PNG): a per-image `--normalize` (given, else the models' recorded
+    /// one: zscore or minmax) is applied to the PNG as training applied it to its images; a window (recorded as
+    /// `window`, or `--normalize window:…`) is not, because the PNG is taken as already mapped to 0…255 that way.
+    ///
+    /// - Returns: the normalisation to apply to the PNG (nil: none), after printing any note on stderr.
+    static func forPNG(normalize: String?, models: [URL]) throws -> IntensityNormalization? {
+        let intensity = try resolve(window: nil, normalize: normalize, models: models)
+        let normalization = intensity.normalize.flatMap(IntensityNormalization.init(parsing:))
+        let windowed: String? =
+            intensity.window.map { "--window \($0)" }
+            ?? {
+                if case .window = normalization { return "--normalize \(intensity.normalize!)" }
+                return nil
+            }()
+        if let windowed {
+            FileHandle.standardError.write(
+                Data(
+                    "intensities: the model was trained on \(windowed) images; the PNG is taken as already mapped to 0..255 that way\n"
+                        .utf8))
+            return nil
+        }
+        if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
+        return normalization
+    }
+
     /// Whether two mappings are the same computation (`lung` and `-1000,400` are one window).
     static func same(_ a: TrainingIntensity, _ b: TrainingIntensity) -> Bool {
         a.window.flatMap(IntensityWindow.init(parsing:)) == b.window.flatMap(IntensityWindow.init(parsing:))

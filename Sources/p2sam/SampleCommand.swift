@@ -44,7 +44,7 @@ struct SampleCommand: ParsableCommand {
 
     @Option(
         help:
-            "--dataset: intensity normalisation to 0..255, as `p2sam train --normalize`: zscore | minmax | window:LO,HI (not with --window)."
+            "Intensity normalisation to 0..255, as `p2sam train --normalize`: zscore | minmax | window:LO,HI (not with --window). Default: the one the model was trained with (its metadata), else none. --image: zscore and minmax are applied to the PNG; a window is taken as applied already."
     )
     var normalize: String?
 
@@ -179,9 +179,6 @@ struct SampleCommand: ParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
-        if normalize != nil && dataset == nil {
-            throw ValidationError("--normalize belongs to the --dataset form")
-        }
         try DatasetOptions.checkNormalization(normalize, window: window)
         if sharding.value.count > 1 && json != nil {
             throw ValidationError("a shard writes no report: give --json to `p2sam merge`")
@@ -225,6 +222,18 @@ struct SampleCommand: ParsableCommand {
             .merging(largestComponent.map { ["largest_component": $0.rawValue] } ?? [:]) { a, _ in a }
     }
 
+    /// `picture` with `normalization` applied to its values (8-bit range kept).
+    static func normalized(_ picture: MedicalImage, _ normalization: IntensityNormalization, name: String) throws
+        -> MedicalImage
+    {
+        let values = try CaseImage(
+            width: picture.width, height: picture.height, channels: picture.channels, pixels: picture.pixels,
+            name: name)
+        let mapped = try normalization.apply(to: values, caseID: name)
+        return try MedicalImage(
+            width: mapped.width, height: mapped.height, channels: mapped.channels, bitDepth: 8, pixels: mapped.pixels)
+    }
+
     /// The chosen models (each `--model`, else the default) in order.
     private func modelChoices() throws -> [ModelChoice] {
         models.isEmpty ? [try ModelChoice.resolve(nil)] : try models.map { try ModelChoice.resolve($0) }
@@ -243,8 +252,11 @@ struct SampleCommand: ParsableCommand {
         let choices = try modelChoices()
         let components = try samplers(choices)
         let mixture = try P2SAMMixture(components: components)
+        // The model sees the PNG mapped as its training images were; the pictures written show it as it is.
+        let normalization = try ModelIntensity.forPNG(normalize: normalize, models: choices.flatMap(\.urls))
+        let modelInput = try normalization.map { try Self.normalized(picture, $0, name: image ?? "image") } ?? picture
         let start = Date()
-        let prepared = try mixture.prepare(picture, embedded: nil, prompt: prompt)
+        let prepared = try mixture.prepare(modelInput, embedded: nil, prompt: prompt)
         var gridMasks: [MaskImage] = []
         var binary: [BinaryMask] = []
         let keepForScore = raters != nil
@@ -347,6 +359,7 @@ struct SampleCommand: ParsableCommand {
                 provenance.settings["box_jitter"] = jitters.map { String($0) }.joined(separator: ",")
             }
             if let largestComponent { provenance.settings["largest_component"] = largestComponent.rawValue }
+            if let normalization { provenance.settings["normalize"] = normalization.description }
             try provenance.addCheckpoint(backbone)
             for (k, url) in choices.flatMap(\.urls).enumerated() {
                 try provenance.addModel(k == 0 ? "p2sam" : "p2sam_\(k + 1)", at: url)

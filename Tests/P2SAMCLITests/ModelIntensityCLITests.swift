@@ -22,12 +22,14 @@ final class ModelIntensityCLITests: CheckpointCommandTestCase {
         return path(name)
     }
 
-    /// The sample PNGs of a `sample --dataset` output folder, by relative path.
+    /// The sample masks (`sample_NNN.png`) of a `sample` output folder, by relative path.
     func samples(_ folder: String) throws -> [String: Data] {
         let root = URL(fileURLWithPath: folder)
         let files = try XCTUnwrap(FileManager.default.enumerator(atPath: folder)).compactMap { $0 as? String }
         return try Dictionary(
-            uniqueKeysWithValues: files.filter { $0.hasSuffix(".png") }.map {
+            uniqueKeysWithValues: files.filter {
+                $0.hasSuffix(".png") && URL(fileURLWithPath: $0).lastPathComponent.hasPrefix("sample_")
+            }.map {
                 ($0, try Data(contentsOf: root.appendingPathComponent($0)))
             })
     }
@@ -40,23 +42,26 @@ final class ModelIntensityCLITests: CheckpointCommandTestCase {
             ] + extra)
     }
 
-    /// A copy of the bundled synthetic model (it draws real masks) whose metadata records `--window 0,128`.
-    func windowedDefaultModel() throws -> String {
+    /// A copy of the bundled synthetic model (it draws real masks) whose metadata also records `entries`.
+    func defaultModel(recording entries: [String: String], as name: String) throws -> String {
         let data = try Data(contentsOf: CLIRunner.bundledDefaultModel)
         let length = data.prefix(8).enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
         var header = try XCTUnwrap(
             try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + length))) as? [String: Any])
-        var metadata = header["__metadata__"] as? [String: String] ?? [:]
-        metadata["window"] = "0,128"
-        header["__metadata__"] = metadata
+        header["__metadata__"] = (header["__metadata__"] as? [String: String] ?? [:]).merging(entries) { _, new in new }
         var json = try JSONSerialization.data(withJSONObject: header)
         json.append(contentsOf: [UInt8](repeating: 0x20, count: (8 - json.count % 8) % 8))
         var file = Data((0..<8).map { UInt8(truncatingIfNeeded: json.count >> (8 * $0)) })
         file.append(json)
         file.append(data.subdata(in: (8 + length)..<data.count))
-        let url = URL(fileURLWithPath: path("windowed-default.safetensors"))
+        let url = URL(fileURLWithPath: path(name))
         try file.write(to: url)
         return url.path
+    }
+
+    /// The bundled synthetic model recording `--window 0,128`.
+    func windowedDefaultModel() throws -> String {
+        try defaultModel(recording: ["window": "0,128"], as: "windowed-default.safetensors")
     }
 
     func testTrainingRecordsTheMappingAndALaterStageAdoptsIt() throws {
@@ -131,5 +136,40 @@ final class ModelIntensityCLITests: CheckpointCommandTestCase {
         ])
         XCTAssertEqual(baseline.status, 0, baseline.output)
         XCTAssertFalse(baseline.output.contains("intensities:"), baseline.output)
+    }
+
+    /// `sample --image`: a recorded z-score is applied to the PNG (as training applied it to its images); a recorded
+    /// window is not (the PNG is taken as windowed already), and says so.
+    func testSamplingAPNGAppliesARecordedZScoreButNotAWindow() throws {
+        let png = CLIRunner.bundledExample.appendingPathComponent("image.png").path
+        func sample(_ model: String, _ extra: [String], output: String) throws -> CLIRunner.Outcome {
+            try CLIRunner.run(
+                [
+                    "sample", "--image", png, "--count", "3", "--model", model, "--checkpoint",
+                    CLIRunner.checkpoint.path, "--output", path(output),
+                ] + extra)
+        }
+        let zscored = try defaultModel(recording: ["normalize": "zscore"], as: "zscored-default.safetensors")
+        let adopted = try sample(zscored, ["--json", path("adopted.json")], output: "adopted")
+        XCTAssertEqual(adopted.status, 0, adopted.output)
+        XCTAssertTrue(
+            adopted.output.contains("intensities: --normalize zscore, as the model was trained"), adopted.output)
+        let report = try String(contentsOfFile: path("adopted.json"), encoding: .utf8)
+        XCTAssertTrue(report.contains("zscore"), report)
+        let explicit = try sample(CLIRunner.bundledDefaultModel.path, ["--normalize", "zscore"], output: "explicit")
+        XCTAssertEqual(explicit.status, 0, explicit.output)
+        let plain = try sample(CLIRunner.bundledDefaultModel.path, [], output: "plain")
+        XCTAssertEqual(plain.status, 0, plain.output)
+        let adoptedSamples = try samples(path("adopted"))
+        XCTAssertEqual(adoptedSamples.count, 3)
+        XCTAssertEqual(adoptedSamples, try samples(path("explicit")))
+        XCTAssertNotEqual(adoptedSamples, try samples(path("plain")), "z-scoring changes what the model sees")
+
+        let windowed = try sample(try windowedDefaultModel(), [], output: "windowed")
+        XCTAssertEqual(windowed.status, 0, windowed.output)
+        XCTAssertTrue(
+            windowed.output.contains("trained on --window 0,128 images; the PNG is taken as already mapped"),
+            windowed.output)
+        XCTAssertEqual(try samples(path("windowed")), try samples(path("plain")))
     }
 }
