@@ -162,12 +162,13 @@ final class RealDataOptionsTests: CheckpointCommandTestCase {
             "--cache-dir", path("cache"), "--output", path("embedded"), "--checkpoint", CLIRunner.checkpoint.path,
         ])
         XCTAssertEqual(embedded.status, 0, embedded.output)
+        // `sample --image --normalize` is accepted since the twenty-second session (ModelIntensityCLITests).
         let refusals: [([String], String)] = [
             (
                 [
-                    "sample", "--image", Self.example.appendingPathComponent("image.png").path, "--normalize", "zscore",
+                    "sample", "--image", Self.example.appendingPathComponent("image.png").path, "--normalize", "zscores",
                     "--output", path("o"),
-                ], "--normalize belongs to the --dataset form"
+                ], "--normalize must be zscore, minmax or window:LO,HI"
             ),
             (
                 [
