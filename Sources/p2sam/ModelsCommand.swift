@@ -30,6 +30,13 @@ struct ModelsCommand: ParsableCommand {
                 problems.append("\(entry.name) missing")
                 continue
             }
+            if let first = files.first?.url,
+                let intensity = (try? P2SAMModelFile.readMetadata(contentsOf: first)).flatMap(TrainingIntensity.init)
+            {
+                print(
+                    "  intensities: trained with \(intensity.optionText); sample --dataset and evaluate apply it unless given --window or --normalize"
+                )
+            }
             for (file, card) in files {
                 let size = (try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int) ?? nil
                 guard let size else {

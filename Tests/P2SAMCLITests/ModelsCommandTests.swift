@@ -20,6 +20,8 @@ final class ModelsCommandTests: XCTestCase {
         }
         XCTAssertTrue(outcome.output.contains("bubil.safetensors (26.6 MB): sha256 matches its card bubil.md"))
         XCTAssertTrue(outcome.output.contains("trained on LIDC-IDRI lung CT"), outcome.output)
+        XCTAssertTrue(outcome.output.contains("intensities: trained with --window lung"), outcome.output)
+        XCTAssertEqual(outcome.output.components(separatedBy: "intensities:").count, 2, "only LIDC records one")
     }
 
     func testAReplacedOrMissingFileIsNamedAndFailsTheRun() throws {

@@ -166,7 +166,8 @@ final class RealDataOptionsTests: CheckpointCommandTestCase {
         let refusals: [([String], String)] = [
             (
                 [
-                    "sample", "--image", Self.example.appendingPathComponent("image.png").path, "--normalize", "zscores",
+                    "sample", "--image", Self.example.appendingPathComponent("image.png").path, "--normalize",
+                    "zscores",
                     "--output", path("o"),
                 ], "--normalize must be zscore, minmax or window:LO,HI"
             ),
