@@ -104,6 +104,9 @@ public enum TrainingAugmentation: String, Sendable, CaseIterable {
     /// All eight symmetries of the square (flips, quarter turns, transposes): 8 views per case.
     case dihedral
 
+    /// The model-file metadata key that records the augmentation (absent: none).
+    public static let metadataKey = "augmentation"
+
     /// The views each case is seen in, the identity first.
     public var views: [GeometricView] {
         switch self {

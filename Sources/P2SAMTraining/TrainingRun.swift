@@ -101,16 +101,37 @@ public struct TrainingRun {
         }
     }
 
-    /// The resume file of this run; it carries the options, and a resume must match them but for `epochs`.
+    /// The model metadata entries that define what the run trains on: a resume must see the same data.
+    static let dataKeys = [
+        "dataset", "split", TrainingIntensity.windowKey, TrainingIntensity.normalizeKey,
+        TrainingAugmentation.metadataKey,
+    ]
+
+    /// The data entries of `metadata` as one line, e.g. `dataset=npz:x.npz; split=…; window=lung` (absent keys left
+    /// out).
+    static func dataDescription(_ metadata: [String: String]) -> String {
+        dataKeys.compactMap { key in metadata[key].map { "\(key)=\($0)" } }.joined(separator: "; ")
+    }
+
+    /// The resume file of this run; it carries the options and the data entries, and a resume must match them but
+    /// for `epochs` (files written before the data entries check the options only).
     func checkpoint() throws -> ResumeCheckpoint {
         let options = trainer.options
+        let data = Self.dataDescription(metadata)
         return ResumeCheckpoint(
             url: Self.sidecarURL(for: output), format: "p2sam-resume-v1", kind: "P²SAM", bestModel: output,
-            metadata: ["options": String(decoding: try ResumeFileJSON.encoder.encode(options), as: UTF8.self)]
+            metadata: [
+                "options": String(decoding: try ResumeFileJSON.encoder.encode(options), as: UTF8.self), "data": data,
+            ]
         ) { meta in
             guard let optionsJSON = meta["options"] else {
                 throw P2SAMTrainingError.invalidResumeState(
                     "\(Self.sidecarURL(for: output).lastPathComponent) is not a P²SAM resume file")
+            }
+            if let saved = meta["data"], saved != data {
+                throw P2SAMTrainingError.invalidResumeState(
+                    "the run's data differ from the saved run's (saved: \(saved); now: \(data)); resume with the same dataset, split, intensity mapping and augmentation"
+                )
             }
             let saved = try ResumeFileJSON.decoder.decode(TrainingOptions.self, from: Data(optionsJSON.utf8))
             var comparable = saved

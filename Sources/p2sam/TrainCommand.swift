@@ -338,7 +338,9 @@ struct TrainCommand: ParsableCommand {
             split: split.name, epochs: epochs, seed: seed,
             notes: notesText(options)
         ).merging(provenance.metadata) { recipe, _ in recipe }
-            .merging(augment == .none ? [:] : ["augmentation": augment.rawValue]) { recipe, _ in recipe }
+            .merging(augment == .none ? [:] : [TrainingAugmentation.metadataKey: augment.rawValue]) { recipe, _ in
+                recipe
+            }
             // The intensity mapping, so that sampling a dataset applies it again (`ModelIntensity`).
             .merging(TrainingIntensity(window: window, normalize: data.normalize).metadata) { recipe, _ in recipe }
         try FileManager.default.createDirectory(

@@ -145,6 +145,28 @@ final class TrainEvaluateCommandTests: CheckpointCommandTestCase {
         try assertTrainingRefused([(["--stage", "1", "--augment", "mirror"], "--augment")])
     }
 
+    /// A resumed run must train on the same data: another intensity mapping or augmentation is refused, naming
+    /// both; the same settings with more epochs continue.
+    func testResumeRefusesOtherDataSettings() throws {
+        func train(_ extra: [String], epochs: Int, resume: Bool) throws -> CLIRunner.Outcome {
+            try trainOnSynthetic(
+                ["--stage", "1", "--max-train-cases", "2", "--max-val-cases", "1", "--output", path("r.safetensors")]
+                    + extra + ["--epochs", String(epochs)] + (resume ? ["--resume"] : []))
+        }
+        let first = try train(["--window", "0,128", "--augment", "flips"], epochs: 1, resume: false)
+        XCTAssertEqual(first.status, 0, first.output)
+        let unwindowed = try train(["--augment", "flips"], epochs: 2, resume: true)
+        XCTAssertNotEqual(unwindowed.status, 0, unwindowed.output)
+        XCTAssertTrue(unwindowed.output.contains("the run's data differ from the saved run's"), unwindowed.output)
+        XCTAssertTrue(unwindowed.output.contains("window=0,128; augmentation=flips"), unwindowed.output)
+        let unaugmented = try train(["--window", "0,128"], epochs: 2, resume: true)
+        XCTAssertNotEqual(unaugmented.status, 0, unaugmented.output)
+        XCTAssertTrue(unaugmented.output.contains("now: dataset=synthetic:6:1"), unaugmented.output)
+        let same = try train(["--window", "0,128", "--augment", "flips"], epochs: 2, resume: true)
+        XCTAssertEqual(same.status, 0, same.output)
+        XCTAssertEqual(try Self.safetensorsMetadata(path("r.safetensors"))["window"], "0,128")
+    }
+
     func testEnergyWithOneSampleIsRefused() throws {
         let outcome = try trainOnSynthetic([
             "--stage", "2", "--init", path("none.safetensors"), "--set-loss", "energy", "--samples", "1",
