@@ -60,12 +60,8 @@ struct ModelIntensity {
     static func forPNG(normalize: String?, models: [URL]) throws -> IntensityNormalization? {
         let intensity = try resolve(window: nil, normalize: normalize, models: models)
         let normalization = intensity.normalize.flatMap(IntensityNormalization.init(parsing:))
-        let windowed: String? =
-            intensity.window.map { "--window \($0)" }
-            ?? {
-                if case .window = normalization { return "--normalize \(intensity.normalize!)" }
-                return nil
-            }()
+        var windowed = intensity.window.map { "--window \($0)" }
+        if case .window = normalization, let normalize = intensity.normalize { windowed = "--normalize \(normalize)" }
         if let windowed {
             FileHandle.standardError.write(
                 Data(
@@ -77,11 +73,15 @@ struct ModelIntensity {
         return normalization
     }
 
-    /// Whether two mappings are the same computation (`lung` and `-1000,400` are one window).
+    /// Whether two mappings are the same computation (`lung` and `-1000,400` are one window): the same options
+    /// given, with values that parse to the same mapping.
     static func same(_ a: TrainingIntensity, _ b: TrainingIntensity) -> Bool {
-        a.window.flatMap(IntensityWindow.init(parsing:)) == b.window.flatMap(IntensityWindow.init(parsing:))
-            && a.normalize.flatMap(IntensityNormalization.init(parsing:))
-                == b.normalize.flatMap(IntensityNormalization.init(parsing:))
-            && (a.window == nil) == (b.window == nil) && (a.normalize == nil) == (b.normalize == nil)
+        func parsed(_ i: TrainingIntensity) -> (window: IntensityWindow?, normalize: IntensityNormalization?) {
+            (
+                i.window.flatMap(IntensityWindow.init(parsing:)),
+                i.normalize.flatMap(IntensityNormalization.init(parsing:))
+            )
+        }
+        return (a.window == nil, a.normalize == nil) == (b.window == nil, b.normalize == nil) && parsed(a) == parsed(b)
     }
 }
