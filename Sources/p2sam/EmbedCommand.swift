@@ -41,7 +41,7 @@ struct EmbedCommand: ParsableCommand {
 
     @Option(
         help:
-            "--dataset: intensity normalisation to 0..255, as `p2sam train --normalize`: zscore | minmax | window:LO,HI (not with --window)."
+            "Intensity normalisation to 0..255, as `p2sam train --normalize`: zscore | minmax | window:LO,HI (not with --window). --image: zscore and minmax are applied to the PNG; a window is taken as applied already."
     )
     var normalize: String?
 
@@ -66,9 +66,6 @@ struct EmbedCommand: ParsableCommand {
         }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let window, IntensityWindow(parsing: window) == nil { throw ValidationError("bad --window '\(window)'") }
-        if normalize != nil && dataset == nil {
-            throw ValidationError("--normalize belongs to the --dataset form")
-        }
         try DatasetOptions.checkNormalization(normalize, window: window)
     }
 
@@ -81,11 +78,16 @@ struct EmbedCommand: ParsableCommand {
         precisionOption.apply()
         let picture = try InputChecks.image(image)
         try InputChecks.outputFile(output, option: "--output")
+        // As `sample --image`: a per-image normalisation is applied to the PNG, a window is taken as applied.
+        let normalization = try ModelIntensity.forPNG(normalize: normalize, models: [])
+        let modelInput = try normalization.map { try ModelIntensity.apply($0, to: picture, name: image) } ?? picture
         let predictor = try model.loadPredictor()
-        let embedded = try predictor.embed(picture)
+        let embedded = try predictor.embed(modelInput)
         let tensor = embedded.embeddingNCHW()
         try NPY.write(try NumpyArray(float32: tensor.storage, shape: tensor.shape), to: URL(fileURLWithPath: output))
-        print("wrote \(output): float32 (1, 256, 64, 64) embedding of \(image) (\(picture.width)x\(picture.height))")
+        print(
+            "wrote \(output): float32 (1, 256, 64, 64) embedding of \(image) (\(picture.width)x\(picture.height))"
+                + (normalization.map { ", intensities normalised \($0.description)" } ?? ""))
     }
 
     /// The dataset form: one shard (or all) of the cases' embeddings into the training cache.

@@ -14,6 +14,8 @@ struct FinetuneDataPart {
     /// majority is empty (no box prompt).
     var emptyTrain = 0
     var emptyValidation = 0
+    /// The views each training case is seen in (`#augment=`, else `--augment`); `train` lists every view.
+    var augmentation: TrainingAugmentation = .none
 }
 
 /// A `--dataset` / `--train-dataset` / `--val-dataset` argument: `SPEC[#KEY=VALUE[,KEY=VALUE]…]`, the
@@ -23,7 +25,8 @@ struct FinetuneDataPart {
 ///   part is left out); `--dataset` only (default: the `--holdout` fraction);
 /// - `window=NAME`: the CT window (`lung`, `soft-tissue`, `ursam`; default `--window`);
 /// - `target=majority|gold`: the ground truth: the raters' majority (default) or BU-BIL's fused
-///   `GoldStandard/` masks (`bubil:` only).
+///   `GoldStandard/` masks (`bubil:` only);
+/// - `augment=none|flips|dihedral`: the training views of this dataset (default `--augment`).
 struct FinetuneDatasetArgument {
     enum Target: String { case majority, gold }
 
@@ -32,6 +35,7 @@ struct FinetuneDatasetArgument {
     var fold: String?
     var window: String?
     var target: Target = .majority
+    var augment: TrainingAugmentation?
 
     init(parsing text: String) throws {
         guard let hash = text.lastIndex(of: "#") else {
@@ -62,8 +66,17 @@ struct FinetuneDatasetArgument {
                     throw CommandError("target must be majority or gold in '\(text)', got '\(pair[1])'")
                 }
                 target = t
+            case "augment":
+                guard let a = TrainingAugmentation(rawValue: pair[1]) else {
+                    throw CommandError(
+                        "augment must be one of "
+                            + TrainingAugmentation.allCases.map(\.rawValue).joined(separator: ", ")
+                            + " in '\(text)', got '\(pair[1])'")
+                }
+                augment = a
             default:
-                throw CommandError("unknown dataset setting '\(pair[0])' in '\(text)' (split, window or target)")
+                throw CommandError(
+                    "unknown dataset setting '\(pair[0])' in '\(text)' (split, window, target or augment)")
             }
         }
     }
@@ -81,8 +94,9 @@ struct FinetuneDatasetArgument {
 
 extension FinetuneUMedSAMCommand {
     /// Loads every dataset and splits it (`--dataset` by `--holdout` or its `#split=`, `--train-dataset`,
-    /// `--val-dataset`), leaves out cases whose raters' majority is empty (counted), then keeps the first
-    /// `--max-train-cases` / `--max-val-cases` of each part by sorted case id.
+    /// `--val-dataset`), leaves out cases whose raters' majority is empty (counted), keeps the first
+    /// `--max-train-cases` / `--max-val-cases` of each part by sorted case id, then adds the training part's other
+    /// views (`#augment=`, else `--augment`) as cases of their own, each after its case.
     func dataParts() throws -> [FinetuneDataPart] {
         var parts: [FinetuneDataPart] = []
         let roles = dataset.map { ($0, 0) } + trainDataset.map { ($0, 1) } + valDataset.map { ($0, 2) }
@@ -137,6 +151,20 @@ extension FinetuneUMedSAMCommand {
                 emptyValidation: validation.count - usableValidation.count)
             if let n = maxTrainCases { part.train = Array(part.train.prefix(n)) }
             if let n = maxValCases { part.validation = Array(part.validation.prefix(n)) }
+            part.augmentation = argument.augment ?? augment
+            if part.augmentation != .none {
+                // Views come after the split and the caps: a view stays with its case, validation is never augmented.
+                var viewed: [Int] = []
+                for i in part.train {
+                    let views = try part.augmentation.expand([part.dataset.cases[i]])
+                    viewed.append(i)
+                    for view in views.dropFirst() {
+                        viewed.append(part.dataset.cases.count)
+                        part.dataset.cases.append(view)
+                    }
+                }
+                part.train = viewed
+            }
             parts.append(part)
         }
         return parts

@@ -146,16 +146,26 @@ enum FinetuneUMedSAM {
             let skippedTrain = t.skippedEmpty.count + part.emptyTrain
             let skippedValidation = v.skippedEmpty.count + part.emptyValidation
             let skipped = skippedTrain + skippedValidation
+            let views = part.augmentation.views.count
+            let viewNote =
+                part.augmentation == .none
+                ? "" : " (\(t.cases.count / views) in \(views) views, \(part.augmentation.rawValue))"
             print(
-                "\(part.spec): \(t.cases.count) training + \(v.cases.count) validation cases"
+                "\(part.spec): \(t.cases.count) training\(viewNote) + \(v.cases.count) validation cases"
                     + (skipped > 0 ? "; \(skipped) skipped (empty ground truth: no box prompt)" : ""))
             fflush(nil)  // stdout, in order with the progress on stderr
             dataRows.append([
                 "spec": part.spec, "name": part.dataset.name, "train": String(t.cases.count),
                 "validation": String(v.cases.count), "skipped_empty_train": String(skippedTrain),
                 "skipped_empty_validation": String(skippedValidation),
+                "augmentation": part.augmentation.rawValue, "window": part.window ?? "default",
             ])
         }
+        // What the run trains on, in the resume file (a resume must see the same data) and the model's metadata.
+        let dataDescription = dataRows.map { row in
+            "\(row["spec"]!) (window \(row["window"]!), augmentation \(row["augmentation"]!), \(row["train"]!) training + \(row["validation"]!) validation cases)"
+        }.joined(separator: "; ")
+        let augmented = dataRows.filter { $0["augmentation"] != TrainingAugmentation.none.rawValue }
         guard !training.isEmpty else {
             throw UMedSAMError.invalidData("no training case with a non-empty ground truth")
         }
@@ -184,8 +194,15 @@ enum FinetuneUMedSAM {
         let optionsJSON = String(decoding: try JSONEncoder().encode(options), as: UTF8.self)
         let checkpoint = ResumeCheckpoint(
             url: URL(fileURLWithPath: c.output + ".resume.safetensors"), format: "umedsam-resume-v1", kind: "U-MedSAM",
-            bestModel: output, metadata: ["options": optionsJSON, "base_checkpoint_sha256": sha]
+            bestModel: output,
+            metadata: ["options": optionsJSON, "base_checkpoint_sha256": sha, "data": dataDescription]
         ) { meta in
+            // Files written before the data entry check the options only.
+            if let saved = meta["data"], saved != dataDescription {
+                throw TrainingError.invalidResumeState(
+                    "the run's data differ from the saved run's (saved: \(saved); now: \(dataDescription)); resume with the same datasets, settings and caps"
+                )
+            }
             guard
                 let stored = meta["options"].flatMap({
                     try? JSONDecoder().decode(UMedSAMOptions.self, from: Data($0.utf8))
@@ -231,6 +248,10 @@ enum FinetuneUMedSAM {
                 "epoch": String(record.epoch),
             ].merging(provenance.metadata) { recipe, _ in recipe }
             if let rank = network.loraRank { meta["lora_rank_merged"] = String(rank) }
+            if !augmented.isEmpty {
+                meta[TrainingAugmentation.metadataKey] = augmented.map { "\($0["name"]!)=\($0["augmentation"]!)" }
+                    .joined(separator: ",")
+            }
             if let sigmas = network.sigmas {
                 meta["loss_sigmas"] = zip(names, sigmas).map { "\($0.0)=\($0.1)" }.joined(separator: ",")
             }

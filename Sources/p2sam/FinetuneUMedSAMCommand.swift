@@ -17,8 +17,9 @@ struct FinetuneUMedSAMCommand: ParsableCommand {
             its SPEC after '#': SPEC#split=PROTOCOL[/FOLD] (a --split-protocol protocol: train on its train \
             part, validate on its validation part, e.g. sorted-names for qubiq and bu-bil-d1, \
             leave-one-group-out/0 for lidc-real), #window=lung (CT window of this dataset; default --window), \
-            #target=gold (BU-BIL's fused GoldStandard/ masks instead of the experts' majority); join several \
-            with ',', e.g. 'npz:lidc_crops_128.npz#split=leave-one-group-out/0,window=lung'. The ground \
+            #target=gold (BU-BIL's fused GoldStandard/ masks instead of the experts' majority), \
+            #augment=flips (this dataset's training views; default --augment); join several with ',', e.g. \
+            'npz:lidc_crops_128.npz#split=leave-one-group-out/0,window=lung'. The ground \
             truth is the raters' majority (rater 0 for single-rater data); cases with an empty ground truth \
             cannot give a box and are skipped and counted (before the --max-*-cases caps). Embeddings of the frozen encoder are cached under --cache-dir (the keys \
             of `p2sam train` and `p2sam embed --dataset`).
@@ -36,7 +37,7 @@ struct FinetuneUMedSAMCommand: ParsableCommand {
 
     @Option(
         help: ArgumentHelp(
-            "A dataset split by --holdout or its #split= (repeatable; SPEC[#split=…,window=…,target=…]).",
+            "A dataset split by --holdout or its #split= (repeatable; SPEC[#split=…,window=…,target=…,augment=…]).",
             valueName: "SPEC"))
     var dataset: [String] = []
 
@@ -82,6 +83,12 @@ struct FinetuneUMedSAMCommand: ParsableCommand {
             "Intensity window for CT (lung | soft-tissue | ursam | LOWER,UPPER), every dataset without its own #window=. Default: keep 0..255 images, min-max others."
     )
     var window: String?
+
+    @Option(
+        help:
+            "Geometric augmentation of every dataset's training part without its own #augment=: none | flips (each case also mirrored left-right, top-bottom and both: 4 views) | dihedral (also the quarter turns and transposes: 8 views). Each view is a training case with its own cached embedding, so an epoch takes that many times longer; validation is not augmented. Only where the anatomy has no fixed orientation in the image (skin lesions, cells); not for cardiac MR or chest X-rays in a standard orientation. Default: none."
+    )
+    var augment: TrainingAugmentation = .none
 
     @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).")
     var cacheDir: String?

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MedImageIO
 import MultiRaterData
 import P2SAM
 
@@ -63,14 +64,27 @@ struct ModelIntensity {
         var windowed = intensity.window.map { "--window \($0)" }
         if case .window = normalization, let normalize = intensity.normalize { windowed = "--normalize \(normalize)" }
         if let windowed {
-            FileHandle.standardError.write(
-                Data(
-                    "intensities: the model was trained on \(windowed) images; the PNG is taken as already mapped to 0..255 that way\n"
-                        .utf8))
+            let line =
+                normalize == nil
+                ? "intensities: the model was trained on \(windowed) images; the PNG is taken as already mapped to 0..255 that way"
+                : "intensities: \(windowed) is a window of raw values (HU); the PNG is taken as already mapped to 0..255 that way"
+            FileHandle.standardError.write(Data((line + "\n").utf8))
             return nil
         }
         if let note = intensity.note { FileHandle.standardError.write(Data((note + "\n").utf8)) }
         return normalization
+    }
+
+    /// `picture` with `normalization` applied to its values (8-bit range kept), as training applied it to its images.
+    static func apply(_ normalization: IntensityNormalization, to picture: MedicalImage, name: String) throws
+        -> MedicalImage
+    {
+        let values = try CaseImage(
+            width: picture.width, height: picture.height, channels: picture.channels, pixels: picture.pixels,
+            name: name)
+        let mapped = try normalization.apply(to: values, caseID: name)
+        return try MedicalImage(
+            width: mapped.width, height: mapped.height, channels: mapped.channels, bitDepth: 8, pixels: mapped.pixels)
     }
 
     /// Whether two mappings are the same computation (`lung` and `-1000,400` are one window): the same options

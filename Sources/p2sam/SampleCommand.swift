@@ -222,18 +222,6 @@ struct SampleCommand: ParsableCommand {
             .merging(largestComponent.map { ["largest_component": $0.rawValue] } ?? [:]) { a, _ in a }
     }
 
-    /// `picture` with `normalization` applied to its values (8-bit range kept).
-    static func normalized(_ picture: MedicalImage, _ normalization: IntensityNormalization, name: String) throws
-        -> MedicalImage
-    {
-        let values = try CaseImage(
-            width: picture.width, height: picture.height, channels: picture.channels, pixels: picture.pixels,
-            name: name)
-        let mapped = try normalization.apply(to: values, caseID: name)
-        return try MedicalImage(
-            width: mapped.width, height: mapped.height, channels: mapped.channels, bitDepth: 8, pixels: mapped.pixels)
-    }
-
     /// The chosen models (each `--model`, else the default) in order.
     private func modelChoices() throws -> [ModelChoice] {
         models.isEmpty ? [try ModelChoice.resolve(nil)] : try models.map { try ModelChoice.resolve($0) }
@@ -254,7 +242,8 @@ struct SampleCommand: ParsableCommand {
         let mixture = try P2SAMMixture(components: components)
         // The model sees the PNG mapped as its training images were; the pictures written show it as it is.
         let normalization = try ModelIntensity.forPNG(normalize: normalize, models: choices.flatMap(\.urls))
-        let modelInput = try normalization.map { try Self.normalized(picture, $0, name: image ?? "image") } ?? picture
+        let modelInput =
+            try normalization.map { try ModelIntensity.apply($0, to: picture, name: image ?? "image") } ?? picture
         let start = Date()
         let prepared = try mixture.prepare(modelInput, embedded: nil, prompt: prompt)
         var gridMasks: [MaskImage] = []

@@ -123,6 +123,70 @@ final class FinetuneCommandTests: XCTestCase {
         }
     }
 
+    func testAugmentedFinetuneTrainsEachCaseInFourViewsAndResumeNeedsTheSameData() throws {
+        try CLIRunner.requireCheckpoint()
+        let dataset = try writeDataset("toy")
+        let model = path("flips.safetensors")
+        let common = [
+            "finetune", "--recipe", "umedsam", "--holdout", "0.25", "--lr", "1e-3", "--no-sharpness-aware",
+            "--report-jitter", "0", "--cache-dir", path("cache"), "--no-progress",
+        ]
+        // Sorted ids b-empty, c1, c2 train (b-empty skipped: empty mask), c3 validates: 2 cases in 4 views.
+        let outcome = try CLIRunner.run(
+            common + [
+                "--dataset", dataset, "--augment", "flips", "--epochs", "1", "--output", model, "--json",
+                path("report.json"),
+            ])
+        XCTAssertEqual(outcome.status, 0, outcome.output)
+        XCTAssertTrue(outcome.output.contains("8 training (2 in 4 views, flips) + 1 validation cases"), outcome.output)
+        let report =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("report.json"))))
+            as? [String: Any]
+        XCTAssertEqual(report?["training_cases"] as? Int, 8)
+        XCTAssertEqual(report?["validation_cases"] as? Int, 1)
+        let row = (report?["datasets"] as? [[String: String]])?.first
+        XCTAssertEqual(row?["augmentation"], "flips")
+        XCTAssertEqual(row?["train"], "8")
+        // Every view has its own embedding: 8 training views and the one validation case.
+        let cached = try FileManager.default.contentsOfDirectory(atPath: path("cache")).filter { $0.hasSuffix(".emb") }
+        XCTAssertEqual(cached.count, 9)
+        let tuned = try Safetensors.read(contentsOf: URL(fileURLWithPath: model))
+        XCTAssertEqual(tuned.metadata["augmentation"], "toy=flips")
+
+        // A dataset's own #augment= wins over --augment.
+        let own = try CLIRunner.run(
+            common + [
+                "--dataset", dataset + "#augment=none", "--augment", "dihedral", "--epochs", "1", "--output",
+                path("own.safetensors"), "--json", path("own.json"),
+            ])
+        XCTAssertEqual(own.status, 0, own.output)
+        let ownReport =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path("own.json"))))
+            as? [String: Any]
+        XCTAssertEqual(ownReport?["training_cases"] as? Int, 2)
+        XCTAssertNil(
+            try Safetensors.read(contentsOf: URL(fileURLWithPath: path("own.safetensors"))).metadata["augmentation"])
+
+        // Resuming on other data (the views dropped) is refused, naming both; the same data continues.
+        let other = try CLIRunner.run(
+            common + ["--dataset", dataset, "--epochs", "2", "--output", model, "--resume"])
+        XCTAssertEqual(other.status, 1, other.output)
+        XCTAssertTrue(other.output.contains("data differ"), other.output)
+        XCTAssertTrue(
+            other.output.contains("augmentation flips") && other.output.contains("augmentation none"), other.output)
+        let same = try CLIRunner.run(
+            common + ["--dataset", dataset, "--augment", "flips", "--epochs", "2", "--output", model, "--resume"])
+        XCTAssertEqual(same.status, 0, same.output)
+        XCTAssertTrue(same.output.contains("epoch 2/2"), same.output)
+
+        // An unknown view set is refused by name.
+        let bad = try CLIRunner.run(
+            common + ["--dataset", dataset + "#augment=mirror", "--output", path("bad.safetensors")])
+        XCTAssertEqual(bad.status, 1, bad.output)
+        XCTAssertTrue(bad.output.contains("augment must be one of none, flips, dihedral"), bad.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("bad.safetensors")))
+    }
+
     func testBadInputsAreRefusedClearly() throws {
         try CLIRunner.requireCheckpoint()
         // Image and mask sizes differ.

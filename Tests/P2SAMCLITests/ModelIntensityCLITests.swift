@@ -1,4 +1,5 @@
 import Foundation
+import MedImageIO
 import XCTest
 
 /// A model trained with `--window` records it, and `sample --dataset` / `evaluate` apply it again unless told
@@ -171,5 +172,36 @@ final class ModelIntensityCLITests: CheckpointCommandTestCase {
             windowed.output.contains("trained on --window 0,128 images; the PNG is taken as already mapped"),
             windowed.output)
         XCTAssertEqual(try samples(path("windowed")), try samples(path("plain")))
+    }
+
+    /// `embed --image --normalize`: a z-score or min-max is applied to the PNG before the encoder; a window is taken
+    /// as applied; a constant image cannot be z-scored.
+    func testEmbeddingAPNGAppliesAGivenNormalisation() throws {
+        let png = CLIRunner.bundledExample.appendingPathComponent("image.png").path
+        func embed(_ image: String, _ extra: [String], output: String) throws -> CLIRunner.Outcome {
+            try CLIRunner.run(
+                ["embed", "--image", image, "--checkpoint", CLIRunner.checkpoint.path, "--output", path(output)]
+                    + extra)
+        }
+        func bytes(_ name: String) throws -> Data { try Data(contentsOf: URL(fileURLWithPath: path(name))) }
+        let plain = try embed(png, [], output: "plain.npy")
+        XCTAssertEqual(plain.status, 0, plain.output)
+        let zscored = try embed(png, ["--normalize", "zscore"], output: "z.npy")
+        XCTAssertEqual(zscored.status, 0, zscored.output)
+        XCTAssertTrue(zscored.output.contains("intensities normalised zscore"), zscored.output)
+        XCTAssertNotEqual(try bytes("z.npy"), try bytes("plain.npy"), "z-scoring changes what the encoder sees")
+        let windowed = try embed(png, ["--normalize", "window:lung"], output: "w.npy")
+        XCTAssertEqual(windowed.status, 0, windowed.output)
+        XCTAssertTrue(windowed.output.contains("is a window of raw values (HU); the PNG is taken as already mapped"))
+        XCTAssertEqual(try bytes("w.npy"), try bytes("plain.npy"))
+
+        let constant = path("constant.png")
+        try PNG.write(
+            try MedicalImage(width: 32, height: 32, channels: 1, pixels: [Float](repeating: 90, count: 1024)),
+            to: constant)
+        let refused = try embed(constant, ["--normalize", "zscore"], output: "c.npy")
+        XCTAssertEqual(refused.status, 1, refused.output)
+        XCTAssertTrue(refused.output.contains("the image is constant"), refused.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("c.npy")))
     }
 }
