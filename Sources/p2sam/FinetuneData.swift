@@ -156,11 +156,10 @@ extension FinetuneUMedSAMCommand {
                 // Views come after the split and the caps: a view stays with its case, validation is never augmented.
                 var viewed: [Int] = []
                 for i in part.train {
-                    let views = try part.augmentation.expand([part.dataset.cases[i]])
                     viewed.append(i)
-                    for view in views.dropFirst() {
+                    for view in part.augmentation.views.dropFirst() {  // the first, the identity, is the case itself
                         viewed.append(part.dataset.cases.count)
-                        part.dataset.cases.append(view)
+                        part.dataset.cases.append(try view.apply(to: part.dataset.cases[i]))
                     }
                 }
                 part.train = viewed
