@@ -166,6 +166,7 @@ let package = Package(
             name: "P2SAMTests",
             dependencies: [
                 "SAMLayers", "P2SAM", "LiteMedSAM", "SAMTensor", "SAMAutograd", "TorchCheckpoint", "MedImageIO",
+                "MultiRaterData",
             ]),
         .testTarget(
             name: "P2SAMTrainingTests",

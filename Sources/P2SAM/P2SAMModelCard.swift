@@ -13,7 +13,7 @@ public enum P2SAMModelCard {
     /// A bundled model: its name, its files inside `Models/`, its card, and what it was trained on.
     public struct Entry: Sendable, Equatable {
         public let name: String
-        /// Relative to `Models/`: one file (e.g. `p2sam/bubil.safetensors`) or the components of a mixture, in the
+        /// Relative to `Models/`: one file (e.g. `p2sam/default.safetensors`) or the components of a mixture, in the
         /// order they draw their samples (e.g. `p2sam/lidc-1.safetensors`, `p2sam/lidc-2.safetensors`, ...).
         public let relativePaths: [String]
         /// The card, relative to `Models/`, e.g. `p2sam/lidc.md`.
@@ -47,9 +47,10 @@ public enum P2SAMModelCard {
                 "LIDC-IDRI lung CT nodule crops, 3 patients (lidc-real, CC BY 3.0), lung window; a mixture of 3 trainings of one recipe (seeds 1-3), each drawing a third of the samples"
         ),
         Entry(
-            name: "bubil", relativePaths: ["p2sam/bubil.safetensors"], cardRelativePath: "p2sam/bubil.md",
+            name: "bubil",
+            relativePaths: (1...3).map { "p2sam/bubil-\($0).safetensors" }, cardRelativePath: "p2sam/bubil.md",
             trainedOn:
-                "BU-BIL dataset 1 phase-contrast cell microscopy, 35 images, 10 expert masks (BSD-style notice, Boston University); box-following (give it the cell's box; it jitters the box per sample by its stored box_jitter 0.1; without a box it boxes the cell itself with its box proposal, each sample keeping its largest connected region)"
+                "BU-BIL dataset 1 phase-contrast cell microscopy, 35 images and their mirror images, 10 expert masks (BSD-style notice, Boston University); a mixture of 3 trainings of one recipe (seeds 1-3), each drawing a third of the samples; box-following (give it the cell's box; it jitters the box per sample by its stored box_jitter 0.1; without a box each file boxes the cell itself with its box proposal, each sample keeping its largest connected region)"
         ),
     ]
 

@@ -10,6 +10,8 @@ enum CLIRunner {
     static let bundledExample = repositoryRoot.appendingPathComponent("Examples/data/synthetic-0000")
     /// The bundled default P²SAM model.
     static let bundledDefaultModel = repositoryRoot.appendingPathComponent("Models/p2sam/default.safetensors")
+    /// One file of the bundled BU-BIL mixture (a reader-output model storing box jitter 0.1 and a box proposal).
+    static let bundledBUBILFile = repositoryRoot.appendingPathComponent("Models/p2sam/bubil-1.safetensors")
 
     static var executable: URL {
         let bundleDirectory = Bundle.main.bundleURL

@@ -48,11 +48,12 @@ final class ModelMixtureCLITests: CheckpointCommandTestCase {
         )
         XCTAssertNotEqual(many.status, 0)
         XCTAssertTrue(many.output.contains("at most 16 models"), many.output)
-        // The BU-BIL model jitters a given box by 0.1, the synthetic one not at all: the run must say which applies.
+        // The BU-BIL models jitter a given box by 0.1, the synthetic one not at all: the run must say which applies.
         let jitters = try evaluate(
             ["--method", "p2sam", "--p2sam-box", "--model", "bubil", "--model", "synthetic"], json: "c.json")
         XCTAssertNotEqual(jitters.status, 0)
-        XCTAssertTrue(jitters.output.contains("the models store different box jitters (0.1, 0.0)"), jitters.output)
+        XCTAssertTrue(
+            jitters.output.contains("the models store different box jitters (0.1, 0.1, 0.1, 0.0)"), jitters.output)
         for name in ["a.json", "b.json", "c.json"] {
             XCTAssertFalse(FileManager.default.fileExists(atPath: path(name)), name)
         }
@@ -80,13 +81,14 @@ final class ModelMixtureCLITests: CheckpointCommandTestCase {
         XCTAssertEqual(alone.status, 0, alone.output)
         let pooled = try CLIRunner.run(
             common + [
-                "--model", "synthetic", "--model", "bubil", "--count", "4", "--output", path("pooled"), "--json",
+                "--model", "synthetic", "--model", CLIRunner.bundledBUBILFile.path, "--count", "4", "--output",
+                path("pooled"), "--json",
                 path("pooled.json"),
             ])
         XCTAssertEqual(pooled.status, 0, pooled.output)
         XCTAssertTrue(pooled.output.contains("mixture of 2 models: samples 2/2"), pooled.output)
         XCTAssertTrue(pooled.output.contains("model 1: synthetic"), pooled.output)
-        XCTAssertTrue(pooled.output.contains("model 2: bubil"), pooled.output)
+        XCTAssertTrue(pooled.output.contains("model 2: \(CLIRunner.bundledBUBILFile.path)"), pooled.output)
         let mixed = try sampleFiles("pooled", count: 4)
         XCTAssertTrue(Array(mixed[0..<2]) == (try sampleFiles("alone", count: 2)), "model 1's share is not its own run")
         let report = try self.report("pooled.json")

@@ -1,4 +1,5 @@
 import Foundation
+import MultiRaterData
 import P2SAM
 import TorchCheckpoint
 import XCTest
@@ -16,7 +17,9 @@ final class ModelCardTests: XCTestCase {
             P2SAMModelCard.entry(named: "lidc")?.relativePaths,
             ["p2sam/lidc-1.safetensors", "p2sam/lidc-2.safetensors", "p2sam/lidc-3.safetensors"])
         XCTAssertEqual(P2SAMModelCard.entry(named: "lidc")?.cardRelativePath, "p2sam/lidc.md")
-        XCTAssertEqual(P2SAMModelCard.entry(named: "bubil")?.relativePaths, ["p2sam/bubil.safetensors"])
+        XCTAssertEqual(
+            P2SAMModelCard.entry(named: "bubil")?.relativePaths,
+            ["p2sam/bubil-1.safetensors", "p2sam/bubil-2.safetensors", "p2sam/bubil-3.safetensors"])
         XCTAssertEqual(P2SAMModelCard.entry(named: "synthetic")?.relativePaths, ["p2sam/default.safetensors"])
         XCTAssertEqual(
             try P2SAMModelCard.resolve("/tmp/some/model.safetensors").map(\.path), ["/tmp/some/model.safetensors"])
@@ -29,15 +32,17 @@ final class ModelCardTests: XCTestCase {
             lidc.map(\.lastPathComponent), ["lidc-1.safetensors", "lidc-2.safetensors", "lidc-3.safetensors"])
         XCTAssertTrue(lidc.allSatisfy { FileManager.default.fileExists(atPath: $0.path) })
         XCTAssertEqual(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/lidc-2.safetensors"))?.name, "lidc")
-        XCTAssertEqual(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/bubil.safetensors"))?.name, "bubil")
+        XCTAssertEqual(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/bubil-3.safetensors"))?.name, "bubil")
+        XCTAssertNil(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/bubil.safetensors")))
         XCTAssertNil(P2SAMModelCard.entry(for: URL(fileURLWithPath: "/x/lidc.safetensors")))
     }
 
     /// `$P2SAM_MODEL_<NAME>` names a one-file model's file, and the folder of a mixture's files.
     func testEnvironmentVariableNamesTheFileOrTheMixturesFolder() throws {
         XCTAssertEqual(
-            try P2SAMModelCard.resolve("bubil", environment: ["P2SAM_MODEL_BUBIL": "/data/b.safetensors"]).map(\.path),
-            ["/data/b.safetensors"])
+            try P2SAMModelCard.resolve("synthetic", environment: ["P2SAM_MODEL_SYNTHETIC": "/data/s.safetensors"])
+                .map(\.path),
+            ["/data/s.safetensors"])
         let directory = try temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         for k in 1...2 {
@@ -137,19 +142,28 @@ final class ModelCardTests: XCTestCase {
         }
     }
 
-    /// The bundled BU-BIL model is what its card says it is: box-following with its stored settings, and a box
-    /// proposal (two refinement decodes, samples keeping their largest connected region) for runs without a box.
+    /// Every file of the bundled BU-BIL mixture is what its card says it is: box-following with its stored settings,
+    /// trained with mirror-image views, and a box proposal (two refinement decodes, samples keeping their largest
+    /// connected region) for runs without a box.
     func testBundledBUBILModelCarriesItsCardsSettings() throws {
-        let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("Models/p2sam/bubil.safetensors")
-        let configuration = try P2SAMModelFile(contentsOf: file).configuration
-        XCTAssertEqual(configuration.injection, .readerOutput)
-        XCTAssertEqual(configuration.latentTemperature, 8)
-        XCTAssertEqual(configuration.boxJitter, try PromptBoxJitter(fraction: 0.1))
-        XCTAssertTrue(configuration.boxProposal)
-        XCTAssertEqual(configuration.proposalRefinementPasses, 2)
-        XCTAssertTrue(configuration.proposalKeepsLargestComponent)
-        XCTAssertFalse(configuration.presenceHead)
+        let files = try P2SAMModelCard.resolve("bubil")
+        XCTAssertEqual(
+            files.map(\.lastPathComponent), ["bubil-1.safetensors", "bubil-2.safetensors", "bubil-3.safetensors"])
+        var digests: Set<String> = []
+        for file in files {
+            let model = try P2SAMModelFile(contentsOf: file)
+            let configuration = model.configuration
+            XCTAssertEqual(configuration.injection, .readerOutput, file.lastPathComponent)
+            XCTAssertEqual(configuration.latentTemperature, 16, file.lastPathComponent)
+            XCTAssertEqual(configuration.boxJitter, try PromptBoxJitter(fraction: 0.1), file.lastPathComponent)
+            XCTAssertTrue(configuration.boxProposal, file.lastPathComponent)
+            XCTAssertEqual(configuration.proposalRefinementPasses, 2, file.lastPathComponent)
+            XCTAssertTrue(configuration.proposalKeepsLargestComponent, file.lastPathComponent)
+            XCTAssertFalse(configuration.presenceHead, file.lastPathComponent)
+            XCTAssertEqual(model.metadata[TrainingAugmentation.metadataKey], "flips", file.lastPathComponent)
+            digests.insert(try SHA256.hexDigest(ofFileAt: file.path))
+        }
+        XCTAssertEqual(digests.count, 3, "three trainings, not one file three times")
     }
 
     /// Every file of the bundled LIDC mixture is what its card says it is: a presence head, a box proposal with
