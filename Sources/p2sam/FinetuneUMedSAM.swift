@@ -121,6 +121,10 @@ enum FinetuneUMedSAM {
         var training: [UMedSAMCase] = []
         var validation: [UMedSAMCase] = []
         var dataRows: [[String: String]] = []
+        // What the run trains on, per dataset: in the resume file (a resume must see the same data) and, for the
+        // augmented ones, in the model's metadata.
+        var dataLines: [String] = []
+        var augmentedDatasets: [String] = []
         for part in try c.dataParts() {
             preparation.window = part.window.flatMap(IntensityWindow.init(parsing:))
             preparation.windowName = part.window
@@ -160,12 +164,14 @@ enum FinetuneUMedSAM {
                 "skipped_empty_validation": String(skippedValidation),
                 "augmentation": part.augmentation.rawValue, "window": part.window ?? "default",
             ])
+            dataLines.append(
+                "\(part.spec) (window \(part.window ?? "default"), augmentation \(part.augmentation.rawValue), \(t.cases.count) training + \(v.cases.count) validation cases)"
+            )
+            if part.augmentation != .none {
+                augmentedDatasets.append("\(part.dataset.name)=\(part.augmentation.rawValue)")
+            }
         }
-        // What the run trains on, in the resume file (a resume must see the same data) and the model's metadata.
-        let dataDescription = dataRows.map { row in
-            "\(row["spec"]!) (window \(row["window"]!), augmentation \(row["augmentation"]!), \(row["train"]!) training + \(row["validation"]!) validation cases)"
-        }.joined(separator: "; ")
-        let augmented = dataRows.filter { $0["augmentation"] != TrainingAugmentation.none.rawValue }
+        let dataDescription = dataLines.joined(separator: "; ")
         guard !training.isEmpty else {
             throw UMedSAMError.invalidData("no training case with a non-empty ground truth")
         }
@@ -248,9 +254,8 @@ enum FinetuneUMedSAM {
                 "epoch": String(record.epoch),
             ].merging(provenance.metadata) { recipe, _ in recipe }
             if let rank = network.loraRank { meta["lora_rank_merged"] = String(rank) }
-            if !augmented.isEmpty {
-                meta[TrainingAugmentation.metadataKey] = augmented.map { "\($0["name"]!)=\($0["augmentation"]!)" }
-                    .joined(separator: ",")
+            if !augmentedDatasets.isEmpty {
+                meta[TrainingAugmentation.metadataKey] = augmentedDatasets.joined(separator: ",")
             }
             if let sigmas = network.sigmas {
                 meta["loss_sigmas"] = zip(names, sigmas).map { "\($0.0)=\($0.1)" }.joined(separator: ",")
