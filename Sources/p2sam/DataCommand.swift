@@ -80,15 +80,18 @@ struct DatasetOptions: ParsableArguments {
         DatasetLimits(maxCases: maxCases, maxDecompressedBytes: maxDecompressedMiB << 20)
     }
 
-    /// Loads the dataset, warning (stderr) when rater masks cover more than half of their image.
-    func load() throws -> MultiRaterDataset {
+    /// Loads the dataset, warning (stderr) when rater masks cover more than half of their image; `showingProgress`
+    /// false (`--quiet`) draws no reading bar.
+    func load(showingProgress: Bool = true) throws -> MultiRaterDataset {
         guard let rule = BraTSReader.DropRule(rawValue: bratsDrop) else {
             throw ValidationError("--brats-drop must be all-empty or any-empty")
         }
         var bar: ProgressBar?
         let loaded = try DatasetSpec(parsing: dataset).load(bratsDropRule: rule, foreground: foreground, limits: limits)
         { done, total in
-            if bar == nil { bar = ProgressBar("reading cases", total: total, unit: "cases") }
+            if bar == nil {
+                bar = ProgressBar("reading cases", total: total, unit: "cases", enabled: showingProgress)
+            }
             bar?.update(done)
         }
         bar?.finish()

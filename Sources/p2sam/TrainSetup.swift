@@ -133,7 +133,7 @@ enum TrainDataSetup {
         progress: TrainingProgress
     ) throws -> Split {
         try DatasetOptions.checkNormalization(c.data.normalize, window: c.window)
-        let dataset = try c.data.load()
+        let dataset = try c.data.load(showingProgress: !c.quiet)
         guard !dataset.cases.isEmpty else { throw CommandError("the dataset has no cases") }
         let splitProtocol = c.split.effectiveProtocol
         let manifest = splitProtocol.manifest(for: dataset, seed: c.seed)

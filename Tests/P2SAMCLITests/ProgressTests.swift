@@ -44,4 +44,34 @@ final class ProgressTests: XCTestCase {
         XCTAssertTrue(outcome.output.contains("sampling"), outcome.output)
         XCTAssertTrue(outcome.output.contains("4/4  ") && outcome.output.contains("samples/s  ETA"), outcome.output)
     }
+
+    func testQuietTrainingDrawsNoReadingBar() throws {
+        try CLIRunner.requireCheckpoint()
+        for c in 0..<3 {
+            let folder = directory.appendingPathComponent("data/case\(c)")
+            try TestPictures.writeGradient(folder.appendingPathComponent("image.png"), width: 32, height: 32)
+            for k in 0..<2 {
+                try TestPictures.writeMask(folder.appendingPathComponent("rater\(k).png"), width: 32, height: 32) {
+                    x, y in x > 8 && x < 20 + c && y > 8 && y < 20 + k
+                }
+            }
+        }
+        func train(_ model: String, _ extra: [String]) throws -> CLIRunner.Outcome {
+            try CLIRunner.run(
+                [
+                    "train", "--stage", "1", "--dataset", "folder:" + directory.appendingPathComponent("data").path,
+                    "--epochs", "1", "--checkpoint", CLIRunner.checkpoint.path, "--cache-dir",
+                    directory.appendingPathComponent("cache").path, "--output",
+                    directory.appendingPathComponent(model).path,
+                ] + extra, environment: ["P2SAM_PROGRESS": "always"])
+        }
+        let shown = try train("shown.safetensors", [])
+        XCTAssertEqual(shown.status, 0, shown.output)
+        XCTAssertTrue(shown.output.contains("reading cases"), shown.output)
+        let quiet = try train("quiet.safetensors", ["--quiet"])
+        XCTAssertEqual(quiet.status, 0, quiet.output)
+        XCTAssertFalse(quiet.output.contains("reading cases"), quiet.output)
+        XCTAssertFalse(quiet.output.contains("embedding pre-pass"), quiet.output)
+        XCTAssertTrue(quiet.output.contains("epoch 1/1"), quiet.output)
+    }
 }
