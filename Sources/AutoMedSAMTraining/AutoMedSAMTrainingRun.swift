@@ -20,14 +20,18 @@ public struct AutoMedSAMTrainingRun {
     public var provenance: [String: String]
     /// Receives progress and notices; nil for a silent run.
     public var observer: (any TrainingObserver)?
+    /// The run's data as one line (datasets, caps, augmentation), kept in the resume file: a resume with other data
+    /// is refused. Empty: not recorded.
+    public var data: String
 
     /// A run of `network` with `options` on `training`, validated on `validation`, writing `output` with
-    /// `provenance` in its metadata, reporting to `observer`.
+    /// `provenance` in its metadata, reporting to `observer`; `data` describes the data for the resume check.
     public init(
         network: AutoMedSAMNetwork, options: AutoMedSAMTrainingOptions, training: [AutoMedSAMExample],
         validation: [AutoMedSAMExample], output: URL, provenance: [String: String] = [:],
-        observer: (any TrainingObserver)? = nil
+        observer: (any TrainingObserver)? = nil, data: String = ""
     ) {
+        self.data = data
         self.network = network
         self.options = options
         self.training = training
@@ -121,9 +125,9 @@ public struct AutoMedSAMTrainingRun {
             bestModel: output,
             metadata: [
                 "options": String(decoding: try ResumeFileJSON.encoder.encode(options), as: UTF8.self),
-                "configuration": model,
+                "configuration": model, ResumeCheckpoint.dataKey: data,
             ]
-        ) { meta in
+        ) { [data] meta in
             // Compared as configurations, not as text: a resume file written before an entry existed (e.g.
             // `class_coding`) holds its default.
             let saved = meta["configuration"].flatMap {
@@ -134,6 +138,9 @@ public struct AutoMedSAMTrainingRun {
                     "the model's configuration (classes, branches, noise, positional input, class tokens, class coding) differs from the resume file's"
                 )
             }
+            // Files written before the data entry check the configuration and options only.
+            try ResumeCheckpoint.checkData(
+                saved: meta[ResumeCheckpoint.dataKey], current: data, keep: "datasets, caps and augmentation")
             guard let text = meta["options"],
                 var saved = try? ResumeFileJSON.decoder.decode(AutoMedSAMTrainingOptions.self, from: Data(text.utf8))
             else { throw AutoMedSAMError.invalidInput("the resume file is not an AutoMedSAM resume file") }

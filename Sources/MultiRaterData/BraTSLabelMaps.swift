@@ -85,7 +85,7 @@ extension LabelMapDataset {
                 let id = "\(name)-z\(String(format: "%03d", k))"
                 let picture = try CaseImage(
                     width: width, height: height, pixels: image.slice(k), sourceType: "nifti", name: id)
-                cases.append(LabelMapCase(caseID: id, image: picture, labels: labels))
+                cases.append(try LabelMapCase(caseID: id, image: picture, labels: labels))
             }
         }
         return LabelMapDataset(classes: bratsClasses, cases: cases, root: root)

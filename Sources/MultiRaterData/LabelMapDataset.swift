@@ -11,6 +11,20 @@ public struct LabelMapCase: Sendable {
     public var width: Int { image.width }
     public var height: Int { image.height }
 
+    /// A slice `caseID` of `image` with one class id per pixel (`labels`, row-major, the image's size).
+    ///
+    /// - Throws: `DataError.invalidCase` when `labels` does not hold one id per pixel of the image.
+    public init(caseID: String, image: CaseImage, labels: [UInt8]) throws {
+        guard labels.count == image.width * image.height else {
+            throw DataError.invalidCase(
+                id: caseID,
+                reason: "\(labels.count) class ids for a \(image.width)x\(image.height) image")
+        }
+        self.caseID = caseID
+        self.image = image
+        self.labels = labels
+    }
+
     /// The binary mask of class `id`.
     public func mask(ofClass id: Int) -> BinaryMask {
         try! BinaryMask(width: width, height: height, bools: labels.map { Int($0) == id })
@@ -89,7 +103,7 @@ public struct LabelMapDataset: Sendable {
                     path: labelURL.path,
                     reason: "class id \(unknown) is not in classes.json (ids \(classes.keys.sorted()))")
             }
-            cases.append(LabelMapCase(caseID: folder.lastPathComponent, image: image, labels: labels))
+            cases.append(try LabelMapCase(caseID: folder.lastPathComponent, image: image, labels: labels))
         }
         return LabelMapDataset(classes: classes, cases: cases, root: root)
     }

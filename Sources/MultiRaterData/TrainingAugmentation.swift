@@ -47,36 +47,52 @@ public enum GeometricView: String, Sendable, CaseIterable {
         swapsAxes ? (height, width) : (width, height)
     }
 
+    /// `values` of a `width` × `height` grid with `channels` values per pixel (row-major, channels interleaved) as
+    /// seen in this view: every pixel's values moved together.
+    func rearranged<Value>(_ values: [Value], width: Int, height: Int, channels: Int = 1) -> [Value] {
+        guard self != .identity else { return values }
+        let (w, h) = size(width: width, height: height)
+        var out = values
+        for y in 0..<h {
+            for x in 0..<w {
+                let s = source(x: x, y: y, width: width, height: height)
+                let from = (s.y * width + s.x) * channels
+                let to = (y * w + x) * channels
+                for k in 0..<channels { out[to + k] = values[from + k] }
+            }
+        }
+        return out
+    }
+
     /// The image seen in this view (every channel moved with its pixel).
     public func apply(to image: CaseImage) throws -> CaseImage {
         guard self != .identity else { return image }
         let (w, h) = size(width: image.width, height: image.height)
-        let c = image.channels
-        var pixels = [Float](repeating: 0, count: image.pixels.count)
-        for y in 0..<h {
-            for x in 0..<w {
-                let s = source(x: x, y: y, width: image.width, height: image.height)
-                let from = (s.y * image.width + s.x) * c
-                let to = (y * w + x) * c
-                for k in 0..<c { pixels[to + k] = image.pixels[from + k] }
-            }
-        }
         return try CaseImage(
-            width: w, height: h, channels: c, pixels: pixels, sourceType: image.sourceType, name: rawValue)
+            width: w, height: h, channels: image.channels,
+            pixels: rearranged(image.pixels, width: image.width, height: image.height, channels: image.channels),
+            sourceType: image.sourceType, name: rawValue)
     }
 
     /// The mask seen in this view.
     public func apply(to mask: BinaryMask) throws -> BinaryMask {
         guard self != .identity else { return mask }
         let (w, h) = size(width: mask.width, height: mask.height)
-        var bools = [Bool](repeating: false, count: w * h)
-        for y in 0..<h {
-            for x in 0..<w {
-                let s = source(x: x, y: y, width: mask.width, height: mask.height)
-                bools[y * w + x] = mask[s.x, s.y]
-            }
-        }
-        return try BinaryMask(width: w, height: h, bools: bools)
+        let bools = (0..<mask.pixelCount).map { mask[$0 % mask.width, $0 / mask.width] }
+        return try BinaryMask(width: w, height: h, bools: rearranged(bools, width: mask.width, height: mask.height))
+    }
+
+    /// The id of a case seen in this view: `<id>~<view>` (e.g. `B01~flip-h`), so each view has its own embedding
+    /// cache entry.
+    func caseID(of id: String) -> String { id + "~" + rawValue }
+
+    /// The label-map slice seen in this view: image and class ids moved alike; the case id gains the suffix
+    /// `~<view>`, as a multi-rater case's does.
+    public func apply(to slice: LabelMapCase) throws -> LabelMapCase {
+        guard self != .identity else { return slice }
+        return try LabelMapCase(
+            caseID: caseID(of: slice.caseID), image: try apply(to: slice.image),
+            labels: rearranged(slice.labels, width: slice.width, height: slice.height))
     }
 
     /// The case seen in this view: image and every rater mask transformed alike; the case id gains the suffix
@@ -85,7 +101,7 @@ public enum GeometricView: String, Sendable, CaseIterable {
     public func apply(to source: MultiRaterCase) throws -> MultiRaterCase {
         guard self != .identity else { return source }
         var metadata = source.metadata
-        metadata.caseID += "~" + rawValue
+        metadata.caseID = caseID(of: metadata.caseID)
         return try MultiRaterCase(
             image: try source.image.map { try apply(to: $0) }, raters: try source.raters.map { try apply(to: $0) },
             metadata: metadata)
@@ -121,5 +137,10 @@ public enum TrainingAugmentation: String, Sendable, CaseIterable {
     /// - Throws: `DataError.invalidCase` only if a case was already inconsistent.
     public func expand(_ cases: [MultiRaterCase]) throws -> [MultiRaterCase] {
         try cases.flatMap { source in try views.map { try $0.apply(to: source) } }
+    }
+
+    /// Each label-map slice followed by its other views, in slice order.
+    public func expand(_ slices: [LabelMapCase]) throws -> [LabelMapCase] {
+        try slices.flatMap { source in try views.map { try $0.apply(to: source) } }
     }
 }

@@ -121,18 +121,17 @@ public struct TrainingRun {
         return ResumeCheckpoint(
             url: Self.sidecarURL(for: output), format: "p2sam-resume-v1", kind: "P²SAM", bestModel: output,
             metadata: [
-                "options": String(decoding: try ResumeFileJSON.encoder.encode(options), as: UTF8.self), "data": data,
+                "options": String(decoding: try ResumeFileJSON.encoder.encode(options), as: UTF8.self),
+                ResumeCheckpoint.dataKey: data,
             ]
         ) { meta in
             guard let optionsJSON = meta["options"] else {
                 throw P2SAMTrainingError.invalidResumeState(
                     "\(Self.sidecarURL(for: output).lastPathComponent) is not a P²SAM resume file")
             }
-            if let saved = meta["data"], saved != data {
-                throw P2SAMTrainingError.invalidResumeState(
-                    "the run's data differ from the saved run's (saved: \(saved); now: \(data)); resume with the same dataset, split, intensity mapping and augmentation"
-                )
-            }
+            try ResumeCheckpoint.checkData(
+                saved: meta[ResumeCheckpoint.dataKey], current: data,
+                keep: "dataset, split, intensity mapping and augmentation")
             let saved = try ResumeFileJSON.decoder.decode(TrainingOptions.self, from: Data(optionsJSON.utf8))
             var comparable = saved
             comparable.epochs = options.epochs

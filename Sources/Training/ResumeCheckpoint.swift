@@ -37,6 +37,22 @@ public struct ResumeCheckpoint {
         self.check = check
     }
 
+    /// The metadata key of the run's data as one line (datasets, split, intensity mapping, caps, augmentation).
+    public static let dataKey = "data"
+
+    /// Checks a resume file's data line against the run's: `saved` (the file's `dataKey` entry; nil for a file
+    /// written before the entry, which is not checked) must equal `current`.
+    ///
+    /// - Parameter keep: what a resume must keep, for the message (e.g. "dataset, split and augmentation").
+    /// - Throws: `TrainingError.invalidResumeState` naming both lines.
+    public static func checkData(saved: String?, current: String, keep: String) throws {
+        if let saved, saved != current {
+            throw TrainingError.invalidResumeState(
+                "the run's data differ from the saved run's (saved: \(saved); now: \(current)); resume with the same \(keep)"
+            )
+        }
+    }
+
     /// `<model>.resume.safetensors`.
     public static func url(besides model: URL) -> URL { URL(fileURLWithPath: model.path + ".resume.safetensors") }
 }

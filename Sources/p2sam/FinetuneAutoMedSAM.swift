@@ -18,8 +18,8 @@ struct FinetuneAutoMedSAM: ParsableCommand {
         [--noise-steps T (0 = diffusion off)] [--dense-attention sigmoid|linear] [--weighting learned|fixed] \
         [--noise-scale S] [--[no-]positional-input] [--[no-]class-tokens] [--class-coding map|index] \
         [--epochs N] [--lr 5e-4] [--decoder-lr R] [--batch 4] [--seed S] [--max-slices N] [--max-validation-slices N] \
-        [--present-only] [--cache-dir DIR] [--resume] [--quiet]. Every class of classes.json is a class of the \
-        model; each (slice, class) pair is one example (absent classes teach an empty answer unless \
+        [--present-only] [--augment none|flips|dihedral] [--cache-dir DIR] [--resume] [--quiet]. Every class of \
+        classes.json is a class of the model; each (slice, class) pair is one example (absent classes teach an empty answer unless \
         --present-only). The best epoch by validation Dice is written to MODEL, and MODEL.resume.safetensors \
         after every epoch (--resume continues). The paper's model is --no-class-tokens (without the class tokens \
         the first masks are empty and training stalls; docs/automedsam.md). --branches dense-tokens: the dense \
@@ -64,6 +64,11 @@ struct FinetuneAutoMedSAM: ParsableCommand {
     @Option(name: .customLong("max-validation-slices"), help: "Validate on at most N slices (evenly spaced).")
     var maxValidationSlices: Int?
     @Flag(name: .customLong("present-only"), help: "Train only on classes present in a slice.") var presentOnly = false
+    @Option(
+        help:
+            "Geometric augmentation of the training slices: none | flips (each slice also mirrored left-right, top-bottom and both: 4 views) | dihedral (also the quarter turns and transposes: 8 views). Each view is a training slice with its own cached embedding, so an epoch takes that many times longer; validation is not augmented; --max-slices counts slices before their views. AutoMedSAM prompts by class alone, so it learns where a class lies: only where the classes have no fixed orientation or side in the image (cells, skin lesions), not for cardiac MR, where the right ventricle lies left of the left one in every slice. Default: none."
+    )
+    var augment: TrainingAugmentation = .none
     @Option(name: .customLong("cache-dir"), help: "Embedding cache folder (default ~/.cache/p2sam/embeddings).")
     var cacheDir: String?
     @Flag(help: "Continue from <output>.resume.safetensors.") var resume = false
@@ -156,10 +161,12 @@ struct FinetuneAutoMedSAM: ParsableCommand {
             let base = try LiteMedSAMModel(weights: store)
             let cache = try EmbeddingCache(
                 directory: URL(fileURLWithPath: cacheDir ?? (NSHomeDirectory() + "/.cache/p2sam/embeddings")))
-            func examples(_ set: LabelMapDataset, limit: Int?, includeAbsent: Bool, name: String) throws
-                -> [AutoMedSAMExample]
-            {
-                let slices = Self.evenlySpaced(set.cases, limit: limit)
+            func examples(
+                _ set: LabelMapDataset, limit: Int?, includeAbsent: Bool, augmentation: TrainingAugmentation = .none,
+                name: String
+            ) throws -> [AutoMedSAMExample] {
+                let chosen = Self.evenlySpaced(set.cases, limit: limit)
+                let slices = try augmentation.expand(chosen)
                 let preparation = AutoMedSAMDataPreparation(
                     datasetKey: "labels:" + set.root.standardizedFileURL.path, checkpointSHA256: sha, cache: cache,
                     configuration: configuration)
@@ -171,17 +178,28 @@ struct FinetuneAutoMedSAM: ParsableCommand {
                 }
                 progress.message(
                     String(
-                        format: "%@: %d slices, %d examples, embeddings in %.1f s (%d cached, %d computed)", name,
-                        slices.count, out.count, Date().timeIntervalSince(start), cache.hits, cache.misses))
+                        format: "%@: %d slices%@, %d examples, embeddings in %.1f s (%d cached, %d computed)", name,
+                        chosen.count,
+                        augmentation == .none
+                            ? "" : " in \(augmentation.views.count) views (\(augmentation.rawValue): \(slices.count))",
+                        out.count, Date().timeIntervalSince(start), cache.hits, cache.misses))
                 return out
             }
             let training = try examples(
-                trainingSet, limit: maxSlices, includeAbsent: options.includeAbsentClasses, name: "training")
+                trainingSet, limit: maxSlices, includeAbsent: options.includeAbsentClasses, augmentation: augment,
+                name: "training")
             let validating =
                 try validationSet.map {
                     try examples($0, limit: maxValidationSlices, includeAbsent: true, name: "validation")
                 } ?? []
             let network = try AutoMedSAMNetwork(configuration: configuration, checkpoint: store, seed: seed)
+            // What a resume must train on again: the same slices and views (the options are checked on their own).
+            let dataDescription = [
+                "training \(trainingSpec.portableDescription)", maxSlices.map { "max slices \($0)" },
+                "augmentation \(augment.rawValue)",
+                validationSpec.map { "validation \($0.portableDescription)" },
+                maxValidationSlices.map { "max validation slices \($0)" },
+            ].compactMap { $0 }.joined(separator: "; ")
             progress.message(
                 "AutoMedSAM (\(options.branches.rawValue) branches, noise T = \(options.noiseSteps), \(options.weighting.rawValue) weights, \(configuration.classCoding.rawValue) class coding, classes \(configuration.classIDs.map { "\($0) \(configuration.classes[$0]!)" }.joined(separator: ", "))): \(training.count) training examples, \(validating.count) validation"
             )
@@ -192,8 +210,10 @@ struct FinetuneAutoMedSAM: ParsableCommand {
                 output: URL(fileURLWithPath: output),
                 provenance: [
                     "base_checkpoint_sha256": sha, "dataset": dataset, "notes": notes,
-                    "training_slices": String(Set(training.map(\.caseID)).count),
-                ].merging(provenance.metadata) { recipe, _ in recipe }, observer: progress)
+                    "training_slices": String(Set(training.map(\.caseID)).count / augment.views.count),
+                ].merging(augment == .none ? [:] : [TrainingAugmentation.metadataKey: augment.rawValue]) { a, _ in a }
+                    .merging(provenance.metadata) { recipe, _ in recipe }, observer: progress,
+                data: dataDescription)
             let history = try run.run(resume: resume)
             guard let best = history.min(by: { $0.criterion < $1.criterion }) else { return }
             print(

@@ -201,14 +201,12 @@ enum FinetuneUMedSAM {
         let checkpoint = ResumeCheckpoint(
             url: URL(fileURLWithPath: c.output + ".resume.safetensors"), format: "umedsam-resume-v1", kind: "U-MedSAM",
             bestModel: output,
-            metadata: ["options": optionsJSON, "base_checkpoint_sha256": sha, "data": dataDescription]
+            metadata: [
+                "options": optionsJSON, "base_checkpoint_sha256": sha, ResumeCheckpoint.dataKey: dataDescription,
+            ]
         ) { meta in
-            // Files written before the data entry check the options only.
-            if let saved = meta["data"], saved != dataDescription {
-                throw TrainingError.invalidResumeState(
-                    "the run's data differ from the saved run's (saved: \(saved); now: \(dataDescription)); resume with the same datasets, settings and caps"
-                )
-            }
+            try ResumeCheckpoint.checkData(
+                saved: meta[ResumeCheckpoint.dataKey], current: dataDescription, keep: "datasets, settings and caps")
             guard
                 let stored = meta["options"].flatMap({
                     try? JSONDecoder().decode(UMedSAMOptions.self, from: Data($0.utf8))

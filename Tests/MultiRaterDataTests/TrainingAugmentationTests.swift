@@ -73,4 +73,23 @@ final class TrainingAugmentationTests: XCTestCase {
         XCTAssertEqual(try TrainingAugmentation.dihedral.expand(cases).count, 16)
         XCTAssertEqual(Set(try TrainingAugmentation.dihedral.expand(cases).map(\.metadata.caseID)).count, 16)
     }
+
+    func testLabelMapViewsMoveClassIdsWithTheImageAndNameEachView() throws {
+        // Class 2 at the grid's value 1, class 7 at its value 5: wherever a view moves those pixels, the ids follow.
+        let slice = try LabelMapCase(caseID: "s1", image: try grid(), labels: [0, 2, 0, 0, 0, 7])
+        let views = try TrainingAugmentation.dihedral.expand([slice])
+        XCTAssertEqual(views.map(\.caseID), GeometricView.allCases.map { $0 == .identity ? "s1" : "s1~\($0.rawValue)" })
+        for (view, seen) in zip(GeometricView.allCases, views) {
+            XCTAssertEqual(seen.labels.count, seen.width * seen.height, "\(view)")
+            XCTAssertEqual(seen.width, try view.apply(to: try grid()).width, "\(view)")
+            for (index, id) in seen.labels.enumerated() where id != 0 {
+                XCTAssertEqual(seen.image.pixels[index], id == 2 ? 1 : 5, "\(view)")
+            }
+            XCTAssertEqual(seen.presentClasses, [2, 7], "\(view)")
+        }
+        XCTAssertEqual(try TrainingAugmentation.flips.expand([slice, slice]).count, 8)
+        XCTAssertThrowsError(try LabelMapCase(caseID: "short", image: try grid(), labels: [0, 1])) { error in
+            XCTAssertTrue("\(error)".contains("2 class ids for a 3x2 image"), "\(error)")
+        }
+    }
 }
