@@ -40,10 +40,12 @@ public struct ResumeCheckpoint {
     /// The metadata key of the run's data as one line (datasets, split, intensity mapping, caps, augmentation).
     public static let dataKey = "data"
 
-    /// Checks a resume file's data line against the run's: `saved` (the file's `dataKey` entry; nil for a file
-    /// written before the entry, which is not checked) must equal `current`.
+    /// Checks a resume file's data line against the run's.
     ///
-    /// - Parameter keep: what a resume must keep, for the message (e.g. "dataset, split and augmentation").
+    /// - Parameters:
+    ///   - saved: the file's `dataKey` entry; nil for a file written before the entry, which is not checked.
+    ///   - current: the run's data line; it must equal `saved`.
+    ///   - keep: what a resume must keep, for the message (e.g. "dataset, split and augmentation").
     /// - Throws: `TrainingError.invalidResumeState` naming both lines.
     public static func checkData(saved: String?, current: String, keep: String) throws {
         if let saved, saved != current {
