@@ -7,8 +7,9 @@ import SeededSampling
 /// paper; docs/p2sam-model.md, "Box proposal").
 ///
 /// The model decodes once with its default prompt and z = μ (the PGN's mean); the **raw box** is the tight box
-/// `[minX, minY, maxX + 1, maxY + 1]` (256 model frame) of the fused logits `F > 0` inside the image region (nil when
-/// no pixel is positive: the model's default prompt is used as before). The proposal is a Gaussian over the four
+/// `[minX, minY, maxX + 1, maxY + 1]` (256 model frame) of the fused logits `F > 0` inside the image region (of every
+/// positive pixel, or of the largest connected region: `BoxProposalRegion`, the model's metadata
+/// `box_proposal_region`; nil when no pixel is positive: the model's default prompt is used as before). The proposal is a Gaussian over the four
 /// corners, `N(raw + offset, diag(σ²))`, with `offset` and σ = exp(`log_std`) fitted on the training cases to the
 /// raters' tight boxes (`p2sam train --box-proposal-only`): a prompt distribution in P²SAM's sense, whose draws
 /// the prompt encoder encodes like a user's box.
@@ -47,27 +48,30 @@ public struct BoxProposal: Sendable, DeclaresParameters {
     /// σ per corner coordinate (model pixels).
     public var standardDeviation: [Float] { logStandardDeviation.values.map { expf($0) } }
 
-    /// The raw box `[x0, y0, x1, y1]` (256 frame): the tight box of `logits > 0`, for fused logits `[256 * 256]`
-    /// (row-major model frame) of an image occupying `resizedHeight x resizedWidth`; nil when no pixel of the image
-    /// region is positive.
-    public static func rawBox(logits: [Float], resizedHeight: Int, resizedWidth: Int) -> [Float]? {
-        precondition(logits.count == 256 * 256, "logits must be 256x256")
-        return ModelFrameTightBox.box(height: resizedHeight, width: resizedWidth) { logits[$0] > 0 }
+    /// The raw box `[x0, y0, x1, y1]` (256 frame): the tight box of `logits > 0` (of every positive pixel, or of the
+    /// largest connected region: `region`), for fused logits `[256 * 256]` (row-major model frame) of an image
+    /// occupying `resizedHeight x resizedWidth`; nil when no pixel of the image region is positive.
+    public static func rawBox(
+        logits: [Float], resizedHeight: Int, resizedWidth: Int, region: BoxProposalRegion = .all
+    ) -> [Float]? {
+        region.tightBox(logits: logits, resizedHeight: resizedHeight, resizedWidth: resizedWidth)
     }
 
     /// The raw box after up to `passes` refinement passes (docs/p2sam-model.md, "Box proposal"): each pass
     /// calls `logits(box)` — the fused logits `[256 * 256]` (model frame) of one decode prompted by the current box
-    /// `[x0, y0, x1, y1]` (256 frame), z = μ — and takes their tight box (`rawBox`). It stops early when the box
-    /// stops moving, and keeps the current box when a pass decodes nothing. `raw` nil (the first decode found
-    /// nothing) or `passes` 0 returns `raw` unchanged without calling `logits`.
+    /// `[x0, y0, x1, y1]` (256 frame), z = μ — and takes their tight box (`rawBox` with `region`). It stops early
+    /// when the box stops moving, and keeps the current box when a pass decodes nothing. `raw` nil (the first decode
+    /// found nothing) or `passes` 0 returns `raw` unchanged without calling `logits`.
     public static func refinedRawBox(
-        _ raw: [Float]?, passes: Int, resizedHeight: Int, resizedWidth: Int, logits: ([Float]) -> [Float]
+        _ raw: [Float]?, passes: Int, resizedHeight: Int, resizedWidth: Int, region: BoxProposalRegion = .all,
+        logits: ([Float]) -> [Float]
     ) -> [Float]? {
         precondition(passes >= 0, "refinement passes must not be negative")
         guard var box = raw else { return nil }
         for _ in 0..<passes {
             guard
-                let next = rawBox(logits: logits(box), resizedHeight: resizedHeight, resizedWidth: resizedWidth),
+                let next = rawBox(
+                    logits: logits(box), resizedHeight: resizedHeight, resizedWidth: resizedWidth, region: region),
                 next != box
             else { break }
             box = next

@@ -37,6 +37,11 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// (z = μ) prompted by the current raw box and takes the tight box of that mask; it stops early when the box
     /// stops moving (`BoxProposal.refinedRawBox`).
     public var proposalRefinementPasses: Int = 0
+    /// With a box proposal: which positive pixels of the model's own mask its raw box encloses (metadata
+    /// `box_proposal_region`; `all` for files without the key). Fixed when the proposal is fitted (`p2sam train
+    /// --box-proposal-only --box-proposal-region`), since the fitted offset and σ describe the raters' boxes around
+    /// that raw box.
+    public var proposalRegion: BoxProposalRegion = .all
     /// With a box proposal: whether each sample keeps only its largest connected region when the proposal prompts the
     /// samples (metadata `box_proposal_largest_component` = `true`; false for files without the key). Set after
     /// training (`p2sam set-temperature --proposal-largest-component on`), chosen on validation data. A caller's
@@ -206,6 +211,19 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
             }
             proposalRefinementPasses = passes
         }
+        if let text = metadata[BoxProposalRegion.metadataKey] {
+            guard let region = BoxProposalRegion(rawValue: text) else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(BoxProposalRegion.metadataKey)' must be one of \(BoxProposalRegion.allCases.map(\.rawValue).joined(separator: ", ")), found '\(text)'"
+                )
+            }
+            guard boxProposal else {
+                throw P2SAMModelError.notAP2SAMModel(
+                    "metadata '\(BoxProposalRegion.metadataKey)' needs a box proposal (metadata '\(Self.boxProposalKey)')"
+                )
+            }
+            proposalRegion = region
+        }
         if let text = metadata[Self.proposalLargestComponentKey] {
             guard let keeps = Bool(text) else {
                 throw P2SAMModelError.notAP2SAMModel(
@@ -257,7 +275,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
     /// The metadata entries describing this architecture (`mask_token_context` only when isolated, `presence` only
     /// when the model has the head,
     /// `box_proposal` only with a box proposal, `presence_evidence` only with presence evidence, the proposal's
-    /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `box_proposal_largest_component` only when true, `latent_temperature` only when it is not 1, `box_jitter` only when active, `log_sigma_bound` only
+    /// presence draw and shift only when set, `box_proposal_refinement` only when positive, `box_proposal_region` only when
+    /// not `all`, `box_proposal_largest_component` only when true, `latent_temperature` only when it is not 1, `box_jitter` only when active, `log_sigma_bound` only
     /// when it is not `clamp`, `log_sigma_ceiling` only when it is not 5).
     public var metadata: [String: String] {
         var entries = [
@@ -271,6 +290,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         if let proposalPresenceDraw { entries[Self.proposalPresenceDrawKey] = proposalPresenceDraw.rawValue }
         if proposalPresenceShift != 0 { entries[Self.proposalPresenceShiftKey] = String(proposalPresenceShift) }
         if proposalRefinementPasses > 0 { entries[Self.proposalRefinementKey] = String(proposalRefinementPasses) }
+        if proposalRegion != .all { entries[BoxProposalRegion.metadataKey] = proposalRegion.rawValue }
         if proposalKeepsLargestComponent { entries[Self.proposalLargestComponentKey] = "true" }
         if latentTemperature != 1 { entries[Self.latentTemperatureKey] = String(latentTemperature) }
         if boxJitter.isActive { entries[Self.boxJitterKey] = String(boxJitter.fraction) }
@@ -285,7 +305,8 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         case maskTokenCount, injection
         case defaultPrompt = "prompt"
         case assembling, pgnWidths, presenceHead, maskTokenContext, boxProposal, presenceEvidence, proposalPresenceDraw,
-            proposalPresenceShift, proposalRefinementPasses, proposalKeepsLargestComponent, latentTemperature,
+            proposalPresenceShift, proposalRefinementPasses, proposalRegion, proposalKeepsLargestComponent,
+            latentTemperature,
             boxJitter,
             logDeviationBound, logDeviationCeiling
     }
@@ -305,6 +326,7 @@ public struct P2SAMConfiguration: Sendable, Equatable, Codable {
         proposalPresenceDraw = try c.decodeIfPresent(PresenceDraw.self, forKey: .proposalPresenceDraw)
         proposalPresenceShift = try c.decodeIfPresent(Float.self, forKey: .proposalPresenceShift) ?? 0
         proposalRefinementPasses = try c.decodeIfPresent(Int.self, forKey: .proposalRefinementPasses) ?? 0
+        proposalRegion = try c.decodeIfPresent(BoxProposalRegion.self, forKey: .proposalRegion) ?? .all
         proposalKeepsLargestComponent =
             try c.decodeIfPresent(Bool.self, forKey: .proposalKeepsLargestComponent) ?? false
         latentTemperature = try c.decodeIfPresent(Float.self, forKey: .latentTemperature) ?? 1

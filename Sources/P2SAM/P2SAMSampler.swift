@@ -18,7 +18,7 @@ public struct P2SAMPreparedImage: Sendable {
     public var presenceProbability: Float? = nil
     /// For a model with a box proposal and no caller prompt (`P2SAMSampler.boxProposal` not `off`): the raw box
     /// `[x0, y0, x1, y1]` (256 model frame) the model proposed (after its refinement passes,
-    /// `P2SAMConfiguration.proposalRefinementPasses`), nil otherwise or when it found nothing (then the
+    /// `P2SAMConfiguration.proposalRefinementPasses`, around its `P2SAMConfiguration.proposalRegion`), nil otherwise or when it found nothing (then the
     /// default prompt is used). `promptTokens` and `presenceProbability` are those of the proposal's mean box.
     public var proposedBox: [Float]? = nil
     /// Whether each sample draws its own box from the proposal (`BoxProposalMode.sampled`).
@@ -126,9 +126,9 @@ public struct P2SAMSampler: Sendable {
             let raw = BoxProposal.refinedRawBox(
                 BoxProposal.rawBox(
                     logits: fusedLogits(for: result, latents: [mean]).storage, resizedHeight: embedded.resizedHeight,
-                    resizedWidth: embedded.resizedWidth),
+                    resizedWidth: embedded.resizedWidth, region: model.configuration.proposalRegion),
                 passes: model.configuration.proposalRefinementPasses, resizedHeight: embedded.resizedHeight,
-                resizedWidth: embedded.resizedWidth,
+                resizedWidth: embedded.resizedWidth, region: model.configuration.proposalRegion,
                 logits: { box in
                     var prompted = result
                     prompted.promptTokens = model.promptEncoder.sparseEmbedding(

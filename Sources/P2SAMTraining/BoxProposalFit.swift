@@ -46,14 +46,16 @@ public struct BoxProposalFit: Sendable, Equatable {
         self.casesWithoutProposal = casesWithoutProposal
     }
 
-    /// Fits the proposal of `network` (a stage-2 network: the PGN gives μ) on `cases`, for raw boxes refined by
-    /// `refinementPasses` passes (`P2SAMNetwork.proposalRawBox`; nil: the network's configuration's).
-    public init(network: P2SAMNetwork, cases: [TrainingCase], refinementPasses: Int? = nil) {
+    /// Fits the proposal of `network` (a stage-2 network: the PGN gives μ) on `cases`, for raw boxes of `region`
+    /// refined by `refinementPasses` passes (`P2SAMNetwork.proposalRawBox`; nil: the network's configuration's).
+    public init(
+        network: P2SAMNetwork, cases: [TrainingCase], refinementPasses: Int? = nil, region: BoxProposalRegion? = nil
+    ) {
         precondition(network.hasPGN, "the box proposal needs a stage-2 model (z = μ of the PGN)")
         var pairs: [(raw: [Float], rater: [Float])] = []
         var without = 0
         for item in cases where !item.nonEmptyRaters.isEmpty {
-            guard let raw = network.proposalRawBox(for: item, refinementPasses: refinementPasses) else {
+            guard let raw = network.proposalRawBox(for: item, refinementPasses: refinementPasses, region: region) else {
                 without += 1
                 continue
             }

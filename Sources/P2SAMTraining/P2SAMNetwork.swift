@@ -199,18 +199,22 @@ public final class P2SAMNetwork {
 
     /// The raw box of the model's box proposal for `item` (`BoxProposal.rawBox` of one decode with the default
     /// prompt and z = μ, then `refinementPasses` passes of `BoxProposal.refinedRawBox`; nil: the configuration's
-    /// `proposalRefinementPasses`), `[x0, y0, x1, y1]` in the 256 frame; nil when the model's mask is empty. What
+    /// `proposalRefinementPasses`; the tight box of the positive pixels `region` keeps, nil: the configuration's
+    /// `proposalRegion`), `[x0, y0, x1, y1]` in the 256 frame; nil when the model's mask is empty. What
     /// `P2SAMSampler.prepare` computes for the same image. Needs a stage-2 network (the PGN gives μ).
-    public func proposalRawBox(for item: TrainingCase, refinementPasses: Int? = nil) -> [Float]? {
+    public func proposalRawBox(
+        for item: TrainingCase, refinementPasses: Int? = nil, region: BoxProposalRegion? = nil
+    ) -> [Float]? {
         precondition(hasPGN, "the box proposal needs a stage-2 model (z = μ of the PGN)")
         let mean = latentGaussian(pgnInput: item.pgnInput).mean
         let embedding = item.embedding
+        let region = region ?? configuration.proposalRegion
         return BoxProposal.refinedRawBox(
             BoxProposal.rawBox(
                 logits: assembledLogits(embedding: embedding, latents: [mean]).storage,
-                resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth),
+                resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth, region: region),
             passes: refinementPasses ?? configuration.proposalRefinementPasses, resizedHeight: item.resizedHeight,
-            resizedWidth: item.resizedWidth,
+            resizedWidth: item.resizedWidth, region: region,
             logits: { assembledLogits(embedding: embedding, latents: [mean], box: $0).storage })
     }
 }

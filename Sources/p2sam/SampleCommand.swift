@@ -304,7 +304,7 @@ struct SampleCommand: ParsableCommand {
                     let box = raw.map { String(format: "%.0f", $0 * scale) }.joined(separator: ",")
                     print(
                         label
-                            + "box proposal (\(boxProposal.rawValue)): the model's own box \(box) (image pixels, before the fitted offset)"
+                            + "box proposal (\(boxProposal.rawValue)): the model's own box \(box)\(sampler.model.configuration.proposalRegion == .largest ? " of its largest region" : "") (image pixels, before the fitted offset)"
                     )
                 } else {
                     print(label + "box proposal: the model found nothing to box; its default prompt was used")

@@ -7,6 +7,8 @@ import P2SAMTraining
 import SAMTensor
 import TorchCheckpoint
 
+extension BoxProposalRegion: ExpressibleByArgument {}
+
 /// `p2sam train`: stage 1 or stage 2 of P²SAM on a multi-rater dataset (`docs/p2sam-model.md`).
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -166,6 +168,12 @@ struct TrainCommand: ParsableCommand {
             "With --box-proposal-only: refine the raw box by up to K more decodes (z = μ), each prompted by the previous raw box, stopping when the box stops moving; the proposal is fitted to the refined box and K is stored in the model (metadata box_proposal_refinement). Default 0: one decode, as before."
     )
     var boxProposalRefinement = 0
+    @Option(
+        name: .customLong("box-proposal-region"),
+        help:
+            "With --box-proposal-only: which positive pixels of the model's own mask the raw box encloses: all (default: every one, so a stray speck stretches the box) | largest (only the largest connected region: for a target that is one object, such as a cell or a nodule). Used in every refinement decode and stored in the model (metadata box_proposal_region)."
+    )
+    var boxProposalRegion: BoxProposalRegion = .all
     @Option(
         name: .customLong("box-proposal-presence-draw"),
         help:
@@ -360,8 +368,9 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--box-proposal-only needs a stage-2 model (\(initial) is stage 1)")
         }
         let started = Date()
-        let fit = BoxProposalFit(network: network, cases: cases, refinementPasses: boxProposalRefinement).spread(
-            by: boxProposalSpread)
+        let fit = BoxProposalFit(
+            network: network, cases: cases, refinementPasses: boxProposalRefinement, region: boxProposalRegion
+        ).spread(by: boxProposalSpread)
         guard fit.pairCount > 0 else {
             throw CommandError(
                 "the box proposal has nothing to fit: no \(casesName) case has both a non-empty rater mask and a proposed box"
@@ -378,13 +387,14 @@ struct TrainCommand: ParsableCommand {
         configuration.proposalPresenceDraw = boxProposalPresenceDraw
         configuration.proposalPresenceShift = boxProposalPresenceShift
         configuration.proposalRefinementPasses = boxProposalRefinement
+        configuration.proposalRegion = boxProposalRegion
         func coordinates(_ values: [Float]) -> String {
             values.map { String(format: "%.1f", $0) }.joined(separator: ",")
         }
         try writeRefitted(
             network: network, configuration: configuration, initial: initial, output: output,
             note:
-                "box proposal fitted on \(cases.count) \(casesName) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)")\(boxProposalRefinement == 0 ? "" : "; raw box refined by up to \(boxProposalRefinement) passes")\(boxProposalPresenceDraw.map { "; presence draw \($0.rawValue)" } ?? "")\(boxProposalPresenceShift == 0 ? "" : "; presence shift \(boxProposalPresenceShift)"))"
+                "box proposal fitted on \(cases.count) \(casesName) cases of \(splitName) (\(fit.pairCount) rater boxes; offset \(coordinates(fit.offset)), σ \(coordinates(fit.standardDeviation)) px\(boxProposalSpread == 1 ? "" : ", spread × \(boxProposalSpread)")\(boxProposalRefinement == 0 ? "" : "; raw box refined by up to \(boxProposalRefinement) passes")\(boxProposalRegion == .all ? "" : "; raw box of the largest region")\(boxProposalPresenceDraw.map { "; presence draw \($0.rawValue)" } ?? "")\(boxProposalPresenceShift == 0 ? "" : "; presence shift \(boxProposalPresenceShift)"))"
         )
         print(
             String(
@@ -494,6 +504,9 @@ struct TrainCommand: ParsableCommand {
         }
         if boxProposalRefinement != 0 && !boxProposalOnly {
             throw ValidationError("--box-proposal-refinement needs --box-proposal-only")
+        }
+        if boxProposalRegion != .all && !boxProposalOnly {
+            throw ValidationError("--box-proposal-region needs --box-proposal-only")
         }
         guard boxProposalPresenceShift.isFinite else {
             throw ValidationError("--box-proposal-presence-shift must be a finite number")

@@ -76,6 +76,44 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
         }
     }
 
+    /// `--box-proposal-region largest` fits the proposal around the largest region of the model's own mask, stores
+    /// it (`box_proposal_region`) and names it in the notes; a model fitted without it stores nothing; the option
+    /// needs `--box-proposal-only`, and an unknown region is refused by name; neither writes a file.
+    func testRegionIsStoredAndCheckedByName() throws {
+        let common = [
+            "train", "--stage", "2", "--dataset", "synthetic:5:1", "--validation-split", "none", "--cache-dir",
+            path("cache"), "--checkpoint", CLIRunner.checkpoint.path, "--quiet", "--init", Self.lidcModel.path,
+        ]
+        let largest = try CLIRunner.run(
+            common + ["--box-proposal-only", "--box-proposal-region", "largest", "--output", path("l.safetensors")])
+        XCTAssertEqual(largest.status, 0, largest.output)
+        let metadata = try TrainEvaluateCommandTests.safetensorsMetadata(path("l.safetensors"))
+        XCTAssertEqual(metadata["box_proposal_region"], "largest")
+        XCTAssertTrue(metadata["notes"]?.contains("raw box of the largest region") == true)
+        let all = try CLIRunner.run(common + ["--box-proposal-only", "--output", path("a.safetensors")])
+        XCTAssertEqual(all.status, 0, all.output)
+        XCTAssertNil(try TrainEvaluateCommandTests.safetensorsMetadata(path("a.safetensors"))["box_proposal_region"])
+        // The written model samples without a box (its region read back).
+        let sampled = try CLIRunner.run([
+            "sample", "--model", path("l.safetensors"), "--image",
+            CLIRunner.bundledExample.appendingPathComponent("image.png").path, "--count", "2",
+            "--output", path("samples"), "--checkpoint", CLIRunner.checkpoint.path,
+        ])
+        XCTAssertEqual(sampled.status, 0, sampled.output)
+        for (arguments, message) in [
+            (
+                ["--presence-only", "--box-proposal-region", "largest"],
+                "--box-proposal-region needs --box-proposal-only"
+            ),
+            (["--box-proposal-only", "--box-proposal-region", "biggest"], "box-proposal-region"),
+        ] {
+            let run = try CLIRunner.run(common + arguments + ["--output", path("x.safetensors")])
+            XCTAssertNotEqual(run.status, 0)
+            XCTAssertTrue(run.output.contains(message), run.output)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+        }
+    }
+
     /// `--box-proposal-cases validation` fits on the cases of `--validation-split` (here the test part), says so in
     /// the output and the notes, and gives another fit than the training cases; it needs `--box-proposal-only` and a
     /// split to fit on, and otherwise is refused by name and writes nothing.

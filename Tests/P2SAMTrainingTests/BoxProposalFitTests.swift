@@ -94,6 +94,23 @@ final class BoxProposalFitTests: XCTestCase {
             XCTAssertEqual(
                 refinedNet.proposalRawBox(for: item), refinedNet.proposalRawBox(for: item, refinementPasses: 2))
         }
+        // The region: given, or the configuration's (`box_proposal_region`), in the first decode and every pass.
+        configuration.proposalRegion = .largest
+        let largestNet = try SyntheticInputs.network(configuration, stage: 2)
+        for item in cases {
+            let mean = largestNet.latentGaussian(pgnInput: item.pgnInput).mean
+            let expected = BoxProposal.refinedRawBox(
+                BoxProposal.rawBox(
+                    logits: largestNet.assembledLogits(embedding: item.embedding, latents: [mean]).storage,
+                    resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth, region: .largest),
+                passes: 2, resizedHeight: item.resizedHeight, resizedWidth: item.resizedWidth, region: .largest
+            ) { largestNet.assembledLogits(embedding: item.embedding, latents: [mean], box: $0).storage }
+            XCTAssertEqual(largestNet.proposalRawBox(for: item), expected)
+            XCTAssertEqual(refinedNet.proposalRawBox(for: item, region: .largest), expected)
+        }
+        XCTAssertEqual(
+            BoxProposalFit(network: refinedNet, cases: cases, region: .largest),
+            BoxProposalFit(network: largestNet, cases: cases))
     }
 }
 
