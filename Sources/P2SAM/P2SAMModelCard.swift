@@ -50,7 +50,7 @@ public enum P2SAMModelCard {
             name: "bubil",
             relativePaths: (1...3).map { "p2sam/bubil-\($0).safetensors" }, cardRelativePath: "p2sam/bubil.md",
             trainedOn:
-                "BU-BIL dataset 1 phase-contrast cell microscopy, 35 images and their mirror images, 10 expert masks (BSD-style notice, Boston University); a mixture of 3 trainings of one recipe (seeds 1-3), each drawing a third of the samples; box-following (give it the cell's box; it jitters the box per sample by its stored box_jitter 0.1; without a box each file boxes the cell itself with its box proposal, each sample keeping its largest connected region)"
+                "BU-BIL dataset 1 phase-contrast cell microscopy, 35 images and their mirror images, 10 expert masks (BSD-style notice, Boston University); a mixture of 3 trainings of one recipe (seeds 1-3), each drawing a third of the samples; box-following (give it the cell's box; it jitters the box per sample by its stored box_jitter 0.1; without a box each file boxes the largest region of its own mask with its box proposal, each sample keeping its largest connected region)"
         ),
     ]
 
