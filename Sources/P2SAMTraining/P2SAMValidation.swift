@@ -20,12 +20,39 @@ extension P2SAMTrainer {
         public var sampleDiversity: Double
         /// Stage 2: the PGN's log σ (after its bound) over the validation cases and latent dimensions, else nil.
         public var logDeviation: LogDeviationStatistics?
+        /// Stage 2: the fraction of the scored samples (as drawn, absent ones empty) without a positive pixel in the
+        /// image region, over all validation cases; nil for stage 1 and in histories written before it was recorded.
+        public var emptySampleFraction: Double? = nil
+        /// The fraction of the validation cases' rater masks that are empty (nil as `emptySampleFraction`).
+        public var emptyRaterFraction: Double? = nil
+
+        /// Figures from their parts (see the properties).
+        public init(
+            loss: Double, ged: Double, sampleDiversity: Double, logDeviation: LogDeviationStatistics?,
+            emptySampleFraction: Double? = nil, emptyRaterFraction: Double? = nil
+        ) {
+            self.loss = loss
+            self.ged = ged
+            self.sampleDiversity = sampleDiversity
+            self.logDeviation = logDeviation
+            self.emptySampleFraction = emptySampleFraction
+            self.emptyRaterFraction = emptyRaterFraction
+        }
+
+        /// Whether the samples collapsed to "no lesion": every scored sample is empty although some rater marked
+        /// something (false when not recorded).
+        public var samplesAllEmptyAgainstRaters: Bool {
+            guard let emptySampleFraction, let emptyRaterFraction else { return false }
+            return emptySampleFraction >= 1 && emptyRaterFraction < 1
+        }
 
         enum CodingKeys: String, CodingKey {
             case loss = "validationLoss"
             case ged = "validationGED"
             case sampleDiversity = "validationDiversity"
             case logDeviation = "validationLogSigma"
+            case emptySampleFraction = "validationEmptySamples"
+            case emptyRaterFraction = "validationEmptyRaters"
         }
     }
 
@@ -43,6 +70,10 @@ extension P2SAMTrainer {
         var geds: [Double] = []
         var diversities: [Double] = []
         var logDeviations: [Float] = []
+        var scoredSamples = 0
+        var emptySamples = 0
+        var raterMasks = 0
+        var emptyRaterMasks = 0
         for item in cases {
             if options.stage == 2 {
                 logDeviations += network.latentGaussian(pgnInput: item.pgnInput).standardDeviation.map {
@@ -108,13 +139,32 @@ extension P2SAMTrainer {
             {
                 geds.append(score.ged)
                 diversities.append(score.sampleDiversity)
+                scoredSamples += drawn.count
+                emptySamples +=
+                    drawn.filter { !Self.hasPositivePixel($0, height: item.resizedHeight, width: item.resizedWidth) }
+                    .count
+                raterMasks += item.raters.count
+                emptyRaterMasks += item.raters.count - item.nonEmptyRaters.count
             }
         }
         guard !losses.isEmpty else { return nil }
         func mean(_ v: [Double]) -> Double { v.isEmpty ? .nan : v.reduce(0, +) / Double(v.count) }
-        return ValidationResult(
+        var result = ValidationResult(
             loss: mean(losses), ged: mean(geds), sampleDiversity: mean(diversities),
             logDeviation: LogDeviationStatistics(logDeviations, ceiling: network.configuration.logDeviationCeiling))
+        if options.stage == 2 && scoredSamples > 0 && raterMasks > 0 {
+            result.emptySampleFraction = Double(emptySamples) / Double(scoredSamples)
+            result.emptyRaterFraction = Double(emptyRaterMasks) / Double(raterMasks)
+        }
+        return result
+    }
+
+    /// Whether sample logits `[256 * 256]` (model frame) have a positive pixel in the top-left `height x width`.
+    static func hasPositivePixel(_ logits: [Float], height: Int, width: Int) -> Bool {
+        for y in 0..<min(height, 256) {
+            for x in 0..<min(width, 256) where logits[y * 256 + x] > 0 { return true }
+        }
+        return false
     }
 
     /// Multi-rater scores (GED with d = 1 − IoU, …) of thresholded sample logits against rater masks,

@@ -167,6 +167,13 @@ public struct EpochReport: Sendable, Codable, Equatable {
     public var validationGED: Double?
     /// Mean pairwise 1 − IoU between the validation samples.
     public var validationDiversity: Double?
+    /// Stage 2: the fraction of empty validation samples and of empty validation rater masks
+    /// (`P2SAMTrainer.ValidationResult.emptySampleFraction`, `emptyRaterFraction`); nil when not recorded.
+    public var validationEmptySampleFraction: Double? = nil
+    public var validationEmptyRaterFraction: Double? = nil
+    /// Whether every validation sample was empty although some rater marked something
+    /// (`P2SAMTrainer.ValidationResult.samplesAllEmptyAgainstRaters`).
+    public var validationSamplesAllEmpty = false
     public var seconds: Double
     public var casesPerSecond: Double
     /// Whether this epoch's model was written as the best so far.
@@ -195,5 +202,8 @@ extension EpochReport {
             epoch: record.epoch, trainLoss: record.trainLoss, validationLoss: record.validation?.loss,
             validationGED: record.validation?.ged, validationDiversity: record.validation?.sampleDiversity,
             seconds: record.seconds, casesPerSecond: record.casesPerSecond, isBest: record.isBest)
+        validationEmptySampleFraction = record.validation?.emptySampleFraction
+        validationEmptyRaterFraction = record.validation?.emptyRaterFraction
+        validationSamplesAllEmpty = record.validation?.samplesAllEmptyAgainstRaters ?? false
     }
 }

@@ -76,11 +76,18 @@ public struct TrainingRun {
             let validated = record.validation
             return String(
                 format:
-                    "epoch %d/%d: train loss %.4f, val loss %@, val GED %@ (sample diversity %@)%@, %.1f s (%.2f cases/s)%@",
+                    "epoch %d/%d: train loss %.4f, val loss %@, val GED %@ (sample diversity %@%@)%@, %.1f s (%.2f cases/s)%@",
                 record.epoch, options.epochs, record.trainLoss,
                 validated.map { String(format: "%.4f", $0.loss) } ?? "n/a",
                 validated.map { String(format: "%.4f", $0.ged) } ?? "n/a",
                 validated.map { String(format: "%.4f", $0.sampleDiversity) } ?? "n/a",
+                validated.flatMap { v in
+                    v.emptySampleFraction.map { samples in
+                        String(
+                            format: ", empty samples %.0f %% (raters %.0f %%)", 100 * samples,
+                            100 * (v.emptyRaterFraction ?? 0))
+                    }
+                } ?? "",
                 validated?.logDeviation.map {
                     String(
                         format: ", log σ mean %.3f max %.3f, %.1f %% at the ceiling", $0.mean, $0.maximum,

@@ -239,5 +239,12 @@ enum TrainReport {
                     r.isBest ? "  best" : ""))
         }
         Swift.print("model: \(output)")
+        if let kept = history.last(where: \.isBest), kept.validationSamplesAllEmpty {
+            Diagnostics.warn(
+                String(
+                    format:
+                        "the kept epoch (%d) draws only empty masks on the validation cases, where %.0f %% of the rater masks mark something: the model has collapsed to \"no lesion\" (a low validation GED can reward this when most validation raters draw nothing). Check its samples before use; another --seed, --select-by loss or fewer epochs may avoid it.",
+                    kept.epoch, 100 * (1 - (kept.validationEmptyRaterFraction ?? 0))))
+        }
     }
 }
