@@ -373,7 +373,9 @@ struct TrainCommand: ParsableCommand {
         ).spread(by: boxProposalSpread)
         guard fit.pairCount > 0 else {
             throw CommandError(
-                "the box proposal has nothing to fit: no \(casesName) case has both a non-empty rater mask and a proposed box"
+                fit.casesWithoutProposal > 0
+                    ? "the box proposal has nothing to fit: the model's own mask (default prompt, z = μ) is empty on all \(fit.casesWithoutProposal) \(casesName) cases with a non-empty rater mask, so it proposes no box (a model collapsed to \"no lesion\": look at its samples, or retrain stage 2)"
+                    : "the box proposal has nothing to fit: no \(casesName) case has a non-empty rater mask"
             )
         }
         if (boxProposalPresenceDraw != nil || boxProposalPresenceShift != 0) && !network.hasPresenceHead {

@@ -114,6 +114,30 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
         }
     }
 
+    /// A model whose own mask is empty on every case (here: the bundled LIDC file with its assembling weights set to
+    /// 0, so no fused logit is positive) proposes no box: the fit is refused with a message that says why, and
+    /// nothing is written.
+    func testAModelThatSegmentsNothingIsRefusedWithTheReason() throws {
+        var data = try Data(contentsOf: Self.lidcModel)
+        let headerLength = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self).littleEndian })
+        let header = try XCTUnwrap(
+            JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as? [String: Any])
+        let entry = try XCTUnwrap(header["p2sam.assembling_weights"] as? [String: Any])
+        let offsets = try XCTUnwrap(entry["data_offsets"] as? [Int])
+        let start = 8 + headerLength + offsets[0]
+        data.replaceSubrange(start..<(8 + headerLength + offsets[1]), with: Data(count: offsets[1] - offsets[0]))
+        let silent = URL(fileURLWithPath: path("silent.safetensors"))
+        try data.write(to: silent)
+        let run = try CLIRunner.run([
+            "train", "--stage", "2", "--dataset", "synthetic:5:1", "--validation-split", "none", "--cache-dir",
+            path("cache"), "--checkpoint", CLIRunner.checkpoint.path, "--quiet", "--init", silent.path,
+            "--box-proposal-only", "--output", path("x.safetensors"),
+        ])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.output.contains("the model's own mask (default prompt, z = μ) is empty on all"), run.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+    }
+
     /// `--box-proposal-cases validation` fits on the cases of `--validation-split` (here the test part), says so in
     /// the output and the notes, and gives another fit than the training cases; it needs `--box-proposal-only` and a
     /// split to fit on, and otherwise is refused by name and writes nothing.
