@@ -6,6 +6,15 @@ import XCTest
 final class BoxProposalCLITests: CheckpointCommandTestCase {
     static let lidcModel = CLIRunner.repositoryRoot.appendingPathComponent("Models/p2sam/lidc-1.safetensors")
 
+    /// Runs `arguments` with `--output x.safetensors`: the run fails, its output contains `message`, and no file is
+    /// written.
+    func assertRefusedWritingNothing(_ arguments: [String], naming message: String) throws {
+        let run = try CLIRunner.run(arguments + ["--output", path("x.safetensors")])
+        XCTAssertNotEqual(run.status, 0)
+        XCTAssertTrue(run.output.contains(message), run.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+    }
+
     /// Fits the proposal, then the evidence on top, and samples with the result: the metadata records both and
     /// the sample report records the mode.
     func testFitProposalAndEvidenceThenSample() throws {
@@ -69,10 +78,7 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
                 "--box-proposal-refinement needs --box-proposal-only"
             ),
         ] {
-            let run = try CLIRunner.run(common + arguments + ["--output", path("x.safetensors")])
-            XCTAssertNotEqual(run.status, 0)
-            XCTAssertTrue(run.output.contains(message), run.output)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+            try assertRefusedWritingNothing(common + arguments, naming: message)
         }
     }
 
@@ -107,10 +113,7 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
             ),
             (["--box-proposal-only", "--box-proposal-region", "biggest"], "box-proposal-region"),
         ] {
-            let run = try CLIRunner.run(common + arguments + ["--output", path("x.safetensors")])
-            XCTAssertNotEqual(run.status, 0)
-            XCTAssertTrue(run.output.contains(message), run.output)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+            try assertRefusedWritingNothing(common + arguments, naming: message)
         }
     }
 
@@ -180,10 +183,7 @@ final class BoxProposalCLITests: CheckpointCommandTestCase {
             ),
             (["--box-proposal-only", "--box-proposal-cases", "test"], "box-proposal-cases"),
         ] {
-            let run = try CLIRunner.run(common + arguments + ["--output", path("x.safetensors")])
-            XCTAssertNotEqual(run.status, 0)
-            XCTAssertTrue(run.output.contains(message), run.output)
-            XCTAssertFalse(FileManager.default.fileExists(atPath: path("x.safetensors")))
+            try assertRefusedWritingNothing(common + arguments, naming: message)
         }
     }
 
