@@ -141,8 +141,10 @@ extension P2SAMTrainer {
                 diversities.append(score.sampleDiversity)
                 scoredSamples += drawn.count
                 emptySamples +=
-                    drawn.filter { !Self.hasPositivePixel($0, height: item.resizedHeight, width: item.resizedWidth) }
-                    .count
+                    drawn.filter { sample in
+                        ModelFrameTightBox.box(height: item.resizedHeight, width: item.resizedWidth) { sample[$0] > 0 }
+                            == nil
+                    }.count
                 raterMasks += item.raters.count
                 emptyRaterMasks += item.raters.count - item.nonEmptyRaters.count
             }
@@ -157,14 +159,6 @@ extension P2SAMTrainer {
             result.emptyRaterFraction = Double(emptyRaterMasks) / Double(raterMasks)
         }
         return result
-    }
-
-    /// Whether sample logits `[256 * 256]` (model frame) have a positive pixel in the top-left `height x width`.
-    static func hasPositivePixel(_ logits: [Float], height: Int, width: Int) -> Bool {
-        for y in 0..<min(height, 256) {
-            for x in 0..<min(width, 256) where logits[y * 256 + x] > 0 { return true }
-        }
-        return false
     }
 
     /// Multi-rater scores (GED with d = 1 − IoU, …) of thresholded sample logits against rater masks,
