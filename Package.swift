@@ -152,7 +152,9 @@ let package = Package(
             dependencies: ["SAMAutograd", "Optimisers", "SAMTensor", "TorchCheckpoint", "GradientChecking"]),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "Optimisers", "SAMLayers", "SAMAutograd", "SAMTensor", "SeededSampling"]),
+            dependencies: [
+                "Training", "Optimisers", "SAMLayers", "SAMAutograd", "SAMTensor", "SeededSampling", "TorchCheckpoint",
+            ]),
         .testTarget(name: "TorchCheckpointTests", dependencies: ["TorchCheckpoint"], resources: [.copy("Fixtures")]),
         .testTarget(
             name: "MedImageIOTests", dependencies: ["MedImageIO", "LiteMedSAM"], resources: [.copy("Fixtures")]),

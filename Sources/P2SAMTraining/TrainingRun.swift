@@ -53,10 +53,7 @@ public struct TrainingRun {
         let (recipe, validation, output, metadata) = (trainer, validation, output, metadata)
         core.observer = progress
         core.validation = {
-            try recipe.validate(validation).map {
-                ValidationScore(
-                    figures: $0, criterion: Self.criterion($0, trainLoss: .nan, selection: options.effectiveSelection))
-            }
+            try recipe.validate(validation).map { Self.selectionScore($0, selection: options.effectiveSelection) }
         }
         core.onBest = { record in
             var meta = metadata
@@ -93,7 +90,10 @@ public struct TrainingRun {
                         format: ", log σ mean %.3f max %.3f, %.1f %% at the ceiling", $0.mean, $0.maximum,
                         100 * $0.ceilingFraction)
                 } ?? "",
-                record.seconds, record.casesPerSecond, record.isBest ? " *best, saved" : "")
+                record.seconds, record.casesPerSecond,
+                record.isBest
+                    ? " *best, saved"
+                    : validated?.samplesAllEmptyAgainstRaters == true ? " (samples all empty: not kept)" : "")
         }
         defer {
             core.observer = nil
@@ -148,6 +148,17 @@ public struct TrainingRun {
                 )
             }
         }
+    }
+
+    /// What keep-best compares for one validation pass: `criterion` under `selection`, and eligibility. A model
+    /// whose samples are all empty where raters marked something has collapsed to "no lesion"; a low validation
+    /// GED can reward it, so it is ineligible and kept only when every epoch collapsed (`BestEpoch`).
+    public static func selectionScore(_ validated: P2SAMTrainer.ValidationResult, selection: ModelSelection)
+        -> ValidationScore<P2SAMTrainer.ValidationResult>
+    {
+        ValidationScore(
+            figures: validated, criterion: criterion(validated, trainLoss: .nan, selection: selection),
+            isEligible: !validated.samplesAllEmptyAgainstRaters)
     }
 
     /// The figure minimised by model selection; the training loss when there is no validation result.

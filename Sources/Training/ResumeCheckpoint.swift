@@ -6,7 +6,7 @@ import Foundation
 /// (`param/<name>`, frozen ones too), the optimiser's moments (`adam.m/<name>`, `adam.v/<name>`), the moving
 /// average of the trained parameters when the run keeps one (`ema/<name>`) and, in
 /// its metadata: `format`, `epochs_done`, `adam_step`, `best_loss` (the best model-selection figure so
-/// far), `history` (the epoch records, JSON), `lr_schedule` (JSON, unless the schedule is constant) and
+/// far), `best_eligible` (whether that epoch was eligible, `BestEpoch`), `history` (the epoch records, JSON), `lr_schedule` (JSON, unless the schedule is constant) and
 /// the method's own `metadata`. With per-epoch seeded randomness a resumed run continues exactly.
 public struct ResumeCheckpoint {
     /// The resume file (e.g. `<model>.resume.safetensors`).

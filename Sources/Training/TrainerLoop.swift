@@ -10,8 +10,9 @@ extension Trainer {
     /// Epoch `e` shuffles the examples with `epochRandom(seed:epoch:)` and steps through them in batches of
     /// `batchSize`; then `validation` scores the parameters (the moving average's values when
     /// `averageDecay` is set; the raw ones are put back before the next epoch), the epoch whose criterion (validation, else
-    /// the training loss) is lowest so far is the best (`onBest` runs), the schedule records the
-    /// criterion, and the resume file is written when `checkpoint` is given.
+    /// the training loss) is lowest so far is the best (`onBest` runs; an ineligible validation score is kept only
+    /// while no eligible one has been seen, `BestEpoch`), the schedule records the criterion, and the resume file is
+    /// written when `checkpoint` is given.
     ///
     /// - Parameters:
     ///   - training: the examples (in a fixed order: the shuffle permutes positions).
@@ -23,7 +24,7 @@ extension Trainer {
     {
         guard !training.isEmpty else { throw TrainingError.invalidData("no training examples") }
         var history: [EpochRecord<Figures>] = []
-        var best = Double.infinity
+        var best = BestEpoch()
         var startEpoch = 0
         if resume {
             guard let checkpoint else {
@@ -31,7 +32,7 @@ extension Trainer {
             }
             (startEpoch, best, history) = try restore(from: checkpoint)
             observer?.message(
-                "resumed after epoch \(startEpoch) (best \(configuration.criterionName) \(String(format: "%.4f", best)))"
+                "resumed after epoch \(startEpoch) (best \(configuration.criterionName) \(String(format: "%.4f", best.criterion)))"
             )
         }
         var bestValues: [String: Tensor]?
@@ -86,13 +87,14 @@ extension Trainer {
                 throw error
             }
             let criterion = score?.criterion ?? trainLoss
-            let isBest = criterion < best
+            let isEligible = score?.isEligible ?? true
+            let isBest = best.isImproved(by: criterion, isEligible: isEligible)
             let record = EpochRecord(
                 epoch: epoch + 1, trainLoss: trainLoss, validation: score?.figures, criterion: criterion,
                 learningRate: optimiser.groups.first?.learningRate ?? 0, seconds: seconds,
                 casesPerSecond: Double(done) / max(seconds, 1e-9), isBest: isBest, skippedSteps: skipped)
             if isBest {
-                best = criterion
+                best.keep(criterion, isEligible: isEligible)
                 do { try onBest?(record) } catch {
                     average?.swapOut()
                     throw error
@@ -110,9 +112,9 @@ extension Trainer {
     }
 
     /// What a stopped run leaves behind, for its error message.
-    func kept(history: [EpochRecord<Figures>], best: Double, checkpoint: ResumeCheckpoint?) -> String {
+    func kept(history: [EpochRecord<Figures>], best: BestEpoch, checkpoint: ResumeCheckpoint?) -> String {
         guard !history.isEmpty else { return "No epoch finished, no model written." }
-        let figure = "best \(configuration.criterionName) \(String(format: "%.4f", best))"
+        let figure = "best \(configuration.criterionName) \(String(format: "%.4f", best.criterion))"
         guard let checkpoint else { return "The best epoch so far had \(figure)." }
         let model = checkpoint.bestModel.map { "The last good model is \($0.path) (\(figure)); " } ?? "(\(figure)) "
         return model + "resume state after epoch \(history.count) in \(checkpoint.url.lastPathComponent)."
@@ -127,7 +129,8 @@ extension Trainer {
 
     // MARK: Resume file
 
-    func save(_ checkpoint: ResumeCheckpoint, epochsDone: Int, best: Double, history: [EpochRecord<Figures>]) throws {
+    func save(_ checkpoint: ResumeCheckpoint, epochsDone: Int, best: BestEpoch, history: [EpochRecord<Figures>]) throws
+    {
         var tensors: [(name: String, tensor: Tensor)] = parameters.all.map { ("param/\($0.name)", $0.value) }
         tensors += optimiser.stateTensors()
         if let average { tensors += average.parameters.map { ("ema/\($0.name)", average.values[$0.name]!) } }
@@ -135,7 +138,8 @@ extension Trainer {
         meta["format"] = checkpoint.format
         meta["epochs_done"] = String(epochsDone)
         meta["adam_step"] = String(optimiser.stepCount)
-        meta["best_loss"] = String(best)
+        meta["best_loss"] = String(best.criterion)
+        meta["best_eligible"] = String(best.isEligible)
         meta["history"] = String(decoding: try ResumeFileJSON.encoder.encode(history), as: UTF8.self)
         if !schedule.isConstant {
             meta["lr_schedule"] = String(decoding: try ResumeFileJSON.encoder.encode(schedule), as: UTF8.self)
@@ -145,8 +149,9 @@ extension Trainer {
     }
 
     /// Reads the resume file into the parameters, the optimiser and the schedule; returns the epochs
-    /// done, the best criterion and the history.
-    func restore(from checkpoint: ResumeCheckpoint) throws -> (Int, Double, [EpochRecord<Figures>]) {
+    /// done, the best epoch and the history. A file without `best_eligible` (written before it existed) kept an
+    /// eligible best.
+    func restore(from checkpoint: ResumeCheckpoint) throws -> (Int, BestEpoch, [EpochRecord<Figures>]) {
         let url = checkpoint.url
         guard FileManager.default.fileExists(atPath: url.path) else {
             throw TrainingError.invalidResumeState(
@@ -167,6 +172,14 @@ extension Trainer {
             let historyJSON = meta["history"]
         else {
             throw TrainingError.invalidResumeState("\(url.lastPathComponent) is not a \(checkpoint.kind) resume file")
+        }
+        let bestIsEligible: Bool
+        switch meta["best_eligible"] {
+        case nil, "true": bestIsEligible = true
+        case "false": bestIsEligible = false
+        case let other?:
+            throw TrainingError.invalidResumeState(
+                "\(url.lastPathComponent): best_eligible is '\(other)', expected true or false")
         }
         try checkpoint.check?(meta)
         let history = try ResumeFileJSON.decoder.decode([EpochRecord<Figures>].self, from: Data(historyJSON.utf8))
@@ -189,6 +202,6 @@ extension Trainer {
                     }))
         }
         if let restoredSchedule { schedule = restoredSchedule }
-        return (epochs, best, history)
+        return (epochs, BestEpoch(criterion: best, isEligible: bestIsEligible), history)
     }
 }

@@ -239,12 +239,18 @@ enum TrainReport {
                     r.isBest ? "  best" : ""))
         }
         Swift.print("model: \(output)")
-        if let kept = history.last(where: \.isBest), kept.validationSamplesAllEmpty {
+        guard let kept = history.last(where: \.isBest) else { return }
+        if kept.validationSamplesAllEmpty {
             Diagnostics.warn(
                 String(
                     format:
-                        "the kept epoch (%d) draws only empty masks on the validation cases, where %.0f %% of the rater masks mark something: the model has collapsed to \"no lesion\" (a low validation GED can reward this when most validation raters draw nothing). Check its samples before use; another --seed, --select-by loss or fewer epochs may avoid it.",
-                    kept.epoch, 100 * (1 - (kept.validationEmptyRaterFraction ?? 0))))
+                        "every epoch draws only empty masks on the validation cases, where %.0f %% of the rater masks mark something: the model has collapsed to \"no lesion\" (kept epoch %d by its criterion). Check its samples before use; another --seed, --select-by loss or fewer epochs may avoid it.",
+                    100 * (1 - (kept.validationEmptyRaterFraction ?? 0)), kept.epoch))
+        } else if let passed = history.first(where: { $0.validationSamplesAllEmpty && !$0.isBest }) {
+            let epochs = history.filter(\.validationSamplesAllEmpty).map { String($0.epoch) }
+            Swift.print(
+                "passed over epoch\(epochs.count == 1 ? "" : "s") \(epochs.joined(separator: ", ")): every validation sample was empty where \(String(format: "%.0f", 100 * (1 - (passed.validationEmptyRaterFraction ?? 0)))) % of the rater masks mark something (collapsed to \"no lesion\"); kept epoch \(kept.epoch)"
+            )
         }
     }
 }

@@ -5,9 +5,9 @@ import SAMTensor
 import Training
 import XCTest
 
-/// Stage-2 validation records how many samples and rater masks are empty, so a run whose kept epoch draws nothing
-/// but empty masks while raters mark something (selection by a low validation GED can reward it when most
-/// validation raters are empty) is named instead of passing silently.
+/// Stage-2 validation records how many samples and rater masks are empty, so an epoch that draws nothing but empty
+/// masks while raters mark something (selection by a low validation GED can reward it when most validation raters
+/// are empty) is passed over by keep-best, and named when every epoch collapsed.
 final class EmptySampleCollapseTests: XCTestCase {
     func testValidationCountsEmptySamplesAndRatersInStageTwoOnly() throws {
         let configuration = P2SAMConfiguration(injection: .sparse, pgnWidths: P2SAMConfiguration.lightPGNWidths)
@@ -48,6 +48,15 @@ final class EmptySampleCollapseTests: XCTestCase {
         XCTAssertFalse(result(samples: 0.99, raters: 0.6).samplesAllEmptyAgainstRaters, "one sample marks something")
         XCTAssertFalse(result(samples: 1, raters: 1).samplesAllEmptyAgainstRaters, "the raters draw nothing either")
         XCTAssertFalse(result(samples: nil, raters: nil).samplesAllEmptyAgainstRaters, "not recorded (old history)")
+        // Keep-best passes over a collapsed epoch while a sound one exists (`BestEpoch`), whatever its GED.
+        let collapsed = TrainingRun.selectionScore(result(samples: 1, raters: 0.6), selection: .ged)
+        XCTAssertFalse(collapsed.isEligible)
+        XCTAssertEqual(collapsed.criterion, 0.1)
+        XCTAssertTrue(TrainingRun.selectionScore(result(samples: 0.9, raters: 0.6), selection: .ged).isEligible)
+        XCTAssertEqual(TrainingRun.selectionScore(result(samples: 1, raters: 0.6), selection: .loss).criterion, 0.5)
+        XCTAssertTrue(
+            BestEpoch(criterion: collapsed.criterion, isEligible: collapsed.isEligible).isImproved(
+                by: 0.8, isEligible: true))
         // The epoch report carries it to the command line.
         let record = EpochRecord<P2SAMTrainer.ValidationResult>(
             epoch: 3, trainLoss: 0.9, validation: result(samples: 1, raters: 0.6), criterion: 0.1, learningRate: 1e-3,
